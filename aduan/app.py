@@ -1,0 +1,84 @@
+"""The application factory: everything the web process needs, wired once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from aduan.db import get_engine
+from aduan.settings import Settings, get_settings
+from cases.routes import router as cases_router
+from intake.routes import STATIC_DIR
+from intake.routes import api as intake_api
+from intake.routes import pages as intake_pages
+from notifications.dispatch import EmbeddedDispatcher, RQDispatcher, sweep
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = get_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.redis_url:
+            app.state.dispatcher = RQDispatcher(settings)
+            # rows left pending by a crash or a Redis outage go out now, not at the next sweep
+            sweep(engine, app.state.dispatcher, older_than=timedelta(0))
+            yield
+        else:
+            dispatcher = EmbeddedDispatcher(engine, settings)
+            app.state.dispatcher = dispatcher
+            dispatcher.start()
+            try:
+                yield
+            finally:
+                dispatcher.stop()
+
+    app = FastAPI(
+        title="Aduan",
+        summary="Public complaint intake and case tracking for city governments",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.dispatcher = None
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the whole input back, which may hold a citizen's phone number
+        errors = [
+            {
+                "loc": list(e["loc"]),
+                "msg": str(e["msg"]).removeprefix("Value error, "),
+                "type": e["type"],
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> JSONResponse:
+        """200 when the database answers, 503 when it does not."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up"})
+
+    app.include_router(intake_api)
+    app.include_router(cases_router)
+    app.include_router(intake_pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

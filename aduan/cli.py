@@ -1,0 +1,252 @@
+"""The `aduan` command: thin wrappers that parse options and call service functions."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aduan.db import get_engine, session_scope
+from aduan.settings import get_settings
+
+app = typer.Typer(help="Aduan: public complaint intake and case tracking.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and catalogue.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+routing_app = typer.Typer(help="Complaint classification.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The agency catalogue.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(routing_app, name="routing")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(demo_app, name="demo")
+
+DEMO_PASSWORD = "aduan-demo-2026"
+DEMO_USERS = (
+    ("supervisor", "supervisor", None),
+    ("officer.dpu", "officer", "DPU"),
+    ("officer.dlh", "officer", "DLH"),
+    ("admin", "admin", None),
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="web worker processes")] = 1,
+) -> None:
+    """Run the web service (API, web form and webhooks)."""
+    import uvicorn
+
+    uvicorn.run(
+        "aduan.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="exit when the queue is empty")] = False,
+) -> None:
+    """Run an RQ worker (with the scheduler) that delivers notifications."""
+    from rq import Worker
+
+    from aduan.queue import get_queue
+    from notifications.dispatch import RQDispatcher, sweep
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    engine = get_engine(settings.database_url)
+    dispatcher = RQDispatcher(settings)
+    interval = settings.notify_sweep_seconds
+
+    def sweep_forever() -> None:
+        # the safety net: rows whose enqueue was lost (Redis down, a crash) go out anyway
+        while True:
+            try:
+                sweep(engine, dispatcher, older_than=timedelta(seconds=interval))
+            except Exception:
+                logging.getLogger("aduan.sweep").exception("sweep failed")
+            threading.Event().wait(interval)
+
+    sweep(engine, dispatcher, older_than=timedelta(0))
+    if not burst:
+        threading.Thread(target=sweep_forever, name="aduan-sweep", daemon=True).start()
+    queue = get_queue(settings)
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations, and load the agency catalogue if the database has none."""
+    from aduan.migrate import upgrade_database
+    from routing.catalogue import CatalogueError, default_catalogue_path, read_catalogue
+    from routing.service import catalogue_is_empty, load_catalogue
+
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    typer.echo("database schema is up to date")
+    with session_scope(get_engine(settings.database_url)) as session:
+        if catalogue_is_empty(session):
+            path = settings.catalogue_file or default_catalogue_path()
+            try:
+                report = load_catalogue(session, read_catalogue(path))
+            except CatalogueError as exc:
+                raise _fail(str(exc)) from exc
+            typer.echo(
+                f"loaded {report.agencies} agencies, {report.categories} categories from {path}"
+            )
+
+
+@catalog_app.command("load")
+def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file")]) -> None:
+    """Make the database match FILE; agencies and categories it drops are deactivated."""
+    from routing.catalogue import CatalogueError, read_catalogue
+    from routing.service import load_catalogue
+
+    try:
+        catalogue = read_catalogue(file)
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from exc
+    with session_scope(get_engine(get_settings().database_url)) as session:
+        report = load_catalogue(session, catalogue)
+    typer.echo(
+        f"loaded {report.agencies} agencies, {report.categories} categories; "
+        f"deactivated {report.deactivated}"
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise _fail("the passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Argument(help="username")],
+    role: Annotated[str, typer.Option(help="officer, supervisor or admin")],
+    agency: Annotated[str | None, typer.Option(help="agency code (officers)")] = None,
+    full_name: Annotated[str | None, typer.Option(help="display name")] = None,
+) -> None:
+    """Create a staff account; the password is read from standard input."""
+    from cases.auth import UserError, create_user
+    from cases.enums import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise _fail(f"unknown role '{role}'; use officer, supervisor or admin") from None
+    password = _read_password()
+    try:
+        with session_scope(get_engine(get_settings().database_url)) as session:
+            create_user(
+                session,
+                username=name,
+                password=password,
+                role=role_value,
+                agency_code=agency,
+                full_name=full_name,
+            )
+    except UserError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"created {role_value} '{name}'")
+
+
+@demo_app.command("users")
+def demo_users() -> None:
+    """Create demo accounts for a local try-out (refused outside development)."""
+    from sqlmodel import select
+
+    from cases.auth import create_user
+    from cases.enums import Role
+    from cases.models import User
+
+    settings = get_settings()
+    if settings.app_env != "development":
+        raise _fail("demo accounts are only for APP_ENV=development")
+    with session_scope(get_engine(settings.database_url)) as session:
+        existing = set(session.exec(select(User.username)))
+        for username, role, agency in DEMO_USERS:
+            if username not in existing:
+                create_user(
+                    session,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=Role(role),
+                    agency_code=agency,
+                )
+    names = ", ".join(u for u, _, _ in DEMO_USERS)
+    typer.echo(f"demo accounts: {names} (password: {DEMO_PASSWORD})")
+
+
+@routing_app.command("predict")
+def routing_predict(
+    catalogue: Annotated[
+        Path | None, typer.Option(help="predict from this file instead of the database")
+    ] = None,
+) -> None:
+    """Read JSON lines {"text": ...} on stdin; write {"agency","category","confidence"} lines."""
+    from routing.catalogue import CatalogueError, read_catalogue
+    from routing.keywords import KeywordClassifier
+    from routing.service import catalogue_is_empty, classifier_for
+
+    if catalogue is not None:
+        try:
+            classifier = KeywordClassifier(read_catalogue(catalogue))
+        except CatalogueError as exc:
+            raise _fail(str(exc)) from exc
+    else:
+        with session_scope(get_engine(get_settings().database_url)) as session:
+            if catalogue_is_empty(session):
+                raise _fail("the database has no catalogue: run `aduan db upgrade` first")
+            classifier = classifier_for(session)
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            typer.secho(f'line {number}: expected {{"text": "..."}}', err=True, fg="red")
+            print(json.dumps({"error": "expected a JSON object with a string 'text'"}), flush=True)
+            continue
+        prediction = classifier.predict(text)
+        print(
+            json.dumps(
+                {
+                    "agency": prediction.agency,
+                    "category": prediction.category,
+                    "confidence": round(prediction.confidence, 4),
+                }
+            ),
+            flush=True,
+        )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Alembic environment: one migration history for SQLite and PostgreSQL."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import routing.models  # noqa: F401  (every table must be imported for autogenerate)
+from aduan.db import get_engine
+from aduan.settings import get_settings
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def database_url() -> str:
+    return config.attributes.get("database_url") or get_settings().database_url
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = get_engine(database_url())
+    with engine.connect() as connection:
+        # batch mode lets ALTER TABLE work on SQLite by copying the table
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

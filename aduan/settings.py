@@ -1,0 +1,102 @@
+"""All configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "dev-insecure-change-me"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out and pick drivers we ship.
+
+    Heroku-style platforms give `postgres://`, which SQLAlchemy no longer understands, and a bare
+    `postgresql://` would ask for psycopg2, which we do not install.
+    """
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./aduan.db"
+    redis_url: str | None = None
+    rq_queue: str = "aduan"
+    secret_key: str = PLACEHOLDER_SECRET
+    access_token_minutes: int = Field(default=480, gt=0)
+    public_base_url: str = "http://localhost:8000"
+    default_language: Literal["id", "en"] = "id"
+
+    catalogue_file: Path | None = None
+    routing_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    triage_sla_hours: int = Field(default=24, gt=0)
+
+    notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
+    notify_lease_seconds: int = Field(default=120, gt=0)
+    notify_sweep_seconds: float = Field(default=30.0, gt=0)
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_from: str = "Aduan <no-reply@localhost>"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 15.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str) -> str:
+        return normalise_database_url(url)
+
+    @field_validator("redis_url", "telegram_bot_token", "twilio_account_sid", "smtp_host")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("notify_retry_delays", mode="before")
+    @classmethod
+    def _delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, url: str) -> str:
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.app_env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("SECRET_KEY must be set to a long random value in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear this cache after changing the environment."""
+    return Settings()
