@@ -1,0 +1,23 @@
+"""Tracking codes: short enough to read over the phone, random enough not to be guessed."""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_CHARS = 8  # 8 x 5 bits = 40 bits
+# Crockford decoding forgives the letters people mistype for digits
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+def new_tracking_code() -> str:
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalise_tracking_code(raw: str) -> str | None:
+    """The canonical `XXXX-XXXX` form of what a citizen typed, or None if it cannot be a code."""
+    chars = "".join(raw.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(chars) != CODE_CHARS or any(c not in ALPHABET for c in chars):
+        return None
+    return f"{chars[:4]}-{chars[4:]}"

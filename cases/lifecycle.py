@@ -1,0 +1,197 @@
+"""Every change to a case goes through here: validate, stamp, record, tell the citizen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from aduan.db import utcnow
+from aduan.settings import Settings
+from cases.citizen import tell_citizen
+from cases.enums import ALLOWED_TRANSITIONS, FORWARDABLE_STATUSES, CaseStatus, EventKind
+from cases.errors import CaseError, TransitionNotAllowed, UnknownAgency
+from cases.models import Case, CaseEvent, User
+from notifications.enums import MessageKind
+from routing.models import Agency, Category
+
+STATUS_TIMESTAMP = {
+    CaseStatus.assigned: "assigned_at",
+    CaseStatus.in_progress: "in_progress_at",
+    CaseStatus.resolved: "resolved_at",
+    CaseStatus.closed: "closed_at",
+    CaseStatus.rejected: "rejected_at",
+}
+
+
+def actor_name(user: User | None) -> str:
+    return user.username if user else "system"
+
+
+def due_from(start: datetime, hours: int) -> datetime:
+    return start + timedelta(hours=hours)
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    from_agency_id: int | None = None,
+    to_agency_id: int | None = None,
+    public_note: str | None = None,
+    internal_note: str | None = None,
+    actor_label: str | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        from_agency_id=from_agency_id,
+        to_agency_id=to_agency_id,
+        public_note=public_note or None,
+        internal_note=internal_note or None,
+        actor_user_id=actor.id if actor else None,
+        actor=actor_label or actor_name(actor),
+    )
+    session.add(event)
+    return event
+
+
+def transition(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    *,
+    to_status: CaseStatus,
+    actor: User | None,
+    public_note: str | None = None,
+    internal_note: str | None = None,
+) -> Case:
+    """Move a case to another status if the lifecycle allows it."""
+    current = CaseStatus(case.status)
+    allowed = ALLOWED_TRANSITIONS[current]
+    if to_status not in allowed:
+        raise TransitionNotAllowed(current, to_status, sorted(allowed))
+    if to_status is CaseStatus.assigned and case.agency_id is None:
+        raise CaseError("a case in triage is assigned by forwarding it to an agency")
+    now = utcnow()
+    case.status = to_status
+    case.updated_at = now
+    if to_status in STATUS_TIMESTAMP:
+        setattr(case, STATUS_TIMESTAMP[to_status], now)
+    if current is CaseStatus.resolved and to_status is CaseStatus.in_progress:
+        case.resolved_at = None  # reopened: resolution time is measured to the final fix
+    session.add(case)
+    record_event(
+        session,
+        case,
+        EventKind.status_changed,
+        actor=actor,
+        from_status=current,
+        to_status=to_status,
+        public_note=public_note,
+        internal_note=internal_note,
+    )
+    tell_citizen(session, settings, case, MessageKind.status_changed, note=public_note)
+    return case
+
+
+def _category_for_forward(
+    session: Session, case: Case, agency: Agency, category_code: str | None
+) -> Category:
+    """The category a forwarded case takes: the one asked for, else routing's best guess there."""
+    categories = session.exec(
+        select(Category)
+        .where(Category.agency_id == agency.id, Category.active)
+        .order_by(Category.id)
+    ).all()
+    if not categories:
+        raise UnknownAgency(f"agency {agency.code} has no active categories")
+    by_code = {c.code: c for c in categories}
+    if category_code is not None:
+        if category_code not in by_code:
+            raise UnknownAgency(
+                f"category '{category_code}' does not belong to {agency.code}; "
+                f"choose one of: {', '.join(by_code)}"
+            )
+        return by_code[category_code]
+    suggestion = case.routing_suggestion or {}
+    for alternative in suggestion.get("alternatives", []):
+        if alternative.get("category") in by_code:
+            return by_code[alternative["category"]]
+    return categories[0]
+
+
+def forward(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    *,
+    agency_code: str,
+    note: str,
+    actor: User | None,
+    category_code: str | None = None,
+) -> Case:
+    """Hand a case to another agency (or out of triage); its SLA clock starts again there."""
+    current = CaseStatus(case.status)
+    if current not in FORWARDABLE_STATUSES:
+        raise TransitionNotAllowed(current, "forwarded", [])
+    agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
+    if agency is None:
+        raise UnknownAgency(f"unknown agency '{agency_code}'")
+    if agency.id == case.agency_id:
+        raise CaseError(f"the case is already with {agency.code}")
+    category = _category_for_forward(session, case, agency, category_code)
+    now = utcnow()
+    from_agency_id = case.agency_id
+    case.agency_id = agency.id
+    case.category_id = category.id
+    case.status = CaseStatus.assigned
+    case.assigned_at = now
+    case.in_progress_at = None
+    case.due_at = due_from(now, category.sla_hours)
+    case.updated_at = now
+    session.add(case)
+    record_event(
+        session,
+        case,
+        EventKind.forwarded,
+        actor=actor,
+        from_status=current,
+        to_status=CaseStatus.assigned,
+        from_agency_id=from_agency_id,
+        to_agency_id=agency.id,
+        internal_note=note,
+    )
+    tell_citizen(session, settings, case, MessageKind.forwarded)
+    return case
+
+
+def add_note(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    *,
+    text: str,
+    public: bool,
+    actor: User | None,
+) -> Case:
+    """Record a note; a public one is also sent to the citizen."""
+    case.updated_at = utcnow()
+    session.add(case)
+    record_event(
+        session,
+        case,
+        EventKind.note,
+        actor=actor,
+        public_note=text if public else None,
+        internal_note=None if public else text,
+    )
+    if public:
+        tell_citizen(session, settings, case, MessageKind.public_note, note=text)
+    return case

@@ -1,0 +1,87 @@
+"""Cases, their append-only history, attachments and the staff who work them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from aduan.db import UTCDateTime, utcnow
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.Index("ix_cases_agency_status", "agency_id", "status"),
+        sa.UniqueConstraint("intake_key", name="uq_cases_intake_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(sa_type=sa.String(9), unique=True, index=True)
+    status: str = Field(sa_type=sa.String(16), index=True)
+    text: str = Field(sa_type=sa.Text)
+    language: str = Field(default="id", sa_type=sa.String(2))
+    source_channel: str = Field(sa_type=sa.String(16))
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
+    notify: bool = True
+    agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    category_id: int | None = Field(default=None, foreign_key="categories.id")
+    routing_confidence: float | None = None
+    routing_suggestion: dict | None = Field(default=None, sa_type=sa.JSON)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, sa_type=sa.String(500))
+    intake_key: str | None = Field(default=None, sa_type=sa.String(200))
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    in_progress_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One entry of a case's history; rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(sa_type=sa.String(32))
+    from_status: str | None = Field(default=None, sa_type=sa.String(16))
+    to_status: str | None = Field(default=None, sa_type=sa.String(16))
+    from_agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    to_agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    public_note: str | None = Field(default=None, sa_type=sa.Text)
+    internal_note: str | None = Field(default=None, sa_type=sa.Text)
+    actor_user_id: int | None = Field(default=None, foreign_key="users.id")
+    actor: str = Field(sa_type=sa.String(100))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    content_type: str = Field(sa_type=sa.String(100))
+    filename: str | None = Field(default=None, sa_type=sa.String(255))
+    size: int
+    storage_key: str = Field(sa_type=sa.String(500))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=sa.String(64), unique=True, index=True)
+    full_name: str | None = Field(default=None, sa_type=sa.String(200))
+    password_hash: str = Field(sa_type=sa.String(255))
+    role: str = Field(sa_type=sa.String(16))
+    agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

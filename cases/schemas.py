@@ -1,0 +1,201 @@
+"""What the case API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cases.enums import CaseStatus
+
+NOTE_MAX = 2000
+
+
+def _strip_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+class AgencyRef(BaseModel):
+    code: str
+    name: str
+
+
+class CategoryRef(BaseModel):
+    code: str
+    name: str
+
+
+class PublicEvent(BaseModel):
+    at: datetime
+    kind: str
+    status: str | None
+    agency: AgencyRef | None = None
+    note: str | None = None
+
+
+class PublicCase(BaseModel):
+    """What anyone holding the tracking code may see: no contact details, no internal notes."""
+
+    tracking_code: str
+    status: CaseStatus
+    agency: AgencyRef | None
+    category: CategoryRef | None
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    history: list[PublicEvent]
+
+
+class CaseSummary(BaseModel):
+    tracking_code: str
+    status: CaseStatus
+    agency: str | None
+    category: str | None
+    source_channel: str
+    excerpt: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` to get the next page; null on the last page"
+    )
+
+
+class Location(BaseModel):
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+
+
+class ContactView(BaseModel):
+    """Enough for an officer to know how the citizen is reached, without the full address."""
+
+    channel: str
+    name: str | None
+    address_masked: str
+    wants_updates: bool
+
+
+class AttachmentView(BaseModel):
+    id: int
+    content_type: str
+    filename: str | None
+    size: int
+    created_at: datetime
+
+
+class EventView(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    from_agency: str | None
+    to_agency: str | None
+    public_note: str | None
+    internal_note: str | None
+
+
+class NotificationView(BaseModel):
+    id: int
+    kind: str
+    channel: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class CaseDetail(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    tracking_code: str
+    status: CaseStatus
+    text: str
+    language: str
+    source_channel: str
+    agency: AgencyRef | None
+    category: CategoryRef | None
+    routing_confidence: float | None
+    routing_suggestion: dict | None
+    location: Location
+    contact: ContactView | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    assigned_at: datetime | None
+    in_progress_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    rejected_at: datetime | None
+    attachments: list[AttachmentView]
+    history: list[EventView]
+    notifications: list[NotificationView]
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: CaseStatus
+    note: str | None = Field(default=None, max_length=NOTE_MAX, description="sent to the citizen")
+    internal_note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+    _strip = field_validator("note", "internal_note")(_strip_or_none)
+
+
+class ForwardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str = Field(min_length=1, max_length=32)
+    note: str = Field(min_length=1, max_length=NOTE_MAX, description="why; kept internal")
+    category: str | None = Field(default=None, max_length=64)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, note: str) -> str:
+        note = note.strip()
+        if not note:
+            raise ValueError("a forward needs a reason")
+        return note
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=NOTE_MAX)
+    public: bool = Field(default=False, description="true sends the note to the citizen")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise ValueError("the note is empty")
+        return text
+
+
+class AgencyStats(BaseModel):
+    agency: str
+    name: str
+    total: int
+    open: int
+    overdue: int
+    resolved: int
+    median_resolution_hours: float | None
+    p90_resolution_hours: float | None
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"

@@ -1,0 +1,231 @@
+"""Reading cases: who may see which, and the views each audience gets."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from aduan.db import utcnow
+from cases.codes import normalise_tracking_code
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind, Role
+from cases.models import Attachment, Case, CaseEvent, User
+from cases.schemas import (
+    AgencyRef,
+    AttachmentView,
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    CategoryRef,
+    ContactView,
+    EventView,
+    Location,
+    NotificationView,
+    PublicCase,
+    PublicEvent,
+)
+from notifications.models import Contact, Notification
+from routing.models import Agency, Category
+
+EXCERPT_CHARS = 140
+
+
+def find_by_code(session: Session, raw_code: str) -> Case | None:
+    code = normalise_tracking_code(raw_code)
+    if code is None:
+        return None
+    return session.exec(select(Case).where(Case.tracking_code == code)).first()
+
+
+def can_work_on(user: User, case: Case) -> bool:
+    """Supervisors work every case; officers only their own agency's; admins none."""
+    if user.role == Role.supervisor:
+        return True
+    return (
+        user.role == Role.officer
+        and user.agency_id is not None
+        and (case.agency_id == user.agency_id)
+    )
+
+
+def case_for_user(session: Session, user: User, raw_code: str) -> Case | None:
+    """The case if this user may work on it; None hides whether it exists at all."""
+    case = find_by_code(session, raw_code)
+    if case is None or not can_work_on(user, case):
+        return None
+    return case
+
+
+def is_overdue(case: Case) -> bool:
+    return case.status in OPEN_STATUSES and case.due_at is not None and case.due_at < utcnow()
+
+
+def _agencies(session: Session) -> dict[int, Agency]:
+    return {a.id: a for a in session.exec(select(Agency))}
+
+
+def _categories(session: Session) -> dict[int, Category]:
+    return {c.id: c for c in session.exec(select(Category))}
+
+
+def list_cases(
+    session: Session,
+    user: User,
+    *,
+    status: CaseStatus | None,
+    agency_code: str | None,
+    limit: int,
+    cursor: int | None,
+) -> CasePage:
+    """Newest first, keyset-paged on id so a deep page costs what the first does."""
+    query = select(Case).order_by(col(Case.id).desc()).limit(limit + 1)
+    agencies = _agencies(session)
+    if user.role == Role.officer:
+        query = query.where(Case.agency_id == user.agency_id)
+    if agency_code is not None:
+        agency_ids = [a.id for a in agencies.values() if a.code == agency_code]
+        query = query.where(col(Case.agency_id).in_(agency_ids))
+    if status is not None:
+        query = query.where(Case.status == status)
+    if cursor is not None:
+        query = query.where(Case.id < cursor)
+    rows = list(session.exec(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    categories = _categories(session)
+    items = [
+        CaseSummary(
+            tracking_code=c.tracking_code,
+            status=c.status,
+            agency=agencies[c.agency_id].code if c.agency_id else None,
+            category=categories[c.category_id].code if c.category_id else None,
+            source_channel=c.source_channel,
+            excerpt=c.text[:EXCERPT_CHARS],
+            created_at=c.created_at,
+            due_at=c.due_at,
+            overdue=is_overdue(c),
+        )
+        for c in rows
+    ]
+    return CasePage(items=items, next_cursor=str(rows[-1].id) if more else None)
+
+
+def _agency_ref(agency: Agency | None, language: str = "id") -> AgencyRef | None:
+    if agency is None:
+        return None
+    return AgencyRef(code=agency.code, name=agency.name_en if language == "en" else agency.name)
+
+
+def _category_ref(category: Category | None, language: str = "id") -> CategoryRef | None:
+    if category is None:
+        return None
+    name = category.name_en if language == "en" else category.name
+    return CategoryRef(code=category.code, name=name)
+
+
+def _events(session: Session, case: Case) -> list[CaseEvent]:
+    return list(
+        session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+        )
+    )
+
+
+def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:
+    agencies = _agencies(session)
+    history = []
+    for event in _events(session, case):
+        if event.kind == EventKind.note and not event.public_note:
+            continue
+        agency = agencies.get(event.to_agency_id) if event.kind == EventKind.forwarded else None
+        history.append(
+            PublicEvent(
+                at=event.created_at,
+                kind=event.kind,
+                status=event.to_status,
+                agency=_agency_ref(agency, language),
+                note=event.public_note,
+            )
+        )
+    return PublicCase(
+        tracking_code=case.tracking_code,
+        status=case.status,
+        agency=_agency_ref(agencies.get(case.agency_id), language),
+        category=_category_ref(
+            session.get(Category, case.category_id) if case.category_id else None, language
+        ),
+        due_at=case.due_at,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        history=history,
+    )
+
+
+def mask_address(address: str) -> str:
+    """Keep the first and last few characters so staff can tell contacts apart, no more."""
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    keep = 3 if len(address) > 8 else 1
+    return address[: keep + 1] + "*" * max(len(address) - 2 * keep - 1, 3) + address[-keep:]
+
+
+def detail_view(session: Session, case: Case) -> CaseDetail:
+    agencies = _agencies(session)
+    contact = session.get(Contact, case.contact_id) if case.contact_id else None
+    attachments = session.exec(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
+    ).all()
+    notifications = session.exec(
+        select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
+    ).all()
+    code_of = {a_id: a.code for a_id, a in agencies.items()}
+    return CaseDetail(
+        tracking_code=case.tracking_code,
+        status=case.status,
+        text=case.text,
+        language=case.language,
+        source_channel=case.source_channel,
+        agency=_agency_ref(agencies.get(case.agency_id)),
+        category=_category_ref(
+            session.get(Category, case.category_id) if case.category_id else None
+        ),
+        routing_confidence=case.routing_confidence,
+        routing_suggestion=case.routing_suggestion,
+        location=Location(latitude=case.latitude, longitude=case.longitude, address=case.address),
+        contact=ContactView(
+            channel=contact.channel,
+            name=contact.name,
+            address_masked=mask_address(contact.address),
+            wants_updates=case.notify,
+        )
+        if contact
+        else None,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        due_at=case.due_at,
+        overdue=is_overdue(case),
+        assigned_at=case.assigned_at,
+        in_progress_at=case.in_progress_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        rejected_at=case.rejected_at,
+        attachments=[AttachmentView.model_validate(a, from_attributes=True) for a in attachments],
+        history=[
+            EventView(
+                at=e.created_at,
+                kind=e.kind,
+                actor=e.actor,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                from_agency=code_of.get(e.from_agency_id),
+                to_agency=code_of.get(e.to_agency_id),
+                public_note=e.public_note,
+                internal_note=e.internal_note,
+            )
+            for e in _events(session, case)
+        ],
+        notifications=[
+            NotificationView.model_validate(n, from_attributes=True) for n in notifications
+        ],
+    )

@@ -1,0 +1,53 @@
+"""The normalised inbound message every channel hands to intake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aduan.db import utcnow
+from cases.enums import SourceChannel
+from notifications.enums import Channel
+
+MAX_TEXT_CHARS = 4000
+MIN_TEXT_CHARS = 3
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyAddress:
+    """Where updates go: the chat a message came from, or what a web form asked for."""
+
+    channel: Channel
+    address: str
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """A file a channel already saved through the media storage."""
+
+    content_type: str
+    storage_key: str
+    size: int
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: SourceChannel
+    text: str
+    idempotency_key: str | None = None
+    reply_to: ReplyAddress | None = None
+    notify: bool = True
+    name: str | None = None
+    language: str | None = None
+    location: Location | None = None
+    address: str | None = None
+    media: tuple[StoredMedia, ...] = ()
+    received_at: datetime = field(default_factory=utcnow)

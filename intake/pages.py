@@ -1,0 +1,134 @@
+"""Words on the public pages, in Bahasa Indonesia and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notifications.templates import STATUS_LABELS
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Aduan Warga",
+        "intro": "Laporkan masalah di kota Anda: jalan rusak, sampah, banjir, lampu jalan mati, "
+        "air tidak mengalir, urusan KTP, dan lainnya. Anda langsung mendapat kode pelacakan.",
+        "switch": "English",
+        "text": "Apa masalahnya dan di mana?",
+        "text_hint": "Contoh: Jalan berlubang besar di depan SD Negeri 2, Jl. Pemuda.",
+        "address": "Alamat atau patokan lokasi (tidak wajib)",
+        "location": "Pakai lokasi saya",
+        "location_set": "Lokasi terisi",
+        "contact": "Kabari saya lewat",
+        "via_none": "Tidak perlu dikabari",
+        "via_sms": "SMS",
+        "via_whatsapp": "WhatsApp",
+        "via_email": "E-mail",
+        "name": "Nama (tidak wajib)",
+        "phone": "Nomor HP",
+        "email": "E-mail",
+        "privacy": "Nomor HP dan e-mail hanya dipakai untuk mengabari Anda dan tidak ditampilkan.",
+        "submit": "Kirim aduan",
+        "errors": "Aduan belum terkirim:",
+        "track": "Cek status aduan",
+        "track_code": "Kode pelacakan",
+        "track_submit": "Cek",
+        "received": "Aduan Anda sudah kami terima. Simpan kode ini:",
+        "status": "Status",
+        "agency": "Ditangani oleh",
+        "review_desk": "Petugas verifikasi",
+        "category": "Kategori",
+        "due": "Target selesai",
+        "filed": "Dilaporkan",
+        "history": "Riwayat",
+        "not_found": "Kode tidak ditemukan. Periksa kembali kode pelacakan Anda.",
+        "new_complaint": "Buat aduan baru",
+        "event_created": "Aduan diterima",
+        "event_status_changed": "Status berubah",
+        "event_forwarded": "Dialihkan ke",
+        "event_note": "Catatan petugas",
+    },
+    "en": {
+        "title": "City Complaints",
+        "intro": "Report a problem in your city: damaged roads, rubbish, floods, dark street "
+        "lights, no water, ID cards and more. You get a tracking code at once.",
+        "switch": "Bahasa Indonesia",
+        "text": "What is wrong, and where?",
+        "text_hint": "Example: Large pothole in front of SD Negeri 2, Jl. Pemuda.",
+        "address": "Address or landmark (optional)",
+        "location": "Use my location",
+        "location_set": "Location set",
+        "contact": "Keep me informed by",
+        "via_none": "No updates needed",
+        "via_sms": "SMS",
+        "via_whatsapp": "WhatsApp",
+        "via_email": "E-mail",
+        "name": "Name (optional)",
+        "phone": "Mobile number",
+        "email": "E-mail",
+        "privacy": "Your number and e-mail are only used to keep you informed and are never shown.",
+        "submit": "Send complaint",
+        "errors": "Your complaint was not sent yet:",
+        "track": "Check a complaint",
+        "track_code": "Tracking code",
+        "track_submit": "Check",
+        "received": "We have received your complaint. Keep this code:",
+        "status": "Status",
+        "agency": "Handled by",
+        "review_desk": "Review desk",
+        "category": "Category",
+        "due": "Target date",
+        "filed": "Reported",
+        "history": "History",
+        "not_found": "No complaint has this code. Please check your tracking code.",
+        "new_complaint": "File another complaint",
+        "event_created": "Complaint received",
+        "event_status_changed": "Status changed",
+        "event_forwarded": "Passed to",
+        "event_note": "Officer's note",
+    },
+}
+
+FIELD_NAMES = {
+    "id": {
+        "text": "Isi aduan",
+        "phone": "Nomor HP",
+        "email": "E-mail",
+        "lat": "Lokasi",
+        "lon": "Lokasi",
+        "name": "Nama",
+        "address": "Alamat",
+        "notify_via": "Kabari lewat",
+    },
+    "en": {
+        "text": "Complaint",
+        "phone": "Mobile number",
+        "email": "E-mail",
+        "lat": "Location",
+        "lon": "Location",
+        "name": "Name",
+        "address": "Address",
+        "notify_via": "Keep me informed by",
+    },
+}
+
+
+@dataclass(frozen=True)
+class PageText:
+    lang: str
+    words: dict[str, str] = field(repr=False)
+
+    def __getattr__(self, key: str) -> str:
+        return self.words[key]
+
+    def status(self, value: str | None) -> str:
+        return STATUS_LABELS[self.lang].get(value or "", value or "")
+
+    def explain(self, error: dict) -> str:
+        """A validation error as a sentence naming the field the resident sees."""
+        names = FIELD_NAMES[self.lang]
+        where = next((names[str(p)] for p in error.get("loc", ()) if str(p) in names), None)
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+
+
+def page_text(lang: str) -> PageText:
+    return PageText(lang, TEXT[lang])

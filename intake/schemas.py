@@ -1,0 +1,112 @@
+"""The public complaint form, as JSON and as the web form posts it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+
+from cases.enums import CaseStatus, SourceChannel
+from cases.schemas import AgencyRef
+from intake.messages import (
+    MAX_TEXT_CHARS,
+    MIN_TEXT_CHARS,
+    InboundMessage,
+    Location,
+    ReplyAddress,
+)
+from intake.phone import normalise_phone
+from notifications.enums import Channel
+
+NotifyVia = Literal["sms", "whatsapp", "email", "none"]
+
+
+class ComplaintIn(BaseModel):
+    text: str = Field(
+        description="what is wrong and where", examples=["Jalan berlubang di Jl. Pemuda"]
+    )
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    email: EmailStr | None = None
+    notify_via: NotifyVia | None = Field(
+        default=None, description="how we tell you about progress; default: e-mail, else SMS"
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500)
+    language: Literal["id", "en"] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, text: str) -> str:
+        text = text.strip()
+        if len(text) < MIN_TEXT_CHARS:
+            raise ValueError(f"describe the problem in at least {MIN_TEXT_CHARS} characters")
+        if len(text) > MAX_TEXT_CHARS:
+            raise ValueError(f"the description must have at most {MAX_TEXT_CHARS} characters")
+        return text
+
+    @field_validator("name", "address", "phone", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_email(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, phone: str | None) -> str | None:
+        return normalise_phone(phone) if phone else None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ComplaintIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        if self.notify_via in ("sms", "whatsapp") and not self.phone:
+            raise ValueError(f"notify_via={self.notify_via} needs a phone number")
+        if self.notify_via == "email" and not self.email:
+            raise ValueError("notify_via=email needs an e-mail address")
+        return self
+
+    def reply_to(self) -> tuple[ReplyAddress | None, bool]:
+        """Which contact we keep and whether it wants updates; only the address we reply to."""
+        via = self.notify_via or ("email" if self.email else "sms" if self.phone else "none")
+        if via == "email":
+            return ReplyAddress(Channel.email, str(self.email)), True
+        if via in ("sms", "whatsapp"):
+            return ReplyAddress(Channel(via), self.phone), True
+        if self.phone:
+            return ReplyAddress(Channel.sms, self.phone), False
+        if self.email:
+            return ReplyAddress(Channel.email, str(self.email)), False
+        return None, False
+
+    def to_message(self, idempotency_key: str | None) -> InboundMessage:
+        reply_to, notify = self.reply_to()
+        return InboundMessage(
+            channel=SourceChannel.web,
+            text=self.text,
+            idempotency_key=idempotency_key,
+            reply_to=reply_to,
+            notify=notify,
+            name=self.name,
+            language=self.language,
+            location=Location(self.lat, self.lon) if self.lat is not None else None,
+            address=self.address,
+        )
+
+
+class ComplaintCreated(BaseModel):
+    tracking_code: str
+    status: CaseStatus
+    agency: AgencyRef | None
+    category: str | None
+    due_at: datetime | None

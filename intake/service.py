@@ -1,0 +1,153 @@
+"""The one intake pipeline: every channel's complaint becomes a case here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from aduan.settings import Settings
+from cases.citizen import tell_citizen
+from cases.codes import new_tracking_code
+from cases.enums import CaseStatus, EventKind
+from cases.lifecycle import due_from, record_event
+from cases.models import Attachment, Case
+from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
+from notifications.enums import MessageKind
+from notifications.service import get_or_create_contact
+from routing.service import route
+
+log = logging.getLogger(__name__)
+CODE_ATTEMPTS = 5
+
+
+class IntakeError(ValueError):
+    """The message cannot become a case; the text is safe to show the sender."""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    created: bool
+
+    @property
+    def tracking_code(self) -> str:
+        return self.case.tracking_code
+
+
+def validate(message: InboundMessage) -> str:
+    text = message.text.strip()
+    if len(text) < MIN_TEXT_CHARS:
+        raise IntakeError(f"the complaint text must have at least {MIN_TEXT_CHARS} characters")
+    if len(text) > MAX_TEXT_CHARS:
+        raise IntakeError(f"the complaint text must have at most {MAX_TEXT_CHARS} characters")
+    if message.location and not (
+        -90 <= message.location.latitude <= 90 and -180 <= message.location.longitude <= 180
+    ):
+        raise IntakeError("the location is outside the range of valid coordinates")
+    return text
+
+
+def _intake_key(message: InboundMessage) -> str | None:
+    if not message.idempotency_key:
+        return None
+    return f"{message.channel}:{message.idempotency_key}"[:200]
+
+
+def _existing(session: Session, intake_key: str | None) -> Case | None:
+    if intake_key is None:
+        return None
+    return session.exec(select(Case).where(Case.intake_key == intake_key)).first()
+
+
+def receive(session: Session, settings: Settings, message: InboundMessage) -> IntakeResult:
+    """Validate, store, route and acknowledge one complaint in one transaction.
+
+    Calling it again with the same idempotency key returns the first case and sends nothing.
+    """
+    text = validate(message)
+    intake_key = _intake_key(message)
+    if (case := _existing(session, intake_key)) is not None:
+        return IntakeResult(case, created=False)
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            case = _store(session, settings, message, text, intake_key)
+            session.commit()
+            return IntakeResult(case, created=True)
+        except IntegrityError:
+            session.rollback()
+            # either another request stored the same message first, or the random code collided
+            if (case := _existing(session, intake_key)) is not None:
+                return IntakeResult(case, created=False)
+            log.warning("tracking code collision; drawing another")
+    raise RuntimeError("could not store the complaint after several attempts")
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    text: str,
+    intake_key: str | None,
+) -> Case:
+    contact = None
+    if message.reply_to is not None:
+        contact = get_or_create_contact(
+            session,
+            channel=message.reply_to.channel,
+            address=message.reply_to.address,
+            name=message.name,
+            language=message.language,
+            inbound_at=message.received_at,
+        )
+        session.flush()
+    language = message.language or (contact.language if contact else settings.default_language)
+    decision = route(session, text, min_confidence=settings.routing_min_confidence)
+    now = message.received_at
+    routed = decision.agency is not None
+    case = Case(
+        tracking_code=new_tracking_code(),
+        status=CaseStatus.assigned if routed else CaseStatus.triage,
+        text=text,
+        language=language,
+        source_channel=message.channel,
+        contact_id=contact.id if contact else None,
+        notify=message.notify and contact is not None,
+        agency_id=decision.agency.id if routed else None,
+        category_id=decision.category.id if routed else None,
+        routing_confidence=decision.prediction.confidence,
+        routing_suggestion=decision.suggestion,
+        latitude=message.location.latitude if message.location else None,
+        longitude=message.location.longitude if message.location else None,
+        address=message.address or (message.location.address if message.location else None),
+        intake_key=intake_key,
+        due_at=due_from(now, decision.category.sla_hours if routed else settings.triage_sla_hours),
+        created_at=now,
+        updated_at=now,
+        assigned_at=now if routed else None,
+    )
+    session.add(case)
+    session.flush()
+    record_event(
+        session,
+        case,
+        EventKind.created,
+        actor=None,
+        actor_label="citizen",
+        to_status=case.status,
+        to_agency_id=case.agency_id,
+    )
+    for media in message.media:
+        session.add(
+            Attachment(
+                case_id=case.id,
+                content_type=media.content_type,
+                filename=media.filename,
+                size=media.size,
+                storage_key=media.storage_key,
+            )
+        )
+    tell_citizen(session, settings, case, MessageKind.acknowledgement)
+    return case

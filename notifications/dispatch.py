@@ -1,0 +1,108 @@
+"""Getting outbox rows to a sender: RQ workers when Redis is configured, a thread otherwise.
+
+Enqueueing is only a hint that a row is ready. The rows themselves are the truth: a sweep finds
+any row that should have gone out and did not (Redis was down, a worker died), so no message
+depends on one enqueue succeeding.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from aduan.db import utcnow
+from aduan.queue import get_queue
+from aduan.settings import Settings
+from notifications.delivery import attempt_delivery, due_notification_ids
+from notifications.jobs import deliver_notification
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, notification_ids: Iterable[int]) -> None: ...
+
+
+class RQDispatcher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        try:
+            q = get_queue(self.settings)
+            for notification_id in notification_ids:
+                q.enqueue(deliver_notification, notification_id, result_ttl=3600)
+        except RedisError as exc:
+            log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
+
+    def dispatch_at(self, notification_id: int, when: datetime) -> None:
+        if when <= utcnow():
+            self.dispatch([notification_id])
+            return
+        try:
+            get_queue(self.settings).enqueue_at(
+                when, deliver_notification, notification_id, result_ttl=3600
+            )
+        except RedisError as exc:
+            log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
+
+
+def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> int:
+    """Hand every overdue row to the dispatcher again; returns how many."""
+    with Session(engine) as session:
+        ids = due_notification_ids(session, older_than=older_than)
+    if ids:
+        log.info("sweep re-dispatching %d notifications", len(ids))
+        dispatcher.dispatch(ids)
+    return len(ids)
+
+
+class EmbeddedDispatcher:
+    """Delivers in a background thread of this process, for a set-up without Redis."""
+
+    def __init__(self, engine: Engine, settings: Settings, poll_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self._ready: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="aduan-delivery", daemon=True)
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        for notification_id in notification_ids:
+            self._ready.put(notification_id)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._ready.put(0)  # wake the thread
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batch = [self._ready.get(timeout=self.poll_seconds)]
+            except queue.Empty:
+                batch = []
+            while not self._ready.empty():
+                batch.append(self._ready.get_nowait())
+            try:
+                with Session(self.engine) as session:
+                    batch.extend(due_notification_ids(session, older_than=timedelta(0)))
+                for notification_id in dict.fromkeys(i for i in batch if i):
+                    if self._stop.is_set():
+                        return
+                    attempt_delivery(self.engine, self.settings, notification_id)
+            except Exception:  # the thread must outlive a database hiccup
+                log.exception("embedded delivery loop failed; retrying")
+                self._stop.wait(self.poll_seconds)

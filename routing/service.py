@@ -1,0 +1,153 @@
+"""Loading the catalogue into the database and deciding where a complaint goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from threading import Lock
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from aduan.db import utcnow
+from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
+from routing.keywords import KeywordClassifier, Prediction
+from routing.models import Agency, Category
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    agencies: int
+    categories: int
+    deactivated: int
+
+
+def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
+    """Make the database match the file: upsert by code, deactivate what the file dropped.
+
+    Rows are never deleted because cases keep pointing at them.
+    """
+    now = utcnow()
+    agencies = {a.code: a for a in session.exec(select(Agency))}
+    categories = {c.code: c for c in session.exec(select(Category))}
+    seen_agencies: set[str] = set()
+    seen_categories: set[str] = set()
+    for spec in catalogue.agencies:
+        agency = agencies.get(spec.code) or Agency(
+            code=spec.code, name=spec.name, name_en=spec.name_en
+        )
+        agency.name, agency.name_en, agency.active, agency.updated_at = (
+            spec.name,
+            spec.name_en,
+            True,
+            now,
+        )
+        session.add(agency)
+        session.flush()
+        seen_agencies.add(spec.code)
+        for cat in spec.categories:
+            category = categories.get(cat.code) or Category(
+                code=cat.code, agency_id=agency.id, name=cat.name, name_en=cat.name_en, sla_hours=1
+            )
+            category.agency_id = agency.id
+            category.name, category.name_en, category.sla_hours = (
+                cat.name,
+                cat.name_en,
+                cat.sla_hours,
+            )
+            category.keywords_id, category.keywords_en = (
+                list(cat.keywords.id),
+                list(cat.keywords.en),
+            )
+            category.active, category.updated_at = True, now
+            session.add(category)
+            seen_categories.add(cat.code)
+    stale = [a for code, a in agencies.items() if code not in seen_agencies and a.active]
+    stale += [c for code, c in categories.items() if code not in seen_categories and c.active]
+    for row in stale:
+        row.active, row.updated_at = False, now
+        session.add(row)
+    session.flush()
+    return LoadReport(len(seen_agencies), len(seen_categories), len(stale))
+
+
+def catalogue_is_empty(session: Session) -> bool:
+    return session.exec(select(sa.func.count()).select_from(Agency)).one() == 0
+
+
+def catalogue_from_database(session: Session) -> Catalogue:
+    """The active catalogue as the database holds it, in the file's shape."""
+    agencies = session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
+    categories = session.exec(select(Category).where(Category.active).order_by(Category.id)).all()
+    by_agency: dict[int, list[CategorySpec]] = {}
+    for c in categories:
+        by_agency.setdefault(c.agency_id, []).append(
+            CategorySpec(
+                code=c.code,
+                name=c.name,
+                name_en=c.name_en,
+                sla_hours=c.sla_hours,
+                keywords=Keywords(id=c.keywords_id, en=c.keywords_en),
+            )
+        )
+    return Catalogue(
+        agencies=[
+            AgencySpec(code=a.code, name=a.name, name_en=a.name_en, categories=by_agency[a.id])
+            for a in agencies
+            if a.id in by_agency
+        ]
+    )
+
+
+@dataclass
+class _ClassifierCache:
+    version: tuple | None = None
+    classifier: KeywordClassifier | None = None
+    lock: Lock = field(default_factory=Lock)
+
+
+_cache = _ClassifierCache()
+
+
+def classifier_for(session: Session) -> KeywordClassifier:
+    """The classifier for the current catalogue, rebuilt only when the catalogue changes."""
+    version = tuple(
+        session.execute(
+            sa.select(sa.func.count(Category.id), sa.func.max(Category.updated_at))
+        ).one()
+    )
+    with _cache.lock:
+        if _cache.classifier is None or _cache.version != version:
+            _cache.classifier = KeywordClassifier(catalogue_from_database(session))
+            _cache.version = version
+        return _cache.classifier
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Where a complaint goes; `agency` is None when it must go to triage."""
+
+    agency: Agency | None
+    category: Category | None
+    prediction: Prediction
+
+    @property
+    def suggestion(self) -> dict:
+        return {
+            "agency": self.prediction.agency,
+            "category": self.prediction.category,
+            "confidence": round(self.prediction.confidence, 3),
+            "alternatives": [
+                {"agency": a, "category": c, "score": round(s, 3)}
+                for a, c, s in self.prediction.alternatives
+            ],
+        }
+
+
+def route(session: Session, text: str, *, min_confidence: float) -> RoutingDecision:
+    """Classify a complaint; below `min_confidence` it goes to triage with the guess kept."""
+    prediction = classifier_for(session).predict(text)
+    if prediction.category is None or prediction.confidence < min_confidence:
+        return RoutingDecision(None, None, prediction)
+    category = session.exec(select(Category).where(Category.code == prediction.category)).one()
+    agency = session.get(Agency, category.agency_id)
+    return RoutingDecision(agency, category, prediction)
