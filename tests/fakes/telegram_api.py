@@ -1,0 +1,372 @@
+"""Fake Telegram Bot API: the methods Aduan's bot uses.
+
+Pointing python-telegram-bot at it::
+
+    async with Bot(fake.token, base_url=fake.api_url, base_file_url=fake.file_url) as bot:
+        ...
+
+PTB appends the token itself (``telegram._bot._parse_base_url`` returns
+``base_url + token`` unless the string contains a ``{token}`` placeholder), so
+``api_url`` is ``{url}/bot`` and ``file_url`` is ``{url}/file/bot``. Note that
+``async with Bot`` calls ``getMe`` while initialising; faults queued before that
+would hit it, so either queue them afterwards or pass ``method=``.
+
+Wire format as PTB 22 sends it (``HTTPXRequest.do_request``): POST with
+``application/x-www-form-urlencoded`` fields whose non-string values are
+JSON-encoded (``RequestParameter.json_value``), or multipart when uploading files.
+Other clients post JSON bodies. All three are accepted, plus query strings.
+Answers use the Bot API envelope ``{"ok": true, "result": ...}`` /
+``{"ok": false, "error_code": N, "description": ...}``; PTB maps 401/403/429 to
+``InvalidToken``/``Forbidden``/``RetryAfter`` from status and ``parameters``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakes import HttpFake, HttpRequest, HttpResponse
+
+METHODS = frozenset(
+    {
+        "getMe",
+        "sendMessage",
+        "getFile",
+        "setWebhook",
+        "deleteWebhook",
+        "getWebhookInfo",
+        "sendChatAction",
+    }
+)
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+# Form fields that PTB JSON-encodes; everything else stays a string.
+_JSON_FIELDS = frozenset(
+    {"reply_markup", "entities", "allowed_updates", "link_preview_options", "reply_parameters"}
+)
+_INT_FIELDS = frozenset({"chat_id", "message_id", "message_thread_id", "max_connections"})
+_BOOL_FIELDS = frozenset(
+    {"drop_pending_updates", "disable_notification", "protect_content", "disable_web_page_preview"}
+)
+MAX_TEXT_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A ``sendMessage`` the fake accepted."""
+
+    message_id: int
+    chat_id: int | str
+    text: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    params: dict[str, Any]  # every parameter, decoded
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """Any Bot API call, including failed ones (``status`` is what the fake answered)."""
+
+    method: str
+    params: dict[str, Any]
+    status: int
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    description: str
+    parameters: dict[str, Any] | None
+    method: str | None  # None: any method
+
+
+def tg_error(
+    status: int, description: str, parameters: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The Bot API error envelope; PTB reads ``description`` and ``parameters``."""
+    payload: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        payload["parameters"] = parameters
+    return HttpResponse.json(status, payload)
+
+
+def _ok(result: Any, description: str | None = None) -> HttpResponse:
+    payload: dict[str, Any] = {"ok": True, "result": result}
+    if description:
+        payload["description"] = description
+    return HttpResponse.json(200, payload)
+
+
+class FakeTelegram(HttpFake):
+    """Fake ``api.telegram.org`` for a single bot token."""
+
+    def __init__(
+        self,
+        token: str = "123456789:AAFakeTokenForAduanTests",
+        *,
+        username: str = "aduan_test_bot",
+        first_name: str = "Aduan Test Bot",
+    ) -> None:
+        super().__init__()
+        self.token = token
+        bot_id = token.partition(":")[0]
+        self.bot_user: dict[str, Any] = {
+            "id": int(bot_id) if bot_id.isdigit() else 123456789,
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self._messages: list[SentMessage] = []
+        self._calls: list[ApiCall] = []
+        self._files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file_path)
+        self._faults: list[list[Any]] = []  # [remaining, _Fault]
+        self._blocked: set[str] = set()
+        self._webhook: dict[str, Any] = {}
+        self._next_message_id = 1
+        self._lock = threading.Lock()
+
+    # -- URLs for telegram.Bot -------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    # -- recorded state --------------------------------------------------------
+    @property
+    def messages(self) -> list[SentMessage]:
+        return self._snapshot(self._messages)
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        return self._snapshot(self._calls)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def webhook(self) -> dict[str, Any]:
+        """Parameters of the last ``setWebhook`` (empty once deleted)."""
+        with self._lock:
+            return dict(self._webhook)
+
+    # -- test controls ---------------------------------------------------------
+    def add_file(self, file_id: str, content: bytes, file_path: str = "photos/file_1.jpg") -> None:
+        """Make ``getFile(file_id)`` succeed and serve ``content`` under ``file_path``."""
+        with self._lock:
+            self._files[file_id] = (content, file_path)
+
+    def fail_next(self, n: int = 1, status: int = 500, method: str | None = None) -> None:
+        """Answer the next ``n`` API calls (optionally only of ``method``) with ``status``."""
+        self._add_fault(n, _Fault(status, HTTPStatus(status).phrase, None, method))
+
+    def rate_limit_next(self, n: int = 1, retry_after: int = 1, method: str | None = None) -> None:
+        """Answer the next ``n`` API calls with flood-control 429 and ``retry_after``."""
+        description = f"Too Many Requests: retry after {retry_after}"
+        self._add_fault(n, _Fault(429, description, {"retry_after": retry_after}, method))
+
+    def block_chat(self, chat_id: int | str) -> None:
+        """Make sends to ``chat_id`` fail like a user who blocked the bot (403)."""
+        with self._lock:
+            self._blocked.add(str(chat_id))
+
+    def _add_fault(self, n: int, fault: _Fault) -> None:
+        with self._lock:
+            self._faults.append([n, fault])
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self._lock:
+            for entry in self._faults:
+                remaining, fault = entry
+                if fault.method in (None, method):
+                    entry[0] = remaining - 1
+                    if entry[0] <= 0:
+                        self._faults.remove(entry)
+                    return fault
+        return None
+
+    # -- HTTP ------------------------------------------------------------------
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/file/bot"):
+            return self._serve_file(request)
+        if not request.path.startswith("/bot"):
+            return tg_error(404, "Not Found")
+        token, _, method = request.path.removeprefix("/bot").partition("/")
+        if token != self.token:
+            return tg_error(401, "Unauthorized")
+        # Bot API method names are case-insensitive.
+        method = next((m for m in METHODS if m.lower() == method.lower()), method)
+        params = _parse_params(request)
+        response = self._call(method, params)
+        self._record(self._calls, ApiCall(method, params, response.status))
+        return response
+
+    def _call(self, method: str, params: dict[str, Any]) -> HttpResponse:
+        if method not in METHODS:
+            return tg_error(404, "Not Found")
+        if fault := self._take_fault(method):
+            return tg_error(fault.status, fault.description, fault.parameters)
+        if method == "getMe":
+            return _ok(self.bot_user)
+        if method == "sendMessage":
+            return self._send_message(params)
+        if method == "sendChatAction":
+            if (error := self._check_chat(params)) is not None:
+                return error
+            if params.get("action") not in CHAT_ACTIONS:
+                return tg_error(400, "Bad Request: wrong parameter action in request")
+            return _ok(True)
+        if method == "getFile":
+            return self._get_file(params)
+        if method == "setWebhook":
+            with self._lock:
+                self._webhook = params if params.get("url") else {}
+            return _ok(
+                True, "Webhook was set" if params.get("url") else "Webhook is already deleted"
+            )
+        if method == "deleteWebhook":
+            with self._lock:
+                self._webhook = {}
+            return _ok(True, "Webhook was deleted")
+        # getWebhookInfo
+        with self._lock:
+            hook = dict(self._webhook)
+        info: dict[str, Any] = {
+            "url": hook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+        if hook:
+            info["max_connections"] = hook.get("max_connections", 40)
+            if "allowed_updates" in hook:
+                info["allowed_updates"] = hook["allowed_updates"]
+        return _ok(info)
+
+    def _check_chat(self, params: dict[str, Any]) -> HttpResponse | None:
+        chat_id = params.get("chat_id")
+        if chat_id in (None, ""):
+            return tg_error(400, "Bad Request: chat_id is empty")
+        with self._lock:
+            blocked = str(chat_id) in self._blocked
+        return tg_error(403, "Forbidden: bot was blocked by the user") if blocked else None
+
+    def _send_message(self, params: dict[str, Any]) -> HttpResponse:
+        if (error := self._check_chat(params)) is not None:
+            return error
+        text = params.get("text") or ""
+        if not text.strip():
+            return tg_error(400, "Bad Request: message text is empty")
+        if len(text) > MAX_TEXT_LENGTH:
+            return tg_error(400, "Bad Request: message is too long")
+        with self._lock:
+            message_id = self._next_message_id
+            self._next_message_id += 1
+        chat_id = params["chat_id"]
+        markup = params.get("reply_markup")
+        self._record(
+            self._messages,
+            SentMessage(message_id, chat_id, text, params.get("parse_mode"), markup, params),
+        )
+        result: dict[str, Any] = {
+            "message_id": message_id,
+            "from": {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": _chat(chat_id),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            result["reply_markup"] = markup  # Telegram echoes inline keyboards only
+        return _ok(result)
+
+    def _get_file(self, params: dict[str, Any]) -> HttpResponse:
+        file_id = str(params.get("file_id") or "")
+        with self._lock:
+            entry = self._files.get(file_id)
+        if entry is None:
+            return tg_error(400, "Bad Request: invalid file_id")
+        content, file_path = entry
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": hashlib.sha1(file_id.encode()).hexdigest()[:16],
+                "file_size": len(content),
+                "file_path": file_path,
+            }
+        )
+
+    def _serve_file(self, request: HttpRequest) -> HttpResponse:
+        token, _, file_path = request.path.removeprefix("/file/bot").partition("/")
+        if token != self.token:
+            return tg_error(401, "Unauthorized")
+        with self._lock:
+            content = next((c for c, p in self._files.values() if p == file_path), None)
+        if content is None:
+            return tg_error(404, "Not Found")
+        return HttpResponse(200, content, "application/octet-stream")
+
+
+def _chat(chat_id: int | str) -> dict[str, Any]:
+    """A Chat object; the type follows Telegram's id conventions."""
+    if isinstance(chat_id, str):  # "@channelusername"
+        return {"id": -1001234567890, "type": "channel", "username": chat_id.lstrip("@")}
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Warga"}
+    if chat_id <= -1_000_000_000_000:
+        return {"id": chat_id, "type": "supergroup", "title": "Aduan Group"}
+    return {"id": chat_id, "type": "group", "title": "Aduan Group"}
+
+
+def _parse_params(request: HttpRequest) -> dict[str, Any]:
+    """Merge query string and body (form, JSON or multipart) into typed parameters."""
+    raw: dict[str, Any] = {k: v[-1] for k, v in request.query.items()}
+    content_type = request.headers.get("content-type", "")
+    if request.body and content_type.startswith("application/json"):
+        return raw | json.loads(request.body)
+    if request.body and content_type.startswith("multipart/form-data"):
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        for part in BytesParser(policy=HTTP).parsebytes(head + request.body).iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            raw[name] = payload if part.get_filename() else payload.decode()
+    elif request.body:
+        raw |= {k: v[-1] for k, v in parse_qs(request.body.decode(), True).items()}
+    return {k: _decode_form_value(k, v) for k, v in raw.items()}
+
+
+def _decode_form_value(name: str, value: Any) -> Any:
+    """Undo PTB's per-field JSON encoding of form values."""
+    if not isinstance(value, str):
+        return value
+    if name in _JSON_FIELDS:
+        return json.loads(value)
+    if name in _INT_FIELDS and value.lstrip("-").isdigit():
+        return int(value)
+    if name in _BOOL_FIELDS:
+        return value.lower() == "true"
+    return value

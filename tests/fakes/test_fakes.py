@@ -1,0 +1,321 @@
+"""Prove each fake speaks its protocol by driving it with the official clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import threading
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from tests.fakes.smtp_sink import SmtpSink
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+
+ACCOUNT_SID = "AC" + "a1" * 16
+AUTH_TOKEN = "secret-token"
+BOT_TOKEN = "7000000001:AAExampleTokenForTests"
+
+
+# -- Twilio --------------------------------------------------------------------
+@pytest.fixture
+def twilio_fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
+        yield fake
+
+
+def _client(fake: FakeTwilio, token: str = AUTH_TOKEN) -> Client:
+    client = Client(ACCOUNT_SID, token)
+    client.api.base_url = fake.url
+    return client
+
+
+def test_twilio_sms_is_recorded(twilio_fake: FakeTwilio) -> None:
+    """An SMS created through twilio.rest.Client lands in the fake with a realistic resource."""
+    message = _client(twilio_fake).messages.create(
+        to="+6281234567890", from_="+15005550006", body="Pengaduan Anda telah diterima"
+    )
+    assert message.sid.startswith("SM") and len(message.sid) == 34
+    assert message.status == "queued"
+    assert message.to == "+6281234567890"
+    assert message.date_created is not None and message.date_created.tzinfo is not None
+    assert message.num_segments == "1"
+    [recorded] = twilio_fake.messages
+    assert (recorded.to, recorded.from_, recorded.body) == (
+        "+6281234567890",
+        "+15005550006",
+        "Pengaduan Anda telah diterima",
+    )
+    assert recorded.sid == message.sid and recorded.channel == "sms"
+
+
+def test_twilio_whatsapp_template_is_recorded(twilio_fake: FakeTwilio) -> None:
+    """A WhatsApp template send records ContentSid, parsed ContentVariables and StatusCallback."""
+    _client(twilio_fake).messages.create(
+        to="whatsapp:+6281234567890",
+        from_="whatsapp:+14155238886",
+        content_sid="HX" + "0" * 32,
+        content_variables='{"1": "ADU-0042"}',
+        status_callback="https://aduan.example/hooks/twilio/status",
+    )
+    [recorded] = twilio_fake.wait_for(lambda: twilio_fake.messages)
+    assert recorded.channel == "whatsapp"
+    assert recorded.body is None
+    assert recorded.content_variables == {"1": "ADU-0042"}
+    assert recorded.status_callback == "https://aduan.example/hooks/twilio/status"
+
+
+def test_twilio_bad_auth_is_401(twilio_fake: FakeTwilio) -> None:
+    """Wrong credentials give TwilioRestException with status 401 and code 20003."""
+    with pytest.raises(TwilioRestException) as exc_info:
+        _client(twilio_fake, token="wrong").messages.create(
+            to="+6281234567890", from_="+15005550006", body="x"
+        )
+    assert exc_info.value.status == 401
+    assert exc_info.value.code == 20003
+    assert twilio_fake.messages == []
+
+
+def test_twilio_missing_to_is_400(twilio_fake: FakeTwilio) -> None:
+    """A message without To is refused with Twilio error 21604."""
+    with pytest.raises(TwilioRestException) as exc_info:
+        _client(twilio_fake).messages.create(to="", from_="+15005550006", body="x")
+    assert (exc_info.value.status, exc_info.value.code) == (400, 21604)
+
+
+def test_twilio_reject_number(twilio_fake: FakeTwilio) -> None:
+    """reject_number makes sends to that number fail permanently with the given code."""
+    twilio_fake.reject_number("+6289999999999")
+    twilio_fake.reject_number("whatsapp:+6281111111111", code=63016)
+    client = _client(twilio_fake)
+    with pytest.raises(TwilioRestException) as exc_info:
+        client.messages.create(to="+6289999999999", from_="+15005550006", body="x")
+    assert (exc_info.value.status, exc_info.value.code) == (400, 21211)
+    with pytest.raises(TwilioRestException) as exc_info:
+        client.messages.create(
+            to="whatsapp:+6281111111111", from_="whatsapp:+14155238886", body="x"
+        )
+    assert exc_info.value.code == 63016
+    assert twilio_fake.messages == []
+
+
+def test_twilio_fail_next_then_success(twilio_fake: FakeTwilio) -> None:
+    """fail_next answers one 500 (code 20500), after which the same request succeeds."""
+    twilio_fake.fail_next(1, status=500)
+    client = _client(twilio_fake)
+    with pytest.raises(TwilioRestException) as exc_info:
+        client.messages.create(to="+6281234567890", from_="+15005550006", body="x")
+    assert (exc_info.value.status, exc_info.value.code) == (500, 20500)
+    client.messages.create(to="+6281234567890", from_="+15005550006", body="x")
+    assert len(twilio_fake.messages) == 1
+    assert [r.status for r in twilio_fake.requests] == [500, 201]
+
+
+def test_twilio_media_download(twilio_fake: FakeTwilio) -> None:
+    """Media needs basic auth and redirects (307) to the content, like api.twilio.com."""
+    url = twilio_fake.add_media(content=b"\xff\xd8jpeg", content_type="image/jpeg")
+    assert url.startswith(f"{twilio_fake.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM")
+    assert httpx.get(url).status_code == 401
+    response = httpx.get(url, auth=(ACCOUNT_SID, AUTH_TOKEN), follow_redirects=True)
+    assert response.status_code == 200
+    assert response.content == b"\xff\xd8jpeg"
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.history[0].status_code == 307
+
+
+# -- Telegram ------------------------------------------------------------------
+@pytest.fixture
+def telegram_fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram(BOT_TOKEN) as fake:
+        yield fake
+
+
+def _bot(fake: FakeTelegram, token: str = BOT_TOKEN) -> Bot:
+    return Bot(token, base_url=fake.api_url, base_file_url=fake.file_url)
+
+
+async def test_telegram_get_me(telegram_fake: FakeTelegram) -> None:
+    """Bot.get_me returns the fake bot user; PTB appended the token to base_url itself."""
+    async with _bot(telegram_fake) as bot:
+        me = await bot.get_me()
+    assert me.is_bot and me.username == "aduan_test_bot" and me.id == 7000000001
+    assert telegram_fake.calls[0].method == "getMe"
+
+
+async def test_telegram_wrong_token(telegram_fake: FakeTelegram) -> None:
+    """A wrong token is answered 401, which PTB raises as InvalidToken."""
+    with pytest.raises(InvalidToken):
+        async with _bot(telegram_fake, token="1:wrong") as bot:
+            await bot.get_me()
+
+
+async def test_telegram_send_message_recorded(telegram_fake: FakeTelegram) -> None:
+    """send_message returns a Message and the fake records text, parse_mode and markup."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lihat status", callback_data="s:42")]])
+    async with _bot(telegram_fake) as bot:
+        sent = await bot.send_message(
+            chat_id=555,
+            text="Pengaduan *ADU-42* diterima",
+            parse_mode="Markdown",
+            reply_markup=keyboard,
+        )
+        await bot.send_chat_action(chat_id=555, action="typing")
+    assert sent.chat.id == 555 and sent.chat.type == "private"
+    assert sent.text == "Pengaduan *ADU-42* diterima" and sent.message_id == 1
+    assert sent.reply_markup == keyboard
+    [recorded] = await telegram_fake.wait_for_async(lambda: telegram_fake.messages)
+    assert recorded.chat_id == 555
+    assert recorded.parse_mode == "Markdown"
+    assert recorded.reply_markup == {
+        "inline_keyboard": [[{"text": "Lihat status", "callback_data": "s:42"}]]
+    }
+    assert len(telegram_fake.calls_to("sendChatAction")) == 1
+
+
+async def test_telegram_get_file_and_download(telegram_fake: FakeTelegram) -> None:
+    """get_file points at the fake's file URL and download_as_bytearray fetches the bytes."""
+    telegram_fake.add_file("photo-1", b"\x89PNG-bytes", file_path="photos/file_7.png")
+    async with _bot(telegram_fake) as bot:
+        file = await bot.get_file("photo-1")
+        data = await file.download_as_bytearray()
+    assert file.file_path == f"{telegram_fake.file_url}{BOT_TOKEN}/photos/file_7.png"
+    assert file.file_size == len(b"\x89PNG-bytes")
+    assert bytes(data) == b"\x89PNG-bytes"
+
+
+async def test_telegram_rate_limit(
+    telegram_fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rate_limit_next yields 429 with parameters.retry_after, raised as RetryAfter."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # opt in to PTB 23 semantics, no warning
+    async with _bot(telegram_fake) as bot:
+        telegram_fake.rate_limit_next(1, retry_after=3)
+        with pytest.raises(RetryAfter) as exc_info:
+            await bot.send_message(chat_id=555, text="halo")
+        await bot.send_message(chat_id=555, text="halo")
+    assert exc_info.value.retry_after == dt.timedelta(seconds=3)
+    assert [c.status for c in telegram_fake.calls_to("sendMessage")] == [429, 200]
+
+
+async def test_telegram_fail_next_by_method(telegram_fake: FakeTelegram) -> None:
+    """fail_next(method=...) leaves getMe during Bot initialisation untouched."""
+    telegram_fake.fail_next(1, status=500, method="sendMessage")
+    async with _bot(telegram_fake) as bot:
+        with pytest.raises(NetworkError, match="Internal Server Error"):
+            await bot.send_message(chat_id=555, text="halo")
+        await bot.send_message(chat_id=555, text="halo")
+    assert len(telegram_fake.messages) == 1
+
+
+async def test_telegram_blocked_chat(telegram_fake: FakeTelegram) -> None:
+    """block_chat answers 403 'bot was blocked by the user', raised as Forbidden."""
+    telegram_fake.block_chat(666)
+    async with _bot(telegram_fake) as bot:
+        with pytest.raises(Forbidden, match="bot was blocked by the user"):
+            await bot.send_message(chat_id=666, text="halo")
+    assert telegram_fake.messages == []
+
+
+async def test_telegram_webhook_roundtrip(telegram_fake: FakeTelegram) -> None:
+    """set_webhook / get_webhook_info / delete_webhook keep webhook state."""
+    async with _bot(telegram_fake) as bot:
+        assert await bot.set_webhook(
+            "https://aduan.example/tg", secret_token="s3cret", allowed_updates=["message"]
+        )
+        info = await bot.get_webhook_info()
+        assert info.url == "https://aduan.example/tg"
+        assert info.allowed_updates == ("message",)
+        assert telegram_fake.webhook["secret_token"] == "s3cret"
+        assert await bot.delete_webhook()
+        assert (await bot.get_webhook_info()).url == ""
+
+
+def test_telegram_json_body() -> None:
+    """Clients posting JSON bodies (not PTB's form encoding) are understood too."""
+    with FakeTelegram(BOT_TOKEN) as fake:
+        response = httpx.post(
+            f"{fake.api_url}{BOT_TOKEN}/sendMessage",
+            json={"chat_id": 9, "text": "json", "reply_markup": {"inline_keyboard": []}},
+        )
+    assert response.json()["result"]["chat"] == {"id": 9, "type": "private", "first_name": "Warga"}
+    assert fake.messages[0].reply_markup == {"inline_keyboard": []}
+
+
+# -- SMTP ----------------------------------------------------------------------
+def _complaint_email() -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Aduan Kota <noreply@aduan.example>"
+    msg["To"] = "warga@example.id"
+    msg["Subject"] = "Pengaduan Anda ADU-0042 telah diterima — terima kasih"
+    msg.set_content("Halo Budi,\n\nPengaduan Anda tentang jalan berlubang telah diterima. ✅\n")
+    return msg
+
+
+def test_smtp_records_utf8_message() -> None:
+    """smtplib delivers a UTF-8 Indonesian message; the sink decodes subject and body."""
+    with SmtpSink() as sink, smtplib.SMTP(sink.host, sink.port) as smtp:
+        smtp.send_message(_complaint_email())
+    [received] = sink.wait_for(lambda: sink.messages)
+    assert received.subject == "Pengaduan Anda ADU-0042 telah diterima — terima kasih"
+    assert "jalan berlubang telah diterima. ✅" in received.body
+    assert received.to == "warga@example.id"
+    assert received.from_ == "Aduan Kota <noreply@aduan.example>"
+    assert received.rcpt_tos == ("warga@example.id",)
+    assert received.mail_from == "noreply@aduan.example"
+
+
+def test_smtp_fail_next_is_451() -> None:
+    """fail_next answers DATA with 451, surfacing as SMTPDataError; the retry succeeds."""
+    with SmtpSink() as sink, smtplib.SMTP(sink.host, sink.port) as smtp:
+        sink.fail_next(1)
+        with pytest.raises(smtplib.SMTPDataError) as exc_info:
+            smtp.send_message(_complaint_email())
+        assert exc_info.value.smtp_code == 451
+        smtp.send_message(_complaint_email())
+    assert len(sink.messages) == 1
+
+
+def test_smtp_reject_recipient() -> None:
+    """reject_recipient refuses RCPT TO with a permanent 550."""
+    with SmtpSink() as sink, smtplib.SMTP(sink.host, sink.port) as smtp:
+        sink.reject_recipient("warga@example.id")
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as exc_info:
+            smtp.send_message(_complaint_email())
+    assert exc_info.value.recipients["warga@example.id"][0] == 550
+    assert sink.messages == []
+
+
+def test_smtp_auth() -> None:
+    """With credentials the sink requires AUTH (no TLS) and rejects wrong passwords."""
+    with SmtpSink(username="aduan", password="pw") as sink:
+        with smtplib.SMTP(sink.host, sink.port) as smtp:
+            with pytest.raises(smtplib.SMTPSenderRefused) as exc_info:
+                smtp.send_message(_complaint_email())
+            assert exc_info.value.smtp_code == 530
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                smtp.login("aduan", "wrong")
+        with smtplib.SMTP(sink.host, sink.port) as smtp:
+            smtp.login("aduan", "pw")
+            smtp.send_message(_complaint_email())
+    assert sink.messages[0].auth_login == "aduan"
+
+
+def test_wait_for_sees_delivery_from_another_thread() -> None:
+    """wait_for wakes when a background sender delivers, and times out with AssertionError."""
+    with SmtpSink() as sink:
+
+        def send() -> None:
+            with smtplib.SMTP(sink.host, sink.port) as smtp:
+                smtp.send_message(_complaint_email())
+
+        threading.Thread(target=send).start()
+        assert sink.wait_for(lambda: len(sink.messages) == 1, timeout=5)
+        with pytest.raises(AssertionError):
+            sink.wait_for(lambda: len(sink.messages) == 2, timeout=0.1)

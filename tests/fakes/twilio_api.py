@@ -1,0 +1,298 @@
+"""Fake Twilio REST API: the Programmable Messaging subset Aduan uses.
+
+Pointing the official client at it
+----------------------------------
+``twilio.rest.Client`` builds URLs at request time as
+``client.api.base_url + "/2010-04-01" + "/Accounts/{sid}/Messages.json"``
+(``twilio.base.domain.Domain.absolute_url``), and ``client.messages`` is just
+``client.api.account.messages``. So this is enough::
+
+    client = Client(fake.account_sid, fake.auth_token)
+    client.api.base_url = fake.url
+
+Caveat: do not configure ``edge``/``region`` (nor the ``TWILIO_EDGE`` /
+``TWILIO_REGION`` environment variables): ``ClientBase.get_hostname`` would
+then rewrite the host (``127.0.0.1`` splits into four dot-separated pieces and
+gets treated as ``product.region.twilio.com``).
+
+Behaviour mirrors the real API where it matters to callers: HTTP basic auth
+(401/20003), Twilio's legacy error JSON (``code``/``message``/``more_info``/
+``status``, which twilio-python turns into ``TwilioRestException.code``), 201 with
+a message resource on success, and media URLs that answer with a 307 redirect to
+a CDN URL, as api.twilio.com does (so download code must follow redirects).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakes import HttpFake, HttpRequest, HttpResponse
+
+API_VERSION = "2010-04-01"
+
+# Messages for the Twilio error codes tests are expected to use.
+ERROR_MESSAGES: dict[int, str] = {
+    20003: "Authenticate",
+    20404: "The requested resource was not found",
+    21211: "Invalid 'To' Phone Number: {to}",
+    21602: "Message body is required.",
+    21603: "A 'From' phone number is required.",
+    21604: "A 'To' phone number is required.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21656: "The ContentVariables Parameter is invalid.",
+    21910: "Invalid From and To pair. From and To should be of the same channel",
+    63016: (
+        "Failed to send freeform message because you are outside the allowed window. "
+        "If you are using WhatsApp, please use a Message Template."
+    ),
+}
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_MESSAGES_PATH = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
+_MEDIA_PATH = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<suffix>Messages/[^/]+/Media/[^/.]+)$"
+)
+_CDN_PATH = re.compile(r"^/cdn/(?P<key>[0-9a-f]+)$")
+
+
+@dataclass(frozen=True)
+class TwilioMessage:
+    """A message the fake accepted (answered 201)."""
+
+    sid: str
+    to: str
+    from_: str | None
+    body: str | None
+    content_sid: str | None = None
+    content_variables: dict[str, Any] | None = None  # parsed from the JSON string
+    status_callback: str | None = None
+    media_urls: tuple[str, ...] = ()
+    messaging_service_sid: str | None = None
+
+    @property
+    def channel(self) -> str:
+        return "whatsapp" if self.to.startswith("whatsapp:") else "sms"
+
+
+def twilio_error(status: int, code: int, message: str | None = None) -> HttpResponse:
+    """Twilio's legacy error body, the shape twilio-python parses into TwilioRestException."""
+    return HttpResponse.json(
+        status,
+        {
+            "code": code,
+            "message": message or ERROR_MESSAGES.get(code) or HTTPStatus(status).phrase,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+    )
+
+
+def _sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def _num_segments(body: str) -> int:
+    """GSM-7 (approximated as ASCII) fits 160/153 chars per segment, UCS-2 70/67."""
+    single, multi = (160, 153) if body.isascii() else (70, 67)
+    return 1 if len(body) <= single else -(-len(body) // multi)
+
+
+class FakeTwilio(HttpFake):
+    """Fake ``api.twilio.com`` for one account.
+
+    Faults: :meth:`fail_next` for transient 5xx/429, :meth:`reject_number` for
+    permanent per-recipient errors. :attr:`messages` holds accepted messages only;
+    :attr:`requests` holds every attempt, so retries can be counted.
+    """
+
+    def __init__(
+        self,
+        account_sid: str = "AC" + "0" * 32,
+        auth_token: str = "test-auth-token",
+        *,
+        redirect_media: bool = True,
+    ) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.redirect_media = redirect_media
+        self._messages: list[TwilioMessage] = []
+        self._faults: list[int] = []  # statuses for the next requests, consumed FIFO
+        self._rejected: dict[str, tuple[int, int]] = {}  # number -> (code, status)
+        self._media: dict[str, tuple[bytes, str]] = {}  # path suffix -> (content, type)
+        self._cdn: dict[str, str] = {}  # cdn key -> path suffix
+        self._lock = threading.Lock()
+
+    # -- test controls -----------------------------------------------------------
+    @property
+    def messages(self) -> list[TwilioMessage]:
+        return self._snapshot(self._messages)
+
+    def messages_to(self, number: str) -> list[TwilioMessage]:
+        return [m for m in self.messages if m.to == number]
+
+    def fail_next(self, n: int = 1, status: int = 500) -> None:
+        """Answer the next ``n`` API requests with ``status`` and Twilio's error JSON."""
+        with self._lock:
+            self._faults.extend([status] * n)
+
+    def reject_number(self, number: str, code: int = 21211, status: int = 400) -> None:
+        """Make every message to ``number`` fail permanently with Twilio error ``code``.
+
+        Typical codes: 21211 invalid 'To', 21610 unsubscribed (STOP),
+        63016 WhatsApp freeform outside the 24h window. ``number`` is matched
+        exactly, so pass ``whatsapp:+62...`` for WhatsApp recipients.
+        """
+        with self._lock:
+            self._rejected[number] = (code, status)
+
+    def add_media(
+        self,
+        path_suffix: str | None = None,
+        content: bytes = b"",
+        content_type: str = "image/jpeg",
+    ) -> str:
+        """Serve ``content`` as message media and return its full API URL.
+
+        ``path_suffix`` is relative to the account, e.g. ``Messages/MM.../Media/ME...``;
+        omitted, fresh MM/ME sids are generated. The URL needs basic auth, like the
+        ``MediaUrl0`` Twilio puts in incoming-message webhooks.
+        """
+        suffix = (path_suffix or f"Messages/{_sid('MM')}/Media/{_sid('ME')}").strip("/")
+        with self._lock:
+            self._media[suffix] = (content, content_type)
+        return f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/{suffix}"
+
+    # -- HTTP ----------------------------------------------------------------------
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        cdn = _CDN_PATH.match(request.path)
+        if cdn and request.method == "GET":
+            return self._serve_cdn(cdn["key"])
+        with self._lock:
+            fault = self._faults.pop(0) if self._faults else None
+        if fault is not None:
+            return twilio_error(fault, 20000 + fault if fault in (429, 500, 503) else fault)
+        if not self._authorized(request):
+            response = twilio_error(401, 20003)
+            response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            return response
+        if (m := _MESSAGES_PATH.match(request.path)) and request.method == "POST":
+            return self._create_message(m["account"], request)
+        if (m := _MEDIA_PATH.match(request.path)) and request.method == "GET":
+            return self._serve_media(m["account"], m["suffix"])
+        return twilio_error(404, 20404)
+
+    def _authorized(self, request: HttpRequest) -> bool:
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(encoded).decode().partition(":")
+        except ValueError:
+            return False
+        return secrets.compare_digest(f"{user}:{password}", f"{self.account_sid}:{self.auth_token}")
+
+    def _create_message(self, account: str, request: HttpRequest) -> HttpResponse:
+        if account != self.account_sid:
+            return twilio_error(404, 20404)
+        form = parse_qs(request.body.decode(), keep_blank_values=True)
+
+        def one(name: str) -> str | None:
+            return form.get(name, [None])[0] or None
+
+        to, from_, body = one("To"), one("From"), one("Body")
+        service_sid, content_sid = one("MessagingServiceSid"), one("ContentSid")
+        media_urls = tuple(form.get("MediaUrl", []))
+        if not to:
+            return twilio_error(400, 21604)
+        if not from_ and not service_sid:
+            return twilio_error(400, 21603)
+        if not body and not content_sid and not media_urls:
+            return twilio_error(400, 21602)
+        with self._lock:
+            rejection = self._rejected.get(to)
+        if rejection:
+            code, status = rejection
+            return twilio_error(status, code, ERROR_MESSAGES.get(code, "").format(to=to) or None)
+        if not _E164.match(to.removeprefix("whatsapp:")):
+            return twilio_error(400, 21211, ERROR_MESSAGES[21211].format(to=to))
+        if from_ and from_.startswith("whatsapp:") != to.startswith("whatsapp:"):
+            return twilio_error(400, 21910)
+        variables: dict[str, Any] | None = None
+        if raw_vars := one("ContentVariables"):
+            try:
+                variables = json.loads(raw_vars)
+            except ValueError:
+                return twilio_error(400, 21656)
+
+        message = TwilioMessage(
+            sid=_sid("SM"),
+            to=to,
+            from_=from_,
+            body=body,
+            content_sid=content_sid,
+            content_variables=variables,
+            status_callback=one("StatusCallback"),
+            media_urls=media_urls,
+            messaging_service_sid=service_sid,
+        )
+        self._record(self._messages, message)
+        return HttpResponse.json(201, self._resource(message))
+
+    def _resource(self, message: TwilioMessage) -> dict[str, Any]:
+        """The JSON twilio-python's MessageInstance reads."""
+        now = format_datetime(datetime.now(UTC), usegmt=True)
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message.sid}"
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": message.body or "",
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": message.from_,
+            "messaging_service_sid": message.messaging_service_sid,
+            "num_media": str(len(message.media_urls)),
+            "num_segments": str(_num_segments(message.body or "")),
+            "price": None,
+            "price_unit": "USD",
+            "sid": message.sid,
+            # Twilio answers "accepted" while a Messaging Service still picks a sender.
+            "status": "queued" if message.from_ else "accepted",
+            "subresource_uris": {"media": f"{uri}/Media.json", "feedback": f"{uri}/Feedback.json"},
+            "to": message.to,
+            "uri": f"{uri}.json",
+        }
+
+    def _serve_media(self, account: str, suffix: str) -> HttpResponse:
+        with self._lock:
+            media = self._media.get(suffix) if account == self.account_sid else None
+            if media is None:
+                return twilio_error(404, 20404)
+            if not self.redirect_media:
+                return HttpResponse(200, media[0], media[1])
+            key = secrets.token_hex(16)
+            self._cdn[key] = suffix
+        return HttpResponse(307, b"", "text/plain", {"Location": f"{self.url}/cdn/{key}"})
+
+    def _serve_cdn(self, key: str) -> HttpResponse:
+        """The redirect target: pre-signed, so no auth (like Twilio's media CDN)."""
+        with self._lock:
+            suffix = self._cdn.get(key)
+            media = self._media.get(suffix) if suffix else None
+        if media is None:
+            return HttpResponse(404, b"Not Found", "text/plain")
+        return HttpResponse(200, media[0], media[1])
