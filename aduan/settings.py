@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     default_language: Literal["id", "en"] = "id"
 
     catalogue_file: Path | None = None
-    routing_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    routing_min_confidence: float = Field(default=0.4, ge=0, le=1)
     triage_sla_hours: int = Field(default=24, gt=0)
 
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
