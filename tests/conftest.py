@@ -1,0 +1,156 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), real Redis, fake providers on loopback.
+
+Every test that takes `settings` (or `client`) runs once per database backend.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from aduan.app import create_app
+from aduan.db import get_engine, session_scope
+from aduan.migrate import upgrade_database
+from aduan.settings import Settings, get_settings, normalise_database_url
+from routing.catalogue import default_catalogue_path, read_catalogue
+from routing.service import load_catalogue
+from tests.fakes.smtp_sink import SmtpSink
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# tables holding per-test data, children first; the catalogue stays loaded for the session
+PER_TEST_TABLES = ("notifications", "attachments", "case_events", "cases", "users", "contacts")
+SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "whatsapp:+14155238886"
+
+
+def _prepare(url: str) -> str:
+    upgrade_database(url)
+    with session_scope(get_engine(url)) as session:
+        load_catalogue(session, read_catalogue(default_catalogue_path()))
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _prepare(f"sqlite:///{tmp_path_factory.mktemp('db') / 'aduan.db'}")
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    name = f"aduan_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = normalise_database_url(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    yield _prepare(url)
+    get_engine(url).dispose()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def database(database_url: str) -> str:
+    """A database with the catalogue loaded and no cases, users or contacts."""
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY"))
+        else:
+            for table in PER_TEST_TABLES:
+                connection.execute(sa.text(f"DELETE FROM {table}"))
+    return database_url
+
+
+@pytest.fixture
+def redis_connection() -> Iterator[Redis]:
+    connection = Redis.from_url(TEST_REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+def environment(
+    database: str,
+    redis_connection: Redis,
+    twilio: FakeTwilio,
+    smtp: SmtpSink,
+    telegram: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    """The process environment as an operator would set it, pointing at the local fakes.
+
+    Set in os.environ (not only passed to create_app) because queue jobs read settings the way a
+    real worker does.
+    """
+    env = {
+        "APP_ENV": "test",
+        "DATABASE_URL": database,
+        "REDIS_URL": TEST_REDIS_URL,
+        "RQ_QUEUE": f"aduan-test-{uuid.uuid4().hex[:6]}",
+        "SECRET_KEY": "test-secret-key-with-enough-length-for-hs256",
+        "PUBLIC_BASE_URL": "https://aduan.example.go.id",
+        "NOTIFY_RETRY_DELAYS": "0,0",
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_SMS_FROM": SMS_FROM,
+        "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
+        "TWILIO_API_URL": twilio.url,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_URL": telegram.api_url,
+        "TELEGRAM_FILE_URL": telegram.file_url,
+        "SMTP_HOST": smtp.host,
+        "SMTP_PORT": str(smtp.port),
+        "SMTP_FROM": "Aduan Kota <aduan@example.go.id>",
+        "PTB_TIMEDELTA": "true",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield env
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(environment: dict[str, str]) -> Settings:
+    return get_settings()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,44 @@
+"""Short plain functions tests use to build state through the real interfaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from rq import SimpleWorker
+
+from aduan.db import get_engine, session_scope
+from aduan.queue import get_queue
+from aduan.settings import Settings
+from cases.auth import create_user
+from cases.enums import Role
+
+PASSWORD = "correct-horse-battery"
+POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"
+RUBBISH = "Sampah menumpuk di pinggir jalan dekat pasar Johar, bau sekali dan tidak diangkut"
+
+
+def run_jobs(settings: Settings) -> None:
+    """Let one RQ worker process everything queued on the real Redis, then return."""
+    queue = get_queue(settings)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def create_staff(settings: Settings, username: str, role: str, agency: str | None = None) -> None:
+    with session_scope(get_engine(settings.database_url)) as session:
+        create_user(
+            session, username=username, password=PASSWORD, role=Role(role), agency_code=agency
+        )
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def file_complaint(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {"text": POTHOLE, **fields}
+    response = client.post("/api/v1/complaints", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()

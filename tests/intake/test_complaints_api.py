@@ -1,0 +1,156 @@
+"""POST/GET /api/v1/complaints: what a client may send, what it gets back, what is stored."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from aduan.db import get_engine
+from aduan.settings import Settings
+from tests.helpers import POTHOLE, RUBBISH, file_complaint
+
+CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+def count(settings: Settings, table: str) -> int:
+    with get_engine(settings.database_url).connect() as connection:
+        return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_complaint_is_routed_and_gets_a_crockford_code(client: TestClient) -> None:
+    """A clear complaint is assigned to the right agency with a due date and a valid code."""
+    response = client.post("/api/v1/complaints", json={"text": RUBBISH})
+    assert response.status_code == 201
+    body = response.json()
+    assert CODE.match(body["tracking_code"])
+    assert body["agency"]["code"] == "DLH"
+    assert body["status"] == "assigned"
+    assert body["category"]
+    assert body["due_at"]
+    assert response.headers["location"] == f"/api/v1/complaints/{body['tracking_code']}"
+
+
+def test_unclear_complaint_goes_to_triage(client: TestClient) -> None:
+    """Text that names no known problem is kept, unassigned, for a supervisor to route."""
+    body = file_complaint(client, text="Tolong dibantu ya pak, terima kasih banyak")
+    assert body["status"] == "triage"
+    assert body["agency"] is None
+    assert body["due_at"]
+
+
+def test_codes_are_unique_across_many_complaints(client: TestClient) -> None:
+    """Fifty complaints get fifty different codes."""
+    codes = {
+        file_complaint(client, text=f"{POTHOLE} nomor {i}")["tracking_code"] for i in range(50)
+    }
+    assert len(codes) == 50
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"text": ""}, "at least 3"),
+        ({"text": "   \n  "}, "at least 3"),
+        ({"text": "x" * 4001}, "at most 4000"),
+        ({"text": POTHOLE, "lat": 91, "lon": 110}, "less than or equal to 90"),
+        ({"text": POTHOLE, "lat": -7.0}, "both lat and lon"),
+        ({"text": POTHOLE, "lat": "abc", "lon": 110}, "valid number"),
+        ({"text": POTHOLE, "notify_via": "pigeon"}, "'sms', 'whatsapp', 'email' or 'none'"),
+        ({"text": POTHOLE, "notify_via": "sms"}, "needs a phone number"),
+        ({"text": POTHOLE, "notify_via": "whatsapp"}, "needs a phone number"),
+        ({"text": POTHOLE, "notify_via": "email"}, "needs an e-mail address"),
+        ({"text": POTHOLE, "email": "not-an-email"}, "email"),
+        ({"text": POTHOLE, "phone": "12ab"}, "8 to 15 digits"),
+        ({"text": POTHOLE, "language": "fr"}, "'id' or 'en'"),
+        ({"text": 42}, "valid string"),
+        ({}, "Field required"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason_and_nothing_stored(
+    client: TestClient, settings: Settings, body: dict, reason: str
+) -> None:
+    """Each kind of bad input gets a 422 naming the problem, and no case is stored."""
+    response = client.post("/api/v1/complaints", json=body)
+    assert response.status_code == 422
+    assert reason in response.text
+    assert count(settings, "cases") == 0
+    assert count(settings, "contacts") == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b"text=hello", "application/x-www-form-urlencoded"),
+        (b"[1, 2, 3]", "application/json"),
+        (b"", "application/json"),
+    ],
+)
+def test_malformed_bodies_are_4xx_never_5xx(
+    client: TestClient, settings: Settings, content: bytes, content_type: str
+) -> None:
+    """Broken JSON, wrong encodings and wrong shapes are refused cleanly."""
+    response = client.post(
+        "/api/v1/complaints", content=content, headers={"Content-Type": content_type}
+    )
+    assert 400 <= response.status_code < 500
+    assert count(settings, "cases") == 0
+
+
+def test_phone_is_stored_as_e164_and_never_shown_publicly(
+    client: TestClient, settings: Settings
+) -> None:
+    """The contact is kept apart from the case and the public view never carries it."""
+    code = file_complaint(client, phone="0812 3456 7890", notify_via="sms", name="Budi")[
+        "tracking_code"
+    ]
+    with get_engine(settings.database_url).connect() as connection:
+        address = connection.execute(sa.text("SELECT address FROM contacts")).scalar_one()
+    assert address == "+6281234567890"
+    public = client.get(f"/api/v1/complaints/{code}")
+    assert public.status_code == 200
+    assert "3456" not in public.text and "Budi" not in public.text
+
+
+def test_idempotency_key_files_once(client: TestClient, settings: Settings) -> None:
+    """A retried request with the same Idempotency-Key returns the first case."""
+    headers = {"Idempotency-Key": "form-abc-123"}
+    first = client.post(
+        "/api/v1/complaints", json={"text": POTHOLE, "email": "a@example.com"}, headers=headers
+    )
+    again = client.post(
+        "/api/v1/complaints", json={"text": POTHOLE, "email": "a@example.com"}, headers=headers
+    )
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert count(settings, "cases") == 1
+    assert count(settings, "notifications") == 1
+
+
+def test_tracking_lookup_forgives_case_and_confusable_letters(client: TestClient) -> None:
+    """Lower case, a missing hyphen, or O/I typed for 0/1 still find the complaint."""
+    code = file_complaint(client)["tracking_code"]
+    typed = code.lower().replace("-", "").replace("0", "o").replace("1", "i")
+    response = client.get(f"/api/v1/complaints/{typed}")
+    assert response.status_code == 200
+    assert response.json()["tracking_code"] == code
+
+
+@pytest.mark.parametrize("code", ["ZZZZ-ZZZZ", "nonsense", "UUUU-UUUU", "%00", "A" * 300])
+def test_unknown_or_malformed_codes_are_404(client: TestClient, code: str) -> None:
+    """A code that is not ours, or cannot be one, is a plain 404."""
+    response = client.get(f"/api/v1/complaints/{code}")
+    assert response.status_code == 404
+
+
+def test_public_view_shows_english_agency_name_when_asked(client: TestClient) -> None:
+    """?lang=en names the agency in English."""
+    code = file_complaint(client, text=RUBBISH)["tracking_code"]
+    body = client.get(f"/api/v1/complaints/{code}", params={"lang": "en"}).json()
+    assert body["agency"]["code"] == "DLH"
+    assert body["agency"]["name"] == "Environment Agency"

@@ -1,0 +1,227 @@
+"""The outbox: every message owed is sent once, retried on trouble, and failures stay visible."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from aduan.app import create_app
+from aduan.db import get_engine, session_scope, utcnow
+from aduan.settings import Settings
+from notifications.delivery import Outcome, attempt_delivery
+from notifications.dispatch import RQDispatcher, sweep
+from notifications.enums import Channel, MessageKind
+from notifications.models import Notification
+from notifications.service import get_or_create_contact, queue_message
+from tests.fakes.smtp_sink import SmtpSink
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import create_staff, file_complaint, login, run_jobs
+
+
+def outbox(settings: Settings) -> list[Notification]:
+    with Session(get_engine(settings.database_url)) as session:
+        return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def owe_message(settings: Settings, channel: Channel, address: str, body: str = "Halo") -> int:
+    """An outbox row written the way the case service writes one, with no dispatcher attached."""
+    with session_scope(get_engine(settings.database_url)) as session:
+        contact = get_or_create_contact(session, channel=channel, address=address)
+        session.flush()
+        row = queue_message(
+            session,
+            contact=contact,
+            case_id=None,
+            reference="TEST-0001",
+            kind=MessageKind.public_note,
+            language="id",
+            body=body,
+        )
+        return row.id
+
+
+def test_acknowledgement_row_is_written_with_the_case(
+    client: TestClient, settings: Settings
+) -> None:
+    """Filing a complaint leaves one pending outbox row before any worker runs."""
+    code = file_complaint(client, email="a@example.com")["tracking_code"]
+    [row] = outbox(settings)
+    assert (row.status, row.reference, row.channel, row.kind) == (
+        "pending",
+        code,
+        "email",
+        "acknowledgement",
+    )
+
+
+def test_temporary_failure_is_retried_until_sent(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A Twilio 500 is retried with backoff and the row ends sent, after two attempts."""
+    twilio.fail_next(1, status=500)
+    file_complaint(client, phone="+6281200000001")
+    run_jobs(settings)
+    [row] = outbox(settings)
+    assert row.status == "sent"
+    assert row.attempts == 2
+    assert row.provider_message_id.startswith("SM")
+    assert len(twilio.messages) == 1
+
+
+def test_retries_end_in_a_visible_failed_state(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """When every attempt fails the row is marked failed with the error, and officers see it."""
+    twilio.fail_next(10, status=503)
+    code = file_complaint(client, phone="+6281200000002")["tracking_code"]
+    run_jobs(settings)
+    [row] = outbox(settings)
+    assert row.status == "failed"
+    assert row.attempts == len(settings.notify_retry_delays) + 1
+    assert "503" in row.last_error or "20503" in row.last_error
+    create_staff(settings, "sup", "supervisor")
+    detail = client.get(f"/api/v1/cases/{code}", headers=login(client, "sup")).json()
+    assert detail["notifications"][0]["status"] == "failed"
+    assert detail["notifications"][0]["last_error"]
+
+
+def test_permanent_rejection_is_not_retried(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """An invalid number (Twilio 21211) fails at once instead of burning retries."""
+    twilio.reject_number("+6281200000003", code=21211)
+    file_complaint(client, phone="+6281200000003")
+    run_jobs(settings)
+    [row] = outbox(settings)
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "21211" in row.last_error
+
+
+def test_smtp_temporary_refusal_is_retried(
+    client: TestClient, settings: Settings, smtp: SmtpSink
+) -> None:
+    """A 451 from the mail server is a retry, not a failure."""
+    smtp.fail_next(1)
+    file_complaint(client, email="retry@example.com")
+    run_jobs(settings)
+    [row] = outbox(settings)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert [m.to for m in smtp.messages] == ["retry@example.com"]
+
+
+def test_rows_survive_redis_being_down_and_the_sweep_sends_them(
+    settings: Settings, smtp: SmtpSink
+) -> None:
+    """With Redis unreachable intake still answers 201; a later sweep enqueues and delivers."""
+    down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(down)) as client:
+        code = file_complaint(client, email="later@example.com")["tracking_code"]
+    [row] = outbox(settings)
+    assert row.status == "pending"
+    assert smtp.messages == []
+    engine = get_engine(settings.database_url)
+    assert sweep(engine, RQDispatcher(settings), older_than=timedelta(0)) == 1
+    run_jobs(settings)
+    [mail] = smtp.wait_for(lambda: smtp.messages)
+    assert code in mail.body
+
+
+def test_a_claimed_row_is_not_sent_twice(settings: Settings, smtp: SmtpSink) -> None:
+    """While one sender holds the lease, a second attempt skips the row."""
+    row_id = owe_message(settings, Channel.email, "once@example.com")
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET status='sending', lease_until=:t WHERE id=:id"),
+            {"t": utcnow() + timedelta(minutes=5), "id": row_id},
+        )
+    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.skipped
+    assert smtp.messages == []
+
+
+def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
+    settings: Settings, smtp: SmtpSink
+) -> None:
+    """A row left 'sending' by a crashed worker is sent once its lease has run out."""
+    row_id = owe_message(settings, Channel.email, "crash@example.com")
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE notifications SET status='sending', attempts=1, lease_until=:t WHERE id=:id"
+            ),
+            {"t": utcnow() - timedelta(seconds=1), "id": row_id},
+        )
+    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.sent
+    assert [m.to for m in smtp.messages] == ["crash@example.com"]
+    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.skipped
+    assert len(smtp.messages) == 1
+
+
+def test_telegram_messages_go_through_the_bot_api(
+    settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A Telegram contact is messaged with sendMessage on its chat id."""
+    row_id = owe_message(settings, Channel.telegram, "987654321", body="Aduan ABCD-1234: selesai")
+    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    assert result.outcome is Outcome.sent
+    [message] = telegram.messages
+    assert (message.chat_id, message.text) == (987654321, "Aduan ABCD-1234: selesai")
+
+
+def test_telegram_rate_limit_waits_as_long_as_telegram_asks(
+    settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A 429 with retry_after schedules the next attempt no sooner than Telegram asked."""
+    telegram.rate_limit_next(1, retry_after=7, method="sendMessage")
+    row_id = owe_message(settings, Channel.telegram, "55501")
+    before = utcnow()
+    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    assert result.outcome is Outcome.retry
+    assert result.retry_at >= before + timedelta(seconds=7)
+
+
+def test_blocked_telegram_chat_fails_without_retrying(
+    settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A user who blocked the bot is a permanent failure."""
+    telegram.block_chat(55502)
+    row_id = owe_message(settings, Channel.telegram, "55502")
+    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    assert result.outcome is Outcome.failed
+    [row] = outbox(settings)
+    assert "blocked" in row.last_error
+
+
+def test_embedded_mode_delivers_without_redis(
+    environment: dict, monkeypatch, smtp: SmtpSink
+) -> None:
+    """With no REDIS_URL the web process itself delivers the acknowledgement."""
+    from aduan.settings import get_settings
+
+    monkeypatch.delenv("REDIS_URL")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.redis_url is None
+    with TestClient(create_app(settings)) as client:
+        code = file_complaint(client, email="embedded@example.com")["tracking_code"]
+        [mail] = smtp.wait_for(lambda: smtp.messages, timeout=10)
+    assert mail.to == "embedded@example.com"
+    assert code in mail.body
+    [row] = outbox(settings)
+    assert row.status == "sent"
+
+
+def test_unconfigured_channel_retries_then_fails_with_a_clear_reason(settings: Settings) -> None:
+    """Without SMTP settings an e-mail is not dropped: it retries and ends failed, saying why."""
+    unconfigured = settings.model_copy(update={"smtp_host": None})
+    row_id = owe_message(settings, Channel.email, "nobody@example.com")
+    engine = get_engine(settings.database_url)
+    outcomes = [attempt_delivery(engine, unconfigured, row_id).outcome for _ in range(3)]
+    assert outcomes == [Outcome.retry, Outcome.retry, Outcome.failed]
+    [row] = outbox(settings)
+    assert "SMTP_HOST" in row.last_error

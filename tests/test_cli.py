@@ -1,0 +1,156 @@
+"""The `aduan` command as an operator runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from aduan.db import get_engine
+from routing.catalogue import default_catalogue_path
+
+ADUAN = [sys.executable, "-m", "aduan"]
+
+
+def aduan(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ADUAN, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "APP_ENV": "development"}
+
+
+def test_db_upgrade_migrates_and_loads_the_catalogue_once(fresh_db: dict[str, str]) -> None:
+    """A fresh database gets the schema and the 15 agencies; a second run changes nothing."""
+    first = aduan("db", "upgrade", env=fresh_db)
+    assert first.returncode == 0, first.stderr
+    assert "loaded 15 agencies" in first.stdout
+    second = aduan("db", "upgrade", env=fresh_db)
+    assert second.returncode == 0
+    assert "loaded" not in second.stdout
+    with get_engine(fresh_db["DATABASE_URL"]).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM agencies")).scalar_one() == 15
+
+
+def test_users_create_reads_the_password_from_stdin(fresh_db: dict[str, str]) -> None:
+    """An officer is created with a hashed password; bad requests fail with a reason."""
+    aduan("db", "upgrade", env=fresh_db)
+    ok = aduan(
+        "users",
+        "create",
+        "rina",
+        "--role",
+        "officer",
+        "--agency",
+        "PDAM",
+        env=fresh_db,
+        stdin="s3cret-password\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    with get_engine(fresh_db["DATABASE_URL"]).connect() as connection:
+        stored = connection.execute(sa.text("SELECT password_hash FROM users")).scalar_one()
+    assert "s3cret-password" not in stored
+    for args, reason in (
+        (("rina", "--role", "officer", "--agency", "PDAM"), "already exists"),
+        (("joko", "--role", "officer"), "needs --agency"),
+        (("joko", "--role", "king"), "unknown role"),
+        (("joko", "--role", "officer", "--agency", "NOPE"), "unknown agency"),
+    ):
+        failed = aduan("users", "create", *args, env=fresh_db, stdin="another-password\n")
+        assert failed.returncode == 1
+        assert reason in failed.stderr
+    short = aduan("users", "create", "joko", "--role", "supervisor", env=fresh_db, stdin="short\n")
+    assert short.returncode == 1 and "at least 8" in short.stderr
+
+
+def test_routing_predict_speaks_json_lines(fresh_db: dict[str, str]) -> None:
+    """Each input line gets one output line with agency, category and confidence."""
+    aduan("db", "upgrade", env=fresh_db)
+    lines = [
+        {"text": "lampu jalan mati di gang 3 sudah seminggu, gelap sekali"},
+        {"text": "air PDAM tidak mengalir sejak kemarin pagi"},
+        {"text": "halo"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    result = aduan("routing", "predict", env=fresh_db, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["agency"] == "DISPERKIM" and out[0]["category"] == "street_light"
+    assert out[1]["agency"] == "PDAM"
+    assert all(0 <= o["confidence"] <= 1 for o in out[:3])
+    assert out[2]["confidence"] < 0.5
+    assert "error" in out[3] and "line 4" in result.stderr
+
+
+def test_routing_predict_from_a_file_needs_no_database(tmp_path: Path) -> None:
+    """--catalogue predicts straight from a catalogue file."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.db'}"}
+    result = aduan(
+        "routing",
+        "predict",
+        "--catalogue",
+        str(default_catalogue_path()),
+        env=env,
+        stdin='{"text": "banjir setinggi lutut di perumahan kami"}\n',
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["agency"] == "BPBD"
+
+
+def test_catalog_load_updates_and_deactivates(fresh_db: dict[str, str], tmp_path: Path) -> None:
+    """An edited file changes SLAs and deactivates a dropped category without deleting it."""
+    aduan("db", "upgrade", env=fresh_db)
+    data = yaml.safe_load(default_catalogue_path().read_text())
+    dpu = next(a for a in data["agencies"] if a["code"] == "DPU")
+    dpu["categories"][0]["sla_hours"] = 5
+    dropped = dpu["categories"].pop()["code"]
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = aduan("catalog", "load", str(edited), env=fresh_db)
+    assert result.returncode == 0, result.stderr
+    assert "deactivated 1" in result.stdout
+    with get_engine(fresh_db["DATABASE_URL"]).connect() as connection:
+        rows = dict(connection.execute(sa.text("SELECT code, active FROM categories")).all())
+        sla = connection.execute(
+            sa.text("SELECT sla_hours FROM categories WHERE code = :c"),
+            {"c": dpu["categories"][0]["code"]},
+        ).scalar_one()
+    assert rows[dropped] in (0, False)
+    assert sla == 5
+
+
+def test_catalog_load_rejects_a_broken_file_with_the_reason(
+    fresh_db: dict[str, str], tmp_path: Path
+) -> None:
+    """A catalogue with a bad SLA is refused and the message says where."""
+    aduan("db", "upgrade", env=fresh_db)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "agencies:\n  - code: DPU\n    name: x\n    name_en: x\n    categories:\n"
+        "      - {code: roads, name: x, name_en: x, sla_hours: -1, keywords: {id: [a]}}\n"
+    )
+    result = aduan("catalog", "load", str(broken), env=fresh_db)
+    assert result.returncode == 1
+    assert "sla_hours" in result.stderr
+
+
+def test_worker_refuses_to_start_without_redis(fresh_db: dict[str, str]) -> None:
+    """`aduan worker` explains that without REDIS_URL the web process delivers."""
+    result = aduan("worker", env={**fresh_db, "REDIS_URL": ""})
+    assert result.returncode == 1
+    assert "REDIS_URL" in result.stderr
