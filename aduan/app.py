@@ -32,8 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.redis_url:
             app.state.dispatcher = RQDispatcher(settings)
-            # rows left pending by a crash or a Redis outage go out now, not at the next sweep
-            sweep(engine, app.state.dispatcher, older_than=timedelta(0))
+            # rows left pending by a crash or a Redis outage go out now, not at the next sweep;
+            # a database that is still starting must not keep the web process from starting
+            try:
+                sweep(engine, app.state.dispatcher, older_than=timedelta(0))
+            except sa.exc.SQLAlchemyError as exc:
+                log.warning("start-up sweep skipped, database unavailable: %s", exc)
             yield
         else:
             dispatcher = EmbeddedDispatcher(engine, settings)

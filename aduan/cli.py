@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from aduan.db import get_engine, session_scope
+from aduan.logs import configure_logging
 from aduan.settings import get_settings
 
 app = typer.Typer(help="Aduan: public complaint intake and case tracking.", no_args_is_help=True)
@@ -51,6 +52,8 @@ def serve(
     """Run the web service (API, web form and webhooks)."""
     import uvicorn
 
+    from aduan.logs import LOG_CONFIG
+
     uvicorn.run(
         "aduan.app:create_app",
         factory=True,
@@ -58,6 +61,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
+        log_config=LOG_CONFIG,
     )
 
 
@@ -74,7 +78,7 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds

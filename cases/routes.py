@@ -56,9 +56,12 @@ def list_cases(
     ] = None,
 ) -> CasePage:
     """Cases newest first: an officer sees their agency's, a supervisor everyone's."""
-    return service.list_cases(
-        session, user, status=status_filter, agency_code=agency, limit=limit, cursor=cursor
-    )
+    try:
+        return service.list_cases(
+            session, user, status=status_filter, agency_code=agency, limit=limit, cursor=cursor
+        )
+    except CaseError as exc:
+        raise HTTPException(exc.status_code, detail=str(exc)) from exc
 
 
 def _case_or_404(session: SessionDep, user: User, code: str) -> Case:

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from aduan.db import utcnow
 from cases.codes import normalise_tracking_code
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind, Role
+from cases.errors import UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, User
 from cases.schemas import (
     AgencyRef,
@@ -82,6 +83,8 @@ def list_cases(
         query = query.where(Case.agency_id == user.agency_id)
     if agency_code is not None:
         agency_ids = [a.id for a in agencies.values() if a.code == agency_code]
+        if not agency_ids:
+            raise UnknownAgency(f"unknown agency '{agency_code}'")
         query = query.where(col(Case.agency_id).in_(agency_ids))
     if status is not None:
         query = query.where(Case.status == status)

@@ -111,6 +111,38 @@ FIELD_NAMES = {
 }
 
 
+ERRORS: dict[str, dict[str, str]] = {
+    "id": {
+        "text_too_short": "tuliskan masalahnya minimal {limit} karakter",
+        "text_too_long": "isi aduan maksimal {limit} karakter",
+        "phone_invalid": "nomor HP harus 8 sampai 15 angka, misalnya 081234567890",
+        "phone_required": "isi nomor HP agar kami bisa mengabari lewat {via}",
+        "email_required": "isi alamat e-mail agar kami bisa mengabari lewat e-mail",
+        "location_incomplete": "lokasi tidak lengkap, coba tekan 'Pakai lokasi saya' lagi",
+        "email_invalid": "alamat e-mail tidak valid",
+        "float_parsing": "lokasi tidak valid",
+        "less_than_equal": "lokasi tidak valid",
+        "greater_than_equal": "lokasi tidak valid",
+        "literal_error": "pilihan tidak dikenal",
+        "string_too_long": "terlalu panjang",
+    },
+    "en": {
+        "text_too_short": "describe the problem in at least {limit} characters",
+        "text_too_long": "the description must have at most {limit} characters",
+        "phone_invalid": "the mobile number must have 8 to 15 digits, e.g. 081234567890",
+        "phone_required": "give a mobile number so we can reach you by {via}",
+        "email_required": "give an e-mail address so we can reach you by e-mail",
+        "location_incomplete": "the location is incomplete; press 'Use my location' again",
+        "email_invalid": "this e-mail address is not valid",
+        "float_parsing": "the location is not valid",
+        "less_than_equal": "the location is not valid",
+        "greater_than_equal": "the location is not valid",
+        "literal_error": "unknown choice",
+        "string_too_long": "too long",
+    },
+}
+
+
 @dataclass(frozen=True)
 class PageText:
     lang: str
@@ -123,10 +155,16 @@ class PageText:
         return STATUS_LABELS[self.lang].get(value or "", value or "")
 
     def explain(self, error: dict) -> str:
-        """A validation error as a sentence naming the field the resident sees."""
+        """A validation error as a sentence in the page's language, naming the field."""
         names = FIELD_NAMES[self.lang]
         where = next((names[str(p)] for p in error.get("loc", ()) if str(p) in names), None)
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        # pydantic reports a bad e-mail as a generic value_error
+        key = "email_invalid" if "email" in error.get("loc", ()) else error["type"]
+        template = ERRORS[self.lang].get(key)
+        if template is None:  # a rule we have no wording for: show pydantic's own
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+        else:
+            message = template.format(**(error.get("ctx") or {}))
         return f"{where}: {message}" if where else message
 
 

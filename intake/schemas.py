@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from cases.enums import CaseStatus, SourceChannel
 from cases.schemas import AgencyRef
@@ -42,9 +43,17 @@ class ComplaintIn(BaseModel):
     def _text(cls, text: str) -> str:
         text = text.strip()
         if len(text) < MIN_TEXT_CHARS:
-            raise ValueError(f"describe the problem in at least {MIN_TEXT_CHARS} characters")
+            raise PydanticCustomError(
+                "text_too_short",
+                "describe the problem in at least {limit} characters",
+                {"limit": MIN_TEXT_CHARS},
+            )
         if len(text) > MAX_TEXT_CHARS:
-            raise ValueError(f"the description must have at most {MAX_TEXT_CHARS} characters")
+            raise PydanticCustomError(
+                "text_too_long",
+                "the description must have at most {limit} characters",
+                {"limit": MAX_TEXT_CHARS},
+            )
         return text
 
     @field_validator("name", "address", "phone", mode="before")
@@ -64,16 +73,23 @@ class ComplaintIn(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, phone: str | None) -> str | None:
-        return normalise_phone(phone) if phone else None
+        if not phone:
+            return None
+        try:
+            return normalise_phone(phone)
+        except ValueError as exc:
+            raise PydanticCustomError("phone_invalid", str(exc)) from exc
 
     @model_validator(mode="after")
     def _consistent(self) -> ComplaintIn:
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise PydanticCustomError("location_incomplete", "give both lat and lon, or neither")
         if self.notify_via in ("sms", "whatsapp") and not self.phone:
-            raise ValueError(f"notify_via={self.notify_via} needs a phone number")
+            raise PydanticCustomError(
+                "phone_required", "notify_via={via} needs a phone number", {"via": self.notify_via}
+            )
         if self.notify_via == "email" and not self.email:
-            raise ValueError("notify_via=email needs an e-mail address")
+            raise PydanticCustomError("email_required", "notify_via=email needs an e-mail address")
         return self
 
     def reply_to(self) -> tuple[ReplyAddress | None, bool]:

@@ -58,6 +58,15 @@ NOTE_PREFIX = {"id": " Catatan petugas: ", "en": " Officer's note: "}
 TRIAGE_AGENCY = {"id": "petugas verifikasi", "en": "the review desk"}
 
 
+def _note(language: str, note: str | None) -> str:
+    note = (note or "").strip()
+    if not note:
+        return ""
+    if note[-1] not in ".!?":
+        note += "."
+    return f"{NOTE_PREFIX[language]}{note}"
+
+
 def language_of(language: str | None) -> str:
     return language if language in STATUS_LABELS else "id"
 
@@ -80,7 +89,7 @@ def render(
         "track_url": track_url,
         "agency": agency or TRIAGE_AGENCY[language],
         "status": STATUS_LABELS[language].get(status or "", status or ""),
-        "note": f"{NOTE_PREFIX[language]}{note.strip()}" if note and note.strip() else "",
+        "note": _note(language, note),
     }
     fields = {name for _, name, _, _ in Formatter().parse(template) if name}
     return template.format(**{k: v for k, v in values.items() if k in fields})

@@ -170,3 +170,23 @@ def test_passwords_are_stored_hashed(settings: Settings, staff: dict) -> None:
     with get_engine(settings.database_url).connect() as connection:
         hashes = connection.execute(sa.text("SELECT password_hash FROM users")).scalars().all()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_list_filters_and_pages(client: TestClient, staff: dict) -> None:
+    """Status and agency filters apply, pages follow next_cursor, bad filters are 422."""
+    codes = [file_complaint(client)["tracking_code"] for _ in range(5)]
+    sup = staff["supervisor"]
+    client.post(f"/api/v1/cases/{codes[0]}/transitions", json={"status": "rejected"}, headers=sup)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "agency": "DPU", "status": "assigned"}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get("/api/v1/cases", params=params, headers=sup).json()
+        seen += [c["tracking_code"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(codes[1:]))
+    for params in ({"agency": "NOPE"}, {"status": "done"}, {"limit": 0}, {"cursor": "x"}):
+        assert client.get("/api/v1/cases", params=params, headers=sup).status_code == 422

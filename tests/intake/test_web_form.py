@@ -77,8 +77,11 @@ def test_form_errors_are_shown_and_input_kept(client: TestClient, settings: Sett
     )
     assert response.status_code == 422
     assert 'role="alert"' in response.text
-    assert "at least 3" in response.text
+    assert "Isi aduan: tuliskan masalahnya minimal 3 karakter" in response.text
     assert "Jl. Pemuda 1" in response.text
+    no_phone = client.post("/complaints", data={"text": POTHOLE, "notify_via": "sms"})
+    assert no_phone.status_code == 422
+    assert "isi nomor HP agar kami bisa mengabari lewat sms" in no_phone.text
     with get_engine(settings.database_url).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0
 
@@ -111,3 +114,25 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/complaints" in paths and "/api/v1/cases/{code}/forward" in paths
+
+
+def test_form_errors_follow_the_page_language(client: TestClient) -> None:
+    """On the English form the reasons are in English."""
+    response = client.post(
+        "/complaints", data={"text": "Pothole on my street", "email": "nope", "lang": "en"}
+    )
+    assert response.status_code == 422
+    assert "E-mail: this e-mail address is not valid" in response.text
+
+
+def test_healthz_is_503_when_the_database_is_down(settings: Settings) -> None:
+    """With the database unreachable the app still starts and /healthz says so."""
+    from aduan.app import create_app
+
+    down = settings.model_copy(
+        update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    with TestClient(create_app(down)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
