@@ -3,7 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import routing.models  # noqa: F401  (every table must be imported for autogenerate)
+# every table must be imported for autogenerate to see it
+import cases.models  # noqa: F401
+import notifications.models  # noqa: F401
+import routing.models  # noqa: F401
 from aduan.db import get_engine
 from aduan.settings import get_settings
 
