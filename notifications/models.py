@@ -22,7 +22,14 @@ class Contact(SQLModel, table=True):
     name: str | None = Field(default=None, sa_type=sa.String(200))
     language: str = Field(default="id", sa_type=sa.String(2))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # WhatsApp allows free-form messages only within 24 hours of the citizen's last message
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # a location shared before any complaint, attached to the next one from this contact
+    pending_latitude: float | None = None
+    pending_longitude: float | None = None
+    pending_location_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # set when the channel says we can never reach this contact (the user blocked the bot)
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Notification(SQLModel, table=True):
@@ -44,7 +51,25 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    provider_message_id: str | None = Field(default=None, sa_type=sa.String(64))
+    provider_message_id: str | None = Field(default=None, sa_type=sa.String(64), index=True)
+    # how it actually went out: e.g. whatsapp, whatsapp_template, sms_fallback
+    path: str | None = Field(default=None, sa_type=sa.String(32))
+    # what the provider reported afterwards (Twilio status callbacks), only ever moving forward
+    provider_status: str | None = Field(default=None, sa_type=sa.String(32))
+    provider_error_code: str | None = Field(default=None, sa_type=sa.String(16))
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboundReceipt(SQLModel, table=True):
+    """One platform message id we have handled; platforms retry, and a retry must do nothing."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (sa.UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(sa_type=sa.String(16))
+    external_id: str = Field(sa_type=sa.String(128))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
