@@ -49,11 +49,32 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    # WhatsApp templates per message kind, e.g. {"status_changed": "HX..."}; used outside the
+    # 24-hour window, where free text is refused. Without one, the update goes by SMS.
+    twilio_whatsapp_templates: dict[str, str] = Field(default_factory=dict)
 
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
+
+    media_dir: Path = Path("./media")
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    media_allowed_types: Annotated[list[str], NoDecode] = Field(
+        default=[
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "image/gif",
+            "video/mp4",
+            "application/pdf",
+        ]
+    )
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -68,7 +89,9 @@ class Settings(BaseSettings):
     def _database_url(cls, url: str) -> str:
         return normalise_database_url(url)
 
-    @field_validator("redis_url", "telegram_bot_token", "twilio_account_sid", "smtp_host")
+    @field_validator(
+        "redis_url", "telegram_bot_token", "twilio_account_sid", "smtp_host", "s3_bucket"
+    )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
@@ -78,6 +101,13 @@ class Settings(BaseSettings):
     def _delays(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("media_allowed_types", mode="before")
+    @classmethod
+    def _types(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("public_base_url")

@@ -42,6 +42,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("variables", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("path", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("provider_status", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("provider_error_code", sa.String(length=16), nullable=True))
@@ -65,6 +66,7 @@ def downgrade() -> None:
         batch_op.drop_column("provider_error_code")
         batch_op.drop_column("provider_status")
         batch_op.drop_column("path")
+        batch_op.drop_column("variables")
 
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("unreachable_at")
