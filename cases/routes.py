@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import PurePosixPath
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from aduan.deps import SessionDep, SettingsDep
+from aduan.storage import MediaNotFound, get_storage
 from cases import lifecycle, service
 from cases.auth import CaseWorker, Supervisor, authenticate, create_access_token
 from cases.enums import CaseStatus
 from cases.errors import CaseError
-from cases.models import Case, User
+from cases.models import Attachment, Case, User
 from cases.schemas import (
     AgencyStats,
     CaseDetail,
@@ -25,6 +30,8 @@ from cases.schemas import (
 from cases.stats import agency_stats
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
+log = logging.getLogger(__name__)
+_NOT_PLAIN_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 
 
 @router.post("/auth/token", response_model=Token)
@@ -84,6 +91,56 @@ def _apply(session: SessionDep, change) -> None:
 def get_case(code: str, session: SessionDep, user: CaseWorker) -> CaseDetail:
     """Everything about one case, including its location, attachments and full history."""
     return service.detail_view(session, _case_or_404(session, user, code))
+
+
+def _content_disposition(filename: str) -> str:
+    """RFC 6266: a plain-ASCII fallback every client understands, plus the exact UTF-8 name.
+
+    The name came from a resident's phone, so nothing of it reaches the header unescaped.
+    """
+    fallback = _NOT_PLAIN_FILENAME_CHARS.sub("_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get(
+    "/cases/{code}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+)
+def download_attachment(
+    code: str,
+    # bounded so an absurd id is a 422, not an integer overflow in the database driver
+    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CaseWorker,
+) -> Response:
+    """A file the resident sent with the case, for the staff who may see the case."""
+    case = _case_or_404(session, user, code)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such attachment on this case")
+    try:
+        data = get_storage(settings).read(attachment.storage_key)
+    except MediaNotFound:
+        log.error(
+            "attachment %s: file %s missing from storage", attachment.id, attachment.storage_key
+        )
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail="the file of this attachment is missing"
+        ) from None
+    suffix = PurePosixPath(attachment.storage_key).suffix
+    filename = attachment.filename or f"{case.tracking_code}-{attachment.id}{suffix}"
+    return Response(
+        data,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": _content_disposition(filename),
+            # never rendered inline nor kept by a shared cache: residents' photos are personal
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/cases/{code}/transitions", response_model=CaseDetail)
