@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from aduan.settings import Settings
+from cases.enums import SourceChannel
 from cases.models import Case
 from notifications.enums import MessageKind
 from notifications.models import Contact
-from notifications.service import queue_message
-from notifications.templates import render
+from notifications.service import queue_messages
+from notifications.templates import message_variables, render
 from routing.models import Agency
+
+CHAT_APPS = frozenset({SourceChannel.telegram, SourceChannel.whatsapp})
 
 
 def track_url(settings: Settings, code: str) -> str:
@@ -33,21 +36,25 @@ def tell_citizen(
     agency_name = None
     if agency is not None:
         agency_name = agency.name_en if case.language == "en" else agency.name
-    body = render(
-        kind,
-        case.language,
+    values = dict(
         code=case.tracking_code,
         track_url=track_url(settings, case.tracking_code),
         agency=agency_name,
         status=case.status,
         note=note,
     )
-    queue_message(
+    queue_messages(
         session,
         contact=contact,
         case_id=case.id,
         reference=case.tracking_code,
         kind=kind,
         language=case.language,
-        body=body,
+        body=render(
+            kind,
+            case.language,
+            invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
+            **values,
+        ),
+        variables=message_variables(case.language, **values),
     )

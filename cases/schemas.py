@@ -91,6 +91,7 @@ class AttachmentView(BaseModel):
     filename: str | None
     size: int
     created_at: datetime
+    download_url: str = Field(description="relative URL; needs the same staff login as the case")
 
 
 class EventView(BaseModel):
@@ -112,8 +113,16 @@ class NotificationView(BaseModel):
     status: str
     attempts: int
     last_error: str | None
+    path: str | None = Field(
+        default=None, description="how it went out: sms, whatsapp, whatsapp_template, ..."
+    )
+    provider_status: str | None = Field(
+        default=None, description="the provider's latest report (Twilio: sent, delivered, ...)"
+    )
+    provider_error_code: str | None = None
     created_at: datetime
     sent_at: datetime | None
+    delivered_at: datetime | None = None
 
 
 class CaseDetail(BaseModel):

@@ -213,7 +213,17 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         rejected_at=case.rejected_at,
-        attachments=[AttachmentView.model_validate(a, from_attributes=True) for a in attachments],
+        attachments=[
+            AttachmentView(
+                id=a.id,
+                content_type=a.content_type,
+                filename=a.filename,
+                size=a.size,
+                created_at=a.created_at,
+                download_url=f"/api/v1/cases/{case.tracking_code}/attachments/{a.id}",
+            )
+            for a in attachments
+        ],
         history=[
             EventView(
                 at=e.created_at,

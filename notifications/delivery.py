@@ -2,6 +2,12 @@
 
 Every path that sends (an RQ job, the embedded thread) goes through `attempt_delivery`, so the
 claim-with-lease rule that stops double sends holds whoever runs it.
+
+The parts of a split message (same contact, reference and created_at) go out in order: a part is
+not claimed while an earlier part is still pending or being sent.
+
+A contact the channel marked unreachable (the citizen blocked the bot) is not tried: its rows fail
+at once, without a call to the provider, until the citizen writes again.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
 from aduan.db import utcnow
@@ -23,6 +30,9 @@ from notifications.senders import DeliveryError, OutboundMessage, sender_for
 from notifications.templates import subject
 
 log = logging.getLogger(__name__)
+
+# where Twilio posts delivery reports (bots/twilio/status.py)
+TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 
 
 class Outcome(StrEnum):
@@ -56,7 +66,7 @@ def _claim(session: Session, notification_id: int, settings: Settings) -> bool:
     now = utcnow()
     result = session.execute(
         sa.update(Notification)
-        .where(Notification.id == notification_id, claimable(now))
+        .where(Notification.id == notification_id, claimable(now), ~_earlier_parts())
         .values(
             status=NotificationStatus.sending,
             lease_until=now + timedelta(seconds=settings.notify_lease_seconds),
@@ -67,10 +77,61 @@ def _claim(session: Session, notification_id: int, settings: Settings) -> bool:
     return result.rowcount == 1
 
 
+def _earlier_parts() -> sa.ColumnElement[bool]:
+    """Correlated: earlier parts of the same split message that have not gone out yet."""
+    earlier = aliased(Notification)
+    return (
+        sa.exists()
+        .where(
+            earlier.contact_id == Notification.contact_id,
+            earlier.reference == Notification.reference,
+            earlier.created_at == Notification.created_at,
+            earlier.id < Notification.id,
+            earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
+        )
+        .correlate(Notification)
+    )
+
+
+def _waiting_for(session: Session, notification_id: int) -> datetime | None:
+    """When to look again if the row waits for an earlier part; None if it does not."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.status != NotificationStatus.pending:
+        return None
+    earlier = session.exec(
+        select(Notification)
+        .where(
+            Notification.contact_id == row.contact_id,
+            Notification.reference == row.reference,
+            Notification.created_at == row.created_at,
+            Notification.id < row.id,
+            Notification.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
+        )
+        .order_by(Notification.id)
+    ).first()
+    if earlier is None:
+        return None
+    soon = utcnow() + timedelta(seconds=2)
+    if earlier.status == NotificationStatus.pending:  # it may be waiting for its own retry
+        return max(earlier.next_attempt_at + timedelta(seconds=1), soon)
+    return soon  # being sent right now
+
+
+def _unreachable_reason(contact: Contact) -> str:
+    since = contact.unreachable_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"contact unreachable: {contact.channel} refused delivery to this citizen on {since} "
+        "(e.g. the bot was blocked); not sent until they write again"
+    )
+
+
 def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -> AttemptResult:
     """Send one outbox row once if it is due; never raises for a delivery problem."""
     with Session(engine, expire_on_commit=False) as session:
         if not _claim(session, notification_id, settings):
+            retry_at = _waiting_for(session, notification_id)
+            if retry_at is not None:
+                return AttemptResult(Outcome.retry, retry_at=retry_at)
             return AttemptResult(Outcome.skipped)
         notification = session.get(Notification, notification_id)
         contact = session.get(Contact, notification.contact_id)
@@ -79,10 +140,21 @@ def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -
             body=notification.body,
             subject=subject(notification.language, notification.reference),
             reference=notification.reference,
+            channel=notification.channel,
+            kind=notification.kind,
+            language=notification.language,
+            variables=notification.variables,
+            last_inbound_at=contact.last_inbound_at,
+            status_callback=f"{settings.public_base_url}{TWILIO_STATUS_PATH}",
         )
         try:
-            provider_id = sender_for(notification.channel, settings).send(message)
+            if contact.unreachable_at is not None:
+                raise DeliveryError(_unreachable_reason(contact), permanent=True)
+            sent = sender_for(notification.channel, settings).send(message)
         except DeliveryError as exc:
+            if exc.unreachable and contact.unreachable_at is None:
+                contact.unreachable_at = utcnow()
+                session.add(contact)
             result = _record_failure(notification, exc, settings)
         except Exception as exc:  # a bug in a sender must not leave the row claimed forever
             log.exception("unexpected error sending notification %s", notification_id)
@@ -91,7 +163,8 @@ def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -
             )
         else:
             notification.status = NotificationStatus.sent
-            notification.provider_message_id = provider_id[:64]
+            notification.provider_message_id = sent.provider_id[:64] or None
+            notification.path = sent.path[:32]
             notification.sent_at = utcnow()
             notification.lease_until = None
             notification.last_error = None

@@ -1,7 +1,13 @@
-"""Contacts and the outbox: writing what we owe a citizen, in the caller's transaction."""
+"""Contacts and the outbox: writing what we owe a citizen, in the caller's transaction.
+
+A body longer than its channel takes is split here, at queue time, into several outbox rows
+(one per part, each marked "(1/3) ", "(2/3) ", ...), so every row is one message a provider
+accepts and retries, failures and delivery reports stay per part.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import event
@@ -24,13 +30,14 @@ def get_or_create_contact(
     name: str | None = None,
     language: str | None = None,
     inbound_at: datetime | None = None,
+    new_contact_language: str = "id",
 ) -> Contact:
     """The one contact row per (channel, address); later details refresh the stored ones."""
     contact = session.exec(
         select(Contact).where(Contact.channel == channel, Contact.address == address)
     ).first()
     if contact is None:
-        contact = Contact(channel=channel, address=address)
+        contact = Contact(channel=channel, address=address, language=new_contact_language)
         # a savepoint keeps the caller's transaction usable if another request won the insert race
         try:
             with session.begin_nested():
@@ -49,6 +56,110 @@ def get_or_create_contact(
     return contact
 
 
+# Characters one message may hold: Telegram's sendMessage limit, Twilio's maximum body (SMS is
+# sent as concatenated segments up to that), no limit for e-mail.
+CHANNEL_LIMITS: dict[str, int | None] = {
+    Channel.telegram: 4096,
+    Channel.sms: 1600,
+    Channel.whatsapp: 1600,
+    Channel.email: None,
+}
+# keys added to the stored variables of each part when a body was split
+PART_KEY = "part"
+PARTS_KEY = "parts"
+
+_WORD = re.compile(r"\S+")
+
+
+def part_marker(index: int, total: int) -> str:
+    return f"({index}/{total}) "
+
+
+def _chunks(text: str, width: int) -> list[str]:
+    """`text` in pieces of at most `width` characters, cut between words.
+
+    Whitespace inside a piece is kept as written (line breaks survive); the whitespace where a
+    cut falls is dropped. Only a word longer than `width` is itself cut.
+    """
+    chunks: list[str] = []
+    start = end = -1
+    for word in _WORD.finditer(text):
+        word_start, word_end = word.span()
+        if start >= 0 and word_end - start <= width:
+            end = word_end
+            continue
+        if start >= 0:
+            chunks.append(text[start:end])
+        while word_end - word_start > width:
+            chunks.append(text[word_start : word_start + width])
+            word_start += width
+        start, end = word_start, word_end
+    if start >= 0:
+        chunks.append(text[start:end])
+    return chunks
+
+
+def split_body(body: str, limit: int | None) -> list[str]:
+    """The parts `body` goes out in: itself if it fits, else marked parts of at most `limit`."""
+    if limit is None or len(body) <= limit:
+        return [body]
+    total = 2
+    while True:
+        # every marker is at most as wide as the last one, "(total/total) "
+        chunks = _chunks(body, limit - len(part_marker(total, total)))
+        if len(chunks) <= total:
+            break
+        total = len(chunks)
+    count = len(chunks)
+    if count <= 1:  # it was only too long because of surrounding whitespace
+        return chunks or [body[:limit]]
+    return [part_marker(i, count) + chunk for i, chunk in enumerate(chunks, start=1)]
+
+
+def queue_messages(
+    session: Session,
+    *,
+    contact: Contact,
+    case_id: int | None,
+    reference: str,
+    kind: MessageKind,
+    language: str,
+    body: str,
+    variables: dict[str, str] | None = None,
+) -> list[Notification]:
+    """Add the outbox rows for one message, in sending order; one row unless it had to be split.
+
+    The rows are handed to the dispatcher only once the transaction commits. `variables` are
+    stored on every row (with "part" and "parts" added when the body was split) for channels
+    that send pre-approved templates instead of the text.
+    """
+    parts = split_body(body, CHANNEL_LIMITS.get(contact.channel))
+    now = utcnow()
+    rows = []
+    for index, text in enumerate(parts, start=1):
+        row_variables = dict(variables) if variables is not None else None
+        if row_variables is not None and len(parts) > 1:
+            row_variables |= {PART_KEY: str(index), PARTS_KEY: str(len(parts))}
+        notification = Notification(
+            contact_id=contact.id,
+            case_id=case_id,
+            reference=reference,
+            kind=kind,
+            channel=contact.channel,
+            language=language,
+            body=text,
+            variables=row_variables,
+            # one created_at for all parts: delivery keeps the parts of one message in order
+            created_at=now,
+            next_attempt_at=now,
+        )
+        session.add(notification)
+        rows.append(notification)
+    session.flush()
+    session.info.setdefault(OUTBOX_KEY, []).extend(row.id for row in rows)
+    return rows
+
+
 def queue_message(
     session: Session,
     *,
@@ -58,22 +169,19 @@ def queue_message(
     kind: MessageKind,
     language: str,
     body: str,
+    variables: dict[str, str] | None = None,
 ) -> Notification:
-    """Add an outbox row; it is handed to the dispatcher only once the transaction commits."""
-    notification = Notification(
-        contact_id=contact.id,
+    """`queue_messages` for a caller that wants one row back: the first part."""
+    return queue_messages(
+        session,
+        contact=contact,
         case_id=case_id,
         reference=reference,
         kind=kind,
-        channel=contact.channel,
         language=language,
         body=body,
-        next_attempt_at=utcnow(),
-    )
-    session.add(notification)
-    session.flush()
-    session.info.setdefault(OUTBOX_KEY, []).append(notification.id)
-    return notification
+        variables=variables,
+    )[0]
 
 
 @event.listens_for(Session, "after_commit")

@@ -55,6 +55,11 @@ SUBJECTS: dict[str, str] = {
 }
 
 NOTE_PREFIX = {"id": " Catatan petugas: ", "en": " Officer's note: "}
+# for complaints that came in on a chat app, which can send a location and a photo next
+INVITE_DETAILS = {
+    "id": " Kirim juga lokasi dan foto agar petugas mudah menemukannya.",
+    "en": " Send your location and a photo too, so officers can find it.",
+}
 TRIAGE_AGENCY = {"id": "petugas verifikasi", "en": "the review desk"}
 
 
@@ -80,19 +85,42 @@ def render(
     agency: str | None = None,
     status: str | None = None,
     note: str | None = None,
+    invite_details: bool = False,
 ) -> str:
     """The text of one message; missing optional parts simply drop out."""
     language = language_of(language)
     template = TEMPLATES[kind][language]
-    values = {
-        "code": code,
-        "track_url": track_url,
-        "agency": agency or TRIAGE_AGENCY[language],
-        "status": STATUS_LABELS[language].get(status or "", status or ""),
-        "note": _note(language, note),
-    }
+    values = message_variables(
+        language, code=code, track_url=track_url, agency=agency, status=status, note=note
+    )
+    values["note"] = _note(language, note)
     fields = {name for _, name, _, _ in Formatter().parse(template) if name}
-    return template.format(**{k: v for k, v in values.items() if k in fields})
+    text = template.format(**{k: v for k, v in values.items() if k in fields})
+    return text + INVITE_DETAILS[language] if invite_details else text
+
+
+def message_variables(
+    language: str,
+    *,
+    code: str,
+    track_url: str,
+    agency: str | None = None,
+    status: str | None = None,
+    note: str | None = None,
+) -> dict[str, str]:
+    """The values a message is made from, as the citizen reads them (status label, agency name).
+
+    Stored on the outbox row so a channel that sends pre-approved templates (WhatsApp outside the
+    24-hour window) can fill its own text; `note` is the bare note, "" when there is none.
+    """
+    language = language_of(language)
+    return {
+        "code": code,
+        "status": STATUS_LABELS[language].get(status or "", status or ""),
+        "agency": agency or TRIAGE_AGENCY[language],
+        "note": (note or "").strip(),
+        "track_url": track_url,
+    }
 
 
 def subject(language: str, code: str) -> str:

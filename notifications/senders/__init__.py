@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aduan.settings import Settings
 from notifications.enums import Channel
-from notifications.senders.base import DeliveryError, OutboundMessage, Sender
+from notifications.senders.base import DeliveryError, OutboundMessage, Sender, SendResult
 from notifications.senders.email_sender import EmailSender
 from notifications.senders.telegram_sender import TelegramSender
 from notifications.senders.twilio_sender import TwilioSender
 
-__all__ = ["DeliveryError", "OutboundMessage", "Sender", "sender_for"]
+__all__ = ["DeliveryError", "OutboundMessage", "SendResult", "Sender", "sender_for"]
 
 
 def sender_for(channel: str, settings: Settings) -> Sender:

@@ -7,14 +7,14 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from aduan.settings import Settings
-from notifications.senders.base import DeliveryError, OutboundMessage
+from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
 
 class EmailSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, message: OutboundMessage) -> str:
+    def send(self, message: OutboundMessage) -> SendResult:
         settings = self.settings
         if not settings.smtp_host:
             raise DeliveryError("e-mail is not configured: set SMTP_HOST", permanent=False)
@@ -42,4 +42,4 @@ class EmailSender:
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP unreachable: {exc}", permanent=False) from exc
-        return message_id
+        return SendResult(provider_id=message_id, path="email")

@@ -1,4 +1,9 @@
-"""Telegram messages through python-telegram-bot's Bot."""
+"""Telegram messages through python-telegram-bot's Bot.
+
+A `Forbidden` answer (the user blocked the bot, deleted their account, or never started it) is
+final for the contact, not only for this message: the error says so and the delivery marks the
+contact unreachable until they write to us again.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from aduan.settings import Settings
-from notifications.senders.base import DeliveryError, OutboundMessage
+from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
 
 class TelegramSender:
@@ -33,9 +38,9 @@ class TelegramSender:
             sent = await bot.send_message(chat_id=int(message.address), text=message.body)
         return str(sent.message_id)
 
-    def send(self, message: OutboundMessage) -> str:
+    def send(self, message: OutboundMessage) -> SendResult:
         try:
-            return asyncio.run(self._send(message))
+            return SendResult(provider_id=asyncio.run(self._send(message)), path="telegram")
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -43,7 +48,9 @@ class TelegramSender:
                 f"Telegram rate limit: retry after {seconds}s", permanent=False, retry_after=seconds
             ) from exc
         except Forbidden as exc:
-            raise DeliveryError(f"Telegram refused: {exc.message}", permanent=True) from exc
+            raise DeliveryError(
+                f"Telegram refused: {exc.message}", permanent=True, unreachable=True
+            ) from exc
         except BadRequest as exc:
             raise DeliveryError(
                 f"Telegram rejected the message: {exc.message}", permanent=True

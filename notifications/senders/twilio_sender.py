@@ -1,14 +1,71 @@
-"""SMS and WhatsApp through Twilio's official client."""
+"""SMS and WhatsApp through Twilio's official client.
+
+SMS goes out as the row's text (path "sms").
+
+WhatsApp accepts free text only within 24 hours of the citizen's last message to us
+(`Contact.last_inbound_at`). Inside that window the text goes as it is (path "whatsapp").
+Outside it, or when Twilio answers 63016 (outside the window: our clock and Meta's disagree),
+in the same attempt:
+
+1. if TWILIO_WHATSAPP_TEMPLATES holds a Content SID for the row's kind (a key
+   "<kind>:<language>", e.g. "status_changed:en", wins over the bare "<kind>"), and the row has
+   its variables, the approved template goes out with `content_sid` and `content_variables`
+   (path "whatsapp_template");
+2. otherwise the text goes by SMS to the same number from TWILIO_SMS_FROM (path
+   "sms_fallback").
+
+Template variables are numbered in this order per kind (`TEMPLATE_VARIABLES`); write the
+approved template text with the same numbers:
+
+=================  ======================================================
+kind               {{1}}, {{2}}, ...
+=================  ======================================================
+acknowledgement    code, agency, track_url
+status_changed     code, status, note, track_url
+forwarded          code, agency, note, track_url
+public_note        code, note, track_url
+=================  ======================================================
+
+`status` is the label the citizen reads ("selesai ditangani"), `agency` the agency's name in the
+case's language, `note` the officer's public note. WhatsApp refuses empty parameters and line
+breaks in them, and a filled-in template body may hold at most 1024 characters, so an empty value
+is sent as "-", whitespace is collapsed and a value is cut at `TEMPLATE_VALUE_MAX` characters
+with "…" (the tracking link shows the note whole). Kinds not listed (e.g. "reply") have no
+template and fall back to SMS outside the window.
+
+A body too long for one message was split at queue time into parts that each carry the same
+variables plus "part"/"parts". The template is made from the variables, not from the parts, so
+the first part sends it and later parts that would also need the template are not sent again
+(path "whatsapp_template_included", no provider id).
+
+Every send asks Twilio to report delivery to the row's status-callback URL
+(`bots.twilio.status`).
+"""
 
 from __future__ import annotations
+
+import json
+from datetime import timedelta
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from aduan.db import utcnow
 from aduan.settings import Settings
-from notifications.senders.base import DeliveryError, OutboundMessage
+from notifications.enums import MessageKind
+from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
 WHATSAPP = "whatsapp:"
+WHATSAPP_WINDOW = timedelta(hours=24)
+OUTSIDE_WINDOW = 63016  # Twilio: free-form WhatsApp message outside the 24-hour window
+TEMPLATE_VALUE_MAX = 700  # leaves room for the template's own text within 1024
+
+TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
+    MessageKind.acknowledgement: ("code", "agency", "track_url"),
+    MessageKind.status_changed: ("code", "status", "note", "track_url"),
+    MessageKind.forwarded: ("code", "agency", "note", "track_url"),
+    MessageKind.public_note: ("code", "note", "track_url"),
+}
 
 
 def twilio_client(settings: Settings) -> Client:
@@ -23,31 +80,65 @@ def twilio_client(settings: Settings) -> Client:
     return client
 
 
+def in_whatsapp_window(message: OutboundMessage) -> bool:
+    """True while free text is allowed: the citizen wrote to us less than 24 hours ago."""
+    last = message.last_inbound_at
+    return last is not None and utcnow() - last < WHATSAPP_WINDOW
+
+
+def template_value(value: object) -> str:
+    """A value WhatsApp accepts as a template parameter: one line, never empty."""
+    text = " ".join(str(value or "").split())
+    if len(text) > TEMPLATE_VALUE_MAX:
+        text = text[: TEMPLATE_VALUE_MAX - 1].rstrip() + "…"
+    return text or "-"
+
+
+def content_variables(kind: str, variables: dict[str, str]) -> str:
+    """Twilio's `content_variables` JSON: {"1": ..., "2": ...} in TEMPLATE_VARIABLES order."""
+    names = TEMPLATE_VARIABLES[kind]
+    return json.dumps(
+        {str(i): template_value(variables.get(name)) for i, name in enumerate(names, start=1)},
+        ensure_ascii=False,
+    )
+
+
+class _OutsideWindow(Exception):
+    """Twilio refused free text because the 24-hour window is closed."""
+
+
 class TwilioSender:
     def __init__(self, settings: Settings, *, whatsapp: bool) -> None:
         self.settings = settings
         self.whatsapp = whatsapp
 
-    def _from_address(self) -> str:
-        sender = (
-            self.settings.twilio_whatsapp_from if self.whatsapp else self.settings.twilio_sms_from
-        )
-        if not sender:
-            name = "TWILIO_WHATSAPP_FROM" if self.whatsapp else "TWILIO_SMS_FROM"
-            raise DeliveryError(f"{name} is not set", permanent=False)
-        if self.whatsapp and not sender.startswith(WHATSAPP):
-            sender = WHATSAPP + sender
-        return sender
+    def _sms_from(self) -> str:
+        if not self.settings.twilio_sms_from:
+            raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=False)
+        return self.settings.twilio_sms_from
 
-    def send(self, message: OutboundMessage) -> str:
-        to = message.address
-        if self.whatsapp and not to.startswith(WHATSAPP):
-            to = WHATSAPP + to
-        from_ = self._from_address()
-        client = twilio_client(self.settings)
+    def _whatsapp_from(self) -> str:
+        sender = self.settings.twilio_whatsapp_from
+        if not sender:
+            raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=False)
+        return sender if sender.startswith(WHATSAPP) else WHATSAPP + sender
+
+    def _template_sid(self, message: OutboundMessage) -> str | None:
+        templates = self.settings.twilio_whatsapp_templates
+        if message.kind not in TEMPLATE_VARIABLES:
+            return None
+        return templates.get(f"{message.kind}:{message.language}") or templates.get(message.kind)
+
+    def _create(
+        self, client: Client, message: OutboundMessage, *, free_whatsapp: bool = False, **fields
+    ) -> str:
+        if message.status_callback:
+            fields["status_callback"] = message.status_callback
         try:
-            sent = client.messages.create(to=to, from_=from_, body=message.body)
+            sent = client.messages.create(**fields)
         except TwilioRestException as exc:
+            if free_whatsapp and exc.code == OUTSIDE_WINDOW:
+                raise _OutsideWindow from exc
             # 4xx means Twilio refused this message (bad number, opted out): retrying won't help;
             # 429 and 5xx are Twilio's trouble, not ours.
             permanent = 400 <= exc.status < 500 and exc.status != 429
@@ -57,3 +148,45 @@ class TwilioSender:
         except (TwilioException, OSError) as exc:
             raise DeliveryError(f"Twilio unreachable: {exc}", permanent=False) from exc
         return str(sent.sid)
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        number = message.address.removeprefix(WHATSAPP)
+        if not self.whatsapp:
+            from_ = self._sms_from()
+            client = twilio_client(self.settings)
+            sid = self._create(client, message, to=number, from_=from_, body=message.body)
+            return SendResult(provider_id=sid, path="sms")
+        client = twilio_client(self.settings)
+        if in_whatsapp_window(message):
+            try:
+                sid = self._create(
+                    client,
+                    message,
+                    free_whatsapp=True,
+                    to=WHATSAPP + number,
+                    from_=self._whatsapp_from(),
+                    body=message.body,
+                )
+            except _OutsideWindow:
+                pass  # Twilio knows better than our clock: go on as outside the window
+            else:
+                return SendResult(provider_id=sid, path="whatsapp")
+        return self._outside_window(client, message, number)
+
+    def _outside_window(self, client: Client, message: OutboundMessage, number: str) -> SendResult:
+        template_sid = self._template_sid(message)
+        if template_sid and message.variables is not None:
+            if message.variables.get("part", "1") != "1":
+                # the first part's template already carried the whole message
+                return SendResult(provider_id="", path="whatsapp_template_included")
+            sid = self._create(
+                client,
+                message,
+                to=WHATSAPP + number,
+                from_=self._whatsapp_from(),
+                content_sid=template_sid,
+                content_variables=content_variables(message.kind, message.variables),
+            )
+            return SendResult(provider_id=sid, path="whatsapp_template")
+        sid = self._create(client, message, to=number, from_=self._sms_from(), body=message.body)
+        return SendResult(provider_id=sid, path="sms_fallback")
