@@ -15,6 +15,10 @@ from fastapi.staticfiles import StaticFiles
 
 from aduan.db import get_engine
 from aduan.settings import Settings, get_settings
+from bots.telegram.runtime import telegram_runtime
+from bots.telegram.webhook import router as telegram_webhook_router
+from bots.twilio.status import router as twilio_status_router
+from bots.twilio.webhook import router as twilio_webhook_router
 from cases.routes import router as cases_router
 from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
@@ -30,23 +34,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.redis_url:
-            app.state.dispatcher = RQDispatcher(settings)
-            # rows left pending by a crash or a Redis outage go out now, not at the next sweep;
-            # a database that is still starting must not keep the web process from starting
-            try:
-                sweep(engine, app.state.dispatcher, older_than=timedelta(0))
-            except sa.exc.SQLAlchemyError as exc:
-                log.warning("start-up sweep skipped, database unavailable: %s", exc)
-            yield
-        else:
-            dispatcher = EmbeddedDispatcher(engine, settings)
-            app.state.dispatcher = dispatcher
-            dispatcher.start()
-            try:
+        async with telegram_runtime(settings) as telegram:
+            app.state.telegram = telegram
+            if settings.redis_url:
+                app.state.dispatcher = RQDispatcher(settings)
+                # rows left pending by a crash or a Redis outage go out now, not at the next
+                # sweep; a database that is still starting must not keep the web app down
+                try:
+                    sweep(engine, app.state.dispatcher, older_than=timedelta(0))
+                except sa.exc.SQLAlchemyError as exc:
+                    log.warning("start-up sweep skipped, database unavailable: %s", exc)
                 yield
-            finally:
-                dispatcher.stop()
+            else:
+                dispatcher = EmbeddedDispatcher(engine, settings)
+                app.state.dispatcher = dispatcher
+                dispatcher.start()
+                try:
+                    yield
+                finally:
+                    dispatcher.stop()
 
     app = FastAPI(
         title="Aduan",
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.dispatcher = None
+    app.state.telegram = None
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -84,5 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake_api)
     app.include_router(cases_router)
     app.include_router(intake_pages)
+    app.include_router(telegram_webhook_router)
+    app.include_router(twilio_webhook_router)
+    app.include_router(twilio_status_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -23,11 +23,13 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 routing_app = typer.Typer(help="Complaint classification.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The agency catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
+telegram_app = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
+app.add_typer(telegram_app, name="telegram")
 
 DEMO_PASSWORD = "aduan-demo-2026"
 DEMO_USERS = (
@@ -250,6 +252,70 @@ def routing_predict(
             ),
             flush=True,
         )
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    drop_pending: Annotated[bool, typer.Option(help="discard updates Telegram holds")] = False,
+) -> None:
+    """Register PUBLIC_BASE_URL/webhooks/telegram with Telegram, with the webhook secret."""
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from bots.telegram.runtime import build_application
+
+    settings = get_settings()
+    if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
+        raise _fail("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    url = f"{settings.public_base_url}/webhooks/telegram"
+
+    async def register() -> None:
+        async with build_application(settings).bot as bot:
+            await bot.set_webhook(
+                url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=["message"],
+                drop_pending_updates=drop_pending,
+            )
+
+    try:
+        asyncio.run(register())
+    except TelegramError as exc:
+        raise _fail(f"Telegram refused: {exc.message}") from exc
+    typer.echo(f"webhook set to {url}")
+
+
+@telegram_app.command("poll")
+def telegram_poll() -> None:
+    """Run the bot by long polling, for development without a public URL."""
+    from telegram import Update
+    from telegram.ext import ContextTypes, TypeHandler
+
+    from bots.telegram.adapter import handle_update
+    from bots.telegram.runtime import build_application
+    from notifications.dispatch import EmbeddedDispatcher, RQDispatcher
+
+    settings = get_settings()
+    if not settings.telegram_bot_token:
+        raise _fail("set TELEGRAM_BOT_TOKEN first")
+    configure_logging()
+    engine = get_engine(settings.database_url)
+    embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings)
+    dispatcher = embedded or RQDispatcher(settings)
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handle_update(update, context.bot, engine, settings, dispatcher)
+
+    application = build_application(settings, polling=True)
+    application.add_handler(TypeHandler(Update, on_update))
+    if embedded:
+        embedded.start()
+    try:
+        application.run_polling(allowed_updates=["message"])
+    finally:
+        if embedded:
+            embedded.stop()
 
 
 def main() -> None:

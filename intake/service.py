@@ -73,15 +73,17 @@ def receive(session: Session, settings: Settings, message: InboundMessage) -> In
         return IntakeResult(case, created=False)
     for _ in range(CODE_ATTEMPTS):
         try:
-            case = _store(session, settings, message, text, intake_key)
-            session.commit()
-            return IntakeResult(case, created=True)
+            # a savepoint, so a collision undoes only this attempt and not the caller's work
+            with session.begin_nested():
+                case = _store(session, settings, message, text, intake_key)
         except IntegrityError:
-            session.rollback()
             # either another request stored the same message first, or the random code collided
             if (case := _existing(session, intake_key)) is not None:
                 return IntakeResult(case, created=False)
             log.warning("tracking code collision; drawing another")
+            continue
+        session.commit()
+        return IntakeResult(case, created=True)
     raise RuntimeError("could not store the complaint after several attempts")
 
 
@@ -100,7 +102,10 @@ def _store(
             address=message.reply_to.address,
             name=message.name,
             language=message.language,
-            inbound_at=message.received_at,
+            # WhatsApp's 24-hour window opens only with a message on that very channel,
+            # not with a web form that asked for WhatsApp updates
+            inbound_at=message.received_at if message.channel == message.reply_to.channel else None,
+            new_contact_language=settings.default_language,
         )
         session.flush()
     language = message.language or (contact.language if contact else settings.default_language)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -32,6 +33,7 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # tables holding per-test data, children first; the catalogue stays loaded for the session
 PER_TEST_TABLES = ("notifications", "attachments", "case_events", "cases", "users", "contacts")
 SMS_FROM = "+15005550006"
+TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 
 
@@ -112,6 +114,7 @@ def environment(
     smtp: SmtpSink,
     telegram: FakeTelegram,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> dict[str, str]:
     """The process environment as an operator would set it, pointing at the local fakes.
 
@@ -132,12 +135,14 @@ def environment(
         "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
         "TWILIO_API_URL": twilio.url,
         "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "TELEGRAM_API_URL": telegram.api_url,
         "TELEGRAM_FILE_URL": telegram.file_url,
         "SMTP_HOST": smtp.host,
         "SMTP_PORT": str(smtp.port),
         "SMTP_FROM": "Aduan Kota <aduan@example.go.id>",
         "PTB_TIMEDELTA": "true",
+        "MEDIA_DIR": str(tmp_path / "media"),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -42,3 +42,22 @@ def file_complaint(client: TestClient, **fields: Any) -> dict[str, Any]:
     response = client.post("/api/v1/complaints", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
+    """A small but complete PNG image, as a phone camera app would send (only smaller)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
-from aduan.settings import Settings
+from aduan.settings import Settings, get_settings
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, create_staff, file_complaint, login, run_jobs
+
+ACK_EN = "HX" + "1" * 32
+STATUS_EN = "HX" + "2" * 32
 
 
 def test_email_citizen_hears_every_step_until_resolved(
@@ -49,10 +54,18 @@ def test_email_citizen_hears_every_step_until_resolved(
     assert "warga@example.com" not in str(public)
 
 
-def test_whatsapp_citizen_gets_english_updates(
-    client: TestClient, settings: Settings, twilio: FakeTwilio
+def test_whatsapp_citizen_gets_english_updates_as_approved_templates(
+    client: TestClient, settings: Settings, twilio: FakeTwilio, monkeypatch
 ) -> None:
-    """A WhatsApp contact who chose English gets the acknowledgement and updates in English."""
+    """A web complainant who chose WhatsApp and English gets each step as an English template.
+
+    The web form opens no WhatsApp conversation, so WhatsApp accepts only approved templates.
+    """
+    monkeypatch.setenv(
+        "TWILIO_WHATSAPP_TEMPLATES",
+        json.dumps({"acknowledgement:en": ACK_EN, "status_changed:en": STATUS_EN}),
+    )
+    get_settings.cache_clear()
     created = file_complaint(
         client,
         text="Huge pothole on Jalan Pandanaran near the bridge, dangerous for motorbikes",
@@ -64,7 +77,9 @@ def test_whatsapp_citizen_gets_english_updates(
     create_staff(settings, "ani", "supervisor")
     headers = login(client, "ani")
     response = client.post(
-        f"/api/v1/cases/{code}/transitions", json={"status": "in_progress"}, headers=headers
+        f"/api/v1/cases/{code}/transitions",
+        json={"status": "in_progress", "note": "Crew on the way"},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     run_jobs(settings)
@@ -72,8 +87,10 @@ def test_whatsapp_citizen_gets_english_updates(
     sent = twilio.wait_for(lambda: len(twilio.messages) >= 2 and twilio.messages)
     assert [m.to for m in sent] == ["whatsapp:+6281234567890"] * 2
     assert all(m.from_ == "whatsapp:+14155238886" for m in sent)
-    assert "Your complaint was received" in sent[0].body and code in sent[0].body
-    assert "in progress" in sent[1].body
+    assert [m.content_sid for m in sent] == [ACK_EN, STATUS_EN]
+    assert sent[0].content_variables["1"] == code
+    assert sent[0].content_variables["2"] == "Public Works Agency"
+    assert [sent[1].content_variables[k] for k in "123"] == [code, "in progress", "Crew on the way"]
 
 
 def test_sms_acknowledgement_arrives_through_twilio(

@@ -38,6 +38,7 @@ from tests.fakes import HttpFake, HttpRequest, HttpResponse
 METHODS = frozenset(
     {
         "getMe",
+        "getUpdates",
         "sendMessage",
         "getFile",
         "setWebhook",
@@ -148,6 +149,8 @@ class FakeTelegram(HttpFake):
         self._webhook: dict[str, Any] = {}
         self._next_message_id = 1
         self._lock = threading.Lock()
+        self._updates: list[dict[str, Any]] = []
+        self._updates_ready = threading.Condition()
 
     # -- URLs for telegram.Bot -------------------------------------------------
     @property
@@ -195,6 +198,22 @@ class FakeTelegram(HttpFake):
         """Make sends to ``chat_id`` fail like a user who blocked the bot (403)."""
         with self._lock:
             self._blocked.add(str(chat_id))
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an Update for ``getUpdates``, as Telegram holds them for a polling bot."""
+        with self._updates_ready:
+            self._updates.append(update)
+            self._updates_ready.notify_all()
+
+    def _get_updates(self, params: dict[str, Any]) -> HttpResponse:
+        """Long polling: wait (briefly) for updates at or after ``offset``, then confirm older."""
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), 1.0)
+        with self._updates_ready:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and wait:
+                self._updates_ready.wait(wait)
+            return _ok(list(self._updates))
 
     def _add_fault(self, n: int, fault: _Fault) -> None:
         with self._lock:
@@ -244,6 +263,8 @@ class FakeTelegram(HttpFake):
             return _ok(True)
         if method == "getFile":
             return self._get_file(params)
+        if method == "getUpdates":
+            return self._get_updates(params)
         if method == "setWebhook":
             with self._lock:
                 self._webhook = params if params.get("url") else {}

@@ -1,0 +1,68 @@
+"""The python-telegram-bot Application that lives as long as the web process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from aduan.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings, *, polling: bool = False) -> Application:
+    """An Application aimed at TELEGRAM_API_URL; webhooks need no updater."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or "")
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramRuntime:
+    """Starts the Application on first need, so Telegram being down never stops the web app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.application = build_application(settings)
+        self._lock = asyncio.Lock()
+        self._running = False
+
+    async def ready(self) -> Application:
+        async with self._lock:
+            if not self._running:
+                await self.application.initialize()  # calls getMe
+                await self.application.start()
+                self._running = True
+        return self.application
+
+    async def stop(self) -> None:
+        if self._running:
+            await self.application.stop()
+            await self.application.shutdown()
+            self._running = False
+
+
+@asynccontextmanager
+async def telegram_runtime(settings: Settings) -> AsyncIterator[TelegramRuntime | None]:
+    """The runtime for the app's lifespan; None when no bot token is configured."""
+    if not settings.telegram_bot_token:
+        yield None
+        return
+    runtime = TelegramRuntime(settings)
+    try:
+        await runtime.ready()
+    except TelegramError as exc:
+        log.warning("Telegram not reachable at start-up, will retry on the first update: %s", exc)
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()

@@ -1,0 +1,60 @@
+"""POST /webhooks/telegram: Telegram's only proof of origin is the secret token header."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, status
+from telegram import Update
+from telegram.error import TelegramError
+
+from aduan.deps import SettingsDep
+from bots.telegram.adapter import handle_update
+
+router = APIRouter(tags=["webhooks"])
+MAX_UPDATE_BYTES = 1024 * 1024
+
+
+@router.post("/webhooks/telegram")
+async def telegram_webhook(
+    request: Request,
+    settings: SettingsDep,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> dict[str, bool]:
+    """Receive one Update. Handled before answering, so a failure makes Telegram retry."""
+    runtime = request.app.state.telegram
+    expected = settings.telegram_webhook_secret
+    if runtime is None or not expected:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Telegram webhook is not configured")
+    if secret is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="missing secret token")
+    if not hmac.compare_digest(secret.encode(), expected.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="wrong secret token")
+    body = await request.body()
+    if len(body) > MAX_UPDATE_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="update too large")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body is not JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body is not a Telegram Update")
+    try:
+        application = await runtime.ready()
+    except TelegramError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail="Telegram unreachable"
+        ) from exc
+    try:
+        update = Update.de_json(data, application.bot)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # PTB assumes well-formed input; whatever it cannot read did not come from Telegram
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, detail="malformed Telegram Update"
+        ) from exc
+    await handle_update(
+        update, application.bot, request.app.state.engine, settings, request.app.state.dispatcher
+    )
+    return {"ok": True}

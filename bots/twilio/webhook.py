@@ -1,0 +1,92 @@
+"""POST /webhooks/twilio: SMS and WhatsApp messages in, TwiML replies out."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import Response
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from twilio.twiml.messaging_response import MessagingResponse
+
+from aduan.db import utcnow
+from aduan.deps import SettingsDep
+from aduan.settings import Settings
+from bots.twilio.signature import SignedForm
+from cases.enums import SourceChannel
+from intake.conversation import ChatEvent, MediaFetch, handle
+from intake.media import download_media
+from intake.messages import Location, ReplyAddress
+from notifications.enums import Channel
+from notifications.service import DISPATCHER_KEY
+
+router = APIRouter(tags=["webhooks"])
+WHATSAPP = "whatsapp:"
+MAX_MEDIA = 10  # Twilio's own maximum per message
+
+
+def _media(form: FormData, settings: Settings) -> tuple[MediaFetch, ...]:
+    try:
+        count = min(int(str(form.get("NumMedia") or 0)), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    fetches = []
+    for index in range(count):
+        url = str(form.get(f"MediaUrl{index}") or "")
+        declared = form.get(f"MediaContentType{index}")
+        if not url:
+            continue
+
+        def fetch(url: str = url, declared: str | None = declared) -> tuple[bytes, str | None]:
+            # Twilio serves inbound media only to the account that received it
+            auth = (settings.twilio_account_sid or "", settings.twilio_auth_token or "")
+            data, served = download_media(url, settings, auth=auth)
+            return data, declared or served
+
+        fetches.append(fetch)
+    return tuple(fetches)
+
+
+def _location(form: FormData) -> Location | None:
+    try:
+        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    address = form.get("Address") or form.get("Label")
+    return Location(latitude, longitude, str(address) if address else None)
+
+
+def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
+    sender = str(form.get("From") or "").strip()
+    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    if not sender or not message_sid:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="From and MessageSid are required")
+    whatsapp = sender.startswith(WHATSAPP)
+    address = sender.removeprefix(WHATSAPP)
+    name = form.get("ProfileName")
+    return ChatEvent(
+        channel=SourceChannel.whatsapp if whatsapp else SourceChannel.sms,
+        sender=ReplyAddress(Channel.whatsapp if whatsapp else Channel.sms, address),
+        external_id=message_sid,
+        received_at=utcnow(),
+        text=str(form.get("Body") or ""),
+        location=_location(form),
+        media=_media(form, settings),
+        name=str(name) if name else None,
+    )
+
+
+@router.post("/webhooks/twilio", response_class=Response)
+def twilio_webhook(form: SignedForm, request: Request, settings: SettingsDep) -> Response:
+    """One inbound SMS or WhatsApp message (WhatsApp when From starts with `whatsapp:`)."""
+    event = to_chat_event(form, settings)
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        session.info[DISPATCHER_KEY] = request.app.state.dispatcher
+        outcome = handle(session, settings, event)
+    twiml = MessagingResponse()
+    for reply in outcome.replies:
+        twiml.message(reply.text)
+    return Response(content=str(twiml), media_type="application/xml")

@@ -1,0 +1,317 @@
+"""The Telegram bot through its webhook, with updates as Telegram posts them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from aduan.db import get_engine, utcnow
+from aduan.settings import Settings
+from tests.bots import telegram_payloads as tg
+from tests.conftest import TELEGRAM_SECRET
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
+
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+
+
+def post(client: TestClient, update: dict, headers: dict | None = None):
+    return client.post(
+        "/webhooks/telegram", json=update, headers=HEADERS if headers is None else headers
+    )
+
+
+def rows(settings: Settings, sql: str, **params) -> list:
+    with get_engine(settings.database_url).connect() as connection:
+        return list(connection.execute(sa.text(sql), params))
+
+
+def cases(settings: Settings) -> list:
+    return rows(
+        settings, "SELECT tracking_code, source_channel, latitude, longitude, status FROM cases"
+    )
+
+
+def replies(telegram: FakeTelegram) -> list[str]:
+    return [m.text for m in telegram.messages]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({}, 401), ({"X-Telegram-Bot-Api-Secret-Token": "guess"}, 403)],
+)
+def test_webhook_refuses_without_the_secret(
+    client: TestClient, settings: Settings, headers: dict, expected: int
+) -> None:
+    """Without the right secret token nothing is filed or answered."""
+    response = post(client, tg.text(POTHOLE), headers=headers)
+    assert response.status_code == expected
+    assert cases(settings) == []
+
+
+def test_start_welcomes_and_offers_location(client: TestClient, telegram: FakeTelegram) -> None:
+    """/start answers in Bahasa Indonesia with a share-location keyboard button."""
+    assert post(client, tg.text("/start")).status_code == 200
+    [reply] = telegram.messages
+    assert reply.chat_id == tg.CHAT_ID
+    assert "Ceritakan masalahnya" in reply.text
+    [[button]] = reply.reply_markup["keyboard"]
+    assert button["request_location"] is True
+
+
+def test_complaint_is_filed_and_acknowledged_with_code_and_agency(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A message of three words or more files a case; the reply names code and agency."""
+    assert post(client, tg.text(POTHOLE)).status_code == 200
+    [(code, channel, *_)] = cases(settings)
+    assert channel == "telegram"
+    run_jobs(settings)
+    [ack] = telegram.wait_for(lambda: telegram.messages)
+    assert code in ack.text and "Dinas Pekerjaan Umum" in ack.text
+    assert "Kirim juga lokasi dan foto" in ack.text
+    assert ack.chat_id == tg.CHAT_ID
+
+
+def test_a_retried_update_files_nothing_and_sends_nothing_twice(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """Telegram re-posting the same update_id changes nothing."""
+    update = tg.text(POTHOLE)
+    assert post(client, update).status_code == 200
+    assert post(client, update).status_code == 200
+    run_jobs(settings)
+    assert len(cases(settings)) == 1
+    assert len(telegram.messages) == 1
+
+
+def test_short_text_gets_help_not_a_case(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """Two words are not a complaint: the bot explains how to report."""
+    assert post(client, tg.text("halo min")).status_code == 200
+    assert cases(settings) == []
+    assert "terlalu pendek" in replies(telegram)[0]
+    assert "/status" in replies(telegram)[1]
+
+
+def test_location_after_complaint_is_attached(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A location within 30 minutes of a complaint lands on that case."""
+    post(client, tg.text(POTHOLE))
+    post(client, tg.location(-6.9932, 110.4203))
+    [(code, _, lat, lon, _)] = cases(settings)
+    assert (lat, lon) == (-6.9932, 110.4203)
+    assert replies(telegram) == [f"Lokasi ditambahkan ke aduan {code}. Terima kasih."]
+
+
+def test_location_first_is_kept_for_the_next_complaint(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """With no recent case, a location waits and goes with the next complaint."""
+    post(client, tg.location(-7.0051, 110.4381))
+    assert cases(settings) == []
+    assert "Lokasi disimpan" in replies(telegram)[0]
+    post(client, tg.text(POTHOLE))
+    [(_, _, lat, lon, _)] = cases(settings)
+    assert (lat, lon) == (-7.0051, 110.4381)
+
+
+def test_location_does_not_attach_to_an_old_case(client: TestClient, settings: Settings) -> None:
+    """A case filed more than 30 minutes ago is not the one a new location belongs to."""
+    post(client, tg.text(POTHOLE))
+    with get_engine(settings.database_url).begin() as connection:
+        connection.execute(
+            sa.text("UPDATE cases SET created_at = :t"), {"t": utcnow() - timedelta(minutes=31)}
+        )
+    post(client, tg.location(-6.99, 110.42))
+    [(_, _, lat, _, _)] = cases(settings)
+    assert lat is None
+
+
+def test_photo_is_downloaded_and_attached_to_the_recent_case(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """The largest photo size is fetched through the Bot API and stored on the case."""
+    image = png_bytes()
+    telegram.add_file("AgACAgUAAxkBAAIB", image, file_path="photos/file_7.jpg")
+    post(client, tg.text(POTHOLE))
+    assert post(client, tg.photo("AgACAgUAAxkBAAIB", size=len(image))).status_code == 200
+    [(code, *_)] = cases(settings)
+    create_staff(settings, "sup", "supervisor")
+    headers = login(client, "sup")
+    [attachment] = client.get(f"/api/v1/cases/{code}", headers=headers).json()["attachments"]
+    assert attachment["content_type"] == "image/png"
+    download = client.get(attachment["download_url"], headers=headers)
+    assert download.content == image
+    assert replies(telegram) == [f"Foto ditambahkan ke aduan {code}. Terima kasih."]
+
+
+def test_photo_with_a_caption_files_a_new_complaint(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A captioned photo with no recent case files the caption as a complaint, with the photo."""
+    image = png_bytes()
+    telegram.add_file("AgACAgQ", image)
+    post(client, tg.photo("AgACAgQ", size=len(image), caption=POTHOLE))
+    [(code, *_)] = cases(settings)
+    attachments = rows(settings, "SELECT size FROM attachments")
+    assert attachments == [(len(image),)]
+    assert code
+
+
+def test_photo_without_case_or_caption_asks_for_text(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A bare photo with nothing to attach to gets a polite request for a description."""
+    image = png_bytes()
+    telegram.add_file("AgACAgZ", image)
+    post(client, tg.photo("AgACAgZ", size=len(image)))
+    assert cases(settings) == []
+    assert "Foto diterima" in replies(telegram)[0]
+
+
+def test_oversized_photo_is_refused_politely(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A file above MEDIA_MAX_BYTES is not downloaded and the citizen is told why."""
+    post(client, tg.text(POTHOLE))
+    post(client, tg.photo("AgACHuge", size=settings.media_max_bytes + 1))
+    assert rows(settings, "SELECT id FROM attachments") == []
+    assert "terlalu besar" in replies(telegram)[-1]
+    assert telegram.calls_to("getFile") == []
+
+
+def test_status_commands(client: TestClient, settings: Settings, telegram: FakeTelegram) -> None:
+    """/status CODE answers status and agency; /status lists open cases; a bad code is named."""
+    post(client, tg.text(POTHOLE))
+    [(code, *_)] = cases(settings)
+    post(client, tg.text(f"/status {code.lower()}"))
+    post(client, tg.text("/status"))
+    post(client, tg.text("/status 12"))
+    post(client, tg.text("/status ZZZZ-ZZZZ"))
+    answers = replies(telegram)
+    assert answers[0].startswith(
+        f"Aduan {code}: diteruskan ke dinas. Ditangani: Dinas Pekerjaan Umum"
+    )
+    assert code in answers[1] and "masih terbuka" in answers[1]
+    assert "Format kode tidak dikenal" in answers[2]
+    assert "ZZZZ-ZZZZ tidak ditemukan" in answers[3]
+
+
+def test_status_shows_the_last_public_note(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """After an officer's public note, /status repeats it."""
+    post(client, tg.text(POTHOLE))
+    [(code, *_)] = cases(settings)
+    create_staff(settings, "dpu", "officer", "DPU")
+    client.post(
+        f"/api/v1/cases/{code}/transitions",
+        json={"status": "in_progress", "note": "Tim datang besok pagi"},
+        headers=login(client, "dpu"),
+    )
+    post(client, tg.text(f"/status {code}"))
+    assert "Catatan terakhir: Tim datang besok pagi" in replies(telegram)[-1]
+
+
+def test_lang_switches_replies_and_updates_to_english(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """/lang en makes later replies and status updates English; /lang id switches back."""
+    post(client, tg.text(POTHOLE))
+    [(code, *_)] = cases(settings)
+    post(client, tg.text("/lang en"))
+    post(client, tg.text("/help"))
+    create_staff(settings, "dpu", "officer", "DPU")
+    client.post(
+        f"/api/v1/cases/{code}/transitions",
+        json={"status": "resolved"},
+        headers=login(client, "dpu"),
+    )
+    run_jobs(settings)
+    texts = replies(telegram)
+    assert "Language switched to English." in texts
+    assert any(t.startswith("Hello!") for t in texts)
+    assert any(f"Complaint {code}: resolved." in t for t in texts)
+    post(client, tg.text("/lang id"))
+    assert replies(telegram)[-1] == "Bahasa diganti ke Bahasa Indonesia."
+
+
+def test_status_changes_are_pushed_to_the_chat(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """Every status change and public note reaches the Telegram chat the case came from."""
+    post(client, tg.text(POTHOLE))
+    [(code, *_)] = cases(settings)
+    create_staff(settings, "dpu", "officer", "DPU")
+    headers = login(client, "dpu")
+    client.post(
+        f"/api/v1/cases/{code}/transitions", json={"status": "in_progress"}, headers=headers
+    )
+    client.post(
+        f"/api/v1/cases/{code}/notes",
+        json={"text": "Aspal dipesan", "public": True},
+        headers=headers,
+    )
+    client.post(f"/api/v1/cases/{code}/transitions", json={"status": "resolved"}, headers=headers)
+    run_jobs(settings)
+    texts = telegram.wait_for(lambda: len(telegram.messages) >= 4 and replies(telegram))
+    assert [code in t for t in texts] == [True] * 4
+    assert "sedang dikerjakan" in texts[1]
+    assert "Aspal dipesan" in texts[2]
+    assert "selesai ditangani" in texts[3]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [tg.edited(POTHOLE), tg.group_message(POTHOLE), tg.channel_post(POTHOLE)],
+    ids=["edited", "group", "channel_post"],
+)
+def test_updates_we_do_not_answer_are_accepted_and_ignored(
+    client: TestClient, settings: Settings, telegram: FakeTelegram, update: dict
+) -> None:
+    """Edits, group chats and channel posts get 200 and neither a case nor a reply."""
+    assert post(client, update).status_code == 200
+    assert cases(settings) == []
+    assert telegram.messages == []
+
+
+def test_sticker_gets_a_polite_reply(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A sticker is not a complaint; the bot says what it can accept."""
+    assert post(client, tg.sticker()).status_code == 200
+    assert cases(settings) == []
+    assert "hanya bisa menerima teks, lokasi, dan foto" in replies(telegram)[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", 400),
+        (b"not json", 400),
+        (b"\xff\xfe\xfa", 400),
+        (b"[1, 2]", 400),
+        (b'{"message": {"text": "no update id"}}', 400),
+        (json.dumps({"update_id": 5, "message": "garbage"}).encode(), 400),
+        (b'{"update_id": 6, "pad": "' + b"x" * (1024 * 1024) + b'"}', 413),
+    ],
+    ids=["empty", "not-json", "not-utf8", "array", "no-update-id", "bad-message", "huge"],
+)
+def test_bad_bodies_are_4xx_never_5xx(
+    client: TestClient, settings: Settings, content: bytes, expected: int
+) -> None:
+    """Broken, foreign or oversized bodies are refused cleanly and store nothing."""
+    response = client.post(
+        "/webhooks/telegram",
+        content=content,
+        headers={**HEADERS, "Content-Type": "application/json"},
+    )
+    assert response.status_code == expected
+    assert cases(settings) == []

@@ -1,0 +1,268 @@
+"""SMS and WhatsApp through the Twilio webhook, signed as Twilio signs them."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from urllib.parse import urlencode
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from aduan.db import get_engine
+from aduan.settings import Settings
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
+
+PHONE = "+6281390001234"
+_sids = itertools.count(1)
+
+
+def inbound(
+    body: str = "", *, whatsapp: bool = False, sid: str | None = None, **extra: str
+) -> dict:
+    """Form fields as Twilio posts them for an incoming message."""
+    prefix = "whatsapp:" if whatsapp else ""
+    fields = {
+        "ToCountry": "ID",
+        "SmsMessageSid": sid or f"SM{secrets.token_hex(16)}",
+        "NumMedia": "0",
+        "SmsSid": "",
+        "SmsStatus": "received",
+        "Body": body,
+        "To": f"{prefix}+14155238886",
+        "NumSegments": "1",
+        "MessageSid": "",
+        "AccountSid": "AC00000000000000000000000000000000",
+        "From": f"{prefix}{PHONE}",
+        "ApiVersion": "2010-04-01",
+    }
+    fields["SmsSid"] = fields["MessageSid"] = fields["SmsMessageSid"]
+    if whatsapp:
+        fields["ProfileName"] = "Budi"
+        fields["WaId"] = PHONE.lstrip("+")
+    fields.update(extra)
+    return fields
+
+
+def signed_post(
+    client: TestClient, settings: Settings, fields: dict, *, signature: str | None = None
+):
+    url = settings.public_base_url + "/webhooks/twilio"
+    if signature is None:
+        signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
+    return client.post(
+        "/webhooks/twilio",
+        content=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        },
+    )
+
+
+def twiml_texts(response) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(response.text)
+    return [m.text or "" for m in root.iter("Message")]
+
+
+def cases(settings: Settings) -> list:
+    with get_engine(settings.database_url).connect() as connection:
+        return list(
+            connection.execute(
+                sa.text("SELECT tracking_code, source_channel, latitude, longitude FROM cases")
+            )
+        )
+
+
+def test_sms_complaint_is_filed_and_acknowledged_by_sms(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A signed SMS files a case and the tracking code goes back by SMS."""
+    response = signed_post(client, settings, inbound(POTHOLE))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    [(code, channel, *_)] = cases(settings)
+    assert channel == "sms"
+    run_jobs(settings)
+    [ack] = twilio.wait_for(lambda: twilio.messages)
+    assert (ack.to, ack.from_) == (PHONE, "+15005550006")
+    assert code in ack.body
+    assert "lokasi dan foto" not in ack.body  # an SMS cannot carry either
+
+
+def test_whatsapp_complaint_replies_on_whatsapp(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """From whatsapp: means the case and its acknowledgement live on WhatsApp."""
+    signed_post(client, settings, inbound(POTHOLE, whatsapp=True))
+    [(code, channel, *_)] = cases(settings)
+    assert channel == "whatsapp"
+    run_jobs(settings)
+    [ack] = twilio.wait_for(lambda: twilio.messages)
+    assert ack.to == f"whatsapp:{PHONE}"
+    assert code in ack.body
+    assert "Kirim juga lokasi dan foto" in ack.body
+
+
+@pytest.mark.parametrize(
+    "signature", ["", "bm90IGEgc2lnbmF0dXJl", None], ids=["empty", "forged", "wrong-url"]
+)
+def test_unsigned_or_forged_requests_are_403_and_store_nothing(
+    client: TestClient, settings: Settings, signature: str | None
+) -> None:
+    """Only Twilio's signature over our public URL is accepted."""
+    fields = inbound(POTHOLE)
+    if signature is None:  # signed for the URL the proxy used, not our public one
+        signature = RequestValidator(settings.twilio_auth_token).compute_signature(
+            "http://testserver/webhooks/twilio", fields
+        )
+    response = signed_post(client, settings, fields, signature=signature)
+    assert response.status_code == 403
+    assert cases(settings) == []
+
+
+def test_a_tampered_field_breaks_the_signature(client: TestClient, settings: Settings) -> None:
+    """Changing any signed field after signing is caught."""
+    fields = inbound(POTHOLE)
+    url = settings.public_base_url + "/webhooks/twilio"
+    signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
+    fields["From"] = "+6289999999999"
+    assert signed_post(client, settings, fields, signature=signature).status_code == 403
+
+
+def test_a_repeated_message_sid_files_nothing(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """Twilio retrying the same MessageSid changes nothing and answers nothing."""
+    fields = inbound(POTHOLE)
+    signed_post(client, settings, fields)
+    again = signed_post(client, settings, fields)
+    assert again.status_code == 200
+    assert twiml_texts(again) == []
+    run_jobs(settings)
+    assert len(cases(settings)) == 1
+    assert len(twilio.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("BANTUAN", "Aduan Warga: kirim keluhan Anda"),
+        ("help", "Aduan Warga: kirim keluhan Anda"),
+        ("halo", "terlalu pendek"),
+        ("CEK", "tidak punya aduan"),
+        ("STATUS ZZZZ-ZZZZ", "ZZZZ-ZZZZ tidak ditemukan"),
+        ("EN", "Language switched to English."),
+    ],
+)
+def test_keywords_answer_in_twiml(
+    client: TestClient, settings: Settings, body: str, expected: str
+) -> None:
+    """BANTUAN/HELP, CEK/STATUS and EN/ID are answered at once in the TwiML reply."""
+    response = signed_post(client, settings, inbound(body))
+    assert response.status_code == 200
+    assert any(expected in text for text in twiml_texts(response))
+    assert cases(settings) == []
+
+
+def test_cek_code_answers_the_status(client: TestClient, settings: Settings) -> None:
+    """CEK CODE names the status and the agency."""
+    signed_post(client, settings, inbound(POTHOLE))
+    [(code, *_)] = cases(settings)
+    response = signed_post(client, settings, inbound(f"cek {code}"))
+    [text] = twiml_texts(response)
+    assert text.startswith(f"Aduan {code}: diteruskan ke dinas. Ditangani: Dinas Pekerjaan Umum")
+
+
+def test_a_complaint_starting_with_cek_is_still_a_complaint(
+    client: TestClient, settings: Settings
+) -> None:
+    """'Cek jalan ...' is not a status request: only a bare CEK or CEK + code is."""
+    signed_post(client, settings, inbound("Cek jalan rusak parah di Jl. Majapahit dekat pasar"))
+    assert len(cases(settings)) == 1
+
+
+def test_whatsapp_location_attaches_to_the_recent_case(
+    client: TestClient, settings: Settings
+) -> None:
+    """A WhatsApp location (Latitude/Longitude) lands on the complaint just filed."""
+    signed_post(client, settings, inbound(POTHOLE, whatsapp=True))
+    response = signed_post(
+        client,
+        settings,
+        inbound(whatsapp=True, Latitude="-6.9839", Longitude="110.4094", Address="Jl. Pemuda"),
+    )
+    [(code, _, lat, lon)] = cases(settings)
+    assert (lat, lon) == (-6.9839, 110.4094)
+    assert twiml_texts(response) == [f"Lokasi ditambahkan ke aduan {code}. Terima kasih."]
+
+
+def test_whatsapp_photo_is_downloaded_with_account_credentials(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """Media is fetched from Twilio with basic auth and stored as an attachment."""
+    image = png_bytes()
+    url = twilio.add_media(content=image, content_type="image/png")
+    signed_post(client, settings, inbound(POTHOLE, whatsapp=True))
+    response = signed_post(
+        client,
+        settings,
+        inbound(whatsapp=True, NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"),
+    )
+    [(code, *_)] = cases(settings)
+    assert twiml_texts(response) == [f"Foto ditambahkan ke aduan {code}. Terima kasih."]
+    create_staff(settings, "sup", "supervisor")
+    headers = login(client, "sup")
+    [attachment] = client.get(f"/api/v1/cases/{code}", headers=headers).json()["attachments"]
+    assert client.get(attachment["download_url"], headers=headers).content == image
+
+
+def test_unknown_media_type_gets_a_polite_reply(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A file type we do not accept is refused with an explanation, not stored."""
+    url = twilio.add_media(content=b"BEGIN:VCARD\nFN:Budi\nEND:VCARD\n", content_type="text/vcard")
+    signed_post(client, settings, inbound(POTHOLE, whatsapp=True))
+    response = signed_post(
+        client,
+        settings,
+        inbound(whatsapp=True, NumMedia="1", MediaUrl0=url, MediaContentType0="text/vcard"),
+    )
+    assert "tidak bisa kami terima" in twiml_texts(response)[0]
+    with get_engine(settings.database_url).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM attachments")).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "expected"),
+    [
+        (b"", "application/x-www-form-urlencoded", 403),
+        (b"\xff\xfe\x00\x01", "application/x-www-form-urlencoded", 403),
+        (b"x=" + b"a" * 70_000, "application/x-www-form-urlencoded", 413),
+        (b'{"Body": "hi"}', "application/json", 403),
+    ],
+    ids=["empty", "not-utf8", "huge", "json"],
+)
+def test_bad_bodies_are_4xx_never_5xx(
+    client: TestClient, settings: Settings, content: bytes, content_type: str, expected: int
+) -> None:
+    """Bodies Twilio would never send are refused without a 5xx or a stored case."""
+    response = client.post(
+        "/webhooks/twilio",
+        content=content,
+        headers={"Content-Type": content_type, "X-Twilio-Signature": "abc"},
+    )
+    assert response.status_code == expected
+    assert cases(settings) == []
+
+
+def test_signed_but_incomplete_form_is_400(client: TestClient, settings: Settings) -> None:
+    """A correctly signed form without From or MessageSid is a 400, not a crash."""
+    response = signed_post(client, settings, {"Body": POTHOLE})
+    assert response.status_code == 400
+    assert cases(settings) == []
