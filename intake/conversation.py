@@ -21,12 +21,12 @@ from sqlmodel import Session, col, select
 from aduan.settings import Settings
 from cases.codes import normalise_tracking_code
 from cases.enums import OPEN_STATUSES, SourceChannel
-from cases.models import Attachment, Case
+from cases.models import Case
 from cases.service import find_by_code, public_view
 from intake.chat_text import say
 from intake.media import MediaDownloadError, MediaRejected, store_media
 from intake.messages import InboundMessage, Location, ReplyAddress, StoredMedia
-from intake.service import IntakeError, receive
+from intake.service import IntakeError, attach_media, receive
 from notifications.models import Contact, InboundReceipt
 from notifications.service import get_or_create_contact
 from notifications.templates import STATUS_LABELS
@@ -253,16 +253,7 @@ def _media(session: Session, settings: Settings, event: ChatEvent, contact: Cont
             return _reply(say(language, "media_failed"))
     case = _recent_case(session, contact, event.received_at)
     if case is not None:
-        for media in stored:
-            session.add(
-                Attachment(
-                    case_id=case.id,
-                    content_type=media.content_type,
-                    filename=media.filename,
-                    size=media.size,
-                    storage_key=media.storage_key,
-                )
-            )
+        attach_media(session, case, stored)
         return ChatOutcome(
             [ChatReply(say(language, "photo_added", code=case.tracking_code))],
             case_code=case.tracking_code,

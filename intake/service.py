@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from cases.codes import new_tracking_code
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import due_from, record_event
 from cases.models import Attachment, Case
-from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
+from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
 from notifications.enums import MessageKind
 from notifications.service import get_or_create_contact
 from routing.service import route
@@ -144,15 +145,20 @@ def _store(
         to_status=case.status,
         to_agency_id=case.agency_id,
     )
-    for media in message.media:
+    attach_media(session, case, message.media)
+    tell_citizen(session, settings, case, MessageKind.acknowledgement)
+    return case
+
+
+def attach_media(session: Session, case: Case, media: Iterable[StoredMedia]) -> None:
+    """Record files a channel already stored as attachments of `case`."""
+    for item in media:
         session.add(
             Attachment(
                 case_id=case.id,
-                content_type=media.content_type,
-                filename=media.filename,
-                size=media.size,
-                storage_key=media.storage_key,
+                content_type=item.content_type,
+                filename=item.filename,
+                size=item.size,
+                storage_key=item.storage_key,
             )
         )
-    tell_citizen(session, settings, case, MessageKind.acknowledgement)
-    return case

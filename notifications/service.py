@@ -160,30 +160,6 @@ def queue_messages(
     return rows
 
 
-def queue_message(
-    session: Session,
-    *,
-    contact: Contact,
-    case_id: int | None,
-    reference: str,
-    kind: MessageKind,
-    language: str,
-    body: str,
-    variables: dict[str, str] | None = None,
-) -> Notification:
-    """`queue_messages` for a caller that wants one row back: the first part."""
-    return queue_messages(
-        session,
-        contact=contact,
-        case_id=case_id,
-        reference=reference,
-        kind=kind,
-        language=language,
-        body=body,
-        variables=variables,
-    )[0]
-
-
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
     ids = session.info.pop(OUTBOX_KEY, [])

@@ -15,7 +15,7 @@ from notifications.delivery import Outcome, attempt_delivery
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel, MessageKind
 from notifications.models import Notification
-from notifications.service import get_or_create_contact, queue_message
+from notifications.service import get_or_create_contact, queue_messages
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -32,7 +32,7 @@ def owe_message(settings: Settings, channel: Channel, address: str, body: str = 
     with session_scope(get_engine(settings.database_url)) as session:
         contact = get_or_create_contact(session, channel=channel, address=address)
         session.flush()
-        row = queue_message(
+        [row] = queue_messages(
             session,
             contact=contact,
             case_id=None,
