@@ -9,23 +9,27 @@ in any order. A report only ever moves a message forward:
 `delivered`/`read`, and nothing moves them. Each rule is one conditional UPDATE, so two reports
 arriving at once cannot undo each other. `delivered` (or `read`) marks the outbox row delivered;
 `failed`/`undelivered` marks it failed with the error code and a readable reason, where officers
-see it on the case.
+see it on the case. WhatsApp often accepts free text and only later reports 63016 (outside the
+24-hour window); that message is then sent again as a template or by SMS.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
+from sqlmodel import Session, select
 
 from aduan.db import UTCDateTime, utcnow
 from aduan.deps import SessionDep
 from bots.twilio.signature import SignedForm
 from notifications.delivery import TWILIO_STATUS_PATH
-from notifications.enums import Channel, NotificationStatus
-from notifications.models import Notification
+from notifications.enums import Channel, MessageKind, NotificationStatus
+from notifications.models import Contact, Notification
+from notifications.service import queue_messages
 
 router = APIRouter(tags=["webhooks"])
 
+WINDOW_CLOSED = "63016"
 # reports in the order a message passes through them
 PROGRESS = ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "read")
 FAILED = ("failed", "undelivered")
@@ -90,6 +94,33 @@ def _update(message_sid: str, message_status: str, error_code: str | None) -> sa
     return None  # a status we do not track (e.g. canceled, partially_delivered)
 
 
+def _resend_outside_window(session: Session, message_sid: str) -> None:
+    """WhatsApp refused free text after accepting it: the window had closed. Send it again the
+    way messages outside the window go (template or SMS), as a new outbox row."""
+    row = session.exec(
+        select(Notification).where(
+            Notification.provider_message_id == message_sid,
+            Notification.channel == Channel.whatsapp,
+            Notification.path == "whatsapp",
+        )
+    ).first()
+    if row is None:
+        return
+    contact = session.get(Contact, row.contact_id)
+    contact.last_inbound_at = None  # WhatsApp's word beats our clock
+    session.add(contact)
+    queue_messages(
+        session,
+        contact=contact,
+        case_id=row.case_id,
+        reference=row.reference,
+        kind=MessageKind(row.kind),
+        language=row.language,
+        body=row.body,
+        variables=row.variables,
+    )
+
+
 @router.post(TWILIO_STATUS_PATH, status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
 def twilio_status(form: SignedForm, session: SessionDep) -> Response:
     """Record a delivery report for one of our messages; unknown messages are ignored."""
@@ -98,6 +129,9 @@ def twilio_status(form: SignedForm, session: SessionDep) -> Response:
     error_code = str(form.get("ErrorCode") or "").strip() or None
     statement = _update(message_sid, message_status, error_code) if message_sid else None
     if statement is not None:
-        session.execute(statement)
+        changed = session.execute(statement).rowcount == 1
+        # only the report that failed the row resends it; repeats of that report do nothing
+        if changed and message_status in FAILED and error_code == WINDOW_CLOSED:
+            _resend_outside_window(session, message_sid)
         session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -429,3 +429,22 @@ def test_whatsapp_message_opens_the_window(
     [row] = outbox(settings)
     assert row.path == "whatsapp"
     assert twilio.messages[0].from_ == WHATSAPP_FROM
+
+
+def test_late_63016_report_resends_outside_the_window(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A late 63016 report for free text resends the message by SMS, once."""
+    code, row = whatsapp_sent(client, settings)
+    for _ in range(2):  # Twilio may repeat the report
+        response = report(client, twilio, row.provider_message_id, "failed", ErrorCode="63016")
+        assert response.status_code == 204
+    run_jobs(settings)
+    first, resent = outbox(settings)
+    assert (first.status, first.provider_error_code) == ("failed", "63016")
+    assert (resent.status, resent.path) == ("sent", "sms_fallback")
+    assert contact_of(settings, resent).last_inbound_at is None
+    sms = twilio.messages[-1]
+    assert (sms.to, sms.from_) == (PHONE, SMS_FROM)
+    assert code in sms.body
+    assert len(twilio.messages) == 2
