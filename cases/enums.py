@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     status_changed = "status_changed"
     forwarded = "forwarded"
     note = "note"
+    merged = "merged"
 
 
 class Role(StrEnum):

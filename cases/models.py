@@ -33,6 +33,13 @@ class Case(SQLModel, table=True):
     longitude: float | None = None
     address: str | None = Field(default=None, sa_type=sa.String(500))
     intake_key: str | None = Field(default=None, sa_type=sa.String(200))
+    # the office of the agency whose service area holds the case's location
+    service_area_id: int | None = Field(default=None, foreign_key="service_areas.id")
+    # an open case of the same agency this one looks like, for an officer to confirm
+    duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    duplicate_score: float | None = None
+    # set when an officer merged this case into another; it is then closed
+    merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -84,4 +91,17 @@ class User(SQLModel, table=True):
     role: str = Field(sa_type=sa.String(16))
     agency_id: int | None = Field(default=None, foreign_key="agencies.id")
     active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseSubscriber(SQLModel, table=True):
+    """Another citizen who hears about a case: the reporter of a duplicate merged into it."""
+
+    __tablename__ = "case_subscribers"
+    __table_args__ = (sa.UniqueConstraint("case_id", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    contact_id: int = Field(foreign_key="contacts.id")
+    language: str = Field(default="id", sa_type=sa.String(2))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

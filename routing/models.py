@@ -34,3 +34,35 @@ class Category(SQLModel, table=True):
     keywords_en: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     active: bool = True
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ServiceArea(SQLModel, table=True):
+    """Where one office of an agency works (a sub-district office, say), as a GeoJSON polygon."""
+
+    __tablename__ = "service_areas"
+    __table_args__ = (sa.UniqueConstraint("agency_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agencies.id", index=True)
+    code: str = Field(sa_type=sa.String(64))
+    name: str = Field(sa_type=sa.String(200))
+    geometry: dict = Field(sa_type=sa.JSON)
+    active: bool = True
+
+
+class RoutingExample(SQLModel, table=True):
+    """A complaint text with the agency a person said it belongs to: what routing learns from.
+
+    Every forward ("not ours, it is X's") and every assignment out of triage adds one, so the
+    city's own corrections improve routing at the next `aduan routing train`.
+    """
+
+    __tablename__ = "routing_examples"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    agency_code: str = Field(sa_type=sa.String(32), index=True)
+    category_code: str | None = Field(default=None, sa_type=sa.String(64))
+    source: str = Field(sa_type=sa.String(16))
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
