@@ -31,7 +31,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # tables holding per-test data, children first; the catalogue stays loaded for the session
-PER_TEST_TABLES = ("notifications", "attachments", "case_events", "cases", "users", "contacts")
+PER_TEST_TABLES = (
+    "notifications",
+    "attachments",
+    "case_events",
+    "case_subscribers",
+    "routing_examples",
+    "inbound_receipts",
+    "cases",
+    "users",
+    "contacts",
+)
 SMS_FROM = "+15005550006"
 TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
 WHATSAPP_FROM = "whatsapp:+14155238886"
