@@ -6,15 +6,29 @@ cases can reference agencies and categories by key and keep their history when t
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from importlib import resources
 from pathlib import Path
 
+import shapely
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from shapely.geometry import shape
 
 AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+AREA_CODE = CATEGORY_CODE
+AREA_GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 
 
 class CatalogueError(ValueError):
@@ -54,6 +68,16 @@ class CategorySpec(BaseModel):
         return code
 
 
+class AreaSpec(BaseModel):
+    """One service area of an agency: an office and the polygon it works in (lon/lat, WGS84)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    geometry: dict
+
+
 class AgencySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +85,9 @@ class AgencySpec(BaseModel):
     name: str
     name_en: str
     categories: list[CategorySpec] = Field(min_length=1)
+    # a GeoJSON FeatureCollection of the agency's service areas, relative to the catalogue file
+    areas: str | None = Field(default=None, min_length=1)
+    _service_areas: list[AreaSpec] = PrivateAttr(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -68,6 +95,11 @@ class AgencySpec(BaseModel):
         if not AGENCY_CODE.match(code):
             raise ValueError("agency code must be upper case letters and digits, e.g. DPU")
         return code
+
+    @property
+    def service_areas(self) -> list[AreaSpec]:
+        """The areas `read_catalogue` read from the `areas` file; none without one."""
+        return self._service_areas
 
 
 class Catalogue(BaseModel):
@@ -91,8 +123,86 @@ def default_catalogue_path() -> Path:
     return Path(str(resources.files("routing") / "data" / "catalogue.yaml"))
 
 
+def _feature_code(feature: object) -> str | None:
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    code = properties.get("code") if isinstance(properties, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _area(feature: object) -> AreaSpec:
+    """The service area a GeoJSON Feature describes; a ValueError says what is wrong with it."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ValueError('not a GeoJSON Feature (needs "type": "Feature")')
+    code = _feature_code(feature)
+    if code is None or not AREA_CODE.match(code):
+        raise ValueError("properties.code must be lower_snake_case, e.g. uptd_barat")
+    name = feature["properties"].get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+        raise ValueError("properties.name must be a non-empty text of at most 200 characters")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") not in AREA_GEOMETRY_TYPES:
+        raise ValueError("geometry must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        polygon = shape(geometry)
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, shapely.GEOSException):
+        raise ValueError(
+            "geometry coordinates are not a GeoJSON polygon ([[[lon, lat], ...]])"
+        ) from None
+    if polygon.is_empty:
+        raise ValueError("geometry is empty")
+    west, south, east, north = polygon.bounds
+    if not all(math.isfinite(v) for v in polygon.bounds):
+        raise ValueError("geometry has coordinates that are not numbers")
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValueError(
+            "coordinates must be [longitude, latitude] in WGS84 degrees "
+            f"(found longitudes {west:g}..{east:g}, latitudes {south:g}..{north:g})"
+        )
+    if not polygon.is_valid:
+        raise ValueError(f"geometry is not a valid polygon: {shapely.is_valid_reason(polygon)}")
+    plain = {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+    return AreaSpec(code=code, name=name.strip(), geometry=plain)
+
+
+def read_areas(path: Path | str) -> list[AreaSpec]:
+    """Read and check a GeoJSON FeatureCollection of service areas."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read service areas {path}: {exc.strerror}") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise CatalogueError(f"service areas {path} is not valid JSON: {exc}") from exc
+    if not (
+        isinstance(raw, dict)
+        and raw.get("type") == "FeatureCollection"
+        and isinstance(raw.get("features"), list)
+    ):
+        raise CatalogueError(f"service areas {path} must be a GeoJSON FeatureCollection")
+    areas: list[AreaSpec] = []
+    feature_with_code: dict[str, int] = {}
+    for number, feature in enumerate(raw["features"], start=1):
+        code = _feature_code(feature)
+        where = f"service areas {path}, feature {number}" + (f" ({code})" if code else "")
+        try:
+            area = _area(feature)
+        except ValueError as exc:
+            raise CatalogueError(f"{where}: {exc}") from None
+        if area.code in feature_with_code:
+            raise CatalogueError(
+                f"{where}: code {area.code} is already used by feature "
+                f"{feature_with_code[area.code]}; codes must be unique within the file"
+            )
+        feature_with_code[area.code] = number
+        areas.append(area)
+    return areas
+
+
 def read_catalogue(path: Path | str) -> Catalogue:
-    """Parse and validate a catalogue file, with errors an operator can act on."""
+    """Parse and validate a catalogue file, with errors an operator can act on.
+
+    An agency's `areas` file is read too, relative to the catalogue's folder.
+    """
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -101,9 +211,16 @@ def read_catalogue(path: Path | str) -> Catalogue:
     except yaml.YAMLError as exc:
         raise CatalogueError(f"catalogue {path} is not valid YAML: {exc}") from exc
     try:
-        return Catalogue.model_validate(raw)
+        catalogue = Catalogue.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise CatalogueError(f"catalogue {path} is invalid: {problems}") from exc
+    for agency in catalogue.agencies:
+        if agency.areas is not None:
+            try:
+                agency._service_areas = read_areas(path.parent / agency.areas)
+            except CatalogueError as exc:
+                raise CatalogueError(f"catalogue {path}, agency {agency.code}: {exc}") from exc
+    return catalogue

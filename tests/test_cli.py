@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,7 @@ def test_catalog_load_updates_and_deactivates(fresh_db: dict[str, str], tmp_path
     dropped = dpu["categories"].pop()["code"]
     edited = tmp_path / "edited.yaml"
     edited.write_text(yaml.safe_dump(data, allow_unicode=True))
+    shutil.copytree(default_catalogue_path().parent / "areas", tmp_path / "areas")
     result = aduan("catalog", "load", str(edited), env=fresh_db)
     assert result.returncode == 0, result.stderr
     assert "deactivated 1" in result.stdout
