@@ -9,13 +9,16 @@ import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from aduan.db import get_engine, session_scope
 from aduan.logs import configure_logging
 from aduan.settings import get_settings
+
+if TYPE_CHECKING:
+    from routing.model import Classifier
 
 app = typer.Typer(help="Aduan: public complaint intake and case tracking.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalogue.", no_args_is_help=True)
@@ -119,7 +122,8 @@ def db_upgrade() -> None:
             except CatalogueError as exc:
                 raise _fail(str(exc)) from exc
             typer.echo(
-                f"loaded {report.agencies} agencies, {report.categories} categories from {path}"
+                f"loaded {report.agencies} agencies, {report.categories} categories, "
+                f"{report.areas} service areas from {path}"
             )
 
 
@@ -136,7 +140,8 @@ def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file"
     with session_scope(get_engine(get_settings().database_url)) as session:
         report = load_catalogue(session, catalogue)
     typer.echo(
-        f"loaded {report.agencies} agencies, {report.categories} categories; "
+        f"loaded {report.agencies} agencies, {report.categories} categories, "
+        f"{report.areas} service areas; "
         f"deactivated {report.deactivated}"
     )
 
@@ -208,27 +213,81 @@ def demo_users() -> None:
     typer.echo(f"demo accounts: {names} (password: {DEMO_PASSWORD})")
 
 
-@routing_app.command("predict")
-def routing_predict(
-    catalogue: Annotated[
-        Path | None, typer.Option(help="predict from this file instead of the database")
-    ] = None,
-) -> None:
-    """Read JSON lines {"text": ...} on stdin; write {"agency","category","confidence"} lines."""
-    from routing.catalogue import CatalogueError, read_catalogue
-    from routing.keywords import KeywordClassifier
-    from routing.service import catalogue_is_empty, classifier_for
+CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the database's")
 
+
+def _routing_classifier(catalogue: Path | None) -> Classifier:
+    """The classifier routing would use: for the database's catalogue, or for a catalogue file."""
+    from routing.catalogue import CatalogueError, read_catalogue
+    from routing.service import catalogue_is_empty, classifier_for
+    from routing.training import classifier_for_catalogue
+
+    settings = get_settings()
     if catalogue is not None:
         try:
-            classifier = KeywordClassifier(read_catalogue(catalogue))
+            return classifier_for_catalogue(read_catalogue(catalogue), settings)
         except CatalogueError as exc:
             raise _fail(str(exc)) from exc
-    else:
-        with session_scope(get_engine(get_settings().database_url)) as session:
-            if catalogue_is_empty(session):
-                raise _fail("the database has no catalogue: run `aduan db upgrade` first")
-            classifier = classifier_for(session)
+    with session_scope(get_engine(settings.database_url)) as session:
+        if catalogue_is_empty(session):
+            raise _fail("the database has no catalogue: run `aduan db upgrade` first")
+        return classifier_for(session)
+
+
+@routing_app.command("train")
+def routing_train() -> None:
+    """Train the routing model on the catalogue, the examples file and officers' corrections."""
+    from routing.service import catalogue_is_empty
+    from routing.training import ExamplesError, TrainingImpossible, train_and_save
+
+    settings = get_settings()
+    with session_scope(get_engine(settings.database_url)) as session:
+        if catalogue_is_empty(session):
+            raise _fail("the database has no catalogue: run `aduan db upgrade` first")
+        try:
+            report = train_and_save(session, settings)
+        except (ExamplesError, TrainingImpossible) as exc:
+            raise _fail(str(exc)) from exc
+    typer.echo(
+        f"trained on {report.examples} examples in {report.seconds:.1f} s; "
+        f"saved the model to {report.path}"
+    )
+
+
+@routing_app.command("eval")
+def routing_eval(
+    data: Annotated[Path, typer.Option(help="labelled CSV: text, agency[, language]")],
+    min_accuracy: Annotated[
+        float | None, typer.Option(min=0, max=1, help="exit 1 when accuracy is lower")
+    ] = None,
+    catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None,
+) -> None:
+    """Measure routing on a labelled CSV: accuracy, macro-F1, per agency and per language."""
+    from routing.evaluate import evaluate, format_report, read_labelled
+    from routing.training import ExamplesError
+
+    try:
+        rows = read_labelled(data)
+    except ExamplesError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from exc
+    try:
+        report = evaluate(
+            _routing_classifier(catalogue), rows, get_settings().routing_min_confidence
+        )
+    except ValueError as exc:
+        typer.secho(f"{data}: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from exc
+    typer.echo(format_report(report))
+    if min_accuracy is not None and report.overall.accuracy < min_accuracy:
+        accuracy = report.overall.accuracy
+        raise _fail(f"accuracy {accuracy:.3f} is below --min-accuracy {min_accuracy}")
+
+
+@routing_app.command("predict")
+def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) -> None:
+    """Read JSON lines {"text": ...}; write {"agency","category","confidence","alternatives"}."""
+    classifier = _routing_classifier(catalogue)
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -242,12 +301,17 @@ def routing_predict(
             print(json.dumps({"error": "expected a JSON object with a string 'text'"}), flush=True)
             continue
         prediction = classifier.predict(text)
+        alternatives = [
+            {"agency": a, "category": c, "confidence": round(s, 4)}
+            for a, c, s in prediction.alternatives
+        ]
         print(
             json.dumps(
                 {
                     "agency": prediction.agency,
                     "category": prediction.category,
                     "confidence": round(prediction.confidence, 4),
+                    "alternatives": alternatives,
                 }
             ),
             flush=True,

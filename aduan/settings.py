@@ -38,7 +38,14 @@ class Settings(BaseSettings):
 
     catalogue_file: Path | None = None
     routing_min_confidence: float = Field(default=0.4, ge=0, le=1)
+    # the model `aduan routing train` writes and routing loads; without it, routing trains in memory
+    routing_model_file: Path = Path("./routing-model.joblib")
+    # labelled complaints to train on; None means the file shipped in routing/data/examples.csv
+    routing_examples_file: Path | None = None
     triage_sla_hours: int = Field(default=24, gt=0)
+    duplicate_max_distance_m: float = Field(default=150.0, ge=0)
+    duplicate_min_similarity: float = Field(default=0.35, ge=0, le=1)
+    duplicate_window_days: int = Field(default=30, gt=0)
 
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)

@@ -9,9 +9,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from aduan.db import utcnow
+from aduan.settings import get_settings
+from routing.areas import area_for
 from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
-from routing.keywords import KeywordClassifier, Prediction
-from routing.models import Agency, Category
+from routing.keywords import Prediction
+from routing.model import Classifier
+from routing.models import Agency, Category, ServiceArea
+from routing.training import classifier_for_catalogue, model_file_state
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class LoadReport:
     agencies: int
     categories: int
     deactivated: int
+    areas: int = 0
 
 
 def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
@@ -66,8 +71,37 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
     for row in stale:
         row.active, row.updated_at = False, now
         session.add(row)
+    areas, stale_areas = _load_areas(
+        session, catalogue, {a.code: a for a in session.exec(select(Agency))}
+    )
     session.flush()
-    return LoadReport(len(seen_agencies), len(seen_categories), len(stale))
+    return LoadReport(len(seen_agencies), len(seen_categories), len(stale) + stale_areas, areas)
+
+
+def _load_areas(
+    session: Session, catalogue: Catalogue, agencies: dict[str, Agency]
+) -> tuple[int, int]:
+    """Upsert each agency's service areas by (agency, code); deactivate those the file dropped.
+
+    An agency without an `areas` file has no areas. Returns (areas loaded, areas deactivated).
+    """
+    existing = {(a.agency_id, a.code): a for a in session.exec(select(ServiceArea))}
+    seen: set[tuple[int, str]] = set()
+    for spec in catalogue.agencies:
+        agency_id = agencies[spec.code].id
+        for area_spec in spec.service_areas:
+            key = (agency_id, area_spec.code)
+            area = existing.get(key) or ServiceArea(
+                agency_id=agency_id, code=area_spec.code, name=area_spec.name, geometry={}
+            )
+            area.name, area.geometry, area.active = area_spec.name, area_spec.geometry, True
+            session.add(area)
+            seen.add(key)
+    stale = [a for key, a in existing.items() if key not in seen and a.active]
+    for area in stale:
+        area.active = False
+        session.add(area)
+    return len(seen), len(stale)
 
 
 def catalogue_is_empty(session: Session) -> bool:
@@ -101,23 +135,30 @@ def catalogue_from_database(session: Session) -> Catalogue:
 @dataclass
 class _ClassifierCache:
     version: tuple | None = None
-    classifier: KeywordClassifier | None = None
+    classifier: Classifier | None = None
     lock: Lock = field(default_factory=Lock)
 
 
 _cache = _ClassifierCache()
 
 
-def classifier_for(session: Session) -> KeywordClassifier:
-    """The classifier for the current catalogue, rebuilt only when the catalogue changes."""
-    version = tuple(
-        session.execute(
+def classifier_for(session: Session) -> Classifier:
+    """The classifier for the current catalogue; looked up again when it or the model file changes.
+
+    The trained model file if it fits the catalogue, else a model trained in memory once per
+    process, else (nothing to train on) the keyword classifier: see `classifier_for_catalogue`.
+    """
+    settings = get_settings()
+    version = (
+        *session.execute(
             sa.select(sa.func.count(Category.id), sa.func.max(Category.updated_at))
-        ).one()
+        ).one(),
+        model_file_state(settings.routing_model_file),
     )
     with _cache.lock:
         if _cache.classifier is None or _cache.version != version:
-            _cache.classifier = KeywordClassifier(catalogue_from_database(session))
+            catalogue = catalogue_from_database(session)
+            _cache.classifier = classifier_for_catalogue(catalogue, settings, session)
             _cache.version = version
         return _cache.classifier
 
@@ -129,6 +170,8 @@ class RoutingDecision:
     agency: Agency | None
     category: Category | None
     prediction: Prediction
+    # the agency's office whose service area holds the complaint's location, if any
+    service_area: ServiceArea | None = None
 
     @property
     def suggestion(self) -> dict:
@@ -143,11 +186,22 @@ class RoutingDecision:
         }
 
 
-def route(session: Session, text: str, *, min_confidence: float) -> RoutingDecision:
-    """Classify a complaint; below `min_confidence` it goes to triage with the guess kept."""
+def route(
+    session: Session,
+    text: str,
+    *,
+    min_confidence: float,
+    location: tuple[float, float] | None = None,
+) -> RoutingDecision:
+    """Classify a complaint; below `min_confidence` it goes to triage with the guess kept.
+
+    With a `location` (latitude, longitude), a routed complaint also gets the agency's service
+    area holding that point, if the agency has one there.
+    """
     prediction = classifier_for(session).predict(text)
     if prediction.category is None or prediction.confidence < min_confidence:
         return RoutingDecision(None, None, prediction)
     category = session.exec(select(Category).where(Category.code == prediction.category)).one()
     agency = session.get(Agency, category.agency_id)
-    return RoutingDecision(agency, category, prediction)
+    area = area_for(session, agency.id, *location) if location is not None else None
+    return RoutingDecision(agency, category, prediction, area)

@@ -1,0 +1,249 @@
+"""Routing v2: the trained classifier, its data, saving, staleness and held-out accuracy."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from aduan.db import get_engine, session_scope
+from aduan.settings import Settings
+from routing.catalogue import Catalogue, default_catalogue_path, read_catalogue
+from routing.evaluate import evaluate, read_labelled
+from routing.keywords import KeywordClassifier, Prediction
+from routing.model import CHATTER, TrainedClassifier
+from routing.models import RoutingExample
+from routing.service import catalogue_from_database, classifier_for
+from routing.training import (
+    classifier_for_catalogue,
+    default_examples_path,
+    train,
+    training_rows,
+)
+from tests.routing.test_keywords import CLEAR, COMPLAINTS, TWO_TOPICS
+
+HELDOUT = default_examples_path().with_name("heldout.csv")
+THRESHOLD = Settings.model_fields["routing_min_confidence"].default
+
+CHATTER_TEXTS = [
+    "selamat pagi semua, semoga harinya menyenangkan",
+    "Tolong dibantu ya pak, terima kasih banyak",
+    "wkwkwk ngakak bgt liat videonya",
+    "makasih min infonya, sukses selalu",
+    "Good morning everyone, have a nice weekend",
+    "halo",
+]
+# A phrase no catalogue keyword or example covers, and the agency corrections will teach.
+UNUSUAL = "mesin antrean nomor di kantor kecamatan macet lagi"
+UNUSUAL_CORRECTIONS = [
+    "mesin antrean nomor di kantor kecamatan macet",
+    "mesin antrean nomor macet terus di kecamatan",
+    "mesin nomor antrean kecamatan tidak keluar kertasnya",
+    "mesin antrean kantor kecamatan rusak lagi",
+    "tolong mesin antrean nomor di kecamatan diperbaiki",
+    "mesin antrean nomor kecamatan macet sejak pagi",
+]
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return read_catalogue(default_catalogue_path())
+
+
+@pytest.fixture(scope="module")
+def model(catalogue: Catalogue) -> TrainedClassifier:
+    """The shipped pipeline: catalogue phrases and examples.csv, no database corrections."""
+    return train(catalogue, training_rows(None, catalogue))
+
+
+def test_examples_file_never_is_the_held_out_file(catalogue: Catalogue) -> None:
+    """Training reads examples.csv; not one held-out text leaks into it."""
+    held_out = {row.text for row in read_labelled(HELDOUT)}
+    trained = {text for text, _ in training_rows(None, catalogue)}
+    assert held_out and not held_out & trained
+
+
+def test_training_is_deterministic(catalogue: Catalogue, model: TrainedClassifier) -> None:
+    """Training twice on the same data gives the same probabilities, bit for bit."""
+    again = train(catalogue, training_rows(None, catalogue))
+    for text in [*CHATTER_TEXTS, TWO_TOPICS, *(text for text, _ in COMPLAINTS)]:
+        assert np.array_equal(model.probabilities(text), again.probabilities(text)), text
+        assert model.predict(text) == again.predict(text)
+
+
+def test_saved_model_predicts_the_same(model: TrainedClassifier, tmp_path: Path) -> None:
+    """save/load round-trips every probability exactly."""
+    path = tmp_path / "model.joblib"
+    model.save(path)
+    loaded = TrainedClassifier.load(path)
+    for text, _ in COMPLAINTS:
+        assert np.array_equal(model.probabilities(text), loaded.probabilities(text))
+
+
+def test_stale_model_is_detected_and_not_used(
+    catalogue: Catalogue, model: TrainedClassifier, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model trained before a category was removed is refused, with the reason logged."""
+    path = tmp_path / "model.joblib"
+    model.save(path)
+    edited = catalogue.model_copy(deep=True)
+    dropped = edited.agencies[0].categories.pop()
+    reason = TrainedClassifier.load(path).stale_for(edited)
+    assert reason is not None and dropped.code in reason
+    assert TrainedClassifier.load(path).stale_for(catalogue) is None
+
+    settings = Settings(routing_model_file=path)
+    with caplog.at_level(logging.WARNING, logger="routing.training"):
+        used = classifier_for_catalogue(edited, settings)
+    assert isinstance(used, TrainedClassifier)
+    assert dropped.code not in {category for _, category in used.labels}
+    assert dropped.code in caplog.text and "aduan routing train" in caplog.text
+    assert classifier_for_catalogue(catalogue, settings).labels == model.labels
+
+
+def test_model_file_from_another_format_is_refused(tmp_path: Path, catalogue: Catalogue) -> None:
+    """Garbage in the model file means training in memory, never a crash."""
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"not a model")
+    used = classifier_for_catalogue(catalogue, Settings(routing_model_file=path))
+    assert isinstance(used, TrainedClassifier)
+
+
+def test_without_examples_routing_keeps_the_keyword_classifier(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """No examples file and no corrections: nothing to learn beyond keywords, so keywords."""
+    settings = Settings(
+        routing_model_file=tmp_path / "none.joblib", routing_examples_file=tmp_path / "none.csv"
+    )
+    small = Catalogue(agencies=catalogue.agencies[:2])
+    assert isinstance(classifier_for_catalogue(small, settings), KeywordClassifier)
+
+
+@pytest.mark.parametrize(("text", "expected"), CLEAR)
+def test_clear_complaint_is_confident(model: TrainedClassifier, text: str, expected: str) -> None:
+    """A complaint about one thing in plain words gets its agency with confidence >= 0.5."""
+    got = model.predict(text)
+    assert got.agency == expected and got.confidence >= 0.5, got
+
+
+@pytest.mark.parametrize("text", CHATTER_TEXTS)
+def test_chatter_gets_low_confidence(model: TrainedClassifier, text: str) -> None:
+    """Not-a-complaint text goes to triage: below the default threshold, never as `_chatter`."""
+    got = model.predict(text)
+    assert got.confidence < THRESHOLD, got
+    assert got.agency != CHATTER and CHATTER not in {c for _, c, _ in got.alternatives}
+
+
+@pytest.mark.parametrize(
+    ("text", "agencies"),
+    [
+        (TWO_TOPICS, {"DISPERKIM", "DLH"}),
+        ("jalan rusak dan sampah menumpuk di gang kami", {"DPU", "DLH"}),
+        ("lampu jalan mati, pipa bocor", {"DISPERKIM", "PDAM"}),
+    ],
+)
+def test_two_complaints_in_one_message_offer_both_agencies(
+    model: TrainedClassifier, text: str, agencies: set[str]
+) -> None:
+    """A message about two agencies' problems offers both as the two best guesses.
+
+    The model adds up evidence, so the topic told in more words wins, often confidently (see
+    routing/model.py); the officer still sees the other agency first among the alternatives.
+    """
+    got = model.predict(text)
+    assert {agency for agency, _, _ in got.alternatives[:2]} == agencies, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mohon bantuannya pak, ini sudah lama sekali",
+        "sudah berkali-kali lapor tapi belum ada tindak lanjut",
+        "Please help, this has been going on for weeks",
+    ],
+)
+def test_vague_complaint_gets_low_confidence(model: TrainedClassifier, text: str) -> None:
+    """A complaint that does not say what is wrong cannot be routed: it goes to triage."""
+    got = model.predict(text)
+    assert got.confidence < THRESHOLD, got
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!...,,, !!!", "😡😡😡", "https://t.co/xyz @pemkot"])
+def test_text_without_words_gives_no_agency(model: TrainedClassifier, text: str) -> None:
+    """Nothing to read means no agency and zero confidence, as with the keyword classifier."""
+    assert model.predict(text) == Prediction(None, None, 0.0, ())
+
+
+def test_prediction_is_well_formed(model: TrainedClassifier) -> None:
+    """Agency-level confidence in [0, 1], three distinct agencies best first, led by the answer."""
+    for text in [*CHATTER_TEXTS, TWO_TOPICS, *(text for text, _ in COMPLAINTS)]:
+        got = model.predict(text)
+        assert len(got.alternatives) == 3
+        assert got.alternatives[0] == (got.agency, got.category, got.confidence)
+        scores = [score for _, _, score in got.alternatives]
+        assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+        assert len({agency for agency, _, _ in got.alternatives}) == 3
+        assert (got.agency, got.category) in model.labels
+
+
+def test_held_out_accuracy(model: TrainedClassifier) -> None:
+    """Acceptance: top-1 agency accuracy >= 90% on Indonesian and >= 85% on English held-out rows.
+
+    heldout.csv is never read for training or tuning; this is the only place it is used.
+    """
+    report = evaluate(model, read_labelled(HELDOUT), THRESHOLD)
+    by_language = report.per_language
+    summary = {language: round(s.accuracy, 3) for language, s in by_language.items()}
+    assert by_language["id"].accuracy >= 0.90, summary
+    assert by_language["en"].accuracy >= 0.85, summary
+
+
+def test_corrections_teach_the_model(database: str, catalogue: Catalogue) -> None:
+    """Officers' corrections in the database are training data: the prediction follows them."""
+    engine = get_engine(database)
+    with session_scope(engine) as session:
+        database_catalogue = catalogue_from_database(session)
+        before = train(database_catalogue, training_rows(session, database_catalogue))
+        assert before.predict(UNUSUAL).agency != "DISDUKCAPIL"
+        for text in UNUSUAL_CORRECTIONS:
+            session.add(RoutingExample(text=text, agency_code="DISDUKCAPIL", source="forward"))
+    with session_scope(engine) as session:
+        rows = training_rows(session, database_catalogue)
+        assert len(session.exec(select(RoutingExample)).all()) == len(UNUSUAL_CORRECTIONS)
+        after = train(database_catalogue, rows).predict(UNUSUAL)
+    assert after.agency == "DISDUKCAPIL", after
+    # no category given: the agency's category whose keywords fit best is learnt
+    assert (after.agency, after.category) in before.labels
+
+
+def test_service_uses_the_saved_model_and_reloads_it(
+    database: str,
+    catalogue: Catalogue,
+    model: TrainedClassifier,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """classifier_for loads the model file, and reads it again when the file changes."""
+    from aduan.settings import get_settings
+
+    path = tmp_path / "model.joblib"
+    model.save(path)
+    monkeypatch.setenv("ROUTING_MODEL_FILE", str(path))
+    get_settings.cache_clear()
+    try:
+        with session_scope(get_engine(database)) as session:
+            first = classifier_for(session)
+            assert np.array_equal(first.probabilities(UNUSUAL), model.probabilities(UNUSUAL))
+            assert classifier_for(session) is first  # loaded once
+            rows = [*training_rows(None, catalogue), *((t, "id_card") for t in UNUSUAL_CORRECTIONS)]
+            retrained = train(catalogue, rows)
+            retrained.save(path)
+            second = classifier_for(session)
+        assert second is not first
+        assert second.predict(UNUSUAL).agency == "DISDUKCAPIL"
+    finally:
+        get_settings.cache_clear()
