@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from aduan.settings import Settings
 from cases.enums import SourceChannel
-from cases.models import Case
+from cases.models import Case, CaseSubscriber
 from notifications.enums import MessageKind
 from notifications.models import Contact
 from notifications.service import queue_messages
@@ -20,6 +20,19 @@ def track_url(settings: Settings, code: str) -> str:
     return f"{settings.public_base_url}/track/{code}"
 
 
+def recipients(session: Session, case: Case) -> list[tuple[Contact, str]]:
+    """Who hears about `case`, each with their language: its reporter, if they want updates,
+    and the reporters of duplicates merged into it."""
+    found: list[tuple[Contact, str]] = []
+    if case.notify and case.contact_id is not None:
+        found.append((session.get(Contact, case.contact_id), case.language))
+    for subscriber in session.exec(
+        select(CaseSubscriber).where(CaseSubscriber.case_id == case.id).order_by(CaseSubscriber.id)
+    ):
+        found.append((session.get(Contact, subscriber.contact_id), subscriber.language))
+    return found
+
+
 def tell_citizen(
     session: Session,
     settings: Settings,
@@ -28,33 +41,29 @@ def tell_citizen(
     *,
     note: str | None = None,
 ) -> None:
-    """Queue a message about `case` on the channel its citizen uses, if they want updates."""
-    if not case.notify or case.contact_id is None:
-        return
-    contact = session.get(Contact, case.contact_id)
+    """Queue a message about `case` for everyone who follows it, on each one's channel."""
     agency = session.get(Agency, case.agency_id) if case.agency_id else None
-    agency_name = None
-    if agency is not None:
-        agency_name = agency.name_en if case.language == "en" else agency.name
-    values = dict(
-        code=case.tracking_code,
-        track_url=track_url(settings, case.tracking_code),
-        agency=agency_name,
-        status=case.status,
-        note=note,
-    )
-    queue_messages(
-        session,
-        contact=contact,
-        case_id=case.id,
-        reference=case.tracking_code,
-        kind=kind,
-        language=case.language,
-        body=render(
-            kind,
-            case.language,
-            invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
-            **values,
-        ),
-        variables=message_variables(case.language, **values),
-    )
+    for contact, language in recipients(session, case):
+        values = dict(
+            code=case.tracking_code,
+            track_url=track_url(settings, case.tracking_code),
+            agency=(agency.name_en if language == "en" else agency.name) if agency else None,
+            status=case.status,
+            note=note,
+        )
+        queue_messages(
+            session,
+            contact=contact,
+            case_id=case.id,
+            reference=case.tracking_code,
+            kind=kind,
+            language=language,
+            body=render(
+                kind,
+                language,
+                invite_details=kind is MessageKind.acknowledgement
+                and case.source_channel in CHAT_APPS,
+                **values,
+            ),
+            variables=message_variables(language, **values),
+        )

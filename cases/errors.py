@@ -24,3 +24,7 @@ class UnknownAgency(CaseError):
 
 class NotPermitted(CaseError):
     status_code = 403
+
+
+class NotMergeable(CaseError):
+    status_code = 409

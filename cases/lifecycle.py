@@ -13,7 +13,8 @@ from cases.enums import ALLOWED_TRANSITIONS, FORWARDABLE_STATUSES, CaseStatus, E
 from cases.errors import CaseError, TransitionNotAllowed, UnknownAgency
 from cases.models import Case, CaseEvent, User
 from notifications.enums import MessageKind
-from routing.models import Agency, Category
+from routing.areas import area_for
+from routing.models import Agency, Category, RoutingExample
 
 STATUS_TIMESTAMP = {
     CaseStatus.assigned: "assigned_at",
@@ -151,6 +152,9 @@ def forward(
     from_agency_id = case.agency_id
     case.agency_id = agency.id
     case.category_id = category.id
+    # the new agency's office for the case's place, if any; never the old agency's
+    area = area_for(session, agency.id, case.latitude, case.longitude)
+    case.service_area_id = area.id if area else None
     case.status = CaseStatus.assigned
     case.assigned_at = now
     case.in_progress_at = None
@@ -167,6 +171,16 @@ def forward(
         from_agency_id=from_agency_id,
         to_agency_id=agency.id,
         internal_note=note,
+    )
+    # a person just said where this complaint belongs: routing learns from it
+    session.add(
+        RoutingExample(
+            text=case.text,
+            agency_code=agency.code,
+            category_code=category.code,
+            source="triage" if current is CaseStatus.triage else "forward",
+            case_id=case.id,
+        )
     )
     tell_citizen(session, settings, case, MessageKind.forwarded)
     return case

@@ -15,6 +15,7 @@ from aduan.deps import SessionDep, SettingsDep
 from aduan.storage import MediaNotFound, get_storage
 from cases import lifecycle, service
 from cases.auth import CaseWorker, Supervisor, authenticate, create_access_token
+from cases.duplicates import merge
 from cases.enums import CaseStatus
 from cases.errors import CaseError
 from cases.models import Attachment, Case, User
@@ -23,6 +24,7 @@ from cases.schemas import (
     CaseDetail,
     CasePage,
     ForwardIn,
+    MergeIn,
     NoteIn,
     Token,
     TransitionIn,
@@ -183,6 +185,28 @@ def forward_case(
         ),
     )
     return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/merge", response_model=CaseDetail)
+def merge_case(
+    code: str, body: MergeIn, session: SessionDep, settings: SettingsDep, user: CaseWorker
+) -> CaseDetail:
+    """Close a duplicate into the case that carries on; its reporter follows that case."""
+    duplicate = _case_or_404(session, user, code)
+    if body.into is None and duplicate.duplicate_of_id is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="this case has no likely original; say which case to merge into",
+        )
+    original = (
+        _case_or_404(session, user, body.into)
+        if body.into is not None
+        else session.get(Case, duplicate.duplicate_of_id)
+    )
+    if not service.can_work_on(user, original):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case in your queue")
+    _apply(session, lambda: merge(session, settings, duplicate, original, actor=user))
+    return service.detail_view(session, original)
 
 
 @router.post("/cases/{code}/notes", response_model=CaseDetail, status_code=201)

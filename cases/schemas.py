@@ -28,6 +28,11 @@ class CategoryRef(BaseModel):
     name: str
 
 
+class ServiceAreaRef(BaseModel):
+    code: str
+    name: str
+
+
 class PublicEvent(BaseModel):
     at: datetime
     kind: str
@@ -43,12 +48,22 @@ class PublicCase(BaseModel):
     status: CaseStatus
     agency: AgencyRef | None
     category: CategoryRef | None
+    service_area_name: str | None = Field(
+        default=None, description="the agency's office for the place, e.g. UPTD Wilayah Barat"
+    )
     due_at: datetime | None
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    merged_into: str | None = Field(default=None, description="the case that carries on")
     history: list[PublicEvent]
+
+
+class Suggestion(BaseModel):
+    agency: str
+    category: str | None
+    score: float
 
 
 class CaseSummary(BaseModel):
@@ -61,6 +76,10 @@ class CaseSummary(BaseModel):
     created_at: datetime
     due_at: datetime | None
     overdue: bool
+    duplicate_of: str | None = None
+    suggestions: list[Suggestion] = Field(
+        default_factory=list, description="routing's top three guesses, for cases in triage"
+    )
 
 
 class CasePage(BaseModel):
@@ -125,6 +144,11 @@ class NotificationView(BaseModel):
     delivered_at: datetime | None = None
 
 
+class DuplicateRef(BaseModel):
+    tracking_code: str
+    similarity: float | None
+
+
 class CaseDetail(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -138,6 +162,9 @@ class CaseDetail(BaseModel):
     routing_confidence: float | None
     routing_suggestion: dict | None
     location: Location
+    service_area: ServiceAreaRef | None = Field(
+        default=None, description="the agency's office whose service area holds the location"
+    )
     contact: ContactView | None
     created_at: datetime
     updated_at: datetime
@@ -148,6 +175,9 @@ class CaseDetail(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     rejected_at: datetime | None
+    duplicate_of: DuplicateRef | None = None
+    merged_into: str | None = None
+    followers: int = Field(default=0, description="reporters of merged duplicates who get updates")
     attachments: list[AttachmentView]
     history: list[EventView]
     notifications: list[NotificationView]
@@ -203,8 +233,20 @@ class AgencyStats(BaseModel):
     resolved: int
     median_resolution_hours: float | None
     p90_resolution_hours: float | None
+    forwarded: int = Field(description="cases this agency passed on to another agency")
+    misrouting_rate: float | None = Field(
+        description="forwarded / (forwarded + total): the share of cases routed here wrongly"
+    )
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: str | None = Field(
+        default=None, max_length=20, description="the case to keep; default: the likely original"
+    )

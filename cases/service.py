@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from aduan.db import utcnow
 from cases.codes import normalise_tracking_code
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind, Role
 from cases.errors import UnknownAgency
-from cases.models import Attachment, Case, CaseEvent, User
+from cases.models import Attachment, Case, CaseEvent, CaseSubscriber, User
 from cases.schemas import (
     AgencyRef,
     AttachmentView,
@@ -17,14 +19,17 @@ from cases.schemas import (
     CaseSummary,
     CategoryRef,
     ContactView,
+    DuplicateRef,
     EventView,
     Location,
     NotificationView,
     PublicCase,
     PublicEvent,
+    ServiceAreaRef,
+    Suggestion,
 )
 from notifications.models import Contact, Notification
-from routing.models import Agency, Category
+from routing.models import Agency, Category, ServiceArea
 
 EXCERPT_CHARS = 140
 
@@ -75,9 +80,16 @@ def list_cases(
     agency_code: str | None,
     limit: int,
     cursor: int | None,
+    category_code: str | None = None,
+    search: str | None = None,
+    most_urgent: bool = False,
 ) -> CasePage:
-    """Newest first, keyset-paged on id so a deep page costs what the first does."""
-    query = select(Case).order_by(col(Case.id).desc()).limit(limit + 1)
+    """Newest first, keyset-paged on id so a deep page costs what the first does.
+
+    `most_urgent` sorts overdue cases first, then open ones by due date; those pages go by
+    offset, so `cursor` and `next_cursor` then count the cases already shown.
+    """
+    query = select(Case).limit(limit + 1)
     agencies = _agencies(session)
     if user.role == Role.officer:
         query = query.where(Case.agency_id == user.agency_id)
@@ -88,12 +100,23 @@ def list_cases(
         query = query.where(col(Case.agency_id).in_(agency_ids))
     if status is not None:
         query = query.where(Case.status == status)
-    if cursor is not None:
-        query = query.where(Case.id < cursor)
+    if category_code is not None:
+        query = query.where(
+            col(Case.category_id).in_(select(Category.id).where(Category.code == category_code))
+        )
+    if search and search.strip():
+        query = matching(query, search)
+    if most_urgent:
+        query = query.order_by(*_urgency_order()).offset(cursor or 0)
+    else:
+        query = query.order_by(col(Case.id).desc())
+        if cursor is not None:
+            query = query.where(Case.id < cursor)
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
     categories = _categories(session)
+    duplicates = tracking_codes(session, {c.duplicate_of_id for c in rows})
     items = [
         CaseSummary(
             tracking_code=c.tracking_code,
@@ -105,10 +128,51 @@ def list_cases(
             created_at=c.created_at,
             due_at=c.due_at,
             overdue=is_overdue(c),
+            duplicate_of=duplicates.get(c.duplicate_of_id),
+            suggestions=suggestions(c) if c.status == CaseStatus.triage else [],
         )
         for c in rows
     ]
-    return CasePage(items=items, next_cursor=str(rows[-1].id) if more else None)
+    next_cursor = str((cursor or 0) + limit if most_urgent else rows[-1].id) if more else None
+    return CasePage(items=items, next_cursor=next_cursor)
+
+
+def matching(query: Select, words: str) -> Select:
+    """Cases whose tracking code is `words`, or whose text holds every word, ignoring case.
+
+    A plain LIKE for now: the one place a full-text index would replace.
+    """
+    escaped = [
+        w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words.split()
+    ]
+    in_text = sa.and_(*(col(Case.text).ilike(f"%{w}%", escape="\\") for w in escaped))
+    code = normalise_tracking_code(words)
+    return query.where(sa.or_(Case.tracking_code == code, in_text) if code else in_text)
+
+
+def _urgency_order() -> tuple:
+    """Overdue open cases, then other open ones, then the rest; each by due date."""
+    is_open = col(Case.status).in_(list(OPEN_STATUSES))
+    rank = sa.case((sa.and_(is_open, col(Case.due_at) < utcnow()), 0), (is_open, 1), else_=2)
+    return rank, col(Case.due_at).asc().nulls_last(), col(Case.id).desc()
+
+
+def tracking_codes(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(Case.id, Case.tracking_code).where(col(Case.id).in_(wanted)))
+    return dict(rows.all())
+
+
+def suggestions(case: Case) -> list[Suggestion]:
+    """Routing's top guesses, kept from intake, for whoever assigns a case out of triage."""
+    alternatives = (case.routing_suggestion or {}).get("alternatives", [])
+    return [
+        Suggestion(agency=a["agency"], category=a.get("category"), score=a.get("score", 0.0))
+        for a in alternatives[:3]
+        if a.get("agency")
+    ]
 
 
 def _agency_ref(agency: Agency | None, language: str = "id") -> AgencyRef | None:
@@ -122,6 +186,10 @@ def _category_ref(category: Category | None, language: str = "id") -> CategoryRe
         return None
     name = category.name_en if language == "en" else category.name
     return CategoryRef(code=category.code, name=name)
+
+
+def _service_area(session: Session, case: Case) -> ServiceArea | None:
+    return session.get(ServiceArea, case.service_area_id) if case.service_area_id else None
 
 
 def _events(session: Session, case: Case) -> list[CaseEvent]:
@@ -155,11 +223,13 @@ def public_view(session: Session, case: Case, language: str = "id") -> PublicCas
         category=_category_ref(
             session.get(Category, case.category_id) if case.category_id else None, language
         ),
+        service_area_name=area.name if (area := _service_area(session, case)) else None,
         due_at=case.due_at,
         created_at=case.created_at,
         updated_at=case.updated_at,
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
+        merged_into=tracking_codes(session, {case.merged_into_id}).get(case.merged_into_id),
         history=history,
     )
 
@@ -174,6 +244,7 @@ def mask_address(address: str) -> str:
 
 
 def detail_view(session: Session, case: Case) -> CaseDetail:
+    codes = tracking_codes(session, {case.duplicate_of_id, case.merged_into_id})
     agencies = _agencies(session)
     contact = session.get(Contact, case.contact_id) if case.contact_id else None
     attachments = session.exec(
@@ -196,6 +267,9 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
         routing_confidence=case.routing_confidence,
         routing_suggestion=case.routing_suggestion,
         location=Location(latitude=case.latitude, longitude=case.longitude, address=case.address),
+        service_area=ServiceAreaRef(code=area.code, name=area.name)
+        if (area := _service_area(session, case))
+        else None,
         contact=ContactView(
             channel=contact.channel,
             name=contact.name,
@@ -213,6 +287,15 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         rejected_at=case.rejected_at,
+        duplicate_of=DuplicateRef(
+            tracking_code=codes[case.duplicate_of_id], similarity=case.duplicate_score
+        )
+        if case.duplicate_of_id in codes
+        else None,
+        merged_into=codes.get(case.merged_into_id),
+        followers=len(
+            session.exec(select(CaseSubscriber.id).where(CaseSubscriber.case_id == case.id)).all()
+        ),
         attachments=[
             AttachmentView(
                 id=a.id,

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from aduan.db import utcnow
-from cases.enums import OPEN_STATUSES, CaseStatus
-from cases.models import Case
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.models import Case, CaseEvent
 from cases.schemas import AgencyStats
 from routing.models import Agency
 
@@ -44,6 +44,15 @@ def agency_stats(session: Session) -> list[AgencyStats]:
             .group_by(Case.agency_id)
         )
     }
+    forwarded = dict(
+        session.execute(
+            sa.select(CaseEvent.from_agency_id, sa.func.count())
+            .where(
+                CaseEvent.kind == EventKind.forwarded, col(CaseEvent.from_agency_id).is_not(None)
+            )
+            .group_by(CaseEvent.from_agency_id)
+        ).all()
+    )
     hours: dict[int, list[float]] = {}
     for agency_id, created_at, resolved_at in session.execute(
         sa.select(Case.agency_id, Case.created_at, Case.resolved_at).where(
@@ -56,16 +65,21 @@ def agency_stats(session: Session) -> list[AgencyStats]:
         count = counts.get(agency.id)
         durations = sorted(hours.get(agency.id, []))
         median, p90 = percentile(durations, 0.5), percentile(durations, 0.9)
+        total = count.total if count else 0
+        passed_on = forwarded.get(agency.id, 0)
+        received = total + passed_on
         rows.append(
             AgencyStats(
                 agency=agency.code,
                 name=agency.name,
-                total=count.total if count else 0,
+                total=total,
                 open=count.open if count else 0,
                 overdue=count.overdue if count else 0,
                 resolved=count.resolved if count else 0,
                 median_resolution_hours=round(median, 2) if median is not None else None,
                 p90_resolution_hours=round(p90, 2) if p90 is not None else None,
+                forwarded=passed_on,
+                misrouting_rate=round(passed_on / received, 4) if received else None,
             )
         )
     return rows

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from aduan.settings import Settings
 from cases.codes import normalise_tracking_code
+from cases.duplicates import link_possible_duplicate
 from cases.enums import OPEN_STATUSES, SourceChannel
 from cases.models import Case
 from cases.service import find_by_code, public_view
@@ -30,6 +31,7 @@ from intake.service import IntakeError, attach_media, receive
 from notifications.models import Contact, InboundReceipt
 from notifications.service import get_or_create_contact
 from notifications.templates import STATUS_LABELS
+from routing.areas import area_for
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ def _respond(
 ) -> ChatOutcome:
     language = contact.language
     if event.location is not None:
-        return _location(session, event, contact)
+        return _location(session, settings, event, contact)
     if event.media:
         return _media(session, settings, event, contact)
     text = (event.text or "").strip()
@@ -215,7 +217,9 @@ def _file(
     return ChatOutcome(case_code=result.tracking_code)
 
 
-def _location(session: Session, event: ChatEvent, contact: Contact) -> ChatOutcome:
+def _location(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact
+) -> ChatOutcome:
     location = event.location
     if not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
         return _reply(say(contact.language, "unsupported"))
@@ -227,10 +231,14 @@ def _location(session: Session, event: ChatEvent, contact: Contact) -> ChatOutco
         session.add(contact)
         return _reply(say(contact.language, "location_kept"))
     case.latitude, case.longitude = location.latitude, location.longitude
+    area = area_for(session, case.agency_id, case.latitude, case.longitude)
+    case.service_area_id = area.id if area else None
     if location.address:
         case.address = location.address[:500]
     case.updated_at = event.received_at
     session.add(case)
+    if case.duplicate_of_id is None:  # now that it has a place, it may match an earlier report
+        link_possible_duplicate(session, settings, case)
     return ChatOutcome(
         [ChatReply(say(contact.language, "location_added", code=case.tracking_code))],
         case_code=case.tracking_code,

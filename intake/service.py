@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from aduan.settings import Settings
 from cases.citizen import tell_citizen
 from cases.codes import new_tracking_code
+from cases.duplicates import link_possible_duplicate
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import due_from, record_event
 from cases.models import Attachment, Case
@@ -110,7 +111,13 @@ def _store(
         )
         session.flush()
     language = message.language or (contact.language if contact else settings.default_language)
-    decision = route(session, text, min_confidence=settings.routing_min_confidence)
+    location = message.location
+    decision = route(
+        session,
+        text,
+        min_confidence=settings.routing_min_confidence,
+        location=(location.latitude, location.longitude) if location else None,
+    )
     now = message.received_at
     routed = decision.agency is not None
     case = Case(
@@ -129,6 +136,7 @@ def _store(
         longitude=message.location.longitude if message.location else None,
         address=message.address or (message.location.address if message.location else None),
         intake_key=intake_key,
+        service_area_id=decision.service_area.id if decision.service_area else None,
         due_at=due_from(now, decision.category.sla_hours if routed else settings.triage_sla_hours),
         created_at=now,
         updated_at=now,
@@ -146,6 +154,7 @@ def _store(
         to_agency_id=case.agency_id,
     )
     attach_media(session, case, message.media)
+    link_possible_duplicate(session, settings, case)
     tell_citizen(session, settings, case, MessageKind.acknowledgement)
     return case
 

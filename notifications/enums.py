@@ -23,4 +23,3 @@ class MessageKind(StrEnum):
     status_changed = "status_changed"
     forwarded = "forwarded"
     public_note = "public_note"
-    reply = "reply"  # an answer in a chat conversation (help, status, language switched)

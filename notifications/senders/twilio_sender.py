@@ -30,7 +30,7 @@ public_note        code, note, track_url
 case's language, `note` the officer's public note. WhatsApp refuses empty parameters and line
 breaks in them, and a filled-in template body may hold at most 1024 characters, so an empty value
 is sent as "-", whitespace is collapsed and a value is cut at `TEMPLATE_VALUE_MAX` characters
-with "…" (the tracking link shows the note whole). Kinds not listed (e.g. "reply") have no
+with "…" (the tracking link shows the note whole). Kinds not listed have no
 template and fall back to SMS outside the window.
 
 A body too long for one message was split at queue time into parts that each carry the same

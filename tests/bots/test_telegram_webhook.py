@@ -315,3 +315,26 @@ def test_bad_bodies_are_4xx_never_5xx(
     )
     assert response.status_code == expected
     assert cases(settings) == []
+
+
+def test_location_sent_after_filing_finds_the_earlier_report(
+    client: TestClient, settings: Settings
+) -> None:
+    """A chat complaint gets its place only after filing; then it is matched to a nearby report."""
+    first = client.post(
+        "/api/v1/complaints",
+        json={
+            "text": "Gorong-gorong mampet di Jl. Majapahit, air meluber",
+            "lat": -6.9932,
+            "lon": 110.4421,
+        },
+    ).json()["tracking_code"]
+    post(client, tg.text("gorong2 mampet di jl majapahit, airnya meluber ke jalan"))
+    post(client, tg.location(-6.9936, 110.4424))
+    linked = rows(
+        settings,
+        "SELECT c.tracking_code FROM cases c JOIN cases o ON c.duplicate_of_id = o.id "
+        "WHERE o.tracking_code = :code",
+        code=first,
+    )
+    assert len(linked) == 1

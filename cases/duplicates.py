@@ -1,0 +1,173 @@
+"""Spotting a complaint someone already made nearby, and folding it into the first one.
+
+A flooded underpass gets reported by twenty residents. Each report is kept (each resident hears
+back), but officers should work one case: a new complaint close in place and text to an open case
+of the same agency is marked as its likely duplicate, and an officer merges it with one action.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from aduan.db import utcnow
+from aduan.settings import Settings
+from cases.citizen import tell_citizen
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.errors import CaseError, NotMergeable
+from cases.lifecycle import record_event
+from cases.models import Case, CaseSubscriber, User
+from notifications.enums import MessageKind
+
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE = 111_320.0
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+MERGED_NOTE = {
+    "id": "Digabung dengan aduan {code} yang melaporkan masalah yang sama. "
+    "Kabar selanjutnya kami kirim untuk aduan {code}.",
+    "en": "Merged with complaint {code}, which reports the same problem. "
+    "Further updates will come for {code}.",
+}
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine); plenty accurate at city scale."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def _trigrams(text: str) -> Counter[str]:
+    words = " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    padded = f" {words} "
+    return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Cosine similarity of character trigrams: robust to the typos and spelling variants of
+    two residents describing the same thing ("jln berlobang" / "jalan berlubang")."""
+    ta, tb = _trigrams(a), _trigrams(b)
+    dot = sum(count * tb[gram] for gram, count in ta.items())
+    norm = math.sqrt(sum(c * c for c in ta.values())) * math.sqrt(sum(c * c for c in tb.values()))
+    return dot / norm if norm else 0.0
+
+
+def find_duplicate(session: Session, settings: Settings, case: Case) -> tuple[Case, float] | None:
+    """The open case of the same agency this one most resembles, within the configured distance,
+    time window and text similarity; None when there is none or the case has no location."""
+    if case.agency_id is None or case.latitude is None or case.longitude is None:
+        return None
+    radius = settings.duplicate_max_distance_m
+    dlat = radius / METRES_PER_DEGREE
+    dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(case.latitude)), 0.01))
+    nearby = session.exec(
+        select(Case).where(
+            Case.agency_id == case.agency_id,
+            Case.id != case.id,
+            col(Case.status).in_(list(OPEN_STATUSES)),
+            col(Case.duplicate_of_id).is_(None),
+            col(Case.merged_into_id).is_(None),
+            Case.created_at >= utcnow() - timedelta(days=settings.duplicate_window_days),
+            col(Case.latitude).between(case.latitude - dlat, case.latitude + dlat),
+            col(Case.longitude).between(case.longitude - dlon, case.longitude + dlon),
+        )
+    ).all()
+    best: tuple[Case, float] | None = None
+    for other in nearby:
+        if distance_m(case.latitude, case.longitude, other.latitude, other.longitude) > radius:
+            continue
+        score = text_similarity(case.text, other.text)
+        if score >= settings.duplicate_min_similarity and (best is None or score > best[1]):
+            best = (other, score)
+    return best
+
+
+def link_possible_duplicate(session: Session, settings: Settings, case: Case) -> None:
+    """Mark `case` as a likely duplicate for officers to confirm; nothing is merged yet."""
+    found = find_duplicate(session, settings, case)
+    if found is None:
+        return
+    original, score = found
+    case.duplicate_of_id, case.duplicate_score = original.id, round(score, 3)
+    session.add(case)
+    record_event(
+        session,
+        case,
+        EventKind.note,
+        actor=None,
+        internal_note=f"possible duplicate of {original.tracking_code} (similarity {score:.2f})",
+    )
+
+
+def merge(
+    session: Session, settings: Settings, duplicate: Case, original: Case, *, actor: User
+) -> Case:
+    """Close `duplicate` into `original`; its reporter hears every later update of `original`."""
+    if duplicate.id == original.id:
+        raise CaseError("a case cannot be merged into itself")
+    if duplicate.status not in OPEN_STATUSES:
+        raise NotMergeable(
+            f"only an open case can be merged; {duplicate.tracking_code} is {duplicate.status}"
+        )
+    if original.merged_into_id is not None or original.status in (
+        CaseStatus.closed,
+        CaseStatus.rejected,
+    ):
+        raise NotMergeable(
+            f"{original.tracking_code} is {original.status}; merge into an open case"
+        )
+    now = utcnow()
+    previous = duplicate.status
+    duplicate.status, duplicate.closed_at, duplicate.updated_at = CaseStatus.closed, now, now
+    duplicate.merged_into_id = original.id
+    session.add(duplicate)
+    note = MERGED_NOTE.get(duplicate.language, MERGED_NOTE["id"]).format(
+        code=original.tracking_code
+    )
+    record_event(
+        session,
+        duplicate,
+        EventKind.merged,
+        actor=actor,
+        from_status=previous,
+        to_status=CaseStatus.closed,
+        public_note=note,
+        internal_note=f"merged into {original.tracking_code}",
+    )
+    record_event(
+        session,
+        original,
+        EventKind.note,
+        actor=actor,
+        internal_note=f"{duplicate.tracking_code} merged into this case",
+    )
+    _subscribe_reporters(session, duplicate, original)
+    tell_citizen(session, settings, duplicate, MessageKind.status_changed, note=note)
+    return original
+
+
+def _subscribe_reporters(session: Session, duplicate: Case, original: Case) -> None:
+    """Everyone who hears about the duplicate now hears about the original too."""
+    listeners = {
+        s.contact_id: s.language
+        for s in session.exec(select(CaseSubscriber).where(CaseSubscriber.case_id == duplicate.id))
+    }
+    if duplicate.notify and duplicate.contact_id is not None:
+        listeners[duplicate.contact_id] = duplicate.language
+    already = {
+        s.contact_id
+        for s in session.exec(select(CaseSubscriber).where(CaseSubscriber.case_id == original.id))
+    }
+    if original.notify and original.contact_id is not None:
+        already.add(original.contact_id)
+    for contact_id, language in listeners.items():
+        if contact_id not in already:
+            session.add(
+                CaseSubscriber(case_id=original.id, contact_id=contact_id, language=language)
+            )
