@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
 
 .PHONY: run test lint format clean
 
@@ -18,12 +19,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/aduan db upgrade
 	$(BIN)/aduan demo users
+	test -f routing-model.joblib || $(BIN)/aduan routing train
 	$(BIN)/aduan serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 ## Install everything and run the whole suite (SQLite and PostgreSQL, real Redis).
+## The console's browser tests drive the system Chromium; Playwright never downloads one.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@test -x "$(CHROMIUM)" || echo "note: no Chromium at $(CHROMIUM); browser tests will be skipped (apt-get install chromium)"
+	CHROMIUM_PATH="$(CHROMIUM)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

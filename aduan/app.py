@@ -19,6 +19,7 @@ from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
 from bots.twilio.webhook import router as twilio_webhook_router
+from cases.console import routes as console
 from cases.routes import router as cases_router
 from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
@@ -94,5 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     return app

@@ -1,0 +1,501 @@
+"""The officers' and supervisors' web console: sign in, the queue, one case, triage.
+
+Thin pages over the case services: every change goes through `cases.lifecycle` or
+`cases.duplicates`, exactly as the staff API does.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from cases import lifecycle, service
+from cases import routes as staff_api
+from cases.auth import authenticate
+from cases.console.session import LoginThrottle, Visit, VisitDep
+from cases.duplicates import merge
+from cases.enums import (
+    ALLOWED_TRANSITIONS,
+    FORWARDABLE_STATUSES,
+    OPEN_STATUSES,
+    CaseStatus,
+    Role,
+)
+from cases.errors import CaseError
+from cases.models import Case
+from cases.schemas import ForwardIn, NoteIn, TransitionIn
+from routing.models import Agency, Category
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
+
+CASE_ROLES = (Role.officer, Role.supervisor)
+PAGE_SIZE = 25
+STATUS_ORDER = list(CaseStatus)
+TRIAGE_NOTE = "assigned from triage"
+USERNAME_MAX, PASSWORD_MAX, SEARCH_MAX = 64, 1024, 200
+
+Text = Annotated[str, Form()]
+
+
+def _safe_next(target: str) -> str:
+    """Only a console path of this site; anything else could send a fresh sign-in elsewhere."""
+    if target == "/console" or (target.startswith("/console/") and "\\" not in target):
+        return target
+    return "/console"
+
+
+def _throttle(visit: Visit) -> LoginThrottle:
+    """One per app, so the in-memory count is shared by every request of this process."""
+    state = visit.request.app.state
+    throttle = getattr(state, "console_login_throttle", None)
+    if throttle is None:
+        throttle = state.console_login_throttle = LoginThrottle.for_settings(visit.settings)
+    return throttle
+
+
+def _agencies(session: Session) -> list[Agency]:
+    return list(session.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+
+
+def _categories(session: Session) -> list[Category]:
+    return list(session.exec(select(Category).where(Category.active).order_by(col(Category.id))))
+
+
+def _names(visit: Visit) -> tuple[dict[str, str], dict[str, str]]:
+    """Agency and category names by code, in the page's language (inactive ones too)."""
+    en = visit.lang == "en"
+    agencies = {a.code: a.name_en if en else a.name for a in visit.db.exec(select(Agency))}
+    categories = {c.code: c.name_en if en else c.name for c in visit.db.exec(select(Category))}
+    return agencies, categories
+
+
+def _explain(exc: ValidationError) -> str:
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(visit: VisitDep, next: str = "/console") -> Response:
+    if visit.user is not None:
+        return visit.redirect(_safe_next(next))
+    return visit.render("login.html", next=_safe_next(next), username="", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    visit: VisitDep,
+    username: Text = "",
+    password: Text = "",
+    csrf: Text = "",
+    next: Text = "/console",
+) -> Response:
+    """Check the password, slowly for whoever keeps getting it wrong."""
+    username, password, target = username.strip()[:USERNAME_MAX], password, _safe_next(next)
+
+    def again(status_code: int, error: str, headers: dict[str, str] | None = None) -> Response:
+        return visit.render(
+            "login.html",
+            status_code,
+            headers=headers,
+            page_path="/console/login",
+            next=target,
+            username=username,
+            error=error,
+        )
+
+    if not visit.state.csrf_matches(csrf):
+        return again(403, visit.t.csrf_failed)
+    throttle = _throttle(visit)
+    address = visit.request.client.host if visit.request.client else "unknown"
+    wait = throttle.retry_after(username, address)
+    if wait:
+        log.warning("console sign-in refused for %r from %s: too many failures", username, address)
+        minutes = str(math.ceil(wait / 60))
+        return again(429, visit.t("throttled", minutes=minutes), {"Retry-After": str(wait)})
+    user = authenticate(visit.db, username, password[:PASSWORD_MAX])
+    if user is None:
+        throttle.failed(username, address)
+        log.warning("console sign-in failed for %r from %s", username, address)
+        return again(401, visit.t.wrong_password)
+    throttle.succeeded(username, address)
+    log.info("console sign-in: %s from %s", user.username, address)
+    visit.state.sign_in(user.id)
+    return visit.redirect(target)
+
+
+@router.post("/logout")
+def logout(visit: VisitDep, csrf: Text = "") -> Response:
+    if visit.user is not None and not visit.state.csrf_matches(csrf):
+        return visit.render(
+            "forbidden.html", 403, page_path="/console", message=visit.t.csrf_failed
+        )
+    visit.state.sign_out()
+    return visit.redirect("/console/login", "signed_out")
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    visit: VisitDep,
+    status: str = "",
+    category: str = "",
+    agency: str = "",
+    q: str = "",
+    sort: str = "newest",
+    cursor: str = "",
+) -> Response:
+    """An officer's agency cases, or every case for a supervisor; filtered, searched, paged."""
+    if refusal := visit.refuse(*CASE_ROLES):
+        return refusal
+    user = visit.user
+    agencies, categories = _agencies(visit.db), _categories(visit.db)
+    supervisor = user.role == Role.supervisor
+    if not supervisor:
+        categories = [c for c in categories if c.agency_id == user.agency_id]
+    filters = {
+        "status": status if status in CaseStatus.__members__ else "",
+        "category": category if category in {c.code for c in categories} else "",
+        "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
+        "q": q.strip()[:SEARCH_MAX],
+        "sort": "urgent" if sort == "urgent" else "newest",
+    }
+    position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
+    page = service.list_cases(
+        visit.db,
+        user,
+        status=CaseStatus(filters["status"]) if filters["status"] else None,
+        agency_code=filters["agency"] or None,
+        limit=PAGE_SIZE,
+        cursor=position,
+        category_code=filters["category"] or None,
+        search=filters["q"] or None,
+        most_urgent=filters["sort"] == "urgent",
+    )
+    active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
+    next_url = (
+        "/console?" + urlencode({**active, "cursor": page.next_cursor})
+        if page.next_cursor
+        else None
+    )
+    first_url = "/console?" + urlencode(active) if position is not None else None
+    agency_names, category_names = _names(visit)
+    own_agency = next((a for a in agencies if a.id == user.agency_id), None)
+    return visit.render(
+        "queue.html",
+        page=page,
+        filters=filters,
+        statuses=STATUS_ORDER,
+        agencies=agencies,
+        categories=categories,
+        agency_names=agency_names,
+        category_names=category_names,
+        supervisor=supervisor,
+        own_agency=agency_names.get(own_agency.code) if own_agency else None,
+        next_url=next_url,
+        first_url=first_url,
+    )
+
+
+# --- one case -----------------------------------------------------------------------------
+
+
+def _case_page(
+    visit: Visit, case: Case, status_code: int = 200, error: str | None = None
+) -> Response:
+    detail = service.detail_view(visit.db, case)
+    current = CaseStatus(case.status)
+    # a case in triage gets an agency by a forward, never by a bare move to "assigned"
+    next_statuses = [
+        s
+        for s in STATUS_ORDER
+        if s in ALLOWED_TRANSITIONS[current]
+        and not (s is CaseStatus.assigned and case.agency_id is None)
+    ]
+    agencies = [a for a in _agencies(visit.db) if a.id != case.agency_id]
+    categories = _categories(visit.db)
+    agency_names, category_names = _names(visit)
+    location = detail.location
+    osm_url = (
+        f"https://www.openstreetmap.org/?mlat={location.latitude:.6f}&mlon={location.longitude:.6f}"
+        f"#map=18/{location.latitude:.6f}/{location.longitude:.6f}"
+        if location.latitude is not None and location.longitude is not None
+        else None
+    )
+    return visit.render(
+        "case.html",
+        status_code,
+        page_path=f"/console/cases/{case.tracking_code}",
+        case=detail,
+        error=error,
+        next_statuses=next_statuses,
+        can_forward=current in FORWARDABLE_STATUSES,
+        can_merge=detail.duplicate_of is not None
+        and case.merged_into_id is None
+        and current in OPEN_STATUSES,
+        forward_agencies=agencies,
+        categories_by_agency={
+            a.code: [c for c in categories if c.agency_id == a.id] for a in agencies
+        },
+        agency_names=agency_names,
+        category_names=category_names,
+        osm_url=osm_url,
+    )
+
+
+def _not_found(visit: Visit, code: str) -> Response:
+    return visit.render(
+        "not_found.html", 404, page_path="/console", code=code[:20], title=visit.t.not_found_title
+    )
+
+
+@router.get("/cases/{code}", response_class=HTMLResponse)
+def case_page(code: str, visit: VisitDep) -> Response:
+    """Everything about one case, and the forms to work it."""
+    if refusal := visit.refuse(*CASE_ROLES):
+        return refusal
+    case = service.case_for_user(visit.db, visit.user, code)
+    if case is None:
+        return _not_found(visit, code)
+    return _case_page(visit, case)
+
+
+@router.get("/cases/{code}/attachments/{attachment_id}")
+def attachment(
+    code: str,
+    attachment_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    visit: VisitDep,
+) -> Response:
+    """A resident's photo or file, for whoever may open the case, with the console session."""
+    if refusal := visit.refuse(*CASE_ROLES):
+        return refusal
+    response = staff_api.download_attachment(
+        code, attachment_id, visit.db, visit.settings, visit.user
+    )
+    return visit.finish(response)
+
+
+def _apply(
+    visit: Visit, case: Case, change: Callable[[], object], flash: str, **params: str
+) -> Response:
+    """Run one change and commit it, or show why it was refused with nothing changed."""
+    try:
+        change()
+    except CaseError as exc:
+        visit.db.rollback()
+        return _case_page(visit, case, exc.status_code, visit.t("refused", message=str(exc)))
+    visit.db.commit()
+    # forwarded to another agency, the case has left this officer's queue: back to the queue
+    still_mine = service.can_work_on(visit.user, case)
+    target = f"/console/cases/{case.tracking_code}" if still_mine else "/console"
+    return visit.redirect(target, flash, **params)
+
+
+def _posted_case(visit: Visit, code: str, csrf: str) -> tuple[Case | None, Response | None]:
+    if refusal := visit.refuse_post(csrf, *CASE_ROLES):
+        return None, refusal
+    case = service.case_for_user(visit.db, visit.user, code)
+    if case is None:
+        return None, _not_found(visit, code)
+    return case, None
+
+
+@router.post("/cases/{code}/status", response_class=HTMLResponse)
+def change_status(
+    code: str,
+    visit: VisitDep,
+    csrf: Text = "",
+    status: Text = "",
+    note: Text = "",
+    internal_note: Text = "",
+) -> Response:
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    try:
+        body = TransitionIn(status=status, note=note, internal_note=internal_note)
+    except ValidationError as exc:
+        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+    return _apply(
+        visit,
+        case,
+        lambda: lifecycle.transition(
+            visit.db,
+            visit.settings,
+            case,
+            to_status=body.status,
+            actor=visit.user,
+            public_note=body.note,
+            internal_note=body.internal_note,
+        ),
+        "flash_status",
+        status=visit.t.status(body.status),
+    )
+
+
+@router.post("/cases/{code}/forward", response_class=HTMLResponse)
+def forward_case(
+    code: str,
+    visit: VisitDep,
+    csrf: Text = "",
+    agency: Text = "",
+    category: Text = "",
+    note: Text = "",
+) -> Response:
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    try:
+        body = ForwardIn(agency=agency, note=note, category=category or None)
+    except ValidationError as exc:
+        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+    agency_names, _ = _names(visit)
+    return _apply(
+        visit,
+        case,
+        lambda: lifecycle.forward(
+            visit.db,
+            visit.settings,
+            case,
+            agency_code=body.agency,
+            note=body.note,
+            actor=visit.user,
+            category_code=body.category,
+        ),
+        "flash_forwarded",
+        agency=agency_names.get(body.agency, body.agency),
+    )
+
+
+@router.post("/cases/{code}/notes", response_class=HTMLResponse)
+def add_note(
+    code: str,
+    visit: VisitDep,
+    csrf: Text = "",
+    text: Text = "",
+    public: Text = "",
+) -> Response:
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    try:
+        body = NoteIn(text=text, public=bool(public))
+    except ValidationError as exc:
+        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+    return _apply(
+        visit,
+        case,
+        lambda: lifecycle.add_note(
+            visit.db, visit.settings, case, text=body.text, public=body.public, actor=visit.user
+        ),
+        "flash_note",
+    )
+
+
+@router.post("/cases/{code}/merge", response_class=HTMLResponse)
+def merge_case(code: str, visit: VisitDep, csrf: Text = "") -> Response:
+    """Fold a likely duplicate into the case it repeats."""
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    original = visit.db.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
+    if original is None or not service.can_work_on(visit.user, original):
+        return _case_page(visit, case, 409, visit.t("refused", message=visit.t.no_original))
+    try:
+        merge(visit.db, visit.settings, case, original, actor=visit.user)
+    except CaseError as exc:
+        visit.db.rollback()
+        return _case_page(visit, case, exc.status_code, visit.t("refused", message=str(exc)))
+    visit.db.commit()
+    return visit.redirect(
+        f"/console/cases/{original.tracking_code}", "flash_merged", code=original.tracking_code
+    )
+
+
+# --- triage -------------------------------------------------------------------------------
+
+
+def _triage_page(visit: Visit, status_code: int = 200, error: str | None = None) -> Response:
+    page = service.list_cases(
+        visit.db,
+        visit.user,
+        status=CaseStatus.triage,
+        agency_code=None,
+        limit=PAGE_SIZE,
+        cursor=None,
+        most_urgent=True,
+    )
+    agency_names, category_names = _names(visit)
+    return visit.render(
+        "triage.html",
+        status_code,
+        page_path="/console/triage",
+        page=page,
+        error=error,
+        agency_names=agency_names,
+        category_names=category_names,
+    )
+
+
+@router.get("/triage", response_class=HTMLResponse)
+def triage(visit: VisitDep) -> Response:
+    """Cases routing could not place, each with its top guesses as one-click assignments."""
+    if refusal := visit.refuse(Role.supervisor):
+        return refusal
+    return _triage_page(visit)
+
+
+@router.post("/triage/{code}/assign", response_class=HTMLResponse)
+def assign_from_triage(
+    code: str,
+    visit: VisitDep,
+    csrf: Text = "",
+    agency: Text = "",
+    category: Text = "",
+) -> Response:
+    if refusal := visit.refuse_post(csrf, Role.supervisor):
+        return refusal
+    case = service.case_for_user(visit.db, visit.user, code)
+    if case is None:
+        return _not_found(visit, code)
+    agency_names, _ = _names(visit)
+    if case.status != CaseStatus.triage:  # someone else was quicker: do not move it again
+        message = visit.t(
+            "not_in_triage", code=case.tracking_code, status=visit.t.status(case.status)
+        )
+        return _triage_page(visit, 409, visit.t("refused", message=message))
+    try:
+        lifecycle.forward(
+            visit.db,
+            visit.settings,
+            case,
+            agency_code=agency,
+            note=TRIAGE_NOTE,
+            actor=visit.user,
+            category_code=category or None,
+        )
+    except CaseError as exc:
+        visit.db.rollback()
+        return _triage_page(visit, exc.status_code, visit.t("refused", message=str(exc)))
+    visit.db.commit()
+    return visit.redirect(
+        "/console/triage",
+        "flash_assigned",
+        code=case.tracking_code,
+        agency=agency_names.get(agency, agency),
+    )

@@ -1,0 +1,314 @@
+"""Console plumbing: the signed session cookie, CSRF, the brake on password guessing, and
+`Visit`, one request's view of all that (who, which language) with the page renderer.
+
+The cookie holds no secret of its own: the user id, when the sign-in happened, a random CSRF
+token, the chosen language and a one-shot flash message, signed with SECRET_KEY. Each request
+re-reads the user, so deactivating an account ends its sessions at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from redis import Redis, RedisError
+from sqlmodel import Session
+
+from aduan.deps import SessionDep, SettingsDep
+from aduan.queue import redis_connection
+from aduan.settings import Settings
+from cases.console.words import Words, words_for
+from cases.enums import Role
+from cases.models import User
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "aduan_console"
+COOKIE_PATH = "/console"
+SALT = "aduan.console.session"
+FAILURE_WINDOW_SECONDS = 15 * 60
+# a city office often shares one public address, so the per-address limit is looser
+FAILURE_LIMITS = {"user": 5, "ip": 20}
+# no script, nothing from elsewhere, never framed: one-click buttons must not be clickjacked
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "private, no-store",
+}
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@dataclass
+class ConsoleSession:
+    """What the cookie carries; `user_id` is None before sign-in."""
+
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    user_id: int | None = None
+    issued_at: float | None = None
+    lang: str | None = None
+    flash: list[Any] | None = None  # [word key, {params}], shown once
+    expired: bool = False  # not stored: the sign-in just ran out
+    changed: bool = False  # not stored: the cookie must be written again
+
+    def sign_in(self, user_id: int) -> None:
+        """A new token at sign-in, so a token planted before it is worth nothing after."""
+        self.csrf = secrets.token_urlsafe(32)
+        self.user_id, self.issued_at, self.changed = user_id, time.time(), True
+
+    def sign_out(self) -> None:
+        self.csrf = secrets.token_urlsafe(32)
+        self.user_id, self.issued_at, self.changed = None, None, True
+
+    def set_flash(self, key: str, **params: str) -> None:
+        self.flash, self.changed = [key, params], True
+
+    def pop_flash(self) -> tuple[str, dict[str, str]] | None:
+        if not self.flash:
+            return None
+        key, params = self.flash
+        self.flash, self.changed = None, True
+        return key, params
+
+    def csrf_matches(self, submitted: str | None) -> bool:
+        return bool(submitted) and hmac.compare_digest(self.csrf.encode(), submitted.encode())
+
+
+def serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
+
+
+def read_session(request: Request, settings: Settings) -> ConsoleSession:
+    """The request's session; a missing, forged or expired one becomes a fresh signed-out one."""
+    raw = request.cookies.get(COOKIE_NAME)
+    if not raw:
+        return ConsoleSession(changed=True)
+    try:
+        data = serializer(settings).loads(raw)
+        state = ConsoleSession(
+            csrf=str(data["c"]),
+            user_id=int(data["u"]) if data.get("u") is not None else None,
+            issued_at=float(data["i"]) if data.get("i") is not None else None,
+            lang=data.get("l") if data.get("l") in ("id", "en") else None,
+            flash=data.get("f"),
+        )
+    except (BadSignature, AttributeError, KeyError, TypeError, ValueError):
+        return ConsoleSession(changed=True)
+    if state.user_id is not None:
+        age = time.time() - (state.issued_at or 0)
+        if not 0 <= age <= settings.access_token_minutes * 60:
+            state.sign_out()
+            state.expired = True
+    return state
+
+
+def write_session(response: Response, settings: Settings, state: ConsoleSession) -> None:
+    data = {"c": state.csrf, "u": state.user_id, "i": state.issued_at, "l": state.lang}
+    if state.flash:
+        data["f"] = state.flash
+    response.set_cookie(
+        COOKIE_NAME,
+        serializer(settings).dumps(data),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+    )
+
+
+class LoginThrottle:
+    """Counts failed sign-ins per username and per client address over a 15-minute window.
+
+    In Redis when REDIS_URL is set (every web process sees the same count), else in this
+    process's memory.
+    """
+
+    def __init__(self, redis: Redis | None, prefix: str):
+        self.redis, self.prefix = redis, prefix
+        self._memory: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> LoginThrottle:
+        redis = redis_connection(settings.redis_url) if settings.redis_url else None
+        # the queue name already keeps one installation's keys apart from another's
+        return cls(redis, f"{settings.rq_queue}:console-login-failures")
+
+    def _keys(self, username: str, ip: str) -> dict[str, str]:
+        return {
+            "user": f"{self.prefix}:user:{username.strip().casefold()}",
+            "ip": f"{self.prefix}:ip:{ip}",
+        }
+
+    def retry_after(self, username: str, ip: str) -> int:
+        """Seconds to wait before another try is looked at; 0 when one may try now."""
+        wait = 0
+        for kind, key in self._keys(username, ip).items():
+            limit = FAILURE_LIMITS[kind]
+            if self.redis is not None:
+                try:
+                    count, ttl = self.redis.pipeline().get(key).ttl(key).execute()
+                except RedisError as exc:  # a Redis outage must not lock everyone out
+                    log.warning("login throttle unavailable: %s", exc)
+                    return 0
+                if count is not None and int(count) >= limit:
+                    wait = max(wait, ttl if ttl > 0 else FAILURE_WINDOW_SECONDS)
+            else:
+                with self._lock:
+                    stamps = self._recent(key)
+                    if len(stamps) >= limit:
+                        wait = max(wait, int(stamps[0] + FAILURE_WINDOW_SECONDS - time.time()) + 1)
+        return wait
+
+    def failed(self, username: str, ip: str) -> None:
+        for key in self._keys(username, ip).values():
+            if self.redis is not None:
+                try:
+                    pipe = self.redis.pipeline()
+                    pipe.set(key, 0, ex=FAILURE_WINDOW_SECONDS, nx=True).incr(key).execute()
+                except RedisError as exc:
+                    log.warning("login throttle unavailable: %s", exc)
+                    return
+            else:
+                with self._lock:
+                    self._memory[key] = self._recent(key)
+                    self._memory[key].append(time.time())
+
+    def succeeded(self, username: str, ip: str) -> None:
+        """A right password clears the username's count, not the address's."""
+        key = self._keys(username, ip)["user"]
+        if self.redis is not None:
+            try:
+                self.redis.delete(key)
+            except RedisError as exc:
+                log.warning("login throttle unavailable: %s", exc)
+        else:
+            with self._lock:
+                self._memory.pop(key, None)
+
+    def _recent(self, key: str) -> deque[float]:
+        """The key's failures inside the window; keys with none are dropped, not kept."""
+        stamps = self._memory.pop(key, deque())
+        while stamps and stamps[0] < time.time() - FAILURE_WINDOW_SECONDS:
+            stamps.popleft()
+        if stamps:
+            self._memory[key] = stamps
+        return stamps
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%d-%m-%Y %H:%M UTC") if value else "-"
+
+
+templates.env.filters["when"] = _when
+
+
+class Visit:
+    """One request to the console: who is signed in, in which language, and the cookie."""
+
+    def __init__(self, request: Request, session: Session, settings: Settings):
+        self.request, self.db, self.settings = request, session, settings
+        self.state = read_session(request, settings)
+        asked = request.query_params.get("lang")
+        if asked in ("id", "en") and asked != self.state.lang:
+            self.state.lang, self.state.changed = asked, True
+        self.lang = self.state.lang or settings.default_language
+        self.t: Words = words_for(self.lang)
+        self.user: User | None = None
+        if self.state.user_id is not None:
+            user = session.get(User, self.state.user_id)
+            if user is not None and user.active:
+                self.user = user
+            else:  # deleted or deactivated since sign-in: the session ends now
+                self.state.sign_out()
+
+    def finish(self, response: Response) -> Response:
+        if self.state.changed:
+            write_session(response, self.settings, self.state)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def render(
+        self,
+        name: str,
+        status_code: int = 200,
+        *,
+        page_path: str | None = None,
+        headers: dict[str, str] | None = None,
+        **context: object,
+    ) -> Response:
+        """A page; `page_path` is where the language switch leads when this is a POST's answer."""
+        flash = self.state.pop_flash()
+        other = "en" if self.lang == "id" else "id"
+        query = {k: v for k, v in self.request.query_params.items() if k != "lang"}
+        path = page_path or self.request.url.path
+        response = templates.TemplateResponse(
+            self.request,
+            name,
+            {
+                "t": self.t,
+                "lang": self.lang,
+                "other_lang": other,
+                "switch_url": f"{path}?{urlencode({**query, 'lang': other})}",
+                "user": self.user,
+                "csrf": self.state.csrf,
+                "flash": self.t(flash[0], **flash[1]) if flash else None,
+                **context,
+            },
+            status_code=status_code,
+            headers=headers,
+        )
+        return self.finish(response)
+
+    def redirect(self, url: str, flash: str | None = None, **params: str) -> Response:
+        if flash:
+            self.state.set_flash(flash, **params)
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def refuse(self, *roles: Role) -> Response | None:
+        """A response turning the visitor away (sign in first, or a 403 page), else None."""
+        if self.user is None:
+            if self.state.expired:
+                self.state.set_flash("session_expired")
+            target = self.request.url.path if self.request.method == "GET" else "/console"
+            return self.redirect(f"/console/login?next={quote(target)}")
+        if self.user.role not in roles:
+            key = "admin_only" if self.user.role == Role.admin else "supervisors_only"
+            return self.render("forbidden.html", 403, message=self.t(key))
+        return None
+
+    def refuse_post(self, submitted_csrf: str, *roles: Role) -> Response | None:
+        """As `refuse`, and a form without this session's CSRF token changes nothing (403)."""
+        if self.user is None:
+            return self.refuse(*roles)
+        if not self.state.csrf_matches(submitted_csrf):
+            log.warning(
+                "console: %s posted to %s without a valid CSRF token",
+                self.user.username,
+                self.request.url.path,
+            )
+            return self.render(
+                "forbidden.html", 403, page_path="/console", message=self.t.csrf_failed
+            )
+        return self.refuse(*roles)
+
+
+def open_visit(request: Request, session: SessionDep, settings: SettingsDep) -> Visit:
+    return Visit(request, session, settings)
+
+
+VisitDep = Annotated[Visit, Depends(open_visit)]

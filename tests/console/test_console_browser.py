@@ -1,0 +1,173 @@
+"""The console in a real headless Chromium against a real uvicorn server, with screenshots.
+
+Runs on SQLite only (the HTTP tests cover both databases); the screenshots land in
+test-artifacts/console/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from aduan.app import create_app
+from aduan.settings import Settings
+from tests.helpers import PASSWORD, POTHOLE, create_staff
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+VAGUE = "Mohon bantuannya pak, ini sudah lama sekali"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="session")
+def database_url(sqlite_url: str) -> str:
+    """One backend is enough for a browser; this replaces the SQLite/PostgreSQL pair here."""
+    return sqlite_url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """The app on a real uvicorn in a thread, on the test database, Redis and fakes."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(settings.model_copy(update={"public_base_url": base}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/console")
+    assert "/console/login" in page.url
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{base}/console*")
+
+
+def test_officer_and_supervisor_work_cases_in_a_browser(
+    live_server: str, browser: Browser, settings: Settings
+) -> None:
+    """Sign in, queue, open a case, change its status, forward it, assign from triage."""
+    base = live_server
+    create_staff(settings, "officer.dpu", "officer", "DPU")
+    create_staff(settings, "kepala", "supervisor")
+    filed = [
+        httpx.post(f"{base}/api/v1/complaints", json=body, timeout=10).json()["tracking_code"]
+        for body in (
+            {"text": POTHOLE, "email": "warga@example.com", "lat": -6.9932, "lon": 110.4421},
+            {"text": VAGUE},
+        )
+    ]
+    pothole, vague = filed
+
+    # an officer on a phone
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    page.goto(f"{base}/console")
+    assert "/console/login?next=" in page.url
+    shot(page, "01-login-phone")
+    sign_in(page, base, "officer.dpu")
+    assert page.get_by_role("heading", name="Antrean aduan").is_visible()
+    assert page.get_by_role("link", name=pothole).is_visible()
+    shot(page, "02-queue-phone")
+
+    page.get_by_role("link", name=pothole).click()
+    page.wait_for_url(f"{base}/console/cases/{pothole}")
+    assert page.get_by_text(POTHOLE).is_visible()
+    assert page.get_by_role("link", name="Buka di OpenStreetMap").is_visible()
+    shot(page, "03-case-phone")
+
+    page.get_by_label("sedang dikerjakan").check()
+    page.get_by_label("Catatan untuk warga (dikirim ke warga)").fill("Tim sudah dikirim")
+    page.get_by_role("button", name="Simpan status").click()
+    page.wait_for_url(f"{base}/console/cases/{pothole}")
+    assert page.get_by_role("status").filter(has_text="sedang dikerjakan").is_visible()
+    shot(page, "04-status-changed-phone")
+
+    page.get_by_label("Dinas tujuan", exact=True).select_option("DLH")
+    page.get_by_label("Alasan (internal)").fill("Ini soal sampah di saluran")
+    page.get_by_role("button", name="Alihkan", exact=True).click()
+    page.wait_for_url(f"{base}/console")
+    assert page.get_by_text("Aduan dialihkan ke Dinas Lingkungan Hidup").is_visible()
+    shot(page, "05-forwarded-phone")
+    phone.close()
+
+    # a supervisor at a desk, in English
+    desk = browser.new_context(viewport=DESKTOP)
+    page = desk.new_page()
+    sign_in(page, base, "kepala")
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", name="Complaint queue").is_visible()
+    shot(page, "06-queue-desktop-en")
+
+    page.get_by_role("link", name="Triage", exact=True).click()
+    page.wait_for_url(f"{base}/console/triage")
+    assert page.get_by_role("link", name=vague).is_visible()
+    shot(page, "07-triage-desktop")
+    buttons = page.get_by_role("button", name="Assign to")
+    assert buttons.count() >= 1
+    buttons.first.click()
+    page.wait_for_url(f"{base}/console/triage")
+    assert page.get_by_text(f"{vague} assigned to").is_visible()
+    assert page.get_by_text("No complaints in triage.").is_visible()
+    shot(page, "08-triage-assigned-desktop")
+
+    page.get_by_role("link", name="Queue", exact=True).click()
+    page.get_by_label("Search code or words").fill(vague)
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("link", name=vague).click()
+    assert page.get_by_text("assigned from triage").is_visible()
+    shot(page, "09-case-desktop-en")
+    desk.close()
