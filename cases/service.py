@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from aduan.db import utcnow
 from cases.codes import normalise_tracking_code
@@ -72,6 +72,36 @@ def _categories(session: Session) -> dict[int, Category]:
     return {c.id: c for c in session.exec(select(Category))}
 
 
+def visible_cases(
+    session: Session,
+    user: User,
+    *,
+    status: CaseStatus | None = None,
+    agency_code: str | None = None,
+    category_code: str | None = None,
+    search: str | None = None,
+) -> SelectOfScalar[Case]:
+    """The cases `user` may see that match the filters, unordered: one place for the rules
+    every listing (queue, API, export) shares."""
+    query = select(Case)
+    if user.role == Role.officer:
+        query = query.where(Case.agency_id == user.agency_id)
+    if agency_code is not None:
+        agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
+        if agency is None:
+            raise UnknownAgency(f"unknown agency '{agency_code}'")
+        query = query.where(Case.agency_id == agency.id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if category_code is not None:
+        query = query.where(
+            col(Case.category_id).in_(select(Category.id).where(Category.code == category_code))
+        )
+    if search and search.strip():
+        query = matching(query, search)
+    return query
+
+
 def list_cases(
     session: Session,
     user: User,
@@ -89,23 +119,15 @@ def list_cases(
     `most_urgent` sorts overdue cases first, then open ones by due date; those pages go by
     offset, so `cursor` and `next_cursor` then count the cases already shown.
     """
-    query = select(Case).limit(limit + 1)
     agencies = _agencies(session)
-    if user.role == Role.officer:
-        query = query.where(Case.agency_id == user.agency_id)
-    if agency_code is not None:
-        agency_ids = [a.id for a in agencies.values() if a.code == agency_code]
-        if not agency_ids:
-            raise UnknownAgency(f"unknown agency '{agency_code}'")
-        query = query.where(col(Case.agency_id).in_(agency_ids))
-    if status is not None:
-        query = query.where(Case.status == status)
-    if category_code is not None:
-        query = query.where(
-            col(Case.category_id).in_(select(Category.id).where(Category.code == category_code))
-        )
-    if search and search.strip():
-        query = matching(query, search)
+    query = visible_cases(
+        session,
+        user,
+        status=status,
+        agency_code=agency_code,
+        category_code=category_code,
+        search=search,
+    ).limit(limit + 1)
     if most_urgent:
         query = query.order_by(*_urgency_order()).offset(cursor or 0)
     else:
