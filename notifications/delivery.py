@@ -77,20 +77,22 @@ def _claim(session: Session, notification_id: int, settings: Settings) -> bool:
     return result.rowcount == 1
 
 
+def _earlier_unsent_part(earlier: type[Notification], later: object) -> list:
+    """Conditions for `earlier` being an unsent earlier part of the message `later` belongs to;
+    `later` is the table (in a correlated query) or a loaded row."""
+    return [
+        earlier.contact_id == later.contact_id,
+        earlier.reference == later.reference,
+        earlier.created_at == later.created_at,
+        earlier.id < later.id,
+        earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
+    ]
+
+
 def _earlier_parts() -> sa.ColumnElement[bool]:
     """Correlated: earlier parts of the same split message that have not gone out yet."""
     earlier = aliased(Notification)
-    return (
-        sa.exists()
-        .where(
-            earlier.contact_id == Notification.contact_id,
-            earlier.reference == Notification.reference,
-            earlier.created_at == Notification.created_at,
-            earlier.id < Notification.id,
-            earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
-        )
-        .correlate(Notification)
-    )
+    return sa.exists().where(*_earlier_unsent_part(earlier, Notification)).correlate(Notification)
 
 
 def _waiting_for(session: Session, notification_id: int) -> datetime | None:
@@ -100,13 +102,7 @@ def _waiting_for(session: Session, notification_id: int) -> datetime | None:
         return None
     earlier = session.exec(
         select(Notification)
-        .where(
-            Notification.contact_id == row.contact_id,
-            Notification.reference == row.reference,
-            Notification.created_at == row.created_at,
-            Notification.id < row.id,
-            Notification.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
-        )
+        .where(*_earlier_unsent_part(Notification, row))
         .order_by(Notification.id)
     ).first()
     if earlier is None:
