@@ -43,6 +43,23 @@ class RecordingFake:
     def __init__(self) -> None:
         self._cond = threading.Condition()  # RLock inside: predicates may re-lock
 
+    def start(self) -> Self:  # pragma: no cover - every fake has its own
+        raise NotImplementedError
+
+    def stop(self) -> None:  # pragma: no cover - every fake has its own
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
     def _record(self, items: list[T], item: T) -> T:
         with self._cond:
             items.append(item)
@@ -147,17 +164,6 @@ class HttpFake(RecordingFake):
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

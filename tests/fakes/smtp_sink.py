@@ -17,7 +17,6 @@ import socket
 import threading
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from types import TracebackType
 from typing import Any, Self, cast
 
 from aiosmtpd.controller import Controller
@@ -102,17 +101,6 @@ class SmtpSink(RecordingFake):
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
