@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     # labelled complaints to train on; None means the file shipped in routing/data/examples.csv
     routing_examples_file: Path | None = None
     triage_sla_hours: int = Field(default=24, gt=0)
+    # SLA hours count only on working days of this calendar (national holidays and joint
+    # leave days of the country, plus the city's own list edited in the console)
+    city_timezone: str = "Asia/Jakarta"
+    holiday_country: str = "ID"
+    # a case resolved this long without a reopen closes itself, and the citizen is told
+    auto_close_days: int = Field(default=7, gt=0)
+    # overdue by more than these hours: escalate to the agency head, then to the supervisors
+    escalation_hours: Annotated[list[int], NoDecode] = Field(default=[24, 72])
+    # the hour (city time) from which officers get their daily overdue digest
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    # how often the follow-up job (auto-close, escalation, digest) runs
+    followup_interval_seconds: float = Field(default=300.0, gt=0)
+    # the console's map tiles; the Leaflet code itself is served by the app
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "&copy; OpenStreetMap contributors"
     duplicate_max_distance_m: float = Field(default=150.0, ge=0)
     duplicate_min_similarity: float = Field(default=0.35, ge=0, le=1)
     duplicate_window_days: int = Field(default=30, gt=0)
@@ -103,7 +118,7 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
 
-    @field_validator("notify_retry_delays", mode="before")
+    @field_validator("notify_retry_delays", "escalation_hours", mode="before")
     @classmethod
     def _delays(cls, value: object) -> object:
         if isinstance(value, str):
@@ -116,6 +131,24 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("escalation_hours")
+    @classmethod
+    def _ladder(cls, hours: list[int]) -> list[int]:
+        if hours != sorted(set(hours)) or any(h <= 0 for h in hours) or len(hours) > 2:
+            raise ValueError("give one or two rising positive hour counts, e.g. 24,72")
+        return hours
+
+    @field_validator("city_timezone")
+    @classmethod
+    def _timezone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{name}'") from exc
+        return name
 
     @field_validator("public_base_url")
     @classmethod

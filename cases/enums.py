@@ -5,6 +5,8 @@ class CaseStatus(StrEnum):
     triage = "triage"
     assigned = "assigned"
     in_progress = "in_progress"
+    # waiting for information from the citizen; the SLA clock stands still
+    waiting = "waiting"
     resolved = "resolved"
     closed = "closed"
     rejected = "rejected"
@@ -13,15 +15,22 @@ class CaseStatus(StrEnum):
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.triage: frozenset({CaseStatus.assigned, CaseStatus.rejected}),
     CaseStatus.assigned: frozenset(
+        {CaseStatus.in_progress, CaseStatus.waiting, CaseStatus.resolved, CaseStatus.rejected}
+    ),
+    CaseStatus.in_progress: frozenset(
+        {CaseStatus.waiting, CaseStatus.resolved, CaseStatus.rejected}
+    ),
+    CaseStatus.waiting: frozenset(
         {CaseStatus.in_progress, CaseStatus.resolved, CaseStatus.rejected}
     ),
-    CaseStatus.in_progress: frozenset({CaseStatus.resolved, CaseStatus.rejected}),
     CaseStatus.resolved: frozenset({CaseStatus.closed, CaseStatus.in_progress}),
     CaseStatus.closed: frozenset(),
     CaseStatus.rejected: frozenset(),
 }
 
-OPEN_STATUSES = frozenset({CaseStatus.triage, CaseStatus.assigned, CaseStatus.in_progress})
+# the statuses whose SLA clock runs: a case in one of them past its due time is overdue
+CLOCK_STATUSES = frozenset({CaseStatus.triage, CaseStatus.assigned, CaseStatus.in_progress})
+OPEN_STATUSES = CLOCK_STATUSES | {CaseStatus.waiting}
 FORWARDABLE_STATUSES = OPEN_STATUSES
 
 
@@ -31,6 +40,9 @@ class EventKind(StrEnum):
     forwarded = "forwarded"
     note = "note"
     merged = "merged"
+    assignee_changed = "assignee_changed"
+    escalated = "escalated"
+    rated = "rated"
 
 
 class Role(StrEnum):

@@ -9,7 +9,13 @@ from sqlmodel import Session, select
 from aduan.db import utcnow
 from aduan.settings import Settings
 from cases.citizen import tell_citizen
-from cases.enums import ALLOWED_TRANSITIONS, FORWARDABLE_STATUSES, CaseStatus, EventKind
+from cases.enums import (
+    ALLOWED_TRANSITIONS,
+    FORWARDABLE_STATUSES,
+    OPEN_STATUSES,
+    CaseStatus,
+    EventKind,
+)
 from cases.errors import CaseError, TransitionNotAllowed, UnknownAgency
 from cases.models import Case, CaseEvent, User
 from notifications.enums import MessageKind
@@ -158,6 +164,7 @@ def forward(
     case.status = CaseStatus.assigned
     case.assigned_at = now
     case.in_progress_at = None
+    case.assignee_id = None  # the old agency's officer cannot work it any more
     case.due_at = due_from(now, category.sla_hours)
     case.updated_at = now
     session.add(case)
@@ -208,4 +215,40 @@ def add_note(
     )
     if public:
         tell_citizen(session, settings, case, MessageKind.public_note, note=text)
+    return case
+
+
+def assign_officer(
+    session: Session,
+    case: Case,
+    *,
+    officer: User | None,
+    actor: User,
+) -> Case:
+    """Put a case on one officer's desk (None clears it); internal, so the citizen is not told.
+
+    Only an active officer or supervisor of the case's own agency can hold it: a case on the
+    desk of someone who cannot open it would sit unseen.
+    """
+    if case.status not in OPEN_STATUSES:
+        raise CaseError(f"a {case.status} case is not assigned to an officer")
+    if officer is not None and (
+        not officer.active or officer.agency_id is None or officer.agency_id != case.agency_id
+    ):
+        raise CaseError(f"{officer.username} is not an active officer of the case's agency")
+    new_id = officer.id if officer else None
+    if new_id == case.assignee_id:
+        return case
+    previous = session.get(User, case.assignee_id) if case.assignee_id else None
+    case.assignee_id = new_id
+    case.updated_at = utcnow()
+    session.add(case)
+    record_event(
+        session,
+        case,
+        EventKind.assignee_changed,
+        actor=actor,
+        internal_note=f"{actor_name(previous) if previous else '-'} -> "
+        f"{officer.username if officer else '-'}",
+    )
     return case

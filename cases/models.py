@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -41,6 +41,16 @@ class Case(SQLModel, table=True):
     # set when an officer merged this case into another; it is then closed
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # set while the case waits on the citizen: the SLA clock stands still from here
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the officer of the agency who has the case on their desk
+    assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    # 0 = not escalated, 1 = to the agency head, 2 = to the supervisors
+    escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the citizen's 1-5 rating of how the case was handled, asked for on resolve
+    rating: int | None = None
+    rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -90,7 +100,15 @@ class User(SQLModel, table=True):
     password_hash: str = Field(sa_type=sa.String(255))
     role: str = Field(sa_type=sa.String(16))
     agency_id: int | None = Field(default=None, foreign_key="agencies.id")
+    # where the daily digest of overdue cases and escalations go
+    email: str | None = Field(default=None, sa_type=sa.String(254))
+    # the head of the agency receives its first escalations
+    agency_head: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     active: bool = True
+    # the day (city time) the last overdue digest went out, so a day gets one digest at most
+    digest_sent_on: date | None = None
+    # bumped on deactivation or password reset: console sessions issued before it stop working
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -104,4 +122,21 @@ class CaseSubscriber(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     contact_id: int = Field(foreign_key="contacts.id")
     language: str = Field(default="id", sa_type=sa.String(2))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Holiday(SQLModel, table=True):
+    """A city's own change to the working-day calendar, on top of the national holidays.
+
+    `off` days are extra days off (a regional holiday, a joint leave day the library lacks);
+    a row with `off` false makes a day a working day that would otherwise not be (a national
+    holiday the city works through, a Saturday swapped for a bridge day).
+    """
+
+    __tablename__ = "holidays"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True, index=True)
+    name: str = Field(sa_type=sa.String(200))
+    off: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

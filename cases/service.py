@@ -8,7 +8,7 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from aduan.db import utcnow
 from cases.codes import normalise_tracking_code
-from cases.enums import OPEN_STATUSES, CaseStatus, EventKind, Role
+from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind, Role
 from cases.errors import UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, CaseSubscriber, User
 from cases.schemas import (
@@ -61,7 +61,7 @@ def case_for_user(session: Session, user: User, raw_code: str) -> Case | None:
 
 
 def is_overdue(case: Case) -> bool:
-    return case.status in OPEN_STATUSES and case.due_at is not None and case.due_at < utcnow()
+    return case.status in CLOCK_STATUSES and case.due_at is not None and case.due_at < utcnow()
 
 
 def _agencies(session: Session) -> dict[int, Agency]:
@@ -175,7 +175,8 @@ def matching(query: Select, words: str) -> Select:
 def _urgency_order() -> tuple:
     """Overdue open cases, then other open ones, then the rest; each by due date."""
     is_open = col(Case.status).in_(list(OPEN_STATUSES))
-    rank = sa.case((sa.and_(is_open, col(Case.due_at) < utcnow()), 0), (is_open, 1), else_=2)
+    running = col(Case.status).in_(list(CLOCK_STATUSES))
+    rank = sa.case((sa.and_(running, col(Case.due_at) < utcnow()), 0), (is_open, 1), else_=2)
     return rank, col(Case.due_at).asc().nulls_last(), col(Case.id).desc()
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from aduan.db import utcnow
-from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.models import Case, CaseEvent
 from cases.schemas import AgencyStats
 from routing.models import Agency
@@ -35,7 +35,9 @@ def agency_stats(session: Session) -> list[AgencyStats]:
                 Case.agency_id,
                 sa.func.count().label("total"),
                 sa.func.count().filter(is_open).label("open"),
-                sa.func.count().filter(is_open, col(Case.due_at) < now).label("overdue"),
+                sa.func.count()
+                .filter(col(Case.status).in_(list(CLOCK_STATUSES)), col(Case.due_at) < now)
+                .label("overdue"),
                 sa.func.count()
                 .filter(col(Case.status).in_(list(RESOLVED_STATUSES)))
                 .label("resolved"),

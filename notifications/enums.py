@@ -23,3 +23,7 @@ class MessageKind(StrEnum):
     status_changed = "status_changed"
     forwarded = "forwarded"
     public_note = "public_note"
+    # on resolve: "reply 1-5" on chat and SMS, a link on the web
+    rating_request = "rating_request"
+    auto_closed = "auto_closed"
+    reopened = "reopened"

@@ -22,6 +22,7 @@ from aduan.migrate import upgrade_database
 from aduan.settings import Settings, get_settings, normalise_database_url
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.service import load_catalogue
+from routing.training import train, training_rows
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -36,6 +37,7 @@ PER_TEST_TABLES = (
     "attachments",
     "case_events",
     "case_subscribers",
+    "holidays",
     "routing_examples",
     "inbound_receipts",
     "cases",
@@ -89,6 +91,18 @@ def database(database_url: str) -> str:
     return database_url
 
 
+@pytest.fixture(scope="session")
+def routing_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped catalogue's model, trained once and saved as `aduan routing train` would.
+
+    Every app and CLI subprocess of the run loads this file instead of training its own.
+    """
+    path = tmp_path_factory.mktemp("routing") / "model.joblib"
+    catalogue = read_catalogue(default_catalogue_path())
+    train(catalogue, training_rows(None, catalogue)).save(path)
+    return path
+
+
 @pytest.fixture
 def redis_connection() -> Iterator[Redis]:
     """The real Redis; tests keep apart by queue name, so parallel runs do not collide."""
@@ -123,6 +137,7 @@ def environment(
     twilio: FakeTwilio,
     smtp: SmtpSink,
     telegram: FakeTelegram,
+    routing_model: Path,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> dict[str, str]:
@@ -153,6 +168,7 @@ def environment(
         "SMTP_FROM": "Aduan Kota <aduan@example.go.id>",
         "PTB_TIMEDELTA": "true",
         "MEDIA_DIR": str(tmp_path / "media"),
+        "ROUTING_MODEL_FILE": str(routing_model),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
