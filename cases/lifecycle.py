@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from aduan.db import utcnow
 from aduan.settings import Settings
+from cases.calendar import due_at, load_calendar
 from cases.citizen import tell_citizen
 from cases.enums import (
     ALLOWED_TRANSITIONS,
@@ -33,10 +34,6 @@ STATUS_TIMESTAMP = {
 
 def actor_name(user: User | None) -> str:
     return user.username if user else "system"
-
-
-def due_from(start: datetime, hours: int) -> datetime:
-    return start + timedelta(hours=hours)
 
 
 def record_event(
@@ -69,6 +66,19 @@ def record_event(
     return event
 
 
+def _restart_clock(session: Session, settings: Settings, case: Case, now: datetime) -> None:
+    """Leaving `waiting`: the case keeps the working time it had left when it was paused.
+
+    A case that was already late when it was paused stays late: waiting on the citizen
+    does not forgive time the agency had already lost.
+    """
+    paused_at, case.paused_at = case.paused_at, None
+    if case.due_at is None or paused_at is None or case.due_at <= paused_at:
+        return
+    calendar = load_calendar(session, settings)
+    case.due_at = calendar.add_hours(now, calendar.hours_between(paused_at, case.due_at))
+
+
 def transition(
     session: Session,
     settings: Settings,
@@ -87,6 +97,10 @@ def transition(
     if to_status is CaseStatus.assigned and case.agency_id is None:
         raise CaseError("a case in triage is assigned by forwarding it to an agency")
     now = utcnow()
+    if current is CaseStatus.waiting:
+        _restart_clock(session, settings, case, now)
+    elif to_status is CaseStatus.waiting:
+        case.paused_at = now
     case.status = to_status
     case.updated_at = now
     if to_status in STATUS_TIMESTAMP:
@@ -165,7 +179,8 @@ def forward(
     case.assigned_at = now
     case.in_progress_at = None
     case.assignee_id = None  # the old agency's officer cannot work it any more
-    case.due_at = due_from(now, category.sla_hours)
+    case.due_at = due_at(session, settings, now, category.sla_hours)
+    case.paused_at = None
     case.updated_at = now
     session.add(case)
     record_event(

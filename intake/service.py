@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aduan.settings import Settings
+from cases.calendar import due_at
 from cases.citizen import tell_citizen
 from cases.codes import new_tracking_code
 from cases.duplicates import link_possible_duplicate
 from cases.enums import CaseStatus, EventKind
-from cases.lifecycle import due_from, record_event
+from cases.lifecycle import record_event
 from cases.models import Attachment, Case
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
 from notifications.enums import MessageKind
@@ -137,7 +138,12 @@ def _store(
         address=message.address or (message.location.address if message.location else None),
         intake_key=intake_key,
         service_area_id=decision.service_area.id if decision.service_area else None,
-        due_at=due_from(now, decision.category.sla_hours if routed else settings.triage_sla_hours),
+        due_at=due_at(
+            session,
+            settings,
+            now,
+            decision.category.sla_hours if routed else settings.triage_sla_hours,
+        ),
         created_at=now,
         updated_at=now,
         assigned_at=now if routed else None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from fastapi.testclient import TestClient
 
 from aduan.db import get_engine
@@ -25,6 +27,9 @@ def supervisor(settings: Settings, client: TestClient) -> dict[str, str]:
     return login(client, "kepala")
 
 
+WIB = ZoneInfo("Asia/Jakarta")
+
+
 def move(client: TestClient, headers: dict, code: str, status: str, **extra: str):
     return client.post(
         f"/api/v1/cases/{code}/transitions", json={"status": status, **extra}, headers=headers
@@ -35,18 +40,21 @@ def ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def test_due_at_follows_the_category_sla(
+def test_due_at_follows_the_category_sla_in_working_time(
     client: TestClient, settings: Settings, officer: dict
 ) -> None:
-    """due_at is the filing time plus the category's SLA hours."""
-    code = file_complaint(client)["tracking_code"]
+    """A 168-hour SLA filed on a Monday morning (no holidays that week) is due 9 days later:
+    seven working days, with the weekend between not counted."""
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=WIB), tick=False):
+        code = file_complaint(client)["tracking_code"]
     detail = client.get(f"/api/v1/cases/{code}", headers=officer).json()
     with get_engine(settings.database_url).connect() as connection:
         sla = connection.execute(
             sa.text("SELECT sla_hours FROM categories WHERE code = :c"),
             {"c": detail["category"]["code"]},
         ).scalar_one()
-    assert ts(detail["due_at"]) - ts(detail["created_at"]) == timedelta(hours=sla)
+    assert sla == 168
+    assert ts(detail["due_at"]) == datetime(2026, 11, 11, 9, 0, tzinfo=WIB)
 
 
 def test_full_path_stamps_each_status_and_records_history(

@@ -1,0 +1,89 @@
+"""The working-day calendar SLA hours are counted on.
+
+A city office does not work weekends, national holidays or the joint leave days (cuti bersama)
+the government adds around them, so a 72-hour SLA filed on Friday evening must fall due on
+Wednesday evening, not on Monday. Hours on a working day count in full (an agency's SLA is set
+in hours so an urgent category can be given 6 of them); days off count for nothing. Days are
+cut at midnight in the city's time zone. The city adds its own exceptions (a regional holiday,
+a Saturday worked in exchange for a bridge day) as `Holiday` rows, edited in the console.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlmodel import Session, select
+
+from aduan.settings import Settings
+from cases.models import Holiday
+
+# no city closes for ten years; a longer search means the calendar is broken, not busy
+_MAX_DAYS = 3660
+
+
+class CalendarError(Exception):
+    """The calendar has no working day in reach; an operator must fix the city's list."""
+
+
+@lru_cache(maxsize=64)
+def national_holidays(country: str, year: int, language: str = "id") -> dict[date, str]:
+    """Public holidays and joint leave days of one year, from the `holidays` library."""
+    found = holidays.country_holidays(
+        country, years=year, categories=("public", "government"), language=language
+    )
+    return dict(sorted(found.items()))
+
+
+class WorkingCalendar:
+    def __init__(self, timezone: str, country: str, city_days: dict[date, bool]) -> None:
+        """`city_days` maps a date to True (the city is off) or False (the city works)."""
+        self.zone = ZoneInfo(timezone)
+        self.country = country
+        self.city_days = city_days
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.city_days:
+            return not self.city_days[day]
+        return day.weekday() < 5 and day not in national_holidays(self.country, day.year)
+
+    def _day_end(self, moment: datetime) -> tuple[date, datetime]:
+        day = moment.astimezone(self.zone).date()
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return day, end.astimezone(UTC)
+
+    def add_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` of working time after `start`."""
+        remaining = timedelta(hours=hours)
+        cursor = start.astimezone(UTC)
+        for _ in range(_MAX_DAYS):
+            day, day_end = self._day_end(cursor)
+            if self.is_working_day(day):
+                if remaining <= day_end - cursor:
+                    return cursor + remaining
+                remaining -= day_end - cursor
+            cursor = day_end
+        raise CalendarError(f"no working time found within {_MAX_DAYS} days of {start:%Y-%m-%d}")
+
+    def hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours from `start` to `end` (0 when `end` is not later)."""
+        total = timedelta(0)
+        cursor, end = start.astimezone(UTC), end.astimezone(UTC)
+        while cursor < end:
+            day, day_end = self._day_end(cursor)
+            if self.is_working_day(day):
+                total += min(day_end, end) - cursor
+            cursor = day_end
+        return total.total_seconds() / 3600
+
+
+def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
+    """The calendar with the city's current list; a handful of rows, read per use."""
+    city_days = {row.day: row.off for row in session.exec(select(Holiday))}
+    return WorkingCalendar(settings.city_timezone, settings.holiday_country, city_days)
+
+
+def due_at(session: Session, settings: Settings, start: datetime, sla_hours: float) -> datetime:
+    return load_calendar(session, settings).add_hours(start, sla_hours)
