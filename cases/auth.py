@@ -16,7 +16,6 @@ from aduan.deps import SessionDep, SettingsDep
 from aduan.settings import Settings
 from cases.enums import Role
 from cases.models import User
-from routing.models import Agency
 
 password_hash = PasswordHash.recommended()  # argon2id
 # verifying against this keeps a wrong username as slow as a wrong password
@@ -24,47 +23,6 @@ _DUMMY_HASH = password_hash.hash("timing-equaliser")
 ALGORITHM = "HS256"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
-
-
-class UserError(ValueError):
-    pass
-
-
-def create_user(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    role: Role,
-    agency_code: str | None = None,
-    full_name: str | None = None,
-) -> User:
-    """Add a staff account; officers must belong to an agency."""
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise UserError("username must have 1 to 64 characters")
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
-    if session.exec(select(User).where(User.username == username)).first():
-        raise UserError(f"user '{username}' already exists")
-    agency_id = None
-    if agency_code:
-        agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
-        if agency is None:
-            raise UserError(f"unknown agency '{agency_code}'")
-        agency_id = agency.id
-    if role is Role.officer and agency_id is None:
-        raise UserError("an officer needs --agency")
-    user = User(
-        username=username,
-        full_name=full_name,
-        password_hash=password_hash.hash(password),
-        role=role,
-        agency_id=agency_id,
-    )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -82,6 +40,8 @@ def create_access_token(user: User, settings: Settings) -> str:
     claims = {
         "sub": str(user.id),
         "role": user.role,
+        # a password reset or deactivation bumps the user's version and so ends this token
+        "ver": user.session_version,
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_minutes),
     }
@@ -105,6 +65,9 @@ def current_user(
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise _unauthorised("account not found or deactivated")
+    # a token from before versions existed has none: version 0, ended by the first bump
+    if claims.get("ver", 0) != user.session_version:
+        raise _unauthorised("signed out by a password reset or deactivation; sign in again")
     return user
 
 

@@ -10,8 +10,8 @@ from rq import SimpleWorker
 from aduan.db import get_engine, session_scope
 from aduan.queue import get_queue
 from aduan.settings import Settings
-from cases.auth import create_user
 from cases.enums import Role
+from cases.users import create_user
 
 PASSWORD = "correct-horse-battery"
 POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"

@@ -67,7 +67,7 @@ def test_users_create_reads_the_password_from_stdin(fresh_db: dict[str, str]) ->
     assert "s3cret-password" not in stored
     for args, reason in (
         (("rina", "--role", "officer", "--agency", "PDAM"), "already exists"),
-        (("joko", "--role", "officer"), "needs --agency"),
+        (("joko", "--role", "officer"), "needs an agency"),
         (("joko", "--role", "king"), "unknown role"),
         (("joko", "--role", "officer", "--agency", "NOPE"), "unknown agency"),
     ):

@@ -1,9 +1,10 @@
 """Console plumbing: the signed session cookie, CSRF, the brake on password guessing, and
 `Visit`, one request's view of all that (who, which language) with the page renderer.
 
-The cookie holds no secret of its own: the user id, when the sign-in happened, a random CSRF
-token, the chosen language and a one-shot flash message, signed with SECRET_KEY. Each request
-re-reads the user, so deactivating an account ends its sessions at once.
+The cookie holds no secret of its own: the user id and their session version, when the
+sign-in happened, a random CSRF token, the chosen language and a one-shot flash message, signed
+with SECRET_KEY. Each request re-reads the user, so deactivating an account or resetting its
+password (both bump `User.session_version`) ends its sessions at once.
 """
 
 from __future__ import annotations
@@ -43,13 +44,9 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 # a city office often shares one public address, so the per-address limit is looser
 FAILURE_LIMITS = {"user": 5, "ip": 20}
 # no script, nothing from elsewhere, never framed: one-click buttons must not be clickjacked
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "private, no-store",
-}
+# the site-wide security headers (CSP and the rest) come from aduan.middleware; what is the
+# console's own: its pages hold citizens' complaints and must not sit in a shared cache
+CONSOLE_HEADERS = {"Cache-Control": "private, no-store"}
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -59,16 +56,18 @@ class ConsoleSession:
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     user_id: int | None = None
+    version: int = 0  # the user's session_version at sign-in
     issued_at: float | None = None
     lang: str | None = None
     flash: list[Any] | None = None  # [word key, {params}], shown once
-    expired: bool = False  # not stored: the sign-in just ran out
+    expired: bool = False  # not stored: the sign-in just ran out or was ended
     changed: bool = False  # not stored: the cookie must be written again
 
-    def sign_in(self, user_id: int) -> None:
+    def sign_in(self, user: User) -> None:
         """A new token at sign-in, so a token planted before it is worth nothing after."""
         self.csrf = secrets.token_urlsafe(32)
-        self.user_id, self.issued_at, self.changed = user_id, time.time(), True
+        self.user_id, self.version = user.id, user.session_version
+        self.issued_at, self.changed = time.time(), True
 
     def sign_out(self) -> None:
         self.csrf = secrets.token_urlsafe(32)
@@ -102,6 +101,8 @@ def read_session(request: Request, settings: Settings) -> ConsoleSession:
         state = ConsoleSession(
             csrf=str(data["c"]),
             user_id=int(data["u"]) if data.get("u") is not None else None,
+            # a cookie from before versions existed has none: version 0, ended by the first bump
+            version=int(data.get("v", 0)),
             issued_at=float(data["i"]) if data.get("i") is not None else None,
             lang=data.get("l") if data.get("l") in ("id", "en") else None,
             flash=data.get("f"),
@@ -117,7 +118,13 @@ def read_session(request: Request, settings: Settings) -> ConsoleSession:
 
 
 def write_session(response: Response, settings: Settings, state: ConsoleSession) -> None:
-    data = {"c": state.csrf, "u": state.user_id, "i": state.issued_at, "l": state.lang}
+    data = {
+        "c": state.csrf,
+        "u": state.user_id,
+        "v": state.version,
+        "i": state.issued_at,
+        "l": state.lang,
+    }
     if state.flash:
         data["f"] = state.flash
     response.set_cookie(
@@ -231,15 +238,16 @@ class Visit:
         self.user: User | None = None
         if self.state.user_id is not None:
             user = session.get(User, self.state.user_id)
-            if user is not None and user.active:
+            if user is not None and user.active and user.session_version == self.state.version:
                 self.user = user
-            else:  # deleted or deactivated since sign-in: the session ends now
+            else:  # deleted, deactivated or password reset since sign-in: the session ends now
                 self.state.sign_out()
+                self.state.expired = True
 
     def finish(self, response: Response) -> Response:
         if self.state.changed:
             write_session(response, self.settings, self.state)
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(CONSOLE_HEADERS)
         return response
 
     def render(
@@ -287,7 +295,12 @@ class Visit:
             target = self.request.url.path if self.request.method == "GET" else "/console"
             return self.redirect(f"/console/login?next={quote(target)}")
         if self.user.role not in roles:
-            key = "admin_only" if self.user.role == Role.admin else "supervisors_only"
+            if Role.admin in roles:
+                key = "admins_only"
+            elif self.user.role == Role.admin:
+                key = "admin_only"
+            else:
+                key = "supervisors_only"
             return self.render("forbidden.html", 403, message=self.t(key))
         return None
 

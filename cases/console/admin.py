@@ -1,0 +1,474 @@
+"""The console's admin pages: staff accounts, the catalogue's SLA hours, the city's days off.
+
+Admins only. Account changes go through `cases.users`, the same rules the command line
+follows; catalogue and calendar edits are one-row changes made here. Every change is logged
+with the admin's name, never with a password.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from aduan.db import utcnow
+from cases import users
+from cases.calendar import national_holidays
+from cases.console.session import Visit, VisitDep
+from cases.enums import Role
+from cases.models import Holiday, User
+from cases.users import UserError
+from routing.models import Agency, Category
+
+router = APIRouter(prefix="/console/admin", include_in_schema=False)
+log = logging.getLogger(__name__)
+
+USERS, CATALOGUE, HOLIDAYS = (
+    "/console/admin/users",
+    "/console/admin/catalogue",
+    "/console/admin/holidays",
+)
+SLA_MAX = 24 * 365  # a year, as the catalogue file allows
+HOLIDAY_NAME_MAX = 200
+YEAR_MIN, YEAR_MAX = 2000, 2100
+# account refusals about the state of things rather than a field of the form
+CONFLICTS = frozenset({"duplicate", "own_role", "own_account"})
+# the `holidays` library's language codes for the console's languages
+HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
+
+Text = Annotated[str, Form()]
+RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+
+
+def _agency_names(visit: Visit) -> dict[int, str]:
+    """'CODE · name' by agency id, in the page's language (inactive agencies too)."""
+    en = visit.lang == "en"
+    return {
+        a.id: f"{a.code} · {a.name_en if en else a.name}" for a in visit.db.exec(select(Agency))
+    }
+
+
+def _active_agencies(visit: Visit) -> list[Agency]:
+    return list(visit.db.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+
+
+def _refused(visit: Visit, exc: UserError) -> tuple[int, str]:
+    """The status and the sentence, in the page's language, for a refused account change."""
+    status_code = 409 if exc.reason in CONFLICTS else 422
+    return status_code, visit.t(f"admin_error_{exc.reason}", **exc.params)
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def _users_page(visit: Visit, status_code: int = 200, error: str | None = None) -> Response:
+    return visit.render(
+        "admin_users.html",
+        status_code,
+        page_path=USERS,
+        users=list(visit.db.exec(select(User).order_by(col(User.username)))),
+        agency_names=_agency_names(visit),
+        error=error,
+    )
+
+
+def _form_page(
+    visit: Visit,
+    name: str,
+    form: dict[str, object],
+    status_code: int = 200,
+    error: str | None = None,
+    **context: object,
+) -> Response:
+    """A page with the account form: the new-account page or one account's page."""
+    return visit.render(
+        name,
+        status_code,
+        form=form,
+        roles=list(Role),
+        agencies=_active_agencies(visit),
+        agency_names=_agency_names(visit),
+        error=error,
+        **context,
+    )
+
+
+def _account_page(
+    visit: Visit,
+    user: User,
+    status_code: int = 200,
+    *,
+    form: dict[str, object] | None = None,
+    error: str | None = None,
+    new_password: str | None = None,
+) -> Response:
+    """One account: its profile form (as submitted, after a refusal), password and status."""
+    agency = visit.db.get(Agency, user.agency_id) if user.agency_id else None
+    saved = {
+        "full_name": user.full_name or "",
+        "email": user.email or "",
+        "role": user.role,
+        "agency": agency.code if agency else "",
+        "agency_head": user.agency_head,
+    }
+    return _form_page(
+        visit,
+        "admin_user.html",
+        form or saved,
+        status_code,
+        error,
+        page_path=f"{USERS}/{user.id}",
+        account=user,
+        is_self=user.id == visit.user.id,
+        new_password=new_password,
+    )
+
+
+def _profile(full_name: str, email: str, role: str, agency: str, agency_head: str) -> dict:
+    return {
+        "full_name": full_name,
+        "email": email,
+        "role": role,
+        "agency": agency,
+        "agency_head": bool(agency_head),
+    }
+
+
+@router.get("/users", response_class=HTMLResponse)
+def user_list(visit: VisitDep) -> Response:
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    return _users_page(visit)
+
+
+@router.get("/users/new", response_class=HTMLResponse)
+def new_user_page(visit: VisitDep) -> Response:
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    form = {"username": "", **_profile("", "", Role.officer, "", "")}
+    return _form_page(visit, "admin_user_new.html", form)
+
+
+@router.post("/users/new", response_class=HTMLResponse)
+def create_user(
+    visit: VisitDep,
+    csrf: Text = "",
+    username: Text = "",
+    full_name: Text = "",
+    email: Text = "",
+    role: Text = "",
+    agency: Text = "",
+    agency_head: Text = "",
+    password: Text = "",
+) -> Response:
+    if refusal := visit.refuse_post(csrf, Role.admin):
+        return refusal
+    form = {"username": username, **_profile(full_name, email, role, agency, agency_head)}
+    try:
+        user = users.create_user(
+            visit.db,
+            username=username,
+            password=password,
+            role=users.parse_role(role),
+            agency_code=agency,
+            full_name=full_name,
+            email=email,
+            agency_head=bool(agency_head),
+            actor=visit.user,
+        )
+    except UserError as exc:
+        visit.db.rollback()
+        status_code, error = _refused(visit, exc)
+        return _form_page(
+            visit, "admin_user_new.html", form, status_code, error, page_path=f"{USERS}/new"
+        )
+    visit.db.commit()
+    return visit.redirect(USERS, "admin_flash_created", username=user.username)
+
+
+def _posted_account(visit: Visit, user_id: int, csrf: str) -> tuple[User | None, Response | None]:
+    if refusal := visit.refuse_post(csrf, Role.admin):
+        return None, refusal
+    user = visit.db.get(User, user_id)
+    if user is None:
+        return None, _users_page(visit, 404, visit.t.admin_no_user)
+    return user, None
+
+
+@router.get("/users/{user_id}", response_class=HTMLResponse)
+def account(user_id: RowId, visit: VisitDep) -> Response:
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    user = visit.db.get(User, user_id)
+    if user is None:
+        return _users_page(visit, 404, visit.t.admin_no_user)
+    return _account_page(visit, user)
+
+
+@router.post("/users/{user_id}", response_class=HTMLResponse)
+def update_account(
+    user_id: RowId,
+    visit: VisitDep,
+    csrf: Text = "",
+    full_name: Text = "",
+    email: Text = "",
+    role: Text = "",
+    agency: Text = "",
+    agency_head: Text = "",
+) -> Response:
+    user, refusal = _posted_account(visit, user_id, csrf)
+    if refusal:
+        return refusal
+    form = _profile(full_name, email, role, agency, agency_head)
+    try:
+        users.update_user(
+            visit.db,
+            user,
+            role=users.parse_role(role),
+            agency_code=agency,
+            full_name=full_name,
+            email=email,
+            agency_head=bool(agency_head),
+            actor=visit.user,
+        )
+    except UserError as exc:
+        visit.db.rollback()
+        status_code, error = _refused(visit, exc)
+        return _account_page(visit, user, status_code, form=form, error=error)
+    visit.db.commit()
+    return visit.redirect(f"{USERS}/{user.id}", "admin_flash_saved", username=user.username)
+
+
+def _set_active(visit: Visit, user_id: int, csrf: str, active: bool) -> Response:
+    user, refusal = _posted_account(visit, user_id, csrf)
+    if refusal:
+        return refusal
+    try:
+        users.set_active(visit.db, user, active, actor=visit.user)
+    except UserError as exc:
+        visit.db.rollback()
+        status_code, error = _refused(visit, exc)
+        return _account_page(visit, user, status_code, error=error)
+    visit.db.commit()
+    flash = "admin_flash_reactivated" if active else "admin_flash_deactivated"
+    return visit.redirect(f"{USERS}/{user.id}", flash, username=user.username)
+
+
+@router.post("/users/{user_id}/deactivate", response_class=HTMLResponse)
+def deactivate(user_id: RowId, visit: VisitDep, csrf: Text = "") -> Response:
+    """Turns the account away at sign-in and ends its sessions and API tokens."""
+    return _set_active(visit, user_id, csrf, False)
+
+
+@router.post("/users/{user_id}/reactivate", response_class=HTMLResponse)
+def reactivate(user_id: RowId, visit: VisitDep, csrf: Text = "") -> Response:
+    return _set_active(visit, user_id, csrf, True)
+
+
+@router.post("/users/{user_id}/password", response_class=HTMLResponse)
+def reset_password(
+    user_id: RowId,
+    visit: VisitDep,
+    csrf: Text = "",
+    password: Text = "",
+    generate: Text = "",
+) -> Response:
+    """The admin's new password, or a random one shown on this answer only (never stored
+    in the cookie, which is signed but readable)."""
+    user, refusal = _posted_account(visit, user_id, csrf)
+    if refusal:
+        return refusal
+    new_password = users.generate_password() if generate else password
+    try:
+        users.reset_password(visit.db, user, new_password, actor=visit.user)
+    except UserError as exc:
+        visit.db.rollback()
+        status_code, error = _refused(visit, exc)
+        return _account_page(visit, user, status_code, error=error)
+    visit.db.commit()
+    if user.id == visit.user.id:  # the bump ends every session: keep this one going
+        visit.state.sign_in(user)
+    if generate:
+        return _account_page(visit, user, new_password=new_password)
+    return visit.redirect(f"{USERS}/{user.id}", "admin_flash_password", username=user.username)
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+
+def _catalogue_page(
+    visit: Visit,
+    status_code: int = 200,
+    error: str | None = None,
+    submitted: dict[str, str] | None = None,
+) -> Response:
+    """Every agency with its categories; `submitted` keeps a refused SLA value in its field."""
+    categories = list(visit.db.exec(select(Category).order_by(col(Category.id))))
+    return visit.render(
+        "admin_catalogue.html",
+        status_code,
+        page_path=CATALOGUE,
+        agencies=list(visit.db.exec(select(Agency).order_by(col(Agency.code)))),
+        by_agency={
+            agency_id: [c for c in categories if c.agency_id == agency_id]
+            for agency_id in {c.agency_id for c in categories}
+        },
+        sla_max=SLA_MAX,
+        submitted=submitted or {},
+        error=error,
+    )
+
+
+def _sla_hours(value: str) -> int | None:
+    """A whole number of hours from 1 to SLA_MAX, else None."""
+    value = value.strip()
+    if not value.isdecimal() or len(value) > 5:
+        return None
+    hours = int(value)
+    return hours if 1 <= hours <= SLA_MAX else None
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def catalogue(visit: VisitDep) -> Response:
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    return _catalogue_page(visit)
+
+
+@router.post("/catalogue/{code}", response_class=HTMLResponse)
+def update_category(
+    code: str, visit: VisitDep, csrf: Text = "", sla_hours: Text = "", active: Text = ""
+) -> Response:
+    """New SLA hours apply to complaints filed from now on; open cases keep their due time."""
+    if refusal := visit.refuse_post(csrf, Role.admin):
+        return refusal
+    category = visit.db.exec(select(Category).where(Category.code == code)).first()
+    if category is None:
+        return _catalogue_page(visit, 404, visit.t("admin_no_category", code=code[:64]))
+    name = category.name_en if visit.lang == "en" else category.name
+    hours = _sla_hours(sla_hours)
+    if hours is None:
+        error = visit.t("admin_bad_sla", category=name, max=SLA_MAX)
+        return _catalogue_page(visit, 422, error, {code: sla_hours[:10]})
+    # the routing cache keys on updated_at: it notices the change
+    category.sla_hours, category.active, category.updated_at = hours, bool(active), utcnow()
+    visit.db.add(category)
+    visit.db.commit()
+    log.info(
+        "%s set category %s: SLA %d hours, active %s",
+        visit.user.username,
+        code,
+        hours,
+        category.active,
+    )
+    return visit.redirect(f"{CATALOGUE}#{code}", "admin_flash_category", category=name)
+
+
+# --- the city's calendar ------------------------------------------------------------------
+
+
+def _this_year(visit: Visit) -> int:
+    return datetime.now(ZoneInfo(visit.settings.city_timezone)).year
+
+
+def _holidays_page(
+    visit: Visit,
+    year: int,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The city's own days of one year, beside the national days off for reference."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    city = list(
+        visit.db.exec(
+            select(Holiday)
+            .where(Holiday.day >= first, Holiday.day <= last)
+            .order_by(col(Holiday.day))
+        )
+    )
+    country = visit.settings.holiday_country
+    return visit.render(
+        "admin_holidays.html",
+        status_code,
+        page_path=f"{HOLIDAYS}?year={year}",
+        year=year,
+        years=(year - 1 if year > YEAR_MIN else None, year + 1 if year < YEAR_MAX else None),
+        city=city,
+        city_days={h.day: h.off for h in city},
+        national=national_holidays(country, year, HOLIDAY_LANGUAGES[visit.lang]),
+        country=country,
+        form=form or {"day": "", "name": "", "kind": "off"},
+        name_max=HOLIDAY_NAME_MAX,
+        error=error,
+    )
+
+
+@router.get("/holidays", response_class=HTMLResponse)
+def holidays(visit: VisitDep, year: str = "") -> Response:
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    asked = int(year) if year.isdecimal() and len(year) == 4 else 0
+    return _holidays_page(visit, asked if YEAR_MIN <= asked <= YEAR_MAX else _this_year(visit))
+
+
+def _holiday_day(value: str) -> date | None:
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if YEAR_MIN <= day.year <= YEAR_MAX else None
+
+
+@router.post("/holidays", response_class=HTMLResponse)
+def add_holiday(
+    visit: VisitDep, csrf: Text = "", day: Text = "", name: Text = "", kind: Text = ""
+) -> Response:
+    """An extra day off (`kind` off) or a working day that would otherwise be off (work)."""
+    if refusal := visit.refuse_post(csrf, Role.admin):
+        return refusal
+    form = {"day": day[:20], "name": name[:HOLIDAY_NAME_MAX], "kind": kind}
+    when, name = _holiday_day(day), name.strip()
+    year = when.year if when else _this_year(visit)
+    if when is None:
+        error = visit.t("admin_bad_day", first=YEAR_MIN, last=YEAR_MAX)
+    elif not name or len(name) > HOLIDAY_NAME_MAX:
+        error = visit.t("admin_bad_holiday_name", max=HOLIDAY_NAME_MAX)
+    elif kind not in ("off", "work"):
+        error = visit.t.admin_bad_holiday_kind
+    else:
+        error = None
+    if error:
+        return _holidays_page(visit, year, 422, error, form)
+    visit.db.add(Holiday(day=when, name=name, off=kind == "off"))
+    try:
+        visit.db.commit()
+    except IntegrityError:  # one entry per day: the unique index says so
+        visit.db.rollback()
+        error = visit.t("admin_holiday_exists", day=when.isoformat())
+        return _holidays_page(visit, year, 409, error, form)
+    log.info("%s added city day %s (%s): %s", visit.user.username, when, kind, name)
+    return visit.redirect(f"{HOLIDAYS}?year={year}", "admin_flash_holiday", day=when.isoformat())
+
+
+@router.post("/holidays/{holiday_id}/delete", response_class=HTMLResponse)
+def delete_holiday(holiday_id: RowId, visit: VisitDep, csrf: Text = "") -> Response:
+    if refusal := visit.refuse_post(csrf, Role.admin):
+        return refusal
+    holiday = visit.db.get(Holiday, holiday_id)
+    if holiday is None:
+        return _holidays_page(visit, _this_year(visit), 404, visit.t.admin_no_holiday)
+    day, name = holiday.day, holiday.name
+    visit.db.delete(holiday)
+    visit.db.commit()
+    log.info("%s deleted city day %s: %s", visit.user.username, day, name)
+    return visit.redirect(
+        f"{HOLIDAYS}?year={day.year}", "admin_flash_holiday_deleted", day=day.isoformat()
+    )
