@@ -80,6 +80,7 @@ def visible_cases(
     agency_code: str | None = None,
     category_code: str | None = None,
     search: str | None = None,
+    assignee_id: int | None = None,
 ) -> SelectOfScalar[Case]:
     """The cases `user` may see that match the filters, unordered: one place for the rules
     every listing (queue, API, export) shares."""
@@ -99,6 +100,8 @@ def visible_cases(
         )
     if search and search.strip():
         query = matching(query, search)
+    if assignee_id is not None:
+        query = query.where(Case.assignee_id == assignee_id)
     return query
 
 
@@ -113,6 +116,7 @@ def list_cases(
     category_code: str | None = None,
     search: str | None = None,
     most_urgent: bool = False,
+    assignee_id: int | None = None,
 ) -> CasePage:
     """Newest first, keyset-paged on id so a deep page costs what the first does.
 
@@ -127,6 +131,7 @@ def list_cases(
         agency_code=agency_code,
         category_code=category_code,
         search=search,
+        assignee_id=assignee_id,
     ).limit(limit + 1)
     if most_urgent:
         query = query.order_by(*_urgency_order()).offset(cursor or 0)
@@ -139,6 +144,7 @@ def list_cases(
     rows = rows[:limit]
     categories = _categories(session)
     duplicates = tracking_codes(session, {c.duplicate_of_id for c in rows})
+    assignees = usernames(session, {c.assignee_id for c in rows})
     items = [
         CaseSummary(
             tracking_code=c.tracking_code,
@@ -152,6 +158,7 @@ def list_cases(
             overdue=is_overdue(c),
             duplicate_of=duplicates.get(c.duplicate_of_id),
             suggestions=suggestions(c) if c.status == CaseStatus.triage else [],
+            assignee=assignees.get(c.assignee_id),
         )
         for c in rows
     ]
@@ -186,6 +193,14 @@ def tracking_codes(session: Session, ids: set[int | None]) -> dict[int, str]:
         return {}
     rows = session.exec(select(Case.id, Case.tracking_code).where(col(Case.id).in_(wanted)))
     return dict(rows.all())
+
+
+def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """Staff usernames by id: the one thing about an assignee every view may show."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(session.exec(select(User.id, User.username).where(col(User.id).in_(wanted))).all())
 
 
 def suggestions(case: Case) -> list[Suggestion]:
@@ -223,11 +238,17 @@ def _events(session: Session, case: Case) -> list[CaseEvent]:
     )
 
 
+# what happens on the staff side of a case, never shown on the public status page
+STAFF_ONLY_EVENTS = frozenset({EventKind.assignee_changed, EventKind.escalated, EventKind.rated})
+
+
 def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:
     agencies = _agencies(session)
     history = []
     for event in _events(session, case):
-        if event.kind == EventKind.note and not event.public_note:
+        if event.kind in STAFF_ONLY_EVENTS or (
+            event.kind == EventKind.note and not event.public_note
+        ):
             continue
         agency = agencies.get(event.to_agency_id) if event.kind == EventKind.forwarded else None
         history.append(
@@ -319,6 +340,7 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
         followers=len(
             session.exec(select(CaseSubscriber.id).where(CaseSubscriber.case_id == case.id)).all()
         ),
+        assignee=usernames(session, {case.assignee_id}).get(case.assignee_id),
         attachments=[
             AttachmentView(
                 id=a.id,

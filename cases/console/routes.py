@@ -6,6 +6,7 @@ Thin pages over the case services: every change goes through `cases.lifecycle` o
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from cases import lifecycle, service
+from cases import assignees, lifecycle, service
 from cases import routes as staff_api
 from cases.auth import authenticate
 from cases.console.session import LoginThrottle, Visit, VisitDep
@@ -33,7 +34,7 @@ from cases.enums import (
 )
 from cases.errors import CaseError
 from cases.models import Case
-from cases.schemas import ForwardIn, NoteIn, TransitionIn
+from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from routing.models import Agency, Category
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -133,7 +134,7 @@ def login(
         return again(401, visit.t.wrong_password)
     throttle.succeeded(username, address)
     log.info("console sign-in: %s from %s", user.username, address)
-    visit.state.sign_in(user.id)
+    visit.state.sign_in(user)
     return visit.redirect(target)
 
 
@@ -159,8 +160,11 @@ def queue(
     q: str = "",
     sort: str = "newest",
     cursor: str = "",
+    mine: str = "",
 ) -> Response:
     """An officer's agency cases, or every case for a supervisor; filtered, searched, paged."""
+    if visit.user is not None and visit.user.role == Role.admin:  # an admin has no queue
+        return visit.redirect("/console/admin/users")
     if refusal := visit.refuse(*CASE_ROLES):
         return refusal
     user = visit.user
@@ -174,6 +178,7 @@ def queue(
         "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
         "q": q.strip()[:SEARCH_MAX],
         "sort": "urgent" if sort == "urgent" else "newest",
+        "mine": "1" if mine == "1" else "",
     }
     position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
     page = service.list_cases(
@@ -186,6 +191,7 @@ def queue(
         category_code=filters["category"] or None,
         search=filters["q"] or None,
         most_urgent=filters["sort"] == "urgent",
+        assignee_id=user.id if filters["mine"] else None,
     )
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     next_url = (
@@ -207,12 +213,29 @@ def queue(
         category_names=category_names,
         supervisor=supervisor,
         own_agency=agency_names.get(own_agency.code) if own_agency else None,
+        assignee_names=assignees.labels(visit.db, (c.assignee for c in page.items)),
         next_url=next_url,
         first_url=first_url,
     )
 
 
 # --- one case -----------------------------------------------------------------------------
+
+
+def _case_map(visit: Visit, location: Location) -> dict[str, str] | None:
+    """What case-map.js draws the place with, or None when the citizen sent no location.
+
+    Leaflet puts the attribution into the page as HTML: it goes as text, so an entity such
+    as &copy; shows as its character and markup in the setting is shown, never run.
+    """
+    if location.latitude is None or location.longitude is None:
+        return None
+    return {
+        "lat": f"{location.latitude:.6f}",
+        "lon": f"{location.longitude:.6f}",
+        "tiles": visit.settings.map_tile_url,
+        "attribution": html.escape(html.unescape(visit.settings.map_attribution)),
+    }
 
 
 def _case_page(
@@ -231,10 +254,11 @@ def _case_page(
     categories = _categories(visit.db)
     agency_names, category_names = _names(visit)
     location = detail.location
+    case_map = _case_map(visit, location)
     osm_url = (
         f"https://www.openstreetmap.org/?mlat={location.latitude:.6f}&mlon={location.longitude:.6f}"
         f"#map=18/{location.latitude:.6f}/{location.longitude:.6f}"
-        if location.latitude is not None and location.longitude is not None
+        if case_map
         else None
     )
     return visit.render(
@@ -255,6 +279,10 @@ def _case_page(
         agency_names=agency_names,
         category_names=category_names,
         osm_url=osm_url,
+        case_map=case_map,
+        assignee_name=assignees.labels(visit.db, [detail.assignee]).get(detail.assignee),
+        can_assign=current in OPEN_STATUSES and case.agency_id is not None,
+        officers=[(u.username, assignees.label(u)) for u in assignees.candidates(visit.db, case)],
     )
 
 
@@ -404,6 +432,27 @@ def add_note(
             visit.db, visit.settings, case, text=body.text, public=body.public, actor=visit.user
         ),
         "flash_note",
+    )
+
+
+@router.post("/cases/{code}/assignee", response_class=HTMLResponse)
+def set_assignee(code: str, visit: VisitDep, csrf: Text = "", assignee: Text = "") -> Response:
+    """Put the case on a named officer's desk, or on nobody's (an empty choice)."""
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    username = assignee.strip()[:USERNAME_MAX] or None
+    if username is None:
+        flash, params = "flash_unassigned", {}
+    else:
+        name = assignees.labels(visit.db, [username]).get(username, username)
+        flash, params = "flash_assignee", {"name": name}
+    return _apply(
+        visit,
+        case,
+        lambda: assignees.assign(visit.db, case, username, actor=visit.user),
+        flash,
+        **params,
     )
 
 

@@ -19,7 +19,8 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from aduan.app import create_app
-from aduan.settings import Settings
+from aduan.settings import Settings, get_settings
+from tests.console.test_case_assign_http import add_staff
 from tests.helpers import PASSWORD, POTHOLE, create_staff
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -170,4 +171,56 @@ def test_officer_and_supervisor_work_cases_in_a_browser(
     page.get_by_role("link", name=vague).click()
     assert page.get_by_text("assigned from triage").is_visible()
     shot(page, "09-case-desktop-en")
+    desk.close()
+
+
+# tiles from the test server itself (none exist there: the map stays grey), never the internet
+LOCAL_TILES = "/console/static/test-tiles/{z}/{x}/{y}.png"
+
+
+@pytest.fixture
+def local_tiles(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """MAP_TILE_URL as an operator sets it; asked for before `settings` so the app reads it."""
+    monkeypatch.setenv("MAP_TILE_URL", LOCAL_TILES)
+    get_settings.cache_clear()
+    return LOCAL_TILES
+
+
+def test_case_map_and_assigning_an_officer(
+    local_tiles: str, live_server: str, browser: Browser, settings: Settings
+) -> None:
+    """The case's place on the shipped Leaflet map, then the case put on a colleague's desk."""
+    base = live_server
+    add_staff(settings, "budi", "officer", "DPU", "Budi Santoso")
+    add_staff(settings, "ani", "officer", "DPU", "Ani Wijaya")
+    body = {"text": POTHOLE, "lat": -6.9932, "lon": 110.4421, "address": "Jl. Pemuda, Semarang"}
+    code = httpx.post(f"{base}/api/v1/complaints", json=body, timeout=10).json()["tracking_code"]
+
+    desk = browser.new_context(viewport=DESKTOP)
+    page = desk.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text))
+    sign_in(page, base, "budi")
+    page.goto(f"{base}/console/cases/{code}")
+    page.wait_for_selector("#case-map.leaflet-container .leaflet-marker-icon")
+    assert page.locator(".leaflet-container").count() == 1
+    assert page.get_by_text("Jl. Pemuda, Semarang").is_visible()
+    attribution = page.locator(".leaflet-control-attribution")
+    assert "© OpenStreetMap contributors" in attribution.inner_text()
+    assert page.get_by_role("button", name="Perbesar peta").is_visible()
+
+    page.get_by_label("Petugas", exact=True).select_option("ani")
+    page.get_by_role("button", name="Berikan", exact=True).click()
+    page.wait_for_url(f"{base}/console/cases/{code}")
+    assert page.get_by_role("status").filter(has_text="Ani Wijaya (ani)").is_visible()
+    page.wait_for_selector("#case-map.leaflet-container .leaflet-marker-icon")
+    page.wait_for_load_state("networkidle")
+    shot(page, "case-map-assign")
+
+    tiles = [url for url in requested if url.startswith(f"{base}/console/static/test-tiles/")]
+    assert tiles, "the map asked for no tiles from MAP_TILE_URL"
+    assert all(url.startswith(base) for url in requested), "something came from elsewhere"
+    assert [text for text in said if "Content Security Policy" in text] == []
     desk.close()

@@ -320,11 +320,13 @@ def test_officer_sees_only_their_agency(web: TestClient, settings: Settings, sta
 
 
 def test_admin_may_sign_in_but_not_open_cases(web: TestClient, staff: Staff) -> None:
-    """An admin signs in and is told the case pages are for officers and supervisors (403)."""
+    """An admin lands on the admin pages; the case pages are for officers and supervisors (403)."""
     staff("admin")
     code = file_complaint(web)["tracking_code"]
     assert sign_in(web, "admin").status_code == 303
-    for path in ("/console", f"/console/cases/{code}", "/console/triage"):
+    home = web.get("/console", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/console/admin/users"
+    for path in (f"/console/cases/{code}", "/console/triage"):
         response = web.get(path)
         assert response.status_code == 403, path
         assert "untuk petugas dan supervisor" in response.text
@@ -340,7 +342,7 @@ def test_status_change_through_the_form_reaches_the_citizen(
     csrf = signed_in(web, "dpu")
     page = web.get(f"/console/cases/{code}").text
     offered = re.findall(r'name="status" value="([a-z_]+)"', page)
-    assert offered == ["in_progress", "resolved", "rejected"]
+    assert offered == ["in_progress", "waiting", "resolved", "rejected"]
     assert POTHOLE in page and "Dinas Pekerjaan Umum" in page
 
     response = post(
