@@ -15,6 +15,25 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_cases_agency_status", "agency_id", "status"),
         sa.UniqueConstraint("intake_key", name="uq_cases_intake_key"),
+        # the dashboard's range queries read only these indexes on PostgreSQL (INCLUDE), so a
+        # million cases answer in a few hundred milliseconds; see bench/stats.py
+        sa.Index("ix_cases_created_at", "created_at", postgresql_include=["agency_id"]),
+        sa.Index(
+            "ix_cases_resolved_at",
+            "resolved_at",
+            postgresql_include=["status", "agency_id", "created_at"],
+        ),
+        sa.Index(
+            "ix_cases_due_at",
+            "due_at",
+            postgresql_include=["status", "resolved_at", "paused_at", "agency_id"],
+        ),
+        sa.Index(
+            "ix_cases_rated_at",
+            "rated_at",
+            postgresql_include=["rating", "agency_id"],
+            postgresql_where=sa.text("rated_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -64,6 +83,13 @@ class CaseEvent(SQLModel, table=True):
     """One entry of a case's history; rows are only ever inserted."""
 
     __tablename__ = "case_events"
+    __table_args__ = (
+        sa.Index(
+            "ix_case_events_created_at",
+            "created_at",
+            postgresql_include=["kind", "from_agency_id", "to_agency_id"],
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)

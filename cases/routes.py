@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import quote
@@ -14,8 +15,9 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from aduan.deps import SessionDep, SettingsDep
+from aduan.responses import STAFF_ERRORS
 from aduan.storage import MediaNotFound, get_storage
-from cases import lifecycle, service
+from cases import assignees, lifecycle, service
 from cases.auth import CaseWorker, Supervisor, authenticate, create_access_token
 from cases.duplicates import merge
 from cases.enums import CaseStatus
@@ -24,6 +26,7 @@ from cases.export import csv_lines
 from cases.models import Attachment, Case, User
 from cases.schemas import (
     AgencyStats,
+    AssigneeIn,
     CaseDetail,
     CasePage,
     ForwardIn,
@@ -32,9 +35,9 @@ from cases.schemas import (
     Token,
     TransitionIn,
 )
-from cases.stats import agency_stats
+from cases.stats import PeriodError, agency_stats, period
 
-router = APIRouter(prefix="/api/v1", tags=["staff"])
+router = APIRouter(prefix="/api/v1", tags=["staff"], responses=STAFF_ERRORS)
 log = logging.getLogger(__name__)
 _NOT_PLAIN_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 
@@ -251,7 +254,31 @@ def add_note(
     return service.detail_view(session, case)
 
 
+@router.post("/cases/{code}/assignee", response_model=CaseDetail)
+def set_assignee(code: str, body: AssigneeIn, session: SessionDep, user: CaseWorker) -> CaseDetail:
+    """Put the case on the desk of a named officer of its agency, or (null) on nobody's."""
+    case = _case_or_404(session, user, code)
+    _apply(session, lambda: assignees.assign(session, case, body.username, actor=user))
+    return service.detail_view(session, case)
+
+
 @router.get("/stats/agencies", response_model=list[AgencyStats])
-def stats_by_agency(session: SessionDep, user: Supervisor) -> list[AgencyStats]:
-    """Backlog, overdue cases and resolution times per agency."""
-    return agency_stats(session)
+def stats_by_agency(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    first: Annotated[
+        date | None,
+        Query(alias="from", description="first day, city time; default: 12 weeks up to `to`"),
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="last day, included; default: today")
+    ] = None,
+) -> list[AgencyStats]:
+    """Backlog, overdue cases, resolution times, SLA compliance, misrouting and citizens'
+    ratings per agency, over a range of days (the backlog and overdue counts are now's)."""
+    try:
+        days = period(first, last, settings.city_timezone)
+    except PeriodError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(exc)) from exc
+    return agency_stats(session, days)

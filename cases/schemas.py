@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cases.enums import CaseStatus
 
 NOTE_MAX = 2000
+ASSIGNEE_DESCRIPTION = "username of the officer who has the case on their desk"
 
 
 def _strip_or_none(value: str | None) -> str | None:
@@ -80,6 +81,7 @@ class CaseSummary(BaseModel):
     suggestions: list[Suggestion] = Field(
         default_factory=list, description="routing's top three guesses, for cases in triage"
     )
+    assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
 
 
 class CasePage(BaseModel):
@@ -178,6 +180,7 @@ class CaseDetail(BaseModel):
     duplicate_of: DuplicateRef | None = None
     merged_into: str | None = None
     followers: int = Field(default=0, description="reporters of merged duplicates who get updates")
+    assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
     attachments: list[AttachmentView]
     history: list[EventView]
     notifications: list[NotificationView]
@@ -225,23 +228,50 @@ class NoteIn(BaseModel):
 
 
 class AgencyStats(BaseModel):
+    """One agency's numbers over a range of city days; `cases.stats` says how each is counted."""
+
     agency: str
     name: str
-    total: int
-    open: int
-    overdue: int
-    resolved: int
-    median_resolution_hours: float | None
-    p90_resolution_hours: float | None
-    forwarded: int = Field(description="cases this agency passed on to another agency")
-    misrouting_rate: float | None = Field(
-        description="forwarded / (forwarded + total): the share of cases routed here wrongly"
+    total: int = Field(description="cases filed in the range that this agency holds now")
+    open: int = Field(description="the backlog: its open cases now, waiting ones included")
+    overdue: int = Field(description="its cases now past due with the SLA clock running")
+    resolved: int = Field(description="cases resolved in the range")
+    median_resolution_hours: float | None = Field(
+        description="hours from filing to resolution, over the cases resolved in the range"
     )
+    p90_resolution_hours: float | None
+    forwarded: int = Field(description="cases it passed on to another agency in the range")
+    received: int = Field(
+        default=0, description="cases it received in the range: filed there or forwarded to it"
+    )
+    misrouting_rate: float | None = Field(
+        description="forwarded / received: the share of cases routed here wrongly"
+    )
+    sla_on_time: int = Field(default=0, description="cases due in the range resolved in time")
+    sla_late: int = Field(
+        default=0,
+        description="cases due in the range resolved late, or still open with the clock run out",
+    )
+    sla_compliance: float | None = Field(
+        default=None, description="sla_on_time / (sla_on_time + sla_late)"
+    )
+    rating_count: int = Field(default=0, description="citizens' ratings given in the range")
+    rating_mean: float | None = Field(default=None, description="their mean, 1 to 5")
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+
+
+class AssigneeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # required, so that clearing the assignee is said out loud ({"username": null})
+    username: str | None = Field(
+        max_length=64,
+        description="an active officer or supervisor of the case's agency; null for nobody",
+    )
 
 
 class MergeIn(BaseModel):

@@ -1,19 +1,56 @@
-"""Supervisor numbers, computed from the per-status timestamp columns."""
+"""Supervisor numbers per agency over a range of city days, aggregated in the database.
+
+The dashboard page and the stats API both read them from here, so a number means the same in
+both. Every count is a GROUP BY in SQL, one query per kind of row (open now; filed, resolved, due
+or rated in the range; filed or forwarded in the history) so that an index on that one column
+keeps a query to the rows of the range. Only the resolution-time percentiles differ by backend:
+PostgreSQL computes them with percentile_cont, SQLite (which has no percentile function) hands
+back just the durations of the range and `percentile` interpolates them the same way.
+
+What the numbers mean (the range is whole days `first`..`last` of the city's calendar):
+
+- total: cases filed in the range that the agency holds now.
+- open (the backlog) and overdue: now, whatever the range. Overdue means past due with the SLA
+  clock running; a case waiting on the citizen has a stopped clock and is never overdue.
+- resolved, median and p90 resolution hours: cases resolved (or resolved then closed) in the
+  range; hours from filing to resolution.
+- SLA compliance: cases *due* in the range. The due date, not the filing date, picks them because
+  a case's outcome is settled at its due time: a past range keeps its numbers as work goes on.
+  On time: resolved by the due time. Late: resolved after it, still open with the clock running
+  past it, or waiting on the citizen after a pause that began when it was already late (waiting
+  does not forgive lost time). Cases not yet due, waiting cases paused in time, rejected and
+  merged cases are in neither count. An open late case counts, not only closed ones.
+- misrouting rate: forwards out of the agency in the range / cases it received in the range
+  (filed there or forwarded to it), from the case history.
+- rating: the citizens' 1-5 ratings given in the range, their count and mean.
+"""
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
-from aduan.db import utcnow
+from aduan.db import UTCDateTime, utcnow
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.models import Case, CaseEvent
 from cases.schemas import AgencyStats
 from routing.models import Agency
 
 RESOLVED_STATUSES = (CaseStatus.resolved, CaseStatus.closed)
+DEFAULT_DAYS = 12 * 7
+# one chart bar pair per week: two years is already a hundred of them
+MAX_DAYS = 2 * 366
+# dates outside these are typing mistakes, and far enough from year 1 and 9999 for arithmetic
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -25,63 +62,332 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def agency_stats(session: Session) -> list[AgencyStats]:
-    now = utcnow()
-    is_open = col(Case.status).in_(list(OPEN_STATUSES))
-    counts = {
-        row.agency_id: row
-        for row in session.execute(
-            sa.select(
-                Case.agency_id,
-                sa.func.count().label("total"),
-                sa.func.count().filter(is_open).label("open"),
-                sa.func.count()
-                .filter(col(Case.status).in_(list(CLOCK_STATUSES)), col(Case.due_at) < now)
-                .label("overdue"),
-                sa.func.count()
-                .filter(col(Case.status).in_(list(RESOLVED_STATUSES)))
-                .label("resolved"),
+class PeriodError(ValueError):
+    """A date range the numbers are not computed for; `reason` names the console's words."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days `first`..`last` (both included) of the city's calendar."""
+
+    first: date
+    last: date
+    timezone: str
+
+    @property
+    def start(self) -> datetime:
+        """The city's midnight starting `first`, in UTC."""
+        return datetime.combine(self.first, time(), ZoneInfo(self.timezone)).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The city's midnight after `last`, in UTC: the first moment outside the range."""
+        day_after = self.last + timedelta(days=1)
+        return datetime.combine(day_after, time(), ZoneInfo(self.timezone)).astimezone(UTC)
+
+    def holds(self, column: sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
+        return sa.and_(column >= self.start, column < self.end)
+
+    def weeks(self) -> list[tuple[date, date]]:
+        """The ISO weeks (Monday to Sunday) the range touches, cut to the range at both ends."""
+        monday = self.first - timedelta(days=self.first.weekday())
+        spans = []
+        while monday <= self.last:
+            spans.append((max(monday, self.first), min(monday + timedelta(days=6), self.last)))
+            monday += timedelta(days=7)
+        return spans
+
+
+def period(first: date | None, last: date | None, timezone: str) -> Period:
+    """The range asked for; without `to` it ends today, without `from` it spans 12 weeks."""
+    last = last or datetime.now(ZoneInfo(timezone)).date()
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+        raise PeriodError("bad_date", f"dates must lie between {EARLIEST} and {LATEST}")
+    if first > last:
+        raise PeriodError("from_after_to", "'from' must not be after 'to'")
+    if (last - first).days >= MAX_DAYS:
+        raise PeriodError("range_too_long", f"a range spans at most {MAX_DAYS} days")
+    return Period(first, last, timezone)
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Cases filed and resolved in one ISO week (or the part of it inside the range)."""
+
+    first: date
+    last: date
+    opened: int
+    resolved: int
+
+    @property
+    def label(self) -> str:
+        year, week, _ = self.first.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+# an agency's code, or None for the triage desk, and a city day
+DayKey = tuple[str | None, date]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The dashboard: a row per active agency, their totals, the triage desk's backlog, and the
+    cases filed and resolved per agency and day for the weekly chart."""
+
+    period: Period
+    agencies: list[AgencyStats]
+    totals: AgencyStats
+    triage_open: int
+    triage_overdue: int
+    filed: Mapping[DayKey, int]
+    resolved: Mapping[DayKey, int]
+
+    def weeks(self, agency: str | None = None) -> list[WeekCount]:
+        """Per ISO week of the range, of one agency (by code) or of every case."""
+        spans = self.period.weeks()
+        first_monday = spans[0][0] - timedelta(days=spans[0][0].weekday())
+
+        def by_week(counts: Mapping[DayKey, int]) -> list[int]:
+            sums = [0] * len(spans)
+            for (code, day), count in counts.items():
+                if agency is None or code == agency:
+                    # days are 24-hour steps (`_per_day`): in a daylight-saving zone a row of
+                    # the range's last hour may land a day late; it stays in the last week
+                    week = min(max((day - first_monday).days // 7, 0), len(spans) - 1)
+                    sums[week] += count
+            return sums
+
+        return [
+            WeekCount(first, last, opened, resolved)
+            for (first, last), opened, resolved in zip(
+                spans, by_week(self.filed), by_week(self.resolved), strict=True
             )
-            .where(col(Case.agency_id).is_not(None))
-            .group_by(Case.agency_id)
+        ]
+
+
+@dataclass
+class _Tally:
+    """One agency's counts as the queries fill them in; added up for the totals row."""
+
+    total: int = 0
+    open: int = 0
+    overdue: int = 0
+    resolved: int = 0
+    sla_on_time: int = 0
+    sla_late: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0
+    forwarded: int = 0
+    received: int = 0
+
+    def __add__(self, other: _Tally) -> _Tally:
+        return _Tally(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def stats(self, code: str, name: str, hours: tuple[float | None, float | None]) -> AgencyStats:
+        return AgencyStats(
+            agency=code,
+            name=name,
+            total=self.total,
+            open=self.open,
+            overdue=self.overdue,
+            resolved=self.resolved,
+            median_resolution_hours=_rounded(hours[0], 2),
+            p90_resolution_hours=_rounded(hours[1], 2),
+            forwarded=self.forwarded,
+            received=self.received,
+            misrouting_rate=_share(self.forwarded, self.received),
+            sla_on_time=self.sla_on_time,
+            sla_late=self.sla_late,
+            sla_compliance=_share(self.sla_on_time, self.sla_on_time + self.sla_late),
+            rating_count=self.rating_count,
+            rating_mean=_rounded(self.rating_sum / self.rating_count, 2)
+            if self.rating_count
+            else None,
         )
-    }
-    forwarded = dict(
-        session.execute(
-            sa.select(CaseEvent.from_agency_id, sa.func.count())
-            .where(
-                CaseEvent.kind == EventKind.forwarded, col(CaseEvent.from_agency_id).is_not(None)
-            )
-            .group_by(CaseEvent.from_agency_id)
-        ).all()
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _backlog(session: Session, now: datetime) -> Iterable[tuple[int | None, int, int]]:
+    """Open and overdue cases now, per agency: the numbers the range does not change."""
+    status = col(Case.status)
+    overdue = sa.and_(status.in_(list(CLOCK_STATUSES)), col(Case.due_at) < now)
+    return session.execute(
+        sa.select(Case.agency_id, sa.func.count(), sa.func.count().filter(overdue))
+        .where(status.in_(list(OPEN_STATUSES)))
+        .group_by(Case.agency_id)
+    ).all()
+
+
+def _sla(session: Session, period: Period, now: datetime) -> Iterable[tuple[int | None, int, int]]:
+    """On time and late per agency, for the cases due in the range (see the module docstring)."""
+    status, due, resolved_at = col(Case.status), col(Case.due_at), col(Case.resolved_at)
+    finished = sa.and_(status.in_(RESOLVED_STATUSES), resolved_at.is_not(None))
+    on_time = sa.and_(finished, resolved_at <= due)
+    late = sa.or_(
+        sa.and_(finished, resolved_at > due),
+        sa.and_(status.in_(list(CLOCK_STATUSES)), due < now),
+        sa.and_(status == CaseStatus.waiting, due <= col(Case.paused_at)),
     )
-    hours: dict[int, list[float]] = {}
-    for agency_id, created_at, resolved_at in session.execute(
-        sa.select(Case.agency_id, Case.created_at, Case.resolved_at).where(
-            col(Case.status).in_(list(RESOLVED_STATUSES)), col(Case.resolved_at).is_not(None)
+    return session.execute(
+        sa.select(Case.agency_id, sa.func.count().filter(on_time), sa.func.count().filter(late))
+        .where(period.holds(due))
+        .group_by(Case.agency_id)
+    ).all()
+
+
+def _ratings(session: Session, period: Period) -> Iterable[tuple[int | None, int, int]]:
+    """How many ratings each agency got in the range, and their sum."""
+    return session.execute(
+        sa.select(Case.agency_id, sa.func.count(), sa.func.sum(Case.rating))
+        .where(period.holds(col(Case.rated_at)), col(Case.rating).is_not(None))
+        .group_by(Case.agency_id)
+    ).all()
+
+
+def _seconds(
+    later: sa.ColumnElement[datetime], earlier: sa.ColumnElement[datetime], dialect: str
+) -> sa.ColumnElement[float]:
+    if dialect == "postgresql":
+        # date_part gives a double; EXTRACT gives a numeric, several times slower to sort
+        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
+    return sa.func.strftime("%s", later) - sa.func.strftime("%s", earlier, type_=sa.Integer)
+
+
+def _whole_days(seconds: sa.ColumnElement[float], dialect: str) -> sa.ColumnElement[int]:
+    """Rounded down, for the non-negative seconds it is given; SQLite may lack floor()."""
+    if dialect == "postgresql":
+        return sa.func.floor(seconds / 86400.0)
+    return sa.cast(seconds / 86400.0, sa.Integer)
+
+
+def _per_day(
+    session: Session,
+    period: Period,
+    column: sa.ColumnElement[datetime],
+    *where: sa.ColumnElement[bool],
+) -> Iterable[tuple[int | None, date, int]]:
+    """Cases per agency and city day whose `column` falls in the range.
+
+    Days are 24-hour steps from the city's midnight starting the range: cheap on both backends
+    (SQLite has no time zones) and exact for zones without daylight saving, as Indonesia's.
+    """
+    dialect = session.get_bind().dialect.name
+    since_start = _seconds(column, sa.literal(period.start, UTCDateTime), dialect)
+    day = _whole_days(since_start, dialect).label("day")
+    query = (
+        sa.select(Case.agency_id, day, sa.func.count())
+        .where(period.holds(column), *where)
+        .group_by(Case.agency_id, day)
+    )
+    return [
+        (agency_id, period.first + timedelta(days=int(index)), count)
+        for agency_id, index, count in session.execute(query)
+    ]
+
+
+def _resolution_hours(
+    session: Session, period: Period
+) -> dict[int | None, tuple[float | None, float | None]]:
+    """Median and p90 hours to resolution per agency; key None is all agencies together."""
+    dialect = session.get_bind().dialect.name
+    hours = _seconds(col(Case.resolved_at), col(Case.created_at), dialect) / 3600.0
+    where = (
+        col(Case.status).in_(RESOLVED_STATUSES),
+        period.holds(col(Case.resolved_at)),
+        col(Case.agency_id).is_not(None),
+    )
+    if dialect == "postgresql":
+        both = sa.func.percentile_cont(postgresql.array([0.5, 0.9])).within_group(hours)
+        query = (
+            sa.select(Case.agency_id, sa.type_coerce(both, postgresql.ARRAY(sa.Float)))
+            .where(*where)
+            .group_by(sa.func.rollup(Case.agency_id))  # the row with agency None: everyone
         )
-    ):
-        hours.setdefault(agency_id, []).append((resolved_at - created_at).total_seconds() / 3600)
-    rows = []
-    for agency in session.exec(select(Agency).where(Agency.active).order_by(Agency.code)):
-        count = counts.get(agency.id)
-        durations = sorted(hours.get(agency.id, []))
-        median, p90 = percentile(durations, 0.5), percentile(durations, 0.9)
-        total = count.total if count else 0
-        passed_on = forwarded.get(agency.id, 0)
-        received = total + passed_on
-        rows.append(
-            AgencyStats(
-                agency=agency.code,
-                name=agency.name,
-                total=total,
-                open=count.open if count else 0,
-                overdue=count.overdue if count else 0,
-                resolved=count.resolved if count else 0,
-                median_resolution_hours=round(median, 2) if median is not None else None,
-                p90_resolution_hours=round(p90, 2) if p90 is not None else None,
-                forwarded=passed_on,
-                misrouting_rate=round(passed_on / received, 4) if received else None,
-            )
+        # with no resolved case at all, the rollup row is still there, with NULL
+        return {
+            agency_id: (pair[0], pair[1]) if pair else (None, None)
+            for agency_id, pair in session.execute(query)
+        }
+    rows = session.execute(sa.select(Case.agency_id, hours).where(*where).order_by(Case.agency_id))
+    by_agency = {
+        agency_id: sorted(value for _, value in group)
+        for agency_id, group in groupby(rows, key=lambda row: row[0])
+    }
+    everyone = sorted(value for values in by_agency.values() for value in values)
+    return {
+        key: (percentile(values, 0.5), percentile(values, 0.9))
+        for key, values in [*by_agency.items(), (None, everyone)]
+    }
+
+
+def _passing_on(
+    session: Session, period: Period
+) -> Iterable[tuple[str, int | None, int | None, int]]:
+    """Filings and forwards in the range by where they came from and went, from the history:
+    a case's own row only knows where it is now."""
+    return session.execute(
+        sa.select(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id, sa.func.count())
+        .where(
+            col(CaseEvent.kind).in_([EventKind.created, EventKind.forwarded]),
+            period.holds(col(CaseEvent.created_at)),
         )
-    return rows
+        .group_by(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id)
+    ).all()
+
+
+def overview(session: Session, period: Period) -> Overview:
+    """Every active agency's numbers for the range, and their totals (agency and name empty)."""
+    now = utcnow()
+    tally: defaultdict[int | None, _Tally] = defaultdict(_Tally)
+    for agency_id, open_now, overdue in _backlog(session, now):
+        tally[agency_id].open, tally[agency_id].overdue = open_now, overdue
+    for agency_id, on_time, late in _sla(session, period, now):
+        tally[agency_id].sla_on_time, tally[agency_id].sla_late = on_time, late
+    for agency_id, count, total in _ratings(session, period):
+        tally[agency_id].rating_count, tally[agency_id].rating_sum = count, total
+    for kind, from_agency, to_agency, count in _passing_on(session, period):
+        if kind == EventKind.forwarded and from_agency is not None:
+            tally[from_agency].forwarded += count
+        if to_agency is not None:
+            tally[to_agency].received += count
+    filed = _per_day(session, period, col(Case.created_at))
+    resolved = _per_day(
+        session, period, col(Case.resolved_at), col(Case.status).in_(RESOLVED_STATUSES)
+    )
+    for agency_id, _, count in filed:
+        tally[agency_id].total += count
+    for agency_id, _, count in resolved:
+        tally[agency_id].resolved += count
+    hours = _resolution_hours(session, period)
+
+    agencies = list(session.exec(select(Agency).order_by(Agency.code)))
+    codes = {agency.id: agency.code for agency in agencies}
+    active = [agency for agency in agencies if agency.active]
+    no_hours = (None, None)
+    return Overview(
+        period=period,
+        agencies=[tally[a.id].stats(a.code, a.name, hours.get(a.id, no_hours)) for a in active],
+        totals=sum((tally[a.id] for a in active), _Tally()).stats(
+            "", "", hours.get(None, no_hours)
+        ),
+        triage_open=tally[None].open,
+        triage_overdue=tally[None].overdue,
+        filed={(codes.get(agency_id), day): count for agency_id, day, count in filed},
+        resolved={(codes.get(agency_id), day): count for agency_id, day, count in resolved},
+    )
+
+
+def agency_stats(session: Session, period: Period) -> list[AgencyStats]:
+    return overview(session, period).agencies

@@ -1,0 +1,162 @@
+"""The supervisors' dashboard: every agency's numbers over a range of days, and two charts.
+
+The numbers come from `cases.stats`, as the stats API's do; this page only reads the form,
+writes the numbers the way the page's language does, and draws the charts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlmodel import col, select
+
+from cases import stats
+from cases.console.charts import Series, bar_chart
+from cases.console.session import Visit, VisitDep
+from cases.console.words import Words
+from cases.enums import Role
+from cases.schemas import AgencyStats
+from routing.models import Agency
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+# enough for any date typed by hand; longer input is cut before it is shown again
+DATE_INPUT_MAX = 32
+DATE_SHOWN = "%d-%m-%Y"
+_INDONESIAN_MARKS = str.maketrans({",": ".", ".": ","})
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Numbers as the page's language writes them: 1.234,5 in Indonesian, 1,234.5 in English."""
+
+    lang: str
+
+    def __call__(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return "-"
+        text = f"{value:,.{digits}f}"
+        return text.translate(_INDONESIAN_MARKS) if self.lang == "id" else text
+
+    def percent(self, share: float | None) -> str:
+        return "-" if share is None else f"{self(share * 100, 1)}%"
+
+
+def _day(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise stats.PeriodError("bad_date", f"not a date: {text!r}") from exc
+
+
+def _refusal(t: Words, error: stats.PeriodError) -> str:
+    return t(
+        f"dash_{error.reason}",
+        earliest=stats.EARLIEST.strftime(DATE_SHOWN),
+        latest=stats.LATEST.strftime(DATE_SHOWN),
+        days=stats.MAX_DAYS,
+    )
+
+
+def _weekly_chart(t: Words, title: str, weeks: list[stats.WeekCount]) -> Markup:
+    opened, resolved = [w.opened for w in weeks], [w.resolved for w in weeks]
+    return bar_chart(
+        chart_id="chart-weekly",
+        title=title,
+        description=t(
+            "dash_weekly_desc", weeks=len(weeks), opened=sum(opened), resolved=sum(resolved)
+        ),
+        labels=[w.label.split("-")[1] for w in weeks],  # "W07": the table has the year
+        series=[Series(t.dash_filed, opened), Series(t.dash_resolved, resolved)],
+        counts=True,
+    )
+
+
+def _hours_chart(t: Words, timed: list[AgencyStats]) -> Markup:
+    return bar_chart(
+        chart_id="chart-hours",
+        title=t.dash_chart_hours,
+        description=t("dash_hours_desc", count=len(timed)),
+        labels=[row.agency for row in timed],
+        series=[
+            Series(t.dash_median_short, [row.median_resolution_hours for row in timed]),
+            Series(t.dash_p90_short, [row.p90_resolution_hours for row in timed]),
+        ],
+        horizontal=True,
+    )
+
+
+def _page(
+    visit: Visit,
+    agencies: list[Agency],
+    form: dict[str, str],
+    days: stats.Period | None,
+    error: str | None = None,
+) -> Response:
+    """The page with the numbers of `days`, or with only the form and `error` when None."""
+    en = visit.lang == "en"
+    names = {a.code: a.name_en if en else a.name for a in agencies}
+    context: dict[str, object] = {
+        "form": form,
+        "agencies": agencies,
+        "names": names,
+        "error": error,
+        "n": Numbers(visit.lang),
+    }
+    if days is None:
+        return visit.render("dashboard.html", 400, overview=None, **context)
+    overview = stats.overview(visit.db, days)
+    weeks = overview.weeks(form["agency"] or None)
+    agency_name = names.get(form["agency"])
+    weekly_title = (
+        visit.t("dash_chart_weekly_of", agency=agency_name)
+        if agency_name
+        else visit.t.dash_chart_weekly
+    )
+    timed = [row for row in overview.agencies if row.median_resolution_hours is not None]
+    return visit.render(
+        "dashboard.html",
+        **context,
+        overview=overview,
+        first=days.first.strftime(DATE_SHOWN),
+        last=days.last.strftime(DATE_SHOWN),
+        timezone=days.timezone,
+        weeks=weeks,
+        weekly_title=weekly_title,
+        weekly_chart=_weekly_chart(visit.t, weekly_title, weeks),
+        timed=timed,
+        hours_chart=_hours_chart(visit.t, timed) if timed else None,
+    )
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    visit: VisitDep,
+    first: Annotated[str, Query(alias="from")] = "",
+    last: Annotated[str, Query(alias="to")] = "",
+    agency: str = "",
+) -> Response:
+    """Backlog, overdue, resolution times, SLA compliance, misrouting and ratings per agency,
+    for supervisors; the range defaults to the last 12 weeks."""
+    if refusal := visit.refuse(Role.supervisor):
+        return refusal
+    agencies = list(visit.db.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+    form = {
+        "from": first.strip()[:DATE_INPUT_MAX],
+        "to": last.strip()[:DATE_INPUT_MAX],
+        "agency": agency if agency in {a.code for a in agencies} else "",
+    }
+    try:
+        days = stats.period(_day(first), _day(last), visit.settings.city_timezone)
+    except stats.PeriodError as exc:
+        return _page(visit, agencies, form, None, _refusal(visit.t, exc))
+    form.update({"from": days.first.isoformat(), "to": days.last.isoformat()})
+    return _page(visit, agencies, form, days)

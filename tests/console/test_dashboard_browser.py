@@ -1,0 +1,74 @@
+"""The dashboard in a real headless Chromium, on a desk and on a phone, with screenshots.
+
+Uses the browser, server and SQLite-only fixtures of test_console_browser; the screenshots land
+in test-artifacts/console/ next to that module's.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser
+
+from aduan.settings import Settings
+from tests.console import test_console_browser as console_browser
+from tests.console.test_dashboard_http import DPU_PAGE, build_scenario
+from tests.helpers import create_staff
+
+# that module's fixtures and marks, by name: SQLite only, a live server, Chromium
+pytestmark = console_browser.pytestmark
+database_url = console_browser.database_url
+live_server = console_browser.live_server
+browser = console_browser.browser
+DESKTOP, PHONE = console_browser.DESKTOP, console_browser.PHONE
+shot, sign_in = console_browser.shot, console_browser.sign_in
+
+
+def test_supervisor_filters_the_dashboard(
+    live_server: str, browser: Browser, settings: Settings
+) -> None:
+    """Menu link, date filter and agency pick, both charts drawn, the table readable on a phone."""
+    base = live_server
+    days = build_scenario(settings)
+    create_staff(settings, "kepala", "supervisor")
+
+    desk = browser.new_context(viewport=DESKTOP)
+    page = desk.new_page()
+    sign_in(page, base, "kepala")
+    page.get_by_role("link", name="Dasbor", exact=True).click()
+    page.wait_for_url(f"{base}/console/dashboard")
+    assert page.get_by_role("heading", name="Dasbor kinerja dinas").is_visible()
+
+    page.get_by_label("Dari tanggal").fill(days.days_ago(13))
+    page.get_by_label("Sampai tanggal").fill(days.days_ago(0))
+    page.get_by_label("Dinas di grafik mingguan").select_option("DLH")
+    page.get_by_role("button", name="Terapkan").click()
+    page.wait_for_url(f"{base}/console/dashboard?from=*")
+    assert page.get_by_label("Dari tanggal").input_value() == days.days_ago(13)
+
+    dpu = page.locator('#agency-stats tr[data-agency="DPU"]')
+    for stat in ("late", "compliance", "misrouting"):
+        assert dpu.locator(f'td[data-stat="{stat}"]').inner_text() == DPU_PAGE[stat]
+    charts = page.get_by_role("img")
+    assert charts.count() == 2
+    weekly = page.get_by_role("img", name="Aduan masuk dan selesai per minggu: Dinas Lingkungan")
+    assert weekly.is_visible()
+    assert weekly.locator("rect.bar.series-0").count() >= 1  # DLH's filed cases have bars
+    assert page.get_by_role("img", name="Waktu sampai selesai per dinas").is_visible()
+    assert page.locator("#chart-hours rect.bar.series-1").count() == 1  # only DPU resolved any
+    shot(page, "dashboard")
+    desk.close()
+
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    sign_in(page, base, "kepala")
+    page.goto(f"{base}/console/dashboard?from={days.days_ago(13)}&lang=en")
+    assert page.get_by_role("heading", name="Agency performance dashboard").is_visible()
+    # the page itself never scrolls sideways: the wide table does, inside its box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(
+        "(() => { const box = document.querySelector('#agency-stats').parentElement;"
+        " return box.scrollWidth > box.clientWidth; })()"
+    )
+    width = page.locator("#chart-weekly").bounding_box()["width"]
+    assert 0 < width <= PHONE["width"]
+    shot(page, "dashboard-phone")
+    phone.close()
