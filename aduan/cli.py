@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from aduan.db import get_engine, session_scope
-from aduan.logs import configure_logging
+from aduan.logs import configure_logging, log_config
 from aduan.settings import get_settings
 
 if TYPE_CHECKING:
@@ -48,6 +48,21 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _log_format() -> str:
+    from pydantic import ValidationError
+
+    try:
+        return get_settings().log_format
+    except ValidationError:  # the command itself reports the bad setting
+        return "text"
+
+
+@app.callback()
+def _every_command() -> None:
+    # every command logs as the web process does: the same format, personal data masked
+    configure_logging(_log_format())
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -57,8 +72,6 @@ def serve(
     """Run the web service (API, web form and webhooks)."""
     import uvicorn
 
-    from aduan.logs import LOG_CONFIG
-
     uvicorn.run(
         "aduan.app:create_app",
         factory=True,
@@ -66,7 +79,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
-        log_config=LOG_CONFIG,
+        log_config=log_config(_log_format()),
     )
 
 
@@ -83,7 +96,6 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
-    configure_logging()
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds
@@ -102,6 +114,32 @@ def worker(
         threading.Thread(target=sweep_forever, name="aduan-sweep", daemon=True).start()
     queue = get_queue(settings)
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run RQ's cron scheduler: queues the follow-up pass (auto-close, escalation, digests).
+
+    Run one (a second is harmless: the pass is idempotent); `aduan worker` processes execute it.
+    """
+    from rq.cron import CronScheduler
+
+    from aduan.queue import get_queue
+    from cases.jobs import followups_job
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise _fail("REDIS_URL is not set: without Redis the web process runs the follow-ups")
+    queue = get_queue(settings)
+    cron = CronScheduler(connection=queue.connection)
+    cron.register(
+        followups_job,
+        queue_name=queue.name,
+        interval=max(1, int(settings.followup_interval_seconds)),
+        job_timeout=600,
+        result_ttl=86400,
+    )
+    cron.start()
 
 
 @db_app.command("upgrade")
@@ -163,13 +201,12 @@ def users_create(
     full_name: Annotated[str | None, typer.Option(help="display name")] = None,
 ) -> None:
     """Create a staff account; the password is read from standard input."""
-    from cases.auth import UserError, create_user
-    from cases.enums import Role
+    from cases.users import UserError, create_user, parse_role
 
     try:
-        role_value = Role(role)
-    except ValueError:
-        raise _fail(f"unknown role '{role}'; use officer, supervisor or admin") from None
+        role_value = parse_role(role)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
     password = _read_password()
     try:
         with session_scope(get_engine(get_settings().database_url)) as session:
@@ -191,9 +228,9 @@ def demo_users() -> None:
     """Create demo accounts for a local try-out (refused outside development)."""
     from sqlmodel import select
 
-    from cases.auth import create_user
     from cases.enums import Role
     from cases.models import User
+    from cases.users import create_user
 
     settings = get_settings()
     if settings.app_env != "development":
@@ -363,7 +400,6 @@ def telegram_poll() -> None:
     settings = get_settings()
     if not settings.telegram_bot_token:
         raise _fail("set TELEGRAM_BOT_TOKEN first")
-    configure_logging()
     engine = get_engine(settings.database_url)
     embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings)
     dispatcher = embedded or RQDispatcher(settings)

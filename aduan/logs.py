@@ -1,27 +1,146 @@
-"""Logging for every process: one format, our loggers at INFO, uvicorn's access log kept."""
+"""Logging for every process (web, worker, CLI): one format, no personal data, a request id.
+
+Every record passes two filters on the one handler, so libraries' records get them too:
+
+- `ContextFilter` stamps the record with the id of the HTTP request it was made for (set by
+  `aduan.middleware.RequestIdMiddleware`) or of the RQ job running it, so one complaint's lines
+  can be found among many.
+- `PrivacyFilter` masks phone numbers, e-mail addresses and Telegram chat ids in the message,
+  its arguments and any traceback. Residents' contact details must not end up in log storage,
+  which is kept longer and read by more people than the database; masking once here covers
+  every logger, including libraries whose error messages quote an address.
+
+`LOG_FORMAT=json` writes one JSON object a line (time, level, logger, message, request_id) for
+a log collector; the default is readable text.
+"""
 
 from __future__ import annotations
 
+import json
 import logging.config
+import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["stderr"], "level": "INFO"},
-    "loggers": {
-        # httpx logs every Bot API call at INFO, with the bot token in the URL
-        "httpx": {"level": "WARNING"},
-        "uvicorn": {"level": "INFO"},
-    },
-}
+from rq import get_current_job
+
+# the request a log record belongs to; each request runs in a task of its own, which has a copy
+request_id: ContextVar[str | None] = ContextVar("aduan_request_id", default=None)
+NO_REQUEST = "-"
+KEPT_DIGITS = 3  # a masked number keeps its last digits, so support can still tell two apart
+
+_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_NUMBERS = re.compile(
+    r"(?<![\w+])\+\d(?:[ .-]?\d){7,14}(?!\d)"  # E.164, also after "whatsapp:"
+    r"|(?<![\w+])08\d(?:[ .-]?\d){6,11}(?!\d)"  # Indonesian mobile: 0812-3456-7890
+    r"|(?<![\w.+-])-?\d{9,}(?![\w.])"  # a long bare number: 62812…, chat ids, group ids
+)
+# a shorter number is a chat id when it says so: chat_id=123456, "chat": 123456, telegram:123456
+_CHAT_IDS = re.compile(r"(?i)((?:chat(?:[_ ]?id)?|telegram)[\"' ]*[:=][\"' ]*)(-?\d{5,})")
 
 
-def configure_logging() -> None:
-    logging.config.dictConfig(LOG_CONFIG)
+def _hide_digits(number: str) -> str:
+    digits = sum(c.isdigit() for c in number)
+    hidden = 0
+    out = []
+    for char in number:
+        if char.isdigit() and hidden < digits - KEPT_DIGITS:
+            out.append("*")
+            hidden += 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def mask_personal(text: str) -> str:
+    """`text` with phone numbers, e-mail addresses and chat ids masked."""
+    text = _EMAIL.sub(r"\1***@\2", text)
+    text = _CHAT_IDS.sub(lambda m: m.group(1) + _hide_digits(m.group(2)), text)
+    return _NUMBERS.sub(lambda m: _hide_digits(m.group(0)), text)
+
+
+class ContextFilter(logging.Filter):
+    """Adds `request_id`: the HTTP request's id, else the RQ job's, else "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = get_current_job()
+        record.request_id = request_id.get() or (job.id if job else NO_REQUEST)
+        return True
+
+
+class PrivacyFilter(logging.Filter):
+    """Masks personal data in the formatted message and traceback of every record.
+
+    The message is formatted here and the arguments dropped, because an argument may be any
+    object whose text holds a phone number (an exception, a dataclass).
+    """
+
+    _tracebacks = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken call: logging reports it, unmasked args aside
+            message = str(record.msg)
+        record.msg, record.args = mask_personal(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._tracebacks.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_personal(record.stack_info)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, with the fields a log collector indexes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", NO_REQUEST),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """The dictConfig for `aduan serve` (given to uvicorn) and every other command."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "context": {"()": ContextFilter},
+            "privacy": {"()": PrivacyFilter},
+        },
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": JsonFormatter},
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["context", "privacy"],
+            },
+        },
+        "root": {"handlers": ["stderr"], "level": "INFO"},
+        "loggers": {
+            # httpx logs every Bot API call at INFO, with the bot token in the URL
+            "httpx": {"level": "WARNING"},
+            "uvicorn": {"level": "INFO"},
+        },
+    }
+
+
+def configure_logging(log_format: str = "text") -> None:
+    logging.config.dictConfig(log_config(log_format))

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    # seconds a provider call may take before it counts as failed and is retried later
+    provider_timeout_seconds: float = Field(default=15.0, gt=0)
     # WhatsApp templates per message kind, e.g. {"status_changed": "HX..."}; used outside the
     # 24-hour window, where free text is refused. Without one, the update goes by SMS.
     twilio_whatsapp_templates: dict[str, str] = Field(default_factory=dict)
@@ -105,6 +107,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout: float = 15.0
+
+    # new complaints one sender (chat, phone number, client address) may file per hour; 0 = off
+    intake_limit_per_hour: int = Field(default=10, ge=0)
+    # the largest request body read at all; unset: MEDIA_MAX_BYTES plus 1 MiB for the form around it
+    max_request_bytes: int | None = Field(default=None, gt=0)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +162,19 @@ class Settings(BaseSettings):
     @classmethod
     def _base_url(cls, url: str) -> str:
         return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _request_limit(self) -> Settings:
+        if self.max_request_bytes is None:
+            self.max_request_bytes = self.media_max_bytes + 1024 * 1024
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        # a send still running when its lease ends can be claimed and sent again by another job
+        if self.notify_lease_seconds <= self.provider_timeout_seconds:
+            raise ValueError("NOTIFY_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -37,6 +37,18 @@ TEXT: dict[str, dict[str, str]] = {
         "status_list": "Aduan Anda yang masih terbuka:",
         "review_desk": "petugas verifikasi",
         "lang_set": "Bahasa diganti ke Bahasa Indonesia.",
+        "limited_telegram": (
+            "Mohon maaf, dari akun ini sudah masuk {limit} aduan dalam satu jam terakhir, "
+            "batas yang kami tetapkan agar semua warga terlayani. Silakan kirim aduan baru "
+            "sekitar {minutes} menit lagi. Aduan yang sudah masuk tetap kami proses; "
+            "cek statusnya dengan /status KODE."
+        ),
+        "limited_sms": (
+            "Mohon maaf, dari nomor ini sudah masuk {limit} aduan dalam satu jam terakhir. "
+            "Silakan kirim aduan baru sekitar {minutes} menit lagi. Aduan yang sudah masuk "
+            "tetap kami proses; cek statusnya: CEK KODE."
+        ),
+        "rated": "Terima kasih! Penilaian Anda untuk aduan {code}: {rating}/5.",
     },
     "en": {
         "help_telegram": (
@@ -72,6 +84,18 @@ TEXT: dict[str, dict[str, str]] = {
         "status_list": "Your open complaints:",
         "review_desk": "the review desk",
         "lang_set": "Language switched to English.",
+        "limited_telegram": (
+            "Sorry, this account has sent {limit} complaints within the last hour, the limit "
+            "that keeps the service open to every resident. Please send a new complaint in "
+            "about {minutes} minutes. Complaints already received are being handled; "
+            "check one with /status CODE."
+        ),
+        "limited_sms": (
+            "Sorry, this number has sent {limit} complaints within the last hour. Please send "
+            "a new complaint in about {minutes} minutes. Complaints already received are being "
+            "handled; check one with: STATUS CODE."
+        ),
+        "rated": "Thank you! Your rating for complaint {code}: {rating}/5.",
     },
 }
 

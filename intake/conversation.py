@@ -22,12 +22,14 @@ from aduan.settings import Settings
 from cases.codes import normalise_tracking_code
 from cases.duplicates import link_possible_duplicate
 from cases.enums import OPEN_STATUSES, SourceChannel
+from cases.feedback import awaiting_feedback, parse_rating, rate, reopen, says_not_fixed
 from cases.models import Case
 from cases.service import find_by_code, public_view
 from intake.chat_text import say
+from intake.limits import chat_sender
 from intake.media import MediaDownloadError, MediaRejected, store_media
 from intake.messages import InboundMessage, Location, ReplyAddress, StoredMedia
-from intake.service import IntakeError, attach_media, receive
+from intake.service import IntakeError, IntakeLimited, attach_media, receive
 from notifications.models import Contact, InboundReceipt
 from notifications.service import get_or_create_contact
 from notifications.templates import STATUS_LABELS
@@ -152,9 +154,33 @@ def _respond(
     command = parse_command(text)
     if command is not None:
         return _command(session, event, contact, command)
+    feedback = _feedback(session, settings, contact, text)
+    if feedback is not None:
+        return feedback
     if len(text.split()) < MIN_COMPLAINT_WORDS:
         return ChatOutcome([ChatReply(say(language, "too_short")), _help(event, language)])
     return _file(session, settings, event, contact, text, ())
+
+
+def _feedback(
+    session: Session, settings: Settings, contact: Contact, text: str
+) -> ChatOutcome | None:
+    """A reply to a rating request: a digit rates, "belum" reopens; None when it is neither
+    or nothing of the contact's waits for feedback (the text is then read as usual)."""
+    rating, not_fixed = parse_rating(text), says_not_fixed(text)
+    if rating is None and not not_fixed:
+        return None
+    case = awaiting_feedback(session, contact.id)
+    if case is None:
+        return None
+    if not_fixed:
+        reopen(session, settings, case)  # the citizen hears it through the outbox
+        return ChatOutcome(case_code=case.tracking_code)
+    rate(session, case, rating)
+    return ChatOutcome(
+        [ChatReply(say(contact.language, "rated", code=case.tracking_code, rating=rating))],
+        case_code=case.tracking_code,
+    )
 
 
 def _reply(text: str) -> ChatOutcome:
@@ -209,7 +235,11 @@ def _file(
         received_at=event.received_at,
     )
     try:
-        result = receive(session, settings, message)
+        result = receive(session, settings, message, sender=chat_sender(event.sender))
+    except IntakeLimited as exc:
+        key = "limited_telegram" if event.slash_commands else "limited_sms"
+        limit, minutes = exc.refusal.limit, exc.refusal.minutes
+        return _reply(say(contact.language, key, limit=limit, minutes=minutes))
     except IntakeError as exc:
         return _reply(str(exc))
     contact.pending_latitude = contact.pending_longitude = contact.pending_location_at = None

@@ -45,6 +45,20 @@ TEXT: dict[str, dict[str, str]] = {
         "event_status_changed": "Status berubah",
         "event_forwarded": "Dialihkan ke",
         "event_note": "Catatan petugas",
+        "rate_title": "Bagaimana penanganan aduan Anda?",
+        "rate_intro": "Aduan ini sudah dinyatakan selesai. Beri nilai 1 (buruk) sampai 5 (baik).",
+        "rate_submit": "Kirim nilai",
+        "rate_stars": "Nilai",
+        "not_fixed_intro": "Masalahnya belum beres?",
+        "not_fixed_submit": "Belum beres, buka kembali aduan ini",
+        "rated": "Terima kasih atas penilaian Anda.",
+        "reopened": "Aduan dibuka kembali. Petugas akan menanganinya lagi.",
+        "rate_bad_link": "Tautan penilaian ini tidak sah. Pakai tautan dari pesan yang kami kirim.",
+        "rate_not_open": "Aduan ini tidak sedang menunggu penilaian (status: {status}).",
+        "rate_pick": "Pilih nilai 1 sampai 5.",
+        "limited": "Mohon maaf, dari alamat internet ini sudah masuk {limit} aduan dalam satu jam "
+        "terakhir. Silakan kirim lagi sekitar {minutes} menit lagi. Aduan yang sudah masuk tetap "
+        "kami proses; cek statusnya dengan kode pelacakan di bawah.",
     },
     "en": {
         "title": "City Complaints",
@@ -84,6 +98,20 @@ TEXT: dict[str, dict[str, str]] = {
         "event_status_changed": "Status changed",
         "event_forwarded": "Passed to",
         "event_note": "Officer's note",
+        "rate_title": "How was your complaint handled?",
+        "rate_intro": "This complaint was marked resolved. Rate it from 1 (poor) to 5 (good).",
+        "rate_submit": "Send rating",
+        "rate_stars": "Rating",
+        "not_fixed_intro": "Is the problem still there?",
+        "not_fixed_submit": "Not fixed, reopen this complaint",
+        "rated": "Thank you for your rating.",
+        "reopened": "The complaint is reopened. Officers will work on it again.",
+        "rate_bad_link": "This rating link is not valid. Use the link from the message we sent.",
+        "rate_not_open": "This complaint is not waiting for a rating (status: {status}).",
+        "rate_pick": "Choose a rating from 1 to 5.",
+        "limited": "Sorry, {limit} complaints have come from this internet address within the "
+        "last hour. Please send yours again in about {minutes} minutes. Complaints already "
+        "received are being handled; check one with its tracking code below.",
     },
 }
 

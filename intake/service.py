@@ -17,6 +17,7 @@ from cases.duplicates import link_possible_duplicate
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
+from intake import limits
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
 from notifications.enums import MessageKind
 from notifications.service import get_or_create_contact
@@ -28,6 +29,17 @@ CODE_ATTEMPTS = 5
 
 class IntakeError(ValueError):
     """The message cannot become a case; the text is safe to show the sender."""
+
+
+class IntakeLimited(IntakeError):
+    """The sender filed INTAKE_LIMIT_PER_HOUR complaints within the last hour."""
+
+    def __init__(self, refusal: limits.Refusal) -> None:
+        super().__init__(
+            f"too many complaints from this sender: at most {refusal.limit} an hour; "
+            f"please try again in {refusal.minutes} minutes"
+        )
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -65,15 +77,21 @@ def _existing(session: Session, intake_key: str | None) -> Case | None:
     return session.exec(select(Case).where(Case.intake_key == intake_key)).first()
 
 
-def receive(session: Session, settings: Settings, message: InboundMessage) -> IntakeResult:
+def receive(
+    session: Session, settings: Settings, message: InboundMessage, *, sender: str | None = None
+) -> IntakeResult:
     """Validate, store, route and acknowledge one complaint in one transaction.
 
     Calling it again with the same idempotency key returns the first case and sends nothing.
+    A new complaint counts against `sender`'s hourly limit (see `intake.limits`); over it,
+    IntakeLimited is raised and nothing is stored.
     """
     text = validate(message)
     intake_key = _intake_key(message)
     if (case := _existing(session, intake_key)) is not None:
         return IntakeResult(case, created=False)
+    if (refusal := limits.take(settings, sender)) is not None:
+        raise IntakeLimited(refusal)
     for _ in range(CODE_ATTEMPTS):
         try:
             # a savepoint, so a collision undoes only this attempt and not the caller's work
@@ -86,6 +104,7 @@ def receive(session: Session, settings: Settings, message: InboundMessage) -> In
             log.warning("tracking code collision; drawing another")
             continue
         session.commit()
+        log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, sender)
         return IntakeResult(case, created=True)
     raise RuntimeError("could not store the complaint after several attempts")
 

@@ -169,6 +169,8 @@ def environment(
         "PTB_TIMEDELTA": "true",
         "MEDIA_DIR": str(tmp_path / "media"),
         "ROUTING_MODEL_FILE": str(routing_model),
+        # tests file many complaints from one client; tests/test_abuse_limits.py turns it on
+        "INTAKE_LIMIT_PER_HOUR": "0",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -1,0 +1,165 @@
+"""What every HTTP request passes through: a request id, a body size limit, security headers.
+
+Plain ASGI middleware rather than `BaseHTTPMiddleware`, so that streamed bodies stay streamed
+and the request id set here is seen by the endpoint's own context (log records, threads).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aduan import logs
+from aduan.settings import Settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# what a proxy or client may hand us as the id: anything else (spaces, newlines, a novel) could
+# forge or break log lines, so it is replaced by our own
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/=+-]{0,127}")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, kept for its log records and returned in X-Request-ID.
+
+    The id is not reset after the response: each request runs in a task of its own, and
+    uvicorn logs a crashed request's traceback in that task after the app returns.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        logs.request_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while the app reads a body that streams past the limit; answered as 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=too_large_reason(limit))
+
+
+def too_large_reason(limit: int) -> str:
+    return f"the request body is larger than the limit of {limit:,} bytes"
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over `limit` bytes with 413, before they fill memory or disk.
+
+    A Content-Length over the limit is refused at once, without reading a byte. A body without
+    one (chunked) is counted as the app reads it, and stopped as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = JSONResponse({"detail": too_large_reason(self.limit)}, status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+def _tile_origin(tile_url: str) -> str | None:
+    """The origin map tiles come from, as a CSP source; None for tiles served by us.
+
+    `https://{s}.tile.example.org/{z}/{x}/{y}.png` (a subdomain per request) becomes
+    `https://*.tile.example.org`.
+    """
+    parts = urlsplit(tile_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = re.sub(r"^\{[a-z]+\}\.", "*.", parts.netloc)
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(settings: Settings) -> str:
+    """Only our own scripts and styles (no inline code, so an injected one cannot run), images
+    from us and the map tile server, never framed, forms posting only to us."""
+    images = " ".join(filter(None, ("'self'", "data:", _tile_origin(settings.map_tile_url))))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {images}",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        )
+    )
+
+
+def security_headers(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers for every response, and those added to HTML pages."""
+    every = {"X-Content-Type-Options": "nosniff"}
+    if settings.public_base_url.startswith("https://"):
+        every["Strict-Transport-Security"] = "max-age=31536000"
+    pages = {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Frame-Options": "DENY",
+        # tracking codes and rating links are in our URLs: other sites must not see them
+        "Referrer-Policy": "same-origin",
+        # the public form's "use my location" button; nothing else is asked of the browser
+        "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
+    }
+    return every, pages
+
+
+class SecurityHeadersMiddleware:
+    """Sets the site's security headers; they replace any a page set, so one policy holds."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.every, self.pages = security_headers(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(self.every)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.update(self.pages)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

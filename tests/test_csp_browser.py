@@ -1,0 +1,48 @@
+"""The public form in a real Chromium under the Content-Security-Policy: its script still runs.
+
+Uses the console browser tests' server and browser (SQLite only, skipped without Chromium).
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser
+
+from tests.console.test_console_browser import (  # noqa: F401 - fixtures used by name
+    browser,
+    database_url,
+    live_server,
+    pytestmark,
+)
+from tests.helpers import POTHOLE
+
+SEMARANG = {"latitude": -6.9932, "longitude": 110.4203}
+
+
+def test_the_location_button_works_and_nothing_is_refused(
+    browser: Browser,  # noqa: F811
+    live_server: str,  # noqa: F811
+) -> None:
+    """form.js shows the button and fills the location; the browser reports no CSP violation."""
+    context = browser.new_context(geolocation=SEMARANG, permissions=["geolocation"])
+    page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server}/")
+    page.click("#locate")
+    page.wait_for_function("document.getElementById('lat').value !== ''")
+    assert page.input_value("#lat") == "-6.993200"
+    assert page.input_value("#lon") == "110.420300"
+    assert page.text_content("#located") == "Lokasi terisi"
+
+    page.fill("#text", POTHOLE)
+    page.check("input[name=notify_via][value=sms]")  # without a number: the server says so
+    page.click("button[type=submit]")
+    page.wait_for_selector("#errors")
+    assert page.evaluate("document.activeElement.id") == "errors"  # focused for screen readers
+    assert refused == []
+    context.close()
