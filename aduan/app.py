@@ -13,13 +13,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from aduan.db import get_engine
+from aduan.db import get_engine, utcnow
+from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from aduan.periodic import Every
 from aduan.settings import Settings, get_settings
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
 from bots.twilio.webhook import router as twilio_webhook_router
+from cases.console import admin as console_admin
+from cases.console import dashboard as console_dashboard
 from cases.console import routes as console
+from cases.followups import run_followups
 from cases.routes import router as cases_router
 from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
@@ -49,10 +54,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else:
                 dispatcher = EmbeddedDispatcher(engine, settings)
                 app.state.dispatcher = dispatcher
+                followups = Every(
+                    settings.followup_interval_seconds,
+                    lambda: run_followups(engine, settings, utcnow(), dispatcher),
+                    "aduan-followups",
+                )
                 dispatcher.start()
+                followups.start()
                 try:
                     yield
                 finally:
+                    followups.stop()
                     dispatcher.stop()
 
     app = FastAPI(
@@ -62,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # the last added runs first: the id and headers are on every answer, 413s included
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
     app.state.dispatcher = None
     app.state.telegram = None
@@ -78,6 +94,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def _database_down(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
+        # nothing was stored (the transaction never committed): say so, and when to come back
+        log.error("database unavailable: %s", exc.orig.__class__.__name__ if exc.orig else exc)
+        return JSONResponse(
+            {"detail": "the service is briefly unavailable; nothing was saved, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> JSONResponse:
@@ -96,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
     app.include_router(console.router)
+    app.include_router(console_admin.router)
+    app.include_router(console_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
 from aduan.settings import Settings
 from cases.enums import SourceChannel
 from cases.models import Case, CaseSubscriber
-from notifications.enums import MessageKind
+from notifications.enums import Channel, MessageKind
 from notifications.models import Contact
 from notifications.service import queue_messages
 from notifications.templates import message_variables, render
@@ -18,6 +19,26 @@ CHAT_APPS = frozenset({SourceChannel.telegram, SourceChannel.whatsapp})
 
 def track_url(settings: Settings, code: str) -> str:
     return f"{settings.public_base_url}/track/{code}"
+
+
+def _rating_signer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt="aduan.rating")
+
+
+def rate_url(settings: Settings, code: str) -> str:
+    """The link a citizen who cannot reply (web form, e-mail) rates with.
+
+    Signed, because a tracking code alone is shared and guessable enough to look up a status,
+    not to speak for the reporter.
+    """
+    return f"{track_url(settings, code)}/rate?t={_rating_signer(settings).dumps(code)}"
+
+
+def rating_token_matches(settings: Settings, code: str, token: str) -> bool:
+    try:
+        return _rating_signer(settings).loads(token) == code
+    except BadSignature:
+        return False
 
 
 def recipients(session: Session, case: Case) -> list[tuple[Contact, str]]:
@@ -63,6 +84,9 @@ def tell_citizen(
                 language,
                 invite_details=kind is MessageKind.acknowledgement
                 and case.source_channel in CHAT_APPS,
+                rate_url=rate_url(settings, case.tracking_code)
+                if contact.channel == Channel.email
+                else None,
                 **values,
             ),
             variables=message_variables(language, **values),

@@ -88,8 +88,14 @@ def transition(
     actor: User | None,
     public_note: str | None = None,
     internal_note: str | None = None,
+    actor_label: str | None = None,
+    message: MessageKind | None = None,
 ) -> Case:
-    """Move a case to another status if the lifecycle allows it."""
+    """Move a case to another status if the lifecycle allows it, and tell the citizen.
+
+    `message` overrides what the citizen is sent; by default a resolved case asks for a rating
+    (and says how to report it is not fixed), any other change is a status update.
+    """
     current = CaseStatus(case.status)
     allowed = ALLOWED_TRANSITIONS[current]
     if to_status not in allowed:
@@ -117,8 +123,12 @@ def transition(
         to_status=to_status,
         public_note=public_note,
         internal_note=internal_note,
+        actor_label=actor_label,
     )
-    tell_citizen(session, settings, case, MessageKind.status_changed, note=public_note)
+    if message is None:
+        resolved = to_status is CaseStatus.resolved
+        message = MessageKind.rating_request if resolved else MessageKind.status_changed
+    tell_citizen(session, settings, case, message, note=public_note)
     return case
 
 

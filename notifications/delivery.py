@@ -134,7 +134,7 @@ def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -
         message = OutboundMessage(
             address=contact.address,
             body=notification.body,
-            subject=subject(notification.language, notification.reference),
+            subject=subject(notification.language, notification.reference, notification.kind),
             reference=notification.reference,
             channel=notification.channel,
             kind=notification.kind,

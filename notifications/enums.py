@@ -27,3 +27,6 @@ class MessageKind(StrEnum):
     rating_request = "rating_request"
     auto_closed = "auto_closed"
     reopened = "reopened"
+    # to staff, by e-mail
+    overdue_digest = "overdue_digest"
+    escalation = "escalation"

@@ -49,11 +49,43 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Aduan {code}:{note} Cek: {track_url}",
         "en": "Complaint {code}:{note} Details: {track_url}",
     },
+    MessageKind.rating_request: {
+        "id": "Aduan {code}: {status}.{note}",
+        "en": "Complaint {code}: {status}.{note}",
+    },
+    MessageKind.auto_closed: {
+        "id": "Aduan {code} sudah selesai dan kini ditutup. Terima kasih atas laporan Anda. "
+        "{track_url}",
+        "en": "Complaint {code} was resolved and is now closed. Thank you for reporting. "
+        "{track_url}",
+    },
+    MessageKind.reopened: {
+        "id": "Aduan {code} dibuka kembali dan ditangani lagi oleh {agency}. Cek: {track_url}",
+        "en": "Complaint {code} is reopened and back with {agency}. Details: {track_url}",
+    },
 }
 
-SUBJECTS: dict[str, str] = {
-    "id": "Aduan {code}",
-    "en": "Complaint {code}",
+# after "resolved": how the citizen rates the handling or says it is not fixed. A chat or SMS
+# contact replies in words; an e-mail contact (the web form) follows a link.
+RATING_ASK = {
+    "reply": {
+        "id": " Nilai penanganannya: balas angka 1 (buruk) s.d. 5 (baik). "
+        "Belum beres? Balas BELUM.",
+        "en": " Rate the handling: reply 1 (poor) to 5 (good). Not fixed? Reply NOT FIXED.",
+    },
+    "link": {
+        "id": " Beri nilai 1-5 atau laporkan belum beres: {rate_url}",
+        "en": " Rate it 1-5 or tell us it is not fixed: {rate_url}",
+    },
+}
+
+SUBJECTS: dict[str, dict[str, str]] = {
+    "citizen": {"id": "Aduan {code}", "en": "Complaint {code}"},
+    MessageKind.overdue_digest: {
+        "id": "Kasus terlambat per {code}",
+        "en": "Overdue cases as of {code}",
+    },
+    MessageKind.escalation: {"id": "Eskalasi: aduan {code}", "en": "Escalation: case {code}"},
 }
 
 NOTE_PREFIX = {"id": " Catatan petugas: ", "en": " Officer's note: "}
@@ -88,8 +120,12 @@ def render(
     status: str | None = None,
     note: str | None = None,
     invite_details: bool = False,
+    rate_url: str | None = None,
 ) -> str:
-    """The text of one message; missing optional parts simply drop out."""
+    """The text of one message; missing optional parts simply drop out.
+
+    A rating request asks for a reply, or with `rate_url` (contacts who cannot reply) a click.
+    """
     language = language_of(language)
     template = TEMPLATES[kind][language]
     values = message_variables(
@@ -98,6 +134,9 @@ def render(
     values["note"] = _note(language, note)
     fields = {name for _, name, _, _ in Formatter().parse(template) if name}
     text = template.format(**{k: v for k, v in values.items() if k in fields})
+    if kind is MessageKind.rating_request:
+        ask = RATING_ASK["link" if rate_url else "reply"][language]
+        text += ask.format(rate_url=rate_url)
     return text + INVITE_DETAILS[language] if invite_details else text
 
 
@@ -125,5 +164,7 @@ def message_variables(
     }
 
 
-def subject(language: str, code: str) -> str:
-    return SUBJECTS[language_of(language)].format(code=code)
+def subject(language: str, code: str, kind: str | None = None) -> str:
+    """An e-mail's subject; `code` is the row's reference (a tracking code, or a digest's date)."""
+    words = SUBJECTS.get(kind or "", SUBJECTS["citizen"])
+    return words[language_of(language)].format(code=code)

@@ -24,6 +24,9 @@ acknowledgement    code, agency, track_url
 status_changed     code, status, note, track_url
 forwarded          code, agency, note, track_url
 public_note        code, note, track_url
+rating_request     code, status, note, track_url
+auto_closed        code, track_url
+reopened           code, agency, track_url
 =================  ======================================================
 
 `status` is the label the citizen reads ("selesai ditangani"), `agency` the agency's name in the
@@ -48,6 +51,7 @@ import json
 from datetime import timedelta
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from aduan.db import utcnow
@@ -65,6 +69,9 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     MessageKind.status_changed: ("code", "status", "note", "track_url"),
     MessageKind.forwarded: ("code", "agency", "note", "track_url"),
     MessageKind.public_note: ("code", "note", "track_url"),
+    MessageKind.rating_request: ("code", "status", "note", "track_url"),
+    MessageKind.auto_closed: ("code", "track_url"),
+    MessageKind.reopened: ("code", "agency", "track_url"),
 }
 
 
@@ -75,7 +82,12 @@ def twilio_client(settings: Settings) -> Client:
             "Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN",
             permanent=False,
         )
-    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    # without a timeout one hung connection would hold a worker forever; a timed-out send is
+    # retried like any unreachable provider (at least once: Twilio may have taken it)
+    http_client = TwilioHttpClient(timeout=settings.provider_timeout_seconds)
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+    )
     client.api.base_url = settings.twilio_api_url.rstrip("/")
     return client
 

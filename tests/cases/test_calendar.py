@@ -3,6 +3,7 @@ and the clock standing still while a case waits on the citizen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -71,12 +72,30 @@ def test_a_calendar_without_working_days_says_so() -> None:
 # --- through the service -------------------------------------------------------------------
 
 
-def _set_sla(settings: Settings, category: str, hours: int) -> None:
+def _sla(settings: Settings, category: str, hours: int | None = None) -> int:
     with get_engine(settings.database_url).begin() as connection:
-        connection.execute(
-            sa.text("UPDATE categories SET sla_hours = :h WHERE code = :c"),
-            {"h": hours, "c": category},
-        )
+        if hours is not None:
+            connection.execute(
+                sa.text("UPDATE categories SET sla_hours = :h WHERE code = :c"),
+                {"h": hours, "c": category},
+            )
+        return connection.execute(
+            sa.text("SELECT sla_hours FROM categories WHERE code = :c"), {"c": category}
+        ).scalar_one()
+
+
+@pytest.fixture
+def set_sla(settings: Settings) -> Iterator[Callable[[str, int], int]]:
+    """Changes a category's SLA for one test; the catalogue is shared by the whole session."""
+    before: dict[str, int] = {}
+
+    def change(category: str, hours: int) -> int:
+        before.setdefault(category, _sla(settings, category))
+        return _sla(settings, category, hours)
+
+    yield change
+    for category, hours in before.items():
+        _sla(settings, category, hours)
 
 
 def _add_city_day(settings: Settings, day: date, off: bool) -> None:
@@ -108,9 +127,9 @@ def _move(client: TestClient, officer: str, code: str, status: str) -> None:
 
 
 def test_complaint_filed_friday_evening_is_due_wednesday(
-    client: TestClient, settings: Settings, officer: str
+    client: TestClient, settings: Settings, officer: str, set_sla: Callable
 ) -> None:
-    _set_sla(settings, "road_damage", 72)
+    set_sla("road_damage", 72)
     with time_machine.travel(wib(2026, 11, 27, 19, 0), tick=False):
         code = file_complaint(client)["tracking_code"]
     detail = _detail(client, officer, code)
@@ -119,9 +138,9 @@ def test_complaint_filed_friday_evening_is_due_wednesday(
 
 
 def test_the_citys_holiday_list_moves_due_dates(
-    client: TestClient, settings: Settings, officer: str
+    client: TestClient, settings: Settings, officer: str, set_sla: Callable
 ) -> None:
-    _set_sla(settings, "road_damage", 72)
+    set_sla("road_damage", 72)
     _add_city_day(settings, date(2026, 12, 1), off=True)
     with time_machine.travel(wib(2026, 11, 27, 19, 0), tick=False):
         code = file_complaint(client)["tracking_code"]
@@ -131,11 +150,11 @@ def test_the_citys_holiday_list_moves_due_dates(
 
 
 def test_waiting_on_the_citizen_pauses_the_clock(
-    client: TestClient, settings: Settings, officer: str
+    client: TestClient, settings: Settings, officer: str, set_sla: Callable
 ) -> None:
     """72 working hours from Monday 09:00; paused Tuesday 09:00 (48 h left) until Monday 09:00:
     due Wednesday 09:00 of the second week, and never overdue while waiting."""
-    _set_sla(settings, "road_damage", 72)
+    set_sla("road_damage", 72)
     with time_machine.travel(wib(2026, 11, 2, 9, 0), tick=False):
         code = file_complaint(client)["tracking_code"]
     with time_machine.travel(wib(2026, 11, 3, 9, 0), tick=False):
@@ -153,9 +172,9 @@ def test_waiting_on_the_citizen_pauses_the_clock(
 
 
 def test_a_case_already_late_when_paused_stays_late(
-    client: TestClient, settings: Settings, officer: str
+    client: TestClient, settings: Settings, officer: str, set_sla: Callable
 ) -> None:
-    _set_sla(settings, "road_damage", 6)
+    set_sla("road_damage", 6)
     with time_machine.travel(wib(2026, 11, 2, 9, 0), tick=False):
         code = file_complaint(client)["tracking_code"]
     with time_machine.travel(wib(2026, 11, 3, 9, 0), tick=False):

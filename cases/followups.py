@@ -1,0 +1,284 @@
+"""What happens to cases with nobody touching them: auto-close, escalation, the overdue digest.
+
+One idempotent pass (`run_followups`) does all three from what the database says at `now`, so
+it can run every few minutes from any number of schedulers, late or twice, and a missed run is
+caught up by the next. Each part commits on its own; rows are claimed with FOR UPDATE SKIP
+LOCKED on PostgreSQL so two passes at once never act on the same case or officer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from aduan.settings import Settings
+from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind, Role
+from cases.lifecycle import record_event, transition
+from cases.models import Case, User
+from notifications.enums import Channel, MessageKind
+from notifications.service import DISPATCHER_KEY, get_or_create_contact, queue_messages
+from routing.models import Agency, Category
+
+log = logging.getLogger(__name__)
+
+# escalation_level after each rung of the ladder
+TO_AGENCY_HEAD, TO_SUPERVISORS = 1, 2
+
+
+@dataclass(frozen=True)
+class FollowupReport:
+    closed: int
+    escalated: int
+    digests: int
+
+
+def run_followups(
+    engine: Engine, settings: Settings, now: datetime, dispatcher: object | None = None
+) -> FollowupReport:
+    def session() -> Session:
+        opened = Session(engine)
+        if dispatcher is not None:
+            opened.info[DISPATCHER_KEY] = dispatcher
+        return opened
+
+    with session() as s:
+        closed = auto_close(s, settings, now)
+        s.commit()
+    with session() as s:
+        escalated = escalate(s, settings, now)
+        s.commit()
+    with session() as s:
+        digests = send_digests(s, settings, now)
+        s.commit()
+    report = FollowupReport(closed, escalated, digests)
+    if closed or escalated or digests:
+        log.info("follow-ups: %s", report)
+    return report
+
+
+def _claim(query: sa.Select) -> sa.Select:
+    # SQLite has no row locks (and serialises writers anyway); SQLAlchemy leaves it out there
+    return query.with_for_update(skip_locked=True)
+
+
+def auto_close(session: Session, settings: Settings, now: datetime) -> int:
+    """Close cases resolved `auto_close_days` ago that nobody reopened; the citizen is told."""
+    cutoff = now - timedelta(days=settings.auto_close_days)
+    cases = session.exec(
+        _claim(
+            select(Case).where(Case.status == CaseStatus.resolved, col(Case.resolved_at) <= cutoff)
+        )
+    ).all()
+    for case in cases:
+        transition(
+            session,
+            settings,
+            case,
+            to_status=CaseStatus.closed,
+            actor=None,
+            internal_note=f"closed automatically {settings.auto_close_days} days after resolved",
+            message=MessageKind.auto_closed,
+        )
+    return len(cases)
+
+
+def _staff_contact(session: Session, settings: Settings, user: User):
+    return get_or_create_contact(
+        session,
+        channel=Channel.email,
+        address=user.email,
+        new_contact_language=settings.default_language,
+    )
+
+
+def _console_link(settings: Settings, code: str) -> str:
+    return f"{settings.public_base_url}/console/cases/{code}"
+
+
+def _escalation_recipients(session: Session, case: Case, level: int) -> list[User]:
+    query = select(User).where(User.active, col(User.email).is_not(None))
+    if level == TO_AGENCY_HEAD:
+        query = query.where(User.agency_id == case.agency_id, User.agency_head)
+    else:
+        query = query.where(User.role == Role.supervisor)
+    return list(session.exec(query.order_by(User.id)))
+
+
+ESCALATION_TEXT = {
+    "id": "Aduan {code} ({agency}, {category}) terlambat {hours} jam dari target. {rung}\n"
+    "Teks aduan: {text}\n\nBuka kasus: {link}",
+    "en": "Case {code} ({agency}, {category}) is {hours} hours past due. {rung}\n"
+    "Complaint: {text}\n\nOpen the case: {link}",
+}
+RUNG = {
+    TO_AGENCY_HEAD: {
+        "id": "Dieskalasi ke kepala dinas.",
+        "en": "Escalated to the agency head.",
+    },
+    TO_SUPERVISORS: {
+        "id": "Dieskalasi ke supervisor kota.",
+        "en": "Escalated to the city supervisors.",
+    },
+}
+
+
+def escalate(session: Session, settings: Settings, now: datetime) -> int:
+    """Move overdue cases up the ladder: past the first margin to the agency head, past the
+    second to the supervisors. Each rung is taken once; a case waiting on the citizen is not
+    overdue and is left alone."""
+    moved = 0
+    for level, margin in enumerate(settings.escalation_hours, start=1):
+        cases = session.exec(
+            _claim(
+                select(Case).where(
+                    col(Case.status).in_(list(CLOCK_STATUSES)),
+                    col(Case.due_at) < now - timedelta(hours=margin),
+                    Case.escalation_level < level,
+                    col(Case.agency_id).is_not(None),
+                )
+            )
+        ).all()
+        for case in cases:
+            _escalate_one(session, settings, case, level, now)
+            moved += 1
+    return moved
+
+
+def _escalate_one(
+    session: Session, settings: Settings, case: Case, level: int, now: datetime
+) -> None:
+    language = settings.default_language
+    hours = int((now - case.due_at).total_seconds() // 3600)
+    case.escalation_level, case.escalated_at = level, now
+    session.add(case)
+    recipients = _escalation_recipients(session, case, level)
+    record_event(
+        session,
+        case,
+        EventKind.escalated,
+        actor=None,
+        internal_note=f"{RUNG[level]['en']} {hours} h past due; told: "
+        + (", ".join(u.username for u in recipients) or "nobody has an e-mail address"),
+    )
+    agency = session.get(Agency, case.agency_id)
+    category = session.get(Category, case.category_id) if case.category_id else None
+    body = ESCALATION_TEXT[language].format(
+        code=case.tracking_code,
+        agency=agency.code,
+        category=(category.name_en if language == "en" else category.name) if category else "-",
+        hours=hours,
+        rung=RUNG[level][language],
+        text=case.text[:500],
+        link=_console_link(settings, case.tracking_code),
+    )
+    for user in recipients:
+        queue_messages(
+            session,
+            contact=_staff_contact(session, settings, user),
+            case_id=case.id,
+            reference=case.tracking_code,
+            kind=MessageKind.escalation,
+            language=language,
+            body=body,
+        )
+
+
+DIGEST_TEXT = {
+    "id": {
+        "intro": "Kasus {agency} yang melewati target per {day} ({count}):",
+        "line": "- {code}: {category}, terlambat {hours} jam. {link}",
+        "outro": "Pesan ini dikirim sekali sehari selama ada kasus terlambat.",
+    },
+    "en": {
+        "intro": "Overdue cases of {agency} as of {day} ({count}):",
+        "line": "- {code}: {category}, {hours} hours past due. {link}",
+        "outro": "This message comes once a day while cases are overdue.",
+    },
+}
+DIGEST_LIMIT = 200  # lines in one e-mail; the console's queue has the rest
+
+
+def send_digests(session: Session, settings: Settings, now: datetime) -> int:
+    """One e-mail a day per officer of an agency with overdue cases, from `digest_hour` on."""
+    local = now.astimezone(ZoneInfo(settings.city_timezone))
+    if local.hour < settings.digest_hour:
+        return 0
+    today = local.date()
+    officers = session.exec(
+        _claim(
+            select(User).where(
+                User.active,
+                col(User.email).is_not(None),
+                col(User.agency_id).is_not(None),
+                sa.or_(col(User.digest_sent_on).is_(None), col(User.digest_sent_on) < today),
+            )
+        )
+    ).all()
+    by_agency: dict[int, list[User]] = defaultdict(list)
+    for officer in officers:
+        by_agency[officer.agency_id].append(officer)
+    sent = 0
+    for agency_id, staff in by_agency.items():
+        overdue = session.exec(
+            select(Case)
+            .where(
+                Case.agency_id == agency_id,
+                col(Case.status).in_(list(CLOCK_STATUSES)),
+                col(Case.due_at) < now,
+            )
+            .order_by(col(Case.due_at))
+            .limit(DIGEST_LIMIT)
+        ).all()
+        if not overdue:
+            continue  # nothing to say today; asked again at the next pass
+        body = _digest_body(session, settings, agency_id, overdue, now, today.isoformat())
+        for officer in staff:
+            queue_messages(
+                session,
+                contact=_staff_contact(session, settings, officer),
+                case_id=None,
+                reference=today.isoformat(),
+                kind=MessageKind.overdue_digest,
+                language=settings.default_language,
+                body=body,
+            )
+            officer.digest_sent_on = today
+            session.add(officer)
+            sent += 1
+    return sent
+
+
+def _digest_body(
+    session: Session,
+    settings: Settings,
+    agency_id: int,
+    cases: list[Case],
+    now: datetime,
+    day: str,
+) -> str:
+    words = DIGEST_TEXT[settings.default_language]
+    agency = session.get(Agency, agency_id)
+    english = settings.default_language == "en"
+    categories = {
+        c.id: c.name_en if english else c.name
+        for c in session.exec(select(Category).where(Category.agency_id == agency_id))
+    }
+    name = agency.name_en if english else agency.name
+    lines = [words["intro"].format(agency=name, day=day, count=len(cases)), ""]
+    for case in cases:
+        lines.append(
+            words["line"].format(
+                code=case.tracking_code,
+                category=categories.get(case.category_id, "-"),
+                hours=int((now - case.due_at).total_seconds() // 3600),
+                link=_console_link(settings, case.tracking_code),
+            )
+        )
+    return "\n".join([*lines, "", words["outro"]])

@@ -1,0 +1,18 @@
+"""RQ jobs of the case side, run on the schedule `aduan scheduler` keeps."""
+
+from __future__ import annotations
+
+from aduan.db import get_engine, utcnow
+from aduan.settings import get_settings
+from cases.followups import run_followups
+
+
+def followups_job() -> str:
+    """One pass of auto-close, escalation and digests; safe to run late, twice, or at once."""
+    from notifications.dispatch import RQDispatcher
+
+    settings = get_settings()
+    report = run_followups(
+        get_engine(settings.database_url), settings, utcnow(), RQDispatcher(settings)
+    )
+    return f"closed {report.closed}, escalated {report.escalated}, digests {report.digests}"
