@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,9 +52,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# every module that defines tables; the foreign keys between them only resolve when all are
+# loaded, whichever one a process (a worker running one job, a CLI command) happened to import
+MODEL_MODULES = ("routing.models", "cases.models", "notifications.models")
+
+
+def import_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
 @lru_cache(maxsize=8)
 def get_engine(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL per process."""
+    import_models()
     if database_url.startswith("sqlite"):
         engine = sa.create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 10}

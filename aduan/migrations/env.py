@@ -3,14 +3,11 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-# every table must be imported for autogenerate to see it
-import cases.models  # noqa: F401
-import notifications.models  # noqa: F401
-import routing.models  # noqa: F401
-from aduan.db import get_engine
+from aduan.db import get_engine, import_models
 from aduan.settings import get_settings
 
 config = context.config
+import_models()  # every table, for autogenerate to see them all
 target_metadata = SQLModel.metadata
 
 
