@@ -25,7 +25,14 @@ NotifyVia = Literal["sms", "whatsapp", "email", "none"]
 
 class ComplaintIn(BaseModel):
     text: str = Field(
-        description="what is wrong and where", examples=["Jalan berlubang di Jl. Pemuda"]
+        description="what is wrong and where; at least 3 characters besides spaces",
+        examples=["Jalan berlubang di Jl. Pemuda"],
+        # documented for clients; enforced by the validator below with a friendlier message
+        json_schema_extra={
+            "minLength": MIN_TEXT_CHARS,
+            "maxLength": MAX_TEXT_CHARS,
+            "pattern": r"\S\s*\S\s*\S",
+        },
     )
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)

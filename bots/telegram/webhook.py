@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from aduan.deps import SettingsDep
+from aduan.responses import WEBHOOK_ERRORS
 from bots.telegram.adapter import handle_update
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 MAX_UPDATE_BYTES = 1024 * 1024
 
 

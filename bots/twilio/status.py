@@ -21,13 +21,14 @@ from sqlmodel import Session, select
 
 from aduan.db import UTCDateTime, utcnow
 from aduan.deps import SessionDep
+from aduan.responses import WEBHOOK_ERRORS
 from bots.twilio.signature import SignedForm
 from notifications.delivery import TWILIO_STATUS_PATH
 from notifications.enums import Channel, MessageKind, NotificationStatus
 from notifications.models import Contact, Notification
 from notifications.service import queue_messages
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 
 WINDOW_CLOSED = "63016"
 # reports in the order a message passes through them

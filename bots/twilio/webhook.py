@@ -12,6 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from aduan.db import utcnow
 from aduan.deps import SettingsDep
+from aduan.responses import WEBHOOK_ERRORS
 from aduan.settings import Settings
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
@@ -21,7 +22,7 @@ from intake.messages import Location, ReplyAddress
 from notifications.enums import Channel
 from notifications.service import DISPATCHER_KEY
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 WHATSAPP = "whatsapp:"
 MAX_MEDIA = 10  # Twilio's own maximum per message
 
