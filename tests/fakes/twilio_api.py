@@ -29,6 +29,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -128,6 +129,8 @@ class FakeTwilio(HttpFake):
         self.redirect_media = redirect_media
         self._messages: list[TwilioMessage] = []
         self._faults: list[int] = []  # statuses for the next requests, consumed FIFO
+        self._stalls: list[float] = []  # seconds to hang the next requests, consumed FIFO
+        self._delays: list[float] = []  # seconds before answering the next requests normally
         self._rejected: dict[str, tuple[int, int]] = {}  # number -> (code, status)
         self._media: dict[str, tuple[bytes, str]] = {}  # path suffix -> (content, type)
         self._cdn: dict[str, str] = {}  # cdn key -> path suffix
@@ -145,6 +148,17 @@ class FakeTwilio(HttpFake):
         """Answer the next ``n`` API requests with ``status`` and Twilio's error JSON."""
         with self._lock:
             self._faults.extend([status] * n)
+
+    def slow_next(self, n: int = 1, seconds: float = 2.0) -> None:
+        """Answer the next ``n`` API requests normally, but only after ``seconds``."""
+        with self._lock:
+            self._delays.extend([seconds] * n)
+
+    def stall_next(self, n: int = 1, seconds: float = 2.0) -> None:
+        """Hold the next ``n`` API requests ``seconds`` without doing anything, then answer 504:
+        a provider that hangs, for clients with a shorter timeout."""
+        with self._lock:
+            self._stalls.extend([seconds] * n)
 
     def reject_number(self, number: str, code: int = 21211, status: int = 400) -> None:
         """Make every message to ``number`` fail permanently with Twilio error ``code``.
@@ -180,6 +194,12 @@ class FakeTwilio(HttpFake):
             return self._serve_cdn(cdn["key"])
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
+            stall = self._stalls.pop(0) if self._stalls and fault is None else None
+            delay = self._delays.pop(0) if self._delays else 0.0
+        time.sleep(delay)
+        if stall is not None:
+            time.sleep(stall)
+            return twilio_error(504, 20504)
         if fault is not None:
             return twilio_error(fault, 20000 + fault if fault in (429, 500, 503) else fault)
         if not self._authorized(request):

@@ -1,0 +1,89 @@
+"""SIGTERM, as a platform sends it on every deploy: the request or job in flight finishes first."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from aduan.db import get_engine
+from aduan.settings import Settings
+from tests.bots.test_twilio_webhook import inbound
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import file_complaint, png_bytes
+from tests.processes import ADUAN, wait_until, web_process
+
+
+def _scalar(settings: Settings, statement: str) -> object:
+    with get_engine(settings.database_url).connect() as connection:
+        return connection.execute(sa.text(statement)).scalar_one()
+
+
+def test_web_finishes_the_request_in_flight(
+    settings: Settings, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """An MMS whose photo downloads slowly is still filed, with its photo, after SIGTERM."""
+    media = twilio.add_media(content=png_bytes(), content_type="image/png")
+    fields = inbound(
+        "Sampah menumpuk di depan pasar, sudah seminggu",
+        NumMedia="1",
+        MediaUrl0=media,
+        MediaContentType0="image/png",
+    )
+    url = settings.public_base_url + "/webhooks/twilio"
+    signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
+    twilio.slow_next(1, seconds=3)
+    answers: list[httpx.Response] = []
+
+    with web_process(tmp_path / "web.log") as (process, client):
+
+        def post() -> None:
+            answers.append(
+                client.post(
+                    "/webhooks/twilio",
+                    content=urlencode(fields),
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Twilio-Signature": signature,
+                    },
+                )
+            )
+
+        sender = threading.Thread(target=post)
+        sender.start()
+        assert wait_until(lambda: any("/Media/" in r.path for r in twilio.requests), 30)
+        process.send_signal(signal.SIGTERM)
+        sender.join(30)
+        # uvicorn shuts down cleanly, then re-raises the signal so the exit status reports it
+        assert process.wait(30) in (0, -signal.SIGTERM)
+
+    assert [a.status_code for a in answers] == [200]
+    assert _scalar(settings, "SELECT count(*) FROM cases") == 1
+    assert _scalar(settings, "SELECT count(*) FROM attachments") == 1
+
+
+def test_worker_finishes_the_job_in_flight(
+    settings: Settings, client: TestClient, twilio: FakeTwilio
+) -> None:
+    """SIGTERM while a message is being sent: the send completes and is recorded as sent."""
+    code = file_complaint(client, phone="+6281355501234", notify_via="sms")["tracking_code"]
+    twilio.slow_next(1, seconds=3)
+    worker = subprocess.Popen(
+        [*ADUAN, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert wait_until(lambda: len(twilio.requests) >= 1, 60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert [code in m.body for m in twilio.messages] == [True]
+    assert _scalar(settings, "SELECT status FROM notifications") == "sent"
