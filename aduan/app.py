@@ -95,6 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(sa.exc.DataError)
+    async def _unstorable(request: Request, exc: sa.exc.DataError) -> JSONResponse:
+        # PostgreSQL refuses some input outright (a NUL character); nothing was stored
+        return JSONResponse(
+            {"detail": "the request holds characters that cannot be stored (such as NUL)"},
+            status_code=422,
+        )
+
     @app.exception_handler(sa.exc.OperationalError)
     async def _database_down(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
         # nothing was stored (the transaction never committed): say so, and when to come back

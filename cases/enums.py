@@ -51,6 +51,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+# who can have a case on their desk: an admin works on accounts, not cases
+HOLDER_ROLES = frozenset({Role.officer, Role.supervisor})
+
+
 class SourceChannel(StrEnum):
     """Where a complaint came in; replies go to the case's contact, which may differ (web)."""
 

@@ -28,3 +28,10 @@ class NotPermitted(CaseError):
 
 class NotMergeable(CaseError):
     status_code = 409
+
+
+class NotAssignable(CaseError):
+    """The person asked for cannot hold this case (unknown, inactive, another agency's), or
+    the case is no longer open."""
+
+    status_code = 422

@@ -13,11 +13,12 @@ from cases.citizen import tell_citizen
 from cases.enums import (
     ALLOWED_TRANSITIONS,
     FORWARDABLE_STATUSES,
+    HOLDER_ROLES,
     OPEN_STATUSES,
     CaseStatus,
     EventKind,
 )
-from cases.errors import CaseError, TransitionNotAllowed, UnknownAgency
+from cases.errors import CaseError, NotAssignable, TransitionNotAllowed, UnknownAgency
 from cases.models import Case, CaseEvent, User
 from notifications.enums import MessageKind
 from routing.areas import area_for
@@ -256,11 +257,14 @@ def assign_officer(
     desk of someone who cannot open it would sit unseen.
     """
     if case.status not in OPEN_STATUSES:
-        raise CaseError(f"a {case.status} case is not assigned to an officer")
+        raise NotAssignable(f"a {case.status} case is not assigned to an officer")
     if officer is not None and (
-        not officer.active or officer.agency_id is None or officer.agency_id != case.agency_id
+        officer.role not in HOLDER_ROLES
+        or not officer.active
+        or officer.agency_id is None
+        or officer.agency_id != case.agency_id
     ):
-        raise CaseError(f"{officer.username} is not an active officer of the case's agency")
+        raise NotAssignable(f"{officer.username} is not an active officer of the case's agency")
     new_id = officer.id if officer else None
     if new_id == case.assignee_id:
         return case

@@ -181,6 +181,10 @@ class CaseDetail(BaseModel):
     merged_into: str | None = None
     followers: int = Field(default=0, description="reporters of merged duplicates who get updates")
     assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
+    escalation_level: int = Field(
+        default=0, description="0 none, 1 escalated to the agency head, 2 to the supervisors"
+    )
+    rating: int | None = Field(default=None, description="the resident's 1-5 rating, if given")
     attachments: list[AttachmentView]
     history: list[EventView]
     notifications: list[NotificationView]

@@ -341,6 +341,8 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
             session.exec(select(CaseSubscriber.id).where(CaseSubscriber.case_id == case.id)).all()
         ),
         assignee=usernames(session, {case.assignee_id}).get(case.assignee_id),
+        escalation_level=case.escalation_level,
+        rating=case.rating,
         attachments=[
             AttachmentView(
                 id=a.id,

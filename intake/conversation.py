@@ -276,7 +276,13 @@ def _location(
 
 
 def _media(session: Session, settings: Settings, event: ChatEvent, contact: Contact) -> ChatOutcome:
+    """A photo joins the complaint just made, or with a caption files a new one; otherwise it is
+    not downloaded at all (nothing would hold it)."""
     language = contact.language
+    case = _recent_case(session, contact, event.received_at)
+    caption = (event.text or "").strip()
+    if case is None and len(caption.split()) < MIN_COMPLAINT_WORDS:
+        return _reply(say(language, "photo_needs_text"))
     stored: list[StoredMedia] = []
     for fetch in event.media:
         try:
@@ -289,17 +295,13 @@ def _media(session: Session, settings: Settings, event: ChatEvent, contact: Cont
         except MediaDownloadError as exc:
             log.warning("media download failed for %s: %s", event.external_id, exc)
             return _reply(say(language, "media_failed"))
-    case = _recent_case(session, contact, event.received_at)
     if case is not None:
         attach_media(session, case, stored)
         return ChatOutcome(
             [ChatReply(say(language, "photo_added", code=case.tracking_code))],
             case_code=case.tracking_code,
         )
-    caption = (event.text or "").strip()
-    if len(caption.split()) >= MIN_COMPLAINT_WORDS:
-        return _file(session, settings, event, contact, caption, tuple(stored))
-    return _reply(say(language, "photo_needs_text"))
+    return _file(session, settings, event, contact, caption, tuple(stored))
 
 
 def _command(session: Session, event: ChatEvent, contact: Contact, command: Command) -> ChatOutcome:

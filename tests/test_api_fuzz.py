@@ -50,3 +50,16 @@ def test_every_operation_holds_to_the_schema(settings: Settings, client: TestCli
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         holds()
+
+
+def test_a_nul_character_is_refused_not_a_server_error(
+    settings: Settings, client: TestClient
+) -> None:
+    """Found by the fuzzing above: PostgreSQL cannot store NUL, which was a 500."""
+    create_staff(settings, "fuzz.supervisor", "supervisor")
+    headers = login(client, "fuzz.supervisor")
+    answer = client.get("/api/v1/cases/export.csv", params={"agency": "\x00"}, headers=headers)
+    assert answer.status_code == 422, answer.text
+    filed = client.post("/api/v1/complaints", json={"text": "Jalan rusak\x00 di Jl. Pemuda"})
+    # SQLite stores the character; PostgreSQL cannot, and says so instead of failing
+    assert filed.status_code == (201 if settings.is_sqlite else 422), filed.text

@@ -174,6 +174,7 @@ def test_photo_without_case_or_caption_asks_for_text(
     post(client, tg.photo("AgACAgZ", size=len(image)))
     assert cases(settings) == []
     assert "Foto diterima" in replies(telegram)[0]
+    assert telegram.calls_to("getFile") == []  # nothing would hold it, so it is not fetched
 
 
 def test_oversized_photo_is_refused_politely(

@@ -88,6 +88,7 @@ def test_telegram_citizen_is_asked_to_rate_and_rates_with_a_digit(
     assert telegram_post(client, tg.text("4")).status_code == 200
     assert telegram.messages[-1].text == f"Terima kasih! Penilaian Anda untuk aduan {code}: 4/5."
     assert case_row(settings, code).rating == 4
+    assert client.get(f"/api/v1/cases/{code}", headers=officer).json()["rating"] == 4
     # the rating is the staff's business: the public page does not list it
     history = client.get(f"/api/v1/complaints/{code}").json()["history"]
     assert [e["kind"] for e in history] == ["created", "status_changed"]
@@ -239,6 +240,8 @@ def test_escalation_goes_to_the_agency_head_then_the_supervisors(
 
     assert followups(settings, due + timedelta(hours=73)).escalated == 1
     assert case_row(settings, code).escalation_level == 2
+    head = login(client, "kadis.dpu")
+    assert client.get(f"/api/v1/cases/{code}", headers=head).json()["escalation_level"] == 2
     run_jobs(settings)
     to_supervisors = [m for m in smtp.messages if code in m.subject][1:]
     assert [m.to for m in to_supervisors] == ["supervisor@kota.go.id"]
