@@ -79,6 +79,13 @@ class WorkingCalendar:
         return total.total_seconds() / 3600
 
 
+def city_time(settings: Settings, moment: datetime | None) -> str:
+    """A moment as residents and officers of the city read it, e.g. "28-11-2026 09:30 WIB"."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo(settings.city_timezone)).strftime("%d-%m-%Y %H:%M %Z")
+
+
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
     """The calendar with the city's current list; a handful of rows, read per use."""
     city_days = {row.day: row.off for row in session.exec(select(Holiday))}

@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from aduan.deps import SessionDep, SettingsDep
 from aduan.responses import PUBLIC_ERRORS
+from aduan.settings import get_settings
+from cases.calendar import city_time
 from cases.citizen import rating_token_matches
 from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
@@ -29,6 +31,7 @@ from routing.models import Category
 api = APIRouter(prefix="/api/v1", tags=["public"], responses=PUBLIC_ERRORS)
 pages = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["when"] = lambda moment: city_time(get_settings(), moment)
 STATIC_DIR = Path(__file__).parent / "static"
 
 Language = Literal["id", "en"]

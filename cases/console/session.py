@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
@@ -32,6 +31,7 @@ from sqlmodel import Session
 from aduan.deps import SessionDep, SettingsDep
 from aduan.queue import redis_connection
 from aduan.settings import Settings, get_settings
+from cases.calendar import city_time
 from cases.console.words import Words, words_for
 from cases.enums import Role
 from cases.models import User
@@ -219,10 +219,7 @@ class LoginThrottle:
 
 
 def _when(value: datetime | None) -> str:
-    """A moment in the city's own time (e.g. "28-11-2026 09:30 WIB"), as officers live it."""
-    if value is None:
-        return "-"
-    return value.astimezone(ZoneInfo(get_settings().city_timezone)).strftime("%d-%m-%Y %H:%M %Z")
+    return city_time(get_settings(), value)
 
 
 templates.env.filters["when"] = _when

@@ -56,6 +56,7 @@ def test_submitting_the_form_shows_the_tracking_code(client: TestClient) -> None
     assert code in page.text
     assert "Aduan Anda sudah kami terima" in page.text
     assert "Dinas Pekerjaan Umum" in page.text
+    assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d WIB", page.text)  # the city's own time
 
 
 def test_double_submit_files_one_complaint(client: TestClient, settings: Settings) -> None:
