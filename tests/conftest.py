@@ -23,6 +23,7 @@ from aduan.settings import Settings, get_settings, normalise_database_url
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.service import load_catalogue
 from routing.training import train, training_rows
+from tests.browser import browser, live_server  # noqa: F401 - fixtures for the browser tests
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio

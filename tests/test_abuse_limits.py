@@ -19,8 +19,8 @@ from aduan.app import create_app
 from aduan.db import get_engine
 from aduan.settings import Settings, get_settings
 from tests.bots import telegram_payloads as tg
-from tests.bots.test_telegram_webhook import post
-from tests.bots.test_twilio_webhook import PHONE, inbound, signed_post, twiml_texts
+from tests.channels import PHONE, inbound, signed_post, twiml_texts
+from tests.channels import telegram_post as post
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import POTHOLE, RUBBISH
 

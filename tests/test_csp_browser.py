@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from tests.console.test_console_browser import (  # noqa: F401 - fixtures used by name
-    browser,
-    database_url,
-    live_server,
-    pytestmark,
+from tests.browser import (
+    needs_chromium,
+    sqlite_only,  # noqa: F401 - this module runs on SQLite only
 )
 from tests.helpers import POTHOLE
 
+pytestmark = needs_chromium
 SEMARANG = {"latitude": -6.9932, "longitude": 110.4203}
 
 
 def test_the_location_button_works_and_nothing_is_refused(
-    browser: Browser,  # noqa: F811
-    live_server: str,  # noqa: F811
+    browser: Browser,
+    live_server: str,
 ) -> None:
     """form.js shows the button and fills the location; the browser reports no CSP violation."""
     context = browser.new_context(geolocation=SEMARANG, permissions=["geolocation"])

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from aduan.db import get_engine
 from aduan.settings import Settings
-from tests.bots.test_twilio_webhook import inbound
+from tests.channels import inbound
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import file_complaint, png_bytes
 from tests.processes import ADUAN, wait_until, web_process

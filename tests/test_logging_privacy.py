@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from aduan.logs import mask_personal
 from aduan.settings import Settings
 from tests.bots import telegram_payloads as tg
-from tests.bots.test_twilio_webhook import PHONE, inbound, signed_post
+from tests.channels import PHONE, inbound, signed_post
 from tests.conftest import TELEGRAM_SECRET
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram

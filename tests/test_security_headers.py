@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from aduan.app import create_app
 from aduan.settings import Settings
-from tests.console.test_console_http import sign_in
+from tests.console.helpers import sign_in
 from tests.helpers import POTHOLE, create_staff, file_complaint
 
 PAGE_POLICY = {

@@ -12,17 +12,10 @@ from fastapi.testclient import TestClient
 from aduan.db import get_engine, utcnow
 from aduan.settings import Settings
 from tests.bots import telegram_payloads as tg
-from tests.conftest import TELEGRAM_SECRET
+from tests.channels import TELEGRAM_HEADERS as HEADERS
+from tests.channels import telegram_post as post
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
-
-HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-
-
-def post(client: TestClient, update: dict, headers: dict | None = None):
-    return client.post(
-        "/webhooks/telegram", json=update, headers=HEADERS if headers is None else headers
-    )
 
 
 def rows(settings: Settings, sql: str, **params) -> list:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import secrets
-from urllib.parse import urlencode
-
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -13,61 +9,9 @@ from twilio.request_validator import RequestValidator
 
 from aduan.db import get_engine
 from aduan.settings import Settings
+from tests.channels import PHONE, inbound, signed_post, twiml_texts
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
-
-PHONE = "+6281390001234"
-_sids = itertools.count(1)
-
-
-def inbound(
-    body: str = "", *, whatsapp: bool = False, sid: str | None = None, **extra: str
-) -> dict:
-    """Form fields as Twilio posts them for an incoming message."""
-    prefix = "whatsapp:" if whatsapp else ""
-    fields = {
-        "ToCountry": "ID",
-        "SmsMessageSid": sid or f"SM{secrets.token_hex(16)}",
-        "NumMedia": "0",
-        "SmsSid": "",
-        "SmsStatus": "received",
-        "Body": body,
-        "To": f"{prefix}+14155238886",
-        "NumSegments": "1",
-        "MessageSid": "",
-        "AccountSid": "AC00000000000000000000000000000000",
-        "From": f"{prefix}{PHONE}",
-        "ApiVersion": "2010-04-01",
-    }
-    fields["SmsSid"] = fields["MessageSid"] = fields["SmsMessageSid"]
-    if whatsapp:
-        fields["ProfileName"] = "Budi"
-        fields["WaId"] = PHONE.lstrip("+")
-    fields.update(extra)
-    return fields
-
-
-def signed_post(
-    client: TestClient, settings: Settings, fields: dict, *, signature: str | None = None
-):
-    url = settings.public_base_url + "/webhooks/twilio"
-    if signature is None:
-        signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
-    return client.post(
-        "/webhooks/twilio",
-        content=urlencode(fields),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature,
-        },
-    )
-
-
-def twiml_texts(response) -> list[str]:
-    import xml.etree.ElementTree as ET
-
-    root = ET.fromstring(response.text)
-    return [m.text or "" for m in root.iter("Message")]
 
 
 def cases(settings: Settings) -> list:

@@ -22,8 +22,7 @@ from aduan.settings import Settings
 from cases.followups import run_followups
 from notifications.dispatch import RQDispatcher
 from tests.bots import telegram_payloads as tg
-from tests.bots.test_telegram_webhook import post as telegram_post
-from tests.bots.test_twilio_webhook import PHONE, inbound, signed_post
+from tests.channels import PHONE, inbound, signed_post, telegram_post
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio

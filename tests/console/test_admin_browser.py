@@ -6,26 +6,21 @@ the screenshots land in test-artifacts/console/.
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Browser, expect
 
 from aduan.settings import Settings
-from tests.console.test_admin_http import catalogue_restored, category_row
-from tests.console.test_console_browser import (
-    CHROMIUM,
+from tests.browser import (
     DESKTOP,
-    browser,
-    database_url,
-    live_server,
+    needs_chromium,
     shot,
+    sqlite_only,  # noqa: F401 - this module runs on SQLite only
 )
+from tests.console.test_admin_http import catalogue_restored, category_row
 from tests.helpers import PASSWORD, create_staff
 
-__all__ = ["browser", "catalogue_restored", "database_url", "live_server"]  # fixtures
+__all__ = ["catalogue_restored"]  # a fixture
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 ROAD = "Jalan rusak / berlubang"
 
 

@@ -16,7 +16,7 @@ from aduan.settings import Settings
 from cases.calendar import due_at, load_calendar
 from cases.models import Case, Holiday, User
 from routing.models import Category
-from tests.console.test_console_http import csrf_of, post, sign_in
+from tests.console.helpers import csrf_of, post, sign_in
 from tests.helpers import PASSWORD, create_staff, file_complaint, login
 
 NEW_PASSWORD = "a-brand-new-passphrase"

@@ -6,35 +6,13 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from aduan.app import create_app
-from aduan.db import get_engine, session_scope
 from aduan.settings import Settings
-from cases.models import User
-from tests.console.test_console_http import case_row, history, post, signed_in
+from tests.console.helpers import add_staff, case_row, history, post, signed_in
 from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login
 
 TILES = "https://peta.semarangkota.example/tiles/{z}/{x}/{y}.png"
-
-
-def add_staff(
-    settings: Settings,
-    username: str,
-    role: str,
-    agency: str | None = None,
-    full_name: str | None = None,
-    *,
-    active: bool = True,
-) -> int:
-    """An account as an admin would leave it: named, with an e-mail, maybe deactivated."""
-    create_staff(settings, username, role, agency)
-    with session_scope(get_engine(settings.database_url)) as session:
-        user = session.exec(select(User).where(User.username == username)).one()
-        user.full_name, user.active = full_name, active
-        user.email = f"{username}@semarangkota.example"
-        session.add(user)
-        return user.id
 
 
 @pytest.fixture

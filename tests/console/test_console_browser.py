@@ -6,95 +6,25 @@ test-artifacts/console/ for a person to look at.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
-from aduan.app import create_app
 from aduan.settings import Settings, get_settings
-from tests.console.test_case_assign_http import add_staff
-from tests.helpers import PASSWORD, POTHOLE, create_staff
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    needs_chromium,
+    shot,
+    sign_in,
+    sqlite_only,  # noqa: F401 - this module runs on SQLite only
+)
+from tests.console.helpers import add_staff
+from tests.helpers import POTHOLE, create_staff
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 VAGUE = "Mohon bantuannya pak, ini sudah lama sekali"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
-
-
-@pytest.fixture(scope="session")
-def database_url(sqlite_url: str) -> str:
-    """One backend is enough for a browser; this replaces the SQLite/PostgreSQL pair here."""
-    return sqlite_url
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
-    """The app on a real uvicorn in a thread, on the test database, Redis and fakes."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(settings.model_copy(update={"public_base_url": base}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/console")
-    assert "/console/login" in page.url
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(f"{base}/console*")
+pytestmark = needs_chromium
 
 
 def test_officer_and_supervisor_work_cases_in_a_browser(

@@ -19,10 +19,11 @@ from aduan.settings import Settings, get_settings
 from cases.console import routes as console_routes
 from cases.console.session import COOKIE_NAME, LoginThrottle, serializer
 from cases.enums import SourceChannel
-from cases.models import Attachment, Case, CaseEvent, User
+from cases.models import Attachment, User
 from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
+from tests.console.helpers import case_row, csrf_of, history, post, sign_in, signed_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import (
     PASSWORD,
@@ -37,13 +38,6 @@ from tests.helpers import (
 VAGUE = "Mohon bantuannya pak, ini sudah lama sekali"  # routing cannot place it: triage
 FLOOD_A = "Gorong-gorong mampet di Jl. Majapahit depan Indomaret, air meluber ke jalan tiap hujan"
 FLOOD_B = "gorong2 mampet jl majapahit dpn indomaret, airnya meluber ke jalan kalau hujan"
-
-
-@pytest.fixture
-def web(client: TestClient) -> TestClient:
-    """The test client on https: PUBLIC_BASE_URL is https, so the session cookie is Secure."""
-    client.base_url = "https://testserver"
-    return client
 
 
 STAFF = {
@@ -64,46 +58,6 @@ def staff(settings: Settings) -> Staff:
             create_staff(settings, username, *STAFF[username])
 
     return add
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(web: TestClient, username: str, password: str = PASSWORD):
-    token = csrf_of(web.get("/console/login").text)
-    return web.post(
-        "/console/login",
-        data={"username": username, "password": password, "csrf": token},
-        follow_redirects=False,
-    )
-
-
-def signed_in(web: TestClient, username: str) -> str:
-    """Sign in and return the CSRF token of the new session."""
-    response = sign_in(web, username)
-    assert response.status_code == 303, response.text
-    return csrf_of(web.get("/console").text)
-
-
-def post(web: TestClient, path: str, csrf: str | None, **fields: str):
-    data = dict(fields) if csrf is None else {"csrf": csrf, **fields}
-    return web.post(path, data=data, follow_redirects=False)
-
-
-def case_row(settings: Settings, code: str) -> Case:
-    with session_scope(get_engine(settings.database_url)) as session:
-        return session.exec(select(Case).where(Case.tracking_code == code)).one()
-
-
-def history(settings: Settings, code: str) -> list[CaseEvent]:
-    case = case_row(settings, code)
-    with session_scope(get_engine(settings.database_url)) as session:
-        return list(
-            session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by("id"))
-        )
 
 
 def test_signed_out_visitor_is_sent_to_the_login_form(web: TestClient) -> None:

@@ -1,7 +1,6 @@
 """The dashboard in a real headless Chromium, on a desk and on a phone, with screenshots.
 
-Uses the browser, server and SQLite-only fixtures of test_console_browser; the screenshots land
-in test-artifacts/console/ next to that module's.
+SQLite only, like every browser test; the screenshots land in test-artifacts/console/.
 """
 
 from __future__ import annotations
@@ -9,17 +8,18 @@ from __future__ import annotations
 from playwright.sync_api import Browser
 
 from aduan.settings import Settings
-from tests.console import test_console_browser as console_browser
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    needs_chromium,
+    shot,
+    sign_in,
+    sqlite_only,  # noqa: F401 - this module runs on SQLite only
+)
 from tests.console.test_dashboard_http import DPU_PAGE, build_scenario
 from tests.helpers import create_staff
 
-# that module's fixtures and marks, by name: SQLite only, a live server, Chromium
-pytestmark = console_browser.pytestmark
-database_url = console_browser.database_url
-live_server = console_browser.live_server
-browser = console_browser.browser
-DESKTOP, PHONE = console_browser.DESKTOP, console_browser.PHONE
-shot, sign_in = console_browser.shot, console_browser.sign_in
+pytestmark = needs_chromium
 
 
 def test_supervisor_filters_the_dashboard(

@@ -22,7 +22,7 @@ from aduan.settings import Settings
 from cases.enums import EventKind
 from cases.models import Case, CaseEvent
 from routing.models import Agency
-from tests.console.test_console_http import sign_in
+from tests.console.helpers import sign_in
 from tests.helpers import POTHOLE, create_staff, login
 
 _codes = count(1)

@@ -23,6 +23,7 @@ from notifications.service import (
     queue_messages,
     split_body,
 )
+from tests.channels import inbound, signed_post
 from tests.conftest import SMS_FROM, WHATSAPP_FROM
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio, TwilioMessage
@@ -422,8 +423,6 @@ def test_whatsapp_message_opens_the_window(
     client: TestClient, settings: Settings, twilio: FakeTwilio
 ) -> None:
     """A complaint written on WhatsApp is acknowledged free-form on WhatsApp."""
-    from tests.bots.test_twilio_webhook import inbound, signed_post
-
     signed_post(client, settings, inbound("Jalan berlubang besar di Jl. Pemuda", whatsapp=True))
     run_jobs(settings)
     [row] = outbox(settings)
