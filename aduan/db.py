@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -62,9 +63,27 @@ def import_models() -> None:
         importlib.import_module(name)
 
 
-@lru_cache(maxsize=8)
+def _forget_pools_in_child() -> None:
+    # a forked child must not use the parent's pooled connections: two processes talking over
+    # one socket corrupt each other's transactions (a sent message then fails to be marked sent)
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
 def get_engine(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL per process."""
+    with _engines_lock:
+        if database_url not in _engines:
+            _engines[database_url] = _create_engine(database_url)
+        return _engines[database_url]
+
+
+def _create_engine(database_url: str) -> Engine:
     import_models()
     if database_url.startswith("sqlite"):
         engine = sa.create_engine(

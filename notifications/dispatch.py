@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 class Dispatcher(Protocol):
     def dispatch(self, notification_ids: Iterable[int]) -> None: ...
 
+    def backlog(self) -> int:
+        """Deliveries handed over and not yet started; the sweep waits while there are any."""
+        ...
+
 
 class RQDispatcher:
     def __init__(self, settings: Settings) -> None:
@@ -42,6 +46,9 @@ class RQDispatcher:
                 q.enqueue(deliver_notification, notification_id, result_ttl=3600)
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
+
+    def backlog(self) -> int:
+        return get_queue(self.settings).count
 
     def dispatch_at(self, notification_id: int, when: datetime) -> None:
         if when <= utcnow():
@@ -56,7 +63,18 @@ class RQDispatcher:
 
 
 def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> int:
-    """Hand every overdue row to the dispatcher again; returns how many."""
+    """Hand every overdue row to the dispatcher again; returns how many.
+
+    Not while the dispatcher still has a backlog: the rows it holds would only be queued twice
+    (a claim keeps them from going out twice, but the queue would grow with every sweep). What
+    a lost enqueue left behind is found once the backlog is worked off.
+    """
+    try:
+        if dispatcher.backlog():
+            return 0
+    except RedisError as exc:
+        log.warning("Redis unavailable, nothing to sweep into: %s", exc)
+        return 0
     with Session(engine) as session:
         ids = due_notification_ids(session, older_than=older_than)
     if ids:
@@ -79,6 +97,9 @@ class EmbeddedDispatcher:
     def dispatch(self, notification_ids: Iterable[int]) -> None:
         for notification_id in notification_ids:
             self._ready.put(notification_id)
+
+    def backlog(self) -> int:
+        return self._ready.qsize()
 
     def start(self) -> None:
         self._thread.start()
