@@ -8,6 +8,10 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from aduan.db import UTCDateTime, utcnow
+from cases.enums import OPEN_STATUSES
+
+# the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
+OPEN_CASES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)))
 
 
 class Case(SQLModel, table=True):
@@ -27,6 +31,14 @@ class Case(SQLModel, table=True):
             "ix_cases_due_at",
             "due_at",
             postgresql_include=["status", "resolved_at", "paused_at", "agency_id"],
+        ),
+        # the backlog: open cases per agency, with what "overdue" needs
+        sa.Index(
+            "ix_cases_open_agency",
+            "agency_id",
+            postgresql_include=["status", "due_at"],
+            postgresql_where=sa.text(OPEN_CASES_SQL),
+            sqlite_where=sa.text(OPEN_CASES_SQL),
         ),
         sa.Index(
             "ix_cases_rated_at",

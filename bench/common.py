@@ -1,0 +1,376 @@
+"""What the benchmarks share: a throw-away database and Redis namespace, the fake Twilio, and
+the service's processes started as the Procfile starts them.
+
+Every benchmark runs against real processes (`aduan serve`, `aduan worker`) configured only by
+environment variables, as a platform would run them, so the figures include what production
+pays: process boundaries, connection pools, logging, the RQ fork per job. The processes get a
+clean environment (not the developer's) and a scratch working directory, so neither a `.env`
+file nor exported variables can leak into a run, and nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import httpx
+import psycopg
+from redis import Redis
+from sqlalchemy.engine import make_url
+
+from aduan.settings import normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = ROOT / "routing" / "data" / "heldout.csv"
+# the `aduan` console script of this interpreter's environment: the command the Procfile runs
+ADUAN = str(Path(sys.executable).with_name("aduan"))
+DATABASE_PREFIX = "aduan_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # the tests use 15
+SMS_FROM = "+15005550006"
+# what the child processes may inherit from ours (PYTHONPATH: to try a change without editing
+# the code, e.g. a sitecustomize); everything else they get is set explicitly
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH")
+
+
+def default_database_url(name: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{DATABASE_PREFIX}_{name}"
+
+
+def complaint_texts() -> list[dict[str, str]]:
+    """Real-looking complaints in Indonesian and English (the held-out set): text, agency,
+    category, language."""
+    with HELDOUT.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# Semarang, roughly: where the locations of half the complaints fall
+LATITUDES, LONGITUDES = (-7.08, -6.95), (110.33, 110.50)
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A POST /api/v1/complaints as a resident's phone sends it through the city's proxy."""
+
+    body: dict
+    headers: dict[str, str]
+
+    @property
+    def phone(self) -> str:
+        return self.body["phone"]
+
+    @property
+    def key(self) -> str:
+        return self.headers["Idempotency-Key"]
+
+
+def make_complaints(count: int, first: int = 0) -> list[Complaint]:
+    """Complaints number `first` to `first + count - 1`; the same ones on every run.
+
+    Each has a held-out complaint text, a phone number of its own asking for SMS updates, an
+    Idempotency-Key, its own client address, and every other one a location in the city.
+    """
+    rng = random.Random(first)
+    texts = complaint_texts()
+    complaints = []
+    for index in range(first, first + count):
+        text = texts[index % len(texts)]["text"]
+        body: dict = {"text": text, "phone": f"+62812{index:08d}", "notify_via": "sms"}
+        if index % 2:
+            body |= {"lat": rng.uniform(*LATITUDES), "lon": rng.uniform(*LONGITUDES)}
+        address = f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
+        headers = {"Idempotency-Key": f"bench-{index}", "X-Forwarded-For": address}
+        complaints.append(Complaint(body, headers))
+    return complaints
+
+
+def recreate_database(url: str) -> str:
+    """Drop and create the database `url` names; returns the URL in the app's driver form.
+
+    Refuses a name without the bench prefix, so a mistyped option cannot drop real data.
+    """
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if not name.startswith(DATABASE_PREFIX):
+        raise SystemExit(
+            f"refusing to drop database {name!r}: its name must start with {DATABASE_PREFIX!r}"
+        )
+    with psycopg.connect(admin_dsn(url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return normalise_database_url(url)
+
+
+def admin_dsn(url: str) -> str:
+    """The same server's maintenance database, where databases are created and dropped."""
+    parsed = make_url(url).set(drivername="postgresql", database="postgres")
+    return parsed.render_as_string(hide_password=False)
+
+
+def libpq_dsn(url: str) -> str:
+    """`url` as psycopg takes it (without SQLAlchemy's +driver)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def reset_redis(redis_url: str, queue: str) -> None:
+    """Forget this benchmark's queue, registries and counters from an earlier run."""
+    connection = Redis.from_url(redis_url)
+    try:
+        keys = list(connection.scan_iter(match=f"*{queue}*", count=1000))
+        if keys:
+            connection.delete(*keys)
+    finally:
+        connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class TwilioEndpoint:
+    """What the app needs to talk to the fake: TWILIO_API_URL and the credentials."""
+
+    url: str
+    account_sid: str
+    auth_token: str
+
+
+def _serve_fake_twilio(connection: Connection) -> None:
+    """The fake's own process: answers "count" and "recipients" until told "stop"."""
+    from tests.fakes.twilio_api import FakeTwilio
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, also on Ctrl-C
+    with FakeTwilio() as fake:
+        connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
+        while (command := connection.recv()) != "stop":
+            if command == "count":
+                connection.send(len(fake.messages))
+            elif command == "recipients":
+                connection.send({message.to for message in fake.messages})
+
+
+class FakeTwilioProcess:
+    """The tests' fake Twilio REST server, run in a process of its own.
+
+    Not in the benchmark's process: its request threads would compete for one GIL with the
+    load generator and slow down the very requests being timed.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_fake_twilio, args=(child,), name="fake-twilio", daemon=True
+        )
+        self._process.start()
+        if not self._connection.poll(60):
+            self.stop()
+            raise SystemExit("the fake Twilio did not start within 60 s")
+        self.endpoint: TwilioEndpoint = self._connection.recv()
+
+    def count(self) -> int:
+        """Messages the fake accepted (answered 201)."""
+        self._connection.send("count")
+        return self._connection.recv()
+
+    def recipients(self) -> set[str]:
+        self._connection.send("recipients")
+        return self._connection.recv()
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._connection.send("stop")
+            self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+@contextmanager
+def fake_twilio() -> Iterator[FakeTwilioProcess]:
+    fake = FakeTwilioProcess()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def service_environment(
+    *,
+    database_url: str,
+    redis_url: str,
+    queue: str,
+    workdir: Path,
+    port: int,
+    twilio: TwilioEndpoint | None = None,
+) -> dict[str, str]:
+    """The variables an operator sets for production, pointing at the bench's own resources."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env |= {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "RQ_QUEUE": queue,
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "ROUTING_MODEL_FILE": str(workdir / "routing-model.joblib"),
+        "MEDIA_DIR": str(workdir / "media"),
+    }
+    if twilio is not None:
+        env |= {
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_SMS_FROM": SMS_FROM,
+            "TWILIO_API_URL": twilio.url,
+        }
+    return env
+
+
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """Where the processes run and write their logs; kept when the run fails, to read them."""
+    path = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
+    try:
+        yield path
+    except BaseException:
+        print(f"logs kept in {path}", file=sys.stderr)
+        raise
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run_aduan(args: Sequence[str], env: dict[str, str], cwd: Path, stdin: str = "") -> None:
+    """Run one `aduan` command to completion (the Procfile's release step, a user, training)."""
+    result = subprocess.run(
+        [ADUAN, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"aduan {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+
+
+class Processes:
+    """Long-running processes of one benchmark; each in its own process group, so stopping one
+    also stops the children it forked (uvicorn's workers, RQ's work horses)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._running: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, args: Sequence[str], env: dict[str, str]) -> None:
+        """Start `args` in the scratch directory, its output in `<name>.log` there."""
+        log = (self.workdir / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            list(args),
+            env=env,
+            cwd=self.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self._running.append((name, process))
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.workdir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_healthy(self, name: str, url: str, timeout: float = 90.0) -> None:
+        """Wait for 200 on `url`; fail at once, with the log, if the process died."""
+        process = dict(self._running)[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(
+            f"{name} not healthy at {url} after {timeout:.0f} s:\n{self.log_tail(name)}"
+        )
+
+    def stop(self, name: str, timeout: float = 20.0) -> None:
+        """SIGTERM, as a platform stops a dyno, then SIGKILL if it does not exit in time."""
+        for index, (running, process) in enumerate(self._running):
+            if running == name:
+                _stop_group(process, timeout)
+                del self._running[index]
+                return
+
+    def stop_all(self) -> None:
+        while self._running:
+            self.stop(self._running[-1][0])
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop_all()
+
+
+def _stop_group(process: subprocess.Popen, timeout: float) -> None:
+    if process.poll() is None:
+        _signal_group(process, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    # the leader may be gone while a forked child (a work horse) still runs
+    _signal_group(process, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+def run_benchmark(main: Callable[[], None]) -> None:
+    """Run `main` so that Ctrl-C or a SIGTERM unwinds it (stopping its processes) quietly."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted; the benchmark's processes are stopped", file=sys.stderr)
+        sys.exit(130)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
+    """Poll `check()` until it is true or `timeout` seconds passed; returns the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+def parse_levels(value: str) -> list[int]:
+    """A comma-separated list of positive integers, for options like `--concurrency 16,64`."""
+    levels = [int(part) for part in value.split(",") if part.strip()]
+    if not levels or min(levels) < 1:
+        raise ValueError("give positive integers, e.g. 16,64")
+    return levels

@@ -1,0 +1,401 @@
+"""Intake benchmark: complaints per second and latency of POST /api/v1/complaints, against a
+bare baseline, with every complaint stored and every acknowledgement delivered.
+
+Run from the repository root: `.venv/bin/python -m bench.intake` (`--help` for the options).
+
+It creates the database `aduan_bench_intake` (dropped first) and uses Redis db 12 with the queue
+`aduan-bench`, starts the fake Twilio, then:
+
+1. the baseline (`bench/baseline_app.py`: FastAPI, one INSERT, one LPUSH) under uvicorn with 2
+   workers, and sends it the complaints;
+2. Aduan as the Procfile runs it (`aduan db upgrade`, `aduan routing train`, `aduan serve
+   --workers 2`, one `aduan worker`, `aduan scheduler`), and sends it the same complaints.
+
+Each concurrency level gets its own N complaints (the same ones for both targets), after a short
+warm-up. Each complaint asks for SMS updates from its own phone number and comes from its own
+client address in X-Forwarded-For, as the city's proxy would set it (`make_complaints`), so the
+hourly per-sender limit stays on at its default and is paid for, not switched off. After each
+level the benchmark waits until the acknowledgements are out (so one level's delivery backlog
+does not slow the next) and reports how long that took. At the end it checks that every
+complaint is stored exactly once and that every acknowledgement reached the fake Twilio once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+import uvloop
+from redis import Redis
+
+from bench import baseline_app
+from bench.common import (
+    ADUAN,
+    DEFAULT_REDIS_URL,
+    ROOT,
+    Complaint,
+    FakeTwilioProcess,
+    Processes,
+    default_database_url,
+    fake_twilio,
+    free_port,
+    libpq_dsn,
+    make_complaints,
+    parse_levels,
+    recreate_database,
+    reset_redis,
+    run_aduan,
+    run_benchmark,
+    scratch_directory,
+    service_environment,
+    wait_until,
+)
+
+QUEUE = "aduan-bench"
+WARMUP = 32  # per target, at concurrency 4: loads the routing model in both web workers
+# the goal of issue #6 at concurrency 16
+GOAL_CONCURRENCY, GOAL_RATIO, GOAL_P99_MS = 16, 0.5, 250.0
+
+
+@dataclass
+class LevelResult:
+    concurrency: int
+    seconds: float = 0.0
+    # CPU the load generator itself used: near 1 per second, it (not the server) sets the pace
+    client_cpu_seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    # what each accepted complaint was answered with: Aduan's tracking code, the baseline's id
+    answers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        return sum(count for status, count in self.statuses.items() if 200 <= status < 300)
+
+    @property
+    def rate(self) -> float:
+        """Complaints accepted per second."""
+        return self.ok / self.seconds
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+    @property
+    def p99(self) -> float:
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[98]
+
+
+async def send_all(base_url: str, complaints: list[Complaint], concurrency: int) -> LevelResult:
+    """POST every complaint with `concurrency` requests in flight, timing each one."""
+    result = LevelResult(concurrency)
+    pending = iter(complaints)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def sender() -> None:
+            for complaint in pending:
+                started = time.perf_counter()
+                try:
+                    response = await client.post(
+                        "/api/v1/complaints", json=complaint.body, headers=complaint.headers
+                    )
+                except httpx.HTTPError:
+                    result.statuses[0] += 1
+                    continue
+                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                result.statuses[response.status_code] += 1
+                if response.status_code == 201:
+                    answer = response.json()
+                    result.answers.append(str(answer.get("tracking_code", answer.get("id"))))
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - started
+        result.client_cpu_seconds = time.process_time() - cpu
+    return result
+
+
+def load(base_url: str, complaints: list[Complaint], concurrency: int) -> LevelResult:
+    return uvloop.run(send_all(base_url, complaints, concurrency))
+
+
+class Acknowledgements:
+    """Follows the acknowledgements of what Aduan accepted: after each level, waits until they
+    are all sent and at the fake Twilio, so one level's backlog does not slow the next."""
+
+    def __init__(
+        self, dsn: str, twilio: FakeTwilioProcess, processes: Processes, timeout: float
+    ) -> None:
+        self.dsn, self.twilio, self.processes, self.timeout = dsn, twilio, processes, timeout
+        self.expected = 0
+        self.codes: list[str] = []
+
+    def outbox(self) -> dict[str, int]:
+        with psycopg.connect(self.dsn) as connection:
+            rows = connection.execute(
+                "SELECT status, count(*) FROM notifications "
+                "WHERE kind = 'acknowledgement' GROUP BY status"
+            ).fetchall()
+        return dict(rows)
+
+    def delivered(self) -> bool:
+        outbox = self.outbox()
+        sent = outbox.get("sent", 0) + outbox.get("delivered", 0)
+        return sent >= self.expected and self.twilio.count() >= self.expected
+
+    def after_level(self, result: LevelResult) -> None:
+        self.codes.extend(result.answers)
+        self.expected += result.ok
+        started = time.monotonic()
+        if not wait_until(self.delivered, self.timeout):
+            raise SystemExit(
+                f"after {self.timeout:.0f} s, {self.expected} acknowledgements expected, outbox "
+                f"{self.outbox()}, fake Twilio got {self.twilio.count()}; the worker's log:\n"
+                f"{self.processes.log_tail('worker')}"
+            )
+        print(
+            f"  acknowledgements all sent {time.monotonic() - started:.1f} s after the last "
+            "request",
+            flush=True,
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One server under load and how to start it."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    port: int
+
+
+def measure(
+    target: Target,
+    processes: Processes,
+    batches: list[list[Complaint]],
+    levels: list[int],
+    after_level: Callable[[LevelResult], None] | None = None,
+) -> list[LevelResult]:
+    """Start `target`, warm it up, send each level its batch, stop it; `after_level` sees
+    every batch's result, the warm-up's included."""
+    base_url = f"http://127.0.0.1:{target.port}"
+    processes.start(target.name, target.command, target.env)
+    processes.wait_healthy(target.name, f"{base_url}/healthz")
+    warmup = load(base_url, batches[0], 4)
+    if warmup.ok != len(batches[0]):
+        raise SystemExit(
+            f"{target.name} refused warm-up complaints: {dict(warmup.statuses)}\n"
+            f"{processes.log_tail(target.name)}"
+        )
+    if after_level:
+        after_level(warmup)
+    results = []
+    for concurrency, batch in zip(levels, batches[1:], strict=True):
+        result = load(base_url, batch, concurrency)
+        results.append(result)
+        print(
+            f"  {target.name:<8} concurrency {concurrency:>3}: {result.rate:7.1f}/s, "
+            f"p50 {result.p50:6.1f} ms, p99 {result.p99:6.1f} ms, "
+            f"statuses {dict(result.statuses)}, "
+            f"load generator CPU {result.client_cpu_seconds / result.seconds:.0%}",
+            flush=True,
+        )
+        if after_level:
+            after_level(result)
+    processes.stop(target.name)
+    return results
+
+
+def verify_service(
+    dsn: str, twilio: FakeTwilioProcess, sent: list[Complaint], codes: list[str]
+) -> list[str]:
+    """Problems found: complaints not stored exactly once, acknowledgements not delivered."""
+    problems = []
+    with psycopg.connect(dsn) as connection:
+        cases, keys = connection.execute(
+            "SELECT count(*), count(DISTINCT intake_key) FROM cases"
+        ).fetchone()
+        stored = {row[0] for row in connection.execute("SELECT tracking_code FROM cases")}
+        by_status = dict(
+            connection.execute(
+                "SELECT status, count(*) FROM notifications "
+                "WHERE kind = 'acknowledgement' GROUP BY status"
+            ).fetchall()
+        )
+    print(
+        f"stored: {cases} cases for {len(sent)} complaints sent, {keys} distinct idempotency "
+        f"keys, {len(set(codes))} tracking codes answered, all of them stored: "
+        f"{set(codes) <= stored}"
+    )
+    if not (cases == keys == len(sent) == len(set(codes)) and set(codes) == stored):
+        problems.append("a complaint was lost or stored twice")
+    delivered = by_status.get("sent", 0) + by_status.get("delivered", 0)
+    recipients = twilio.recipients()
+    expected = {complaint.phone for complaint in sent}
+    print(
+        f"acknowledgements: {by_status} in the outbox; fake Twilio received "
+        f"{twilio.count()} messages to {len(recipients)} numbers, every resident's number "
+        f"among them: {expected <= recipients}"
+    )
+    if delivered != len(sent) or twilio.count() != len(sent) or recipients != expected:
+        problems.append("an acknowledgement was not delivered, or delivered twice")
+    return problems
+
+
+def verify_baseline(dsn: str, redis_url: str, list_key: str, sent: int) -> list[str]:
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute(f"SELECT count(*) FROM {baseline_app.TABLE}").fetchone()[0]
+    redis = Redis.from_url(redis_url)
+    pushed = redis.llen(list_key)
+    redis.close()
+    print(f"baseline: {rows} rows and {pushed} queue entries for {sent} complaints sent")
+    return [] if rows == pushed == sent else ["the baseline lost complaints"]
+
+
+def report(baseline: list[LevelResult], service: list[LevelResult]) -> None:
+    print(
+        f"\n{'target':<9}{'conc':>5}{'ok':>7}{'complaints/s':>14}{'p50 ms':>9}"
+        f"{'p99 ms':>9}{'vs baseline':>13}"
+    )
+    for base, ours in zip(baseline, service, strict=True):
+        for name, result in (("baseline", base), ("aduan", ours)):
+            ratio = f"{ours.rate / base.rate:.2f}x" if name == "aduan" else ""
+            print(
+                f"{name:<9}{result.concurrency:>5}{result.ok:>7}{result.rate:>14.1f}"
+                f"{result.p50:>9.1f}{result.p99:>9.1f}{ratio:>13}"
+            )
+    for base, ours in zip(baseline, service, strict=True):
+        if ours.concurrency == GOAL_CONCURRENCY:
+            ratio = ours.rate / base.rate
+            print(
+                f"goal at concurrency {GOAL_CONCURRENCY}: throughput {ratio:.2f}x baseline "
+                f"(>= {GOAL_RATIO}x: {'met' if ratio >= GOAL_RATIO else 'MISSED'}), "
+                f"p99 {ours.p99:.0f} ms (<= {GOAL_P99_MS:.0f} ms: "
+                f"{'met' if ours.p99 <= GOAL_P99_MS else 'MISSED'})"
+            )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=1000, help="complaints per concurrency level")
+    parser.add_argument(
+        "--concurrency",
+        type=parse_levels,
+        default=[16, 64],
+        help="comma-separated levels (default 16,64)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=default_database_url("intake"),
+        help="bench database, dropped and recreated (name must start with aduan_bench)",
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--delivery-timeout",
+        type=float,
+        default=600,
+        help="seconds to wait for the acknowledgements of one level",
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    complaints = make_complaints(WARMUP + args.n * len(args.concurrency))
+    batches = [complaints[:WARMUP]] + [
+        complaints[WARMUP + i * args.n : WARMUP + (i + 1) * args.n]
+        for i in range(len(args.concurrency))
+    ]
+    with ExitStack() as stack:
+        workdir = stack.enter_context(scratch_directory())
+        database_url = recreate_database(args.database_url)
+        dsn = libpq_dsn(database_url)
+        reset_redis(args.redis_url, QUEUE)
+        twilio = stack.enter_context(fake_twilio())
+        processes = stack.enter_context(Processes(workdir))
+        port = free_port()
+        env = service_environment(
+            database_url=database_url,
+            redis_url=args.redis_url,
+            queue=QUEUE,
+            workdir=workdir,
+            port=port,
+            twilio=twilio.endpoint,
+        )
+        run_aduan(["db", "upgrade"], env, workdir)
+        run_aduan(["routing", "train"], env, workdir)
+        with psycopg.connect(dsn) as connection:
+            connection.execute(baseline_app.CREATE_TABLE)
+        print(
+            f"intake: {args.n} complaints per level at concurrency {args.concurrency}, "
+            f"{args.web_workers} web workers; logs in {workdir}",
+            flush=True,
+        )
+
+        list_key = f"{QUEUE}:baseline"
+        baseline_env = env | {
+            "BASELINE_DATABASE_URL": database_url,
+            "BASELINE_REDIS_URL": args.redis_url,
+            "BASELINE_LIST": list_key,
+        }
+        baseline = measure(
+            Target(
+                "baseline",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bench.baseline_app:create_app",
+                    "--factory",
+                    "--app-dir",
+                    str(ROOT),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.web_workers),
+                ],
+                baseline_env,
+                port,
+            ),
+            processes,
+            batches,
+            args.concurrency,
+        )
+
+        processes.start("worker", [ADUAN, "worker"], env)
+        processes.start("scheduler", [ADUAN, "scheduler"], env)
+        acknowledgements = Acknowledgements(dsn, twilio, processes, args.delivery_timeout)
+        serve = [ADUAN, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        service = measure(
+            Target("aduan", [*serve, "--workers", str(args.web_workers)], env, port),
+            processes,
+            batches,
+            args.concurrency,
+            after_level=acknowledgements.after_level,
+        )
+        print()
+        problems = verify_baseline(dsn, args.redis_url, list_key, len(complaints))
+        problems += verify_service(dsn, twilio, complaints, acknowledgements.codes)
+        report(baseline, service)
+        if problems:
+            raise SystemExit("FAILED: " + "; ".join(problems))
+        print("every complaint stored exactly once, every acknowledgement delivered")
+
+
+if __name__ == "__main__":
+    run_benchmark(main)

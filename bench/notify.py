@@ -1,0 +1,231 @@
+"""Notification benchmark: messages delivered per second per `aduan worker`, to a fake Twilio.
+
+Run from the repository root: `.venv/bin/python -m bench.notify` (`--help` for the options).
+
+For each worker count asked for (default 1, then 2), it files M complaints through the app's own
+intake (`intake.service.receive`, in this process, with the RQ dispatcher the web process uses),
+so M acknowledgement rows wait in the outbox and M jobs in the queue before any worker runs.
+Then it starts that many `aduan worker` processes, exactly as the Procfile does, and waits until
+every row is sent. The rate is taken from the `sent_at` the workers recorded, from the first
+send to the one that made 99% of the rows sent, so neither process start-up nor a straggler
+(a row whose attempt failed waits for its lease to run out) is in it; the wall time from start
+until the last row is printed as well. It also
+counts the jobs queued for the M rows (run, or still waiting when the last row went out): more
+than M means rows were queued twice (the sweeps re-enqueue rows still waiting in a long queue),
+each extra job one that sends nothing.
+
+Uses the database `aduan_bench_notify` (dropped first), Redis db 12 and the queue
+`aduan-bench-notify`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import psycopg
+from rq import Queue
+from sqlmodel import Session
+
+from aduan.db import get_engine
+from aduan.queue import redis_connection
+from aduan.settings import Settings, get_settings
+from bench.common import (
+    ADUAN,
+    DEFAULT_REDIS_URL,
+    FakeTwilioProcess,
+    Processes,
+    default_database_url,
+    fake_twilio,
+    libpq_dsn,
+    make_complaints,
+    parse_levels,
+    recreate_database,
+    reset_redis,
+    run_aduan,
+    run_benchmark,
+    scratch_directory,
+    service_environment,
+    wait_until,
+)
+from intake.schemas import ComplaintIn
+from intake.service import receive
+from notifications.dispatch import RQDispatcher
+from notifications.service import DISPATCHER_KEY
+
+QUEUE = "aduan-bench-notify"
+
+
+def queue_acknowledgements(settings: Settings, first: int, count: int) -> None:
+    """File complaints as the web process does: each commit enqueues its acknowledgement."""
+    engine = get_engine(settings.database_url)
+    dispatcher = RQDispatcher(settings)
+    for complaint in make_complaints(count, first):
+        with Session(engine, expire_on_commit=False) as session:
+            session.info[DISPATCHER_KEY] = dispatcher
+            message = ComplaintIn.model_validate(complaint.body).to_message(complaint.key)
+            receive(session, settings, message)
+
+
+@dataclass(frozen=True)
+class Batch:
+    workers: int
+    messages: int
+    # from the first send to the one that made 99% of the rows sent
+    sending_seconds: float
+    wall_seconds: float  # from starting the workers until every row was sent
+    jobs: int  # jobs queued for the rows: run, or still waiting when the last row was sent
+    received: int  # messages the fake Twilio accepted for these rows
+
+    @property
+    def rate(self) -> float:
+        """Messages per second while the workers were sending. The last 1% is left out: a row
+        whose attempt failed waits for its lease to run out, and would stand for the batch."""
+        return (math.ceil(self.messages * 0.99) - 1) / self.sending_seconds
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.messages
+
+
+def sent_since(dsn: str, first_id: int) -> tuple[int, float]:
+    """Rows from `first_id` on that are sent, and seconds from the first send to the 99th
+    percentile's."""
+    with psycopg.connect(dsn) as connection:
+        sent, seconds = connection.execute(
+            "SELECT count(*), extract(epoch FROM "
+            "percentile_disc(0.99) WITHIN GROUP (ORDER BY sent_at) - min(sent_at)) "
+            "FROM notifications WHERE id >= %s AND status IN ('sent', 'delivered')",
+            (first_id,),
+        ).fetchone()
+    return sent, float(seconds or 0)
+
+
+def next_notification_id(dsn: str) -> int:
+    with psycopg.connect(dsn) as connection:
+        return connection.execute("SELECT coalesce(max(id), 0) + 1 FROM notifications").fetchone()[
+            0
+        ]
+
+
+def run_batch(
+    workers: int,
+    first: int,
+    count: int,
+    *,
+    settings: Settings,
+    env: dict[str, str],
+    processes: Processes,
+    twilio: FakeTwilioProcess,
+    timeout: float,
+) -> Batch:
+    dsn = libpq_dsn(settings.database_url)
+    reset_redis(settings.redis_url, QUEUE)
+    first_id = next_notification_id(dsn)
+    started = time.monotonic()
+    queue_acknowledgements(settings, first, count)
+    queue = Queue(QUEUE, connection=redis_connection(settings.redis_url))
+    print(
+        f"  {count} acknowledgements queued in {time.monotonic() - started:.1f} s "
+        f"({queue.count} jobs waiting); starting {workers} worker(s)",
+        flush=True,
+    )
+    received_before = twilio.count()
+    started = time.monotonic()
+    names = [f"worker-{workers}-{n}" for n in range(workers)]
+    for name in names:
+        processes.start(name, [ADUAN, "worker"], env)
+    if not wait_until(lambda: sent_since(dsn, first_id)[0] >= count, timeout):
+        raise SystemExit(
+            f"only {sent_since(dsn, first_id)[0]} of {count} sent after {timeout:.0f} s; "
+            f"the first worker's log:\n{processes.log_tail(names[0])}"
+        )
+    wall = time.monotonic() - started
+    jobs = queue.finished_job_registry.count + queue.count
+    for name in names:
+        processes.stop(name)
+    sent, seconds = sent_since(dsn, first_id)
+    return Batch(workers, sent, seconds, wall, jobs, twilio.count() - received_before)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-m", "--messages", type=int, default=1000, help="messages per run")
+    parser.add_argument(
+        "--workers", type=parse_levels, default=[1, 2], help="worker counts (default 1,2)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=default_database_url("notify"),
+        help="bench database, dropped and recreated (name must start with aduan_bench)",
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per run at most")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    with ExitStack() as stack:
+        workdir = stack.enter_context(scratch_directory())
+        database_url = recreate_database(args.database_url)
+        twilio = stack.enter_context(fake_twilio())
+        processes = stack.enter_context(Processes(workdir))
+        env = service_environment(
+            database_url=database_url,
+            redis_url=args.redis_url,
+            queue=QUEUE,
+            workdir=workdir,
+            port=8000,
+            twilio=twilio.endpoint,
+        )
+        run_aduan(["db", "upgrade"], env, workdir)
+        run_aduan(["routing", "train"], env, workdir)
+        # this process files the complaints with the same settings the workers read
+        os.environ.update(env)
+        get_settings.cache_clear()
+        settings = get_settings()
+        print(f"notify: {args.messages} SMS acknowledgements per run; logs in {workdir}")
+        batches = []
+        for number, workers in enumerate(args.workers):
+            batch = run_batch(
+                workers,
+                number * args.messages,
+                args.messages,
+                settings=settings,
+                env=env,
+                processes=processes,
+                twilio=twilio,
+                timeout=args.timeout,
+            )
+            batches.append(batch)
+            print(
+                f"  {workers} worker(s): {batch.rate:.1f} messages/s, all sent "
+                f"{batch.wall_seconds:.1f} s after start, {batch.jobs} jobs queued for them, "
+                f"{batch.received} messages at the fake Twilio",
+                flush=True,
+            )
+        report(batches)
+
+
+def report(batches: list[Batch]) -> None:
+    print(
+        f"\n{'workers':>7}{'messages':>10}{'messages/s':>12}{'per worker':>12}"
+        f"{'wall s':>8}{'jobs':>7}{'sent twice':>12}"
+    )
+    for batch in batches:
+        print(
+            f"{batch.workers:>7}{batch.messages:>10}{batch.rate:>12.1f}"
+            f"{batch.rate / batch.workers:>12.1f}{batch.wall_seconds:>8.1f}{batch.jobs:>7}"
+            f"{batch.duplicates:>12}"
+        )
+    if duplicates := sum(batch.duplicates for batch in batches):
+        raise SystemExit(f"FAILED: {duplicates} messages reached the fake Twilio twice")
+
+
+if __name__ == "__main__":
+    run_benchmark(main)
