@@ -37,6 +37,9 @@ from cases.schemas import (
 )
 from cases.stats import PeriodError, agency_stats, period
 
+# the largest id a row can have (ids are 32-bit integers): a bigger cursor is a 422, not a 500
+ROW_ID_MAX = 2**31 - 1
+
 router = APIRouter(prefix="/api/v1", tags=["staff"], responses=STAFF_ERRORS)
 log = logging.getLogger(__name__)
 _NOT_PLAIN_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
@@ -67,7 +70,8 @@ def list_cases(
     agency: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[
-        int | None, Query(ge=1, description="next_cursor of the previous page")
+        int | None,
+        Query(ge=1, le=ROW_ID_MAX, description="next_cursor of the previous page"),
     ] = None,
 ) -> CasePage:
     """Cases newest first: an officer sees their agency's, a supervisor everyone's."""
@@ -142,7 +146,7 @@ def _content_disposition(filename: str) -> str:
 def download_attachment(
     code: str,
     # bounded so an absurd id is a 422, not an integer overflow in the database driver
-    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    attachment_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
     session: SessionDep,
     settings: SettingsDep,
     user: CaseWorker,

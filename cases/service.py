@@ -213,7 +213,8 @@ def suggestions(case: Case) -> list[Suggestion]:
     ]
 
 
-def _agency_ref(agency: Agency | None, language: str = "id") -> AgencyRef | None:
+def agency_ref(agency: Agency | None, language: str = "id") -> AgencyRef | None:
+    """An agency as the public reads it, named in `language`."""
     if agency is None:
         return None
     return AgencyRef(code=agency.code, name=agency.name_en if language == "en" else agency.name)
@@ -256,14 +257,14 @@ def public_view(session: Session, case: Case, language: str = "id") -> PublicCas
                 at=event.created_at,
                 kind=event.kind,
                 status=event.to_status,
-                agency=_agency_ref(agency, language),
+                agency=agency_ref(agency, language),
                 note=event.public_note,
             )
         )
     return PublicCase(
         tracking_code=case.tracking_code,
         status=case.status,
-        agency=_agency_ref(agencies.get(case.agency_id), language),
+        agency=agency_ref(agencies.get(case.agency_id), language),
         category=_category_ref(
             session.get(Category, case.category_id) if case.category_id else None, language
         ),
@@ -304,7 +305,7 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
         text=case.text,
         language=case.language,
         source_channel=case.source_channel,
-        agency=_agency_ref(agencies.get(case.agency_id)),
+        agency=agency_ref(agencies.get(case.agency_id)),
         category=_category_ref(
             session.get(Category, case.category_id) if case.category_id else None
         ),

@@ -21,12 +21,12 @@ from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.schemas import PublicCase
-from cases.service import find_by_code, public_view
+from cases.service import agency_ref, find_by_code, public_view
 from intake.limits import client_sender
 from intake.pages import page_text
 from intake.schemas import ComplaintCreated, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
-from routing.models import Category
+from routing.models import Agency, Category
 
 api = APIRouter(prefix="/api/v1", tags=["public"], responses=PUBLIC_ERRORS)
 pages = APIRouter(include_in_schema=False)
@@ -91,12 +91,13 @@ def file_complaint(
     if not result.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/complaints/{case.tracking_code}"
-    view = public_view(session, case, case.language)
+    # from the rows this session already holds: no history or catalogue read for a 201
+    agency = session.get(Agency, case.agency_id) if case.agency_id else None
     category = session.get(Category, case.category_id) if case.category_id else None
     return ComplaintCreated(
         tracking_code=case.tracking_code,
         status=case.status,
-        agency=view.agency,
+        agency=agency_ref(agency, case.language),
         category=category.code if category else None,
         due_at=case.due_at,
     )

@@ -63,3 +63,15 @@ def test_a_nul_character_is_refused_not_a_server_error(
     filed = client.post("/api/v1/complaints", json={"text": "Jalan rusak\x00 di Jl. Pemuda"})
     # SQLite stores the character; PostgreSQL cannot, and says so instead of failing
     assert filed.status_code == (201 if settings.is_sqlite else 422), filed.text
+
+
+def test_a_cursor_past_any_row_id_is_refused(settings: Settings, client: TestClient) -> None:
+    """Found by the fuzzing above: a cursor over 64 bits was a 500 on SQLite."""
+    largest = 2**31 - 1  # row ids are 32-bit integers
+    create_staff(settings, "fuzz.supervisor", "supervisor")
+    headers = login(client, "fuzz.supervisor")
+    for too_big in (largest + 1, 2**63):
+        answer = client.get("/api/v1/cases", params={"cursor": str(too_big)}, headers=headers)
+        assert answer.status_code == 422, answer.text
+    last = client.get("/api/v1/cases", params={"cursor": str(largest)}, headers=headers)
+    assert last.status_code == 200, last.text
