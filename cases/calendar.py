@@ -10,11 +10,14 @@ a Saturday worked in exchange for a bridge day) as `Holiday` rows, edited in the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 import holidays
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from aduan.settings import Settings
@@ -86,10 +89,32 @@ def city_time(settings: Settings, moment: datetime | None) -> str:
     return moment.astimezone(ZoneInfo(settings.city_timezone)).strftime("%d-%m-%Y %H:%M %Z")
 
 
+# the console only adds and deletes days; a new row has a new created_at even where SQLite
+# hands out a deleted row's id again
+_CITY_DAYS_VERSION = sa.select(
+    sa.func.count(Holiday.id), sa.func.max(Holiday.id), sa.func.max(Holiday.created_at)
+)
+
+
+@dataclass
+class _CityDays:
+    version: tuple | None = None
+    days: dict[date, bool] = field(default_factory=dict)
+    lock: Lock = field(default_factory=Lock)
+
+
+_city_days = _CityDays()
+
+
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
-    """The calendar with the city's current list; a handful of rows, read per use."""
-    city_days = {row.day: row.off for row in session.exec(select(Holiday))}
-    return WorkingCalendar(settings.city_timezone, settings.holiday_country, city_days)
+    """The calendar with the city's current list: per process, read again when it changed."""
+    version = tuple(session.connection().execute(_CITY_DAYS_VERSION).one())
+    with _city_days.lock:
+        if _city_days.version != version:
+            _city_days.days = {row.day: row.off for row in session.exec(select(Holiday))}
+            _city_days.version = version
+        days = _city_days.days
+    return WorkingCalendar(settings.city_timezone, settings.holiday_country, days)
 
 
 def due_at(session: Session, settings: Settings, start: datetime, sla_hours: float) -> datetime:

@@ -13,6 +13,7 @@ from notifications.models import Contact
 from notifications.service import queue_messages
 from notifications.templates import message_variables, render
 from routing.models import Agency
+from routing.service import RoutedAgency
 
 CHAT_APPS = frozenset({SourceChannel.telegram, SourceChannel.whatsapp})
 
@@ -65,29 +66,54 @@ def tell_citizen(
     """Queue a message about `case` for everyone who follows it, on each one's channel."""
     agency = session.get(Agency, case.agency_id) if case.agency_id else None
     for contact, language in recipients(session, case):
-        values = dict(
-            code=case.tracking_code,
-            track_url=track_url(settings, case.tracking_code),
-            agency=(agency.name_en if language == "en" else agency.name) if agency else None,
-            status=case.status,
-            note=note,
-        )
-        queue_messages(
-            session,
-            contact=contact,
-            case_id=case.id,
-            reference=case.tracking_code,
-            kind=kind,
-            language=language,
-            body=render(
-                kind,
-                language,
-                invite_details=kind is MessageKind.acknowledgement
-                and case.source_channel in CHAT_APPS,
-                rate_url=rate_url(settings, case.tracking_code)
-                if contact.channel == Channel.email
-                else None,
-                **values,
-            ),
-            variables=message_variables(language, **values),
-        )
+        _queue(session, settings, case, kind, contact, language, agency, note)
+
+
+def acknowledge(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    contact: Contact | None,
+    agency: Agency | RoutedAgency | None,
+) -> None:
+    """Queue the acknowledgement of a case just filed. Its reporter is the only one who can
+    follow it yet and routing has just named the agency, so nothing is read back."""
+    if case.notify and contact is not None:
+        _queue(session, settings, case, MessageKind.acknowledgement, contact, case.language, agency)
+
+
+def _queue(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    kind: MessageKind,
+    contact: Contact,
+    language: str,
+    agency: Agency | RoutedAgency | None,
+    note: str | None = None,
+) -> None:
+    values = dict(
+        code=case.tracking_code,
+        track_url=track_url(settings, case.tracking_code),
+        agency=(agency.name_en if language == "en" else agency.name) if agency else None,
+        status=case.status,
+        note=note,
+    )
+    queue_messages(
+        session,
+        contact=contact,
+        case_id=case.id,
+        reference=case.tracking_code,
+        kind=kind,
+        language=language,
+        body=render(
+            kind,
+            language,
+            invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
+            rate_url=rate_url(settings, case.tracking_code)
+            if contact.channel == Channel.email
+            else None,
+            **values,
+        ),
+        variables=message_variables(language, **values),
+    )

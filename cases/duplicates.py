@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -58,7 +59,14 @@ def text_similarity(a: str, b: str) -> float:
     return dot / norm if norm else 0.0
 
 
-def find_duplicate(session: Session, settings: Settings, case: Case) -> tuple[Case, float] | None:
+@dataclass(frozen=True)
+class Resemblance:
+    case_id: int
+    tracking_code: str
+    score: float
+
+
+def find_duplicate(session: Session, settings: Settings, case: Case) -> Resemblance | None:
     """The open case of the same agency this one most resembles, within the configured distance,
     time window and text similarity; None when there is none or the case has no location."""
     if case.agency_id is None or case.latitude is None or case.longitude is None:
@@ -66,8 +74,9 @@ def find_duplicate(session: Session, settings: Settings, case: Case) -> tuple[Ca
     radius = settings.duplicate_max_distance_m
     dlat = radius / METRES_PER_DEGREE
     dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(case.latitude)), 0.01))
+    # the columns compared, not whole cases: a busy place can have hundreds of open reports
     nearby = session.exec(
-        select(Case).where(
+        select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Case.text).where(
             Case.agency_id == case.agency_id,
             Case.id != case.id,
             col(Case.status).in_(list(OPEN_STATUSES)),
@@ -78,13 +87,13 @@ def find_duplicate(session: Session, settings: Settings, case: Case) -> tuple[Ca
             col(Case.longitude).between(case.longitude - dlon, case.longitude + dlon),
         )
     ).all()
-    best: tuple[Case, float] | None = None
-    for other in nearby:
-        if distance_m(case.latitude, case.longitude, other.latitude, other.longitude) > radius:
+    best: Resemblance | None = None
+    for other_id, code, latitude, longitude, text in nearby:
+        if distance_m(case.latitude, case.longitude, latitude, longitude) > radius:
             continue
-        score = text_similarity(case.text, other.text)
-        if score >= settings.duplicate_min_similarity and (best is None or score > best[1]):
-            best = (other, score)
+        score = text_similarity(case.text, text)
+        if score >= settings.duplicate_min_similarity and (best is None or score > best.score):
+            best = Resemblance(other_id, code, score)
     return best
 
 
@@ -93,15 +102,14 @@ def link_possible_duplicate(session: Session, settings: Settings, case: Case) ->
     found = find_duplicate(session, settings, case)
     if found is None:
         return
-    original, score = found
-    case.duplicate_of_id, case.duplicate_score = original.id, round(score, 3)
+    case.duplicate_of_id, case.duplicate_score = found.case_id, round(found.score, 3)
     session.add(case)
     record_event(
         session,
         case,
         EventKind.note,
         actor=None,
-        internal_note=f"possible duplicate of {original.tracking_code} (similarity {score:.2f})",
+        internal_note=f"possible duplicate of {found.tracking_code} (similarity {found.score:.2f})",
     )
 
 

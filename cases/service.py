@@ -30,6 +30,7 @@ from cases.schemas import (
 )
 from notifications.models import Contact, Notification
 from routing.models import Agency, Category, ServiceArea
+from routing.service import RoutedAgency
 
 EXCERPT_CHARS = 140
 
@@ -213,7 +214,7 @@ def suggestions(case: Case) -> list[Suggestion]:
     ]
 
 
-def agency_ref(agency: Agency | None, language: str = "id") -> AgencyRef | None:
+def agency_ref(agency: Agency | RoutedAgency | None, language: str = "id") -> AgencyRef | None:
     """An agency as the public reads it, named in `language`."""
     if agency is None:
         return None

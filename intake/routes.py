@@ -91,9 +91,11 @@ def file_complaint(
     if not result.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/complaints/{case.tracking_code}"
-    # from the rows this session already holds: no history or catalogue read for a 201
-    agency = session.get(Agency, case.agency_id) if case.agency_id else None
-    category = session.get(Category, case.category_id) if case.category_id else None
+    if result.created:  # what routing just decided: nothing read back for a 201
+        agency, category = result.agency, result.category
+    else:
+        agency = session.get(Agency, case.agency_id) if case.agency_id else None
+        category = session.get(Category, case.category_id) if case.category_id else None
     return ComplaintCreated(
         tracking_code=case.tracking_code,
         status=case.status,

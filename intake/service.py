@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from aduan.settings import Settings
 from cases.calendar import due_at
-from cases.citizen import tell_citizen
+from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
 from cases.duplicates import link_possible_duplicate
 from cases.enums import CaseStatus, EventKind
@@ -19,9 +19,8 @@ from cases.lifecycle import record_event
 from cases.models import Attachment, Case
 from intake import limits
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
-from notifications.enums import MessageKind
 from notifications.service import get_or_create_contact
-from routing.service import route
+from routing.service import RoutedAgency, RoutedCategory, RoutingDecision, route
 
 log = logging.getLogger(__name__)
 CODE_ATTEMPTS = 5
@@ -46,6 +45,9 @@ class IntakeLimited(IntakeError):
 class IntakeResult:
     case: Case
     created: bool
+    # where routing sent a case just filed (None for a repeat or a case in triage)
+    agency: RoutedAgency | None = None
+    category: RoutedCategory | None = None
 
     @property
     def tracking_code(self) -> str:
@@ -96,7 +98,7 @@ def receive(
         try:
             # a savepoint, so a collision undoes only this attempt and not the caller's work
             with session.begin_nested():
-                case = _store(session, settings, message, text, intake_key)
+                case, decision = _store(session, settings, message, text, intake_key)
         except IntegrityError:
             # either another request stored the same message first, or the random code collided
             if (case := _existing(session, intake_key)) is not None:
@@ -105,7 +107,7 @@ def receive(
             continue
         session.commit()
         log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, sender)
-        return IntakeResult(case, created=True)
+        return IntakeResult(case, True, decision.agency, decision.category)
     raise RuntimeError("could not store the complaint after several attempts")
 
 
@@ -115,7 +117,7 @@ def _store(
     message: InboundMessage,
     text: str,
     intake_key: str | None,
-) -> Case:
+) -> tuple[Case, RoutingDecision]:
     contact = None
     if message.reply_to is not None:
         contact = get_or_create_contact(
@@ -129,7 +131,6 @@ def _store(
             inbound_at=message.received_at if message.channel == message.reply_to.channel else None,
             new_contact_language=settings.default_language,
         )
-        session.flush()
     language = message.language or (contact.language if contact else settings.default_language)
     location = message.location
     decision = route(
@@ -156,7 +157,7 @@ def _store(
         longitude=message.location.longitude if message.location else None,
         address=message.address or (message.location.address if message.location else None),
         intake_key=intake_key,
-        service_area_id=decision.service_area.id if decision.service_area else None,
+        service_area_id=decision.service_area_id,
         due_at=due_at(
             session,
             settings,
@@ -180,8 +181,8 @@ def _store(
     )
     attach_media(session, case, message.media)
     link_possible_duplicate(session, settings, case)
-    tell_citizen(session, settings, case, MessageKind.acknowledgement)
-    return case
+    acknowledge(session, settings, case, contact, decision.agency)
+    return case, decision
 
 
 def attach_media(session: Session, case: Case, media: Iterable[StoredMedia]) -> None:

@@ -1,8 +1,7 @@
 """Which office of an agency serves a place: point-in-polygon over the agency's service areas.
 
 The polygons are indexed once per process (an STRtree of prepared geometries per agency) and
-rebuilt when the catalogue is reloaded or the areas change, found out with one small query, the
-way `classifier_for` notices a new catalogue.
+rebuilt when the catalogue is reloaded or the areas change (`routing.versions`).
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 import shapely
-import sqlalchemy as sa
 from shapely.geometry import shape
 from sqlmodel import Session, select
 
-from routing.models import Agency, ServiceArea
+from routing.models import ServiceArea
+from routing.versions import catalogue_version
 
 log = logging.getLogger(__name__)
 
@@ -49,23 +48,6 @@ class _AreaCache:
 
 
 _cache = _AreaCache()
-
-
-def _version(session: Session) -> tuple:
-    # `load_catalogue` stamps every agency it loads, so a reload that changes a polygon moves
-    # max(updated_at); the counts catch rows added or switched off by other means
-    return tuple(
-        session.execute(
-            sa.select(
-                sa.select(sa.func.max(Agency.updated_at)).scalar_subquery(),
-                sa.select(sa.func.count(ServiceArea.id)).scalar_subquery(),
-                sa.select(sa.func.count(ServiceArea.id))
-                .where(ServiceArea.active)
-                .scalar_subquery(),
-                sa.select(sa.func.max(ServiceArea.id)).scalar_subquery(),
-            )
-        ).one()
-    )
 
 
 def _build(session: Session) -> dict[int, _AgencyAreas]:
@@ -115,13 +97,25 @@ def area_for(
     """
     if agency_id is None or not (_is_coordinate(latitude, 90) and _is_coordinate(longitude, 180)):
         return None
+    area_id = area_id_for(session, catalogue_version(session), agency_id, latitude, longitude)
+    return session.get(ServiceArea, area_id) if area_id is not None else None
+
+
+def area_id_for(
+    session: Session,
+    version: tuple,
+    agency_id: int | None,
+    latitude: float | None,
+    longitude: float | None,
+) -> int | None:
+    """`area_for`'s id, for a caller that already read the catalogue `version`."""
+    if agency_id is None or not (_is_coordinate(latitude, 90) and _is_coordinate(longitude, 180)):
+        return None
     point = shapely.Point(longitude, latitude)
-    version = _version(session)
     # queries stay under the lock too: GEOS builds a prepared polygon's index on first use
     with _cache.lock:
         if _cache.version != version:
             _cache.by_agency = _build(session)
             _cache.version = version
         areas = _cache.by_agency.get(agency_id)
-        area_id = areas.find(point) if areas is not None else None
-    return session.get(ServiceArea, area_id) if area_id is not None else None
+        return areas.find(point) if areas is not None else None

@@ -10,12 +10,13 @@ from sqlmodel import Session, select
 
 from aduan.db import utcnow
 from aduan.settings import get_settings
-from routing.areas import area_for
+from routing.areas import area_id_for
 from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
 from routing.keywords import Prediction
 from routing.model import Classifier
 from routing.models import Agency, Category, ServiceArea
 from routing.training import classifier_for_catalogue, model_file_state
+from routing.versions import catalogue_version
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,66 @@ def catalogue_from_database(session: Session) -> Catalogue:
     )
 
 
+@dataclass(frozen=True)
+class RoutedAgency:
+    """An agency as routing hands it out: plain values, safe to share between requests."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class RoutedCategory:
+    id: int
+    code: str
+    agency_id: int
+    sla_hours: int
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    version: tuple
+    classifier: Classifier
+    agencies: dict[int, RoutedAgency]
+    categories: dict[str, RoutedCategory]
+
+
 @dataclass
-class _ClassifierCache:
-    version: tuple | None = None
-    classifier: Classifier | None = None
+class _SnapshotCache:
+    snapshot: _Snapshot | None = None
     lock: Lock = field(default_factory=Lock)
 
 
-_cache = _ClassifierCache()
+_cache = _SnapshotCache()
+
+
+def _snapshot(session: Session, version: tuple) -> _Snapshot:
+    """The classifier and the catalogue rows of `version`, built once per process and version.
+
+    A complaint is routed from memory: only the version query reaches the database, so a
+    catalogue edited in the console or reloaded by the CLI is seen by the next complaint in
+    every process, without a catalogue read per complaint.
+    """
+    settings = get_settings()
+    version = (*version, model_file_state(settings.routing_model_file))
+    with _cache.lock:
+        if _cache.snapshot is None or _cache.snapshot.version != version:
+            catalogue = catalogue_from_database(session)
+            _cache.snapshot = _Snapshot(
+                version=version,
+                classifier=classifier_for_catalogue(catalogue, settings, session),
+                agencies={
+                    a.id: RoutedAgency(a.id, a.code, a.name, a.name_en)
+                    for a in session.exec(select(Agency))
+                },
+                categories={
+                    c.code: RoutedCategory(c.id, c.code, c.agency_id, c.sla_hours)
+                    for c in session.exec(select(Category))
+                },
+            )
+        return _cache.snapshot
 
 
 def classifier_for(session: Session) -> Classifier:
@@ -148,30 +201,23 @@ def classifier_for(session: Session) -> Classifier:
     The trained model file if it fits the catalogue, else a model trained in memory once per
     process, else (nothing to train on) the keyword classifier: see `classifier_for_catalogue`.
     """
-    settings = get_settings()
-    version = (
-        *session.execute(
-            sa.select(sa.func.count(Category.id), sa.func.max(Category.updated_at))
-        ).one(),
-        model_file_state(settings.routing_model_file),
-    )
-    with _cache.lock:
-        if _cache.classifier is None or _cache.version != version:
-            catalogue = catalogue_from_database(session)
-            _cache.classifier = classifier_for_catalogue(catalogue, settings, session)
-            _cache.version = version
-        return _cache.classifier
+    return _snapshot(session, catalogue_version(session)).classifier
+
+
+def agency_named(session: Session, agency_id: int) -> RoutedAgency:
+    """An agency's code and names from the process's catalogue snapshot, not a row read."""
+    return _snapshot(session, catalogue_version(session)).agencies[agency_id]
 
 
 @dataclass(frozen=True)
 class RoutingDecision:
     """Where a complaint goes; `agency` is None when it must go to triage."""
 
-    agency: Agency | None
-    category: Category | None
+    agency: RoutedAgency | None
+    category: RoutedCategory | None
     prediction: Prediction
     # the agency's office whose service area holds the complaint's location, if any
-    service_area: ServiceArea | None = None
+    service_area_id: int | None = None
 
     @property
     def suggestion(self) -> dict:
@@ -198,10 +244,11 @@ def route(
     With a `location` (latitude, longitude), a routed complaint also gets the agency's service
     area holding that point, if the agency has one there.
     """
-    prediction = classifier_for(session).predict(text)
+    version = catalogue_version(session)
+    snapshot = _snapshot(session, version)
+    prediction = snapshot.classifier.predict(text)
     if prediction.category is None or prediction.confidence < min_confidence:
         return RoutingDecision(None, None, prediction)
-    category = session.exec(select(Category).where(Category.code == prediction.category)).one()
-    agency = session.get(Agency, category.agency_id)
-    area = area_for(session, agency.id, *location) if location is not None else None
-    return RoutingDecision(agency, category, prediction, area)
+    category = snapshot.categories[prediction.category]
+    area_id = area_id_for(session, version, category.agency_id, *location) if location else None
+    return RoutingDecision(snapshot.agencies[category.agency_id], category, prediction, area_id)

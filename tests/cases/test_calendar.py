@@ -4,7 +4,7 @@ and the clock standing still while a case waits on the citizen."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,9 +75,10 @@ def test_a_calendar_without_working_days_says_so() -> None:
 def _sla(settings: Settings, category: str, hours: int | None = None) -> int:
     with get_engine(settings.database_url).begin() as connection:
         if hours is not None:
+            # stamped as the console stamps it: routing's catalogue snapshot notices the change
             connection.execute(
-                sa.text("UPDATE categories SET sla_hours = :h WHERE code = :c"),
-                {"h": hours, "c": category},
+                sa.text("UPDATE categories SET sla_hours = :h, updated_at = :t WHERE code = :c"),
+                {"h": hours, "c": category, "t": datetime.now(UTC)},
             )
         return connection.execute(
             sa.text("SELECT sla_hours FROM categories WHERE code = :c"), {"c": category}
