@@ -133,8 +133,6 @@ def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcom
         inbound_at=event.received_at,
         new_contact_language=settings.default_language,
     )
-    contact.unreachable_at = None
-    session.flush()
     outcome = _respond(session, settings, event, contact)
     session.commit()
     return replace(outcome, language=contact.language)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session
 
 from aduan.db import utcnow
 from notifications.enums import Channel, MessageKind
@@ -32,28 +37,66 @@ def get_or_create_contact(
     inbound_at: datetime | None = None,
     new_contact_language: str = "id",
 ) -> Contact:
-    """The one contact row per (channel, address); later details refresh the stored ones."""
-    contact = session.exec(
-        select(Contact).where(Contact.channel == channel, Contact.address == address)
-    ).first()
-    if contact is None:
-        contact = Contact(channel=channel, address=address, language=new_contact_language)
-        # a savepoint keeps the caller's transaction usable if another request won the insert race
-        try:
-            with session.begin_nested():
-                session.add(contact)
-        except IntegrityError:
-            contact = session.exec(
-                select(Contact).where(Contact.channel == channel, Contact.address == address)
-            ).one()
-    if name:
-        contact.name = name
-    if language:
-        contact.language = language
-    if inbound_at:
-        contact.last_inbound_at = inbound_at
-    session.add(contact)
-    return contact
+    """The one contact row per (channel, address); later details refresh the stored ones.
+
+    A message from the citizen (`inbound_at`) also proves they can be reached again. One
+    INSERT ... ON CONFLICT DO UPDATE: two first messages from one number at once end as one
+    row, with no read before the write and no savepoint.
+    """
+    given = {"name": name, "language": language, "last_inbound_at": inbound_at}
+    refresh = tuple(column for column, value in given.items() if value)
+    upsert = _contact_upsert(session.get_bind().dialect.name, refresh)
+    row = (
+        session.connection()
+        .execute(
+            upsert,
+            {
+                "channel": channel,
+                "address": address,
+                "name": name,
+                "language": language or new_contact_language,
+                "created_at": utcnow(),
+                "last_inbound_at": inbound_at,
+            },
+        )
+        .one()
+    )
+    return _persistent(session, row._asdict())
+
+
+@lru_cache(maxsize=32)
+def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
+    """The upsert refreshing the `refresh` columns, built once per combination."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Contact.__table__)
+    insert = insert.values(
+        {column: sa.bindparam(column) for column in _CONTACT_VALUES} | {"unreachable_at": None}
+    )
+    changes = {column: insert.excluded[column] for column in refresh}
+    if "last_inbound_at" in refresh:
+        changes["unreachable_at"] = None
+    # with nothing to refresh, a no-op update still makes RETURNING hand back the row
+    upsert = insert.on_conflict_do_update(
+        index_elements=["channel", "address"], set_=changes or {"channel": insert.excluded.channel}
+    )
+    return upsert.returning(*Contact.__table__.columns)
+
+
+_CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
+
+
+def _persistent(session: Session, values: dict) -> Contact:
+    """The session's instance of the contact row `values` came from, up to date with them,
+    without reading the row again."""
+    key = identity_key(Contact, values["id"])
+    instance = session.identity_map.get(key)
+    if instance is not None:
+        for column, value in values.items():
+            set_committed_value(instance, column, value)
+        return instance
+    instance = Contact(**values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 # Characters one message may hold: Telegram's sendMessage limit, Twilio's maximum body (SMS is
