@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 import threading
 from datetime import timedelta
@@ -69,18 +70,17 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="web worker processes")] = 1,
 ) -> None:
-    """Run the web service (API, web form and webhooks)."""
-    import uvicorn
+    """Run the web service (API, web form and webhooks).
 
-    uvicorn.run(
-        "aduan.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_config=log_config(_log_format()),
-    )
+    With several workers each process accepts on its own socket (`aduan.webserver`).
+    """
+    from aduan.webserver import serve as serve_web
+
+    options = {"proxy_headers": True, "log_config": log_config(_log_format())}
+    try:
+        serve_web(host, port, workers, options)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()
@@ -101,6 +101,7 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
+    os.nice(settings.worker_nice)
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds

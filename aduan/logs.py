@@ -137,6 +137,8 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
         "loggers": {
             # httpx logs every Bot API call at INFO, with the bot token in the URL
             "httpx": {"level": "WARNING"},
+            # Twilio's client logs each REST call at INFO; the outbox row records every send
+            "twilio.http_client": {"level": "WARNING"},
             "uvicorn": {"level": "INFO"},
         },
     }

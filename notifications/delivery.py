@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
-from aduan.db import utcnow
+from aduan.db import UTCDateTime, utcnow
 from aduan.settings import Settings
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
@@ -48,7 +48,7 @@ class AttemptResult:
     retry_at: datetime | None = None
 
 
-def claimable(now: datetime) -> sa.ColumnElement[bool]:
+def claimable(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """Rows due for an attempt: pending and due, or claimed by a sender whose lease ran out."""
     return or_(
         sa.and_(
@@ -64,15 +64,9 @@ def claimable(now: datetime) -> sa.ColumnElement[bool]:
 
 def _claim(session: Session, notification_id: int, settings: Settings) -> bool:
     now = utcnow()
-    result = session.execute(
-        sa.update(Notification)
-        .where(Notification.id == notification_id, claimable(now), ~_earlier_parts())
-        .values(
-            status=NotificationStatus.sending,
-            lease_until=now + timedelta(seconds=settings.notify_lease_seconds),
-            attempts=Notification.attempts + 1,
-        )
-    )
+    lease_until = now + timedelta(seconds=settings.notify_lease_seconds)
+    parameters = {"notification_id": notification_id, "now": now, "lease_until": lease_until}
+    result = session.connection().execute(_CLAIM, parameters)
     session.commit()
     return result.rowcount == 1
 
@@ -93,6 +87,22 @@ def _earlier_parts() -> sa.ColumnElement[bool]:
     """Correlated: earlier parts of the same split message that have not gone out yet."""
     earlier = aliased(Notification)
     return sa.exists().where(*_earlier_unsent_part(earlier, Notification)).correlate(Notification)
+
+
+# built once: a claim per message is the worker's most frequent statement
+_CLAIM = (
+    sa.update(Notification)
+    .where(
+        Notification.id == sa.bindparam("notification_id"),
+        claimable(sa.bindparam("now", type_=UTCDateTime)),
+        ~_earlier_parts(),
+    )
+    .values(
+        status=NotificationStatus.sending,
+        lease_until=sa.bindparam("lease_until", type_=UTCDateTime),
+        attempts=Notification.attempts + 1,
+    )
+)
 
 
 def _waiting_for(session: Session, notification_id: int) -> datetime | None:
@@ -129,8 +139,11 @@ def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -
             if retry_at is not None:
                 return AttemptResult(Outcome.retry, retry_at=retry_at)
             return AttemptResult(Outcome.skipped)
-        notification = session.get(Notification, notification_id)
-        contact = session.get(Contact, notification.contact_id)
+        notification, contact = session.exec(
+            select(Notification, Contact)
+            .join(Contact, Contact.id == Notification.contact_id)
+            .where(Notification.id == notification_id)
+        ).one()
         message = OutboundMessage(
             address=contact.address,
             body=notification.body,

@@ -25,6 +25,8 @@ from notifications.delivery import attempt_delivery, due_notification_ids
 from notifications.jobs import deliver_notification
 
 log = logging.getLogger(__name__)
+# a delivery job's return value is not kept: the outbox row records what became of the message
+JOB_OPTIONS = {"result_ttl": 0}
 
 
 class Dispatcher(Protocol):
@@ -43,7 +45,7 @@ class RQDispatcher:
         try:
             q = get_queue(self.settings)
             for notification_id in notification_ids:
-                q.enqueue(deliver_notification, notification_id, result_ttl=3600)
+                q.enqueue(deliver_notification, notification_id, **JOB_OPTIONS)
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
 
@@ -56,7 +58,7 @@ class RQDispatcher:
             return
         try:
             get_queue(self.settings).enqueue_at(
-                when, deliver_notification, notification_id, result_ttl=3600
+                when, deliver_notification, notification_id, **JOB_OPTIONS
             )
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)

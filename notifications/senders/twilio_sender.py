@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import lru_cache
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -82,13 +83,22 @@ def twilio_client(settings: Settings) -> Client:
             "Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN",
             permanent=False,
         )
+    return _client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_api_url.rstrip("/"),
+        settings.provider_timeout_seconds,
+    )
+
+
+@lru_cache(maxsize=4)
+def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    """One client per process and configuration: its HTTP session keeps the connection to
+    Twilio open from one message to the next instead of a new TLS handshake each."""
     # without a timeout one hung connection would hold a worker forever; a timed-out send is
     # retried like any unreachable provider (at least once: Twilio may have taken it)
-    http_client = TwilioHttpClient(timeout=settings.provider_timeout_seconds)
-    client = Client(
-        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
-    )
-    client.api.base_url = settings.twilio_api_url.rstrip("/")
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    client.api.base_url = base_url
     return client
 
 
