@@ -12,7 +12,8 @@ from aduan.settings import Settings
 from notifications.service import DISPATCHER_KEY
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: FastAPI would hand a plain function to the thread pool, a hop for one attribute
     return request.app.state.settings
 
 
