@@ -205,6 +205,10 @@ def queue_messages(
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    # SQLAlchemy calls this for a released savepoint too; its rows are not committed yet, and
+    # a worker must not look for them before they are
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(OUTBOX_KEY, [])
     dispatcher = session.info.get(DISPATCHER_KEY)
     if ids and dispatcher is not None:
@@ -213,4 +217,7 @@ def _dispatch_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(OUTBOX_KEY, None)
+    # a savepoint rolled back keeps the ids: those of its rows find nothing to send, the rest
+    # of the transaction's still go out when it commits
+    if not session.in_nested_transaction():
+        session.info.pop(OUTBOX_KEY, None)
