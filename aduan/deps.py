@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
 from aduan.settings import Settings
@@ -17,10 +18,17 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
+@contextmanager
+def app_session(app: FastAPI) -> Iterator[Session]:
+    """A session whose committed outbox rows go to `app`'s dispatcher."""
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        session.info[DISPATCHER_KEY] = app.state.dispatcher
+        yield session
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request; outbox rows it commits go to this app's dispatcher."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        session.info[DISPATCHER_KEY] = request.app.state.dispatcher
+    """A session per request."""
+    with app_session(request.app) as session:
         yield session
 
 

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
 
     # new complaints one sender (chat, phone number, client address) may file per hour; 0 = off
     intake_limit_per_hour: int = Field(default=10, ge=0)
+    # complaints one web process works on at once through the API; more wait their turn. The
+    # work is Python holding the GIL, so more threads than this only add switching between them
+    intake_concurrency: int = Field(default=2, ge=1)
     # the largest request body read at all; unset: MEDIA_MAX_BYTES plus 1 MiB for the form around it
     max_request_bytes: int | None = Field(default=None, gt=0)
     log_format: Literal["text", "json"] = "text"

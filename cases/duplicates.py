@@ -13,9 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from aduan.db import utcnow
+from aduan.db import UTCDateTime, utcnow
 from aduan.settings import Settings
 from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
@@ -66,6 +67,20 @@ class Resemblance:
     score: float
 
 
+# the columns compared, not whole cases (a busy place can have hundreds of open reports); built
+# once, as every complaint with a location runs it
+_NEARBY = select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Case.text).where(
+    Case.agency_id == sa.bindparam("agency_id"),
+    Case.id != sa.bindparam("case_id"),
+    col(Case.status).in_(list(OPEN_STATUSES)),
+    col(Case.duplicate_of_id).is_(None),
+    col(Case.merged_into_id).is_(None),
+    Case.created_at >= sa.bindparam("since", type_=UTCDateTime),
+    col(Case.latitude).between(sa.bindparam("south"), sa.bindparam("north")),
+    col(Case.longitude).between(sa.bindparam("west"), sa.bindparam("east")),
+)
+
+
 def find_duplicate(session: Session, settings: Settings, case: Case) -> Resemblance | None:
     """The open case of the same agency this one most resembles, within the configured distance,
     time window and text similarity; None when there is none or the case has no location."""
@@ -74,19 +89,18 @@ def find_duplicate(session: Session, settings: Settings, case: Case) -> Resembla
     radius = settings.duplicate_max_distance_m
     dlat = radius / METRES_PER_DEGREE
     dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(case.latitude)), 0.01))
-    # the columns compared, not whole cases: a busy place can have hundreds of open reports
-    nearby = session.exec(
-        select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Case.text).where(
-            Case.agency_id == case.agency_id,
-            Case.id != case.id,
-            col(Case.status).in_(list(OPEN_STATUSES)),
-            col(Case.duplicate_of_id).is_(None),
-            col(Case.merged_into_id).is_(None),
-            Case.created_at >= utcnow() - timedelta(days=settings.duplicate_window_days),
-            col(Case.latitude).between(case.latitude - dlat, case.latitude + dlat),
-            col(Case.longitude).between(case.longitude - dlon, case.longitude + dlon),
-        )
-    ).all()
+    nearby = session.connection().execute(
+        _NEARBY,
+        {
+            "agency_id": case.agency_id,
+            "case_id": case.id,
+            "since": utcnow() - timedelta(days=settings.duplicate_window_days),
+            "south": case.latitude - dlat,
+            "north": case.latitude + dlat,
+            "west": case.longitude - dlon,
+            "east": case.longitude + dlon,
+        },
+    )
     best: Resemblance | None = None
     for other_id, code, latitude, longitude, text in nearby:
         if distance_m(case.latitude, case.longitude, latitude, longitude) > radius:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Header, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from aduan.deps import SessionDep, SettingsDep
+from aduan.deps import SessionDep, SettingsDep, app_session
 from aduan.responses import PUBLIC_ERRORS
 from aduan.settings import get_settings
 from cases.calendar import city_time
@@ -76,33 +78,53 @@ def _file(
         429: {"description": "this sender filed too many complaints this hour (Retry-After)"},
     },
 )
-def file_complaint(
+async def file_complaint(
     request: Request,
     complaint: ComplaintIn,
-    session: SessionDep,
-    settings: SettingsDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> ComplaintCreated:
     """File a complaint; the answer carries the tracking code. A repeated Idempotency-Key
     returns the first complaint (200) instead of filing it twice."""
-    result = _file(request, session, settings, complaint, idempotency_key)
-    case = result.case
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/complaints/{case.tracking_code}"
-    if result.created:  # what routing just decided: nothing read back for a 201
-        agency, category = result.agency, result.category
-    else:
-        agency = session.get(Agency, case.agency_id) if case.agency_id else None
-        category = session.get(Category, case.category_id) if case.category_id else None
-    return ComplaintCreated(
-        tracking_code=case.tracking_code,
-        status=case.status,
-        agency=agency_ref(agency, case.language),
-        category=category.code if category else None,
-        due_at=case.due_at,
+    # at most INTAKE_CONCURRENCY at once per process, on threads of their own: a burst of
+    # complaints neither thrashes the GIL with dozens of threads nor takes the pool that
+    # webhooks and the console need
+    created, answer = await anyio.to_thread.run_sync(
+        partial(_file_complaint, request, complaint, idempotency_key),
+        limiter=_intake_limiter(request),
     )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/complaints/{answer.tracking_code}"
+    return answer
+
+
+def _intake_limiter(request: Request) -> anyio.CapacityLimiter:
+    state = request.app.state
+    if getattr(state, "intake_limiter", None) is None:
+        state.intake_limiter = anyio.CapacityLimiter(state.settings.intake_concurrency)
+    return state.intake_limiter
+
+
+def _file_complaint(
+    request: Request, complaint: ComplaintIn, key: str | None
+) -> tuple[bool, ComplaintCreated]:
+    settings = request.app.state.settings
+    with app_session(request.app) as session:
+        result = _file(request, session, settings, complaint, key)
+        case = result.case
+        if result.created:  # what routing just decided: nothing read back for a 201
+            agency, category = result.agency, result.category
+        else:
+            agency = session.get(Agency, case.agency_id) if case.agency_id else None
+            category = session.get(Category, case.category_id) if case.category_id else None
+        return result.created, ComplaintCreated(
+            tracking_code=case.tracking_code,
+            status=case.status,
+            agency=agency_ref(agency, case.language),
+            category=category.code if category else None,
+            due_at=case.due_at,
+        )
 
 
 @api.get("/complaints/{code}", response_model=PublicCase)

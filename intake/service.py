@@ -6,8 +6,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aduan.settings import Settings
 from cases.calendar import due_at
@@ -73,10 +74,15 @@ def _intake_key(message: InboundMessage) -> str | None:
     return f"{message.channel}:{message.idempotency_key}"[:200]
 
 
+# built once: every complaint with an idempotency key runs it, and almost always finds nothing
+_CASE_BY_KEY = sa.select(Case.id).where(Case.intake_key == sa.bindparam("key"))
+
+
 def _existing(session: Session, intake_key: str | None) -> Case | None:
     if intake_key is None:
         return None
-    return session.exec(select(Case).where(Case.intake_key == intake_key)).first()
+    case_id = session.connection().execute(_CASE_BY_KEY, {"key": intake_key}).scalar()
+    return session.get(Case, case_id) if case_id is not None else None
 
 
 def receive(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from aduan.app import create_app
 from aduan.db import get_engine
-from aduan.settings import Settings
+from aduan.settings import Settings, get_settings
 from tests.helpers import POTHOLE, RUBBISH, file_complaint
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -128,6 +131,35 @@ def test_idempotency_key_files_once(client: TestClient, settings: Settings) -> N
     assert first.status_code == 201
     assert again.status_code == 200
     assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    assert count(settings, "cases") == 1
+    assert count(settings, "notifications") == 1
+
+
+@pytest.mark.parametrize("intake_concurrency", ["1", "4"])
+def test_a_burst_of_retries_files_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, intake_concurrency: str
+) -> None:
+    """Eight copies of one request at once, as a flaky connection retries: one 201, seven 200s
+    naming the same case, one case and one acknowledgement stored; whether the copies queue for
+    INTAKE_CONCURRENCY or race each other into the database."""
+    monkeypatch.setenv("INTAKE_CONCURRENCY", intake_concurrency)
+    get_settings.cache_clear()
+    app = create_app(get_settings())
+    body = {"text": POTHOLE, "email": "a@example.com"}
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://aduan") as client:
+            return await asyncio.gather(
+                *(
+                    client.post("/api/v1/complaints", json=body, headers={"Idempotency-Key": "k1"})
+                    for _ in range(8)
+                )
+            )
+
+    answers = asyncio.run(burst())
+    assert sorted(a.status_code for a in answers) == [200] * 7 + [201]
+    assert len({a.json()["tracking_code"] for a in answers}) == 1
     assert count(settings, "cases") == 1
     assert count(settings, "notifications") == 1
 
