@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import sys
 import threading
 from datetime import timedelta
@@ -101,7 +100,6 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
-    os.nice(settings.worker_nice)
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds

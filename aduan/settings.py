@@ -65,9 +65,6 @@ class Settings(BaseSettings):
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)
     notify_sweep_seconds: float = Field(default=30.0, gt=0)
-    # the CPU priority `aduan worker` gives itself (os.nice): on a machine it shares with the
-    # web processes, answering residents comes before sending what they have been promised
-    worker_nice: int = Field(default=10, ge=0, le=19)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
