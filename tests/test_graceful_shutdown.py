@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
@@ -26,10 +27,12 @@ def _scalar(settings: Settings, statement: str) -> object:
         return connection.execute(sa.text(statement)).scalar_one()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_web_finishes_the_request_in_flight(
-    settings: Settings, twilio: FakeTwilio, tmp_path: Path
+    settings: Settings, twilio: FakeTwilio, tmp_path: Path, workers: str
 ) -> None:
-    """An MMS whose photo downloads slowly is still filed, with its photo, after SIGTERM."""
+    """An MMS whose photo downloads slowly is still filed, with its photo, after SIGTERM; with
+    several workers the supervisor passes the signal on and waits for them."""
     media = twilio.add_media(content=png_bytes(), content_type="image/png")
     fields = inbound(
         "Sampah menumpuk di depan pasar, sudah seminggu",
@@ -42,7 +45,7 @@ def test_web_finishes_the_request_in_flight(
     twilio.slow_next(1, seconds=3)
     answers: list[httpx.Response] = []
 
-    with web_process(tmp_path / "web.log") as (process, client):
+    with web_process(tmp_path / "web.log", None, "--workers", workers) as (process, client):
 
         def post() -> None:
             answers.append(

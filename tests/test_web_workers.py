@@ -1,0 +1,89 @@
+"""`aduan serve --workers N`: one listening socket per process, dead processes replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from aduan.settings import Settings
+from aduan.webserver import STARTUP_SECONDS
+from tests.browser import sqlite_only  # noqa: F401 - process supervision is the same on both
+from tests.processes import ADUAN, free_port, wait_until, web_process
+
+
+def _children(pid: int) -> set[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return {int(child) for child in found.stdout.split()}
+
+
+def _workers(pid: int) -> set[int]:
+    """The uvicorn processes under the supervisor (not multiprocessing's resource tracker)."""
+    return {
+        child
+        for child in _children(pid)
+        if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace")
+    }
+
+
+def _listening_sockets(pid: int) -> int:
+    inodes = {
+        os.readlink(f"/proc/{pid}/fd/{fd}").removeprefix("socket:[").removesuffix("]")
+        for fd in os.listdir(f"/proc/{pid}/fd")
+        if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    }
+    listening = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                listening += 1
+    return listening
+
+
+def test_each_worker_listens_on_its_own_socket_and_a_dead_one_is_replaced(
+    settings: Settings, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    with web_process(tmp_path / "web.log", None, "--workers", "2") as (process, client):
+        assert wait_until(lambda: len(_workers(process.pid)) == 2, 30)
+        workers = _workers(process.pid)
+        assert _listening_sockets(process.pid) == 0  # the supervisor accepts nothing itself
+        assert [_listening_sockets(worker) for worker in workers] == [1, 1]
+
+        # past start-up, a worker that dies is a crash to recover from, not a failed start
+        time.sleep(max(0.0, STARTUP_SECONDS + 1 - (time.monotonic() - started)))
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        assert wait_until(lambda: len(_workers(process.pid) - {victim}) == 2, 60)
+        replacement = (_workers(process.pid) - workers).pop()
+        assert wait_until(lambda: _listening_sockets(replacement) == 1, 60)
+        for _ in range(8):  # fresh connections each: none lands on the dead socket
+            with httpx.Client(base_url=client.base_url, timeout=10) as fresh:
+                assert fresh.get("/healthz").status_code == 200
+
+
+def test_workers_that_cannot_start_stop_the_supervisor(settings: Settings, tmp_path: Path) -> None:
+    """A port held without SO_REUSEPORT: each worker fails to bind, and the supervisor exits
+    with an error instead of starting them again and again."""
+    port = free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        with (tmp_path / "web.log").open("w") as log:
+            process = subprocess.Popen(
+                [*ADUAN, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                assert process.wait(STARTUP_SECONDS + 60) == 1
+            finally:
+                if process.poll() is None:
+                    process.kill()
+    assert "exited at start-up" in (tmp_path / "web.log").read_text()
