@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import logging
+import os
 import sys
 import threading
 from datetime import timedelta
@@ -100,6 +102,7 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
+    _lower_priority(settings.worker_nice)
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds
@@ -125,6 +128,18 @@ def worker(
     sweep(engine, dispatcher, older_than=timedelta(0))
     threading.Thread(target=sweep_forever, name="aduan-sweep", daemon=True).start()
     rq_worker.work(with_scheduler=True)
+
+
+def _lower_priority(nice: int) -> None:
+    """Linux shares CPU between sessions by their autogroup before it looks at a process's own
+    nice value, so a worker that leads its own session (as a process manager starts it) lowers
+    its autogroup too; otherwise the web processes' session would only get an equal share."""
+    if nice <= 0:
+        return
+    os.nice(nice)
+    if os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError):  # no autogroups on this kernel
+            Path("/proc/self/autogroup").write_text(str(nice))
 
 
 @app.command()

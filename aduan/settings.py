@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)
     notify_sweep_seconds: float = Field(default=30.0, gt=0)
+    # how far `aduan worker` lowers its CPU priority: where it shares a machine with the web
+    # processes, residents' requests are answered first and the messages follow
+    worker_nice: int = Field(default=10, ge=0, le=19)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
