@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
+from sqlmodel import Session
 
 from aduan.db import get_engine, session_scope
 from aduan.queue import get_queue
 from aduan.settings import Settings
 from cases.enums import Role
 from cases.users import create_user
+from notifications.enums import Channel, MessageKind
+from notifications.service import get_or_create_contact, queue_messages
 
 PASSWORD = "correct-horse-battery"
 POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"
@@ -61,3 +64,25 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def owe(
+    session: Session,
+    channel: Channel,
+    address: str,
+    body: str = "Halo",
+    reference: str = "TEST-0001",
+) -> list[int]:
+    """The outbox rows of one message (one per part) in `session`, written the way the case
+    service writes them."""
+    contact = get_or_create_contact(session, channel=channel, address=address)
+    rows = queue_messages(
+        session,
+        contact=contact,
+        case_id=None,
+        reference=reference,
+        kind=MessageKind.public_note,
+        language="id",
+        body=body,
+    )
+    return [row.id for row in rows]

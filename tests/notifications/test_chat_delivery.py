@@ -15,19 +15,17 @@ from aduan.db import get_engine, session_scope, utcnow
 from aduan.settings import Settings, get_settings
 from notifications.delivery import Outcome, attempt_delivery
 from notifications.dispatch import RQDispatcher
-from notifications.enums import Channel, MessageKind
+from notifications.enums import Channel
 from notifications.models import Contact, Notification
 from notifications.service import (
     DISPATCHER_KEY,
-    get_or_create_contact,
-    queue_messages,
     split_body,
 )
 from tests.channels import inbound, signed_post
 from tests.conftest import SMS_FROM, WHATSAPP_FROM
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio, TwilioMessage
-from tests.helpers import create_staff, file_complaint, login, run_jobs
+from tests.helpers import create_staff, file_complaint, login, owe, run_jobs
 
 PHONE = "+6281200000101"
 STATUS_URL = "https://aduan.example.go.id/webhooks/twilio/status"
@@ -54,17 +52,7 @@ def owe_long_message(settings: Settings, channel: Channel, address: str, body: s
     """Queue `body` as an officer's note would be, handed to RQ when the transaction commits."""
     with session_scope(get_engine(settings.database_url)) as session:
         session.info[DISPATCHER_KEY] = RQDispatcher(settings)
-        contact = get_or_create_contact(session, channel=channel, address=address)
-        session.flush()
-        queue_messages(
-            session,
-            contact=contact,
-            case_id=None,
-            reference="TEST-0002",
-            kind=MessageKind.public_note,
-            language="id",
-            body=body,
-        )
+        owe(session, channel, address, body, reference="TEST-0002")
 
 
 def last_inbound(settings: Settings, when: datetime | None) -> None:

@@ -13,13 +13,12 @@ from aduan.db import get_engine, session_scope, utcnow
 from aduan.settings import Settings
 from notifications.delivery import Outcome, attempt_delivery
 from notifications.dispatch import RQDispatcher, sweep
-from notifications.enums import Channel, MessageKind
+from notifications.enums import Channel
 from notifications.models import Notification
-from notifications.service import get_or_create_contact, queue_messages
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import create_staff, file_complaint, login, run_jobs
+from tests.helpers import create_staff, file_complaint, login, owe, run_jobs
 
 
 def outbox(settings: Settings) -> list[Notification]:
@@ -28,20 +27,10 @@ def outbox(settings: Settings) -> list[Notification]:
 
 
 def owe_message(settings: Settings, channel: Channel, address: str, body: str = "Halo") -> int:
-    """An outbox row written the way the case service writes one, with no dispatcher attached."""
+    """An outbox row committed with no dispatcher attached."""
     with session_scope(get_engine(settings.database_url)) as session:
-        contact = get_or_create_contact(session, channel=channel, address=address)
-        session.flush()
-        [row] = queue_messages(
-            session,
-            contact=contact,
-            case_id=None,
-            reference="TEST-0001",
-            kind=MessageKind.public_note,
-            language="id",
-            body=body,
-        )
-        return row.id
+        [row_id] = owe(session, channel, address, body)
+        return row_id
 
 
 def test_acknowledgement_row_is_written_with_the_case(

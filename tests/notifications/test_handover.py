@@ -19,9 +19,10 @@ from aduan.settings import Settings
 from cases.enums import SourceChannel
 from intake.messages import InboundMessage, ReplyAddress
 from intake.service import receive
-from notifications.enums import Channel, MessageKind
+from notifications.enums import Channel
 from notifications.models import Notification
-from notifications.service import DISPATCHER_KEY, get_or_create_contact, queue_messages
+from notifications.service import DISPATCHER_KEY
+from tests.helpers import owe
 
 
 class VisibilityRecorder:
@@ -49,20 +50,6 @@ def recorder(settings: Settings) -> VisibilityRecorder:
     return VisibilityRecorder(get_engine(settings.database_url))
 
 
-def _owe(session: Session, address: str) -> int:
-    contact = get_or_create_contact(session, channel=Channel.email, address=address)
-    [row] = queue_messages(
-        session,
-        contact=contact,
-        case_id=None,
-        reference="TEST-0001",
-        kind=MessageKind.public_note,
-        language="id",
-        body="Halo",
-    )
-    return row.id
-
-
 def test_a_filed_complaint_is_handed_over_after_its_commit(
     settings: Settings, recorder: VisibilityRecorder
 ) -> None:
@@ -86,7 +73,7 @@ def test_a_released_savepoint_hands_nothing_over(
     with Session(recorder.engine) as session:
         session.info[DISPATCHER_KEY] = recorder
         with session.begin_nested():
-            row_id = _owe(session, "satu@example.com")
+            [row_id] = owe(session, Channel.email, "satu@example.com")
         assert recorder.handovers == []
         session.commit()
     assert recorder.handovers == [([row_id], {row_id})]
@@ -97,9 +84,9 @@ def test_a_rolled_back_savepoint_keeps_the_rest_of_the_transaction(
 ) -> None:
     with Session(recorder.engine) as session:
         session.info[DISPATCHER_KEY] = recorder
-        kept = _owe(session, "dua@example.com")
+        [kept] = owe(session, Channel.email, "dua@example.com")
         with pytest.raises(RuntimeError), session.begin_nested():
-            _owe(session, "tiga@example.com")
+            owe(session, Channel.email, "tiga@example.com")
             raise RuntimeError("undo this part")
         session.commit()
     [(ids, visible)] = recorder.handovers
