@@ -204,11 +204,6 @@ def classifier_for(session: Session) -> Classifier:
     return _snapshot(session, catalogue_version(session)).classifier
 
 
-def agency_named(session: Session, agency_id: int) -> RoutedAgency:
-    """An agency's code and names from the process's catalogue snapshot, not a row read."""
-    return _snapshot(session, catalogue_version(session)).agencies[agency_id]
-
-
 @dataclass(frozen=True)
 class RoutingDecision:
     """Where a complaint goes; `agency` is None when it must go to triage."""
