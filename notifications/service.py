@@ -43,6 +43,9 @@ def get_or_create_contact(
     INSERT ... ON CONFLICT DO UPDATE: two first messages from one number at once end as one
     row, with no read before the write and no savepoint.
     """
+    # a Core statement does not autoflush: without this, unsaved changes to this contact in
+    # the session would be overwritten by the row the upsert returns
+    session.flush()
     given = {"name": name, "language": language, "last_inbound_at": inbound_at}
     refresh = tuple(column for column, value in given.items() if value)
     upsert = _contact_upsert(session.get_bind().dialect.name, refresh)

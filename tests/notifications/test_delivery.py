@@ -14,7 +14,8 @@ from aduan.settings import Settings
 from notifications.delivery import Outcome, attempt_delivery
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
-from notifications.models import Notification
+from notifications.models import Contact, Notification
+from notifications.service import get_or_create_contact
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -214,3 +215,17 @@ def test_unconfigured_channel_retries_then_fails_with_a_clear_reason(settings: S
     assert outcomes == [Outcome.retry, Outcome.retry, Outcome.failed]
     [row] = outbox(settings)
     assert "SMTP_HOST" in row.last_error
+
+
+def test_looking_up_a_contact_again_keeps_its_unsaved_changes(settings: Settings) -> None:
+    """The chat flow changes a contact and then files a complaint, which looks it up again in
+    the same transaction: the change must survive the second lookup and be stored."""
+    with session_scope(get_engine(settings.database_url)) as session:
+        contact = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")
+        contact.pending_latitude = -6.99
+        again = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")
+        assert again is contact
+        assert again.pending_latitude == -6.99
+    with Session(get_engine(settings.database_url)) as session:
+        stored = session.exec(select(Contact).where(Contact.address == "+6281200000001")).one()
+        assert stored.pending_latitude == -6.99
