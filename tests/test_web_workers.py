@@ -31,12 +31,22 @@ def _workers(pid: int) -> set[int]:
     }
 
 
+def _socket_inodes(pid: int) -> set[str]:
+    """A live process opens and closes descriptors while we read them: one that is gone by
+    the time we follow its link is simply not one of its sockets any more."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target.removeprefix("socket:[").removesuffix("]"))
+    return inodes
+
+
 def _listening_sockets(pid: int) -> int:
-    inodes = {
-        os.readlink(f"/proc/{pid}/fd/{fd}").removeprefix("socket:[").removesuffix("]")
-        for fd in os.listdir(f"/proc/{pid}/fd")
-        if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
-    }
+    inodes = _socket_inodes(pid)
     listening = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
