@@ -70,14 +70,29 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="web worker processes")] = 1,
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            envvar="KEEP_ALIVE_SECONDS", min=1, help="seconds an idle client connection stays open"
+        ),
+    ] = 75,
 ) -> None:
     """Run the web service (API, web form and webhooks).
 
     With several workers each process accepts on its own socket (`aduan.webserver`).
+
+    The keep-alive outlasts a proxy's or client's own (nginx keeps idle upstream connections
+    60 s): when the server closes first, a request sent on the closing connection is reset
+    unanswered. uvicorn's 5 s default did exactly that to one request in a few thousand in
+    `bench/intake.py` at concurrency 64.
     """
     from aduan.webserver import serve as serve_web
 
-    options = {"proxy_headers": True, "log_config": log_config(_log_format())}
+    options = {
+        "proxy_headers": True,
+        "log_config": log_config(_log_format()),
+        "timeout_keep_alive": keep_alive,
+    }
     try:
         serve_web(host, port, workers, options)
     except ValueError as exc:

@@ -75,6 +75,8 @@ class LevelResult:
     client_cpu_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    # what went wrong with the requests that got no answer (status 0)
+    errors: Counter[str] = field(default_factory=Counter)
     # what each accepted complaint was answered with: Aduan's tracking code, the baseline's id
     answers: list[str] = field(default_factory=list)
 
@@ -111,8 +113,9 @@ async def send_all(base_url: str, complaints: list[Complaint], concurrency: int)
                     response = await client.post(
                         "/api/v1/complaints", json=complaint.body, headers=complaint.headers
                     )
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     result.statuses[0] += 1
+                    result.errors[f"{type(exc).__name__}: {exc}"] += 1
                     continue
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
                 result.statuses[response.status_code] += 1
@@ -220,6 +223,8 @@ def measure(
             f"load generator CPU {result.client_cpu_seconds / result.seconds:.0%}",
             flush=True,
         )
+        for error, count in result.errors.items():
+            print(f"    {count} x {error}", flush=True)
         if after_level:
             after_level(result)
     processes.stop(target.name)

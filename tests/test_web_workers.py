@@ -1,4 +1,5 @@
-"""`aduan serve --workers N`: one listening socket per process, dead processes replaced."""
+"""`aduan serve`: one listening socket per worker process, dead processes replaced, idle
+connections kept open longer than a proxy keeps them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from aduan.settings import Settings
 from aduan.webserver import STARTUP_SECONDS
@@ -97,3 +99,29 @@ def test_workers_that_cannot_start_stop_the_supervisor(settings: Settings, tmp_p
                 if process.poll() is None:
                     process.kill()
     assert "exited at start-up" in (tmp_path / "web.log").read_text()
+
+
+def _get_healthz(connection: socket.socket) -> bytes:
+    connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: aduan\r\n\r\n")
+    return connection.recv(65536)
+
+
+@pytest.mark.parametrize(
+    ("keep_alive", "idle", "still_open"), [(None, 6.0, True), ("1", 3.0, False)]
+)
+def test_an_idle_connection_stays_open_for_the_keep_alive(
+    settings: Settings, tmp_path: Path, keep_alive: str | None, idle: float, still_open: bool
+) -> None:
+    """By default past uvicorn's own 5 s, so a proxy reusing its connection does not race the
+    server closing it; KEEP_ALIVE_SECONDS sets it."""
+    env = {"KEEP_ALIVE_SECONDS": keep_alive} if keep_alive else None
+    with (
+        web_process(tmp_path / "web.log", env) as (_, client),
+        socket.create_connection((client.base_url.host, client.base_url.port)) as connection,
+    ):
+        assert _get_healthz(connection).startswith(b"HTTP/1.1 200")
+        time.sleep(idle)
+        if still_open:
+            assert _get_healthz(connection).startswith(b"HTTP/1.1 200")
+        else:
+            assert connection.recv(1) == b""  # closed by the server
