@@ -8,9 +8,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -41,6 +46,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_on_conflict(dialect: str, table: object) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` (a Table or a model) that takes ON CONFLICT clauses.
+
+    Both databases spell ON CONFLICT alike, but SQLAlchemy builds it only from the dialect's own
+    insert construct.
+    """
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+Model = TypeVar("Model")
+
+
+def as_persistent(session: Session, model: type[Model], values: dict[str, Any]) -> Model:
+    """The session's instance of the `model` row that `values` came from (an INSERT ...
+    RETURNING run as Core, to use ON CONFLICT), up to date with them, without reading it again."""
+    key = identity_key(model, values["id"])
+    instance = session.identity_map.get(key)
+    if instance is not None:
+        for column, value in values.items():
+            set_committed_value(instance, column, value)
+        return instance
+    instance = model(**values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

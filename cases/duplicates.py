@@ -83,7 +83,11 @@ _NEARBY = select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Cas
 
 def find_duplicate(session: Session, settings: Settings, case: Case) -> Resemblance | None:
     """The open case of the same agency this one most resembles, within the configured distance,
-    time window and text similarity; None when there is none or the case has no location."""
+    time window and text similarity; None when there is none or the case has no location.
+
+    `case` need not be stored yet: intake looks before it inserts, so the mark goes into the
+    INSERT instead of an UPDATE right after it.
+    """
     if case.agency_id is None or case.latitude is None or case.longitude is None:
         return None
     radius = settings.duplicate_max_distance_m
@@ -93,7 +97,7 @@ def find_duplicate(session: Session, settings: Settings, case: Case) -> Resembla
         _NEARBY,
         {
             "agency_id": case.agency_id,
-            "case_id": case.id,
+            "case_id": case.id or 0,  # ids start at 1: a case not stored yet excludes none
             "since": utcnow() - timedelta(days=settings.duplicate_window_days),
             "south": case.latitude - dlat,
             "north": case.latitude + dlat,
@@ -112,12 +116,21 @@ def find_duplicate(session: Session, settings: Settings, case: Case) -> Resembla
 
 
 def link_possible_duplicate(session: Session, settings: Settings, case: Case) -> None:
-    """Mark `case` as a likely duplicate for officers to confirm; nothing is merged yet."""
+    """Mark stored `case` as a likely duplicate for officers to confirm; nothing is merged yet."""
     found = find_duplicate(session, settings, case)
     if found is None:
         return
-    case.duplicate_of_id, case.duplicate_score = found.case_id, round(found.score, 3)
+    mark_duplicate(case, found)
     session.add(case)
+    note_duplicate(session, case, found)
+
+
+def mark_duplicate(case: Case, found: Resemblance) -> None:
+    case.duplicate_of_id, case.duplicate_score = found.case_id, round(found.score, 3)
+
+
+def note_duplicate(session: Session, case: Case, found: Resemblance) -> None:
+    """The history entry that tells officers why the case is marked."""
     record_event(
         session,
         case,

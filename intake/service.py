@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from aduan.db import as_persistent, insert_on_conflict
 from aduan.settings import Settings
 from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
-from cases.duplicates import link_possible_duplicate
+from cases.duplicates import find_duplicate, mark_duplicate, note_duplicate
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
@@ -100,21 +101,14 @@ def receive(
         return IntakeResult(case, created=False)
     if (refusal := limits.take(settings, sender)) is not None:
         raise IntakeLimited(refusal)
-    for _ in range(CODE_ATTEMPTS):
-        try:
-            # a savepoint, so a collision undoes only this attempt and not the caller's work
-            with session.begin_nested():
-                case, decision = _store(session, settings, message, text, intake_key)
-        except IntegrityError:
-            # either another request stored the same message first, or the random code collided
-            if (case := _existing(session, intake_key)) is not None:
-                return IntakeResult(case, created=False)
-            log.warning("tracking code collision; drawing another")
-            continue
-        session.commit()
-        log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, sender)
-        return IntakeResult(case, True, decision.agency, decision.category)
-    raise RuntimeError("could not store the complaint after several attempts")
+    stored = _store(session, settings, message, text, intake_key)
+    if stored is None:
+        # a request with the same key stored it meanwhile (PostgreSQL waited for its commit)
+        return IntakeResult(_existing(session, intake_key), created=False)
+    case, decision = stored
+    session.commit()
+    log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, sender)
+    return IntakeResult(case, True, decision.agency, decision.category)
 
 
 def _store(
@@ -123,7 +117,8 @@ def _store(
     message: InboundMessage,
     text: str,
     intake_key: str | None,
-) -> tuple[Case, RoutingDecision]:
+) -> tuple[Case, RoutingDecision] | None:
+    """Everything a new complaint writes; None when its idempotency key turned out taken."""
     contact = None
     if message.reply_to is not None:
         contact = get_or_create_contact(
@@ -147,8 +142,7 @@ def _store(
     )
     now = message.received_at
     routed = decision.agency is not None
-    case = Case(
-        tracking_code=new_tracking_code(),
+    draft = Case(
         status=CaseStatus.assigned if routed else CaseStatus.triage,
         text=text,
         language=language,
@@ -159,9 +153,9 @@ def _store(
         category_id=decision.category.id if routed else None,
         routing_confidence=decision.prediction.confidence,
         routing_suggestion=decision.suggestion,
-        latitude=message.location.latitude if message.location else None,
-        longitude=message.location.longitude if message.location else None,
-        address=message.address or (message.location.address if message.location else None),
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        address=message.address or (location.address if location else None),
         intake_key=intake_key,
         service_area_id=decision.service_area_id,
         due_at=due_at(
@@ -174,8 +168,12 @@ def _store(
         updated_at=now,
         assigned_at=now if routed else None,
     )
-    session.add(case)
-    session.flush()
+    duplicate = find_duplicate(session, settings, draft)
+    if duplicate is not None:
+        mark_duplicate(draft, duplicate)
+    case = _insert(session, draft)
+    if case is None:
+        return None
     record_event(
         session,
         case,
@@ -185,10 +183,39 @@ def _store(
         to_status=case.status,
         to_agency_id=case.agency_id,
     )
+    if duplicate is not None:
+        note_duplicate(session, case, duplicate)
     attach_media(session, case, message.media)
-    link_possible_duplicate(session, settings, case)
     acknowledge(session, settings, case, contact, decision.agency)
     return case, decision
+
+
+def _insert(session: Session, draft: Case) -> Case | None:
+    """Store `draft` under a fresh tracking code; None if its idempotency key is taken.
+
+    ON CONFLICT DO NOTHING instead of catching IntegrityError: a clash (another request with
+    the same key, or a random code drawn twice) then needs no savepoint to recover from, and
+    a complaint without one costs no SAVEPOINT and RELEASE round trips.
+    """
+    insert = _case_insert(session.get_bind().dialect.name)
+    values = draft.model_dump(exclude={"id"})
+    for _ in range(CODE_ATTEMPTS):
+        values["tracking_code"] = new_tracking_code()
+        row = session.connection().execute(insert, values).one_or_none()
+        if row is not None:
+            return as_persistent(session, Case, row._asdict())
+        if _existing(session, draft.intake_key) is not None:
+            return None
+        log.warning("tracking code collision; drawing another")
+    raise RuntimeError("could not store the complaint after several attempts")
+
+
+@lru_cache(maxsize=2)
+def _case_insert(dialect: str) -> sa.Insert:
+    """Built once per database: as an ORM statement rebuilt per complaint, it cost more CPU
+    than the two round trips it saved."""
+    insert = insert_on_conflict(dialect, Case.__table__).on_conflict_do_nothing()
+    return insert.returning(*Case.__table__.columns)
 
 
 def attach_media(session: Session, case: Case, media: Iterable[StoredMedia]) -> None:

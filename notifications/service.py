@@ -13,13 +13,9 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
-from aduan.db import utcnow
+from aduan.db import as_persistent, insert_on_conflict, utcnow
 from notifications.enums import Channel, MessageKind
 from notifications.models import Contact, Notification
 
@@ -64,13 +60,13 @@ def get_or_create_contact(
         )
         .one()
     )
-    return _persistent(session, row._asdict())
+    return as_persistent(session, Contact, row._asdict())
 
 
 @lru_cache(maxsize=32)
 def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
     """The upsert refreshing the `refresh` columns, built once per combination."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Contact.__table__)
+    insert = insert_on_conflict(dialect, Contact.__table__)
     insert = insert.values(
         {column: sa.bindparam(column) for column in _CONTACT_VALUES} | {"unreachable_at": None}
     )
@@ -85,21 +81,6 @@ def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
 
 
 _CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
-
-
-def _persistent(session: Session, values: dict) -> Contact:
-    """The session's instance of the contact row `values` came from, up to date with them,
-    without reading the row again."""
-    key = identity_key(Contact, values["id"])
-    instance = session.identity_map.get(key)
-    if instance is not None:
-        for column, value in values.items():
-            set_committed_value(instance, column, value)
-        return instance
-    instance = Contact(**values)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
 
 
 # Characters one message may hold: Telegram's sendMessage limit, Twilio's maximum body (SMS is
