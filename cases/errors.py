@@ -22,10 +22,6 @@ class UnknownAgency(CaseError):
     status_code = 422
 
 
-class NotPermitted(CaseError):
-    status_code = 403
-
-
 class NotMergeable(CaseError):
     status_code = 409
 
