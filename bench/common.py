@@ -243,6 +243,13 @@ def service_environment(
     return env
 
 
+def prepare_service(env: dict[str, str], workdir: Path) -> None:
+    """What the Procfile runs before the service answers: the release step's migrations and
+    the web process's model training."""
+    run_aduan(["db", "upgrade"], env, workdir)
+    run_aduan(["routing", "train"], env, workdir)
+
+
 @contextmanager
 def scratch_directory() -> Iterator[Path]:
     """Where the processes run and write their logs; kept when the run fails, to read them."""

@@ -52,9 +52,9 @@ from bench.common import (
     libpq_dsn,
     make_complaints,
     parse_levels,
+    prepare_service,
     recreate_database,
     reset_redis,
-    run_aduan,
     run_benchmark,
     scratch_directory,
     service_environment,
@@ -348,8 +348,7 @@ def main() -> None:
             port=port,
             twilio=twilio.endpoint,
         )
-        run_aduan(["db", "upgrade"], env, workdir)
-        run_aduan(["routing", "train"], env, workdir)
+        prepare_service(env, workdir)
         with psycopg.connect(dsn) as connection:
             connection.execute(baseline_app.CREATE_TABLE)
         print(

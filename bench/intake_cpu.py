@@ -24,9 +24,9 @@ from bench.common import (
     default_database_url,
     free_port,
     make_complaints,
+    prepare_service,
     recreate_database,
     reset_redis,
-    run_aduan,
     run_benchmark,
     scratch_directory,
     service_environment,
@@ -79,8 +79,7 @@ def main() -> None:
             workdir=workdir,
             port=port,
         )
-        run_aduan(["db", "upgrade"], env, workdir)
-        run_aduan(["routing", "train"], env, workdir)
+        prepare_service(env, workdir)
         base_url = f"http://127.0.0.1:{port}"
         serve = [ADUAN, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
         processes.start("web", serve, env)

@@ -44,9 +44,9 @@ from bench.common import (
     libpq_dsn,
     make_complaints,
     parse_levels,
+    prepare_service,
     recreate_database,
     reset_redis,
-    run_aduan,
     run_benchmark,
     scratch_directory,
     service_environment,
@@ -183,8 +183,7 @@ def main() -> None:
             port=8000,
             twilio=twilio.endpoint,
         )
-        run_aduan(["db", "upgrade"], env, workdir)
-        run_aduan(["routing", "train"], env, workdir)
+        prepare_service(env, workdir)
         # this process files the complaints with the same settings the workers read
         os.environ.update(env)
         get_settings.cache_clear()
