@@ -153,12 +153,16 @@ def queue_messages(
     language: str,
     body: str,
     variables: dict[str, str] | None = None,
-) -> list[Notification]:
-    """Add the outbox rows for one message, in sending order; one row unless it had to be split.
+) -> list[int]:
+    """Write the outbox rows for one message, in sending order (one row unless it had to be
+    split); returns their ids.
 
     The rows are handed to the dispatcher only once the transaction commits. `variables` are
     stored on every row (with "part" and "parts" added when the body was split) for channels
     that send pre-approved templates instead of the text.
+
+    A prebuilt Core INSERT rather than ORM objects: nothing reads the rows back in the writing
+    session, and a unit-of-work flush per message was a tenth of a complaint's intake CPU.
     """
     parts = split_body(body, CHANNEL_LIMITS.get(contact.channel))
     now = utcnow()
@@ -167,24 +171,31 @@ def queue_messages(
         row_variables = dict(variables) if variables is not None else None
         if row_variables is not None and len(parts) > 1:
             row_variables |= {PART_KEY: str(index), PARTS_KEY: str(len(parts))}
-        notification = Notification(
-            contact_id=contact.id,
-            case_id=case_id,
-            reference=reference,
-            kind=kind,
-            channel=contact.channel,
-            language=language,
-            body=text,
-            variables=row_variables,
-            # one created_at for all parts: delivery keeps the parts of one message in order
-            created_at=now,
-            next_attempt_at=now,
+        rows.append(
+            {
+                "contact_id": contact.id,
+                "case_id": case_id,
+                "reference": reference,
+                "kind": kind,
+                "channel": contact.channel,
+                "language": language,
+                "body": text,
+                "variables": row_variables,
+                # one created_at for all parts: delivery keeps the parts of one message in order
+                "created_at": now,
+                "next_attempt_at": now,
+            }
         )
-        session.add(notification)
-        rows.append(notification)
+    # the contact and the case must be in the database before rows that refer to them
     session.flush()
-    session.info.setdefault(OUTBOX_KEY, []).extend(row.id for row in rows)
-    return rows
+    ids = list(session.connection().execute(_OUTBOX_INSERT, rows).scalars())
+    session.info.setdefault(OUTBOX_KEY, []).extend(ids)
+    return ids
+
+
+_OUTBOX_INSERT = sa.insert(Notification.__table__).returning(
+    Notification.__table__.c.id, sort_by_parameter_order=True
+)
 
 
 @event.listens_for(Session, "after_commit")

@@ -76,7 +76,7 @@ def owe(
     """The outbox rows of one message (one per part) in `session`, written the way the case
     service writes them."""
     contact = get_or_create_contact(session, channel=channel, address=address)
-    rows = queue_messages(
+    return queue_messages(
         session,
         contact=contact,
         case_id=None,
@@ -85,4 +85,3 @@ def owe(
         language="id",
         body=body,
     )
-    return [row.id for row in rows]
