@@ -49,7 +49,7 @@ __all__ = [
 
 # Bump whenever features, normalisation or the saved layout change: a model file trained by older
 # code would otherwise be read with different features and silently predict nonsense.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHATTER = "_chatter"
 
 # Chat shorthand beyond the keyword classifier's aliases. Those cover words that carry meaning
@@ -200,7 +200,15 @@ class TrainedClassifier:
             if category != CHATTER:
                 columns.setdefault(agency_of[category], []).append(index)
         self._agencies = sorted(columns)
-        self._columns = [np.array(columns[a]) for a in self._agencies]
+        # the classes grouped by agency, in agency order, and where each group starts: one
+        # reduceat then sums every agency's share, where a loop of small numpy calls per
+        # agency took a third of a prediction
+        self._grouped = np.array([index for a in self._agencies for index in columns[a]])
+        self._starts = np.cumsum([0] + [len(columns[a]) for a in self._agencies[:-1]])
+        # each agency's row holds its classes' columns; -1 elsewhere never wins an argmax
+        self._member = np.zeros((len(self._agencies), len(self._classes)), dtype=bool)
+        for row, agency in enumerate(self._agencies):
+            self._member[row, columns[agency]] = True
         self.labels = tuple(sorted((agency_of[c], c) for c in agency_of))
 
     @classmethod
@@ -242,15 +250,13 @@ class TrainedClassifier:
         probabilities = self.probabilities(text)
         if probabilities is None:
             return Prediction(agency=None, category=None, confidence=0.0)
-        ranked = []
-        for position, columns in enumerate(self._columns):
-            shares = probabilities[columns]
-            best = int(np.argmax(shares))
-            ranked.append((float(shares.sum()), -position, self._classes[columns[best]]))
-        ranked.sort(reverse=True)
+        shares = np.add.reduceat(probabilities[self._grouped], self._starts)
+        best = np.where(self._member, probabilities, -1.0).argmax(axis=1)
+        # highest share first; between equal shares, the agency first in code order
+        top = sorted(range(len(shares)), key=lambda row: (-shares[row], row))[:3]
         alternatives = tuple(
-            (self._agencies[-neg_position], category, round(score, 4))
-            for score, neg_position, category in ranked[:3]
+            (self._agencies[row], self._classes[best[row]], round(float(shares[row]), 4))
+            for row in top
         )
         agency, category, confidence = alternatives[0]
         return Prediction(agency, category, confidence, alternatives)
