@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from aduan.db import utcnow
@@ -50,21 +51,32 @@ def record_event(
     public_note: str | None = None,
     internal_note: str | None = None,
     actor_label: str | None = None,
-) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        from_agency_id=from_agency_id,
-        to_agency_id=to_agency_id,
-        public_note=public_note or None,
-        internal_note=internal_note or None,
-        actor_user_id=actor.id if actor else None,
-        actor=actor_label or actor_name(actor),
+) -> None:
+    """Add an entry to `case`'s history, in the caller's transaction.
+
+    A prebuilt Core INSERT rather than an ORM object: history is only ever appended to and
+    never read back by the session that writes it, and a unit-of-work flush per event cost
+    every complaint more than the INSERT itself.
+    """
+    session.connection().execute(
+        _EVENT_INSERT,
+        {
+            "case_id": case.id,
+            "kind": kind,
+            "from_status": from_status,
+            "to_status": to_status,
+            "from_agency_id": from_agency_id,
+            "to_agency_id": to_agency_id,
+            "public_note": public_note or None,
+            "internal_note": internal_note or None,
+            "actor_user_id": actor.id if actor else None,
+            "actor": actor_label or actor_name(actor),
+            "created_at": utcnow(),
+        },
     )
-    session.add(event)
-    return event
+
+
+_EVENT_INSERT = sa.insert(CaseEvent.__table__)
 
 
 def _restart_clock(session: Session, settings: Settings, case: Case, now: datetime) -> None:
