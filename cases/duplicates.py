@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -81,7 +82,17 @@ _NEARBY = select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Cas
 )
 
 
-def find_duplicate(session: Session, settings: Settings, case: Case) -> Resemblance | None:
+class Placed(Protocol):
+    """What the search reads of a case: a stored one, or the columns of one about to be."""
+
+    id: int | None
+    agency_id: int | None
+    latitude: float | None
+    longitude: float | None
+    text: str
+
+
+def find_duplicate(session: Session, settings: Settings, case: Placed) -> Resemblance | None:
     """The open case of the same agency this one most resembles, within the configured distance,
     time window and text similarity; None when there is none or the case has no location.
 
@@ -120,13 +131,15 @@ def link_possible_duplicate(session: Session, settings: Settings, case: Case) ->
     found = find_duplicate(session, settings, case)
     if found is None:
         return
-    mark_duplicate(case, found)
+    for column, value in duplicate_marks(found).items():
+        setattr(case, column, value)
     session.add(case)
     note_duplicate(session, case, found)
 
 
-def mark_duplicate(case: Case, found: Resemblance) -> None:
-    case.duplicate_of_id, case.duplicate_score = found.case_id, round(found.score, 3)
+def duplicate_marks(found: Resemblance) -> dict[str, int | float]:
+    """The columns that mark a case as the likely duplicate of `found`."""
+    return {"duplicate_of_id": found.case_id, "duplicate_score": round(found.score, 3)}
 
 
 def note_duplicate(session: Session, case: Case, found: Resemblance) -> None:

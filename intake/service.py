@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -15,7 +17,7 @@ from aduan.settings import Settings
 from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
-from cases.duplicates import find_duplicate, mark_duplicate, note_duplicate
+from cases.duplicates import duplicate_marks, find_duplicate, note_duplicate
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
@@ -142,7 +144,9 @@ def _store(
     )
     now = message.received_at
     routed = decision.agency is not None
-    draft = Case(
+    # the new row's columns, as a dict: validating them into a Case only for the INSERT to
+    # take them apart again cost more than the duplicate search
+    values = dict(
         status=CaseStatus.assigned if routed else CaseStatus.triage,
         text=text,
         language=language,
@@ -168,10 +172,10 @@ def _store(
         updated_at=now,
         assigned_at=now if routed else None,
     )
-    duplicate = find_duplicate(session, settings, draft)
+    duplicate = find_duplicate(session, settings, SimpleNamespace(id=None, **values))
     if duplicate is not None:
-        mark_duplicate(draft, duplicate)
-    case = _insert(session, draft)
+        values |= duplicate_marks(duplicate)
+    case = _insert(session, values)
     if case is None:
         return None
     record_event(
@@ -190,21 +194,22 @@ def _store(
     return case, decision
 
 
-def _insert(session: Session, draft: Case) -> Case | None:
-    """Store `draft` under a fresh tracking code; None if its idempotency key is taken.
+def _insert(session: Session, values: dict[str, Any]) -> Case | None:
+    """Store a case of `values` under a fresh tracking code; None if its idempotency key is
+    taken. Columns left out get their defaults.
 
     ON CONFLICT DO NOTHING instead of catching IntegrityError: a clash (another request with
     the same key, or a random code drawn twice) then needs no savepoint to recover from, and
     a complaint without one costs no SAVEPOINT and RELEASE round trips.
     """
     insert = _case_insert(session.get_bind().dialect.name)
-    values = draft.model_dump(exclude={"id"})
+    values = dict(values)
     for _ in range(CODE_ATTEMPTS):
         values["tracking_code"] = new_tracking_code()
         row = session.connection().execute(insert, values).one_or_none()
         if row is not None:
             return as_persistent(session, Case, row._asdict())
-        if _existing(session, draft.intake_key) is not None:
+        if _existing(session, values["intake_key"]) is not None:
             return None
         log.warning("tracking code collision; drawing another")
     raise RuntimeError("could not store the complaint after several attempts")
