@@ -202,10 +202,11 @@ class TrainedClassifier:
         self._agencies = sorted(columns)
         # the classes grouped by agency, in agency order, and where each group starts: one
         # reduceat then sums every agency's share, where a loop of small numpy calls per
-        # agency took a third of a prediction
+        # agency took a third of a prediction (a product with `_member` would be as short but
+        # adds in another order, and shares at the routing threshold must not move)
         self._grouped = np.array([index for a in self._agencies for index in columns[a]])
         self._starts = np.cumsum([0] + [len(columns[a]) for a in self._agencies[:-1]])
-        # each agency's row holds its classes' columns; -1 elsewhere never wins an argmax
+        # each agency's row marks the columns of its classes
         self._member = np.zeros((len(self._agencies), len(self._classes)), dtype=bool)
         for row, agency in enumerate(self._agencies):
             self._member[row, columns[agency]] = True
@@ -251,6 +252,7 @@ class TrainedClassifier:
         if probabilities is None:
             return Prediction(agency=None, category=None, confidence=0.0)
         shares = np.add.reduceat(probabilities[self._grouped], self._starts)
+        # another agency's classes become -1, which never wins the argmax
         best = np.where(self._member, probabilities, -1.0).argmax(axis=1)
         # highest share first; between equal shares, the agency first in code order
         top = sorted(range(len(shares)), key=lambda row: (-shares[row], row))[:3]
