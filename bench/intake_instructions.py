@@ -160,6 +160,7 @@ def main() -> None:
             )
         if not wait_until(lambda: (workdir / READY).exists() or process.poll() is not None, 900):
             process.kill()
+            process.wait()
         if process.poll() is not None:
             raise SystemExit(
                 f"the app under valgrind stopped:\n{(workdir / 'child.log').read_text()}"
