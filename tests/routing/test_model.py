@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sqlmodel import select
 
 from aduan.db import get_engine, session_scope
@@ -14,7 +15,7 @@ from aduan.settings import Settings
 from routing.catalogue import Catalogue, default_catalogue_path, read_catalogue
 from routing.evaluate import evaluate, read_labelled
 from routing.keywords import KeywordClassifier, Prediction
-from routing.model import CHATTER, TrainedClassifier
+from routing.model import CHATTER, TrainedClassifier, _features, normalise
 from routing.models import RoutingExample
 from routing.service import catalogue_from_database, classifier_for
 from routing.training import (
@@ -72,6 +73,21 @@ def test_training_is_deterministic(catalogue: Catalogue, model: TrainedClassifie
     for text in [*CHATTER_TEXTS, TWO_TOPICS, *(text for text, _ in COMPLAINTS)]:
         assert np.array_equal(model.probabilities(text), again.probabilities(text)), text
         assert model.predict(text) == again.predict(text)
+
+
+def test_prediction_computes_what_scikit_learn_does(catalogue: Catalogue) -> None:
+    """The fast path (per-word caches, no sparse matrices) gives scikit-learn's probabilities,
+    for texts met for the first time and again from the caches."""
+    rows = training_rows(None, catalogue)[::3]  # any fitted model will do; a third is quicker
+    features = _features()
+    matrix = features.fit_transform([normalise(text) for text, _ in rows])
+    model = LogisticRegression(max_iter=300).fit(matrix, [category for _, category in rows])
+    agency_of = {c.code: a.code for a in catalogue.agencies for c in a.categories}
+    classifier = TrainedClassifier(features, model, agency_of)
+    texts = [row.text for row in read_labelled(HELDOUT)][:150]
+    for text in texts + texts:
+        expected = model.predict_proba(features.transform([normalise(text)]))[0]
+        assert np.allclose(classifier.probabilities(text), expected, rtol=0, atol=1e-12), text
 
 
 def test_saved_model_predicts_the_same(model: TrainedClassifier, tmp_path: Path) -> None:
