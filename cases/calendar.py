@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from aduan.settings import Settings
+from aduan.versions import CachedVersion
 from cases.models import Holiday
 
 # no city closes for ten years; a longer search means the calendar is broken, not busy
@@ -91,8 +92,9 @@ def city_time(settings: Settings, moment: datetime | None) -> str:
 
 # the console only adds and deletes days; a new row has a new created_at even where SQLite
 # hands out a deleted row's id again
-_CITY_DAYS_VERSION = sa.select(
-    sa.func.count(Holiday.id), sa.func.max(Holiday.id), sa.func.max(Holiday.created_at)
+_city_days_version = CachedVersion(
+    sa.select(sa.func.count(Holiday.id), sa.func.max(Holiday.id), sa.func.max(Holiday.created_at)),
+    Holiday,
 )
 
 
@@ -107,8 +109,9 @@ _city_days = _CityDays()
 
 
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
-    """The calendar with the city's current list: per process, read again when it changed."""
-    version = tuple(session.connection().execute(_CITY_DAYS_VERSION).one())
+    """The calendar with the city's current list: per process, read again when it changed
+    (seen at once in this process, within a second in the others)."""
+    version = _city_days_version(session)
     with _city_days.lock:
         if _city_days.version != version:
             _city_days.days = {row.day: row.off for row in session.exec(select(Holiday))}

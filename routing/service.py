@@ -171,9 +171,10 @@ _cache = _SnapshotCache()
 def _snapshot(session: Session, version: tuple) -> _Snapshot:
     """The classifier and the catalogue rows of `version`, built once per process and version.
 
-    A complaint is routed from memory: only the version query reaches the database, so a
-    catalogue edited in the console or reloaded by the CLI is seen by the next complaint in
-    every process, without a catalogue read per complaint.
+    A complaint is routed from memory: only the version query reaches the database (at most
+    once a second), so a catalogue edited in the console or reloaded by the CLI is seen by the
+    next complaint in the process that changed it and within a second in every other one,
+    without a catalogue read per complaint.
     """
     settings = get_settings()
     version = (*version, model_file_state(settings.routing_model_file))

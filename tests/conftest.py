@@ -20,6 +20,7 @@ from aduan.app import create_app
 from aduan.db import get_engine, session_scope
 from aduan.migrate import upgrade_database
 from aduan.settings import Settings, get_settings, normalise_database_url
+from aduan.versions import forget_all
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.service import load_catalogue
 from routing.training import train, training_rows
@@ -89,6 +90,7 @@ def database(database_url: str) -> str:
         else:
             for table in PER_TEST_TABLES:
                 connection.execute(sa.text(f"DELETE FROM {table}"))
+    forget_all()  # the holiday list just changed behind the ORM's back
     return database_url
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from aduan.db import get_engine
 from aduan.settings import Settings
+from aduan.versions import forget_all
 from cases.calendar import CalendarError, WorkingCalendar, national_holidays
 from tests.helpers import create_staff, file_complaint, login
 
@@ -80,9 +81,11 @@ def _sla(settings: Settings, category: str, hours: int | None = None) -> int:
                 sa.text("UPDATE categories SET sla_hours = :h, updated_at = :t WHERE code = :c"),
                 {"h": hours, "c": category, "t": datetime.now(UTC)},
             )
-        return connection.execute(
+        sla_hours = connection.execute(
             sa.text("SELECT sla_hours FROM categories WHERE code = :c"), {"c": category}
         ).scalar_one()
+    forget_all()  # as if written by another process, which this one would see a second later
+    return sla_hours
 
 
 @pytest.fixture
@@ -105,6 +108,7 @@ def _add_city_day(settings: Settings, day: date, off: bool) -> None:
             sa.text("INSERT INTO holidays (day, name, off, created_at) VALUES (:d, :n, :o, :t)"),
             {"d": day, "n": "Hari jadi kota", "o": off, "t": datetime.now(WIB)},
         )
+    forget_all()
 
 
 @pytest.fixture
