@@ -2,8 +2,9 @@
 
 A sender is a Telegram chat, a phone number (SMS and WhatsApp count together) or, for the web
 form and the API, the client address (the proxy's X-Forwarded-For is trusted only as uvicorn's
-FORWARDED_ALLOW_IPS says). `intake.service.receive` asks here for every new complaint of every
-channel; repeats of an idempotent request, commands, photos and locations never get that far.
+FORWARDED_ALLOW_IPS says). `intake.service.receive` counts every complaint of every channel
+here and gives the count back when the complaint turns out to be a repeat of an idempotent
+request; commands, photos and locations never get that far.
 
 The window lives in Redis when REDIS_URL is set, so every web process counts together; keys are
 keyed hashes (HMAC with SECRET_KEY), so no phone number or chat id is stored in Redis and none can
@@ -21,6 +22,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,6 +52,14 @@ redis.call('ZADD', KEYS[1], now, ARGV[4])
 redis.call('PEXPIRE', KEYS[1], window)
 return 0
 """
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One complaint in the sender's window, which `give_back` takes out again."""
+
+    key: str
+    mark: str | float  # its member of the Redis window, or its time in the process's own
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,8 @@ class _MemoryWindows:
         self._times: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: str, limit: int) -> int:
+    def take(self, key: str, limit: int) -> Counted | int:
+        """The complaint counted, or the seconds to wait."""
         now = time.monotonic()
         with self._lock:
             if len(self._times) > MEMORY_MAX_SENDERS:
@@ -99,7 +110,11 @@ class _MemoryWindows:
             if len(times) >= limit:
                 return max(1, int(times[0] + WINDOW_SECONDS - now) + 1)
             times.append(now)
-            return 0
+            return Counted(key, now)
+
+    def give_back(self, counted: Counted) -> None:
+        with self._lock, suppress(KeyError, ValueError):  # already out of the window
+            self._times[counted.key].remove(counted.mark)
 
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, t in self._times.items() if not t or t[-1] <= now - WINDOW_SECONDS]:
@@ -116,29 +131,45 @@ def _key(settings: Settings, sender: str) -> str:
     return f"{settings.rq_queue}:intake-limit:{digest[:32]}"
 
 
-def _take_in_redis(redis_url: str, key: str, limit: int) -> int:
-    """Seconds to wait, 0 when accepted; the entry's random name keeps two at once apart."""
+def _take_in_redis(redis_url: str, key: str, limit: int) -> Counted | int:
+    """The complaint counted, or the seconds to wait; the entry's random name keeps two at
+    once apart."""
     now_ms = int(time.time() * 1000)
-    args = [now_ms, WINDOW_SECONDS * 1000, limit, secrets.token_hex(8)]
+    mark = secrets.token_hex(8)
+    args = [now_ms, WINDOW_SECONDS * 1000, limit, mark]
     waited_ms = int(_script(redis_url)(keys=[key], args=args))
-    return -(-waited_ms // 1000)
+    return -(-waited_ms // 1000) if waited_ms else Counted(key, mark)
 
 
-def take(settings: Settings, sender: str | None) -> Refusal | None:
-    """Count one new complaint from `sender`; a Refusal when it is over the limit."""
+def take(settings: Settings, sender: str | None) -> Counted | Refusal | None:
+    """Count one complaint from `sender`; a Refusal when it is over the limit, None when
+    nothing was counted (no limit, no sender, Redis unavailable)."""
     limit = settings.intake_limit_per_hour
     if not limit or sender is None:
         return None
     key = _key(settings, sender)
     if settings.redis_url:
         try:
-            wait = _take_in_redis(settings.redis_url, key, limit)
+            taken = _take_in_redis(settings.redis_url, key, limit)
         except RedisError as exc:
             log.warning("intake limit not checked, Redis unavailable: %s", exc)
             return None
     else:
-        wait = _memory.take(key, limit)
-    if not wait:
-        return None
+        taken = _memory.take(key, limit)
+    if isinstance(taken, Counted):
+        return taken
     log.warning("intake limit of %d an hour reached for %s", limit, sender)
-    return Refusal(limit=limit, retry_after=wait)
+    return Refusal(limit=limit, retry_after=taken)
+
+
+def give_back(settings: Settings, counted: Counted | None) -> None:
+    """Take a complaint `take` counted out of the window again: it was a repeat."""
+    if counted is None:
+        return
+    if not settings.redis_url:
+        _memory.give_back(counted)
+        return
+    try:
+        redis_connection(settings.redis_url).zrem(counted.key, counted.mark)
+    except RedisError as exc:
+        log.warning("a repeated complaint stays counted, Redis unavailable: %s", exc)

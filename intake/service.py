@@ -96,16 +96,22 @@ def receive(
     Calling it again with the same idempotency key returns the first case and sends nothing.
     A new complaint counts against `sender`'s hourly limit (see `intake.limits`); over it,
     IntakeLimited is raised and nothing is stored.
+
+    The key is not looked up first: nearly every complaint is new, and the INSERT finds a
+    repeat anyway (ON CONFLICT), which then gives its count back. Only a refused complaint
+    is looked up, as a repeat of one filed before the limit is still answered.
     """
     text = validate(message)
     intake_key = _intake_key(message)
-    if (case := _existing(session, intake_key)) is not None:
-        return IntakeResult(case, created=False)
-    if (refusal := limits.take(settings, sender)) is not None:
-        raise IntakeLimited(refusal)
+    counted = limits.take(settings, sender)
+    if isinstance(counted, limits.Refusal):
+        if (case := _existing(session, intake_key)) is not None:
+            return IntakeResult(case, created=False)
+        raise IntakeLimited(counted)
     stored = _store(session, settings, message, text, intake_key)
     if stored is None:
-        # a request with the same key stored it meanwhile (PostgreSQL waited for its commit)
+        # a repeat: the case its key filed first (PostgreSQL waited for a racing one's commit)
+        limits.give_back(settings, counted)
         return IntakeResult(_existing(session, intake_key), created=False)
     case, decision = stored
     session.commit()

@@ -189,6 +189,23 @@ def test_the_11th_api_complaint_from_an_address_is_429_with_retry_after(
     assert case_count(settings) == LIMIT
 
 
+@pytest.mark.parametrize("counted_in", ["redis", "memory"])
+def test_repeats_do_not_use_up_the_limit(app_with, settings: Settings, counted_in: str) -> None:
+    """A repeat of an idempotent request is counted like any complaint until the INSERT finds
+    its key taken; then the count is given back, so a flaky connection's retries cost the
+    sender nothing, in Redis and in the embedded set-up alike."""
+    redis_url = settings.redis_url if counted_in == "redis" else None
+    client = app_with(redis_url=redis_url, intake_limit_per_hour=2)
+
+    def post(n: int) -> int:
+        body, headers = {"text": complaint(n)}, {"Idempotency-Key": f"k{n}"}
+        return client.post("/api/v1/complaints", json=body, headers=headers).status_code
+
+    assert [post(0), post(0), post(0), post(0)] == [201, 200, 200, 200]
+    assert [post(1), post(1), post(2), post(1)] == [201, 200, 429, 200]
+    assert case_count(settings) == 2
+
+
 def test_with_redis_down_complaints_are_accepted(
     app_with, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
