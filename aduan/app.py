@@ -29,7 +29,7 @@ from cases.routes import router as cases_router
 from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
 from intake.routes import pages as intake_pages
-from notifications.dispatch import EmbeddedDispatcher, RQDispatcher, sweep
+from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +43,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with telegram_runtime(settings) as telegram:
             app.state.telegram = telegram
             if settings.redis_url:
-                app.state.dispatcher = RQDispatcher(settings)
+                app.state.dispatcher = rq = RQDispatcher(settings)
                 # rows left pending by a crash or a Redis outage go out now, not at the next
                 # sweep; a database that is still starting must not keep the web app down
                 try:
-                    sweep(engine, app.state.dispatcher, older_than=timedelta(0))
+                    sweep(engine, rq, older_than=timedelta(0))
                 except sa.exc.SQLAlchemyError as exc:
                     log.warning("start-up sweep skipped, database unavailable: %s", exc)
-                yield
+                if not settings.notify_gather_ms:
+                    yield
+                    return
+                gathering = GatheringDispatcher(rq, settings.notify_gather_ms / 1000)
+                app.state.dispatcher = gathering
+                gathering.start()
+                try:
+                    yield
+                finally:
+                    gathering.stop()
             else:
                 dispatcher = EmbeddedDispatcher(engine, settings)
                 app.state.dispatcher = dispatcher

@@ -113,6 +113,7 @@ def worker(
 
     from aduan.queue import get_queue
     from notifications.dispatch import RQDispatcher, sweep
+    from notifications.jobs import stop_requested
 
     settings = get_settings()
     if not settings.redis_url:
@@ -131,8 +132,13 @@ def worker(
                 logging.getLogger("aduan.sweep").exception("sweep failed")
             threading.Event().wait(interval)
 
+    class Worker(SimpleWorker):
+        def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+            stop_requested.set()  # the job in flight ends after its current row
+            super().request_stop(signum, frame)
+
     queue = get_queue(settings)
-    rq_worker = SimpleWorker([queue], connection=queue.connection)
+    rq_worker = Worker([queue], connection=queue.connection)
     if burst:
         # everything due goes out before exiting: the sweep only adds what the queue lacks
         # once the queue is empty, so sweep and drain until a sweep finds nothing

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)
     notify_sweep_seconds: float = Field(default=30.0, gt=0)
+    # how long a web process gathers committed messages before it hands them to RQ as one job
+    notify_gather_ms: int = Field(default=20, ge=0, le=1000)
     # how far `aduan worker` lowers its CPU priority: where it shares a machine with the web
     # processes, residents' requests are answered first and the messages follow
     worker_nice: int = Field(default=10, ge=0, le=19)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -22,11 +23,14 @@ from aduan.db import utcnow
 from aduan.queue import get_queue
 from aduan.settings import Settings
 from notifications.delivery import attempt_delivery, due_notification_ids
-from notifications.jobs import deliver_notification
+from notifications.jobs import deliver_notifications
 
 log = logging.getLogger(__name__)
 # a delivery job's return value is not kept: the outbox row records what became of the message
 JOB_OPTIONS = {"result_ttl": 0}
+# rows per delivery job: a burst costs one job per this many messages, and a backlog (the sweep
+# hands over hundreds at once) still spreads over every worker
+JOB_SIZE = 20
 
 
 class Dispatcher(Protocol):
@@ -42,12 +46,14 @@ class RQDispatcher:
         self.settings = settings
 
     def dispatch(self, notification_ids: Iterable[int]) -> None:
+        ids = list(notification_ids)
         try:
             q = get_queue(self.settings)
             # one round trip for all the jobs: without a pipeline of ours, RQ sends two per job
             with q.connection.pipeline() as pipe:
-                for notification_id in notification_ids:
-                    q.enqueue(deliver_notification, notification_id, pipeline=pipe, **JOB_OPTIONS)
+                for start in range(0, len(ids), JOB_SIZE):
+                    chunk = ids[start : start + JOB_SIZE]
+                    q.enqueue(deliver_notifications, chunk, pipeline=pipe, **JOB_OPTIONS)
                 pipe.execute()
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
@@ -61,10 +67,60 @@ class RQDispatcher:
             return
         try:
             get_queue(self.settings).enqueue_at(
-                when, deliver_notification, notification_id, **JOB_OPTIONS
+                when, deliver_notifications, [notification_id], **JOB_OPTIONS
             )
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
+
+
+class GatheringDispatcher:
+    """The web process's dispatcher: the rows of commits made within `gather` seconds of each
+    other go to RQ together, as one job, from a thread of their own.
+
+    Under load each complaint's own job (enqueued by the web process, then dequeued, tracked
+    and deleted by the worker) cost both processes more CPU than the message it carried; a
+    resident does not notice 20 ms more before the acknowledgement. Ids held here when the
+    process dies are not lost: the sweep finds their rows, as it finds a lost enqueue's.
+    """
+
+    def __init__(self, inner: RQDispatcher, gather: float) -> None:
+        self.inner = inner
+        self.gather = gather
+        self._ready: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="aduan-dispatch", daemon=True)
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        self._ready.put(list(notification_ids))
+
+    def backlog(self) -> int:
+        return self._ready.qsize() + self.inner.backlog()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Hand over what is gathered; commits after this are left to the sweep."""
+        self._ready.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._ready.get()
+            if first is None:
+                return
+            time.sleep(self.gather)
+            ids = first
+            while not self._ready.empty():
+                more = self._ready.get_nowait()
+                if more is None:
+                    stopping = True
+                    break
+                ids += more
+            try:
+                self.inner.dispatch(ids)
+            except Exception:  # the thread must outlive anything; the sweep covers these ids
+                log.exception("dispatching %d notifications failed", len(ids))
 
 
 def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> int:

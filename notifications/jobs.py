@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+
 from aduan.db import get_engine
 from aduan.settings import get_settings
 from notifications.delivery import Outcome, attempt_delivery
 
+# set by `aduan worker` on SIGTERM: a job then stops after the row in flight, so a deploy does
+# not wait for a whole job's rows; the rows left pending go out after the next worker's sweep
+stop_requested = threading.Event()
 
-def deliver_notification(notification_id: int) -> str:
-    """Attempt one outbox row; a retryable failure schedules the next attempt."""
+
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Attempt each outbox row in turn; a retryable failure schedules that row's next attempt.
+
+    One job carries every row one dispatch gathered: RQ's own bookkeeping for a job (to
+    enqueue it and to run it) cost more CPU than sending the message it carried.
+    """
     from notifications.dispatch import RQDispatcher
 
     settings = get_settings()
-    result = attempt_delivery(get_engine(settings.database_url), settings, notification_id)
-    if result.outcome is Outcome.retry and result.retry_at is not None:
-        RQDispatcher(settings).dispatch_at(notification_id, result.retry_at)
-    return result.outcome.value
+    engine = get_engine(settings.database_url)
+    outcomes: Counter[str] = Counter()
+    for notification_id in notification_ids:
+        if stop_requested.is_set():
+            break
+        result = attempt_delivery(engine, settings, notification_id)
+        if result.outcome is Outcome.retry and result.retry_at is not None:
+            RQDispatcher(settings).dispatch_at(notification_id, result.retry_at)
+        outcomes[result.outcome.value] += 1
+    return dict(outcomes)

@@ -157,6 +157,9 @@ def environment(
         "SECRET_KEY": "test-secret-key-with-enough-length-for-hs256",
         "PUBLIC_BASE_URL": "https://aduan.example.go.id",
         "NOTIFY_RETRY_DELAYS": "0,0",
+        # tests run the worker right after a request: each commit enqueues at once (the
+        # gathering is tested on its own, in tests/notifications/test_dispatch.py)
+        "NOTIFY_GATHER_MS": "0",
         "TWILIO_ACCOUNT_SID": twilio.account_sid,
         "TWILIO_AUTH_TOKEN": twilio.auth_token,
         "TWILIO_SMS_FROM": SMS_FROM,

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from aduan.app import create_app
 from aduan.db import get_engine
+from aduan.queue import get_queue
 from aduan.settings import Settings
 from tests.channels import inbound
 from tests.fakes.twilio_api import FakeTwilio
@@ -90,3 +92,34 @@ def test_worker_finishes_the_job_in_flight(
             worker.kill()
     assert [code in m.body for m in twilio.messages] == [True]
     assert _scalar(settings, "SELECT status FROM notifications") == "sent"
+
+
+def test_worker_stops_a_job_of_several_rows_after_the_row_in_flight(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A job gathered several messages: on SIGTERM the one being sent completes, the rest stay
+    pending instead of holding the deploy up, and the next worker sends them, each once."""
+    gathering = settings.model_copy(update={"notify_gather_ms": 1000})
+    with TestClient(create_app(gathering)) as client:
+        codes = [
+            file_complaint(client, phone=f"+62813555012{n}", notify_via="sms")["tracking_code"]
+            for n in range(3)
+        ]
+    assert get_queue(settings).count == 1  # one job with the three rows
+    twilio.slow_next(2, seconds=3)
+    worker = subprocess.Popen(
+        [*ADUAN, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        # the fake records a request once answered: the first is done, the second in flight
+        assert wait_until(lambda: len(twilio.requests) >= 1, 60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert len(twilio.messages) == 2
+    assert _scalar(settings, "SELECT count(*) FROM notifications WHERE status = 'pending'") == 1
+    next_worker = subprocess.run([*ADUAN, "worker", "--burst"], capture_output=True, timeout=120)
+    assert next_worker.returncode == 0
+    assert sorted(sum(code in m.body for m in twilio.messages) for code in codes) == [1, 1, 1]

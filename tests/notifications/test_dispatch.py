@@ -1,0 +1,54 @@
+"""Handing outbox rows to RQ: several rows per job, gathered across a web process's commits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from aduan.app import create_app
+from aduan.db import get_engine
+from aduan.queue import get_queue
+from aduan.settings import Settings
+from notifications.dispatch import JOB_SIZE, RQDispatcher
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import run_jobs
+
+PHONES = [f"+62811000{n:05d}" for n in range(6)]
+
+
+def queued_ids(settings: Settings) -> list[list[int]]:
+    return [job.args[0] for job in get_queue(settings).get_jobs()]
+
+
+def test_many_rows_go_in_jobs_of_at_most_job_size(settings: Settings) -> None:
+    """A sweep's hundreds of rows still spread over every worker, a job each JOB_SIZE."""
+    RQDispatcher(settings).dispatch(range(1, 2 * JOB_SIZE + 6))
+    assert queued_ids(settings) == [
+        list(range(1, JOB_SIZE + 1)),
+        list(range(JOB_SIZE + 1, 2 * JOB_SIZE + 1)),
+        list(range(2 * JOB_SIZE + 1, 2 * JOB_SIZE + 6)),
+    ]
+
+
+def test_a_web_process_gathers_its_commits_into_few_jobs(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """Complaints filed within NOTIFY_GATHER_MS of each other share a job; what is gathered
+    when the app stops is handed over, not dropped; every acknowledgement is sent once."""
+    gathering = settings.model_copy(update={"notify_gather_ms": 1000})
+    with TestClient(create_app(gathering)) as client:
+        codes = []
+        for phone in PHONES:
+            body = {"text": "Lampu jalan mati di gang mawar sejak kemarin", "phone": phone}
+            response = client.post("/api/v1/complaints", json=body)
+            assert response.status_code == 201
+            codes.append(response.json()["tracking_code"])
+    with get_engine(settings.database_url).connect() as connection:
+        rows = connection.execute(sa.text("SELECT id FROM notifications ORDER BY id")).scalars()
+        outbox = list(rows)
+    jobs = queued_ids(settings)
+    assert len(outbox) == len(PHONES) and sorted(i for job in jobs for i in job) == outbox
+    assert len(jobs) < len(PHONES)
+    run_jobs(settings)
+    assert sorted(m.to for m in twilio.messages) == sorted(PHONES)
+    assert all(sum(code in m.body for m in twilio.messages) == 1 for code in codes)
