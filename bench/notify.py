@@ -4,15 +4,14 @@ Run from the repository root: `.venv/bin/python -m bench.notify` (`--help` for t
 
 For each worker count asked for (default 1, then 2), it files M complaints through the app's own
 intake (`intake.service.receive`, in this process, with the RQ dispatcher the web process uses),
-so M acknowledgement rows wait in the outbox and M jobs in the queue before any worker runs.
+so M acknowledgement rows wait in the outbox and M jobs in the queue before any worker runs
+(with `--gathered`, M/20 jobs of 20 rows, as a web process's gathering makes of a burst).
 Then it starts that many `aduan worker` processes, exactly as the Procfile does, and waits until
 every row is sent. The rate is taken from the `sent_at` the workers recorded, from the first
 send to the one that made 99% of the rows sent, so neither process start-up nor a straggler
 (a row whose attempt failed waits for its lease to run out) is in it; the wall time from start
-until the last row is printed as well. It also
-counts the jobs queued for the M rows (run, or still waiting when the last row went out): more
-than M means rows were queued twice (the sweeps re-enqueue rows still waiting in a long queue),
-each extra job one that sends nothing.
+until the last row is printed as well, with the jobs queued for the M rows before the workers
+started, and the messages the fake Twilio got more than once (none, if claims work).
 
 Uses the database `aduan_bench_notify` (dropped first), Redis db 12 and the queue
 `aduan-bench-notify`.
@@ -24,6 +23,7 @@ import argparse
 import math
 import os
 import time
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -60,15 +60,30 @@ from notifications.service import DISPATCHER_KEY
 QUEUE = "aduan-bench-notify"
 
 
-def queue_acknowledgements(settings: Settings, first: int, count: int) -> None:
-    """File complaints as the web process does: each commit enqueues its acknowledgement."""
+class _Gathered:
+    """Holds the ids commits hand over, to enqueue them at the end in jobs of JOB_SIZE rows."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        self.ids.extend(notification_ids)
+
+
+def queue_acknowledgements(settings: Settings, first: int, count: int, *, gathered: bool) -> None:
+    """File complaints through intake: each commit enqueues its acknowledgement as a job of
+    its own (as a web process with NOTIFY_GATHER_MS=0 does), or, `gathered`, all of them at
+    the end in jobs of JOB_SIZE rows (what a web process's gathering makes of a burst)."""
     engine = get_engine(settings.database_url)
-    dispatcher = RQDispatcher(settings)
+    rq = RQDispatcher(settings)
+    dispatcher = _Gathered() if gathered else rq
     for complaint in make_complaints(count, first):
         with Session(engine, expire_on_commit=False) as session:
             session.info[DISPATCHER_KEY] = dispatcher
             message = ComplaintIn.model_validate(complaint.body).to_message(complaint.key)
             receive(session, settings, message)
+    if isinstance(dispatcher, _Gathered):
+        rq.dispatch(dispatcher.ids)
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,7 @@ class Batch:
     # from the first send to the one that made 99% of the rows sent
     sending_seconds: float
     wall_seconds: float  # from starting the workers until every row was sent
-    jobs: int  # jobs queued for the rows: run, or still waiting when the last row was sent
+    jobs: int  # jobs queued for the rows before the workers started
     received: int  # messages the fake Twilio accepted for these rows
 
     @property
@@ -122,16 +137,18 @@ def run_batch(
     processes: Processes,
     twilio: FakeTwilioProcess,
     timeout: float,
+    gathered: bool,
 ) -> Batch:
     dsn = libpq_dsn(settings.database_url)
     reset_redis(settings.redis_url, QUEUE)
     first_id = next_notification_id(dsn)
     started = time.monotonic()
-    queue_acknowledgements(settings, first, count)
+    queue_acknowledgements(settings, first, count, gathered=gathered)
     queue = Queue(QUEUE, connection=redis_connection(settings.redis_url))
+    jobs = queue.count
     print(
         f"  {count} acknowledgements queued in {time.monotonic() - started:.1f} s "
-        f"({queue.count} jobs waiting); starting {workers} worker(s)",
+        f"({jobs} jobs waiting); starting {workers} worker(s)",
         flush=True,
     )
     received_before = twilio.count()
@@ -145,7 +162,6 @@ def run_batch(
             f"the first worker's log:\n{processes.log_tail(names[0])}"
         )
     wall = time.monotonic() - started
-    jobs = queue.finished_job_registry.count + queue.count
     for name in names:
         processes.stop(name)
     sent, seconds = sent_since(dsn, first_id)
@@ -165,6 +181,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run at most")
+    parser.add_argument(
+        "--gathered",
+        action="store_true",
+        help="queue the messages in jobs of several rows, as a web process gathers a burst",
+    )
     return parser.parse_args()
 
 
@@ -200,6 +221,7 @@ def main() -> None:
                 processes=processes,
                 twilio=twilio,
                 timeout=args.timeout,
+                gathered=args.gathered,
             )
             batches.append(batch)
             print(
