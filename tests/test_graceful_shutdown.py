@@ -74,22 +74,29 @@ def test_web_finishes_the_request_in_flight(
     assert _scalar(settings, "SELECT count(*) FROM attachments") == 1
 
 
+def _terminate_worker_mid_send(settings: Settings) -> None:
+    """Starts `aduan worker`, sends it SIGTERM while a message is out at the (slowed) fake, that
+    is while its row is claimed, and expects a clean exit."""
+    worker = subprocess.Popen(
+        [*ADUAN, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    sending = "SELECT count(*) FROM notifications WHERE status = 'sending'"
+    try:
+        assert wait_until(lambda: _scalar(settings, sending), 60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
 def test_worker_finishes_the_job_in_flight(
     settings: Settings, client: TestClient, twilio: FakeTwilio
 ) -> None:
     """SIGTERM while a message is being sent: the send completes and is recorded as sent."""
     code = file_complaint(client, phone="+6281355501234", notify_via="sms")["tracking_code"]
     twilio.slow_next(1, seconds=3)
-    worker = subprocess.Popen(
-        [*ADUAN, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert wait_until(lambda: len(twilio.requests) >= 1, 60)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(60) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    _terminate_worker_mid_send(settings)
     assert [code in m.body for m in twilio.messages] == [True]
     assert _scalar(settings, "SELECT status FROM notifications") == "sent"
 
@@ -106,20 +113,10 @@ def test_worker_stops_a_job_of_several_rows_after_the_row_in_flight(
             for n in range(3)
         ]
     assert get_queue(settings).count == 1  # one job with the three rows
-    twilio.slow_next(2, seconds=3)
-    worker = subprocess.Popen(
-        [*ADUAN, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        # the fake records a request once answered: the first is done, the second in flight
-        assert wait_until(lambda: len(twilio.requests) >= 1, 60)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(60) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert len(twilio.messages) == 2
-    assert _scalar(settings, "SELECT count(*) FROM notifications WHERE status = 'pending'") == 1
+    twilio.slow_next(1, seconds=3)
+    _terminate_worker_mid_send(settings)
+    assert len(twilio.messages) == 1
+    assert _scalar(settings, "SELECT count(*) FROM notifications WHERE status = 'pending'") == 2
     next_worker = subprocess.run([*ADUAN, "worker", "--burst"], capture_output=True, timeout=120)
     assert next_worker.returncode == 0
     assert sorted(sum(code in m.body for m in twilio.messages) for code in codes) == [1, 1, 1]
