@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -43,23 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with telegram_runtime(settings) as telegram:
             app.state.telegram = telegram
             if settings.redis_url:
-                app.state.dispatcher = rq = RQDispatcher(settings)
+                rq = RQDispatcher(settings)
                 # rows left pending by a crash or a Redis outage go out now, not at the next
                 # sweep; a database that is still starting must not keep the web app down
                 try:
                     sweep(engine, rq, older_than=timedelta(0))
                 except sa.exc.SQLAlchemyError as exc:
                     log.warning("start-up sweep skipped, database unavailable: %s", exc)
-                if not settings.notify_gather_ms:
+                gather = settings.notify_gather_ms / 1000
+                with GatheringDispatcher(rq, gather) if gather else nullcontext(rq) as dispatcher:
+                    app.state.dispatcher = dispatcher
                     yield
-                    return
-                gathering = GatheringDispatcher(rq, settings.notify_gather_ms / 1000)
-                app.state.dispatcher = gathering
-                gathering.start()
-                try:
-                    yield
-                finally:
-                    gathering.stop()
             else:
                 dispatcher = EmbeddedDispatcher(engine, settings)
                 app.state.dispatcher = dispatcher

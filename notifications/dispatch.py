@@ -95,13 +95,14 @@ class GatheringDispatcher:
     def backlog(self) -> int:
         return self._ready.qsize() + self.inner.backlog()
 
-    def start(self) -> None:
+    def __enter__(self) -> GatheringDispatcher:
         self._thread.start()
+        return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def __exit__(self, *_exc: object) -> None:
         """Hand over what is gathered; commits after this are left to the sweep."""
         self._ready.put(None)
-        self._thread.join(timeout)
+        self._thread.join(10.0)
 
     def _run(self) -> None:
         stopping = False
