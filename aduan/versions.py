@@ -35,14 +35,13 @@ class CachedVersion:
         _all.append(self)
 
     def __call__(self, session: Session) -> tuple:
-        connection = session.connection()
-        engine = connection.engine
+        engine = session.get_bind().engine  # a cached answer needs no connection of its own
         now = time.monotonic()
         read = self._read.get(engine)
         if read is not None and now - read[0] < MAX_AGE:
             return read[1]
         generation = self._generation
-        version = tuple(connection.execute(self._query).one())
+        version = tuple(session.connection().execute(self._query).one())
         with self._lock:
             if generation == self._generation:
                 self._read[engine] = (now, version)
