@@ -32,8 +32,9 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-import httpx
+import httptools
 import psycopg
 import uvloop
 from redis import Redis
@@ -60,6 +61,7 @@ from bench.common import (
     service_environment,
     wait_until,
 )
+from bench.loadgen import Connection
 
 QUEUE = "aduan-bench"
 WARMUP = 32  # per target, at concurrency 4: loads the routing model in both web workers
@@ -99,34 +101,37 @@ class LevelResult:
 
 
 async def send_all(base_url: str, complaints: list[Complaint], concurrency: int) -> LevelResult:
-    """POST every complaint with `concurrency` requests in flight, timing each one."""
+    """POST every complaint with `concurrency` requests in flight, each on its own keep-alive
+    connection, timing each one."""
     result = LevelResult(concurrency)
     pending = iter(complaints)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    url = urlsplit(base_url)
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-
-        async def sender() -> None:
+    async def sender() -> None:
+        connection = Connection(url.hostname or "127.0.0.1", url.port or 80)
+        try:
             for complaint in pending:
                 started = time.perf_counter()
                 try:
-                    response = await client.post(
-                        "/api/v1/complaints", json=complaint.body, headers=complaint.headers
+                    response = await connection.post_json(
+                        "/api/v1/complaints", complaint.body, complaint.headers
                     )
-                except httpx.HTTPError as exc:
+                except (OSError, EOFError, httptools.HttpParserError) as exc:
                     result.statuses[0] += 1
                     result.errors[f"{type(exc).__name__}: {exc}"] += 1
                     continue
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
-                result.statuses[response.status_code] += 1
-                if response.status_code == 201:
+                result.statuses[response.status] += 1
+                if response.status == 201:
                     answer = response.json()
                     result.answers.append(str(answer.get("tracking_code", answer.get("id"))))
+        finally:
+            connection.close()
 
-        started, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
-        result.seconds = time.perf_counter() - started
-        result.client_cpu_seconds = time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    result.client_cpu_seconds = time.process_time() - cpu
     return result
 
 
