@@ -8,10 +8,14 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from aduan.db import UTCDateTime, utcnow
-from cases.enums import OPEN_STATUSES
+from cases.enums import OPEN_STATUSES, EventKind
 
 # the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
 OPEN_CASES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)))
+# the history entries that move a case to an agency: the dashboard counts them per agency. In
+# the query as written here (constants, not parameters), so that a prepared statement's generic
+# plan can still prove the partial index applies
+PASSING_ON_SQL = f"kind IN ('{EventKind.created}', '{EventKind.forwarded}')"
 
 
 class Case(SQLModel, table=True):
@@ -107,10 +111,13 @@ class CaseEvent(SQLModel, table=True):
 
     __tablename__ = "case_events"
     __table_args__ = (
+        # the dashboard's filings and forwards: only those events, a third of the history
         sa.Index(
-            "ix_case_events_created_at",
+            "ix_case_events_passing_on",
             "created_at",
             postgresql_include=["kind", "from_agency_id", "to_agency_id"],
+            postgresql_where=sa.text(PASSING_ON_SQL),
+            sqlite_where=sa.text(PASSING_ON_SQL),
         ),
     )
 

@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from aduan.db import UTCDateTime, utcnow
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
-from cases.models import Case, CaseEvent
+from cases.models import PASSING_ON_SQL, Case, CaseEvent
 from cases.schemas import AgencyStats
 from routing.models import Agency
 
@@ -339,10 +339,7 @@ def _passing_on(
     a case's own row only knows where it is now."""
     return session.execute(
         sa.select(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id, sa.func.count())
-        .where(
-            col(CaseEvent.kind).in_([EventKind.created, EventKind.forwarded]),
-            period.holds(col(CaseEvent.created_at)),
-        )
+        .where(sa.text(PASSING_ON_SQL), period.holds(col(CaseEvent.created_at)))
         .group_by(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id)
     ).all()
 

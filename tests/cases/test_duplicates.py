@@ -12,6 +12,7 @@ from cases.duplicates import distance_m, text_similarity
 from cases.models import Case
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, run_jobs
+from tests.query_plans import assert_reads_through, statements_sent
 
 FLOOD_A = "Gorong-gorong mampet di Jl. Majapahit depan Indomaret, air meluber ke jalan tiap hujan"
 FLOOD_B = "gorong2 mampet jl majapahit dpn indomaret, airnya meluber ke jalan kalau hujan"
@@ -125,58 +126,28 @@ def test_merge_into_a_named_case_and_refusals(client: TestClient, officer: dict)
     assert "only an open case" in again.json()["detail"]
 
 
-def _rows_read(plan: dict) -> int:
-    """Rows a PostgreSQL plan node and those under it took from the table: kept or filtered."""
-    own = plan.get("Actual Rows", 0) if "Scan" in plan["Node Type"] else 0
-    own += plan.get("Rows Removed by Filter", 0) + plan.get("Rows Removed by Index Recheck", 0)
-    return own + sum(_rows_read(child) for child in plan.get("Plans", []))
-
-
 def test_the_search_reads_only_cases_near_the_complaint(
     client: TestClient, settings: Settings, officer: dict
 ) -> None:
     """Thousands of the agency's open cases elsewhere in the city are not read for a new
-    complaint: the search takes the box around its point from an index, on PostgreSQL's generic
-    plan (what a prepared statement gets after five runs) as well as its first ones."""
+    complaint: the search takes the box around its point from an index."""
     first = file_complaint(client, text=FLOOD_A, **HERE)["tracking_code"]
     engine = get_engine(settings.database_url)
     with engine.begin() as connection:
-        row = (
-            connection.execute(sa.select(Case).where(Case.tracking_code == first)).mappings().one()
-        )
+        query = sa.select(Case).where(Case.tracking_code == first)
+        copied = {c: v for c, v in connection.execute(query).mappings().one().items() if c != "id"}
         elsewhere = [
-            {**row, "id": None, "tracking_code": f"X{index:07d}", "intake_key": None,
-             "latitude": -7.05 + (index % 60) * 0.001, "longitude": 110.35 + index // 60 * 0.001}
+            copied
+            | {"tracking_code": f"X{index:07d}", "intake_key": None,
+               "latitude": -7.05 + (index % 60) * 0.001, "longitude": 110.35 + index // 60 * 0.001}
             for index in range(3000)
         ]  # fmt: skip
-        connection.execute(
-            sa.insert(Case), [{k: v for k, v in r.items() if k != "id"} for r in elsewhere]
-        )
+        connection.execute(sa.insert(Case), elsewhere)
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql("ANALYZE cases")
 
-    searches: list[tuple[str, object]] = []
-
-    def keep_search(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if "duplicate_of_id IS NULL" in statement and "longitude BETWEEN" in statement:
-            searches.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", keep_search)
-    try:
+    with statements_sent(engine, "longitude BETWEEN") as searches:
         second = file_complaint(client, text=FLOOD_B, **NEAR)["tracking_code"]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", keep_search)
     assert detail(client, officer, second)["duplicate_of"]["tracking_code"] == first
-    [(statement, parameters)] = searches
-
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            assert "ix_cases_agency_location" in " ".join(row.detail for row in plan)
-            return
-        for mode in ("force_custom_plan", "force_generic_plan"):
-            connection.exec_driver_sql(f"SET LOCAL plan_cache_mode = {mode}")
-            [[explained]] = connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
-            ).all()
-            assert _rows_read(explained[0]["Plan"]) <= 2, (mode, explained)
+    [search] = searches
+    assert_reads_through(engine, search, "ix_cases_agency_location", most_rows=2)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from aduan.db import get_engine
 from aduan.settings import Settings
 from tests.helpers import POTHOLE, create_staff, file_complaint, login
+from tests.query_plans import assert_reads_through, statements_sent
 
 UNCLEAR = "Mohon bantuannya pak, ini sudah lama sekali"
 
@@ -70,8 +71,13 @@ def test_stats_show_forwards_per_agency(client: TestClient, settings: Settings) 
         json={"agency": "BPBD", "note": "longsor"},
         headers=sup,
     )
-    rows = {r["agency"]: r for r in client.get("/api/v1/stats/agencies", headers=sup).json()}
+    engine = get_engine(settings.database_url)
+    with statements_sent(engine, "FROM case_events") as counts:
+        rows = {r["agency"]: r for r in client.get("/api/v1/stats/agencies", headers=sup).json()}
     assert (rows["DPU"]["forwarded"], rows["DPU"]["total"]) == (1, 3)
     assert rows["DPU"]["misrouting_rate"] == 0.25
     assert (rows["BPBD"]["forwarded"], rows["BPBD"]["misrouting_rate"]) == (0, 0.0)
     assert rows["DISDIK"]["misrouting_rate"] is None
+    # counted from an index of the filings and forwards alone, not of every history entry
+    [passing_on] = counts
+    assert_reads_through(engine, passing_on, "ix_case_events_passing_on")
