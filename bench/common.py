@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -185,6 +185,10 @@ class FakeTwilioProcess:
             raise SystemExit("the fake Twilio did not start within 60 s")
         self.endpoint: TwilioEndpoint = self._connection.recv()
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def count(self) -> int:
         """Messages the fake accepted (answered 201)."""
         self._connection.send("count")
@@ -262,6 +266,34 @@ def scratch_directory() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pids: Iterable[int]) -> dict[int, int]:
+    """User plus system clock ticks of each of `pids` still running."""
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User plus system time of `pids` (the ones still running)."""
+    return sum(cpu_ticks(pids).values()) / TICKS
+
+
+def pids_of(pattern: str, *, session: int | None = None) -> list[int]:
+    """Processes whose command line matches `pattern`, or with `session`: every process of
+    that session (a process `Processes` started, with whatever it forked or spawned)."""
+    args = ["pgrep", "-s", str(session)] if session is not None else ["pgrep", "-f", pattern]
+    found = subprocess.run(args, capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
 def run_aduan(args: Sequence[str], env: dict[str, str], cwd: Path, stdin: str = "") -> None:
     """Run one `aduan` command to completion (the Procfile's release step, a user, training)."""
     result = subprocess.run(
@@ -293,6 +325,15 @@ class Processes:
         )
         log.close()
         self._running.append((name, process))
+
+    def pids(self, name: str) -> list[int]:
+        """Every process now running that `name` started, itself included."""
+        return [
+            pid
+            for started, process in self._running
+            if started == name
+            for pid in pids_of("", session=process.pid)
+        ]
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.workdir / f"{name}.log"

@@ -16,8 +16,10 @@ warm-up. Each complaint asks for SMS updates from its own phone number and comes
 client address in X-Forwarded-For, as the city's proxy would set it (`make_complaints`), so the
 hourly per-sender limit stays on at its default and is paid for, not switched off. After each
 level the benchmark waits until the acknowledgements are out (so one level's delivery backlog
-does not slow the next) and reports how long that took. At the end it checks that every
-complaint is stored exactly once and that every acknowledgement reached the fake Twilio once.
+does not slow the next) and reports how long that took, and the CPU every process spent per
+complaint from the level's start to its last acknowledgement (`CpuAccount`). At the end it
+checks that every complaint is stored exactly once and that every acknowledgement reached the
+fake Twilio once.
 """
 
 from __future__ import annotations
@@ -44,15 +46,18 @@ from bench.common import (
     ADUAN,
     DEFAULT_REDIS_URL,
     ROOT,
+    TICKS,
     Complaint,
     FakeTwilioProcess,
     Processes,
+    cpu_ticks,
     default_database_url,
     fake_twilio,
     free_port,
     libpq_dsn,
     make_complaints,
     parse_levels,
+    pids_of,
     prepare_service,
     recreate_database,
     reset_redis,
@@ -187,6 +192,50 @@ class Acknowledgements:
         )
 
 
+class CpuAccount:
+    """CPU each part of the stack spends on a level's complaints, acknowledgements included.
+
+    Throughput moves with the machine's neighbours from run to run; what the whole stack
+    spends per complaint moves much less, and shows where the cores go. Read from /proc before
+    a level and after its last acknowledgement was sent, so the worker's share counts even
+    when it gave way during the level and caught up afterwards.
+    """
+
+    def __init__(self, processes: Processes, twilio: FakeTwilioProcess, web: str) -> None:
+        self.processes, self.twilio, self.web = processes, twilio, web
+        self._before: dict[str, dict[int, int]] = {}
+
+    def _now(self) -> dict[str, dict[int, int]]:
+        groups = {name: self.processes.pids(name) for name in (self.web, "worker", "scheduler")}
+        groups |= {
+            "PostgreSQL": pids_of("postgres"),
+            "Redis": pids_of("redis-server"),
+            "fake Twilio": [self.twilio.pid] if self.twilio.pid else [],
+        }
+        return {name: cpu_ticks(pids) for name, pids in groups.items()}
+
+    def start(self) -> None:
+        self._before = self._now()
+
+    def report(self, result: LevelResult) -> None:
+        """Print milliseconds per accepted complaint for each part, and their sum."""
+        spent = {"load generator": result.client_cpu_seconds}
+        for name, ticks in self._now().items():
+            before = self._before.get(name, {})
+            # a process started during the level (a new database connection) counts whole
+            used = sum(now - before.get(pid, 0) for pid, now in ticks.items())
+            spent["web" if name == self.web else name] = used / TICKS
+        per = {name: seconds / result.ok * 1000 for name, seconds in spent.items() if seconds}
+        parts = ", ".join(
+            f"{name} {ms:.2f}" for name, ms in sorted(per.items(), key=lambda x: -x[1])
+        )
+        print(
+            f"  CPU ms per complaint, over the level and its deliveries: {parts}; "
+            f"all {sum(per.values()):.2f}",
+            flush=True,
+        )
+
+
 @dataclass(frozen=True)
 class Target:
     """One server under load and how to start it."""
@@ -203,6 +252,7 @@ def measure(
     batches: list[list[Complaint]],
     levels: list[int],
     after_level: Callable[[LevelResult], None] | None = None,
+    account: CpuAccount | None = None,
 ) -> list[LevelResult]:
     """Start `target`, warm it up, send each level its batch, stop it; `after_level` sees
     every batch's result, the warm-up's included."""
@@ -219,6 +269,8 @@ def measure(
         after_level(warmup)
     results = []
     for concurrency, batch in zip(levels, batches[1:], strict=True):
+        if account:
+            account.start()
         result = load(base_url, batch, concurrency)
         results.append(result)
         print(
@@ -232,6 +284,8 @@ def measure(
             print(f"    {count} x {error}", flush=True)
         if after_level:
             after_level(result)
+        if account:
+            account.report(result)
     processes.stop(target.name)
     return results
 
@@ -392,6 +446,7 @@ def main() -> None:
             processes,
             batches,
             args.concurrency,
+            account=CpuAccount(processes, twilio, "baseline"),
         )
 
         processes.start("worker", [ADUAN, "worker"], env)
@@ -404,6 +459,7 @@ def main() -> None:
             batches,
             args.concurrency,
             after_level=acknowledgements.after_level,
+            account=CpuAccount(processes, twilio, "aduan"),
         )
         print()
         problems = verify_baseline(dsn, args.redis_url, list_key, len(complaints))

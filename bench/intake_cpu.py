@@ -12,18 +12,17 @@ PostgreSQL processes from /proc before and after.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 from contextlib import ExitStack
-from pathlib import Path
 
 from bench.common import (
     ADUAN,
     DEFAULT_REDIS_URL,
     Processes,
+    cpu_seconds,
     default_database_url,
     free_port,
     make_complaints,
+    pids_of,
     prepare_service,
     recreate_database,
     reset_redis,
@@ -34,24 +33,6 @@ from bench.common import (
 from bench.intake import WARMUP, load
 
 QUEUE = "aduan-bench-cpu"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system time of `pids` (the ones still running)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
-def pids_of(pattern: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
-    return [int(pid) for pid in found.stdout.split()]
 
 
 def parse_args() -> argparse.Namespace:
