@@ -286,11 +286,18 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return sum(cpu_ticks(pids).values()) / TICKS
 
 
-def pids_of(pattern: str, *, session: int | None = None) -> list[int]:
-    """Processes whose command line matches `pattern`, or with `session`: every process of
-    that session (a process `Processes` started, with whatever it forked or spawned)."""
-    args = ["pgrep", "-s", str(session)] if session is not None else ["pgrep", "-f", pattern]
-    found = subprocess.run(args, capture_output=True, text=True)
+def pids_of(pattern: str) -> list[int]:
+    """Processes whose command line matches `pattern`."""
+    return _pgrep("-f", pattern)
+
+
+def pids_in_session(session: int) -> list[int]:
+    """Every process of `session`: one `Processes` started, with all it forked or spawned."""
+    return _pgrep("-s", str(session))
+
+
+def _pgrep(*args: str) -> list[int]:
+    found = subprocess.run(["pgrep", *args], capture_output=True, text=True)
     return [int(pid) for pid in found.stdout.split()]
 
 
@@ -332,7 +339,7 @@ class Processes:
             pid
             for started, process in self._running
             if started == name
-            for pid in pids_of("", session=process.pid)
+            for pid in pids_in_session(process.pid)
         ]
 
     def log_tail(self, name: str, lines: int = 30) -> str:
