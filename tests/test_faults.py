@@ -147,7 +147,7 @@ def test_a_worker_killed_with_a_backlog_loses_nothing(
         NOTIFY_LEASE_SECONDS="8",
         NOTIFY_SWEEP_SECONDS="1",
         PROVIDER_TIMEOUT_SECONDS="5",
-        NOTIFY_GATHER_MS="50",  # as deployed: the worker dies in a job of several messages
+        NOTIFY_GATHER_MS="50",  # gathered as deployed: the worker dies in a job of several rows
     )
     with TestClient(create_app(settings)) as client:
         codes = [_file(client, phone) for phone in PHONES]
