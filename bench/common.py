@@ -291,6 +291,12 @@ def pids_of(pattern: str) -> list[int]:
     return _pgrep("-f", pattern)
 
 
+def pids_named(name: str) -> list[int]:
+    """Processes whose name is `name` exactly: a server's, never a command line that mentions
+    it (`--database-url postgresql://...`)."""
+    return _pgrep("-x", name)
+
+
 def pids_in_session(session: int) -> list[int]:
     """Every process of `session`: one `Processes` started, with all it forked or spawned."""
     return _pgrep("-s", str(session))

@@ -57,7 +57,7 @@ from bench.common import (
     libpq_dsn,
     make_complaints,
     parse_levels,
-    pids_of,
+    pids_named,
     prepare_service,
     recreate_database,
     reset_redis,
@@ -208,8 +208,8 @@ class CpuAccount:
     def _now(self) -> dict[str, dict[int, int]]:
         groups = {name: self.processes.pids(name) for name in (self.web, "worker", "scheduler")}
         groups |= {
-            "PostgreSQL": pids_of("postgres"),
-            "Redis": pids_of("redis-server"),
+            "PostgreSQL": pids_named("postgres"),
+            "Redis": pids_named("redis-server"),
             "fake Twilio": [self.twilio.pid] if self.twilio.pid else [],
         }
         return {name: cpu_ticks(pids) for name, pids in groups.items()}

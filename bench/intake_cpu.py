@@ -22,6 +22,7 @@ from bench.common import (
     default_database_url,
     free_port,
     make_complaints,
+    pids_named,
     pids_of,
     prepare_service,
     recreate_database,
@@ -68,7 +69,7 @@ def main() -> None:
         load(base_url, complaints[:WARMUP], 4)  # loads the routing model
 
         web = pids_of(f"aduan serve --host 127.0.0.1 --port {port} ")
-        postgres = pids_of("postgres")
+        postgres = pids_named("postgres")
         web_before, pg_before = cpu_seconds(web), cpu_seconds(postgres)
         result = load(base_url, complaints[WARMUP:], args.concurrency)
         web_used, pg_used = cpu_seconds(web) - web_before, cpu_seconds(postgres) - pg_before

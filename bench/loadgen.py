@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import httptools
 
 READ_SIZE = 65536
+# as long as httpx's client gave a request: a server that hangs fails the request, not the run
+TIMEOUT_SECONDS = 60.0
 
 
 @dataclass
@@ -51,8 +53,9 @@ class Connection:
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def post_json(self, path: str, body: dict, headers: dict[str, str]) -> Response:
-        """POST `body` as JSON; raises OSError (or asyncio.IncompleteReadError, an EOFError)
-        when the connection fails, and closes it so the next request opens another."""
+        """POST `body` as JSON; raises OSError (TimeoutError after TIMEOUT_SECONDS among them)
+        or EOFError when the connection fails, and closes it so the next request opens
+        another."""
         payload = json.dumps(body).encode()
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (
@@ -60,7 +63,8 @@ class Connection:
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n{head}\r\n"
         ).encode("latin-1") + payload
         try:
-            return await self._exchange(request)
+            async with asyncio.timeout(TIMEOUT_SECONDS):
+                return await self._exchange(request)
         except (OSError, EOFError, httptools.HttpParserError):
             self.close()
             raise
