@@ -1,6 +1,6 @@
-"""One delivery attempt of one outbox row: claim it, send it, record what happened.
+"""Delivery attempts of outbox rows: claim them, send them, record what happened.
 
-Every path that sends (an RQ job, the embedded thread) goes through `attempt_delivery`, so the
+Every path that sends (an RQ job, the embedded thread) goes through `deliver`, so the
 claim-with-lease rule that stops double sends holds whoever runs it.
 
 The parts of a split message (same contact, reference and created_at) go out in order: a part is
@@ -13,6 +13,7 @@ at once, without a call to the provider, until the citizen writes again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,6 +31,9 @@ from notifications.senders import DeliveryError, OutboundMessage, sender_for
 from notifications.templates import subject
 
 log = logging.getLogger(__name__)
+# rows claimed and recorded together: a crash re-sends at most this many (their lease runs out
+# with the sends unrecorded), and a claim and a commit are shared by as many messages
+CLAIM_SIZE = 20
 
 # where Twilio posts delivery reports (bots/twilio/status.py)
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
@@ -62,13 +66,15 @@ def claimable(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bo
     )
 
 
-def _claim(session: Session, notification_id: int, settings: Settings) -> bool:
+def _claim(session: Session, notification_ids: list[int], settings: Settings) -> list[int]:
+    """Claims every row among `notification_ids` that is due and not waiting for an earlier part,
+    with one lease for all of them; returns their ids."""
     now = utcnow()
     lease_until = now + timedelta(seconds=settings.notify_lease_seconds)
-    parameters = {"notification_id": notification_id, "now": now, "lease_until": lease_until}
-    result = session.connection().execute(_CLAIM, parameters)
+    parameters = {"notification_ids": notification_ids, "now": now, "lease_until": lease_until}
+    claimed = list(session.connection().execute(_CLAIM, parameters).scalars())
     session.commit()
-    return result.rowcount == 1
+    return claimed
 
 
 def _earlier_unsent_part(earlier: type[Notification], later: object) -> list:
@@ -89,11 +95,11 @@ def _earlier_parts() -> sa.ColumnElement[bool]:
     return sa.exists().where(*_earlier_unsent_part(earlier, Notification)).correlate(Notification)
 
 
-# built once: a claim per message is the worker's most frequent statement
+# built once: the worker's most frequent statement
 _CLAIM = (
     sa.update(Notification)
     .where(
-        Notification.id == sa.bindparam("notification_id"),
+        Notification.id.in_(sa.bindparam("notification_ids", expanding=True)),
         claimable(sa.bindparam("now", type_=UTCDateTime)),
         ~_earlier_parts(),
     )
@@ -102,25 +108,27 @@ _CLAIM = (
         lease_until=sa.bindparam("lease_until", type_=UTCDateTime),
         attempts=Notification.attempts + 1,
     )
+    .returning(Notification.id)
 )
 
 
-def _waiting_for(session: Session, notification_id: int) -> datetime | None:
-    """When to look again if the row waits for an earlier part; None if it does not."""
+def _unclaimed(session: Session, notification_id: int) -> AttemptResult:
+    """What became of a row that could not be claimed: it waits for an earlier part of its
+    message (look again later), or there is nothing to do (sent, failed, being sent, not due)."""
     row = session.get(Notification, notification_id)
     if row is None or row.status != NotificationStatus.pending:
-        return None
+        return AttemptResult(Outcome.skipped)
     earlier = session.exec(
         select(Notification)
         .where(*_earlier_unsent_part(Notification, row))
         .order_by(Notification.id)
     ).first()
     if earlier is None:
-        return None
+        return AttemptResult(Outcome.skipped)
     soon = utcnow() + timedelta(seconds=2)
     if earlier.status == NotificationStatus.pending:  # it may be waiting for its own retry
-        return max(earlier.next_attempt_at + timedelta(seconds=1), soon)
-    return soon  # being sent right now
+        soon = max(earlier.next_attempt_at + timedelta(seconds=1), soon)
+    return AttemptResult(Outcome.retry, retry_at=soon)
 
 
 def _unreachable_reason(contact: Contact) -> str:
@@ -131,56 +139,126 @@ def _unreachable_reason(contact: Contact) -> str:
     )
 
 
-def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -> AttemptResult:
-    """Send one outbox row once if it is due; never raises for a delivery problem."""
+def _never() -> bool:
+    return False
+
+
+def deliver(
+    engine: Engine,
+    settings: Settings,
+    notification_ids: Iterable[int],
+    should_stop: Callable[[], bool] = _never,
+) -> dict[int, AttemptResult]:
+    """Send each due row among `notification_ids` once; never raises for a delivery problem.
+
+    The rows are claimed together and their outcomes committed together: a claim and a record
+    per message cost the worker and the database more than the message's own send. Later parts
+    of a split message wait for the earlier ones, so each pass claims what the previous pass
+    unblocked. When `should_stop` turns true the row in flight is finished and the other claimed
+    rows go back to pending, untouched, for the next worker.
+    """
+    ids = list(dict.fromkeys(notification_ids))
+    results: dict[int, AttemptResult] = {}
     with Session(engine, expire_on_commit=False) as session:
-        if not _claim(session, notification_id, settings):
-            retry_at = _waiting_for(session, notification_id)
-            if retry_at is not None:
-                return AttemptResult(Outcome.retry, retry_at=retry_at)
-            return AttemptResult(Outcome.skipped)
-        notification, contact = session.exec(
-            select(Notification, Contact)
-            .join(Contact, Contact.id == Notification.contact_id)
-            .where(Notification.id == notification_id)
-        ).one()
-        message = OutboundMessage(
-            address=contact.address,
-            body=notification.body,
-            subject=subject(notification.language, notification.reference, notification.kind),
-            reference=notification.reference,
-            channel=notification.channel,
-            kind=notification.kind,
-            language=notification.language,
-            variables=notification.variables,
-            last_inbound_at=contact.last_inbound_at,
-            status_callback=f"{settings.public_base_url}{TWILIO_STATUS_PATH}",
-        )
-        try:
-            if contact.unreachable_at is not None:
-                raise DeliveryError(_unreachable_reason(contact), permanent=True)
-            sent = sender_for(notification.channel, settings).send(message)
-        except DeliveryError as exc:
-            if exc.unreachable and contact.unreachable_at is None:
-                contact.unreachable_at = utcnow()
-                session.add(contact)
-            result = _record_failure(notification, exc, settings)
-        except Exception as exc:  # a bug in a sender must not leave the row claimed forever
-            log.exception("unexpected error sending notification %s", notification_id)
-            result = _record_failure(
-                notification, DeliveryError(repr(exc), permanent=False), settings
-            )
-        else:
-            notification.status = NotificationStatus.sent
-            notification.provider_message_id = sent.provider_id[:64] or None
-            notification.path = sent.path[:32]
-            notification.sent_at = utcnow()
-            notification.lease_until = None
-            notification.last_error = None
-            result = AttemptResult(Outcome.sent)
-        session.add(notification)
-        session.commit()
-        return result
+        for start in range(0, len(ids), CLAIM_SIZE):
+            waiting = ids[start : start + CLAIM_SIZE]
+            while waiting and not should_stop():
+                claimed = _claim(session, waiting, settings)
+                if not claimed:
+                    break
+                results |= _send_claimed(session, claimed, settings, should_stop)
+                waiting = [i for i in waiting if i not in results]
+            if should_stop():
+                break
+            results |= {i: _unclaimed(session, i) for i in waiting}
+    return results
+
+
+def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -> AttemptResult:
+    """Send one outbox row once if it is due."""
+    return deliver(engine, settings, [notification_id]).get(
+        notification_id, AttemptResult(Outcome.skipped)
+    )
+
+
+def _send_claimed(
+    session: Session, claimed: list[int], settings: Settings, should_stop: Callable[[], bool]
+) -> dict[int, AttemptResult]:
+    rows = session.exec(
+        select(Notification, Contact)
+        .join(Contact, Contact.id == Notification.contact_id)
+        .where(Notification.id.in_(claimed))
+        .order_by(Notification.id)
+    ).all()
+    results: dict[int, AttemptResult] = {}
+    for position, (notification, contact) in enumerate(rows):
+        if should_stop():
+            _release([row for row, _ in rows[position:]])
+            break
+        if _lease_ends_within(notification, settings.provider_timeout_seconds):
+            session.commit()  # what went out so far is recorded before anything else can wait
+            _renew_leases(session, [row for row, _ in rows[position:]], settings)
+        results[notification.id] = _send(session, notification, contact, settings)
+    session.commit()
+    return results
+
+
+def _lease_ends_within(notification: Notification, seconds: float) -> bool:
+    return notification.lease_until <= utcnow() + timedelta(seconds=seconds)
+
+
+def _renew_leases(session: Session, rows: list[Notification], settings: Settings) -> None:
+    """A long batch (slow provider) outlives its claim's lease: renewed before a send could
+    overrun it, so no other worker takes a row this one is about to send."""
+    lease_until = utcnow() + timedelta(seconds=settings.notify_lease_seconds)
+    for row in rows:
+        row.lease_until = lease_until
+        session.add(row)
+    session.commit()
+
+
+def _release(rows: list[Notification]) -> None:
+    """Claimed, never tried: back to pending as they were, the attempt not counted."""
+    for row in rows:
+        row.status = NotificationStatus.pending
+        row.lease_until = None
+        row.attempts -= 1
+
+
+def _send(
+    session: Session, notification: Notification, contact: Contact, settings: Settings
+) -> AttemptResult:
+    message = OutboundMessage(
+        address=contact.address,
+        body=notification.body,
+        subject=subject(notification.language, notification.reference, notification.kind),
+        reference=notification.reference,
+        channel=notification.channel,
+        kind=notification.kind,
+        language=notification.language,
+        variables=notification.variables,
+        last_inbound_at=contact.last_inbound_at,
+        status_callback=f"{settings.public_base_url}{TWILIO_STATUS_PATH}",
+    )
+    try:
+        if contact.unreachable_at is not None:
+            raise DeliveryError(_unreachable_reason(contact), permanent=True)
+        sent = sender_for(notification.channel, settings).send(message)
+    except DeliveryError as exc:
+        if exc.unreachable and contact.unreachable_at is None:
+            contact.unreachable_at = utcnow()
+            session.add(contact)
+        return _record_failure(notification, exc, settings)
+    except Exception as exc:  # a bug in a sender must not leave the row claimed forever
+        log.exception("unexpected error sending notification %s", notification.id)
+        return _record_failure(notification, DeliveryError(repr(exc), permanent=False), settings)
+    notification.status = NotificationStatus.sent
+    notification.provider_message_id = sent.provider_id[:64] or None
+    notification.path = sent.path[:32]
+    notification.sent_at = utcnow()
+    notification.lease_until = None
+    notification.last_error = None
+    return AttemptResult(Outcome.sent)
 
 
 def _record_failure(

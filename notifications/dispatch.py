@@ -22,7 +22,7 @@ from sqlmodel import Session
 from aduan.db import utcnow
 from aduan.queue import get_queue
 from aduan.settings import Settings
-from notifications.delivery import attempt_delivery, due_notification_ids
+from notifications.delivery import deliver, due_notification_ids
 from notifications.jobs import deliver_notifications
 
 log = logging.getLogger(__name__)
@@ -182,10 +182,8 @@ class EmbeddedDispatcher:
             try:
                 with Session(self.engine) as session:
                     batch.extend(due_notification_ids(session, older_than=timedelta(0)))
-                for notification_id in dict.fromkeys(i for i in batch if i):
-                    if self._stop.is_set():
-                        return
-                    attempt_delivery(self.engine, self.settings, notification_id)
+                ids = [i for i in batch if i]
+                deliver(self.engine, self.settings, ids, should_stop=self._stop.is_set)
             except Exception:  # the thread must outlive a database hiccup
                 log.exception("embedded delivery loop failed; retrying")
                 self._stop.wait(self.poll_seconds)

@@ -7,7 +7,7 @@ from collections import Counter
 
 from aduan.db import get_engine
 from aduan.settings import get_settings
-from notifications.delivery import Outcome, attempt_delivery
+from notifications.delivery import Outcome, deliver
 
 # set by `aduan worker` on SIGTERM: a job then stops after the row in flight, so a deploy does
 # not wait for a whole job's rows; the rows left pending go out after the next worker's sweep
@@ -15,7 +15,7 @@ stop_requested = threading.Event()
 
 
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """Attempt each outbox row in turn; a retryable failure schedules that row's next attempt.
+    """Attempt the outbox rows; a retryable failure schedules that row's next attempt.
 
     One job carries every row one dispatch gathered: RQ's own bookkeeping for a job (to
     enqueue it and to run it) cost more CPU than sending the message it carried.
@@ -24,12 +24,8 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
 
     settings = get_settings()
     engine = get_engine(settings.database_url)
-    outcomes: Counter[str] = Counter()
-    for notification_id in notification_ids:
-        if stop_requested.is_set():
-            break
-        result = attempt_delivery(engine, settings, notification_id)
+    results = deliver(engine, settings, notification_ids, should_stop=stop_requested.is_set)
+    for notification_id, result in results.items():
         if result.outcome is Outcome.retry and result.retry_at is not None:
             RQDispatcher(settings).dispatch_at(notification_id, result.retry_at)
-        outcomes[result.outcome.value] += 1
-    return dict(outcomes)
+    return dict(Counter(result.outcome.value for result in results.values()))

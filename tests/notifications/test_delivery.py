@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from sqlmodel import Session, select
 from aduan.app import create_app
 from aduan.db import get_engine, session_scope, utcnow
 from aduan.settings import Settings
-from notifications.delivery import Outcome, attempt_delivery
+from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
 from notifications.models import Contact, Notification
@@ -150,6 +152,24 @@ def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
     assert [m.to for m in smtp.messages] == ["crash@example.com"]
     assert attempt_delivery(engine, settings, row_id).outcome is Outcome.skipped
     assert len(smtp.messages) == 1
+
+
+def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: FakeTwilio) -> None:
+    """Rows claimed together share one lease; when a slow provider makes the batch outlast it,
+    the lease is renewed before a send could overrun it, so no other sender takes a row that is
+    still to go out. Every attempt made meanwhile finds nothing to do."""
+    short = settings.model_copy(update={"notify_lease_seconds": 2, "provider_timeout_seconds": 1})
+    ids = [owe_message(settings, Channel.sms, f"+62813555020{n}") for n in range(4)]
+    twilio.slow_next(4, seconds=0.8)
+    engine = get_engine(settings.database_url)
+    batch = threading.Thread(target=deliver, args=(engine, short, ids))
+    batch.start()
+    time.sleep(2.5)  # past the first lease, with the last row still to be sent or in flight
+    meanwhile = [attempt_delivery(engine, short, row_id).outcome for row_id in ids]
+    batch.join(30)
+    assert meanwhile == [Outcome.skipped] * 4
+    assert sorted(m.to for m in twilio.messages) == [f"+62813555020{n}" for n in range(4)]
+    assert {row.status for row in outbox(settings)} == {"sent"}
 
 
 def test_telegram_messages_go_through_the_bot_api(
