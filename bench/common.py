@@ -157,7 +157,7 @@ def _serve_fake_twilio(connection: Connection) -> None:
     from tests.fakes.twilio_api import FakeTwilio
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, also on Ctrl-C
-    with FakeTwilio() as fake:
+    with FakeTwilio(keep_alive=True) as fake:  # as Twilio's API, not the tests' closing fake
         connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
         while (command := connection.recv()) != "stop":
             if command == "count":

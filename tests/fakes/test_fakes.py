@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import smtplib
 import threading
+from base64 import b64encode
 from collections.abc import Iterator
 from email.message import EmailMessage
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -54,6 +57,36 @@ def test_twilio_sms_is_recorded(twilio_fake: FakeTwilio) -> None:
         "Pengaduan Anda telah diterima",
     )
     assert recorded.sid == message.sid and recorded.channel == "sms"
+
+
+@pytest.mark.parametrize("keep_alive", [False, True])
+def test_twilio_keeps_connections_alive_only_when_asked(keep_alive: bool) -> None:
+    """The tests' fake closes every connection; a benchmark's fake keeps them open, as the real
+    API does, for as many messages as the client sends on one."""
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, keep_alive=keep_alive) as fake:
+        connection = http.client.HTTPConnection(urlsplit(fake.url).netloc, timeout=10)
+        credentials = f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()
+        sockets = []
+        for number in ("+6281234567891", "+6281234567892"):
+            connection.request(
+                "POST",
+                f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+                body=urlencode({"To": number, "From": "+15005550006", "Body": "Halo"}),
+                headers={
+                    "Authorization": "Basic " + b64encode(credentials).decode(),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            response = connection.getresponse()
+            assert response.status == 201, response.read()
+            response.read()
+            sockets.append(connection.sock)
+        connection.close()
+        assert [m.to for m in fake.messages] == ["+6281234567891", "+6281234567892"]
+    if keep_alive:
+        assert sockets[0] is not None and sockets[0] is sockets[1]
+    else:
+        assert sockets == [None, None]  # closed after each answer
 
 
 def test_twilio_whatsapp_template_is_recorded(twilio_fake: FakeTwilio) -> None:

@@ -122,8 +122,9 @@ class FakeTwilio(HttpFake):
         auth_token: str = "test-auth-token",
         *,
         redirect_media: bool = True,
+        keep_alive: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(keep_alive=keep_alive)
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.redirect_media = redirect_media
