@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -170,6 +172,24 @@ def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: Fak
     assert meanwhile == [Outcome.skipped] * 4
     assert sorted(m.to for m in twilio.messages) == [f"+62813555020{n}" for n in range(4)]
     assert {row.status for row in outbox(settings)} == {"sent"}
+
+
+def test_twilio_is_reached_through_the_proxy_the_environment_names(
+    settings: Settings, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A city network that allows the internet only through a proxy: HTTP(S)_PROXY is honoured
+    (read once, when the client is made). The fake answers as the proxy, for a host that
+    cannot be resolved, so the message arrives only if it went through the proxy."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", twilio.url)
+    # a host of its own per fake: a client is made once per process and configuration
+    host = f"http://api-{urlsplit(twilio.url).port}.twilio.invalid"
+    behind_proxy = settings.model_copy(update={"twilio_api_url": host})
+    row_id = owe_message(settings, Channel.sms, "+6281355502100")
+    result = attempt_delivery(get_engine(settings.database_url), behind_proxy, row_id)
+    assert result.outcome is Outcome.sent
+    assert [m.to for m in twilio.messages] == ["+6281355502100"]
 
 
 def test_telegram_messages_go_through_the_bot_api(
