@@ -213,7 +213,6 @@ def _renew_leases(session: Session, rows: list[Notification], settings: Settings
     lease_until = utcnow() + timedelta(seconds=settings.notify_lease_seconds)
     for row in rows:
         row.lease_until = lease_until
-        session.add(row)
     session.commit()
 
 
