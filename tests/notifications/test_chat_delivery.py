@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from aduan.db import get_engine, session_scope, utcnow
 from aduan.settings import Settings, get_settings
-from notifications.delivery import Outcome, attempt_delivery
+from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel
 from notifications.models import Contact, Notification
@@ -254,6 +254,16 @@ def test_later_part_waits_for_the_earlier_one(settings: Settings, telegram: Fake
     assert telegram.messages == []
     assert attempt_delivery(engine, settings, first).outcome is Outcome.sent
     assert attempt_delivery(engine, settings, second).outcome is Outcome.sent
+    assert [m.text[:6] for m in telegram.messages] == ["(1/2) ", "(2/2) "]
+
+
+def test_the_parts_of_one_job_go_out_in_order(settings: Settings, telegram: FakeTelegram) -> None:
+    """A job holding both parts, the later first: the claim takes part 1 alone, the next pass
+    part 2 once part 1 has gone; both go out in one call, in order."""
+    owe_long_message(settings, Channel.telegram, "700102", words(600))
+    first, second = (row.id for row in outbox(settings))
+    results = deliver(get_engine(settings.database_url), settings, [second, first])
+    assert {i: r.outcome for i, r in results.items()} == {first: Outcome.sent, second: Outcome.sent}
     assert [m.text[:6] for m in telegram.messages] == ["(1/2) ", "(2/2) "]
 
 
