@@ -192,7 +192,9 @@ def _send_claimed(
     ).all()
     results: dict[int, AttemptResult] = {}
     for position, (notification, contact) in enumerate(rows):
-        if should_stop():
+        # a claim is the start of its first send: a stop asked for since then lets that send
+        # finish, like one asked for a moment later, and releases only the rows after it
+        if position and should_stop():
             _release([row for row, _ in rows[position:]])
             break
         if _lease_ends_within(notification, settings.provider_timeout_seconds):

@@ -174,6 +174,24 @@ def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: Fak
     assert {row.status for row in outbox(settings)} == {"sent"}
 
 
+def test_a_stop_after_the_claim_lets_its_first_send_finish(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """SIGTERM between a claim and its first send (the claim is where the send starts): that
+    send goes out, the other claimed rows go back to pending, their attempt uncounted."""
+    ids = [owe_message(settings, Channel.sms, f"+62813555040{n}") for n in range(3)]
+    looks = iter([False])  # not stopping when it claims; asked to at every look after that
+    engine = get_engine(settings.database_url)
+    results = deliver(engine, settings, ids, should_stop=lambda: next(looks, True))
+    assert {i: r.outcome for i, r in results.items()} == {ids[0]: Outcome.sent}
+    assert [m.to for m in twilio.messages] == ["+628135550400"]
+    assert [(r.status, r.attempts) for r in outbox(settings)] == [
+        ("sent", 1),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+
+
 def test_twilio_is_reached_through_the_proxy_the_environment_names(
     settings: Settings, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
