@@ -154,8 +154,9 @@ def deliver(
     The rows are claimed together and their outcomes committed together: a claim and a record
     per message cost the worker and the database more than the message's own send. Later parts
     of a split message wait for the earlier ones, so each pass claims what the previous pass
-    unblocked. When `should_stop` turns true the row in flight is finished and the other claimed
-    rows go back to pending, untouched, for the next worker.
+    unblocked. When `should_stop` turns true the row in flight (a claim's first row counts as
+    started) is finished and the other claimed rows go back to pending, untouched, for the next
+    worker.
     """
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
@@ -198,7 +199,6 @@ def _send_claimed(
             _release([row for row, _ in rows[position:]])
             break
         if _lease_ends_within(notification, settings.provider_timeout_seconds):
-            session.commit()  # what went out so far is recorded before anything else can wait
             _renew_leases(session, [row for row, _ in rows[position:]], settings)
         results[notification.id] = _send(session, notification, contact, settings)
     session.commit()
@@ -211,7 +211,8 @@ def _lease_ends_within(notification: Notification, seconds: float) -> bool:
 
 def _renew_leases(session: Session, rows: list[Notification], settings: Settings) -> None:
     """A long batch (slow provider) outlives its claim's lease: renewed before a send could
-    overrun it, so no other worker takes a row this one is about to send."""
+    overrun it, so no other worker takes a row this one is about to send. The commit records
+    what went out so far too."""
     lease_until = utcnow() + timedelta(seconds=settings.notify_lease_seconds)
     for row in rows:
         row.lease_until = lease_until
