@@ -152,12 +152,13 @@ class TwilioEndpoint:
     auth_token: str
 
 
-def _serve_fake_twilio(connection: Connection) -> None:
+def _serve_fake_twilio(connection: Connection, latency: float) -> None:
     """The fake's own process: answers "count" and "recipients" until told "stop"."""
     from tests.fakes.twilio_api import FakeTwilio
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, also on Ctrl-C
-    with FakeTwilio(keep_alive=True) as fake:  # as Twilio's API, not the tests' closing fake
+    # keeps connections alive as Twilio's API does, unlike the tests' closing fake
+    with FakeTwilio(keep_alive=True, latency=latency) as fake:
         connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
         while (command := connection.recv()) != "stop":
             if command == "count":
@@ -173,11 +174,11 @@ class FakeTwilioProcess:
     load generator and slow down the very requests being timed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_serve_fake_twilio, args=(child,), name="fake-twilio", daemon=True
+            target=_serve_fake_twilio, args=(child, latency), name="fake-twilio", daemon=True
         )
         self._process.start()
         if not self._connection.poll(60):
@@ -207,8 +208,8 @@ class FakeTwilioProcess:
 
 
 @contextmanager
-def fake_twilio() -> Iterator[FakeTwilioProcess]:
-    fake = FakeTwilioProcess()
+def fake_twilio(latency: float = 0.0) -> Iterator[FakeTwilioProcess]:
+    fake = FakeTwilioProcess(latency)
     try:
         yield fake
     finally:

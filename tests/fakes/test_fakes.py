@@ -89,6 +89,27 @@ def test_twilio_keeps_connections_alive_only_when_asked(keep_alive: bool) -> Non
         assert sockets == [None, None]  # closed after each answer
 
 
+def test_twilio_counts_the_requests_it_answers_at_once() -> None:
+    """With a round trip of its own (``latency``), the fake tells how many messages it had in
+    hand at once, in all and to one number: what the delivery tests judge concurrency by."""
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, latency=0.3) as fake:
+        client = _client(fake)
+
+        def send(number: str) -> None:
+            client.messages.create(to=number, from_="+15005550006", body="Halo")
+
+        numbers = ["+6281234567893", "+6281234567894"]
+        senders = [threading.Thread(target=send, args=(number,)) for number in numbers]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(10)
+        send(numbers[0])
+        assert sorted(m.to for m in fake.messages) == sorted([*numbers, numbers[0]])
+        assert fake.most_at_once() == 2
+        assert [fake.most_at_once(number) for number in numbers] == [1, 1]
+
+
 def test_twilio_whatsapp_template_is_recorded(twilio_fake: FakeTwilio) -> None:
     """A WhatsApp template send records ContentSid, parsed ContentVariables and StatusCallback."""
     _client(twilio_fake).messages.create(

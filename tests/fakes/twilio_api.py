@@ -30,6 +30,7 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -123,9 +124,12 @@ class FakeTwilio(HttpFake):
         *,
         redirect_media: bool = True,
         keep_alive: bool = False,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(keep_alive=keep_alive)
         self.account_sid = account_sid
+        # seconds every API request waits before its answer, as a round trip to Twilio would
+        self.latency = latency
         self.auth_token = auth_token
         self.redirect_media = redirect_media
         self._messages: list[TwilioMessage] = []
@@ -135,6 +139,9 @@ class FakeTwilio(HttpFake):
         self._rejected: dict[str, tuple[int, int]] = {}  # number -> (code, status)
         self._media: dict[str, tuple[bytes, str]] = {}  # path suffix -> (content, type)
         self._cdn: dict[str, str] = {}  # cdn key -> path suffix
+        self._answering: Counter[str | None] = Counter()  # API requests in hand, by To
+        self._most_total = 0  # the most API requests in hand at once
+        self._most_answering: Counter[str | None] = Counter()  # the most at once, by To
         self._lock = threading.Lock()
 
     # -- test controls -----------------------------------------------------------
@@ -188,16 +195,33 @@ class FakeTwilio(HttpFake):
             self._media[suffix] = (content, content_type)
         return f"{self.url}/{API_VERSION}/Accounts/{self.account_sid}/{suffix}"
 
+    def most_at_once(self, to: str | None = None) -> int:
+        """The most API requests (to ``to`` only, if given) the fake was answering at once."""
+        with self._lock:
+            return self._most_answering[to] if to is not None else self._most_total
+
     # -- HTTP ----------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> HttpResponse:
         cdn = _CDN_PATH.match(request.path)
         if cdn and request.method == "GET":
             return self._serve_cdn(cdn["key"])
+        to = parse_qs(request.body.decode(errors="replace")).get("To", [None])[0]
+        with self._lock:
+            self._answering[to] += 1
+            self._most_answering[to] = max(self._most_answering[to], self._answering[to])
+            self._most_total = max(self._most_total, sum(self._answering.values()))
+        try:
+            return self._answer(request)
+        finally:
+            with self._lock:
+                self._answering[to] -= 1
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
             stall = self._stalls.pop(0) if self._stalls and fault is None else None
             delay = self._delays.pop(0) if self._delays else 0.0
-        time.sleep(delay)
+        time.sleep(delay + self.latency)
         if stall is not None:
             time.sleep(stall)
             return twilio_error(504, 20504)
