@@ -13,6 +13,11 @@ send to the one that made 99% of the rows sent, so neither process start-up nor 
 until the last row is printed as well, with the jobs queued for the M rows before the workers
 started, and the messages the fake Twilio got more than once (none, if claims work).
 
+The fake answers at once unless `--latency-ms` makes it wait as Twilio's API, across an ocean,
+does (150 ms and more from Indonesia): the rate then shows how many sends a worker keeps at the
+provider at once (NOTIFY_SEND_CONCURRENCY, which `--send-concurrency` sets for the workers),
+not the CPU a message costs.
+
 Uses the database `aduan_bench_notify` (dropped first), Redis db 12 and the queue
 `aduan-bench-notify`.
 """
@@ -186,6 +191,16 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="queue the messages in jobs of several rows, as a web process gathers a burst",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="the fake Twilio answers each message this much later, as the real API's round "
+        "trip (default 0)",
+    )
+    parser.add_argument(
+        "--send-concurrency", type=int, help="NOTIFY_SEND_CONCURRENCY (default: the app's)"
+    )
     return parser.parse_args()
 
 
@@ -194,7 +209,7 @@ def main() -> None:
     with ExitStack() as stack:
         workdir = stack.enter_context(scratch_directory())
         database_url = recreate_database(args.database_url)
-        twilio = stack.enter_context(fake_twilio())
+        twilio = stack.enter_context(fake_twilio(args.latency_ms / 1000))
         processes = stack.enter_context(Processes(workdir))
         env = service_environment(
             database_url=database_url,
@@ -204,12 +219,17 @@ def main() -> None:
             port=8000,
             twilio=twilio.endpoint,
         )
+        if args.send_concurrency is not None:
+            env["NOTIFY_SEND_CONCURRENCY"] = str(args.send_concurrency)
         prepare_service(env, workdir)
         # this process files the complaints with the same settings the workers read
         os.environ.update(env)
         get_settings.cache_clear()
         settings = get_settings()
-        print(f"notify: {args.messages} SMS acknowledgements per run; logs in {workdir}")
+        print(
+            f"notify: {args.messages} SMS acknowledgements per run, the fake Twilio answering "
+            f"after {args.latency_ms:g} ms; logs in {workdir}"
+        )
         batches = []
         for number, workers in enumerate(args.workers):
             batch = run_batch(

@@ -12,8 +12,11 @@ at once, without a call to the provider, until the citizen writes again.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import queue
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,7 +30,7 @@ from aduan.db import UTCDateTime, utcnow
 from aduan.settings import Settings
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
-from notifications.senders import DeliveryError, OutboundMessage, sender_for
+from notifications.senders import DeliveryError, OutboundMessage, SendResult, sender_for
 from notifications.templates import subject
 
 log = logging.getLogger(__name__)
@@ -154,20 +157,23 @@ def deliver(
     The rows are claimed together and their outcomes committed together: a claim and a record
     per message cost the worker and the database more than the message's own send. Later parts
     of a split message wait for the earlier ones, so each pass claims what the previous pass
-    unblocked. When `should_stop` turns true the row in flight (a claim's first row counts as
-    started) is finished and the other claimed rows go back to pending, untouched, for the next
-    worker.
+    unblocked. When `should_stop` turns true the rows in flight (a claim's first row counts as
+    started) are finished and the other claimed rows go back to pending, untouched, for the
+    next worker.
     """
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
-    with Session(engine, expire_on_commit=False) as session:
+    with (
+        Session(engine, expire_on_commit=False) as session,
+        ThreadPoolExecutor(settings.notify_send_concurrency, "aduan-send") as pool,
+    ):
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():
                 claimed = _claim(session, waiting, settings)
                 if not claimed:
                     break
-                results |= _send_claimed(session, claimed, settings, should_stop)
+                results |= _send_claimed(session, claimed, settings, should_stop, pool)
                 waiting = [i for i in waiting if i not in results]
             if should_stop():
                 break
@@ -183,54 +189,125 @@ def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -
 
 
 def _send_claimed(
-    session: Session, claimed: list[int], settings: Settings, should_stop: Callable[[], bool]
+    session: Session,
+    claimed: list[int],
+    settings: Settings,
+    should_stop: Callable[[], bool],
+    pool: ThreadPoolExecutor,
 ) -> dict[int, AttemptResult]:
+    """Sends the claimed rows: one citizen's one after another, in the order they were written,
+    different citizens' side by side on `pool`'s threads, so a provider's round trip (150 ms
+    and more to Twilio from Indonesia) is not waited out once per message. Only this thread
+    touches the session: the pool's threads get messages and hand back what the provider said.
+    """
     rows = session.exec(
         select(Notification, Contact)
         .join(Contact, Contact.id == Notification.contact_id)
         .where(Notification.id.in_(claimed))
         .order_by(Notification.id)
     ).all()
+    # a claim is the start of its first send: a stop asked for since then lets that send
+    # finish, like one asked for a moment later, and releases only the rows not yet started
+    first = rows[0][0].id if rows else None
     results: dict[int, AttemptResult] = {}
-    for position, (notification, contact) in enumerate(rows):
-        # a claim is the start of its first send: a stop asked for since then lets that send
-        # finish, like one asked for a moment later, and releases only the rows after it
-        if position and should_stop():
-            _release([row for row, _ in rows[position:]])
-            break
-        if _lease_ends_within(notification, settings.provider_timeout_seconds):
-            _renew_leases(session, [row for row, _ in rows[position:]], settings)
-        results[notification.id] = _send(session, notification, contact, settings)
+    chains: dict[int, list[_Attempt]] = {}
+    for notification, contact in rows:
+        if contact.unreachable_at is not None:
+            error = DeliveryError(_unreachable_reason(contact), permanent=True)
+            results[notification.id] = _record_failure(notification, error, settings)
+        else:
+            attempt = _Attempt(notification.id, _message(notification, contact, settings))
+            chains.setdefault(contact.id, []).append(attempt)
+    answers: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
+    for chain in chains.values():
+        context = contextvars.copy_context()  # the job's id stays on what the threads log
+        pool.submit(context.run, _send_chain, chain, settings, first, should_stop, answers)
+    by_id = {notification.id: (notification, contact) for notification, contact in rows}
+    unanswered = {attempt.notification_id for chain in chains.values() for attempt in chain}
+    lease_until = rows[0][0].lease_until if rows else None
+    while unanswered:
+        try:
+            notification_id, answer = answers.get(timeout=_until_renewal(lease_until, settings))
+        except queue.Empty:
+            waiting = [by_id[i][0] for i in sorted(unanswered)]
+            lease_until = _renew_leases(session, waiting, settings)
+            continue
+        unanswered.discard(notification_id)
+        notification, contact = by_id[notification_id]
+        if answer is _NOT_STARTED:
+            _release(notification)
+        else:
+            results[notification_id] = _record(session, notification, contact, answer, settings)
     session.commit()
     return results
 
 
-def _lease_ends_within(notification: Notification, seconds: float) -> bool:
-    return notification.lease_until <= utcnow() + timedelta(seconds=seconds)
+@dataclass(frozen=True)
+class _Attempt:
+    notification_id: int
+    message: OutboundMessage
 
 
-def _renew_leases(session: Session, rows: list[Notification], settings: Settings) -> None:
+# what a chain hands back for a row it did not send because a stop was asked for
+_NOT_STARTED = object()
+# ... and for a row it did not send because the channel refused this citizen a moment before
+_REFUSED = object()
+
+
+def _send_chain(
+    chain: list[_Attempt],
+    settings: Settings,
+    first: int | None,
+    should_stop: Callable[[], bool],
+    answers: queue.SimpleQueue[tuple[int, object]],
+) -> None:
+    """On a pool thread: one citizen's messages in order; each answer (a SendResult, the
+    exception raised, or a marker) goes to `answers` as soon as it is known."""
+    refused = False
+    for attempt in chain:
+        if attempt.notification_id != first and should_stop():
+            answers.put((attempt.notification_id, _NOT_STARTED))
+            continue
+        if refused:
+            answers.put((attempt.notification_id, _REFUSED))
+            continue
+        message = attempt.message
+        try:
+            answer: object = sender_for(message.channel, settings).send(message)
+        except Exception as exc:  # recorded by the session's thread, a bug in a sender too
+            answer = exc
+            refused = isinstance(exc, DeliveryError) and exc.unreachable
+        answers.put((attempt.notification_id, answer))
+
+
+def _until_renewal(lease_until: datetime | None, settings: Settings) -> float | None:
+    """Seconds until the lease must be renewed: a send started later could outlast it."""
+    if lease_until is None:
+        return None
+    margin = timedelta(seconds=settings.provider_timeout_seconds)
+    return max((lease_until - margin - utcnow()).total_seconds(), 0.0)
+
+
+def _renew_leases(session: Session, rows: list[Notification], settings: Settings) -> datetime:
     """A long batch (slow provider) outlives its claim's lease: renewed before a send could
-    overrun it, so no other worker takes a row this one is about to send. The commit records
-    what went out so far too."""
+    overrun it, so no other worker takes a row this one is about to send or is sending. The
+    commit records what went out so far too."""
     lease_until = utcnow() + timedelta(seconds=settings.notify_lease_seconds)
     for row in rows:
         row.lease_until = lease_until
     session.commit()
+    return lease_until
 
 
-def _release(rows: list[Notification]) -> None:
-    """Claimed, never tried: back to pending as they were, the attempt not counted."""
-    for row in rows:
-        row.status = NotificationStatus.pending
-        row.lease_until = None
-        row.attempts -= 1
+def _release(row: Notification) -> None:
+    """Claimed, never tried: back to pending as it was, the attempt not counted."""
+    row.status = NotificationStatus.pending
+    row.lease_until = None
+    row.attempts -= 1
 
 
-def _send(
-    session: Session, notification: Notification, contact: Contact, settings: Settings
-) -> AttemptResult:
-    message = OutboundMessage(
+def _message(notification: Notification, contact: Contact, settings: Settings) -> OutboundMessage:
+    return OutboundMessage(
         address=contact.address,
         body=notification.body,
         subject=subject(notification.language, notification.reference, notification.kind),
@@ -242,21 +319,30 @@ def _send(
         last_inbound_at=contact.last_inbound_at,
         status_callback=f"{settings.public_base_url}{TWILIO_STATUS_PATH}",
     )
-    try:
-        if contact.unreachable_at is not None:
-            raise DeliveryError(_unreachable_reason(contact), permanent=True)
-        sent = sender_for(notification.channel, settings).send(message)
-    except DeliveryError as exc:
-        if exc.unreachable and contact.unreachable_at is None:
+
+
+def _record(
+    session: Session,
+    notification: Notification,
+    contact: Contact,
+    answer: object,
+    settings: Settings,
+) -> AttemptResult:
+    """What the provider's answer (or its refusal of an earlier message) makes of the row."""
+    if answer is _REFUSED:
+        answer = DeliveryError(_unreachable_reason(contact), permanent=True)
+    if isinstance(answer, DeliveryError):
+        if answer.unreachable and contact.unreachable_at is None:
             contact.unreachable_at = utcnow()
             session.add(contact)
-        return _record_failure(notification, exc, settings)
-    except Exception as exc:  # a bug in a sender must not leave the row claimed forever
-        log.exception("unexpected error sending notification %s", notification.id)
-        return _record_failure(notification, DeliveryError(repr(exc), permanent=False), settings)
+        return _record_failure(notification, answer, settings)
+    if isinstance(answer, Exception):  # a bug in a sender must not leave the row claimed forever
+        log.error("unexpected error sending notification %s", notification.id, exc_info=answer)
+        return _record_failure(notification, DeliveryError(repr(answer), permanent=False), settings)
+    assert isinstance(answer, SendResult)
     notification.status = NotificationStatus.sent
-    notification.provider_message_id = sent.provider_id[:64] or None
-    notification.path = sent.path[:32]
+    notification.provider_message_id = answer.provider_id[:64] or None
+    notification.path = answer.path[:32]
     notification.sent_at = utcnow()
     notification.lease_until = None
     notification.last_error = None

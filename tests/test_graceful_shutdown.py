@@ -101,18 +101,25 @@ def test_worker_finishes_the_job_in_flight(
     assert _scalar(settings, "SELECT status FROM notifications") == "sent"
 
 
-def test_worker_stops_a_job_of_several_rows_after_the_row_in_flight(
-    settings: Settings, twilio: FakeTwilio
-) -> None:
-    """A job gathered several messages: on SIGTERM the one being sent completes, the rest stay
-    pending instead of holding the deploy up, and the next worker sends them, each once."""
+def _gathered_complaints(settings: Settings, phones: list[str]) -> list[str]:
+    """Files a complaint from each of `phones` into one delivery job; their tracking codes."""
     gathering = settings.model_copy(update={"notify_gather_ms": 1000})
     with TestClient(create_app(gathering)) as client:
         codes = [
-            file_complaint(client, phone=f"+62813555012{n}", notify_via="sms")["tracking_code"]
-            for n in range(3)
+            file_complaint(client, phone=phone, notify_via="sms")["tracking_code"]
+            for phone in phones
         ]
-    assert get_queue(settings).count == 1  # one job with the three rows
+    assert get_queue(settings).count == 1  # one job with all the rows
+    return codes
+
+
+def test_worker_stops_a_job_of_several_rows_after_the_row_in_flight(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A job gathered several messages to one citizen, which go out one after another: on
+    SIGTERM the one being sent completes, the rest stay pending instead of holding the deploy
+    up, and the next worker sends them, each once."""
+    codes = _gathered_complaints(settings, ["+6281355501200"] * 3)
     twilio.slow_next(1, seconds=3)
     _terminate_worker_mid_send(settings)
     assert len(twilio.messages) == 1
@@ -120,3 +127,17 @@ def test_worker_stops_a_job_of_several_rows_after_the_row_in_flight(
     next_worker = subprocess.run([*ADUAN, "worker", "--burst"], capture_output=True, timeout=120)
     assert next_worker.returncode == 0
     assert sorted(sum(code in m.body for m in twilio.messages) for code in codes) == [1, 1, 1]
+
+
+def test_worker_finishes_the_sends_in_flight_to_several_citizens(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """Messages to different citizens are out at the provider at the same time: SIGTERM then
+    waits for every one of them, each recorded as sent once."""
+    phones = [f"+62813555013{n}" for n in range(3)]
+    codes = _gathered_complaints(settings, phones)
+    twilio.slow_next(3, seconds=3)
+    _terminate_worker_mid_send(settings)
+    assert sorted(m.to for m in twilio.messages) == phones
+    assert sorted(sum(code in m.body for m in twilio.messages) for code in codes) == [1, 1, 1]
+    assert _scalar(settings, "SELECT count(*) FROM notifications WHERE status = 'sent'") == 3

@@ -52,6 +52,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -89,16 +90,23 @@ def twilio_client(settings: Settings) -> Client:
         settings.twilio_auth_token,
         settings.twilio_api_url.rstrip("/"),
         settings.provider_timeout_seconds,
+        settings.notify_send_concurrency,
     )
 
 
 @lru_cache(maxsize=4)
-def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
-    """One client per process and configuration: its HTTP session keeps the connection to
-    Twilio open from one message to the next instead of a new TLS handshake each."""
+def _client(
+    account_sid: str, auth_token: str, base_url: str, timeout: float, connections: int
+) -> Client:
+    """One client per process and configuration, shared by a job's sending threads: its HTTP
+    session keeps up to `connections` connections to Twilio open from one message to the next
+    instead of a new TLS handshake each."""
     # without a timeout one hung connection would hold a worker forever; a timed-out send is
     # retried like any unreachable provider (at least once: Twilio may have taken it)
     http_client = TwilioHttpClient(timeout=timeout)
+    pooled = HTTPAdapter(pool_maxsize=connections)
+    http_client.session.mount("https://", pooled)
+    http_client.session.mount("http://", pooled)
     _read_environment_once(http_client.session, base_url)
     client = Client(account_sid, auth_token, http_client=http_client)
     client.api.base_url = base_url

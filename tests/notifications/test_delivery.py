@@ -157,21 +157,54 @@ def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
 
 
 def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: FakeTwilio) -> None:
-    """Rows claimed together share one lease; when a slow provider makes the batch outlast it,
-    the lease is renewed before a send could overrun it, so no other sender takes a row that is
-    still to go out. Every attempt made meanwhile finds nothing to do."""
+    """Rows claimed together share one lease; when a slow provider makes the batch outlast it
+    (two citizens' four messages each, one after another, 3.2 s against a lease of 2), the
+    lease is renewed before a send could overrun it, so no other sender takes a row that is
+    still to go out or in flight. Every attempt made meanwhile finds nothing to do."""
     short = settings.model_copy(update={"notify_lease_seconds": 2, "provider_timeout_seconds": 1})
-    ids = [owe_message(settings, Channel.sms, f"+62813555020{n}") for n in range(4)]
-    twilio.slow_next(4, seconds=0.8)
+    numbers = ["+628135550200", "+628135550201"]
+    ids = [owe_message(settings, Channel.sms, number) for _ in range(4) for number in numbers]
+    twilio.slow_next(8, seconds=0.8)
     engine = get_engine(settings.database_url)
     batch = threading.Thread(target=deliver, args=(engine, short, ids))
     batch.start()
-    time.sleep(2.5)  # past the first lease, with the last row still to be sent or in flight
+    time.sleep(2.5)  # past the first lease, with the last rows still to be sent or in flight
     meanwhile = [attempt_delivery(engine, short, row_id).outcome for row_id in ids]
     batch.join(30)
-    assert meanwhile == [Outcome.skipped] * 4
-    assert sorted(m.to for m in twilio.messages) == [f"+62813555020{n}" for n in range(4)]
+    assert meanwhile == [Outcome.skipped] * 8
+    assert sorted(m.to for m in twilio.messages) == sorted(numbers * 4)
     assert {row.status for row in outbox(settings)} == {"sent"}
+
+
+def test_citizens_are_sent_to_side_by_side_each_in_order(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A batch has several citizens' messages at the provider at once (a slow round trip is
+    not waited out per message), but one citizen's go one after another, in the order they
+    were written."""
+    numbers = [f"+62813555030{n}" for n in range(3)]
+    ids = [
+        owe_message(settings, Channel.sms, number, body=f"pesan {turn}")
+        for turn in range(3)
+        for number in numbers
+    ]
+    twilio.slow_next(9, seconds=0.3)
+    results = deliver(get_engine(settings.database_url), settings, ids)
+    assert {r.outcome for r in results.values()} == {Outcome.sent}
+    assert twilio.most_at_once() >= 2
+    for number in numbers:
+        assert twilio.most_at_once(number) == 1
+        assert [m.body for m in twilio.messages_to(number)] == ["pesan 0", "pesan 1", "pesan 2"]
+
+
+def test_one_send_at_a_time_when_so_configured(settings: Settings, twilio: FakeTwilio) -> None:
+    """NOTIFY_SEND_CONCURRENCY=1: a provider that takes one request at a time gets one."""
+    one = settings.model_copy(update={"notify_send_concurrency": 1})
+    ids = [owe_message(settings, Channel.sms, f"+62813555031{n}") for n in range(3)]
+    twilio.slow_next(3, seconds=0.2)
+    results = deliver(get_engine(settings.database_url), one, ids)
+    assert {r.outcome for r in results.values()} == {Outcome.sent}
+    assert twilio.most_at_once() == 1
 
 
 def test_a_stop_after_the_claim_lets_its_first_send_finish(
