@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import queue
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -163,10 +164,8 @@ def deliver(
     """
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
-    with (
-        Session(engine, expire_on_commit=False) as session,
-        ThreadPoolExecutor(settings.notify_send_concurrency, "aduan-send") as pool,
-    ):
+    pool = _send_pool(settings.notify_send_concurrency)
+    with Session(engine, expire_on_commit=False) as session:
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():
@@ -179,6 +178,19 @@ def deliver(
                 break
             results |= {i: _unclaimed(session, i) for i in waiting}
     return results
+
+
+def _send_pool(size: int) -> ThreadPoolExecutor:
+    """The process's sending threads, kept from one job to the next: started anew for each
+    job, they cost the worker about as much CPU as a message's claim and record."""
+    with _send_pools_lock:
+        if size not in _send_pools:
+            _send_pools[size] = ThreadPoolExecutor(size, "aduan-send")
+        return _send_pools[size]
+
+
+_send_pools: dict[int, ThreadPoolExecutor] = {}
+_send_pools_lock = threading.Lock()
 
 
 def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -> AttemptResult:
