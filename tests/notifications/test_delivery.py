@@ -254,6 +254,17 @@ def test_telegram_messages_go_through_the_bot_api(
     assert (message.chat_id, message.text) == (987654321, "Aduan ABCD-1234: selesai")
 
 
+def test_a_sending_thread_keeps_its_bot(settings: Settings, telegram: FakeTelegram) -> None:
+    """One chat's messages go out on one thread, through one Bot made and checked (getMe) once,
+    not once per message."""
+    chat = "987654322"
+    ids = [owe_message(settings, Channel.telegram, chat, body=f"pesan {n}") for n in range(5)]
+    results = deliver(get_engine(settings.database_url), settings, ids)
+    assert {r.outcome for r in results.values()} == {Outcome.sent}
+    assert [m.text for m in telegram.messages] == [f"pesan {n}" for n in range(5)]
+    assert len(telegram.calls_to("getMe")) == 1
+
+
 def test_telegram_rate_limit_waits_as_long_as_telegram_asks(
     settings: Settings, telegram: FakeTelegram
 ) -> None:
