@@ -27,6 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -152,46 +153,73 @@ class TwilioEndpoint:
     auth_token: str
 
 
-def _serve_fake_twilio(connection: Connection, latency: float) -> None:
+@dataclass(frozen=True)
+class TelegramEndpoint:
+    """TELEGRAM_API_URL, TELEGRAM_FILE_URL and the bot token the fake answers to."""
+
+    api_url: str
+    file_url: str
+    token: str
+
+
+def _serve_fake(connection: Connection, provider: str, latency: float) -> None:
     """The fake's own process: answers "count" and "recipients" until told "stop"."""
+    from tests.fakes.telegram_api import FakeTelegram
     from tests.fakes.twilio_api import FakeTwilio
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, also on Ctrl-C
-    # keeps connections alive as Twilio's API does, unlike the tests' closing fake
-    with FakeTwilio(keep_alive=True, latency=latency) as fake:
-        connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
+    # keeps connections alive as the real APIs do, unlike the tests' closing fakes
+    fake: FakeTwilio | FakeTelegram
+    if provider == "twilio":
+        fake = FakeTwilio(keep_alive=True, latency=latency)
+    else:
+        fake = FakeTelegram(keep_alive=True, latency=latency)
+    with fake:
+        if isinstance(fake, FakeTwilio):
+            connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
+        else:
+            connection.send(TelegramEndpoint(fake.api_url, fake.file_url, fake.token))
         while (command := connection.recv()) != "stop":
             if command == "count":
                 connection.send(len(fake.messages))
             elif command == "recipients":
-                connection.send({message.to for message in fake.messages})
+                connection.send({_recipient(message) for message in fake.messages})
 
 
-class FakeTwilioProcess:
-    """The tests' fake Twilio REST server, run in a process of its own.
+def _recipient(message: Any) -> str:
+    """A Twilio message's number, a Telegram message's chat id."""
+    return message.to if hasattr(message, "to") else str(message.chat_id)
+
+
+class FakeProviderProcess:
+    """One of the tests' fake providers (Twilio's REST API, Telegram's Bot API), run in a
+    process of its own.
 
     Not in the benchmark's process: its request threads would compete for one GIL with the
     load generator and slow down the very requests being timed.
     """
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, provider: str = "twilio", latency: float = 0.0) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_serve_fake_twilio, args=(child, latency), name="fake-twilio", daemon=True
+            target=_serve_fake,
+            args=(child, provider, latency),
+            name=f"fake-{provider}",
+            daemon=True,
         )
         self._process.start()
         if not self._connection.poll(60):
             self.stop()
-            raise SystemExit("the fake Twilio did not start within 60 s")
-        self.endpoint: TwilioEndpoint = self._connection.recv()
+            raise SystemExit(f"the fake {provider} did not start within 60 s")
+        self.endpoint: TwilioEndpoint | TelegramEndpoint = self._connection.recv()
 
     @property
     def pid(self) -> int | None:
         return self._process.pid
 
     def count(self) -> int:
-        """Messages the fake accepted (answered 201)."""
+        """Messages the fake accepted."""
         self._connection.send("count")
         return self._connection.recv()
 
@@ -208,8 +236,8 @@ class FakeTwilioProcess:
 
 
 @contextmanager
-def fake_twilio(latency: float = 0.0) -> Iterator[FakeTwilioProcess]:
-    fake = FakeTwilioProcess(latency)
+def fake_provider(provider: str = "twilio", latency: float = 0.0) -> Iterator[FakeProviderProcess]:
+    fake = FakeProviderProcess(provider, latency)
     try:
         yield fake
     finally:
@@ -223,7 +251,7 @@ def service_environment(
     queue: str,
     workdir: Path,
     port: int,
-    twilio: TwilioEndpoint | None = None,
+    provider: TwilioEndpoint | TelegramEndpoint | None = None,
 ) -> dict[str, str]:
     """The variables an operator sets for production, pointing at the bench's own resources."""
     env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
@@ -238,12 +266,18 @@ def service_environment(
         "ROUTING_MODEL_FILE": str(workdir / "routing-model.joblib"),
         "MEDIA_DIR": str(workdir / "media"),
     }
-    if twilio is not None:
+    if isinstance(provider, TwilioEndpoint):
         env |= {
-            "TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_ACCOUNT_SID": provider.account_sid,
+            "TWILIO_AUTH_TOKEN": provider.auth_token,
             "TWILIO_SMS_FROM": SMS_FROM,
-            "TWILIO_API_URL": twilio.url,
+            "TWILIO_API_URL": provider.url,
+        }
+    elif isinstance(provider, TelegramEndpoint):
+        env |= {
+            "TELEGRAM_BOT_TOKEN": provider.token,
+            "TELEGRAM_API_URL": provider.api_url,
+            "TELEGRAM_FILE_URL": provider.file_url,
         }
     return env
 

@@ -61,11 +61,11 @@ from bench.common import (
     ROOT,
     TICKS,
     Complaint,
-    FakeTwilioProcess,
+    FakeProviderProcess,
     Processes,
     cpu_ticks,
     default_database_url,
-    fake_twilio,
+    fake_provider,
     free_port,
     libpq_dsn,
     make_complaints,
@@ -169,7 +169,7 @@ class Acknowledgements:
     are all sent and at the fake Twilio, so one level's backlog does not slow the next."""
 
     def __init__(
-        self, dsn: str, twilio: FakeTwilioProcess, processes: Processes, timeout: float
+        self, dsn: str, twilio: FakeProviderProcess, processes: Processes, timeout: float
     ) -> None:
         self.dsn, self.twilio, self.processes, self.timeout = dsn, twilio, processes, timeout
         self.expected = 0
@@ -214,7 +214,7 @@ class CpuAccount:
     when it gave way during the level and caught up afterwards.
     """
 
-    def __init__(self, processes: Processes, twilio: FakeTwilioProcess, web: str) -> None:
+    def __init__(self, processes: Processes, twilio: FakeProviderProcess, web: str) -> None:
         self.processes, self.twilio, self.web = processes, twilio, web
         self._before: dict[str, dict[int, int]] = {}
 
@@ -316,7 +316,7 @@ def load_history(dsn: str, count: int) -> int:
 
 def verify_service(
     dsn: str,
-    twilio: FakeTwilioProcess,
+    twilio: FakeProviderProcess,
     sent: list[Complaint],
     codes: list[str],
 ) -> list[str]:
@@ -432,7 +432,7 @@ def main() -> None:
         database_url = recreate_database(args.database_url)
         dsn = libpq_dsn(database_url)
         reset_redis(args.redis_url, QUEUE)
-        twilio = stack.enter_context(fake_twilio())
+        twilio = stack.enter_context(fake_provider("twilio"))
         processes = stack.enter_context(Processes(workdir))
         port = free_port()
         env = service_environment(
@@ -441,7 +441,7 @@ def main() -> None:
             queue=QUEUE,
             workdir=workdir,
             port=port,
-            twilio=twilio.endpoint,
+            provider=twilio.endpoint,
         )
         prepare_service(env, workdir)
         history = load_history(dsn, args.history)

@@ -1,4 +1,5 @@
-"""Notification benchmark: messages delivered per second per `aduan worker`, to a fake Twilio.
+"""Notification benchmark: messages delivered per second per `aduan worker`, to a fake Twilio
+(SMS) or a fake Telegram Bot API (`--channel telegram`).
 
 Run from the repository root: `.venv/bin/python -m bench.notify` (`--help` for the options).
 
@@ -11,12 +12,12 @@ every row is sent. The rate is taken from the `sent_at` the workers recorded, fr
 send to the one that made 99% of the rows sent, so neither process start-up nor a straggler
 (a row whose attempt failed waits for its lease to run out) is in it; the wall time from start
 until the last row is printed as well, with the jobs queued for the M rows before the workers
-started, and the messages the fake Twilio got more than once (none, if claims work).
+started, and the messages the fake got more than once (none, if claims work).
 
-The fake answers at once unless `--latency-ms` makes it wait as Twilio's API, across an ocean,
-does (150 ms and more from Indonesia): the rate then shows how many sends a worker keeps at the
-provider at once (NOTIFY_SEND_CONCURRENCY, which `--send-concurrency` sets for the workers),
-not the CPU a message costs.
+The fake answers at once unless `--latency-ms` makes it wait as the provider's API, across an
+ocean, does (150 ms and more from Indonesia to Twilio): the rate then shows how many sends a worker
+keeps at the provider at once (NOTIFY_SEND_CONCURRENCY, which `--send-concurrency` sets for the
+workers), not the CPU a message costs.
 
 Uses the database `aduan_bench_notify` (dropped first), Redis db 12 and the queue
 `aduan-bench-notify`.
@@ -30,7 +31,7 @@ import os
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 from rq import Queue
@@ -42,10 +43,11 @@ from aduan.settings import Settings, get_settings
 from bench.common import (
     ADUAN,
     DEFAULT_REDIS_URL,
-    FakeTwilioProcess,
+    Complaint,
+    FakeProviderProcess,
     Processes,
     default_database_url,
-    fake_twilio,
+    fake_provider,
     libpq_dsn,
     make_complaints,
     parse_levels,
@@ -57,9 +59,12 @@ from bench.common import (
     service_environment,
     wait_until,
 )
+from cases.enums import SourceChannel
+from intake.messages import InboundMessage, ReplyAddress
 from intake.schemas import ComplaintIn
 from intake.service import receive
 from notifications.dispatch import RQDispatcher
+from notifications.enums import Channel
 from notifications.service import DISPATCHER_KEY
 
 QUEUE = "aduan-bench-notify"
@@ -75,7 +80,9 @@ class _Gathered:
         self.ids.extend(notification_ids)
 
 
-def queue_acknowledgements(settings: Settings, first: int, count: int, *, gathered: bool) -> None:
+def queue_acknowledgements(
+    settings: Settings, first: int, count: int, *, gathered: bool, channel: str
+) -> None:
     """File complaints through intake: each commit enqueues its acknowledgement as a job of
     its own (as a web process with NOTIFY_GATHER_MS=0 does), or, `gathered`, all of them at
     the end in jobs of JOB_SIZE rows (what a web process's gathering makes of a burst)."""
@@ -85,10 +92,19 @@ def queue_acknowledgements(settings: Settings, first: int, count: int, *, gather
     for complaint in make_complaints(count, first):
         with Session(engine, expire_on_commit=False) as session:
             session.info[DISPATCHER_KEY] = dispatcher
-            message = ComplaintIn.model_validate(complaint.body).to_message(complaint.key)
-            receive(session, settings, message)
+            receive(session, settings, _complaint_via(channel, complaint))
     if isinstance(dispatcher, _Gathered):
         rq.dispatch(dispatcher.ids)
+
+
+def _complaint_via(channel: str, complaint: Complaint) -> InboundMessage:
+    """The complaint as the web API (asking for SMS updates) or a Telegram chat of its own
+    hands it to intake."""
+    message = ComplaintIn.model_validate(complaint.body).to_message(complaint.key)
+    if channel == "sms":
+        return message
+    chat = ReplyAddress(Channel.telegram, complaint.phone.removeprefix("+"))
+    return replace(message, channel=SourceChannel.telegram, reply_to=chat)
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ class Batch:
     sending_seconds: float
     wall_seconds: float  # from starting the workers until every row was sent
     jobs: int  # jobs queued for the rows before the workers started
-    received: int  # messages the fake Twilio accepted for these rows
+    received: int  # messages the fake provider accepted for these rows
 
     @property
     def rate(self) -> float:
@@ -140,15 +156,16 @@ def run_batch(
     settings: Settings,
     env: dict[str, str],
     processes: Processes,
-    twilio: FakeTwilioProcess,
+    provider: FakeProviderProcess,
     timeout: float,
     gathered: bool,
+    channel: str,
 ) -> Batch:
     dsn = libpq_dsn(settings.database_url)
     reset_redis(settings.redis_url, QUEUE)
     first_id = next_notification_id(dsn)
     started = time.monotonic()
-    queue_acknowledgements(settings, first, count, gathered=gathered)
+    queue_acknowledgements(settings, first, count, gathered=gathered, channel=channel)
     queue = Queue(QUEUE, connection=redis_connection(settings.redis_url))
     jobs = queue.count
     print(
@@ -156,7 +173,7 @@ def run_batch(
         f"({jobs} jobs waiting); starting {workers} worker(s)",
         flush=True,
     )
-    received_before = twilio.count()
+    received_before = provider.count()
     started = time.monotonic()
     names = [f"worker-{workers}-{n}" for n in range(workers)]
     for name in names:
@@ -170,7 +187,7 @@ def run_batch(
     for name in names:
         processes.stop(name)
     sent, seconds = sent_since(dsn, first_id)
-    return Batch(workers, sent, seconds, wall, jobs, twilio.count() - received_before)
+    return Batch(workers, sent, seconds, wall, jobs, provider.count() - received_before)
 
 
 def parse_args() -> argparse.Namespace:
@@ -195,8 +212,15 @@ def parse_args() -> argparse.Namespace:
         "--latency-ms",
         type=float,
         default=0,
-        help="the fake Twilio answers each message this much later, as the real API's round "
-        "trip (default 0)",
+        help="the fake provider answers each message this much later, as the real API's "
+        "round trip (default 0)",
+    )
+    parser.add_argument(
+        "--channel",
+        choices=["sms", "telegram"],
+        default="sms",
+        help="acknowledgements by SMS through the fake Twilio, or to Telegram chats through "
+        "the fake Bot API (default sms)",
     )
     parser.add_argument(
         "--send-concurrency", type=int, help="NOTIFY_SEND_CONCURRENCY (default: the app's)"
@@ -209,7 +233,8 @@ def main() -> None:
     with ExitStack() as stack:
         workdir = stack.enter_context(scratch_directory())
         database_url = recreate_database(args.database_url)
-        twilio = stack.enter_context(fake_twilio(args.latency_ms / 1000))
+        kind = "twilio" if args.channel == "sms" else "telegram"
+        provider = stack.enter_context(fake_provider(kind, args.latency_ms / 1000))
         processes = stack.enter_context(Processes(workdir))
         env = service_environment(
             database_url=database_url,
@@ -217,7 +242,7 @@ def main() -> None:
             queue=QUEUE,
             workdir=workdir,
             port=8000,
-            twilio=twilio.endpoint,
+            provider=provider.endpoint,
         )
         if args.send_concurrency is not None:
             env["NOTIFY_SEND_CONCURRENCY"] = str(args.send_concurrency)
@@ -227,8 +252,8 @@ def main() -> None:
         get_settings.cache_clear()
         settings = get_settings()
         print(
-            f"notify: {args.messages} SMS acknowledgements per run, the fake Twilio answering "
-            f"after {args.latency_ms:g} ms; logs in {workdir}"
+            f"notify: {args.messages} acknowledgements by {args.channel} per run, the fake "
+            f"{kind} answering after {args.latency_ms:g} ms; logs in {workdir}"
         )
         batches = []
         for number, workers in enumerate(args.workers):
@@ -239,15 +264,16 @@ def main() -> None:
                 settings=settings,
                 env=env,
                 processes=processes,
-                twilio=twilio,
+                provider=provider,
                 timeout=args.timeout,
                 gathered=args.gathered,
+                channel=args.channel,
             )
             batches.append(batch)
             print(
                 f"  {workers} worker(s): {batch.rate:.1f} messages/s, all sent "
                 f"{batch.wall_seconds:.1f} s after start, {batch.jobs} jobs queued for them, "
-                f"{batch.received} messages at the fake Twilio",
+                f"{batch.received} messages at the fake {kind}",
                 flush=True,
             )
         report(batches)
@@ -265,7 +291,7 @@ def report(batches: list[Batch]) -> None:
             f"{batch.duplicates:>12}"
         )
     if duplicates := sum(batch.duplicates for batch in batches):
-        raise SystemExit(f"FAILED: {duplicates} messages reached the fake Twilio twice")
+        raise SystemExit(f"FAILED: {duplicates} messages reached the fake provider twice")
 
 
 if __name__ == "__main__":

@@ -128,9 +128,13 @@ class FakeTelegram(HttpFake):
         *,
         username: str = "aduan_test_bot",
         first_name: str = "Aduan Test Bot",
+        keep_alive: bool = False,
+        latency: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(keep_alive=keep_alive)
         self.token = token
+        # seconds every Bot API call waits before its answer, as a round trip to Telegram would
+        self.latency = latency
         bot_id = token.partition(":")[0]
         self.bot_user: dict[str, Any] = {
             "id": int(bot_id) if bot_id.isdigit() else 123456789,
@@ -242,6 +246,7 @@ class FakeTelegram(HttpFake):
         # Bot API method names are case-insensitive.
         method = next((m for m in METHODS if m.lower() == method.lower()), method)
         params = _parse_params(request)
+        time.sleep(self.latency)
         response = self._call(method, params)
         self._record(self._calls, ApiCall(method, params, response.status))
         return response
