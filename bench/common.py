@@ -464,6 +464,14 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25
         time.sleep(interval)
 
 
+def parse_count(value: str) -> int:
+    """A whole number, zero or more, for options like `--history 0`."""
+    number = int(value)
+    if number < 0:
+        raise ValueError("give zero or a positive integer")
+    return number
+
+
 def parse_levels(value: str) -> list[int]:
     """A comma-separated list of positive integers, for options like `--concurrency 16,64`."""
     levels = [int(part) for part in value.split(",") if part.strip()]

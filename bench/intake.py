@@ -69,6 +69,7 @@ from bench.common import (
     free_port,
     libpq_dsn,
     make_complaints,
+    parse_count,
     parse_levels,
     pids_named,
     prepare_service,
@@ -407,7 +408,7 @@ def parse_args() -> argparse.Namespace:
         help="bench database, dropped and recreated (name must start with aduan_bench)",
     )
     parser.add_argument(
-        "--history", type=int, default=50_000, help="cases already stored before the run"
+        "--history", type=parse_count, default=50_000, help="cases already stored before the run"
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--web-workers", type=int, default=2)
