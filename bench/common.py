@@ -27,7 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import httpx
 import psycopg
@@ -153,6 +153,9 @@ class TwilioEndpoint:
     auth_token: str
 
 
+Provider = Literal["twilio", "telegram"]
+
+
 @dataclass(frozen=True)
 class TelegramEndpoint:
     """TELEGRAM_API_URL, TELEGRAM_FILE_URL and the bot token the fake answers to."""
@@ -162,33 +165,26 @@ class TelegramEndpoint:
     token: str
 
 
-def _serve_fake(connection: Connection, provider: str, latency: float) -> None:
+def _serve_fake(connection: Connection, provider: Provider, latency: float) -> None:
     """The fake's own process: answers "count" and "recipients" until told "stop"."""
     from tests.fakes.telegram_api import FakeTelegram
     from tests.fakes.twilio_api import FakeTwilio
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, also on Ctrl-C
     # keeps connections alive as the real APIs do, unlike the tests' closing fakes
-    fake: FakeTwilio | FakeTelegram
-    if provider == "twilio":
-        fake = FakeTwilio(keep_alive=True, latency=latency)
-    else:
-        fake = FakeTelegram(keep_alive=True, latency=latency)
+    fake = (FakeTwilio if provider == "twilio" else FakeTelegram)(keep_alive=True, latency=latency)
     with fake:
         if isinstance(fake, FakeTwilio):
             connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
+            recipient = "to"  # the number a message went to
         else:
             connection.send(TelegramEndpoint(fake.api_url, fake.file_url, fake.token))
+            recipient = "chat_id"
         while (command := connection.recv()) != "stop":
             if command == "count":
                 connection.send(len(fake.messages))
             elif command == "recipients":
-                connection.send({_recipient(message) for message in fake.messages})
-
-
-def _recipient(message: Any) -> str:
-    """A Twilio message's number, a Telegram message's chat id."""
-    return message.to if hasattr(message, "to") else str(message.chat_id)
+                connection.send({str(getattr(m, recipient)) for m in fake.messages})
 
 
 class FakeProviderProcess:
@@ -199,7 +195,7 @@ class FakeProviderProcess:
     load generator and slow down the very requests being timed.
     """
 
-    def __init__(self, provider: str = "twilio", latency: float = 0.0) -> None:
+    def __init__(self, provider: Provider = "twilio", latency: float = 0.0) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
@@ -236,7 +232,9 @@ class FakeProviderProcess:
 
 
 @contextmanager
-def fake_provider(provider: str = "twilio", latency: float = 0.0) -> Iterator[FakeProviderProcess]:
+def fake_provider(
+    provider: Provider = "twilio", latency: float = 0.0
+) -> Iterator[FakeProviderProcess]:
     fake = FakeProviderProcess(provider, latency)
     try:
         yield fake
@@ -469,6 +467,14 @@ def parse_count(value: str) -> int:
     number = int(value)
     if number < 0:
         raise ValueError("give zero or a positive integer")
+    return number
+
+
+def parse_milliseconds(value: str) -> float:
+    """Milliseconds, zero or more, for options like `--latency-ms 150`."""
+    number = float(value)
+    if number < 0:
+        raise ValueError("give zero or more milliseconds")
     return number
 
 

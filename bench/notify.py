@@ -51,6 +51,7 @@ from bench.common import (
     libpq_dsn,
     make_complaints,
     parse_levels,
+    parse_milliseconds,
     prepare_service,
     recreate_database,
     reset_redis,
@@ -210,7 +211,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--latency-ms",
-        type=float,
+        type=parse_milliseconds,
         default=0,
         help="the fake provider answers each message this much later, as the real API's "
         "round trip (default 0)",
