@@ -381,6 +381,19 @@ class Processes:
             for pid in pids_in_session(process.pid)
         ]
 
+    @contextmanager
+    def paused(self, name: str) -> Iterator[None]:
+        """Hold `name`'s process group (SIGSTOP) for the block and let it go on after it, also
+        when the block fails: a process left stopped would not answer the SIGTERM at the end."""
+        groups = [process for started, process in self._running if started == name]
+        for process in groups:
+            _signal_group(process, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for process in groups:
+                _signal_group(process, signal.SIGCONT)
+
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.workdir / f"{name}.log"
         text = path.read_text(errors="replace") if path.exists() else ""
