@@ -211,6 +211,15 @@ class Acknowledgements:
         )
 
 
+Readings = dict[str, dict[int, int]]  # CPU ticks by pid, by part of the stack
+
+
+def _seconds_spent(since: Readings, now: Readings, name: str) -> float:
+    before = since.get(name, {})
+    # a process started during the level (a new database connection) counts whole
+    return sum(ticks - before.get(pid, 0) for pid, ticks in now.get(name, {}).items()) / TICKS
+
+
 class CpuAccount:
     """CPU each part of the stack spends on a level's complaints, acknowledgements included.
 
@@ -222,9 +231,10 @@ class CpuAccount:
 
     def __init__(self, processes: Processes, twilio: FakeProviderProcess, web: str) -> None:
         self.processes, self.twilio, self.web = processes, twilio, web
-        self._before: dict[str, dict[int, int]] = {}
+        self._before: Readings = {}
+        self._level_end: Readings = {}
 
-    def _now(self) -> dict[str, dict[int, int]]:
+    def _now(self) -> Readings:
         groups = {name: self.processes.pids(name) for name in (self.web, "worker", "scheduler")}
         groups |= {
             "PostgreSQL": pids_named("postgres"),
@@ -236,14 +246,17 @@ class CpuAccount:
     def start(self) -> None:
         self._before = self._now()
 
+    def level_sent(self) -> None:
+        """Marks the level's last answer: how much of the worker's part fell within the level
+        tells how far delivery gave way to intake."""
+        self._level_end = self._now()
+
     def report(self, result: LevelResult) -> None:
         """Print milliseconds per accepted complaint for each part, and their sum."""
         spent = {"load generator": result.client_cpu_seconds}
-        for name, ticks in self._now().items():
-            before = self._before.get(name, {})
-            # a process started during the level (a new database connection) counts whole
-            used = sum(now - before.get(pid, 0) for pid, now in ticks.items())
-            spent["web" if name == self.web else name] = used / TICKS
+        now = self._now()
+        for name in now:
+            spent["web" if name == self.web else name] = _seconds_spent(self._before, now, name)
         per = {name: seconds / result.ok * 1000 for name, seconds in spent.items() if seconds}
         parts = ", ".join(
             f"{name} {ms:.2f}" for name, ms in sorted(per.items(), key=lambda x: -x[1])
@@ -253,6 +266,13 @@ class CpuAccount:
             f"all {sum(per.values()):.2f}",
             flush=True,
         )
+        if spent.get("worker") and self._level_end:
+            during = _seconds_spent(self._before, self._level_end, "worker")
+            print(
+                f"  the worker's CPU during the level ({result.seconds:.2f} s): {during:.2f} s of "
+                f"its {spent['worker']:.2f} s ({during / spent['worker']:.0%})",
+                flush=True,
+            )
 
 
 @dataclass(frozen=True)
@@ -294,6 +314,8 @@ def measure(
             account.start()
         with processes.paused(hold) if hold else nullcontext():
             result = load(base_url, batch, concurrency)
+            if account:
+                account.level_sent()
         results.append(result)
         print(
             f"  {target.name:<8} concurrency {concurrency:>3}: {result.rate:7.1f}/s, "
