@@ -3,8 +3,10 @@
 Every path that sends (an RQ job, the embedded thread) goes through `deliver`, so the
 claim-with-lease rule that stops double sends holds whoever runs it.
 
-The parts of a split message (same contact, reference and created_at) go out in order: a part is
-not claimed while an earlier part is still pending or being sent.
+One resident's messages about one case (same contact and reference) go out in the order they were
+written: one is not claimed while an earlier one is still pending or being sent. That keeps the
+parts of a split message in order, and a status change from overtaking an earlier one that waits
+for its retry (the resident would read "resolved" before "in progress").
 
 A contact the channel marked unreachable (the citizen blocked the bot) is not tried: its rows fail
 at once, without a call to the provider, until the citizen writes again.
@@ -71,7 +73,7 @@ def claimable(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bo
 
 
 def _claim(session: Session, notification_ids: list[int], settings: Settings) -> list[int]:
-    """Claims every row among `notification_ids` that is due and not waiting for an earlier part,
+    """Claims every row among `notification_ids` that is due and not waiting for an earlier one,
     with one lease for all of them; returns their ids."""
     now = utcnow()
     lease_until = now + timedelta(seconds=settings.notify_lease_seconds)
@@ -81,22 +83,23 @@ def _claim(session: Session, notification_ids: list[int], settings: Settings) ->
     return claimed
 
 
-def _earlier_unsent_part(earlier: type[Notification], later: object) -> list:
-    """Conditions for `earlier` being an unsent earlier part of the message `later` belongs to;
-    `later` is the table (in a correlated query) or a loaded row."""
+def _earlier_unsent(earlier: type[Notification], later: object) -> list:
+    """Conditions for `earlier` being a message to the same contact about the same case,
+    written before `later` and not gone out yet; `later` is the table (in a correlated query)
+    or a loaded row."""
     return [
         earlier.contact_id == later.contact_id,
         earlier.reference == later.reference,
-        earlier.created_at == later.created_at,
         earlier.id < later.id,
         earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
     ]
 
 
-def _earlier_parts() -> sa.ColumnElement[bool]:
-    """Correlated: earlier parts of the same split message that have not gone out yet."""
+def _earlier_unsent_exists() -> sa.ColumnElement[bool]:
+    """Correlated: an earlier message to the same resident about the same case that has not
+    gone out yet."""
     earlier = aliased(Notification)
-    return sa.exists().where(*_earlier_unsent_part(earlier, Notification)).correlate(Notification)
+    return sa.exists().where(*_earlier_unsent(earlier, Notification)).correlate(Notification)
 
 
 # built once: the worker's most frequent statement
@@ -105,7 +108,7 @@ _CLAIM = (
     .where(
         Notification.id.in_(sa.bindparam("notification_ids", expanding=True)),
         claimable(sa.bindparam("now", type_=UTCDateTime)),
-        ~_earlier_parts(),
+        ~_earlier_unsent_exists(),
     )
     .values(
         status=NotificationStatus.sending,
@@ -117,15 +120,14 @@ _CLAIM = (
 
 
 def _unclaimed(session: Session, notification_id: int) -> AttemptResult:
-    """What became of a row that could not be claimed: it waits for an earlier part of its
-    message (look again later), or there is nothing to do (sent, failed, being sent, not due)."""
+    """What became of a row that could not be claimed: it waits for an earlier message to the
+    same resident about the same case (look again later), or there is nothing to do (sent,
+    failed, being sent, not due)."""
     row = session.get(Notification, notification_id)
     if row is None or row.status != NotificationStatus.pending:
         return AttemptResult(Outcome.skipped)
     earlier = session.exec(
-        select(Notification)
-        .where(*_earlier_unsent_part(Notification, row))
-        .order_by(Notification.id)
+        select(Notification).where(*_earlier_unsent(Notification, row)).order_by(Notification.id)
     ).first()
     if earlier is None:
         return AttemptResult(Outcome.skipped)

@@ -181,7 +181,6 @@ def queue_messages(
                 "language": language,
                 "body": text,
                 "variables": row_variables,
-                # one created_at for all parts: delivery keeps the parts of one message in order
                 "created_at": now,
                 "next_attempt_at": now,
             }

@@ -31,10 +31,16 @@ def outbox(settings: Settings) -> list[Notification]:
         return list(session.exec(select(Notification).order_by(Notification.id)))
 
 
-def owe_message(settings: Settings, channel: Channel, address: str, body: str = "Halo") -> int:
-    """An outbox row committed with no dispatcher attached."""
+def owe_message(
+    settings: Settings,
+    channel: Channel,
+    address: str,
+    body: str = "Halo",
+    reference: str = "TEST-0001",
+) -> int:
+    """An outbox row committed with no dispatcher attached; `reference` is its case's code."""
     with session_scope(get_engine(settings.database_url)) as session:
-        [row_id] = owe(session, channel, address, body)
+        [row_id] = owe(session, channel, address, body, reference)
         return row_id
 
 
@@ -163,7 +169,11 @@ def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: Fak
     still to go out or in flight. Every attempt made meanwhile finds nothing to do."""
     short = settings.model_copy(update={"notify_lease_seconds": 2, "provider_timeout_seconds": 1})
     numbers = ["+628135550200", "+628135550201"]
-    ids = [owe_message(settings, Channel.sms, number) for _ in range(4) for number in numbers]
+    ids = [
+        owe_message(settings, Channel.sms, number, reference=f"TEST-000{turn}")
+        for turn in range(4)  # four cases: none waits for another to be sent
+        for number in numbers
+    ]
     twilio.slow_next(8, seconds=0.8)
     engine = get_engine(settings.database_url)
     batch = threading.Thread(target=deliver, args=(engine, short, ids))
@@ -181,10 +191,10 @@ def test_citizens_are_sent_to_side_by_side_each_in_order(
 ) -> None:
     """A batch has several citizens' messages at the provider at once (a slow round trip is
     not waited out per message), but one citizen's go one after another, in the order they
-    were written."""
+    were written, also about different cases (claimed together)."""
     numbers = [f"+62813555030{n}" for n in range(3)]
     ids = [
-        owe_message(settings, Channel.sms, number, body=f"pesan {turn}")
+        owe_message(settings, Channel.sms, number, body=f"pesan {turn}", reference=f"TEST-{turn}")
         for turn in range(3)
         for number in numbers
     ]
@@ -195,6 +205,33 @@ def test_citizens_are_sent_to_side_by_side_each_in_order(
     for number in numbers:
         assert twilio.most_at_once(number) == 1
         assert [m.body for m in twilio.messages_to(number)] == ["pesan 0", "pesan 1", "pesan 2"]
+
+
+def test_a_status_change_waits_for_the_earlier_one_to_be_retried(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """The resident never reads "resolved" before "in progress": a message about a case is not
+    sent while an earlier one about it to the same resident waits for its retry."""
+    phone = "+6281355503100"
+    code = file_complaint(client, phone=phone)["tracking_code"]
+    run_jobs(settings)
+    create_staff(settings, "sup", "supervisor")
+    sup = login(client, "sup")
+    twilio.fail_next(1, status=500)
+    for status in ("in_progress", "resolved"):
+        response = client.post(
+            f"/api/v1/cases/{code}/transitions", json={"status": status}, headers=sup
+        )
+        assert response.status_code == 200, response.text
+    run_jobs(settings)
+    acknowledgement, in_progress, resolved = outbox(settings)
+    # "in progress" failed once and went on its retry; "resolved" waited for it
+    assert (in_progress.status, in_progress.attempts) == ("sent", 2)
+    assert resolved.status == "pending"
+    engine = get_engine(settings.database_url)
+    assert attempt_delivery(engine, settings, resolved.id).outcome is Outcome.sent
+    bodies = [row.body for row in (acknowledgement, in_progress, resolved)]
+    assert [m.body for m in twilio.messages_to(phone)] == bodies
 
 
 def test_one_send_at_a_time_when_so_configured(settings: Settings, twilio: FakeTwilio) -> None:
@@ -255,10 +292,13 @@ def test_telegram_messages_go_through_the_bot_api(
 
 
 def test_a_sending_thread_keeps_its_bot(settings: Settings, telegram: FakeTelegram) -> None:
-    """One chat's messages go out on one thread, through one Bot made and checked (getMe) once,
-    not once per message."""
+    """One chat's messages (about five cases, so none waits for another) go out on one thread,
+    through one Bot made and checked (getMe) once, not once per message."""
     chat = "987654322"
-    ids = [owe_message(settings, Channel.telegram, chat, body=f"pesan {n}") for n in range(5)]
+    ids = [
+        owe_message(settings, Channel.telegram, chat, body=f"pesan {n}", reference=f"TEST-000{n}")
+        for n in range(5)
+    ]
     results = deliver(get_engine(settings.database_url), settings, ids)
     assert {r.outcome for r in results.values()} == {Outcome.sent}
     assert [m.text for m in telegram.messages] == [f"pesan {n}" for n in range(5)]
