@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from aduan.db import UTCDateTime, utcnow
+from aduan.db import UTCDateTime, partial_index, utcnow
 from cases.enums import OPEN_STATUSES, EventKind
 
 # the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
@@ -26,9 +26,10 @@ class Case(SQLModel, table=True):
         # the dashboard's range queries read only these indexes on PostgreSQL (INCLUDE), so a
         # million cases answer in a few hundred milliseconds; see bench/stats.py
         sa.Index("ix_cases_created_at", "created_at", postgresql_include=["agency_id"]),
-        sa.Index(
+        partial_index(
             "ix_cases_resolved_at",
             "resolved_at",
+            where="resolved_at IS NOT NULL",
             postgresql_include=["status", "agency_id", "created_at"],
         ),
         sa.Index(
@@ -37,24 +38,26 @@ class Case(SQLModel, table=True):
             postgresql_include=["status", "resolved_at", "paused_at", "agency_id"],
         ),
         # the backlog: open cases per agency, with what "overdue" needs
-        sa.Index(
+        partial_index(
             "ix_cases_open_agency",
             "agency_id",
+            where=OPEN_CASES_SQL,
             postgresql_include=["status", "due_at"],
-            postgresql_where=sa.text(OPEN_CASES_SQL),
-            sqlite_where=sa.text(OPEN_CASES_SQL),
         ),
         # the duplicate search: an agency's cases inside a small box around a new complaint.
         # Without it PostgreSQL's generic plan read every case not marked a duplicate (all of
         # them, every agency) for each complaint with a location; with it, only the box
-        sa.Index(
+        partial_index(
             "ix_cases_agency_location",
             "agency_id",
             "latitude",
             "longitude",
-            postgresql_where=sa.text("latitude IS NOT NULL"),
-            sqlite_where=sa.text("latitude IS NOT NULL"),
+            where="latitude IS NOT NULL",
         ),
+        partial_index(
+            "ix_cases_duplicate_of_id", "duplicate_of_id", where="duplicate_of_id IS NOT NULL"
+        ),
+        partial_index("ix_cases_assignee_id", "assignee_id", where="assignee_id IS NOT NULL"),
         sa.Index(
             "ix_cases_rated_at",
             "rated_at",
@@ -82,7 +85,7 @@ class Case(SQLModel, table=True):
     # the office of the agency whose service area holds the case's location
     service_area_id: int | None = Field(default=None, foreign_key="service_areas.id")
     # an open case of the same agency this one looks like, for an officer to confirm
-    duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="cases.id")
     duplicate_score: float | None = None
     # set when an officer merged this case into another; it is then closed
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
@@ -90,7 +93,7 @@ class Case(SQLModel, table=True):
     # set while the case waits on the citizen: the SLA clock stands still from here
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # the officer of the agency who has the case on their desk
-    assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="users.id")
     # 0 = not escalated, 1 = to the agency head, 2 = to the supervisors
     escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -112,12 +115,11 @@ class CaseEvent(SQLModel, table=True):
     __tablename__ = "case_events"
     __table_args__ = (
         # the dashboard's filings and forwards: only those events, a third of the history
-        sa.Index(
+        partial_index(
             "ix_case_events_passing_on",
             "created_at",
+            where=PASSING_ON_SQL,
             postgresql_include=["kind", "from_agency_id", "to_agency_id"],
-            postgresql_where=sa.text(PASSING_ON_SQL),
-            sqlite_where=sa.text(PASSING_ON_SQL),
         ),
     )
 

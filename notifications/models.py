@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from aduan.db import UTCDateTime, utcnow
+from aduan.db import UTCDateTime, partial_index, utcnow
 
 
 class Contact(SQLModel, table=True):
@@ -36,7 +36,15 @@ class Notification(SQLModel, table=True):
     """One message we owe a citizen; the row is the truth, queue jobs only carry its id."""
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+        # set once sent: delivery reports look rows up by it
+        partial_index(
+            "ix_notifications_provider_message_id",
+            "provider_message_id",
+            where="provider_message_id IS NOT NULL",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contacts.id", index=True)
@@ -53,7 +61,7 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    provider_message_id: str | None = Field(default=None, sa_type=sa.String(64), index=True)
+    provider_message_id: str | None = Field(default=None, sa_type=sa.String(64))
     # how it actually went out: e.g. whatsapp, whatsapp_template, sms_fallback
     path: str | None = Field(default=None, sa_type=sa.String(32))
     # what the provider reported afterwards (Twilio status callbacks), only ever moving forward

@@ -26,6 +26,7 @@ from tests.conftest import SMS_FROM, WHATSAPP_FROM
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio, TwilioMessage
 from tests.helpers import create_staff, file_complaint, login, owe, run_jobs
+from tests.query_plans import assert_reads_through, statements_sent
 
 PHONE = "+6281200000101"
 STATUS_URL = "https://aduan.example.go.id/webhooks/twilio/status"
@@ -277,6 +278,27 @@ def test_delivered_report_marks_the_row_delivered(
     [row] = outbox(settings)
     assert (row.status, row.provider_status) == ("delivered", "delivered")
     assert row.delivered_at is not None
+
+
+def test_a_report_finds_its_row_through_the_index_of_sent_messages(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """The index of provider ids holds only rows that have one (a row waiting to be sent has
+    none); a delivery report still takes its row from it, not from a scan of the outbox."""
+    _, row = whatsapp_sent(client, settings)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        copied = {c: getattr(row, c) for c in Notification.model_fields if c != "id"}
+        waiting = copied | {"status": "pending", "provider_message_id": None}
+        sent = [copied | {"provider_message_id": f"SM{n:032d}"} for n in range(1500)]
+        connection.execute(sa.insert(Notification), [waiting] * 1500 + sent)
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE notifications")
+    with statements_sent(engine, "provider_message_id") as lookups:
+        assert report(client, twilio, row.provider_message_id, "delivered").status_code == 204
+    [lookup] = lookups
+    assert_reads_through(engine, lookup, "ix_notifications_provider_message_id", most_rows=1)
+    assert outbox(settings)[0].status == "delivered"
 
 
 def test_failed_report_is_visible_on_the_case(
