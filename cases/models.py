@@ -21,7 +21,9 @@ PASSING_ON_SQL = f"kind IN ('{EventKind.created}', '{EventKind.forwarded}')"
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
-        sa.Index("ix_cases_agency_status", "agency_id", "status"),
+        # an agency's queue in one status, newest first: ending in id, a page below a cursor
+        # is read in order from the index (keyset paging), however deep
+        sa.Index("ix_cases_agency_status", "agency_id", "status", "id"),
         sa.UniqueConstraint("intake_key", name="uq_cases_intake_key"),
         # the dashboard's range queries read only these indexes on PostgreSQL (INCLUDE), so a
         # million cases answer in a few hundred milliseconds; see bench/stats.py

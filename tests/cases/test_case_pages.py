@@ -1,0 +1,55 @@
+"""Paging an agency's queue: a deep page reads what it shows, as the first page does."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from aduan.db import get_engine
+from aduan.settings import Settings
+from cases.models import Case
+from tests.helpers import create_staff, file_complaint, login
+from tests.query_plans import assert_reads_through, statements_sent
+
+
+def test_a_deep_page_of_one_status_reads_only_its_rows(
+    client: TestClient, settings: Settings
+) -> None:
+    """An officer pages through the agency's cases in progress, one in a hundred of 3,000: the
+    page below a cursor a third of the way down comes from the index in id order, not from
+    reading every older case, or every older case in progress to sort them."""
+    code = file_complaint(client)["tracking_code"]
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        query = sa.select(Case).where(Case.tracking_code == code)
+        copied = {c: v for c, v in connection.execute(query).mappings().one().items() if c != "id"}
+        older = [
+            copied
+            | {
+                "tracking_code": f"X{n:07d}",
+                "intake_key": None,
+                "status": "in_progress" if n % 100 == 0 else "resolved",
+            }
+            for n in range(3000)
+        ]
+        connection.execute(sa.insert(Case), older)
+        in_progress = (
+            connection.execute(
+                sa.select(Case.id).where(Case.status == "in_progress").order_by(Case.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE cases")
+    create_staff(settings, "officer.dpu", "officer", "DPU")
+    officer = login(client, "officer.dpu")
+    cursor = in_progress[10]
+
+    params = {"status": "in_progress", "limit": 5, "cursor": cursor}
+    with statements_sent(engine, "ORDER BY cases.id DESC") as pages:
+        page = client.get("/api/v1/cases", params=params, headers=officer)
+    assert page.status_code == 200, page.text
+    assert len(page.json()["items"]) == 5
+    [statement] = pages
+    assert_reads_through(engine, statement, "ix_cases_agency_status", most_rows=6)
