@@ -15,6 +15,20 @@ from typing import Any
 import sqlalchemy as sa
 
 
+def fill(
+    engine: sa.Engine, table: sa.Table, like: sa.ColumnElement[bool], changes: list[dict]
+) -> None:
+    """Add a row to `table` for each of `changes`: a copy of the row `like` picks out (its id
+    left to the database) with those columns changed. On PostgreSQL the table is analysed
+    after, so the planner knows its size, as autovacuum would tell it on a live database."""
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(table).where(like)).mappings().one()
+        copied = {column: value for column, value in row.items() if column != "id"}
+        connection.execute(sa.insert(table), [copied | change for change in changes])
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
 @contextmanager
 def statements_sent(engine: sa.Engine, marker: str) -> Iterator[list[tuple[str, Any]]]:
     """The statements (SQL and parameters) `engine` sends inside the block whose SQL holds

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.db import get_engine
@@ -12,7 +11,7 @@ from cases.duplicates import distance_m, text_similarity
 from cases.models import Case
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, run_jobs
-from tests.query_plans import assert_reads_through, statements_sent
+from tests.query_plans import assert_reads_through, fill, statements_sent
 
 FLOOD_A = "Gorong-gorong mampet di Jl. Majapahit depan Indomaret, air meluber ke jalan tiap hujan"
 FLOOD_B = "gorong2 mampet jl majapahit dpn indomaret, airnya meluber ke jalan kalau hujan"
@@ -133,18 +132,12 @@ def test_the_search_reads_only_cases_near_the_complaint(
     complaint: the search takes the box around its point from an index."""
     first = file_complaint(client, text=FLOOD_A, **HERE)["tracking_code"]
     engine = get_engine(settings.database_url)
-    with engine.begin() as connection:
-        query = sa.select(Case).where(Case.tracking_code == first)
-        copied = {c: v for c, v in connection.execute(query).mappings().one().items() if c != "id"}
-        elsewhere = [
-            copied
-            | {"tracking_code": f"X{index:07d}", "intake_key": None,
-               "latitude": -7.05 + (index % 60) * 0.001, "longitude": 110.35 + index // 60 * 0.001}
-            for index in range(3000)
-        ]  # fmt: skip
-        connection.execute(sa.insert(Case), elsewhere)
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE cases")
+    elsewhere = [
+        {"tracking_code": f"X{index:07d}", "intake_key": None,
+         "latitude": -7.05 + (index % 60) * 0.001, "longitude": 110.35 + index // 60 * 0.001}
+        for index in range(3000)
+    ]  # fmt: skip
+    fill(engine, Case.__table__, Case.__table__.c.tracking_code == first, elsewhere)
 
     with statements_sent(engine, "longitude BETWEEN") as searches:
         second = file_complaint(client, text=FLOOD_B, **NEAR)["tracking_code"]

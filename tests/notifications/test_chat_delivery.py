@@ -26,7 +26,7 @@ from tests.conftest import SMS_FROM, WHATSAPP_FROM
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio, TwilioMessage
 from tests.helpers import create_staff, file_complaint, login, owe, run_jobs
-from tests.query_plans import assert_reads_through, statements_sent
+from tests.query_plans import assert_reads_through, fill, statements_sent
 
 PHONE = "+6281200000101"
 STATUS_URL = "https://aduan.example.go.id/webhooks/twilio/status"
@@ -287,13 +287,10 @@ def test_a_report_finds_its_row_through_the_index_of_sent_messages(
     none); a delivery report still takes its row from it, not from a scan of the outbox."""
     _, row = whatsapp_sent(client, settings)
     engine = get_engine(settings.database_url)
-    with engine.begin() as connection:
-        copied = {c: getattr(row, c) for c in Notification.model_fields if c != "id"}
-        waiting = copied | {"status": "pending", "provider_message_id": None}
-        sent = [copied | {"provider_message_id": f"SM{n:032d}"} for n in range(1500)]
-        connection.execute(sa.insert(Notification), [waiting] * 1500 + sent)
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE notifications")
+    table = Notification.__table__
+    waiting = {"status": "pending", "provider_message_id": None}
+    sent = [{"provider_message_id": f"SM{n:032d}"} for n in range(1500)]
+    fill(engine, table, table.c.id == row.id, [waiting] * 1500 + sent)
     with statements_sent(engine, "provider_message_id") as lookups:
         assert report(client, twilio, row.provider_message_id, "delivered").status_code == 204
     [lookup] = lookups
