@@ -158,11 +158,11 @@ def deliver(
     """Send each due row among `notification_ids` once; never raises for a delivery problem.
 
     The rows are claimed together and their outcomes committed together: a claim and a record
-    per message cost the worker and the database more than the message's own send. Later parts
-    of a split message wait for the earlier ones, so each pass claims what the previous pass
-    unblocked. When `should_stop` turns true the rows in flight (a claim's first row counts as
-    started) are finished and the other claimed rows go back to pending, untouched, for the
-    next worker.
+    per message cost the worker and the database more than the message's own send. A message
+    about a case waits for an earlier one to the same resident (the parts of a split message
+    too), so each pass claims what the previous pass unblocked. When `should_stop` turns true
+    the rows in flight (a claim's first row counts as started) are finished and the other
+    claimed rows go back to pending, untouched, for the next worker.
     """
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}

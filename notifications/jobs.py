@@ -9,8 +9,8 @@ from aduan.db import get_engine
 from aduan.settings import get_settings
 from notifications.delivery import Outcome, deliver
 
-# set by `aduan worker` on SIGTERM: a job then stops after the row in flight, so a deploy does
-# not wait for a whole job's rows; the rows left pending go out after the next worker's sweep
+# set by `aduan worker` on SIGTERM: a job then stops after the sends in flight, so a deploy does
+# not wait for a whole job's rows; the rows not started go out after the next worker's sweep
 stop_requested = threading.Event()
 
 
