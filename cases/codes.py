@@ -11,7 +11,10 @@ _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def new_tracking_code() -> str:
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
+    # one draw of 40 bits cut into 8 characters: a draw per character read the system's
+    # random source eight times for every complaint
+    bits = secrets.randbits(5 * CODE_CHARS)
+    chars = "".join(ALPHABET[(bits >> shift) & 31] for shift in range(0, 5 * CODE_CHARS, 5))
     return f"{chars[:4]}-{chars[4:]}"
 
 

@@ -23,7 +23,7 @@ from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotMergeable
 from cases.lifecycle import record_event
-from cases.models import Case, CaseSubscriber, User
+from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber, User
 from notifications.enums import MessageKind
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -73,7 +73,8 @@ class Resemblance:
 _NEARBY = select(Case.id, Case.tracking_code, Case.latitude, Case.longitude, Case.text).where(
     Case.agency_id == sa.bindparam("agency_id"),
     Case.id != sa.bindparam("case_id"),
-    col(Case.status).in_(list(OPEN_STATUSES)),
+    # constants, not an expanding IN: that one was rendered again at every execution
+    sa.text(OPEN_CASES_SQL),
     col(Case.duplicate_of_id).is_(None),
     col(Case.merged_into_id).is_(None),
     Case.created_at >= sa.bindparam("since", type_=UTCDateTime),
