@@ -367,6 +367,10 @@ def _record_failure(
     notification: Notification, error: DeliveryError, settings: Settings
 ) -> AttemptResult:
     notification.last_error = str(error)[:2000]
+    if not error.attempted:  # the provider was not asked: back for when it said, uncounted
+        _release(notification)
+        notification.next_attempt_at = utcnow() + timedelta(seconds=error.retry_after or 0)
+        return AttemptResult(Outcome.retry, retry_at=notification.next_attempt_at)
     notification.lease_until = None
     delays = settings.notify_retry_delays
     if error.permanent or notification.attempts > len(delays):

@@ -40,6 +40,10 @@ class DeliveryError(Exception):
 
     `unreachable` says the channel will never reach this contact again (the user blocked the bot)
     until they write to us; later messages to them then fail without calling the provider.
+
+    `attempted` False says the provider was not asked at all, as it had told us to hold off until
+    `retry_after`: the message then waits until then without that counting as a try, so a long
+    rate limit cannot use up its retries.
     """
 
     def __init__(
@@ -49,11 +53,13 @@ class DeliveryError(Exception):
         permanent: bool,
         retry_after: float | None = None,
         unreachable: bool = False,
+        attempted: bool = True,
     ):
         super().__init__(reason)
         self.permanent = permanent or unreachable
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.attempted = attempted
 
 
 class Sender(Protocol):

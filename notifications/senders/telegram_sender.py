@@ -3,12 +3,17 @@
 A `Forbidden` answer (the user blocked the bot, deleted their account, or never started it) is
 final for the contact, not only for this message: the error says so and the delivery marks the
 contact unreachable until they write to us again.
+
+A 429 (flood control, `RetryAfter`) holds every further message of this bot in this process until
+the time Telegram named: a request made sooner, to any chat, is refused as well and can lengthen
+the wait, so those messages are put back for then without asking.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import timedelta
 
 from telegram import Bot
@@ -45,6 +50,22 @@ async def _bot(token: str, base_url: str, base_file_url: str) -> Bot:
     return bots[key]
 
 
+# when each bot (token and API address) may be sent to again, on time.monotonic()
+_quiet_until: dict[tuple[str, str], float] = {}
+_quiet_lock = threading.Lock()
+
+
+def _hold_off(bot: tuple[str, str], seconds: float) -> None:
+    with _quiet_lock:
+        _quiet_until[bot] = max(_quiet_until.get(bot, 0.0), time.monotonic() + seconds)
+
+
+def _held_for(bot: tuple[str, str]) -> float:
+    """Seconds this bot must still keep quiet (0 when it may send)."""
+    with _quiet_lock:
+        return max(_quiet_until.get(bot, 0.0) - time.monotonic(), 0.0)
+
+
 class TelegramSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -60,11 +81,20 @@ class TelegramSender:
         return str(sent.message_id)
 
     def send(self, message: OutboundMessage) -> SendResult:
+        bot = (self.settings.telegram_bot_token or "", self.settings.telegram_api_url)
+        if (held := _held_for(bot)) > 0:
+            raise DeliveryError(
+                f"Telegram rate limit: holding off {held:.1f}s more",
+                permanent=False,
+                retry_after=held,
+                attempted=False,
+            )
         try:
             return SendResult(provider_id=_loop().run(self._send(message)), path="telegram")
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            _hold_off(bot, seconds)
             raise DeliveryError(
                 f"Telegram rate limit: retry after {seconds}s", permanent=False, retry_after=seconds
             ) from exc

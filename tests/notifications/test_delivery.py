@@ -317,6 +317,33 @@ def test_telegram_rate_limit_waits_as_long_as_telegram_asks(
     assert result.retry_at >= before + timedelta(seconds=7)
 
 
+def test_after_a_rate_limit_the_bot_keeps_quiet_as_long_as_telegram_asks(
+    settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A 429 holds the bot, not one message: the same chat's message about another case and
+    another chat's go back for the time Telegram named without a request, their tries not
+    counted (Telegram refuses, and may lengthen the wait for, whatever comes sooner)."""
+    one_at_a_time = settings.model_copy(update={"notify_send_concurrency": 1})
+    telegram.rate_limit_next(1, retry_after=7, method="sendMessage")
+    ids = [
+        owe_message(settings, Channel.telegram, "55511", reference="TEST-0001"),
+        owe_message(settings, Channel.telegram, "55511", reference="TEST-0002"),
+        owe_message(settings, Channel.telegram, "55512", reference="TEST-0003"),
+    ]
+    before = utcnow()
+    results = deliver(get_engine(settings.database_url), one_at_a_time, ids)
+    assert [results[i].outcome for i in ids] == [Outcome.retry] * 3
+    assert all(results[i].retry_at >= before + timedelta(seconds=6.9) for i in ids)
+    assert len(telegram.calls_to("sendMessage")) == 1
+    rows = outbox(settings)
+    assert [(row.status, row.attempts) for row in rows] == [
+        ("pending", 1),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+    assert all(row.next_attempt_at >= before + timedelta(seconds=6.9) for row in rows)
+
+
 def test_blocked_telegram_chat_fails_without_retrying(
     settings: Settings, telegram: FakeTelegram
 ) -> None:
