@@ -252,27 +252,33 @@ class CpuAccount:
         self._level_end = self._now()
 
     def report(self, result: LevelResult) -> None:
-        """Print milliseconds per accepted complaint for each part, and their sum."""
-        spent = {"load generator": result.client_cpu_seconds}
+        """Print milliseconds per accepted complaint for each part, and their sum: over the
+        level and its deliveries, and within the level alone (what the level's rate paid for;
+        the two differ by the deliveries after the level)."""
         now = self._now()
-        for name in now:
-            spent["web" if name == self.web else name] = _seconds_spent(self._before, now, name)
+        spent = self._per_part(result, self._before, now)
+        print(f"  CPU ms per complaint, over the level and its deliveries: {spent}", flush=True)
+        if self._level_end:
+            within = self._per_part(result, self._before, self._level_end)
+            print(f"  CPU ms per complaint, within the level: {within}", flush=True)
+        worker = _seconds_spent(self._before, now, "worker")
+        if worker and self._level_end:
+            during = _seconds_spent(self._before, self._level_end, "worker")
+            print(
+                f"  the worker's CPU during the level ({result.seconds:.2f} s): {during:.2f} s of "
+                f"its {worker:.2f} s ({during / worker:.0%})",
+                flush=True,
+            )
+
+    def _per_part(self, result: LevelResult, since: Readings, until: Readings) -> str:
+        spent = {"load generator": result.client_cpu_seconds}
+        for name in until:
+            spent["web" if name == self.web else name] = _seconds_spent(since, until, name)
         per = {name: seconds / result.ok * 1000 for name, seconds in spent.items() if seconds}
         parts = ", ".join(
             f"{name} {ms:.2f}" for name, ms in sorted(per.items(), key=lambda x: -x[1])
         )
-        print(
-            f"  CPU ms per complaint, over the level and its deliveries: {parts}; "
-            f"all {sum(per.values()):.2f}",
-            flush=True,
-        )
-        if spent.get("worker") and self._level_end:
-            during = _seconds_spent(self._before, self._level_end, "worker")
-            print(
-                f"  the worker's CPU during the level ({result.seconds:.2f} s): {during:.2f} s of "
-                f"its {spent['worker']:.2f} s ({during / spent['worker']:.0%})",
-                flush=True,
-            )
+        return f"{parts}; all {sum(per.values()):.2f}"
 
 
 @dataclass(frozen=True)
