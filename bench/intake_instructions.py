@@ -10,6 +10,10 @@ change helped. Counted instructions can: this runs the app in one process under 
 production, no worker), posts a warm-up and then N complaints straight to the ASGI app, one at
 a time, and counts only the N. What it leaves out: uvicorn's HTTP parsing, and waiting; what
 it keeps: the framework, validation, routing, the SQL and Redis clients, logging.
+
+`--baseline` counts `bench/baseline_app.py` the same way (one INSERT and one Redis push per
+complaint, the same stack): the ratio of the two is what intake's own work costs over the floor
+the throughput goal is measured against, without the noise of two shared cores.
 """
 
 from __future__ import annotations
@@ -25,12 +29,16 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import psycopg
+
+from bench import baseline_app
 from bench.common import (
     DEFAULT_REDIS_URL,
     ROOT,
     Complaint,
     default_database_url,
     free_port,
+    libpq_dsn,
     make_complaints,
     prepare_service,
     recreate_database,
@@ -51,6 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("-n", type=int, default=200, help="complaints counted")
     parser.add_argument("--database-url", default=default_database_url("intake_instructions"))
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--baseline", action="store_true", help="count the bare baseline app instead of Aduan"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -94,11 +105,14 @@ async def post(app, complaint: Complaint) -> int:  # type: ignore[no-untyped-def
     return statuses[0]
 
 
-def child(workdir: Path, complaints: list[Complaint]) -> None:
+def child(workdir: Path, complaints: list[Complaint], baseline: bool) -> None:
     """Under callgrind: warm up, say so, wait for counting to start, file the rest, exit."""
-    from aduan.app import create_app
+    if baseline:
+        app = baseline_app.create_app()
+    else:
+        from aduan.app import create_app
 
-    app = create_app()
+        app = create_app()
 
     async def file_all() -> None:
         async with app.router.lifespan_context(app):
@@ -119,7 +133,7 @@ def main() -> None:
     args = parse_args()
     complaints = make_complaints(WARMUP + args.n)
     if args.child:
-        child(args.child, complaints)
+        child(args.child, complaints, args.baseline)
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
@@ -134,7 +148,16 @@ def main() -> None:
             workdir=workdir,
             port=free_port(),
         )
-        prepare_service(env, workdir)
+        if args.baseline:
+            env |= {
+                "BASELINE_DATABASE_URL": database_url,
+                "BASELINE_REDIS_URL": args.redis_url,
+                "BASELINE_LIST": f"{QUEUE}:baseline",
+            }
+            with psycopg.connect(libpq_dsn(database_url)) as connection:
+                connection.execute(baseline_app.CREATE_TABLE)
+        else:
+            prepare_service(env, workdir)
         counts = workdir / "callgrind.out"
         command = [
             "valgrind",
@@ -146,6 +169,7 @@ def main() -> None:
             "bench.intake_instructions",
             "-n",
             str(args.n),
+            *(["--baseline"] if args.baseline else []),
             "--child",
             str(workdir),
         ]
@@ -179,6 +203,7 @@ def main() -> None:
             if line.startswith(("summary:", "totals:"))
         )
         print(
+            f"{'baseline' if args.baseline else 'aduan'}: "
             f"{args.n} complaints, one at a time, in one process under callgrind "
             f"({time.monotonic() - started:.0f} s): {total / args.n / 1e6:.2f} M instructions "
             "per complaint"
