@@ -31,16 +31,11 @@ def outbox(settings: Settings) -> list[Notification]:
         return list(session.exec(select(Notification).order_by(Notification.id)))
 
 
-def owe_message(
-    settings: Settings,
-    channel: Channel,
-    address: str,
-    body: str = "Halo",
-    reference: str = "TEST-0001",
-) -> int:
-    """An outbox row committed with no dispatcher attached; `reference` is its case's code."""
+def owe_message(settings: Settings, channel: Channel, address: str, **message: str) -> int:
+    """An outbox row committed with no dispatcher attached; `message` (body, reference) as
+    `owe` takes it."""
     with session_scope(get_engine(settings.database_url)) as session:
-        [row_id] = owe(session, channel, address, body, reference)
+        [row_id] = owe(session, channel, address, **message)
         return row_id
 
 
