@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from itertools import islice
 
 import psycopg
 from rq import Queue
@@ -117,6 +118,8 @@ class Batch:
     wall_seconds: float  # from starting the workers until every row was sent
     jobs: int  # jobs queued for the rows before the workers started
     received: int  # messages the fake provider accepted for these rows
+    retried: int  # rows sent at a later attempt than their first
+    remarks: tuple[str, ...]  # what the workers logged of failed sends and the sweep
 
     @property
     def rate(self) -> float:
@@ -140,6 +143,27 @@ def sent_since(dsn: str, first_id: int) -> tuple[int, float]:
             (first_id,),
         ).fetchone()
     return sent, float(seconds or 0)
+
+
+def retried_since(dsn: str, first_id: int) -> int:
+    with psycopg.connect(dsn) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM notifications WHERE id >= %s AND attempts > 1", (first_id,)
+        ).fetchone()[0]
+
+
+# a worker's log lines that explain a late row: a failed send, a job that failed, the sweep
+REMARKABLE = (" WARNING ", " ERROR ", " CRITICAL ", "will retry", "re-dispatching")
+
+
+def worker_remarks(processes: Processes, names: list[str], limit: int = 5) -> tuple[str, ...]:
+    lines = (
+        f"{name}: {line}"
+        for name in names
+        for line in processes.log_tail(name, lines=100_000).splitlines()
+        if any(mark in line for mark in REMARKABLE)
+    )
+    return tuple(islice(lines, limit))
 
 
 def next_notification_id(dsn: str) -> int:
@@ -188,7 +212,11 @@ def run_batch(
     for name in names:
         processes.stop(name)
     sent, seconds = sent_since(dsn, first_id)
-    return Batch(workers, sent, seconds, wall, jobs, provider.count() - received_before)
+    received = provider.count() - received_before
+    retried = retried_since(dsn, first_id)
+    return Batch(
+        workers, sent, seconds, wall, jobs, received, retried, worker_remarks(processes, names)
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -274,9 +302,12 @@ def main() -> None:
             print(
                 f"  {workers} worker(s): {batch.rate:.1f} messages/s, all sent "
                 f"{batch.wall_seconds:.1f} s after start, {batch.jobs} jobs queued for them, "
-                f"{batch.received} messages at the fake {kind}",
+                f"{batch.received} messages at the fake {kind}, {batch.retried} sent at a "
+                "later attempt",
                 flush=True,
             )
+            for remark in batch.remarks:
+                print(f"    {remark}", flush=True)
         report(batches)
 
 
