@@ -67,13 +67,14 @@ class Settings(BaseSettings):
     notify_sweep_seconds: float = Field(default=30.0, gt=0)
     # how long a web process gathers committed messages before it hands them to RQ as one job:
     # 100 against 20 took 10-15% off the CPU a complaint costs all processes together, its
-    # acknowledgement included (worker 5.9-6.3 -> 4.7-5.1 ms a message; see the README)
+    # acknowledgement included (worker 5.9-6.3 -> 4.7-5.1 ms a message; bench.intake, the
+    # README's fifth set of figures, in its history)
     notify_gather_ms: int = Field(default=100, ge=0, le=1000)
     # messages one delivery job has at the providers at once (to different citizens; one
     # citizen's go one after another): a send mostly waits for the provider's answer
     notify_send_concurrency: int = Field(default=10, ge=1, le=32)
     # how far `aduan worker` lowers its CPU priority: where it shares a machine with the web
-    # processes, residents' requests are answered first and the messages follow
+    # processes, they get a core first when both want one (the worker still sends in between)
     worker_nice: int = Field(default=10, ge=0, le=19)
 
     twilio_account_sid: str | None = None
