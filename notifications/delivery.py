@@ -120,21 +120,23 @@ _CLAIM = (
 
 
 def _unclaimed(session: Session, notification_id: int) -> AttemptResult:
-    """What became of a row that could not be claimed: it waits for an earlier message to the
-    same resident about the same case (look again later), or there is nothing to do (sent,
-    failed, being sent, not due)."""
+    """What became of a row that could not be claimed. One still pending is handed back for
+    when it can go: when it is due (a job may come early: RQ schedules to the whole second),
+    and not before an earlier message to the same resident about the same case. Any other row
+    needs nothing (sent, failed, or being sent by another job)."""
     row = session.get(Notification, notification_id)
     if row is None or row.status != NotificationStatus.pending:
         return AttemptResult(Outcome.skipped)
+    retry_at = row.next_attempt_at
     earlier = session.exec(
         select(Notification).where(*_earlier_unsent(Notification, row)).order_by(Notification.id)
     ).first()
-    if earlier is None:
-        return AttemptResult(Outcome.skipped)
-    soon = utcnow() + timedelta(seconds=2)
-    if earlier.status == NotificationStatus.pending:  # it may be waiting for its own retry
-        soon = max(earlier.next_attempt_at + timedelta(seconds=1), soon)
-    return AttemptResult(Outcome.retry, retry_at=soon)
+    if earlier is not None:
+        soon = utcnow() + timedelta(seconds=2)
+        if earlier.status == NotificationStatus.pending:  # it may be waiting for its own retry
+            soon = max(earlier.next_attempt_at + timedelta(seconds=1), soon)
+        retry_at = max(retry_at, soon)
+    return AttemptResult(Outcome.retry, retry_at=retry_at)
 
 
 def _unreachable_reason(contact: Contact) -> str:

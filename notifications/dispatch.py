@@ -65,6 +65,8 @@ class RQDispatcher:
         if when <= utcnow():
             self.dispatch([notification_id])
             return
+        if when.microsecond:  # RQ keeps the time to the second, cut down: it would come early
+            when = when.replace(microsecond=0) + timedelta(seconds=1)
         try:
             get_queue(self.settings).enqueue_at(
                 when, deliver_notifications, [notification_id], **JOB_OPTIONS

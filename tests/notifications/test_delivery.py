@@ -138,6 +138,24 @@ def test_a_claimed_row_is_not_sent_twice(settings: Settings, smtp: SmtpSink) -> 
     assert smtp.messages == []
 
 
+def test_a_job_that_comes_before_the_row_is_due_hands_it_back_for_then(
+    settings: Settings, smtp: SmtpSink
+) -> None:
+    """A job may run before its row's retry is due (RQ's scheduler keeps whole seconds, a
+    second worker's clock); it must not drop the row to the sweep, but retry it when due."""
+    row_id = owe_message(settings, Channel.email, "early@example.com")
+    due = utcnow() + timedelta(seconds=30)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET next_attempt_at=:t WHERE id=:id"),
+            {"t": due, "id": row_id},
+        )
+    result = attempt_delivery(engine, settings, row_id)
+    assert (result.outcome, result.retry_at) == (Outcome.retry, due)
+    assert smtp.messages == []
+
+
 def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
     settings: Settings, smtp: SmtpSink
 ) -> None:

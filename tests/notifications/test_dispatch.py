@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.db import get_engine
+from aduan.db import get_engine, utcnow
 from aduan.queue import get_queue
 from aduan.settings import Settings
 from notifications.dispatch import JOB_SIZE, RQDispatcher
@@ -52,3 +54,13 @@ def test_a_web_process_gathers_its_commits_into_few_jobs(
     run_jobs(settings)
     assert sorted(m.to for m in twilio.messages) == sorted(PHONES)
     assert all(sum(code in m.body for m in twilio.messages) == 1 for code in codes)
+
+
+def test_a_retry_is_scheduled_no_earlier_than_asked(settings: Settings) -> None:
+    """RQ keeps a scheduled job's time in whole seconds, cut down: a retry due at 12.4 s would
+    run at 12 s, find its row not due yet, and leave it to the sweep a minute later."""
+    when = (utcnow() + timedelta(minutes=5)).replace(microsecond=400_000)
+    RQDispatcher(settings).dispatch_at(7, when)
+    registry = get_queue(settings).scheduled_job_registry
+    [job_id] = registry.get_job_ids()
+    assert registry.get_scheduled_time(job_id) == when.replace(microsecond=0) + timedelta(seconds=1)

@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.settings import Settings
+from aduan.db import get_engine
+from aduan.settings import Settings, get_settings
 from tests.fakes.smtp_sink import SmtpSink
+from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import file_complaint
 from tests.processes import wait_until
 
@@ -54,3 +58,34 @@ def test_worker_gives_way_to_the_web_processes(settings: Settings) -> None:
     finally:
         worker.terminate()
         worker.wait(30)
+
+
+def test_worker_sends_a_refused_message_again_when_its_retry_is_due(
+    client: TestClient, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry after NOTIFY_RETRY_DELAYS is the worker's own RQ scheduler at work: the sweep,
+    an hour away here, is only the safety net for an enqueue that was lost. (Elsewhere the
+    tests retry at once, with no delay, and never reach the scheduler.)"""
+    monkeypatch.setenv("NOTIFY_RETRY_DELAYS", "2")
+    monkeypatch.setenv("NOTIFY_SWEEP_SECONDS", "3600")
+    get_settings.cache_clear()
+    settings = get_settings()
+    twilio.fail_next(1, status=500)
+    code = file_complaint(client, phone="+6281234567001")["tracking_code"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "aduan", "worker"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: any(code in m.body for m in twilio.messages), 60)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert sum(code in m.body for m in twilio.messages) == 1
+    with get_engine(settings.database_url).connect() as connection:
+        status, attempts = connection.execute(
+            sa.text("SELECT status, attempts FROM notifications")
+        ).one()
+    assert (status, attempts) == ("sent", 2)
