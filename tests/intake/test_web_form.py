@@ -59,6 +59,23 @@ def test_submitting_the_form_shows_the_tracking_code(client: TestClient) -> None
     assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d WIB", page.text)  # the city's own time
 
 
+def test_the_status_page_names_the_status_in_both_languages(client: TestClient) -> None:
+    """The status row shows its label and the case's status in words, never a Python repr."""
+    token = form_token(client.get("/").text)
+    location = client.post(
+        "/complaints",
+        data={"text": POTHOLE, "notify_via": "none", "lang": "id", "form_token": token},
+        follow_redirects=False,
+    ).headers["location"]
+    for lang, label, status in (
+        ("id", "Status", "diteruskan ke dinas"),
+        ("en", "Status", "assigned to an agency"),
+    ):
+        page = client.get(location.split("?")[0], params={"lang": lang}).text
+        assert "<bound method" not in page
+        assert f"<dt>{label}</dt><dd><strong>{status}</strong></dd>" in page
+
+
 def test_double_submit_files_one_complaint(client: TestClient, settings: Settings) -> None:
     """Pressing send twice with the same form files one case."""
     token = form_token(client.get("/").text)
