@@ -13,10 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from aduan.db import get_engine, utcnow
 from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
-from aduan.periodic import Every
-from aduan.settings import Settings, get_settings
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
@@ -26,6 +23,9 @@ from cases.console import dashboard as console_dashboard
 from cases.console import routes as console
 from cases.followups import run_followups
 from cases.routes import router as cases_router
+from core.db import get_engine, utcnow
+from core.periodic import Every
+from core.settings import Settings, get_settings
 from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
 from intake.routes import pages as intake_pages

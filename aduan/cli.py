@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aduan.db import get_engine, session_scope
-from aduan.logs import configure_logging, log_config
-from aduan.settings import get_settings
+from core.db import get_engine, session_scope
+from core.logs import configure_logging, log_config
+from core.settings import get_settings
 
 if TYPE_CHECKING:
     from routing.model import Classifier
@@ -111,7 +111,7 @@ def worker(
     """
     from rq import SimpleWorker
 
-    from aduan.queue import get_queue
+    from core.queue import get_queue
     from notifications.dispatch import RQDispatcher, sweep
     from notifications.jobs import stop_requested
 
@@ -171,8 +171,8 @@ def scheduler() -> None:
     """
     from rq.cron import CronScheduler
 
-    from aduan.queue import get_queue
     from cases.jobs import followups_job
+    from core.queue import get_queue
 
     settings = get_settings()
     if not settings.redis_url:
@@ -199,7 +199,7 @@ def db_upgrade() -> None:
     settings = get_settings()
     upgrade_database(settings.database_url)
     typer.echo("database schema is up to date")
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         if catalogue_is_empty(session):
             path = settings.catalogue_file or default_catalogue_path()
             try:
@@ -222,7 +222,7 @@ def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file"
         catalogue = read_catalogue(file)
     except CatalogueError as exc:
         raise _fail(str(exc)) from exc
-    with session_scope(get_engine(get_settings().database_url)) as session:
+    with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
         report = load_catalogue(session, catalogue)
     typer.echo(
         f"loaded {report.agencies} agencies, {report.categories} categories, "
@@ -256,7 +256,7 @@ def users_create(
         raise _fail(str(exc)) from None
     password = _read_password()
     try:
-        with session_scope(get_engine(get_settings().database_url)) as session:
+        with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
             create_user(
                 session,
                 username=name,
@@ -282,7 +282,7 @@ def demo_users() -> None:
     settings = get_settings()
     if settings.app_env != "development":
         raise _fail("demo accounts are only for APP_ENV=development")
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         existing = set(session.exec(select(User.username)))
         for username, role, agency in DEMO_USERS:
             if username not in existing:
@@ -312,7 +312,7 @@ def _routing_classifier(catalogue: Path | None) -> Classifier:
             return classifier_for_catalogue(read_catalogue(catalogue), settings)
         except CatalogueError as exc:
             raise _fail(str(exc)) from exc
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         if catalogue_is_empty(session):
             raise _fail("the database has no catalogue: run `aduan db upgrade` first")
         return classifier_for(session)
@@ -325,7 +325,7 @@ def routing_train() -> None:
     from routing.training import ExamplesError, TrainingImpossible, train_and_save
 
     settings = get_settings()
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         if catalogue_is_empty(session):
             raise _fail("the database has no catalogue: run `aduan db upgrade` first")
         try:

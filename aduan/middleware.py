@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aduan import logs
-from aduan.settings import Settings
+from core import logs
+from core.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # what a proxy or client may hand us as the id: anything else (spaces, newlines, a novel) could

@@ -34,7 +34,7 @@ import psycopg
 from redis import Redis
 from sqlalchemy.engine import make_url
 
-from aduan.settings import normalise_database_url
+from core.settings import normalise_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "routing" / "data" / "heldout.csv"

@@ -36,11 +36,7 @@ from itertools import islice
 
 import psycopg
 from rq import Queue
-from sqlmodel import Session
 
-from aduan.db import get_engine
-from aduan.queue import redis_connection
-from aduan.settings import Settings, get_settings
 from bench.common import (
     ADUAN,
     DEFAULT_REDIS_URL,
@@ -62,12 +58,14 @@ from bench.common import (
     wait_until,
 )
 from cases.enums import SourceChannel
+from core.db import get_engine, open_session
+from core.queue import redis_connection
+from core.settings import Settings, get_settings
 from intake.messages import InboundMessage, ReplyAddress
 from intake.schemas import ComplaintIn
 from intake.service import receive
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel
-from notifications.service import DISPATCHER_KEY
 
 QUEUE = "aduan-bench-notify"
 
@@ -92,8 +90,7 @@ def queue_acknowledgements(
     rq = RQDispatcher(settings)
     dispatcher = _Gathered() if gathered else rq
     for complaint in make_complaints(count, first):
-        with Session(engine, expire_on_commit=False) as session:
-            session.info[DISPATCHER_KEY] = dispatcher
+        with open_session(engine, dispatcher=dispatcher) as session:
             receive(session, settings, _complaint_via(channel, complaint))
     if isinstance(dispatcher, _Gathered):
         rq.dispatch(dispatcher.ids)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from aduan.settings import Settings
+from core.settings import Settings
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.keywords import KeywordClassifier
 from routing.model import Classifier

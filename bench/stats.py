@@ -33,7 +33,6 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from aduan.settings import normalise_database_url
 from bench.casegen import load_cases
 from bench.common import (
     ADUAN,
@@ -48,6 +47,7 @@ from bench.common import (
     scratch_directory,
     service_environment,
 )
+from core.settings import normalise_database_url
 
 GOAL_MS = 300.0
 SUPERVISOR, PASSWORD = "bench.supervisor", "bench-supervisor-password"
@@ -168,8 +168,8 @@ def take_apart(targets: list[Endpoint], token: str, *, with_plans: bool) -> None
         from fastapi.testclient import TestClient
 
     from aduan.app import create_app
-    from aduan.db import get_engine
-    from aduan.settings import get_settings
+    from core.db import get_engine
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     settings = get_settings()

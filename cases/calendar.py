@@ -20,9 +20,9 @@ import holidays
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from aduan.settings import Settings
-from aduan.versions import CachedVersion
 from cases.models import Holiday
+from core.settings import Settings
+from core.versions import CachedVersion
 
 # no city closes for ten years; a longer search means the calendar is broken, not busy
 _MAX_DAYS = 3660

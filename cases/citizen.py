@@ -5,9 +5,9 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
-from aduan.settings import Settings
 from cases.enums import SourceChannel
 from cases.models import Case, CaseSubscriber
+from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.models import Contact
 from notifications.service import queue_messages

@@ -17,13 +17,13 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from aduan.db import UTCDateTime, utcnow
-from aduan.settings import Settings
 from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotMergeable
 from cases.lifecycle import record_event
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber, User
+from core.db import UTCDateTime, utcnow
+from core.settings import Settings
 from notifications.enums import MessageKind
 
 EARTH_RADIUS_M = 6_371_000.0

@@ -11,11 +11,11 @@ import re
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from aduan.db import utcnow
-from aduan.settings import Settings
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case, CaseSubscriber
+from core.db import utcnow
+from core.settings import Settings
 from notifications.enums import MessageKind
 
 CITIZEN = "citizen"

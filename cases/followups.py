@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from aduan.settings import Settings
 from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind, Role
 from cases.lifecycle import record_event, transition
 from cases.models import Case, User
+from core.db import open_session
+from core.settings import Settings
 from notifications.enums import Channel, MessageKind
-from notifications.service import DISPATCHER_KEY, get_or_create_contact, queue_messages
+from notifications.service import get_or_create_contact, queue_messages
 from routing.models import Agency, Category
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,7 @@ def run_followups(
     engine: Engine, settings: Settings, now: datetime, dispatcher: object | None = None
 ) -> FollowupReport:
     def session() -> Session:
-        opened = Session(engine)
-        if dispatcher is not None:
-            opened.info[DISPATCHER_KEY] = dispatcher
-        return opened
+        return open_session(engine, dispatcher=dispatcher)
 
     with session() as s:
         closed = auto_close(s, settings, now)

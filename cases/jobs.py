@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aduan.db import get_engine, utcnow
-from aduan.settings import get_settings
 from cases.followups import run_followups
+from core.db import get_engine, utcnow
+from core.settings import get_settings
 
 
 def followups_job() -> str:

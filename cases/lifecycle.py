@@ -7,8 +7,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from aduan.db import utcnow
-from aduan.settings import Settings
 from cases.calendar import due_at, load_calendar
 from cases.citizen import tell_citizen
 from cases.enums import (
@@ -21,6 +19,8 @@ from cases.enums import (
 )
 from cases.errors import CaseError, NotAssignable, TransitionNotAllowed, UnknownAgency
 from cases.models import Case, CaseEvent, User
+from core.db import utcnow
+from core.settings import Settings
 from notifications.enums import MessageKind
 from routing.areas import area_for
 from routing.models import Agency, Category, RoutingExample

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from aduan.db import UTCDateTime, partial_index, utcnow
 from cases.enums import OPEN_STATUSES, EventKind
+from core.db import UTCDateTime, partial_index, utcnow
 
 # the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
 OPEN_CASES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)))

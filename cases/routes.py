@@ -14,9 +14,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from aduan.deps import SessionDep, SettingsDep
-from aduan.responses import STAFF_ERRORS
-from aduan.storage import MediaNotFound, get_storage
 from cases import assignees, lifecycle, service
 from cases.auth import CaseWorker, Supervisor, authenticate, create_access_token
 from cases.duplicates import merge
@@ -36,6 +33,9 @@ from cases.schemas import (
     TransitionIn,
 )
 from cases.stats import PeriodError, agency_stats, period
+from core.deps import SessionDep, SettingsDep
+from core.responses import STAFF_ERRORS
+from core.storage import MediaNotFound, get_storage
 
 # the largest id a row can have (ids are 32-bit integers): a bigger cursor is a 422, not a 500
 ROW_ID_MAX = 2**31 - 1

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from aduan.db import utcnow
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind, Role
 from cases.errors import UnknownAgency
@@ -28,6 +27,7 @@ from cases.schemas import (
     ServiceAreaRef,
     Suggestion,
 )
+from core.db import utcnow
 from notifications.models import Contact, Notification
 from routing.models import Agency, Category, ServiceArea
 from routing.service import RoutedAgency

@@ -42,10 +42,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
-from aduan.db import UTCDateTime, utcnow
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.models import PASSING_ON_SQL, Case, CaseEvent
 from cases.schemas import AgencyStats
+from core.db import UTCDateTime, open_session, utcnow
 from routing.models import Agency
 
 T = TypeVar("T")
@@ -386,7 +386,7 @@ def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
 
     def run() -> None:
         try:
-            with Session(engine) as own:
+            with open_session(engine, dispatcher=None) as own:
                 future.set_result(read(own))
         except BaseException as exc:  # handed to the request thread, which raises it
             future.set_exception(exc)

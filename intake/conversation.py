@@ -18,13 +18,13 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from aduan.settings import Settings
 from cases.codes import normalise_tracking_code
 from cases.duplicates import link_possible_duplicate
 from cases.enums import OPEN_STATUSES, SourceChannel
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen, says_not_fixed
 from cases.models import Case
 from cases.service import find_by_code, public_view
+from core.settings import Settings
 from intake.chat_text import say
 from intake.limits import chat_sender
 from intake.media import MediaDownloadError, MediaRejected, store_media

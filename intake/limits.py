@@ -29,8 +29,8 @@ from functools import lru_cache
 from redis import RedisError
 from redis.commands.core import Script
 
-from aduan.queue import redis_connection
-from aduan.settings import Settings
+from core.queue import redis_connection
+from core.settings import Settings
 from intake.messages import ReplyAddress
 from notifications.enums import Channel
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import filetype
 import httpx
 
-from aduan.settings import Settings
-from aduan.storage import get_storage
+from core.settings import Settings
+from core.storage import get_storage
 from intake.messages import StoredMedia
 
 FILENAME_MAX = 255  # the attachments.filename column

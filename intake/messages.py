@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aduan.db import utcnow
 from cases.enums import SourceChannel
+from core.db import utcnow
 from notifications.enums import Channel
 
 MAX_TEXT_CHARS = 4000

@@ -14,9 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from aduan.deps import SessionDep, SettingsDep, app_session
-from aduan.responses import PUBLIC_ERRORS
-from aduan.settings import get_settings
 from cases.calendar import city_time
 from cases.citizen import rating_token_matches
 from cases.codes import normalise_tracking_code
@@ -24,6 +21,9 @@ from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.schemas import PublicCase
 from cases.service import agency_ref, find_by_code, public_view
+from core.deps import SessionDep, SettingsDep, app_session
+from core.responses import PUBLIC_ERRORS
+from core.settings import get_settings
 from intake.limits import client_sender
 from intake.pages import page_text
 from intake.schemas import ComplaintCreated, ComplaintIn

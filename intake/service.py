@@ -12,8 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from aduan.db import as_persistent, insert_on_conflict
-from aduan.settings import Settings
 from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
@@ -21,6 +19,8 @@ from cases.duplicates import duplicate_marks, find_duplicate, note_duplicate
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
+from core.db import as_persistent, insert_on_conflict
+from core.settings import Settings
 from intake import limits
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
 from notifications.service import get_or_create_contact

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
-from aduan.db import UTCDateTime, utcnow
-from aduan.settings import Settings
+from core.db import UTCDateTime, open_session, utcnow
+from core.settings import Settings
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
 from notifications.senders import DeliveryError, OutboundMessage, SendResult, sender_for
@@ -169,7 +169,7 @@ def deliver(
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
     pool = _send_pool(settings.notify_send_concurrency)
-    with Session(engine, expire_on_commit=False) as session:
+    with open_session(engine, dispatcher=None) as session:
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():

@@ -17,11 +17,10 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from aduan.db import utcnow
-from aduan.queue import get_queue
-from aduan.settings import Settings
+from core.db import open_session, utcnow
+from core.queue import get_queue
+from core.settings import Settings
 from notifications.delivery import deliver, due_notification_ids
 from notifications.jobs import deliver_notifications
 
@@ -139,7 +138,7 @@ def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> i
     except RedisError as exc:
         log.warning("Redis unavailable, nothing to sweep into: %s", exc)
         return 0
-    with Session(engine) as session:
+    with open_session(engine, dispatcher=None) as session:
         ids = due_notification_ids(session, older_than=older_than)
     if ids:
         log.info("sweep re-dispatching %d notifications", len(ids))
@@ -182,7 +181,7 @@ class EmbeddedDispatcher:
             while not self._ready.empty():
                 batch.append(self._ready.get_nowait())
             try:
-                with Session(self.engine) as session:
+                with open_session(self.engine, dispatcher=None) as session:
                     batch.extend(due_notification_ids(session, older_than=timedelta(0)))
                 ids = [i for i in batch if i]
                 deliver(self.engine, self.settings, ids, should_stop=self._stop.is_set)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from aduan.db import get_engine
-from aduan.settings import get_settings
+from core.db import get_engine
+from core.settings import get_settings
 from notifications.delivery import Outcome, deliver
 
 # set by `aduan worker` on SIGTERM: a job then stops after the sends in flight, so a deploy does

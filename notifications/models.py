@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from aduan.db import UTCDateTime, partial_index, utcnow
+from core.db import UTCDateTime, partial_index, utcnow
 
 
 class Contact(SQLModel, table=True):

@@ -12,15 +12,11 @@ from datetime import datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import Session
 
-from aduan.db import as_persistent, insert_on_conflict, utcnow
+from core.db import after_commit, as_persistent, insert_on_conflict, utcnow
 from notifications.enums import Channel, MessageKind
 from notifications.models import Contact, Notification
-
-OUTBOX_KEY = "aduan.outbox_ids"
-DISPATCHER_KEY = "aduan.dispatcher"
 
 
 def get_or_create_contact(
@@ -188,30 +184,10 @@ def queue_messages(
     # the contact and the case must be in the database before rows that refer to them
     session.flush()
     ids = list(session.connection().execute(_OUTBOX_INSERT, rows).scalars())
-    session.info.setdefault(OUTBOX_KEY, []).extend(ids)
+    after_commit(session, ids)
     return ids
 
 
 _OUTBOX_INSERT = sa.insert(Notification.__table__).returning(
     Notification.__table__.c.id, sort_by_parameter_order=True
 )
-
-
-@event.listens_for(Session, "after_commit")
-def _dispatch_after_commit(session: Session) -> None:
-    # SQLAlchemy calls this for a released savepoint too; its rows are not committed yet, and
-    # a worker must not look for them before they are
-    if session.in_nested_transaction():
-        return
-    ids = session.info.pop(OUTBOX_KEY, [])
-    dispatcher = session.info.get(DISPATCHER_KEY)
-    if ids and dispatcher is not None:
-        dispatcher.dispatch(ids)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    # a savepoint rolled back keeps the ids: those of its rows find nothing to send, the rest
-    # of the transaction's still go out when it commits
-    if not session.in_nested_transaction():
-        session.info.pop(OUTBOX_KEY, None)

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from aduan.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, utcnow
 
 
 class Agency(SQLModel, table=True):

@@ -8,8 +8,8 @@ from threading import Lock
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from aduan.db import utcnow
-from aduan.settings import get_settings
+from core.db import utcnow
+from core.settings import get_settings
 from routing.areas import area_id_for
 from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
 from routing.keywords import Prediction

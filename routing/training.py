@@ -27,7 +27,7 @@ from threading import Lock
 
 from sqlmodel import Session, select
 
-from aduan.settings import Settings
+from core.settings import Settings
 from routing.catalogue import Catalogue
 from routing.keywords import KeywordClassifier
 from routing.model import CHATTER, Classifier, StaleModel, TrainedClassifier

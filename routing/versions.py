@@ -3,14 +3,14 @@
 The classifier, the catalogue rows routing hands out and the service-area index are kept per
 process and rebuilt when this version moves: `load_catalogue` and the console stamp
 `updated_at` on what they change, and the counts catch rows added or switched off otherwise.
-Asked at most once a second per process (see `aduan.versions`).
+Asked at most once a second per process (see `core.versions`).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from aduan.versions import CachedVersion
+from core.versions import CachedVersion
 from routing.models import Agency, Category, ServiceArea
 
 catalogue_version = CachedVersion(

@@ -19,7 +19,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from aduan.app import create_app
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.helpers import PASSWORD
 from tests.processes import free_port
 

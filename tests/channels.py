@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.conftest import TELEGRAM_SECRET
 
 TELEGRAM_HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}

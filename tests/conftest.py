@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from aduan.app import create_app
-from aduan.db import get_engine, session_scope
 from aduan.migrate import upgrade_database
-from aduan.settings import Settings, get_settings, normalise_database_url
-from aduan.versions import forget_all
+from core.db import get_engine, session_scope
+from core.settings import Settings, get_settings, normalise_database_url
+from core.versions import forget_all
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.service import load_catalogue
 from routing.training import train, training_rows
@@ -53,7 +53,7 @@ WHATSAPP_FROM = "whatsapp:+14155238886"
 
 def _prepare(url: str) -> str:
     upgrade_database(url)
-    with session_scope(get_engine(url)) as session:
+    with session_scope(get_engine(url), dispatcher=None) as session:
         load_catalogue(session, read_catalogue(default_catalogue_path()))
     return url
 

@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from rq import SimpleWorker
 from sqlmodel import Session
 
-from aduan.db import get_engine, session_scope
-from aduan.queue import get_queue
-from aduan.settings import Settings
 from cases.enums import Role
 from cases.users import create_user
+from core.db import get_engine, session_scope
+from core.queue import get_queue
+from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.service import get_or_create_contact, queue_messages
 
@@ -28,7 +28,7 @@ def run_jobs(settings: Settings) -> None:
 
 
 def create_staff(settings: Settings, username: str, role: str, agency: str | None = None) -> None:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         create_user(
             session, username=username, password=PASSWORD, role=Role(role), agency_code=agency
         )

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from aduan.app import create_app
-from aduan.db import get_engine
-from aduan.settings import Settings, get_settings
+from core.db import get_engine
+from core.settings import Settings, get_settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, twiml_texts
 from tests.channels import telegram_post as post

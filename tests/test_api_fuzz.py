@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from aduan.app import create_app
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.helpers import create_staff, login
 
 # bounded so `make test` stays minutes, not hours; raise locally to dig deeper

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.helpers import POTHOLE
 
 LIMIT = 64 * 1024

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from aduan.db import get_engine
+from core.db import get_engine
 from routing.catalogue import default_catalogue_path
 
 ADUAN = [sys.executable, "-m", "aduan"]

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.db import get_engine, session_scope
 from aduan.migrate import upgrade_database
-from aduan.settings import Settings, get_settings
+from core.db import get_engine, session_scope
+from core.settings import Settings, get_settings
 from notifications.delivery import CLAIM_SIZE
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.service import load_catalogue
@@ -258,7 +258,7 @@ def test_the_database_restarting_refuses_clearly_then_recovers(
     twilio: FakeTwilio,
 ) -> None:
     upgrade_database(private_postgres.url)
-    with session_scope(get_engine(private_postgres.url)) as session:
+    with session_scope(get_engine(private_postgres.url), dispatcher=None) as session:
         load_catalogue(session, read_catalogue(default_catalogue_path()))
     settings = _switch(monkeypatch, DATABASE_URL=private_postgres.url)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from aduan.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, create_staff, file_complaint, login, run_jobs

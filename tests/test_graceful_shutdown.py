@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from aduan.app import create_app
-from aduan.db import get_engine
-from aduan.queue import get_queue
-from aduan.settings import Settings
+from core.db import get_engine
+from core.queue import get_queue
+from core.settings import Settings
 from tests.channels import inbound
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import file_complaint, png_bytes

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from aduan.logs import mask_personal
-from aduan.settings import Settings
+from core.logs import mask_personal
+from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post
 from tests.conftest import TELEGRAM_SECRET

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aduan.settings import normalise_database_url
+from core.settings import normalise_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,4 +34,4 @@ def test_platform_database_urls_are_accepted() -> None:
     """postgres:// and postgresql:// from hosting platforms use the psycopg 3 driver."""
     assert normalise_database_url("postgres://u:p@h:5432/d") == "postgresql+psycopg://u:p@h:5432/d"
     assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
-    assert normalise_database_url("sqlite:///./aduan.db") == "sqlite:///./aduan.db"
+    assert normalise_database_url("sqlite:///./core.db") == "sqlite:///./core.db"

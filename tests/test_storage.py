@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from aduan.settings import Settings
-from aduan.storage import LocalStorage, MediaNotFound, S3Storage, get_storage
+from core.settings import Settings
+from core.storage import LocalStorage, MediaNotFound, S3Storage, get_storage
 
 BUCKET = "aduan-media"
 S3_KEYS = {"access_key_id": "testing", "secret_access_key": "testing"}

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from aduan import versions
-from aduan.db import get_engine
-from aduan.settings import Settings
 from cases.calendar import load_calendar
 from cases.models import Holiday
+from core.db import get_engine
+from core.settings import Settings
 
 CITY_DAY = date(2031, 3, 4)  # a Tuesday, no national holiday
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aduan.settings import Settings
 from aduan.webserver import STARTUP_SECONDS
+from core.settings import Settings
 from tests.browser import sqlite_only  # noqa: F401 - process supervision is the same on both
 from tests.processes import ADUAN, free_port, wait_until, web_process
 

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from aduan.db import get_engine, import_models
-from aduan.settings import get_settings
+from core.db import get_engine, import_models
+from core.settings import get_settings
 
 config = context.config
 import_models()  # every table, for autogenerate to see them all

@@ -6,19 +6,18 @@ import asyncio
 import logging
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from telegram import Bot, KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from aduan.settings import Settings
 from cases.enums import SourceChannel
+from core.db import open_session
+from core.settings import Settings
 from intake.chat_text import say
 from intake.conversation import ChatEvent, ChatOutcome, ChatReply, MediaFetch, handle
 from intake.media import MediaDownloadError, MediaRejected
 from intake.messages import Location, ReplyAddress
 from notifications.dispatch import Dispatcher
 from notifications.enums import Channel
-from notifications.service import DISPATCHER_KEY
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 60.0
@@ -102,8 +101,7 @@ async def handle_update(
         return
 
     def run() -> ChatOutcome:
-        with Session(engine, expire_on_commit=False) as session:
-            session.info[DISPATCHER_KEY] = dispatcher
+        with open_session(engine, dispatcher=dispatcher) as session:
             return handle(session, settings, event)
 
     outcome = await asyncio.to_thread(run)

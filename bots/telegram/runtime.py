@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from aduan.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 from telegram import Update
 from telegram.error import TelegramError
 
-from aduan.deps import SettingsDep
-from aduan.responses import WEBHOOK_ERRORS
 from bots.telegram.adapter import handle_update
+from core.deps import SettingsDep
+from core.responses import WEBHOOK_ERRORS
 
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 MAX_UPDATE_BYTES = 1024 * 1024

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request, status
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
-from aduan.deps import SettingsDep
+from core.deps import SettingsDep
 
 MAX_FORM_BYTES = 64 * 1024
 

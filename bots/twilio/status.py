@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
 from sqlmodel import Session, select
 
-from aduan.db import UTCDateTime, utcnow
-from aduan.deps import SessionDep
-from aduan.responses import WEBHOOK_ERRORS
 from bots.twilio.signature import SignedForm
+from core.db import UTCDateTime, utcnow
+from core.deps import SessionDep
+from core.responses import WEBHOOK_ERRORS
 from notifications.delivery import TWILIO_STATUS_PATH
 from notifications.enums import Channel, MessageKind, NotificationStatus
 from notifications.models import Contact, Notification

@@ -6,21 +6,19 @@ import math
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
-from sqlmodel import Session
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
-from aduan.db import utcnow
-from aduan.deps import SettingsDep
-from aduan.responses import WEBHOOK_ERRORS
-from aduan.settings import Settings
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
+from core.db import utcnow
+from core.deps import SettingsDep, app_session
+from core.responses import WEBHOOK_ERRORS
+from core.settings import Settings
 from intake.conversation import ChatEvent, MediaFetch, handle
 from intake.media import download_media
 from intake.messages import Location, ReplyAddress
 from notifications.enums import Channel
-from notifications.service import DISPATCHER_KEY
 
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 WHATSAPP = "whatsapp:"
@@ -84,8 +82,7 @@ def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
 def twilio_webhook(form: SignedForm, request: Request, settings: SettingsDep) -> Response:
     """One inbound SMS or WhatsApp message (WhatsApp when From starts with `whatsapp:`)."""
     event = to_chat_event(form, settings)
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        session.info[DISPATCHER_KEY] = request.app.state.dispatcher
+    with app_session(request.app) as session:
         outcome = handle(session, settings, event)
     twiml = MessagingResponse()
     for reply in outcome.replies:

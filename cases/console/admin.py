@@ -18,13 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from aduan.db import utcnow
 from cases import users
 from cases.calendar import national_holidays
 from cases.console.session import Visit, VisitDep
 from cases.enums import Role
 from cases.models import Holiday, User
 from cases.users import UserError
+from core.db import utcnow
 from routing.models import Agency, Category
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)

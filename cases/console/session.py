@@ -28,13 +28,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from redis import Redis, RedisError
 from sqlmodel import Session
 
-from aduan.deps import SessionDep, SettingsDep
-from aduan.queue import redis_connection
-from aduan.settings import Settings, get_settings
 from cases.calendar import city_time
 from cases.console.words import Words, words_for
 from cases.enums import Role
 from cases.models import User
+from core.deps import SessionDep, SettingsDep
+from core.queue import redis_connection
+from core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

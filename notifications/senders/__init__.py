@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aduan.settings import Settings
+from core.settings import Settings
 from notifications.enums import Channel
 from notifications.senders.base import DeliveryError, OutboundMessage, Sender, SendResult
 from notifications.senders.email_sender import EmailSender

@@ -6,7 +6,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from aduan.settings import Settings
+from core.settings import Settings
 from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
 

@@ -19,7 +19,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from aduan.settings import Settings
+from core.settings import Settings
 from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 
 # A Bot is bound to the event loop it was first used in. Each sending thread keeps one loop and

@@ -57,8 +57,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from aduan.db import utcnow
-from aduan.settings import Settings
+from core.db import utcnow
+from core.settings import Settings
 from notifications.enums import MessageKind
 from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
 

@@ -9,8 +9,8 @@ import sys
 
 import sqlalchemy as sa
 
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.conftest import TELEGRAM_SECRET
 from tests.fakes.telegram_api import FakeTelegram

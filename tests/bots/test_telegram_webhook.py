@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine, utcnow
-from aduan.settings import Settings
+from core.db import get_engine, utcnow
+from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import TELEGRAM_HEADERS as HEADERS
 from tests.channels import telegram_post as post

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.channels import PHONE, inbound, signed_post, twiml_texts
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
 from cases.enums import SourceChannel
 from cases.models import Attachment
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
@@ -22,7 +22,7 @@ def case_with_photo(settings: Settings, text: str, filename: str | None) -> tupl
     """File a Telegram complaint with one photo through intake; returns (code, attachment id)."""
     media = store_media(settings, JPEG, "image/jpeg", filename)
     message = InboundMessage(channel=SourceChannel.telegram, text=text, media=(media,))
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         case = receive(session, settings, message).case
         attachment = session.exec(select(Attachment).where(Attachment.case_id == case.id)).one()
         return case.tracking_code, attachment.id

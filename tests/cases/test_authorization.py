@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine, utcnow
-from aduan.settings import Settings
+from core.db import get_engine, utcnow
+from core.settings import Settings
 from tests.helpers import create_staff, file_complaint, login
 
 ROLES = {

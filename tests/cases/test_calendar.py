@@ -12,10 +12,10 @@ import sqlalchemy as sa
 import time_machine
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
-from aduan.versions import forget_all
 from cases.calendar import CalendarError, WorkingCalendar, national_holidays
+from core.db import get_engine
+from core.settings import Settings
+from core.versions import forget_all
 from tests.helpers import create_staff, file_complaint, login
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
 from cases.models import Case
+from core.db import get_engine
+from core.settings import Settings
 from tests.helpers import create_staff, file_complaint, login
 from tests.query_plans import assert_reads_through, fill, statements_sent
 

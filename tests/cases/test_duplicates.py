@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
 from cases.duplicates import distance_m, text_similarity
 from cases.models import Case
+from core.db import get_engine
+from core.settings import Settings
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, run_jobs
 from tests.query_plans import assert_reads_through, fill, statements_sent

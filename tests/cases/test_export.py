@@ -7,8 +7,8 @@ import io
 
 from fastapi.testclient import TestClient
 
-from aduan.settings import Settings
 from cases.export import COLUMNS
+from core.settings import Settings
 from tests.helpers import RUBBISH, create_staff, file_complaint, login
 
 
@@ -63,9 +63,9 @@ def test_export_reads_in_batches_without_losing_or_repeating_cases(
     """Batch boundaries neither drop nor repeat a case."""
     from sqlmodel import Session, select
 
-    from aduan.db import get_engine
     from cases.export import csv_lines
     from cases.models import User
+    from core.db import get_engine
 
     create_staff(settings, "sup", "supervisor")
     codes = [

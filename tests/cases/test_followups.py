@@ -16,10 +16,10 @@ import sqlalchemy as sa
 import time_machine
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine, utcnow
-from aduan.queue import get_queue
-from aduan.settings import Settings
 from cases.followups import run_followups
+from core.db import get_engine, utcnow
+from core.queue import get_queue
+from core.settings import Settings
 from notifications.dispatch import RQDispatcher
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, telegram_post
@@ -321,7 +321,7 @@ def test_without_redis_the_web_process_runs_the_followups(
     environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from aduan.app import create_app
-    from aduan.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.delenv("REDIS_URL")
     get_settings.cache_clear()

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import time_machine
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, run_jobs
 
 

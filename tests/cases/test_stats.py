@@ -7,8 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine, utcnow
-from aduan.settings import Settings
+from core.db import get_engine, utcnow
+from core.settings import Settings
 from tests.helpers import RUBBISH, create_staff, file_complaint, login
 
 

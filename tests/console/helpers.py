@@ -8,9 +8,9 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
 from cases.models import Case, CaseEvent, User
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from tests.helpers import PASSWORD, create_staff
 
 
@@ -42,13 +42,13 @@ def post(web: TestClient, path: str, csrf: str | None, **fields: str):
 
 
 def case_row(settings: Settings, code: str) -> Case:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         return session.exec(select(Case).where(Case.tracking_code == code)).one()
 
 
 def history(settings: Settings, code: str) -> list[CaseEvent]:
     case = case_row(settings, code)
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         return list(
             session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by("id"))
         )
@@ -65,7 +65,7 @@ def add_staff(
 ) -> int:
     """An account as an admin would leave it: named, with an e-mail, maybe deactivated."""
     create_staff(settings, username, role, agency)
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         user = session.exec(select(User).where(User.username == username)).one()
         user.full_name, user.active = full_name, active
         user.email = f"{username}@semarangkota.example"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.browser import (
     DESKTOP,
     needs_chromium,

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
 from cases.calendar import due_at, load_calendar
 from cases.models import Case, Holiday, User
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from routing.models import Category
 from tests.console.helpers import csrf_of, post, sign_in
 from tests.helpers import PASSWORD, create_staff, file_complaint, login
@@ -35,17 +35,17 @@ def second_browser(web: TestClient) -> TestClient:
 
 
 def user_row(settings: Settings, username: str) -> User:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         return session.exec(select(User).where(User.username == username)).one()
 
 
 def category_row(settings: Settings, code: str) -> Category:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         return session.exec(select(Category).where(Category.code == code)).one()
 
 
 def add_holiday(settings: Settings, day: date, name: str, off: bool = True) -> int:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         holiday = Holiday(day=day, name=name, off=off)
         session.add(holiday)
         session.flush()
@@ -56,12 +56,12 @@ def add_holiday(settings: Settings, day: date, name: str, off: bool = True) -> i
 def catalogue_restored(settings: Settings) -> Iterator[None]:
     """The catalogue outlives a test (only cases and users are wiped): put back what it edits."""
     engine = get_engine(settings.database_url)
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         saved = {
             c.code: (c.sla_hours, c.active, c.updated_at) for c in session.exec(select(Category))
         }
     yield
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         for category in session.exec(select(Category)):
             category.sla_hours, category.active, category.updated_at = saved[category.code]
             session.add(category)
@@ -115,7 +115,7 @@ def test_admin_pages_turn_away_everyone_but_admins(web: TestClient, settings: Se
     dpu = user_row(settings, "dpu")
     assert dpu.role == "officer" and dpu.active and dpu.session_version == 0
     assert category_row(settings, "road_damage").sla_hours == sla
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         assert [h.day for h in session.exec(select(Holiday))] == [date(2026, 8, 18)]
         assert session.exec(select(User).where(User.username == "x")).first() is None
 
@@ -161,7 +161,7 @@ def test_post_without_the_csrf_token_changes_nothing(
     dpu = user_row(settings, "dpu")
     assert dpu.role == "officer" and dpu.active and dpu.session_version == 0
     assert category_row(settings, "road_damage").sla_hours == sla
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         assert len(session.exec(select(Holiday)).all()) == 1
         assert session.exec(select(User).where(User.username == "x")).first() is None
 
@@ -240,7 +240,7 @@ def test_bad_account_input_shows_the_form_again(
     assert message in response.text
     assert 'value="Budi Santoso"' in response.text
     assert NEW_PASSWORD not in response.text
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         assert len(session.exec(select(User)).all()) == 2
 
 
@@ -377,7 +377,7 @@ def test_sla_edit_is_validated_and_applies_to_new_complaints(
     csrf = admin_session(web, settings)
     before = file_complaint(web)["tracking_code"]
     engine = get_engine(settings.database_url)
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         first = session.exec(select(Case).where(Case.tracking_code == before)).one()
         category = session.get(Category, first.category_id)
     code, old_hours, old_stamp = category.code, category.sla_hours, category.updated_at
@@ -403,7 +403,7 @@ def test_sla_edit_is_validated_and_applies_to_new_complaints(
     assert changed.sla_hours == new_hours and changed.updated_at > old_stamp
 
     after = file_complaint(web)["tracking_code"]
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         first = session.exec(select(Case).where(Case.tracking_code == before)).one()
         second = session.exec(select(Case).where(Case.tracking_code == after)).one()
         assert second.category_id == category.id
@@ -435,7 +435,7 @@ def test_city_days_are_added_listed_and_deleted(web: TestClient, settings: Setti
     assert worked.status_code == 303
     listing = web.get("/console/admin/holidays?year=2026").text
     assert "HUT Kota Semarang" in listing and "kota masuk kerja" in listing
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         calendar = load_calendar(session, settings)
         assert not calendar.is_working_day(date(2026, 4, 2))
         assert calendar.is_working_day(date(2026, 8, 17))
@@ -452,7 +452,7 @@ def test_city_days_are_added_listed_and_deleted(web: TestClient, settings: Setti
         response = post(web, "/console/admin/holidays", csrf, day=day, name=name, kind=kind)
         assert response.status_code == status_code, day
         assert 'class="alert"' in response.text
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         holidays = session.exec(select(Holiday).order_by(Holiday.day)).all()
     assert [(h.day, h.off) for h in holidays] == [
         (date(2026, 4, 2), True),

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.console.helpers import add_staff, case_row, history, post, signed_in
 from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from aduan.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from tests.browser import (
     DESKTOP,
     PHONE,

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from aduan.app import create_app
-from aduan.db import get_engine, session_scope, utcnow
-from aduan.settings import Settings, get_settings
 from cases.console import routes as console_routes
 from cases.console.session import COOKIE_NAME, LoginThrottle, serializer
 from cases.enums import SourceChannel
 from cases.models import Attachment, User
+from core.db import get_engine, session_scope, utcnow
+from core.settings import Settings, get_settings
 from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
@@ -201,7 +201,7 @@ def test_session_expires_after_access_token_minutes(
     """A session older than ACCESS_TOKEN_MINUTES sends the visitor back to sign in."""
     staff("dpu")
     signed_in(web, "dpu")
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         user_id = session.exec(select(User.id).where(User.username == "dpu")).one()
     age = settings.access_token_minutes * 60
     for issued, expected in ((time.time() - age + 60, 200), (time.time() - age - 5, 303)):
@@ -229,7 +229,7 @@ def test_expiry_follows_the_setting(
     get_settings.cache_clear()
     short = get_settings()
     assert short.access_token_minutes == 1
-    with session_scope(get_engine(short.database_url)) as session:
+    with session_scope(get_engine(short.database_url), dispatcher=None) as session:
         user_id = session.exec(select(User.id).where(User.username == "dpu")).one()
     with TestClient(create_app(short), base_url="https://testserver") as web:
         for age, expected in ((50, 200), (70, 303)):
@@ -510,7 +510,7 @@ def test_photos_are_served_with_the_console_session(
     staff("dpu", "dlh")
     media = store_media(settings, png_bytes(), "image/png", "lubang.png")
     message = InboundMessage(channel=SourceChannel.telegram, text=POTHOLE, media=(media,))
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         case = receive(session, settings, message).case
         code = case.tracking_code
         attachment_id = session.exec(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from aduan.settings import Settings
+from core.settings import Settings
 from tests.browser import (
     DESKTOP,
     PHONE,

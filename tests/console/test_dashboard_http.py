@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from aduan.db import get_engine, session_scope, utcnow
-from aduan.settings import Settings
 from cases.enums import EventKind
 from cases.models import Case, CaseEvent
+from core.db import get_engine, session_scope, utcnow
+from core.settings import Settings
 from routing.models import Agency
 from tests.console.helpers import sign_in
 from tests.helpers import POTHOLE, create_staff, login
@@ -98,7 +98,7 @@ def build_scenario(settings: Settings) -> Scenario:
     def ago(days: float) -> datetime:
         return now - timedelta(days=days)
 
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         agencies = {a.code: a.id for a in session.exec(select(Agency))}
         add = partial(_add, session, agencies)
         # DPU

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.db import get_engine
-from aduan.settings import Settings, get_settings
+from core.db import get_engine
+from core.settings import Settings, get_settings
 from tests.helpers import POTHOLE, RUBBISH, file_complaint
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")

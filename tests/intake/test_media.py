@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from aduan.settings import Settings
-from aduan.storage import LocalStorage
+from core.settings import Settings
+from core.storage import LocalStorage
 from intake.media import MediaDownloadError, MediaRejected, download_media, store_media
 from tests.fakes.twilio_api import FakeTwilio
 

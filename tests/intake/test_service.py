@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
 from cases.enums import SourceChannel
 from cases.models import Case
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from intake.messages import InboundMessage, Location, ReplyAddress
 from intake.service import receive
 from notifications.enums import Channel
@@ -36,7 +36,7 @@ def test_the_filed_case_is_the_stored_row_without_reading_it_again(
     def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         sent.append(statement)
 
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         for n in range(2):  # at one place, the second is marked a duplicate of the first
             message = InboundMessage(
                 channel=SourceChannel.web,

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.helpers import POTHOLE
 
 

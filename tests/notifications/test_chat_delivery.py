@@ -11,14 +11,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from aduan.db import get_engine, session_scope, utcnow
-from aduan.settings import Settings, get_settings
+from core.db import get_engine, session_scope, utcnow
+from core.settings import Settings, get_settings
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel
 from notifications.models import Contact, Notification
 from notifications.service import (
-    DISPATCHER_KEY,
     split_body,
 )
 from tests.channels import inbound, signed_post
@@ -51,8 +50,8 @@ def words(count: int, length: int = 7) -> str:
 
 def owe_long_message(settings: Settings, channel: Channel, address: str, body: str) -> None:
     """Queue `body` as an officer's note would be, handed to RQ when the transaction commits."""
-    with session_scope(get_engine(settings.database_url)) as session:
-        session.info[DISPATCHER_KEY] = RQDispatcher(settings)
+    engine = get_engine(settings.database_url)
+    with session_scope(engine, dispatcher=RQDispatcher(settings)) as session:
         owe(session, channel, address, body, reference="TEST-0002")
 
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from aduan.app import create_app
-from aduan.db import get_engine, session_scope, utcnow
-from aduan.settings import Settings
+from core.db import get_engine, session_scope, utcnow
+from core.settings import Settings
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
@@ -34,7 +34,7 @@ def outbox(settings: Settings) -> list[Notification]:
 def owe_message(settings: Settings, channel: Channel, address: str, **message: str) -> int:
     """An outbox row committed with no dispatcher attached; `message` (body, reference) as
     `owe` takes it."""
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         [row_id] = owe(session, channel, address, **message)
         return row_id
 
@@ -373,7 +373,7 @@ def test_embedded_mode_delivers_without_redis(
     environment: dict, monkeypatch, smtp: SmtpSink
 ) -> None:
     """With no REDIS_URL the web process itself delivers the acknowledgement."""
-    from aduan.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.delenv("REDIS_URL")
     get_settings.cache_clear()
@@ -402,7 +402,7 @@ def test_unconfigured_channel_retries_then_fails_with_a_clear_reason(settings: S
 def test_looking_up_a_contact_again_keeps_its_unsaved_changes(settings: Settings) -> None:
     """The chat flow changes a contact and then files a complaint, which looks it up again in
     the same transaction: the change must survive the second lookup and be stored."""
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         contact = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")
         contact.pending_latitude = -6.99
         again = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from aduan.db import get_engine, utcnow
-from aduan.queue import get_queue
-from aduan.settings import Settings
+from core.db import get_engine, utcnow
+from core.queue import get_queue
+from core.settings import Settings
 from notifications.dispatch import JOB_SIZE, RQDispatcher
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import run_jobs

@@ -12,16 +12,14 @@ from collections.abc import Iterable
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from aduan.db import get_engine
-from aduan.settings import Settings
 from cases.enums import SourceChannel
+from core.db import get_engine, open_session
+from core.settings import Settings
 from intake.messages import InboundMessage, ReplyAddress
 from intake.service import receive
 from notifications.enums import Channel
 from notifications.models import Notification
-from notifications.service import DISPATCHER_KEY
 from tests.helpers import owe
 
 
@@ -53,8 +51,7 @@ def recorder(settings: Settings) -> VisibilityRecorder:
 def test_a_filed_complaint_is_handed_over_after_its_commit(
     settings: Settings, recorder: VisibilityRecorder
 ) -> None:
-    with Session(recorder.engine, expire_on_commit=False) as session:
-        session.info[DISPATCHER_KEY] = recorder
+    with open_session(recorder.engine, dispatcher=recorder) as session:
         message = InboundMessage(
             channel=SourceChannel.web,
             text="Lampu jalan di depan sekolah mati sejak seminggu",
@@ -70,8 +67,7 @@ def test_a_filed_complaint_is_handed_over_after_its_commit(
 def test_a_released_savepoint_hands_nothing_over(
     settings: Settings, recorder: VisibilityRecorder
 ) -> None:
-    with Session(recorder.engine) as session:
-        session.info[DISPATCHER_KEY] = recorder
+    with open_session(recorder.engine, dispatcher=recorder) as session:
         with session.begin_nested():
             [row_id] = owe(session, Channel.email, "satu@example.com")
         assert recorder.handovers == []
@@ -82,8 +78,7 @@ def test_a_released_savepoint_hands_nothing_over(
 def test_a_rolled_back_savepoint_keeps_the_rest_of_the_transaction(
     settings: Settings, recorder: VisibilityRecorder
 ) -> None:
-    with Session(recorder.engine) as session:
-        session.info[DISPATCHER_KEY] = recorder
+    with open_session(recorder.engine, dispatcher=recorder) as session:
         [kept] = owe(session, Channel.email, "dua@example.com")
         with pytest.raises(RuntimeError), session.begin_nested():
             owe(session, Channel.email, "tiga@example.com")

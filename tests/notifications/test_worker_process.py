@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings, get_settings
+from core.db import get_engine
+from core.settings import Settings, get_settings
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import file_complaint

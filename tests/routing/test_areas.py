@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from routing.areas import area_for
 from routing.catalogue import CatalogueError, default_catalogue_path, read_catalogue
 from routing.models import Agency, ServiceArea
@@ -42,7 +42,7 @@ def agency_id(session: Session, code: str) -> int:
 
 
 def area_code(settings: Settings, agency: str, latitude, longitude) -> str | None:
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         area = area_for(session, agency_id(session, agency), latitude, longitude)
         return area.code if area else None
 
@@ -80,7 +80,7 @@ def supervisor(settings: Settings, client: TestClient) -> dict[str, str]:
 @pytest.fixture
 def restore_catalogue(settings: Settings) -> Iterator[None]:
     yield
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         load_catalogue(session, read_catalogue(default_catalogue_path()))
 
 
@@ -205,11 +205,11 @@ def test_reloading_without_an_area_deactivates_it(
     ]
     areas_file.write_text(json.dumps(collection))
     assert area_code(settings, "DPU", -6.955, 110.42) == "uptd_utara"
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         report = load_catalogue(session, read_catalogue(data / "catalogue.yaml"))
     assert report.deactivated == 1
     assert area_code(settings, "DPU", -6.955, 110.42) is None
     assert area_code(settings, "DPU", -6.99, 110.42) == "uptd_tengah"
-    with session_scope(get_engine(settings.database_url)) as session:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         utara = session.exec(select(ServiceArea).where(ServiceArea.code == "uptd_utara")).one()
     assert utara.active is False

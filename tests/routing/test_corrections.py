@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from aduan.db import get_engine
-from aduan.settings import Settings
+from core.db import get_engine
+from core.settings import Settings
 from tests.helpers import POTHOLE, create_staff, file_complaint, login
 from tests.query_plans import assert_reads_through, statements_sent
 

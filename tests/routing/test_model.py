@@ -10,8 +10,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sqlmodel import select
 
-from aduan.db import get_engine, session_scope
-from aduan.settings import Settings
+from core.db import get_engine, session_scope
+from core.settings import Settings
 from routing.catalogue import Catalogue, default_catalogue_path, read_catalogue
 from routing.evaluate import evaluate, read_labelled
 from routing.keywords import KeywordClassifier, Prediction
@@ -221,13 +221,13 @@ def test_held_out_accuracy(model: TrainedClassifier) -> None:
 def test_corrections_teach_the_model(database: str, catalogue: Catalogue) -> None:
     """Officers' corrections in the database are training data: the prediction follows them."""
     engine = get_engine(database)
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         database_catalogue = catalogue_from_database(session)
         before = train(database_catalogue, training_rows(session, database_catalogue))
         assert before.predict(UNUSUAL).agency != "DISDUKCAPIL"
         for text in UNUSUAL_CORRECTIONS:
             session.add(RoutingExample(text=text, agency_code="DISDUKCAPIL", source="forward"))
-    with session_scope(engine) as session:
+    with session_scope(engine, dispatcher=None) as session:
         rows = training_rows(session, database_catalogue)
         assert len(session.exec(select(RoutingExample)).all()) == len(UNUSUAL_CORRECTIONS)
         after = train(database_catalogue, rows).predict(UNUSUAL)
@@ -244,14 +244,14 @@ def test_service_uses_the_saved_model_and_reloads_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """classifier_for loads the model file, and reads it again when the file changes."""
-    from aduan.settings import get_settings
+    from core.settings import get_settings
 
     path = tmp_path / "model.joblib"
     model.save(path)
     monkeypatch.setenv("ROUTING_MODEL_FILE", str(path))
     get_settings.cache_clear()
     try:
-        with session_scope(get_engine(database)) as session:
+        with session_scope(get_engine(database), dispatcher=None) as session:
             first = classifier_for(session)
             assert np.array_equal(first.probabilities(UNUSUAL), model.probabilities(UNUSUAL))
             assert classifier_for(session) is first  # loaded once

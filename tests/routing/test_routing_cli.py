@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from aduan.db import get_engine
+from core.db import get_engine
 from routing.model import TrainedClassifier
 from tests.test_cli import aduan
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import aduan.db
+import core.db
 
 
 revision: str = "45df677424d9"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("off", sa.Boolean(), nullable=False),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("holidays", schema=None) as batch_op:
@@ -36,18 +36,18 @@ def upgrade() -> None:
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("paused_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("paused_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("assignee_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("escalation_level", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.add_column(
-            sa.Column("escalated_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("escalated_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("rating", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("rated_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("rated_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_cases_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_foreign_key("fk_cases_assignee_id", "users", ["assignee_id"], ["id"])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import aduan.db
+import core.db
 
 revision: str = "a29415315ac4"
 down_revision: str | None = None
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("name_en", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("agencies", schema=None) as batch_op:
@@ -40,8 +40,8 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=320), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("language", sa.String(length=2), nullable=False),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_inbound_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_inbound_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "address"),
     )
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("keywords_id", sa.JSON(), nullable=False),
         sa.Column("keywords_en", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -104,14 +104,14 @@ def upgrade() -> None:
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("address", sa.String(length=500), nullable=True),
         sa.Column("intake_key", sa.String(length=200), nullable=True),
-        sa.Column("due_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("assigned_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("in_progress_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("rejected_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("in_progress_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("rejected_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -141,7 +141,7 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=255), nullable=True),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("storage_key", sa.String(length=500), nullable=False),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("internal_note", sa.Text(), nullable=True),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=100), nullable=False),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_user_id"],
             ["users.id"],
@@ -198,13 +198,13 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", aduan.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("provider_message_id", sa.String(length=64), nullable=True),
-        sa.Column("created_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("failed_at", aduan.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import aduan.db
+import core.db
 
 
 revision: str = "ce11ba97273d"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("external_id", sa.String(length=128), nullable=False),
-        sa.Column("received_at", aduan.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "external_id"),
     )
@@ -35,10 +35,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pending_latitude", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("pending_longitude", sa.Float(), nullable=True))
         batch_op.add_column(
-            sa.Column("pending_location_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("pending_location_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("unreachable_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("unreachable_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
@@ -47,7 +47,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("provider_status", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("provider_error_code", sa.String(length=16), nullable=True))
         batch_op.add_column(
-            sa.Column("delivered_at", aduan.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("delivered_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(
             batch_op.f("ix_notifications_provider_message_id"),

@@ -7,7 +7,7 @@ from functools import lru_cache
 from redis import Redis
 from rq import Queue
 
-from aduan.settings import Settings
+from core.settings import Settings
 
 
 @lru_cache(maxsize=4)

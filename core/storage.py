@@ -16,8 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from aduan.db import utcnow
-from aduan.settings import Settings
+from core.db import utcnow
+from core.settings import Settings
 
 _SUFFIX = re.compile(r"(\.[A-Za-z0-9]{1,10})?")
 

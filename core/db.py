@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
@@ -138,13 +139,62 @@ def _create_engine(database_url: str) -> Engine:
     return sa.create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+class Dispatcher(Protocol):
+    """What takes the ids of rows committed for delivery (see `after_commit`)."""
+
+    def dispatch(self, ids: Iterable[int]) -> None: ...
+
+
+# Session.info keys: the dispatcher a session hands its committed ids to, and the ids so far
+_DISPATCHER_KEY = "aduan.dispatcher"
+_AFTER_COMMIT_KEY = "aduan.after_commit_ids"
+
+
+def open_session(engine: Engine, *, dispatcher: Dispatcher | None) -> Session:
+    """The one way to open a session.
+
+    Ids a transaction of it registers with `after_commit` go to `dispatcher` once that
+    transaction commits. A caller with no dispatcher says so with None: its rows then wait for
+    the sweep.
+    """
+    session = Session(engine, expire_on_commit=False)
+    session.info[_DISPATCHER_KEY] = dispatcher
+    return session
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, dispatcher: Dispatcher | None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error, for jobs and CLI commands."""
-    with Session(engine, expire_on_commit=False) as session:
+    with open_session(engine, dispatcher=dispatcher) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def after_commit(session: Session, ids: Iterable[int]) -> None:
+    """Hand `ids` to the session's dispatcher once the current transaction commits; a rollback
+    of the whole transaction forgets them."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).extend(ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    # SQLAlchemy calls this for a released savepoint too; its rows are not committed yet, and
+    # a worker must not look for them before they are
+    if session.in_nested_transaction():
+        return
+    ids = session.info.pop(_AFTER_COMMIT_KEY, [])
+    dispatcher = session.info.get(_DISPATCHER_KEY)
+    if ids and dispatcher is not None:
+        dispatcher.dispatch(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    # a savepoint rolled back keeps the ids: those of its rows find nothing to send, the rest
+    # of the transaction's still go out when it commits
+    if not session.in_nested_transaction():
+        session.info.pop(_AFTER_COMMIT_KEY, None)

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
-from aduan.settings import Settings
-from notifications.service import DISPATCHER_KEY
+from core.db import open_session
+from core.settings import Settings
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -21,8 +21,7 @@ async def get_settings_dep(request: Request) -> Settings:
 @contextmanager
 def app_session(app: FastAPI) -> Iterator[Session]:
     """A session whose committed outbox rows go to `app`'s dispatcher."""
-    with Session(app.state.engine, expire_on_commit=False) as session:
-        session.info[DISPATCHER_KEY] = app.state.dispatcher
+    with open_session(app.state.engine, dispatcher=app.state.dispatcher) as session:
         yield session
 
 
