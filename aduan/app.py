@@ -18,18 +18,18 @@ from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
 from bots.twilio.webhook import router as twilio_webhook_router
-from cases.console import admin as console_admin
-from cases.console import dashboard as console_dashboard
-from cases.console import routes as console
 from cases.followups import run_followups
 from cases.routes import router as cases_router
+from console import admin as console_admin
+from console import dashboard as console_dashboard
+from console import routes as console
 from core.db import get_engine, utcnow
 from core.periodic import Every
 from core.settings import Settings, get_settings
-from intake.routes import STATIC_DIR
 from intake.routes import api as intake_api
-from intake.routes import pages as intake_pages
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from website.routes import STATIC_DIR
+from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(intake_api)
     app.include_router(cases_router)
-    app.include_router(intake_pages)
+    app.include_router(public_pages)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)

@@ -248,7 +248,7 @@ def users_create(
     full_name: Annotated[str | None, typer.Option(help="display name")] = None,
 ) -> None:
     """Create a staff account; the password is read from standard input."""
-    from cases.users import UserError, create_user, parse_role
+    from staff.service import UserError, create_user, parse_role
 
     try:
         role_value = parse_role(role)
@@ -275,9 +275,9 @@ def demo_users() -> None:
     """Create demo accounts for a local try-out (refused outside development)."""
     from sqlmodel import select
 
-    from cases.enums import Role
-    from cases.models import User
-    from cases.users import create_user
+    from staff.enums import Role
+    from staff.models import User
+    from staff.service import create_user
 
     settings = get_settings()
     if settings.app_env != "development":

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from sqlmodel import Session, col, select
 
 from cases import lifecycle
-from cases.enums import HOLDER_ROLES
 from cases.errors import NotAssignable
-from cases.models import Case, User
+from cases.models import Case
+from staff.enums import HOLDER_ROLES
+from staff.models import User
 
 
 def label(user: User) -> str:

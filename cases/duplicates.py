@@ -21,10 +21,11 @@ from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotMergeable
 from cases.lifecycle import record_event
-from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber, User
+from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
 from core.db import UTCDateTime, utcnow
 from core.settings import Settings
 from notifications.enums import MessageKind
+from staff.models import User
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0

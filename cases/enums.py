@@ -45,16 +45,6 @@ class EventKind(StrEnum):
     rated = "rated"
 
 
-class Role(StrEnum):
-    officer = "officer"
-    supervisor = "supervisor"
-    admin = "admin"
-
-
-# who can have a case on their desk: an admin works on accounts, not cases
-HOLDER_ROLES = frozenset({Role.officer, Role.supervisor})
-
-
 class SourceChannel(StrEnum):
     """Where a complaint came in; replies go to the case's contact, which may differ (web)."""
 

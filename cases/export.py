@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from cases.models import Case, User
+from cases.models import Case
 from cases.service import is_overdue, visible_cases
 from routing.models import Agency, Category, ServiceArea
+from staff.models import User
 
 # appending is fine; renaming or reordering breaks every spreadsheet built on the export
 COLUMNS = (

@@ -18,14 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind, Role
+from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
-from cases.models import Case, User
+from cases.models import Case
 from core.db import open_session
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.service import get_or_create_contact, queue_messages
 from routing.models import Agency, Category
+from staff.enums import Role
+from staff.models import User
 
 log = logging.getLogger(__name__)
 

@@ -12,18 +12,19 @@ from cases.citizen import tell_citizen
 from cases.enums import (
     ALLOWED_TRANSITIONS,
     FORWARDABLE_STATUSES,
-    HOLDER_ROLES,
     OPEN_STATUSES,
     CaseStatus,
     EventKind,
 )
 from cases.errors import CaseError, NotAssignable, TransitionNotAllowed, UnknownAgency
-from cases.models import Case, CaseEvent, User
+from cases.models import Case, CaseEvent
 from core.db import utcnow
 from core.settings import Settings
 from notifications.enums import MessageKind
 from routing.areas import area_for
 from routing.models import Agency, Category, RoutingExample
+from staff.enums import HOLDER_ROLES
+from staff.models import User
 
 STATUS_TIMESTAMP = {
     CaseStatus.assigned: "assigned_at",

@@ -15,12 +15,11 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from cases import assignees, lifecycle, service
-from cases.auth import CaseWorker, Supervisor, authenticate, create_access_token
 from cases.duplicates import merge
 from cases.enums import CaseStatus
 from cases.errors import CaseError
 from cases.export import csv_lines
-from cases.models import Attachment, Case, User
+from cases.models import Attachment, Case
 from cases.schemas import (
     AgencyStats,
     AssigneeIn,
@@ -36,6 +35,8 @@ from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
 from core.responses import STAFF_ERRORS
 from core.storage import MediaNotFound, get_storage
+from staff.auth import CaseWorker, Supervisor, authenticate, create_access_token
+from staff.models import User
 
 # the largest id a row can have (ids are 32-bit integers): a bigger cursor is a 422, not a 500
 ROW_ID_MAX = 2**31 - 1

@@ -7,9 +7,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from cases.codes import normalise_tracking_code
-from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind, Role
+from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import UnknownAgency
-from cases.models import Attachment, Case, CaseEvent, CaseSubscriber, User
+from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
 from cases.schemas import (
     AgencyRef,
     AttachmentView,
@@ -31,6 +31,8 @@ from core.db import utcnow
 from notifications.models import Contact, Notification
 from routing.models import Agency, Category, ServiceArea
 from routing.service import RoutedAgency
+from staff.enums import Role
+from staff.models import User
 
 EXCERPT_CHARS = 140
 

@@ -8,13 +8,13 @@ from fastapi.testclient import TestClient
 from rq import SimpleWorker
 from sqlmodel import Session
 
-from cases.enums import Role
-from cases.users import create_user
 from core.db import get_engine, session_scope
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.service import get_or_create_contact, queue_messages
+from staff.enums import Role
+from staff.service import create_user
 
 PASSWORD = "correct-horse-battery"
 POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"

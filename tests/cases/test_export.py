@@ -64,8 +64,8 @@ def test_export_reads_in_batches_without_losing_or_repeating_cases(
     from sqlmodel import Session, select
 
     from cases.export import csv_lines
-    from cases.models import User
     from core.db import get_engine
+    from staff.models import User
 
     create_staff(settings, "sup", "supervisor")
     codes = [

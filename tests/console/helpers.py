@@ -8,9 +8,10 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from cases.models import Case, CaseEvent, User
+from cases.models import Case, CaseEvent
 from core.db import get_engine, session_scope
 from core.settings import Settings
+from staff.models import User
 from tests.helpers import PASSWORD, create_staff
 
 

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from cases.calendar import due_at, load_calendar
-from cases.models import Case, Holiday, User
+from cases.models import Case, Holiday
 from core.db import get_engine, session_scope
 from core.settings import Settings
 from routing.models import Category
+from staff.models import User
 from tests.console.helpers import csrf_of, post, sign_in
 from tests.helpers import PASSWORD, create_staff, file_complaint, login
 
@@ -173,7 +174,7 @@ def test_admin_creates_an_account_that_signs_in(
     csrf = admin_session(web, settings)
     form = web.get("/console/admin/users/new").text
     assert 'for="username"' in form and 'for="password"' in form and 'name="agency_head"' in form
-    with caplog.at_level(logging.INFO, logger="cases.users"):
+    with caplog.at_level(logging.INFO, logger="staff.service"):
         response = post(
             web,
             "/console/admin/users/new",
@@ -326,7 +327,7 @@ def test_password_reset_ends_sessions_and_the_new_password_works(
     assert short.status_code == 422 and "Kata sandi minimal 8 karakter." in short.text
     assert officer.get("/console", follow_redirects=False).status_code == 200
 
-    with caplog.at_level(logging.INFO, logger="cases.users"):
+    with caplog.at_level(logging.INFO, logger="staff.service"):
         typed = post(web, f"/console/admin/users/{target}/password", csrf, password=NEW_PASSWORD)
     assert typed.status_code == 303
     assert "reset the password of 'dpu'" in caplog.text and NEW_PASSWORD not in caplog.text

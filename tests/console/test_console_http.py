@@ -14,15 +14,16 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from aduan.app import create_app
-from cases.console import routes as console_routes
-from cases.console.session import COOKIE_NAME, LoginThrottle, serializer
 from cases.enums import SourceChannel
-from cases.models import Attachment, User
+from cases.models import Attachment
+from console import routes as console_routes
+from console.session import COOKIE_NAME, LoginThrottle, serializer
 from core.db import get_engine, session_scope, utcnow
 from core.settings import Settings, get_settings
 from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
+from staff.models import User
 from tests.console.helpers import case_row, csrf_of, history, post, sign_in, signed_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import (
@@ -118,7 +119,7 @@ def test_wrong_password_shows_the_form_again(
 ) -> None:
     """A wrong password is a 401 page with the error and the username kept, no session, a log."""
     staff("dpu")
-    with caplog.at_level(logging.WARNING, logger="cases.console.routes"):
+    with caplog.at_level(logging.WARNING, logger="console.routes"):
         response = sign_in(web, "dpu", "not-the-password")
     assert response.status_code == 401
     assert "Nama pengguna atau kata sandi salah" in response.text
@@ -134,7 +135,7 @@ def test_sixth_attempt_waits_even_with_the_right_password(
     staff("dpu", "dlh")
     for _ in range(5):
         assert sign_in(web, "dpu", "wrong-password").status_code == 401
-    with caplog.at_level(logging.WARNING, logger="cases.console.routes"):
+    with caplog.at_level(logging.WARNING, logger="console.routes"):
         response = sign_in(web, "dpu", PASSWORD)
     assert response.status_code == 429
     assert 0 < int(response.headers["retry-after"]) <= 15 * 60

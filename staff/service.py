@@ -15,10 +15,10 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from cases.auth import password_hash
-from cases.enums import Role
-from cases.models import User
 from routing.models import Agency
+from staff.auth import password_hash
+from staff.enums import Role
+from staff.models import User
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The console's admin pages: staff accounts, the catalogue's SLA hours, the city's days off.
 
-Admins only. Account changes go through `cases.users`, the same rules the command line
+Admins only. Account changes go through `staff.service`, the same rules the command line
 follows; catalogue and calendar edits are one-row changes made here. Every change is logged
 with the admin's name, never with a password.
 """
@@ -18,14 +18,15 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from cases import users
 from cases.calendar import national_holidays
-from cases.console.session import Visit, VisitDep
-from cases.enums import Role
-from cases.models import Holiday, User
-from cases.users import UserError
+from cases.models import Holiday
+from console.session import Visit, VisitDep
 from core.db import utcnow
 from routing.models import Agency, Category
+from staff import service as users
+from staff.enums import Role
+from staff.models import User
+from staff.service import UserError
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 log = logging.getLogger(__name__)

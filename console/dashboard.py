@@ -16,12 +16,12 @@ from markupsafe import Markup
 from sqlmodel import col, select
 
 from cases import stats
-from cases.console.charts import Series, bar_chart
-from cases.console.session import Visit, VisitDep
-from cases.console.words import Words
-from cases.enums import Role
 from cases.schemas import AgencyStats
+from console.charts import Series, bar_chart
+from console.session import Visit, VisitDep
+from console.words import Words
 from routing.models import Agency
+from staff.enums import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -29,12 +29,12 @@ from redis import Redis, RedisError
 from sqlmodel import Session
 
 from cases.calendar import city_time
-from cases.console.words import Words, words_for
-from cases.enums import Role
-from cases.models import User
+from console.words import Words, words_for
 from core.deps import SessionDep, SettingsDep
 from core.queue import redis_connection
 from core.settings import Settings, get_settings
+from staff.enums import Role
+from staff.models import User
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from fastapi.security import OAuth2PasswordBearer
 from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
-from cases.enums import Role
-from cases.models import User
 from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
 from core.settings import Settings
+from staff.enums import Role
+from staff.models import User
 
 password_hash = PasswordHash.recommended()  # argon2id
 # verifying against this keeps a wrong username as slow as a wrong password

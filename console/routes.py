@@ -22,20 +22,15 @@ from sqlmodel import Session, col, select
 
 from cases import assignees, lifecycle, service
 from cases import routes as staff_api
-from cases.auth import authenticate
-from cases.console.session import LoginThrottle, Visit, VisitDep
 from cases.duplicates import merge
-from cases.enums import (
-    ALLOWED_TRANSITIONS,
-    FORWARDABLE_STATUSES,
-    OPEN_STATUSES,
-    CaseStatus,
-    Role,
-)
+from cases.enums import ALLOWED_TRANSITIONS, FORWARDABLE_STATUSES, OPEN_STATUSES, CaseStatus
 from cases.errors import CaseError
 from cases.models import Case
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
+from console.session import LoginThrottle, Visit, VisitDep
 from routing.models import Agency, Category
+from staff.auth import authenticate
+from staff.enums import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC_DIR = Path(__file__).parent / "static"

@@ -1,0 +1,15 @@
+"""Staff roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    officer = "officer"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+# who can have a case on their desk: an admin works on accounts, not cases
+HOLDER_ROLES = frozenset({Role.officer, Role.supervisor})

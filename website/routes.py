@@ -1,0 +1,210 @@
+"""The public web pages: the complaint form, the status page and the rating page."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from cases.calendar import city_time
+from cases.citizen import rating_token_matches
+from cases.codes import normalise_tracking_code
+from cases.enums import CaseStatus
+from cases.feedback import rate, reopen
+from cases.service import find_by_code, public_view
+from core.deps import SessionDep, SettingsDep
+from core.settings import get_settings
+from intake.routes import Language, request_sender, retry_after
+from intake.schemas import ComplaintIn
+from intake.service import IntakeError, IntakeLimited, receive
+from website.words import page_text
+
+pages = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["when"] = lambda moment: city_time(get_settings(), moment)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _language(lang: str | None, settings: SettingsDep) -> Language:
+    return lang if lang in ("id", "en") else settings.default_language
+
+
+def _render(request: Request, name: str, lang: Language, status_code: int = 200, **context):
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"lang": lang, "t": page_text(lang), **context},
+        status_code=status_code,
+    )
+
+
+@pages.get("/", response_class=HTMLResponse)
+def complaint_form(request: Request, settings: SettingsDep, lang: str | None = None) -> Response:
+    # the token makes a double-tapped submit button file one complaint, not two
+    token = secrets.token_urlsafe(16)
+    return _render(
+        request, "form.html", _language(lang, settings), form={}, errors=[], form_token=token
+    )
+
+
+@pages.post("/complaints", response_class=HTMLResponse)
+def submit_complaint_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    notify_via: Annotated[str, Form()] = "none",
+    address: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+    form_token: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    language = _language(lang, settings)
+    form = {
+        "text": text,
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "notify_via": notify_via,
+        "address": address,
+        "lat": lat,
+        "lon": lon,
+    }
+    try:
+        complaint = ComplaintIn.model_validate(
+            {**form, "lat": lat or None, "lon": lon or None, "language": language}
+        )
+        message = complaint.to_message(form_token or None)
+        result = receive(session, settings, message, sender=request_sender(request))
+    except ValidationError as exc:
+        errors = [page_text(language).explain(err) for err in exc.errors()]
+        return _render(
+            request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
+        )
+    except IntakeLimited as exc:
+        refusal = exc.refusal
+        polite = page_text(language).limited.format(limit=refusal.limit, minutes=refusal.minutes)
+        page = _render(
+            request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
+        )
+        page.headers.update(retry_after(exc))
+        return page
+    except IntakeError as exc:
+        return _render(
+            request, "form.html", language, 422, form=form, errors=[str(exc)], form_token=form_token
+        )
+    return RedirectResponse(
+        f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER
+    )
+
+
+@pages.get("/track", response_class=HTMLResponse)
+def track_lookup(settings: SettingsDep, code: str = "", lang: str | None = None) -> Response:
+    language = _language(lang, settings)
+    target = quote(code.strip() or "-", safe="")
+    return RedirectResponse(f"/track/{target}?lang={language}", status.HTTP_303_SEE_OTHER)
+
+
+@pages.get("/track/{code}", response_class=HTMLResponse)
+def track_page(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    new: bool = False,
+    done: Literal["rated", "reopened", ""] = "",
+) -> Response:
+    language = _language(lang, settings)
+    case = find_by_code(session, code)
+    if case is None:
+        shown = normalise_tracking_code(code) or code[:20]
+        return _render(
+            request, "track.html", language, 404, case=None, code=shown, new=False, done=""
+        )
+    view = public_view(session, case, language)
+    return _render(
+        request, "track.html", language, case=view, code=view.tracking_code, new=new, done=done
+    )
+
+
+def _rating_case(session: SessionDep, settings: SettingsDep, code: str, token: str):
+    """The case a rating link is for, or the reason (status code, text key) it cannot be used."""
+    case = find_by_code(session, code)
+    if case is None or not rating_token_matches(settings, case.tracking_code, token):
+        return None, (status.HTTP_403_FORBIDDEN, "rate_bad_link")
+    if case.status != CaseStatus.resolved:
+        return case, (status.HTTP_409_CONFLICT, "rate_not_open")
+    return case, None
+
+
+def _rate_page(request: Request, code: str, token: str, language: Language, case, problem):
+    text = page_text(language)
+    if problem is None:
+        return _render(request, "rate.html", language, code=code, token=token, ask=True, error=None)
+    status_code, key = problem
+    shown = case.tracking_code if case else (normalise_tracking_code(code) or code[:20])
+    error = getattr(text, key).format(status=text.status(case.status) if case else "")
+    return _render(request, "rate.html", language, status_code, code=shown, ask=False, error=error)
+
+
+@pages.get("/track/{code}/rate", response_class=HTMLResponse)
+def rating_form(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: str = "",
+    lang: str | None = None,
+) -> Response:
+    """Where a citizen without a chat channel rates a resolved case or says it is not fixed."""
+    case, problem = _rating_case(session, settings, code, t)
+    return _rate_page(request, code, t, _language(lang, settings), case, problem)
+
+
+@pages.post("/track/{code}/rate", response_class=HTMLResponse)
+def submit_rating(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: Annotated[str, Form(max_length=200)] = "",
+    rating: Annotated[str, Form(max_length=2)] = "",
+    not_fixed: Annotated[str, Form(max_length=1)] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    language = _language(lang, settings)
+    case, problem = _rating_case(session, settings, code, t)
+    if problem is not None:
+        return _rate_page(request, code, t, language, case, problem)
+    if not_fixed:
+        reopen(session, settings, case)
+        outcome = "reopened"
+    elif rating in {"1", "2", "3", "4", "5"}:
+        rate(session, case, int(rating))
+        outcome = "rated"
+    else:
+        return _render(
+            request,
+            "rate.html",
+            language,
+            422,
+            code=case.tracking_code,
+            token=t,
+            ask=True,
+            error=page_text(language).rate_pick,
+        )
+    session.commit()
+    return RedirectResponse(
+        f"/track/{case.tracking_code}?lang={language}&done={outcome}", status.HTTP_303_SEE_OTHER
+    )
