@@ -194,7 +194,7 @@ def db_upgrade() -> None:
     """Apply migrations, and load the agency catalogue if the database has none."""
     from aduan.migrate import upgrade_database
     from routing.catalogue import CatalogueError, default_catalogue_path, read_catalogue
-    from routing.service import catalogue_is_empty, load_catalogue
+    from routing.stored_catalogue import catalogue_is_empty, load_catalogue
 
     settings = get_settings()
     upgrade_database(settings.database_url)
@@ -216,7 +216,7 @@ def db_upgrade() -> None:
 def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file")]) -> None:
     """Make the database match FILE; agencies and categories it drops are deactivated."""
     from routing.catalogue import CatalogueError, read_catalogue
-    from routing.service import load_catalogue
+    from routing.stored_catalogue import load_catalogue
 
     try:
         catalogue = read_catalogue(file)
@@ -303,7 +303,8 @@ CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the dat
 def _routing_classifier(catalogue: Path | None) -> Classifier:
     """The classifier routing would use: for the database's catalogue, or for a catalogue file."""
     from routing.catalogue import CatalogueError, read_catalogue
-    from routing.service import catalogue_is_empty, classifier_for
+    from routing.service import classifier_for
+    from routing.stored_catalogue import catalogue_is_empty
     from routing.training import classifier_for_catalogue
 
     settings = get_settings()
@@ -321,7 +322,7 @@ def _routing_classifier(catalogue: Path | None) -> Classifier:
 @routing_app.command("train")
 def routing_train() -> None:
     """Train the routing model on the catalogue, the examples file and officers' corrections."""
-    from routing.service import catalogue_is_empty
+    from routing.stored_catalogue import catalogue_is_empty
     from routing.training import ExamplesError, TrainingImpossible, train_and_save
 
     settings = get_settings()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from cases.followups import run_followups
 from core.db import get_engine, utcnow
 from core.settings import get_settings
+from notifications.dispatch import RQDispatcher
 
 
 def followups_job() -> str:
     """One pass of auto-close, escalation and digests; safe to run late, twice, or at once."""
-    from notifications.dispatch import RQDispatcher
-
     settings = get_settings()
     report = run_followups(
         get_engine(settings.database_url), settings, utcnow(), RQDispatcher(settings)

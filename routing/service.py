@@ -1,136 +1,20 @@
-"""Loading the catalogue into the database and deciding where a complaint goes."""
+"""Deciding where a complaint goes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from threading import Lock
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core.db import utcnow
 from core.settings import get_settings
 from routing.areas import area_id_for
-from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
 from routing.keywords import Prediction
 from routing.model import Classifier
-from routing.models import Agency, Category, ServiceArea
+from routing.models import Agency, Category
+from routing.stored_catalogue import catalogue_from_database
 from routing.training import classifier_for_catalogue, model_file_state
 from routing.versions import catalogue_version
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    agencies: int
-    categories: int
-    deactivated: int
-    areas: int = 0
-
-
-def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
-    """Make the database match the file: upsert by code, deactivate what the file dropped.
-
-    Rows are never deleted because cases keep pointing at them.
-    """
-    now = utcnow()
-    agencies = {a.code: a for a in session.exec(select(Agency))}
-    categories = {c.code: c for c in session.exec(select(Category))}
-    seen_agencies: set[str] = set()
-    seen_categories: set[str] = set()
-    for spec in catalogue.agencies:
-        agency = agencies.get(spec.code) or Agency(
-            code=spec.code, name=spec.name, name_en=spec.name_en
-        )
-        agency.name, agency.name_en, agency.active, agency.updated_at = (
-            spec.name,
-            spec.name_en,
-            True,
-            now,
-        )
-        session.add(agency)
-        session.flush()
-        seen_agencies.add(spec.code)
-        for cat in spec.categories:
-            category = categories.get(cat.code) or Category(
-                code=cat.code, agency_id=agency.id, name=cat.name, name_en=cat.name_en, sla_hours=1
-            )
-            category.agency_id = agency.id
-            category.name, category.name_en, category.sla_hours = (
-                cat.name,
-                cat.name_en,
-                cat.sla_hours,
-            )
-            category.keywords_id, category.keywords_en = (
-                list(cat.keywords.id),
-                list(cat.keywords.en),
-            )
-            category.active, category.updated_at = True, now
-            session.add(category)
-            seen_categories.add(cat.code)
-    stale = [a for code, a in agencies.items() if code not in seen_agencies and a.active]
-    stale += [c for code, c in categories.items() if code not in seen_categories and c.active]
-    for row in stale:
-        row.active, row.updated_at = False, now
-        session.add(row)
-    areas, stale_areas = _load_areas(
-        session, catalogue, {a.code: a for a in session.exec(select(Agency))}
-    )
-    session.flush()
-    return LoadReport(len(seen_agencies), len(seen_categories), len(stale) + stale_areas, areas)
-
-
-def _load_areas(
-    session: Session, catalogue: Catalogue, agencies: dict[str, Agency]
-) -> tuple[int, int]:
-    """Upsert each agency's service areas by (agency, code); deactivate those the file dropped.
-
-    An agency without an `areas` file has no areas. Returns (areas loaded, areas deactivated).
-    """
-    existing = {(a.agency_id, a.code): a for a in session.exec(select(ServiceArea))}
-    seen: set[tuple[int, str]] = set()
-    for spec in catalogue.agencies:
-        agency_id = agencies[spec.code].id
-        for area_spec in spec.service_areas:
-            key = (agency_id, area_spec.code)
-            area = existing.get(key) or ServiceArea(
-                agency_id=agency_id, code=area_spec.code, name=area_spec.name, geometry={}
-            )
-            area.name, area.geometry, area.active = area_spec.name, area_spec.geometry, True
-            session.add(area)
-            seen.add(key)
-    stale = [a for key, a in existing.items() if key not in seen and a.active]
-    for area in stale:
-        area.active = False
-        session.add(area)
-    return len(seen), len(stale)
-
-
-def catalogue_is_empty(session: Session) -> bool:
-    return session.exec(select(sa.func.count()).select_from(Agency)).one() == 0
-
-
-def catalogue_from_database(session: Session) -> Catalogue:
-    """The active catalogue as the database holds it, in the file's shape."""
-    agencies = session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
-    categories = session.exec(select(Category).where(Category.active).order_by(Category.id)).all()
-    by_agency: dict[int, list[CategorySpec]] = {}
-    for c in categories:
-        by_agency.setdefault(c.agency_id, []).append(
-            CategorySpec(
-                code=c.code,
-                name=c.name,
-                name_en=c.name_en,
-                sla_hours=c.sla_hours,
-                keywords=Keywords(id=c.keywords_id, en=c.keywords_en),
-            )
-        )
-    return Catalogue(
-        agencies=[
-            AgencySpec(code=a.code, name=a.name, name_en=a.name_en, categories=by_agency[a.id])
-            for a in agencies
-            if a.id in by_agency
-        ]
-    )
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from routing.catalogue import Catalogue
 from routing.keywords import KeywordClassifier
 from routing.model import CHATTER, Classifier, StaleModel, TrainedClassifier
 from routing.models import RoutingExample
+from routing.stored_catalogue import catalogue_from_database
 
 __all__ = [
     "ExamplesError",
@@ -166,7 +167,6 @@ class TrainingReport:
 
 def train_and_save(session: Session, settings: Settings) -> TrainingReport:
     """Train on the database's catalogue, the examples file and the corrections; save the model."""
-    from routing.service import catalogue_from_database  # service imports this module
 
     started = time.perf_counter()
     catalogue = catalogue_from_database(session)

@@ -22,7 +22,7 @@ from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings, normalise_database_url
 from core.versions import forget_all
 from routing.catalogue import default_catalogue_path, read_catalogue
-from routing.service import load_catalogue
+from routing.stored_catalogue import load_catalogue
 from routing.training import train, training_rows
 from tests.browser import browser, live_server  # noqa: F401 - fixtures for the browser tests
 from tests.fakes.smtp_sink import SmtpSink

@@ -28,7 +28,7 @@ from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
 from notifications.delivery import CLAIM_SIZE
 from routing.catalogue import default_catalogue_path, read_catalogue
-from routing.service import load_catalogue
+from routing.stored_catalogue import load_catalogue
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import run_jobs
 from tests.processes import ADUAN, free_port, wait_until

@@ -17,7 +17,7 @@ from core.settings import Settings
 from routing.areas import area_for
 from routing.catalogue import CatalogueError, default_catalogue_path, read_catalogue
 from routing.models import Agency, ServiceArea
-from routing.service import load_catalogue
+from routing.stored_catalogue import load_catalogue
 from tests.bots import telegram_payloads as tg
 from tests.conftest import TELEGRAM_SECRET
 from tests.helpers import create_staff, file_complaint, login

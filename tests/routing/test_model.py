@@ -17,7 +17,8 @@ from routing.evaluate import evaluate, read_labelled
 from routing.keywords import KeywordClassifier, Prediction
 from routing.model import CHATTER, TrainedClassifier, _features, normalise
 from routing.models import RoutingExample
-from routing.service import catalogue_from_database, classifier_for
+from routing.service import classifier_for
+from routing.stored_catalogue import catalogue_from_database
 from routing.training import (
     classifier_for_catalogue,
     default_examples_path,
