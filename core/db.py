@@ -100,7 +100,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 # every module that defines tables; the foreign keys between them only resolve when all are
 # loaded, whichever one a process (a worker running one job, a CLI command) happened to import
-MODEL_MODULES = ("routing.models", "staff.models", "cases.models", "notifications.models")
+MODEL_MODULES = (
+    "routing.models",
+    "staff.models",
+    "cases.models",
+    "notifications.models",
+    "intake.models",
+)
 
 
 def import_models() -> None:

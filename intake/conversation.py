@@ -24,13 +24,15 @@ from cases.enums import OPEN_STATUSES, SourceChannel
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen, says_not_fixed
 from cases.models import Case
 from cases.service import find_by_code, public_view
+from core.db import insert_on_conflict
 from core.settings import Settings
 from intake.chat_text import say
 from intake.limits import chat_sender
 from intake.media import MediaDownloadError, MediaRejected, store_media
 from intake.messages import InboundMessage, Location, ReplyAddress, StoredMedia
+from intake.models import InboundReceipt, PendingLocation
 from intake.service import IntakeError, IntakeLimited, attach_media, receive
-from notifications.models import Contact, InboundReceipt
+from notifications.models import Contact
 from notifications.service import get_or_create_contact
 from notifications.templates import STATUS_LABELS
 from routing.areas import area_for
@@ -204,12 +206,22 @@ def _recent_case(session: Session, contact: Contact, now: datetime) -> Case | No
     ).first()
 
 
-def _pending_location(contact: Contact, now: datetime) -> Location | None:
-    if contact.pending_latitude is None or contact.pending_location_at is None:
+def _keep_location(session: Session, contact: Contact, location: Location, at: datetime) -> None:
+    """Remember `location` for the contact's next complaint, replacing one kept before."""
+    values = {"latitude": location.latitude, "longitude": location.longitude, "shared_at": at}
+    upsert = insert_on_conflict(session.get_bind().dialect.name, PendingLocation)
+    upsert = upsert.values(contact_id=contact.id, **values).on_conflict_do_update(
+        index_elements=["contact_id"], set_=values
+    )
+    session.flush()
+    session.execute(upsert)
+
+
+def _pending_location(session: Session, contact: Contact, now: datetime) -> Location | None:
+    pending = session.get(PendingLocation, contact.id)
+    if pending is None or pending.shared_at < now - PENDING_LOCATION_TTL:
         return None
-    if contact.pending_location_at < now - PENDING_LOCATION_TTL:
-        return None
-    return Location(contact.pending_latitude, contact.pending_longitude)
+    return Location(pending.latitude, pending.longitude)
 
 
 def _file(
@@ -228,7 +240,7 @@ def _file(
         reply_to=event.sender,
         name=event.name,
         language=contact.language,
-        location=_pending_location(contact, event.received_at),
+        location=_pending_location(session, contact, event.received_at),
         media=media,
         received_at=event.received_at,
     )
@@ -240,8 +252,9 @@ def _file(
         return _reply(say(contact.language, key, limit=limit, minutes=minutes))
     except IntakeError as exc:
         return _reply(str(exc))
-    contact.pending_latitude = contact.pending_longitude = contact.pending_location_at = None
-    session.add(contact)
+    pending = session.get(PendingLocation, contact.id)
+    if pending is not None:
+        session.delete(pending)
     return ChatOutcome(case_code=result.tracking_code)
 
 
@@ -253,10 +266,7 @@ def _location(
         return _reply(say(contact.language, "unsupported"))
     case = _recent_case(session, contact, event.received_at)
     if case is None:
-        contact.pending_latitude = location.latitude
-        contact.pending_longitude = location.longitude
-        contact.pending_location_at = event.received_at
-        session.add(contact)
+        _keep_location(session, contact, location, event.received_at)
         return _reply(say(contact.language, "location_kept"))
     case.latitude, case.longitude = location.latitude, location.longitude
     area = area_for(session, case.agency_id, case.latitude, case.longitude)

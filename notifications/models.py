@@ -24,10 +24,6 @@ class Contact(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # WhatsApp allows free-form messages only within 24 hours of the citizen's last message
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # a location shared before any complaint, attached to the next one from this contact
-    pending_latitude: float | None = None
-    pending_longitude: float | None = None
-    pending_location_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # set when the channel says we can never reach this contact (the user blocked the bot)
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -71,15 +67,3 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class InboundReceipt(SQLModel, table=True):
-    """One platform message id we have handled; platforms retry, and a retry must do nothing."""
-
-    __tablename__ = "inbound_receipts"
-    __table_args__ = (sa.UniqueConstraint("channel", "external_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(sa_type=sa.String(16))
-    external_id: str = Field(sa_type=sa.String(128))
-    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

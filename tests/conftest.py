@@ -42,6 +42,7 @@ PER_TEST_TABLES = (
     "holidays",
     "routing_examples",
     "inbound_receipts",
+    "pending_locations",
     "cases",
     "users",
     "contacts",

@@ -115,6 +115,20 @@ def test_location_first_is_kept_for_the_next_complaint(
     assert (lat, lon) == (-7.0051, 110.4381)
 
 
+def test_a_second_location_replaces_the_first_and_goes_with_one_complaint(
+    client: TestClient, settings: Settings
+) -> None:
+    """Of two locations shared before a complaint the later one counts, and once it went with
+    a complaint it is not kept for another."""
+    post(client, tg.location(-7.0051, 110.4381))
+    post(client, tg.location(-6.9811, 110.4092))
+    assert rows(settings, "SELECT latitude FROM pending_locations") == [(-6.9811,)]
+    post(client, tg.text(POTHOLE))
+    [(_, _, lat, lon, _)] = cases(settings)
+    assert (lat, lon) == (-6.9811, 110.4092)
+    assert rows(settings, "SELECT latitude FROM pending_locations") == []
+
+
 def test_location_does_not_attach_to_an_old_case(client: TestClient, settings: Settings) -> None:
     """A case filed more than 30 minutes ago is not the one a new location belongs to."""
     post(client, tg.text(POTHOLE))

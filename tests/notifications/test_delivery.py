@@ -404,10 +404,10 @@ def test_looking_up_a_contact_again_keeps_its_unsaved_changes(settings: Settings
     the same transaction: the change must survive the second lookup and be stored."""
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         contact = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")
-        contact.pending_latitude = -6.99
+        contact.language = "en"
         again = get_or_create_contact(session, channel=Channel.sms, address="+6281200000001")
         assert again is contact
-        assert again.pending_latitude == -6.99
+        assert again.language == "en"
     with Session(get_engine(settings.database_url)) as session:
         stored = session.exec(select(Contact).where(Contact.address == "+6281200000001")).one()
-        assert stored.pending_latitude == -6.99
+        assert stored.language == "en"

@@ -1,0 +1,33 @@
+"""What intake remembers between one inbound message and the next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from core.db import UTCDateTime, utcnow
+
+
+class InboundReceipt(SQLModel, table=True):
+    """One platform message id we have handled; platforms retry, and a retry must do nothing."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (sa.UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(sa_type=sa.String(16))
+    external_id: str = Field(sa_type=sa.String(128))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PendingLocation(SQLModel, table=True):
+    """A location a resident shared before any complaint, for the next one they file."""
+
+    __tablename__ = "pending_locations"
+
+    contact_id: int = Field(foreign_key="contacts.id", primary_key=True)
+    latitude: float
+    longitude: float
+    shared_at: datetime = Field(sa_type=UTCDateTime)
