@@ -106,8 +106,8 @@ def worker(
     """Run an RQ worker (with the scheduler) that delivers notifications.
 
     Jobs run in the worker process itself (SimpleWorker), not in a child forked per job: a job
-    is a few database statements and one provider call, and a fork per job cost about 90 ms of
-    start-up each (bench/notify.py: 9 against 54 messages a second for one worker).
+    is a few database statements and one provider call, and a fork per job costs far more start-up
+    than that (docs/performance.md has the measurement).
     """
     from rq import SimpleWorker
 

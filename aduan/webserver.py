@@ -60,8 +60,8 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
 def _run(config: uvicorn.Config, sockets: list[socket.socket] | None = None) -> None:
     config.load()
     # what the imports and the app factory built lives as long as the process; left to the
-    # collector, every full pass walked its 250,000 objects (160 ms with the GIL held, a pause
-    # that every request in flight waited out)
+    # collector, every full pass walks all of it with the GIL held, a pause that every request
+    # in flight waits out
     gc.collect()
     gc.freeze()
     server = uvicorn.Server(config)

@@ -370,13 +370,11 @@ def _history_reads(
 def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
     """`read` on a connection of its own while this session runs its queries (PostgreSQL).
 
-    The queries are independent scans of a few hundred thousand index entries each; on two
-    connections the database server runs them on two cores: on a 2-core machine with a million
-    cases, 368 -> 261 ms for the default range, 1,335 -> 1,015 ms for a year (bench/stats.py,
-    medians of 7, back to back). Each statement already saw its own snapshot (READ COMMITTED),
-    so the numbers agree as well as they did; the other connection sees only what is committed,
-    which is all the callers (pages and API that only read) have. SQLite gains nothing from a
-    second reader of one file: there `read` runs here, first.
+    The queries are independent index scans; on two connections the database server runs them
+    on two cores at once (bench/stats.py measures it). Each statement already saw its own
+    snapshot (READ COMMITTED), so the numbers agree as well as they did; the other connection
+    sees only what is committed, which is all the callers (pages and API that only read) have.
+    SQLite gains nothing from a second reader of one file: there `read` runs here, first.
     """
     future: Future[T] = Future()
     engine = session.get_bind().engine

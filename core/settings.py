@@ -66,9 +66,8 @@ class Settings(BaseSettings):
     notify_lease_seconds: int = Field(default=120, gt=0)
     notify_sweep_seconds: float = Field(default=30.0, gt=0)
     # how long a web process gathers committed messages before it hands them to RQ as one job:
-    # 100 against 20 took 10-15% off the CPU a complaint costs all processes together, its
-    # acknowledgement included (worker 5.9-6.3 -> 4.7-5.1 ms a message; bench.intake, the
-    # README's fifth set of figures, in its history)
+    # fewer, larger jobs cost every process less CPU per complaint, and a resident does not
+    # notice the wait (docs/performance.md)
     notify_gather_ms: int = Field(default=100, ge=0, le=1000)
     # messages one delivery job has at the providers at once (to different citizens; one
     # citizen's go one after another): a send mostly waits for the provider's answer
