@@ -52,15 +52,6 @@ def _safe_next(target: str) -> str:
     return "/console"
 
 
-def _throttle(visit: Visit) -> LoginThrottle:
-    """One per app, so the in-memory count is shared by every request of this process."""
-    state = visit.request.app.state
-    throttle = getattr(state, "console_login_throttle", None)
-    if throttle is None:
-        throttle = state.console_login_throttle = LoginThrottle.for_settings(visit.settings)
-    return throttle
-
-
 def _agencies(session: Session) -> list[Agency]:
     return list(session.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
 
@@ -115,7 +106,7 @@ def login(
 
     if not visit.state.csrf_matches(csrf):
         return again(403, visit.t.csrf_failed)
-    throttle = _throttle(visit)
+    throttle = LoginThrottle(visit.settings)
     address = visit.request.client.host if visit.request.client else "unknown"
     wait = throttle.retry_after(username, address)
     if wait:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,13 +23,13 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from redis import Redis, RedisError
+from limits.errors import StorageError
 from sqlmodel import Session
 
 from cases.calendar import city_time
 from console.words import Words, words_for
 from core.deps import SessionDep, SettingsDep
-from core.queue import redis_connection
+from core.ratelimit import rate_limit
 from core.settings import Settings, get_settings
 from staff.enums import Role
 from staff.models import User
@@ -139,83 +137,47 @@ def write_session(response: Response, settings: Settings, state: ConsoleSession)
 
 
 class LoginThrottle:
-    """Counts failed sign-ins per username and per client address over a 15-minute window.
+    """Counts failed sign-ins per username and per client address in a moving 15-minute window.
 
-    In Redis when REDIS_URL is set (every web process sees the same count), else in this
-    process's memory.
+    The counts are `core.ratelimit`'s: in Redis when REDIS_URL is set (every web process sees
+    the same count), else in this process's memory. A Redis outage must not lock everyone out:
+    the throttle then lets every try through, with a warning.
     """
 
-    def __init__(self, redis: Redis | None, prefix: str):
-        self.redis, self.prefix = redis, prefix
-        self._memory: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> LoginThrottle:
-        redis = redis_connection(settings.redis_url) if settings.redis_url else None
-        # the queue name already keeps one installation's keys apart from another's
-        return cls(redis, f"{settings.rq_queue}:console-login-failures")
-
-    def _keys(self, username: str, ip: str) -> dict[str, str]:
-        return {
-            "user": f"{self.prefix}:user:{username.strip().casefold()}",
-            "ip": f"{self.prefix}:ip:{ip}",
+    def __init__(self, settings: Settings) -> None:
+        self._limits = {
+            kind: rate_limit(settings, "console-login-failures", amount, FAILURE_WINDOW_SECONDS)
+            for kind, amount in FAILURE_LIMITS.items()
         }
+
+    @staticmethod
+    def _who(username: str, ip: str) -> dict[str, str]:
+        """Whom each limit counts: the username however it was cased or spaced, the address."""
+        return {"user": username.strip().casefold(), "ip": ip}
 
     def retry_after(self, username: str, ip: str) -> int:
         """Seconds to wait before another try is looked at; 0 when one may try now."""
-        wait = 0
-        for kind, key in self._keys(username, ip).items():
-            limit = FAILURE_LIMITS[kind]
-            if self.redis is not None:
-                try:
-                    count, ttl = self.redis.pipeline().get(key).ttl(key).execute()
-                except RedisError as exc:  # a Redis outage must not lock everyone out
-                    log.warning("login throttle unavailable: %s", exc)
-                    return 0
-                if count is not None and int(count) >= limit:
-                    wait = max(wait, ttl if ttl > 0 else FAILURE_WINDOW_SECONDS)
-            else:
-                with self._lock:
-                    stamps = self._recent(key)
-                    if len(stamps) >= limit:
-                        wait = max(wait, int(stamps[0] + FAILURE_WINDOW_SECONDS - time.time()) + 1)
-        return wait
+        try:
+            return max(
+                self._limits[kind].wait(kind, who) for kind, who in self._who(username, ip).items()
+            )
+        except StorageError as exc:
+            log.warning("login throttle unavailable: %s", exc)
+            return 0
 
     def failed(self, username: str, ip: str) -> None:
-        for key in self._keys(username, ip).values():
-            if self.redis is not None:
-                try:
-                    pipe = self.redis.pipeline()
-                    pipe.set(key, 0, ex=FAILURE_WINDOW_SECONDS, nx=True).incr(key).execute()
-                except RedisError as exc:
-                    log.warning("login throttle unavailable: %s", exc)
-                    return
-            else:
-                with self._lock:
-                    self._memory[key] = self._recent(key)
-                    self._memory[key].append(time.time())
+        try:
+            for kind, who in self._who(username, ip).items():
+                self._limits[kind].hit(kind, who)
+        except StorageError as exc:
+            log.warning("login throttle unavailable: %s", exc)
 
     def succeeded(self, username: str, ip: str) -> None:
         """A right password clears the username's count, not the address's."""
-        key = self._keys(username, ip)["user"]
-        if self.redis is not None:
-            try:
-                self.redis.delete(key)
-            except RedisError as exc:
-                log.warning("login throttle unavailable: %s", exc)
-        else:
-            with self._lock:
-                self._memory.pop(key, None)
-
-    def _recent(self, key: str) -> deque[float]:
-        """The key's failures inside the window; keys with none are dropped, not kept."""
-        stamps = self._memory.pop(key, deque())
-        while stamps and stamps[0] < time.time() - FAILURE_WINDOW_SECONDS:
-            stamps.popleft()
-        if stamps:
-            self._memory[key] = stamps
-        return stamps
+        try:
+            self._limits["user"].clear("user", self._who(username, ip)["user"])
+        except StorageError as exc:
+            log.warning("login throttle unavailable: %s", exc)
 
 
 def _when(value: datetime | None) -> str:

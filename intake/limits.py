@@ -1,16 +1,18 @@
-"""How many new complaints one sender may file: INTAKE_LIMIT_PER_HOUR in any sliding hour.
+"""How many new complaints one sender may file: INTAKE_LIMIT_PER_HOUR in any moving hour.
 
 A sender is a Telegram chat, a phone number (SMS and WhatsApp count together) or, for the web
 form and the API, the client address (the proxy's X-Forwarded-For is trusted only as uvicorn's
-FORWARDED_ALLOW_IPS says). `intake.service.receive` counts every complaint of every channel
-here and gives the count back when the complaint turns out to be a repeat of an idempotent
-request; commands, photos and locations never get that far.
+FORWARDED_ALLOW_IPS says). `intake.service.receive` asks here about every complaint of every
+channel; commands, photos and locations never get that far.
 
-The window lives in Redis when REDIS_URL is set, so every web process counts together; keys are
-keyed hashes (HMAC with SECRET_KEY), so no phone number or chat id is stored in Redis and none can
-be recovered by hashing all numbers. Without Redis (the embedded set-up) each process counts in
-memory. The limiter fails open: a Redis outage lets complaints through with a warning, because a
-lost complaint costs a resident more than a few extra ones cost the city.
+A complaint is checked before it is stored and counted only once its INSERT has shown it is no
+repeat of an idempotent request, so a flaky connection's retries cost the sender nothing.
+
+Counting is `core.ratelimit`'s: in Redis when REDIS_URL is set, so every web process counts
+together, else in each process's memory. Keys are keyed hashes (HMAC with SECRET_KEY), so no
+phone number or chat id is stored in Redis and none can be recovered by hashing all numbers.
+The limit fails open: a Redis outage lets complaints through with a warning, because a lost
+complaint costs a resident more than a few extra ones cost the city.
 """
 
 from __future__ import annotations
@@ -18,18 +20,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
-import threading
-import time
-from collections import deque
-from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
 
-from redis import RedisError
-from redis.commands.core import Script
+from limits.errors import StorageError
 
-from core.queue import redis_connection
+from core.ratelimit import RateLimit, rate_limit
 from core.settings import Settings
 from intake.messages import ReplyAddress
 from notifications.enums import Channel
@@ -37,29 +32,7 @@ from notifications.enums import Channel
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 3600
-MEMORY_MAX_SENDERS = 50_000  # past this many, senders with an empty window are forgotten
-
-# one atomic step: forget entries older than the window; if the sender has room, add this one.
-# Returns 0 when accepted, else the milliseconds until the oldest entry leaves the window.
-_SLIDING_WINDOW = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + window - now)
-end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], window)
-return 0
-"""
-
-
-@dataclass(frozen=True)
-class Counted:
-    """One complaint in the sender's window, which `give_back` takes out again."""
-
-    key: str
-    mark: str | float  # its member of the Redis window, or its time in the process's own
+NAME = "intake-limit"
 
 
 @dataclass(frozen=True)
@@ -86,90 +59,47 @@ def client_sender(client_host: str | None) -> str | None:
     return f"ip:{client_host}" if client_host else None
 
 
-@lru_cache(maxsize=4)
-def _script(redis_url: str) -> Script:
-    return redis_connection(redis_url).register_script(_SLIDING_WINDOW)
+class SenderLimit:
+    """The limit as it stands for one complaint of `sender`: `refusal()` before storing it,
+    `count()` once it is stored. No limit, no sender or no Redis: neither refuses."""
 
+    def __init__(self, settings: Settings, sender: str | None) -> None:
+        self.sender, self.amount = sender, settings.intake_limit_per_hour
+        self._limit: RateLimit | None = None
+        self._key = ""
+        if self.amount and sender is not None:
+            self._limit = rate_limit(settings, NAME, self.amount, WINDOW_SECONDS)
+            digest = hmac.new(settings.secret_key.encode(), sender.encode(), hashlib.sha256)
+            self._key = digest.hexdigest()[:32]
 
-class _MemoryWindows:
-    """The embedded set-up's windows: one deque of accept times per sender key."""
-
-    def __init__(self) -> None:
-        self._times: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str, limit: int) -> Counted | int:
-        """The complaint counted, or the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._times) > MEMORY_MAX_SENDERS:
-                self._forget_idle(now)
-            times = self._times.setdefault(key, deque())
-            while times and times[0] <= now - WINDOW_SECONDS:
-                times.popleft()
-            if len(times) >= limit:
-                return max(1, int(times[0] + WINDOW_SECONDS - now) + 1)
-            times.append(now)
-            return Counted(key, now)
-
-    def give_back(self, counted: Counted) -> None:
-        with self._lock, suppress(KeyError, ValueError):  # already out of the window
-            self._times[counted.key].remove(counted.mark)
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, t in self._times.items() if not t or t[-1] <= now - WINDOW_SECONDS]:
-            del self._times[key]
-
-
-# per process, like the in-memory count it is; keys carry the installation's prefix
-_memory = _MemoryWindows()
-
-
-def _key(settings: Settings, sender: str) -> str:
-    digest = hmac.new(settings.secret_key.encode(), sender.encode(), hashlib.sha256).hexdigest()
-    # the queue name already keeps one installation's keys apart from another's
-    return f"{settings.rq_queue}:intake-limit:{digest[:32]}"
-
-
-def _take_in_redis(redis_url: str, key: str, limit: int) -> Counted | int:
-    """The complaint counted, or the seconds to wait; the entry's random name keeps two at
-    once apart."""
-    now_ms = int(time.time() * 1000)
-    mark = secrets.token_hex(8)
-    args = [now_ms, WINDOW_SECONDS * 1000, limit, mark]
-    waited_ms = int(_script(redis_url)(keys=[key], args=args))
-    return -(-waited_ms // 1000) if waited_ms else Counted(key, mark)
-
-
-def take(settings: Settings, sender: str | None) -> Counted | Refusal | None:
-    """Count one complaint from `sender`; a Refusal when it is over the limit, None when
-    nothing was counted (no limit, no sender, Redis unavailable)."""
-    limit = settings.intake_limit_per_hour
-    if not limit or sender is None:
-        return None
-    key = _key(settings, sender)
-    if settings.redis_url:
-        try:
-            taken = _take_in_redis(settings.redis_url, key, limit)
-        except RedisError as exc:
-            log.warning("intake limit not checked, Redis unavailable: %s", exc)
+    def refusal(self) -> Refusal | None:
+        """A Refusal when the sender has filed the limit's worth within the last hour."""
+        if self._limit is None:
             return None
-    else:
-        taken = _memory.take(key, limit)
-    if isinstance(taken, Counted):
-        return taken
-    log.warning("intake limit of %d an hour reached for %s", limit, sender)
-    return Refusal(limit=limit, retry_after=taken)
+        try:
+            wait = self._limit.wait(self._key)
+        except StorageError as exc:
+            log.warning("intake limit not checked, Redis unavailable: %s", exc)
+            self._limit = None  # nor counted: an outage delays this complaint once, not twice
+            return None
+        return self._refused(wait) if wait else None
 
+    def count(self) -> Refusal | None:
+        """Count the complaint just stored; a Refusal when, since `refusal()`, another
+        complaint of the sender's took the last place in the hour."""
+        if self._limit is None:
+            return None
+        try:
+            if self._limit.hit(self._key):
+                return None
+            wait = self._limit.wait(self._key)
+        except StorageError as exc:
+            log.warning(
+                "complaint not counted against the intake limit, Redis unavailable: %s", exc
+            )
+            return None
+        return self._refused(max(1, wait))
 
-def give_back(settings: Settings, counted: Counted | None) -> None:
-    """Take a complaint `take` counted out of the window again: it was a repeat."""
-    if counted is None:
-        return
-    if not settings.redis_url:
-        _memory.give_back(counted)
-        return
-    try:
-        redis_connection(settings.redis_url).zrem(counted.key, counted.mark)
-    except RedisError as exc:
-        log.warning("a repeated complaint stays counted, Redis unavailable: %s", exc)
+    def _refused(self, wait: int) -> Refusal:
+        log.warning("intake limit of %d an hour reached for %s", self.amount, self.sender)
+        return Refusal(limit=self.amount, retry_after=wait)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from cases.calendar import due_at
 from cases.citizen import acknowledge
@@ -95,23 +95,22 @@ def receive(
 
     Calling it again with the same idempotency key returns the first case and sends nothing.
     A new complaint counts against `sender`'s hourly limit (see `intake.limits`); over it,
-    IntakeLimited is raised and nothing is stored.
+    IntakeLimited is raised and no case is stored.
 
     The key is not looked up first: nearly every complaint is new, and the INSERT finds a
-    repeat anyway (ON CONFLICT), which then gives its count back. Only a refused complaint
-    is looked up, as a repeat of one filed before the limit is still answered.
+    repeat anyway (ON CONFLICT), which is then not counted. Only a refused complaint is looked
+    up, as a repeat of one filed before the limit is still answered.
     """
     text = validate(message)
     intake_key = _intake_key(message)
-    counted = limits.take(settings, sender)
-    if isinstance(counted, limits.Refusal):
+    limit = limits.SenderLimit(settings, sender)
+    if (refusal := limit.refusal()) is not None:
         if (case := _existing(session, intake_key)) is not None:
             return IntakeResult(case, created=False)
-        raise IntakeLimited(counted)
-    stored = _store(session, settings, message, text, intake_key)
+        raise IntakeLimited(refusal)
+    stored = _store(session, settings, message, text, intake_key, limit)
     if stored is None:
         # a repeat: the case its key filed first (PostgreSQL waited for a racing one's commit)
-        limits.give_back(settings, counted)
         return IntakeResult(_existing(session, intake_key), created=False)
     case, decision = stored
     session.commit()
@@ -125,6 +124,7 @@ def _store(
     message: InboundMessage,
     text: str,
     intake_key: str | None,
+    limit: limits.SenderLimit,
 ) -> tuple[Case, RoutingDecision] | None:
     """Everything a new complaint writes; None when its idempotency key turned out taken."""
     contact = None
@@ -184,6 +184,12 @@ def _store(
     case = _insert(session, values)
     if case is None:
         return None
+    if (refusal := limit.count()) is not None:
+        # another complaint of the sender's took the last place since the check; no row
+        # refers to the new one yet, so deleting it takes the complaint back
+        session.connection().execute(sa.delete(Case).where(col(Case.id) == case.id))
+        session.expunge(case)
+        raise IntakeLimited(refusal)
     record_event(
         session,
         case,

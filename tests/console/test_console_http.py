@@ -146,9 +146,9 @@ def test_sixth_attempt_waits_even_with_the_right_password(
     assert sign_in(web, "dlh").status_code == 303
 
 
-def test_memory_throttle_without_redis() -> None:
+def test_memory_throttle_without_redis(settings: Settings) -> None:
     """Without Redis the count lives in the process: 5 failures lock, a success clears it."""
-    throttle = LoginThrottle(None, "t")
+    throttle = LoginThrottle(settings.model_copy(update={"redis_url": None}))
     assert throttle.retry_after("budi", "10.0.0.1") == 0
     for _ in range(4):
         throttle.failed("Budi ", "10.0.0.1")
@@ -157,6 +157,22 @@ def test_memory_throttle_without_redis() -> None:
     assert 0 < throttle.retry_after("BUDI", "10.0.0.2") <= 15 * 60
     throttle.succeeded("budi", "10.0.0.1")
     assert throttle.retry_after("budi", "10.0.0.1") == 0
+
+
+def test_with_redis_down_sign_in_is_checked_not_locked(
+    settings: Settings, staff: Staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis outage must not lock staff out: every try is checked, with a warning."""
+    staff("dpu")
+    down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with (
+        TestClient(create_app(down), base_url="https://testserver") as web,
+        caplog.at_level(logging.WARNING, logger="console.session"),
+    ):
+        for _ in range(6):
+            assert sign_in(web, "dpu", "wrong-password").status_code == 401
+        assert sign_in(web, "dpu").status_code == 303
+    assert "login throttle unavailable" in caplog.text
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"], ids=["missing", "empty", "wrong"])
