@@ -29,12 +29,14 @@ routing_app = typer.Typer(help="Complaint classification.", no_args_is_help=True
 catalog_app = typer.Typer(help="The agency catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
+cases_app = typer.Typer(help="Cases and their lifecycle.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(cases_app, name="cases")
 
 DEMO_PASSWORD = "aduan-demo-2026"
 DEMO_USERS = (
@@ -229,6 +231,14 @@ def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file"
         f"{report.areas} service areas; "
         f"deactivated {report.deactivated}"
     )
+
+
+@cases_app.command("lifecycle")
+def cases_lifecycle() -> None:
+    """Print every move that sets a case's status, as the Markdown table the README holds."""
+    from cases.transitions import markdown
+
+    typer.echo(markdown(), nl=False)
 
 
 def _read_password() -> str:

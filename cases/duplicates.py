@@ -17,14 +17,13 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cases.citizen import tell_citizen
-from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.enums import CaseStatus, EventKind
 from cases.errors import CaseError, NotMergeable
-from cases.lifecycle import record_event
+from cases.lifecycle import check_move, record_event, transition
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
+from cases.transitions import MOVES, MoveName
 from core.db import UTCDateTime, utcnow
 from core.settings import Settings
-from notifications.enums import MessageKind
 from staff.models import User
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -161,10 +160,7 @@ def merge(
     """Close `duplicate` into `original`; its reporter hears every later update of `original`."""
     if duplicate.id == original.id:
         raise CaseError("a case cannot be merged into itself")
-    if duplicate.status not in OPEN_STATUSES:
-        raise NotMergeable(
-            f"only an open case can be merged; {duplicate.tracking_code} is {duplicate.status}"
-        )
+    check_move(duplicate, MOVES[MoveName.merge])
     if original.merged_into_id is not None or original.status in (
         CaseStatus.closed,
         CaseStatus.rejected,
@@ -172,23 +168,18 @@ def merge(
         raise NotMergeable(
             f"{original.tracking_code} is {original.status}; merge into an open case"
         )
-    now = utcnow()
-    previous = duplicate.status
-    duplicate.status, duplicate.closed_at, duplicate.updated_at = CaseStatus.closed, now, now
-    duplicate.merged_into_id = original.id
-    session.add(duplicate)
     note = MERGED_NOTE.get(duplicate.language, MERGED_NOTE["id"]).format(
         code=original.tracking_code
     )
-    record_event(
+    transition(
         session,
+        settings,
         duplicate,
-        EventKind.merged,
+        MoveName.merge,
         actor=actor,
-        from_status=previous,
-        to_status=CaseStatus.closed,
         public_note=note,
         internal_note=f"merged into {original.tracking_code}",
+        changes={"merged_into_id": original.id},
     )
     record_event(
         session,
@@ -198,7 +189,6 @@ def merge(
         internal_note=f"{duplicate.tracking_code} merged into this case",
     )
     _subscribe_reporters(session, duplicate, original)
-    tell_citizen(session, settings, duplicate, MessageKind.status_changed, note=note)
     return original
 
 

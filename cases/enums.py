@@ -12,26 +12,9 @@ class CaseStatus(StrEnum):
     rejected = "rejected"
 
 
-ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.triage: frozenset({CaseStatus.assigned, CaseStatus.rejected}),
-    CaseStatus.assigned: frozenset(
-        {CaseStatus.in_progress, CaseStatus.waiting, CaseStatus.resolved, CaseStatus.rejected}
-    ),
-    CaseStatus.in_progress: frozenset(
-        {CaseStatus.waiting, CaseStatus.resolved, CaseStatus.rejected}
-    ),
-    CaseStatus.waiting: frozenset(
-        {CaseStatus.in_progress, CaseStatus.resolved, CaseStatus.rejected}
-    ),
-    CaseStatus.resolved: frozenset({CaseStatus.closed, CaseStatus.in_progress}),
-    CaseStatus.closed: frozenset(),
-    CaseStatus.rejected: frozenset(),
-}
-
 # the statuses whose SLA clock runs: a case in one of them past its due time is overdue
 CLOCK_STATUSES = frozenset({CaseStatus.triage, CaseStatus.assigned, CaseStatus.in_progress})
 OPEN_STATUSES = CLOCK_STATUSES | {CaseStatus.waiting}
-FORWARDABLE_STATUSES = OPEN_STATUSES
 
 
 class EventKind(StrEnum):

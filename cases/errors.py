@@ -8,14 +8,9 @@ class CaseError(Exception):
 
 
 class TransitionNotAllowed(CaseError):
-    status_code = 409
+    """The lifecycle table has no such move for a case in its status."""
 
-    def __init__(self, current: str, requested: str, allowed: list[str]):
-        allowed_text = ", ".join(allowed) if allowed else "none (this status is final)"
-        super().__init__(
-            f"cannot move a case from '{current}' to '{requested}'; allowed: {allowed_text}"
-        )
-        self.allowed = allowed
+    status_code = 409
 
 
 class UnknownAgency(CaseError):

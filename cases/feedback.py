@@ -14,11 +14,10 @@ from sqlmodel import Session, col, select
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case, CaseSubscriber
+from cases.transitions import MoveName, Party
 from core.db import utcnow
 from core.settings import Settings
-from notifications.enums import MessageKind
 
-CITIZEN = "citizen"
 _RATING = re.compile(r"^\s*(?:nilai\s*|rating\s*)?([1-5])\s*(?:/\s*5)?\s*[.!]?\s*$", re.IGNORECASE)
 _NOT_FIXED = re.compile(
     r"^\s*(belum(\s+(beres|selesai|diperbaiki|ditangani))?|tidak\s+beres|blm|"
@@ -59,7 +58,12 @@ def rate(session: Session, case: Case, rating: int) -> Case:
     case.rating, case.rated_at = rating, utcnow()
     session.add(case)
     record_event(
-        session, case, EventKind.rated, actor=None, actor_label=CITIZEN, internal_note=f"{rating}/5"
+        session,
+        case,
+        EventKind.rated,
+        actor=None,
+        actor_label=Party.citizen,
+        internal_note=f"{rating}/5",
     )
     return case
 
@@ -68,12 +72,5 @@ def reopen(session: Session, settings: Settings, case: Case) -> Case:
     """The citizen says the problem is still there: back to the agency, which hears it as late
     as the case already is (its due time is not renewed)."""
     return transition(
-        session,
-        settings,
-        case,
-        to_status=CaseStatus.in_progress,
-        actor=None,
-        actor_label=CITIZEN,
-        internal_note="citizen reports it is not fixed",
-        message=MessageKind.reopened,
+        session, settings, case, MoveName.not_fixed, internal_note="citizen reports it is not fixed"
     )

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case
+from cases.transitions import MoveName
 from core.db import open_session
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
@@ -81,10 +82,8 @@ def auto_close(session: Session, settings: Settings, now: datetime) -> int:
             session,
             settings,
             case,
-            to_status=CaseStatus.closed,
-            actor=None,
+            MoveName.auto_close,
             internal_note=f"closed automatically {settings.auto_close_days} days after resolved",
-            message=MessageKind.auto_closed,
         )
     return len(cases)
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from cases.calendar import due_at, load_calendar
 from cases.citizen import tell_citizen
-from cases.enums import (
-    ALLOWED_TRANSITIONS,
-    FORWARDABLE_STATUSES,
-    OPEN_STATUSES,
-    CaseStatus,
-    EventKind,
-)
-from cases.errors import CaseError, NotAssignable, TransitionNotAllowed, UnknownAgency
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.errors import CaseError, NotAssignable, UnknownAgency
 from cases.models import Case, CaseEvent
+from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
 from core.settings import Settings
 from notifications.enums import MessageKind
@@ -33,6 +31,11 @@ STATUS_TIMESTAMP = {
     CaseStatus.closed: "closed_at",
     CaseStatus.rejected: "rejected_at",
 }
+# the statuses a case passes on its way, in order: one sent back to an earlier one loses the
+# stamps of those after it, so each time is measured to the final pass (a reopened case's
+# resolution, a forwarded case's start of work)
+STAGES = (CaseStatus.assigned, CaseStatus.in_progress, CaseStatus.resolved, CaseStatus.closed)
+NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
 
 def actor_name(user: User | None) -> str:
@@ -93,57 +96,95 @@ def _restart_clock(session: Session, settings: Settings, case: Case, now: dateti
     case.due_at = calendar.add_hours(now, calendar.hours_between(paused_at, case.due_at))
 
 
+def check_move(case: Case, move: Move) -> None:
+    """Refuse `move` (TransitionNotAllowed) unless the table allows it from `case`'s status."""
+    current = CaseStatus(case.status)
+    if current not in move.sources:
+        raise refusal(move, current, case.tracking_code)
+
+
 def transition(
     session: Session,
     settings: Settings,
     case: Case,
+    name: MoveName,
     *,
-    to_status: CaseStatus,
-    actor: User | None,
+    actor: User | None = None,
     public_note: str | None = None,
     internal_note: str | None = None,
-    actor_label: str | None = None,
-    message: MessageKind | None = None,
+    changes: Mapping[str, Any] = NO_CHANGES,
 ) -> Case:
-    """Move a case to another status if the lifecycle allows it, and tell the citizen.
+    """Make the move `name` on `case`, the only way its status changes: check the lifecycle
+    table allows it, set the status and its timestamp, append the history entry and queue what
+    the table says the citizen is told (with `public_note`), in the caller's transaction.
 
-    `message` overrides what the citizen is sent; by default a resolved case asks for a rating
-    (and says how to report it is not fixed), any other change is a status update.
+    `actor` is the staff member for a staff move, None for the citizen's and the system's.
+    `changes` are the other columns the move sets (a forward's agency and new due time).
     """
+    move = MOVES[name]
+    check_move(case, move)
+    if (actor is not None) != (move.by is Party.staff):
+        raise ValueError(f"the move '{name}' is made by the {move.by}")
     current = CaseStatus(case.status)
-    allowed = ALLOWED_TRANSITIONS[current]
-    if to_status not in allowed:
-        raise TransitionNotAllowed(current, to_status, sorted(allowed))
-    if to_status is CaseStatus.assigned and case.agency_id is None:
-        raise CaseError("a case in triage is assigned by forwarding it to an agency")
     now = utcnow()
     if current is CaseStatus.waiting:
         _restart_clock(session, settings, case, now)
-    elif to_status is CaseStatus.waiting:
+    elif move.target is CaseStatus.waiting:
         case.paused_at = now
-    case.status = to_status
+    from_agency_id = case.agency_id
+    for column, value in changes.items():
+        setattr(case, column, value)
+    # after the changes: the status and its stamps are always the table's
+    case.status = move.target
     case.updated_at = now
-    if to_status in STATUS_TIMESTAMP:
-        setattr(case, STATUS_TIMESTAMP[to_status], now)
-    if current is CaseStatus.resolved and to_status is CaseStatus.in_progress:
-        case.resolved_at = None  # reopened: resolution time is measured to the final fix
+    if move.target in STATUS_TIMESTAMP:
+        setattr(case, STATUS_TIMESTAMP[move.target], now)
+    if move.target in STAGES:
+        for later in STAGES[STAGES.index(move.target) + 1 :]:
+            setattr(case, STATUS_TIMESTAMP[later], None)
     session.add(case)
+    moved = case.agency_id != from_agency_id
     record_event(
         session,
         case,
-        EventKind.status_changed,
+        move.event,
         actor=actor,
         from_status=current,
-        to_status=to_status,
+        to_status=move.target,
+        from_agency_id=from_agency_id if moved else None,
+        to_agency_id=case.agency_id if moved else None,
         public_note=public_note,
         internal_note=internal_note,
-        actor_label=actor_label,
+        actor_label=None if actor else move.by,
     )
-    if message is None:
-        resolved = to_status is CaseStatus.resolved
-        message = MessageKind.rating_request if resolved else MessageKind.status_changed
-    tell_citizen(session, settings, case, message, note=public_note)
+    tell_citizen(session, settings, case, move.tells, note=public_note)
     return case
+
+
+def move_to(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    status: CaseStatus,
+    *,
+    actor: User,
+    public_note: str | None = None,
+    internal_note: str | None = None,
+) -> Case:
+    """Make the staff move that takes `case` to `status`; forward and merge need more than a
+    status and have functions of their own."""
+    current = CaseStatus(case.status)
+    if current is CaseStatus.triage and status is CaseStatus.assigned:
+        raise CaseError("a case in triage is assigned by forwarding it to an agency")
+    return transition(
+        session,
+        settings,
+        case,
+        by_status(current, status).name,
+        actor=actor,
+        public_note=public_note,
+        internal_note=internal_note,
+    )
 
 
 def _category_for_forward(
@@ -179,44 +220,34 @@ def forward(
     *,
     agency_code: str,
     note: str,
-    actor: User | None,
+    actor: User,
     category_code: str | None = None,
 ) -> Case:
     """Hand a case to another agency (or out of triage); its SLA clock starts again there."""
-    current = CaseStatus(case.status)
-    if current not in FORWARDABLE_STATUSES:
-        raise TransitionNotAllowed(current, "forwarded", [])
+    check_move(case, MOVES[MoveName.forward])  # before the agency and category are looked up
     agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
     if agency is None:
         raise UnknownAgency(f"unknown agency '{agency_code}'")
     if agency.id == case.agency_id:
         raise CaseError(f"the case is already with {agency.code}")
     category = _category_for_forward(session, case, agency, category_code)
-    now = utcnow()
-    from_agency_id = case.agency_id
-    case.agency_id = agency.id
-    case.category_id = category.id
+    from_triage = case.status == CaseStatus.triage
     # the new agency's office for the case's place, if any; never the old agency's
     area = area_for(session, agency.id, case.latitude, case.longitude)
-    case.service_area_id = area.id if area else None
-    case.status = CaseStatus.assigned
-    case.assigned_at = now
-    case.in_progress_at = None
-    case.assignee_id = None  # the old agency's officer cannot work it any more
-    case.due_at = due_at(session, settings, now, category.sla_hours)
-    case.paused_at = None
-    case.updated_at = now
-    session.add(case)
-    record_event(
+    transition(
         session,
+        settings,
         case,
-        EventKind.forwarded,
+        MoveName.forward,
         actor=actor,
-        from_status=current,
-        to_status=CaseStatus.assigned,
-        from_agency_id=from_agency_id,
-        to_agency_id=agency.id,
         internal_note=note,
+        changes={
+            "agency_id": agency.id,
+            "category_id": category.id,
+            "service_area_id": area.id if area else None,
+            "assignee_id": None,  # the old agency's officer cannot work it any more
+            "due_at": due_at(session, settings, utcnow(), category.sla_hours),
+        },
     )
     # a person just said where this complaint belongs: routing learns from it
     session.add(
@@ -224,11 +255,10 @@ def forward(
             text=case.text,
             agency_code=agency.code,
             category_code=category.code,
-            source="triage" if current is CaseStatus.triage else "forward",
+            source="triage" if from_triage else "forward",
             case_id=case.id,
         )
     )
-    tell_citizen(session, settings, case, MessageKind.forwarded)
     return case
 
 

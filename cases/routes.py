@@ -188,11 +188,11 @@ def change_status(
     case = _case_or_404(session, user, code)
     _apply(
         session,
-        lambda: lifecycle.transition(
+        lambda: lifecycle.move_to(
             session,
             settings,
             case,
-            to_status=body.status,
+            body.status,
             actor=user,
             public_note=body.note,
             internal_note=body.internal_note,

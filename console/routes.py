@@ -23,10 +23,11 @@ from sqlmodel import Session, col, select
 from cases import assignees, lifecycle, service
 from cases import routes as staff_api
 from cases.duplicates import merge
-from cases.enums import ALLOWED_TRANSITIONS, FORWARDABLE_STATUSES, OPEN_STATUSES, CaseStatus
+from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.errors import CaseError
 from cases.models import Case
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
+from cases.transitions import MOVES, MoveName, status_targets
 from console.session import LoginThrottle, Visit, VisitDep
 from routing.models import Agency, Category
 from staff.auth import authenticate
@@ -229,13 +230,6 @@ def _case_page(
 ) -> Response:
     detail = service.detail_view(visit.db, case)
     current = CaseStatus(case.status)
-    # a case in triage gets an agency by a forward, never by a bare move to "assigned"
-    next_statuses = [
-        s
-        for s in STATUS_ORDER
-        if s in ALLOWED_TRANSITIONS[current]
-        and not (s is CaseStatus.assigned and case.agency_id is None)
-    ]
     agencies = [a for a in _agencies(visit.db) if a.id != case.agency_id]
     categories = _categories(visit.db)
     agency_names, category_names = _names(visit)
@@ -253,11 +247,11 @@ def _case_page(
         page_path=f"/console/cases/{case.tracking_code}",
         case=detail,
         error=error,
-        next_statuses=next_statuses,
-        can_forward=current in FORWARDABLE_STATUSES,
+        next_statuses=status_targets(current),
+        can_forward=current in MOVES[MoveName.forward].sources,
         can_merge=detail.duplicate_of is not None
         and case.merged_into_id is None
-        and current in OPEN_STATUSES,
+        and current in MOVES[MoveName.merge].sources,
         forward_agencies=agencies,
         categories_by_agency={
             a.code: [c for c in categories if c.agency_id == a.id] for a in agencies
@@ -348,11 +342,11 @@ def change_status(
     return _apply(
         visit,
         case,
-        lambda: lifecycle.transition(
+        lambda: lifecycle.move_to(
             visit.db,
             visit.settings,
             case,
-            to_status=body.status,
+            body.status,
             actor=visit.user,
             public_note=body.note,
             internal_note=body.internal_note,

@@ -16,9 +16,9 @@ from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
 from cases.duplicates import duplicate_marks, find_duplicate, note_duplicate
-from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
+from cases.transitions import opening
 from core.db import as_persistent, insert_on_conflict
 from core.settings import Settings
 from intake import limits
@@ -150,10 +150,11 @@ def _store(
     )
     now = message.received_at
     routed = decision.agency is not None
+    filing = opening(routed)
     # the new row's columns, as a dict: validating them into a Case only for the INSERT to
     # take them apart again cost more than the duplicate search
     values = dict(
-        status=CaseStatus.assigned if routed else CaseStatus.triage,
+        status=filing.target,
         text=text,
         language=language,
         source_channel=message.channel,
@@ -193,9 +194,9 @@ def _store(
     record_event(
         session,
         case,
-        EventKind.created,
+        filing.event,
         actor=None,
-        actor_label="citizen",
+        actor_label=filing.by,
         to_status=case.status,
         to_agency_id=case.agency_id,
     )

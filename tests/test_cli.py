@@ -156,3 +156,15 @@ def test_worker_refuses_to_start_without_redis(fresh_db: dict[str, str]) -> None
     result = aduan("worker", env={**fresh_db, "REDIS_URL": ""})
     assert result.returncode == 1
     assert "REDIS_URL" in result.stderr
+
+
+def test_the_readme_shows_the_lifecycle_table_the_code_has(fresh_db: dict[str, str]) -> None:
+    """README.md's lifecycle table is exactly what `aduan cases lifecycle` prints from the code."""
+    result = aduan("cases", "lifecycle", env=fresh_db)
+    assert result.returncode == 0, result.stderr
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    _, begin, rest = readme.partition("<!-- lifecycle:begin -->\n")
+    copy, end, _ = rest.partition("<!-- lifecycle:end -->")
+    assert begin and end, "README.md lost its lifecycle markers"
+    assert copy == result.stdout, "README.md is stale: paste `aduan cases lifecycle` into it"
+    assert "| `auto_close` | `resolved` | `closed` | system |" in copy

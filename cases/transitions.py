@@ -1,0 +1,224 @@
+"""The whole lifecycle of a case: every move that sets its status, in one table.
+
+This module only says which moves exist; `cases.lifecycle.transition` is the one function that
+makes them. The README's lifecycle table is `markdown()`'s output (`aduan cases lifecycle`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.errors import TransitionNotAllowed
+from notifications.enums import MessageKind
+
+
+class Party(StrEnum):
+    """Who makes a move; also the name the history gives a move nobody on the staff made."""
+
+    citizen = "citizen"
+    # an officer or supervisor who may work the case
+    staff = "staff"
+    # the follow-up pass, with nobody touching the case
+    system = "system"
+
+
+class MoveName(StrEnum):
+    file = "file"
+    file_for_triage = "file_for_triage"
+    forward = "forward"
+    start = "start"
+    wait = "wait"
+    resume = "resume"
+    resolve = "resolve"
+    reject = "reject"
+    merge = "merge"
+    reopen = "reopen"
+    not_fixed = "not_fixed"
+    close = "close"
+    auto_close = "auto_close"
+
+
+@dataclass(frozen=True)
+class Move:
+    name: MoveName
+    # the statuses a case may be in to take the move; none for the moves that file a case
+    sources: frozenset[CaseStatus]
+    target: CaseStatus
+    by: Party
+    summary: str
+    event: EventKind = EventKind.status_changed
+    # what everyone who follows the case is sent
+    tells: MessageKind = MessageKind.status_changed
+    # staff make it by naming the new status alone (the staff API's transitions, the
+    # console's status form); the other staff moves need more and have requests of their own
+    by_status: bool = False
+
+
+NEW: frozenset[CaseStatus] = frozenset()
+
+MOVES: dict[MoveName, Move] = {
+    move.name: move
+    for move in (
+        Move(
+            MoveName.file,
+            NEW,
+            CaseStatus.assigned,
+            Party.citizen,
+            "a complaint routing placed with an agency",
+            event=EventKind.created,
+            tells=MessageKind.acknowledgement,
+        ),
+        Move(
+            MoveName.file_for_triage,
+            NEW,
+            CaseStatus.triage,
+            Party.citizen,
+            "a complaint routing could not place; a supervisor forwards it",
+            event=EventKind.created,
+            tells=MessageKind.acknowledgement,
+        ),
+        Move(
+            MoveName.forward,
+            OPEN_STATUSES,
+            CaseStatus.assigned,
+            Party.staff,
+            "to the agency that should act, with a reason; its SLA clock starts anew",
+            event=EventKind.forwarded,
+            tells=MessageKind.forwarded,
+        ),
+        Move(
+            MoveName.start,
+            frozenset({CaseStatus.assigned}),
+            CaseStatus.in_progress,
+            Party.staff,
+            "work begins",
+            by_status=True,
+        ),
+        Move(
+            MoveName.wait,
+            frozenset({CaseStatus.assigned, CaseStatus.in_progress}),
+            CaseStatus.waiting,
+            Party.staff,
+            "waiting for the citizen; the SLA clock stands still",
+            by_status=True,
+        ),
+        Move(
+            MoveName.resume,
+            frozenset({CaseStatus.waiting}),
+            CaseStatus.in_progress,
+            Party.staff,
+            "the citizen answered; the clock runs on with the time it had left",
+            by_status=True,
+        ),
+        Move(
+            MoveName.resolve,
+            frozenset({CaseStatus.assigned, CaseStatus.in_progress, CaseStatus.waiting}),
+            CaseStatus.resolved,
+            Party.staff,
+            "fixed; the citizen is asked for a rating",
+            tells=MessageKind.rating_request,
+            by_status=True,
+        ),
+        Move(
+            MoveName.reject,
+            OPEN_STATUSES,
+            CaseStatus.rejected,
+            Party.staff,
+            "not a complaint the city acts on",
+            by_status=True,
+        ),
+        Move(
+            MoveName.merge,
+            OPEN_STATUSES,
+            CaseStatus.closed,
+            Party.staff,
+            "a duplicate folded into its original, whose news its reporter then gets",
+            event=EventKind.merged,
+        ),
+        Move(
+            MoveName.reopen,
+            frozenset({CaseStatus.resolved}),
+            CaseStatus.in_progress,
+            Party.staff,
+            "staff take a resolved case up again",
+            by_status=True,
+        ),
+        Move(
+            MoveName.not_fixed,
+            frozenset({CaseStatus.resolved}),
+            CaseStatus.in_progress,
+            Party.citizen,
+            "the citizen says it is not fixed; the due time is not renewed",
+            tells=MessageKind.reopened,
+        ),
+        Move(
+            MoveName.close,
+            frozenset({CaseStatus.resolved}),
+            CaseStatus.closed,
+            Party.staff,
+            "staff close a resolved case",
+            by_status=True,
+        ),
+        Move(
+            MoveName.auto_close,
+            frozenset({CaseStatus.resolved}),
+            CaseStatus.closed,
+            Party.system,
+            "resolved AUTO_CLOSE_DAYS ago and nobody reopened it",
+            tells=MessageKind.auto_closed,
+        ),
+    )
+}
+
+
+def opening(routed: bool) -> Move:
+    """The move that files a new complaint: to an agency when routing placed it, else triage."""
+    return MOVES[MoveName.file if routed else MoveName.file_for_triage]
+
+
+def in_status_order(statuses: frozenset[CaseStatus]) -> list[CaseStatus]:
+    return [s for s in CaseStatus if s in statuses]
+
+
+def status_targets(current: CaseStatus) -> list[CaseStatus]:
+    """The statuses staff can move a case in `current` to by naming them, in lifecycle order."""
+    return in_status_order(
+        frozenset(m.target for m in MOVES.values() if m.by_status and current in m.sources)
+    )
+
+
+def by_status(current: CaseStatus, target: CaseStatus) -> Move:
+    """The staff move from `current` to `target`; TransitionNotAllowed names the ones there are."""
+    for move in MOVES.values():
+        if move.by_status and current in move.sources and move.target is target:
+            return move
+    allowed = ", ".join(sorted(status_targets(current))) or "none (this status is final)"
+    raise TransitionNotAllowed(
+        f"cannot move a case from '{current}' to '{target}'; allowed: {allowed}"
+    )
+
+
+def refusal(move: Move, current: CaseStatus, code: str) -> TransitionNotAllowed:
+    """Why a case in `current` cannot take `move`, naming the statuses that can."""
+    sources = ", ".join(in_status_order(move.sources))
+    which = "an open case" if move.sources == OPEN_STATUSES else "a case"
+    return TransitionNotAllowed(
+        f"only {which} ({sources}) can take the move '{move.name}'; {code} is {current}"
+    )
+
+
+def markdown() -> str:
+    """The table as the README prints it."""
+    lines = [
+        "| Move | From | To | By | History entry | Citizen is told | What it is |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for move in MOVES.values():
+        sources = ", ".join(f"`{s}`" for s in in_status_order(move.sources)) or "(new complaint)"
+        lines.append(
+            f"| `{move.name}` | {sources} | `{move.target}` | {move.by} | `{move.event}` "
+            f"| `{move.tells}` | {move.summary} |"
+        )
+    return "\n".join(lines) + "\n"
