@@ -21,6 +21,8 @@ HELP_SMS = N_(
 )
 SHARE_LOCATION = N_("Kirim lokasi saya")
 TOO_SHORT = N_("Pesan terlalu pendek untuk dijadikan aduan.")
+TOO_LONG = N_("Pesan terlalu panjang untuk dijadikan aduan: paling banyak %(limit)s karakter.")
+LOCATION_INVALID = N_("Lokasi itu tidak valid. Kirim lagi lokasi Anda.")
 LOCATION_ADDED = N_("Lokasi ditambahkan ke aduan %(code)s. Terima kasih.")
 LOCATION_KEPT = N_("Lokasi disimpan. Sekarang ceritakan masalahnya dalam satu pesan.")
 PHOTO_ADDED = N_("Foto ditambahkan ke aduan %(code)s. Terima kasih.")
@@ -52,6 +54,14 @@ LIMITED_SMS = N_(
     "tetap kami proses; cek statusnya: CEK KODE."
 )
 RATED = N_("Terima kasih! Penilaian Anda untuk aduan %(code)s: %(rating)s/5.")
+
+
+# why a message could not be filed, by `intake.service.IntakeError.reason`
+REFUSALS = {
+    "text_too_short": TOO_SHORT,
+    "text_too_long": TOO_LONG,
+    "location_invalid": LOCATION_INVALID,
+}
 
 
 def say(language: str, message: str, /, **values: object) -> str:

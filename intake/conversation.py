@@ -39,6 +39,7 @@ from intake.chat_text import (
     PHOTO_ADDED,
     PHOTO_NEEDS_TEXT,
     RATED,
+    REFUSALS,
     REVIEW_DESK,
     STATUS_BAD_CODE,
     STATUS_LINE,
@@ -263,7 +264,7 @@ def _file(
         limit, minutes = exc.refusal.limit, exc.refusal.minutes
         return _reply(say(contact.language, message, limit=limit, minutes=minutes))
     except IntakeError as exc:
-        return _reply(str(exc))
+        return _reply(say(contact.language, REFUSALS.get(exc.reason, UNSUPPORTED), **exc.params))
     contact.pending_latitude = contact.pending_longitude = contact.pending_location_at = None
     session.add(contact)
     return ChatOutcome(case_code=result.tracking_code)

@@ -112,8 +112,9 @@ def submit_complaint_form(
         page.headers.update(retry_after(exc))
         return page
     except IntakeError as exc:
+        error = page_text(language).refusal(exc.reason, exc.params)
         return _render(
-            request, "form.html", language, 422, form=form, errors=[str(exc)], form_token=form_token
+            request, "form.html", language, 422, form=form, errors=[error], form_token=form_token
         )
     return RedirectResponse(
         f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER

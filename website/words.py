@@ -42,6 +42,7 @@ ERRORS = {
     "greater_than_equal": N_("lokasi tidak valid"),
     "literal_error": N_("pilihan tidak dikenal"),
     "string_too_long": N_("terlalu panjang"),
+    "location_invalid": N_("lokasi tidak valid"),
 }
 # a rule the form has no sentence of its own for
 UNKNOWN_ERROR = N_("isian ini tidak valid")
@@ -69,6 +70,10 @@ class PageText(Translator):
             values["via"] = self.via(values["via"])
         message = self.gettext(ERRORS.get(key, UNKNOWN_ERROR), **values)
         return f"{self.gettext(where)}: {message}" if where else message
+
+    def refusal(self, reason: str, params: dict[str, object]) -> str:
+        """Why intake turned the complaint down (`intake.service.IntakeError`), as a sentence."""
+        return self.gettext(ERRORS.get(reason, UNKNOWN_ERROR), **params)
 
 
 def page_text(lang: str) -> PageText:
