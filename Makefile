@@ -4,19 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+# the compiled message catalogues, build products of the .po files (core/i18n.py)
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard core/locale/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# the install compiles the message catalogues (setup.py)
+$(STAMP): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# a .po file edited since the install is compiled again
+$(CATALOGUES): %.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@
+
+## After changing wording in the code or templates: extract it into core/locale/messages.pot and
+## merge it into each language's .po; then translate the empty and fuzzy entries.
+messages: $(STAMP)
+	$(BIN)/aduan translations update
+
 ## Start the service on the embedded default (SQLite, in-process delivery) with the demo catalogue.
-run: $(STAMP)
+run: $(STAMP) $(CATALOGUES)
 	$(BIN)/aduan db upgrade
 	$(BIN)/aduan demo users
 	test -f routing-model.joblib || $(BIN)/aduan routing train
@@ -24,7 +36,7 @@ run: $(STAMP)
 
 ## Install everything and run the whole suite (SQLite and PostgreSQL, real Redis).
 ## The console's browser tests drive the system Chromium; Playwright never downloads one.
-test: $(STAMP)
+test: $(STAMP) $(CATALOGUES)
 	$(BIN)/ruff check .
 	@test -x "$(CHROMIUM)" || echo "note: no Chromium at $(CHROMIUM); browser tests will be skipped (apt-get install chromium)"
 	CHROMIUM_PATH="$(CHROMIUM)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

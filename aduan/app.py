@@ -24,6 +24,7 @@ from console import admin as console_admin
 from console import dashboard as console_dashboard
 from console import routes as console
 from core.db import get_engine, utcnow
+from core.i18n import require_catalogues
 from core.periodic import Every
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    require_catalogues()  # a missing compiled catalogue stops the start, not a page later
     engine = get_engine(settings.database_url)
 
     @asynccontextmanager

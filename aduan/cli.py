@@ -30,6 +30,7 @@ catalog_app = typer.Typer(help="The agency catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases and their lifecycle.", no_args_is_help=True)
+translations_app = typer.Typer(help="The message catalogue (core/locale).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
@@ -37,6 +38,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(cases_app, name="cases")
+app.add_typer(translations_app, name="translations")
 
 DEMO_PASSWORD = "aduan-demo-2026"
 DEMO_USERS = (
@@ -113,6 +115,7 @@ def worker(
     """
     from rq import SimpleWorker
 
+    from core.i18n import require_catalogues
     from core.queue import get_queue
     from notifications.dispatch import RQDispatcher, sweep
     from notifications.jobs import stop_requested
@@ -120,6 +123,7 @@ def worker(
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
+    require_catalogues()  # the messages it sends are made from them
     _lower_priority(settings.worker_nice)
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
@@ -163,6 +167,18 @@ def _lower_priority(nice: int) -> None:
     if os.getsid(0) == os.getpid():
         with contextlib.suppress(OSError):  # no autogroups on this kernel
             Path("/proc/self/autogroup").write_text(str(nice))
+
+
+@translations_app.command("update")
+def translations_update() -> None:
+    """Extract the wording from the sources and merge it into every language's .po file.
+
+    Then translate what is new or changed (empty or fuzzy entries) and commit the files.
+    """
+    from aduan.translations import update
+
+    update()
+    typer.echo("core/locale updated: translate the empty and fuzzy entries of each .po file")
 
 
 @app.command()

@@ -23,19 +23,20 @@ from cases.lifecycle import check_move, record_event, transition
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
 from cases.transitions import MOVES, MoveName
 from core.db import UTCDateTime, utcnow
+from core.i18n import N_, translator
 from core.settings import Settings
+from notifications.templates import language_of
 from staff.models import User
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
-MERGED_NOTE = {
-    "id": "Digabung dengan aduan {code} yang melaporkan masalah yang sama. "
-    "Kabar selanjutnya kami kirim untuk aduan {code}.",
-    "en": "Merged with complaint {code}, which reports the same problem. "
-    "Further updates will come for {code}.",
-}
+# told to the duplicate's reporter, in their language
+MERGED_NOTE = N_(
+    "Digabung dengan aduan %(code)s yang melaporkan masalah yang sama. "
+    "Kabar selanjutnya kami kirim untuk aduan %(code)s."
+)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -168,8 +169,8 @@ def merge(
         raise NotMergeable(
             f"{original.tracking_code} is {original.status}; merge into an open case"
         )
-    note = MERGED_NOTE.get(duplicate.language, MERGED_NOTE["id"]).format(
-        code=original.tracking_code
+    note = translator(language_of(duplicate.language)).gettext(
+        MERGED_NOTE, code=original.tracking_code
     )
     transition(
         session,

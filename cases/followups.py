@@ -23,6 +23,7 @@ from cases.lifecycle import record_event, transition
 from cases.models import Case
 from cases.transitions import MoveName
 from core.db import open_session
+from core.i18n import N_, translator
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.service import get_or_create_contact, queue_messages
@@ -110,21 +111,18 @@ def _escalation_recipients(session: Session, case: Case, level: int) -> list[Use
     return list(session.exec(query.order_by(User.id)))
 
 
-ESCALATION_TEXT = {
-    "id": "Aduan {code} ({agency}, {category}) terlambat {hours} jam dari target. {rung}\n"
-    "Teks aduan: {text}\n\nBuka kasus: {link}",
-    "en": "Case {code} ({agency}, {category}) is {hours} hours past due. {rung}\n"
-    "Complaint: {text}\n\nOpen the case: {link}",
-}
+ESCALATION_TEXT = N_(
+    "Aduan %(code)s (%(agency)s, %(category)s) terlambat %(hours)s jam dari target. %(rung)s\n"
+    "Teks aduan: %(text)s\n\nBuka kasus: %(link)s"
+)
 RUNG = {
-    TO_AGENCY_HEAD: {
-        "id": "Dieskalasi ke kepala dinas.",
-        "en": "Escalated to the agency head.",
-    },
-    TO_SUPERVISORS: {
-        "id": "Dieskalasi ke supervisor kota.",
-        "en": "Escalated to the city supervisors.",
-    },
+    TO_AGENCY_HEAD: N_("Dieskalasi ke kepala dinas."),
+    TO_SUPERVISORS: N_("Dieskalasi ke supervisor kota."),
+}
+# the history entry is for staff of any language, in the words the other system notes use
+RUNG_NOTE = {
+    TO_AGENCY_HEAD: "Escalated to the agency head.",
+    TO_SUPERVISORS: "Escalated to the city supervisors.",
 }
 
 
@@ -163,17 +161,19 @@ def _escalate_one(
         case,
         EventKind.escalated,
         actor=None,
-        internal_note=f"{RUNG[level]['en']} {hours} h past due; told: "
+        internal_note=f"{RUNG_NOTE[level]} {hours} h past due; told: "
         + (", ".join(u.username for u in recipients) or "nobody has an e-mail address"),
     )
     agency = session.get(Agency, case.agency_id)
     category = session.get(Category, case.category_id) if case.category_id else None
-    body = ESCALATION_TEXT[language].format(
+    t = translator(language)
+    body = t.gettext(
+        ESCALATION_TEXT,
         code=case.tracking_code,
         agency=agency.code,
         category=(category.name_en if language == "en" else category.name) if category else "-",
         hours=hours,
-        rung=RUNG[level][language],
+        rung=t.gettext(RUNG[level]),
         text=case.text[:500],
         link=_console_link(settings, case.tracking_code),
     )
@@ -189,18 +189,9 @@ def _escalate_one(
         )
 
 
-DIGEST_TEXT = {
-    "id": {
-        "intro": "Kasus {agency} yang melewati target per {day} ({count}):",
-        "line": "- {code}: {category}, terlambat {hours} jam. {link}",
-        "outro": "Pesan ini dikirim sekali sehari selama ada kasus terlambat.",
-    },
-    "en": {
-        "intro": "Overdue cases of {agency} as of {day} ({count}):",
-        "line": "- {code}: {category}, {hours} hours past due. {link}",
-        "outro": "This message comes once a day while cases are overdue.",
-    },
-}
+DIGEST_INTRO = N_("Kasus %(agency)s yang melewati target per %(day)s (%(count)s):")
+DIGEST_LINE = N_("- %(code)s: %(category)s, terlambat %(hours)s jam. %(link)s")
+DIGEST_OUTRO = N_("Pesan ini dikirim sekali sehari selama ada kasus terlambat.")
 DIGEST_LIMIT = 200  # lines in one e-mail; the console's queue has the rest
 
 
@@ -262,7 +253,7 @@ def _digest_body(
     now: datetime,
     day: str,
 ) -> str:
-    words = DIGEST_TEXT[settings.default_language]
+    t = translator(settings.default_language)
     agency = session.get(Agency, agency_id)
     english = settings.default_language == "en"
     categories = {
@@ -270,14 +261,15 @@ def _digest_body(
         for c in session.exec(select(Category).where(Category.agency_id == agency_id))
     }
     name = agency.name_en if english else agency.name
-    lines = [words["intro"].format(agency=name, day=day, count=len(cases)), ""]
+    lines = [t.gettext(DIGEST_INTRO, agency=name, day=day, count=len(cases)), ""]
     for case in cases:
         lines.append(
-            words["line"].format(
+            t.gettext(
+                DIGEST_LINE,
                 code=case.tracking_code,
                 category=categories.get(case.category_id, "-"),
                 hours=int((now - case.due_at).total_seconds() // 3600),
                 link=_console_link(settings, case.tracking_code),
             )
         )
-    return "\n".join([*lines, "", words["outro"]])
+    return "\n".join([*lines, "", t.gettext(DIGEST_OUTRO)])

@@ -22,6 +22,7 @@ from cases.calendar import national_holidays
 from cases.models import Holiday
 from console.session import Visit, VisitDep
 from core.db import utcnow
+from core.i18n import N_
 from routing.models import Agency, Category
 from staff import service as users
 from staff.enums import Role
@@ -41,6 +42,23 @@ HOLIDAY_NAME_MAX = 200
 YEAR_MIN, YEAR_MAX = 2000, 2100
 # account refusals about the state of things rather than a field of the form
 CONFLICTS = frozenset({"duplicate", "own_role", "own_account"})
+# why an account change was refused, by `UserError.reason`; the placeholders are its params
+ACCOUNT_REFUSALS = {
+    "unknown_role": N_("Peran '%(role)s' tidak dikenal."),
+    "bad_username": N_("Nama pengguna harus 1 sampai %(max)s karakter."),
+    "duplicate": N_("Nama pengguna '%(username)s' sudah dipakai."),
+    "password_short": N_("Kata sandi minimal %(min)s karakter."),
+    "password_long": N_("Kata sandi maksimal %(max)s karakter."),
+    "bad_email": N_("'%(email)s' bukan alamat e-mail."),
+    "name_long": N_("Nama lengkap maksimal %(max)s karakter."),
+    "admin_agency": N_("Admin tidak termasuk dinas mana pun."),
+    "agency_required": N_("Petugas harus termasuk sebuah dinas."),
+    "head_needs_agency": N_("Hanya anggota sebuah dinas yang bisa menjadi kepalanya."),
+    "unknown_agency": N_("Dinas '%(agency)s' tidak ada atau tidak aktif."),
+    "own_role": N_("Anda tidak dapat mencabut peran admin Anda sendiri."),
+    "own_account": N_("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+}
+NO_ACCOUNT = N_("Akun itu tidak ada.")
 # the `holidays` library's language codes for the console's languages
 HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
 
@@ -63,7 +81,7 @@ def _active_agencies(visit: Visit) -> list[Agency]:
 def _refused(visit: Visit, exc: UserError) -> tuple[int, str]:
     """The status and the sentence, in the page's language, for a refused account change."""
     status_code = 409 if exc.reason in CONFLICTS else 422
-    return status_code, visit.t(f"admin_error_{exc.reason}", **exc.params)
+    return status_code, visit.t.gettext(ACCOUNT_REFUSALS[exc.reason], **exc.params)
 
 
 # --- accounts -----------------------------------------------------------------------------
@@ -191,7 +209,7 @@ def create_user(
             visit, "admin_user_new.html", form, status_code, error, page_path=f"{USERS}/new"
         )
     visit.db.commit()
-    return visit.redirect(USERS, "admin_flash_created", username=user.username)
+    return visit.redirect(USERS, N_("Akun %(username)s dibuat."), username=user.username)
 
 
 def _posted_account(visit: Visit, user_id: int, csrf: str) -> tuple[User | None, Response | None]:
@@ -199,7 +217,7 @@ def _posted_account(visit: Visit, user_id: int, csrf: str) -> tuple[User | None,
         return None, refusal
     user = visit.db.get(User, user_id)
     if user is None:
-        return None, _users_page(visit, 404, visit.t.admin_no_user)
+        return None, _users_page(visit, 404, visit.t.gettext(NO_ACCOUNT))
     return user, None
 
 
@@ -209,7 +227,7 @@ def account(user_id: RowId, visit: VisitDep) -> Response:
         return refusal
     user = visit.db.get(User, user_id)
     if user is None:
-        return _users_page(visit, 404, visit.t.admin_no_user)
+        return _users_page(visit, 404, visit.t.gettext(NO_ACCOUNT))
     return _account_page(visit, user)
 
 
@@ -244,7 +262,9 @@ def update_account(
         status_code, error = _refused(visit, exc)
         return _account_page(visit, user, status_code, form=form, error=error)
     visit.db.commit()
-    return visit.redirect(f"{USERS}/{user.id}", "admin_flash_saved", username=user.username)
+    return visit.redirect(
+        f"{USERS}/{user.id}", N_("Data akun %(username)s disimpan."), username=user.username
+    )
 
 
 def _set_active(visit: Visit, user_id: int, csrf: str, active: bool) -> Response:
@@ -258,7 +278,11 @@ def _set_active(visit: Visit, user_id: int, csrf: str, active: bool) -> Response
         status_code, error = _refused(visit, exc)
         return _account_page(visit, user, status_code, error=error)
     visit.db.commit()
-    flash = "admin_flash_reactivated" if active else "admin_flash_deactivated"
+    flash = (
+        N_("Akun %(username)s aktif kembali.")
+        if active
+        else N_("Akun %(username)s dinonaktifkan; semua sesinya berakhir.")
+    )
     return visit.redirect(f"{USERS}/{user.id}", flash, username=user.username)
 
 
@@ -298,7 +322,11 @@ def reset_password(
         visit.state.sign_in(user)
     if generate:
         return _account_page(visit, user, new_password=new_password)
-    return visit.redirect(f"{USERS}/{user.id}", "admin_flash_password", username=user.username)
+    return visit.redirect(
+        f"{USERS}/{user.id}",
+        N_("Kata sandi %(username)s diganti; semua sesinya berakhir."),
+        username=user.username,
+    )
 
 
 # --- the catalogue ------------------------------------------------------------------------
@@ -352,11 +380,16 @@ def update_category(
         return refusal
     category = visit.db.exec(select(Category).where(Category.code == code)).first()
     if category is None:
-        return _catalogue_page(visit, 404, visit.t("admin_no_category", code=code[:64]))
+        error = visit.t.gettext("Kategori %(code)s tidak ada.", code=code[:64])
+        return _catalogue_page(visit, 404, error)
     name = category.name_en if visit.lang == "en" else category.name
     hours = _sla_hours(sla_hours)
     if hours is None:
-        error = visit.t("admin_bad_sla", category=name, max=SLA_MAX)
+        error = visit.t.gettext(
+            "SLA %(category)s harus bilangan bulat dari 1 sampai %(max)s jam.",
+            category=name,
+            max=SLA_MAX,
+        )
         return _catalogue_page(visit, 422, error, {code: sla_hours[:10]})
     # the routing cache keys on updated_at: it notices the change
     category.sla_hours, category.active, category.updated_at = hours, bool(active), utcnow()
@@ -369,7 +402,9 @@ def update_category(
         hours,
         category.active,
     )
-    return visit.redirect(f"{CATALOGUE}#{code}", "admin_flash_category", category=name)
+    return visit.redirect(
+        f"{CATALOGUE}#{code}", N_("Kategori %(category)s disimpan."), category=name
+    )
 
 
 # --- the city's calendar ------------------------------------------------------------------
@@ -439,11 +474,17 @@ def add_holiday(
     when, name = _holiday_day(day), name.strip()
     year = when.year if when else _this_year(visit)
     if when is None:
-        error = visit.t("admin_bad_day", first=YEAR_MIN, last=YEAR_MAX)
+        error = visit.t.gettext(
+            "Tanggal tidak sah; pakai format TTTT-BB-HH antara tahun %(first)s dan %(last)s.",
+            first=YEAR_MIN,
+            last=YEAR_MAX,
+        )
     elif not name or len(name) > HOLIDAY_NAME_MAX:
-        error = visit.t("admin_bad_holiday_name", max=HOLIDAY_NAME_MAX)
+        error = visit.t.gettext(
+            "Keterangan wajib diisi, maksimal %(max)s karakter.", max=HOLIDAY_NAME_MAX
+        )
     elif kind not in ("off", "work"):
-        error = visit.t.admin_bad_holiday_kind
+        error = visit.t.gettext("Pilih jenis hari: libur atau masuk kerja.")
     else:
         error = None
     if error:
@@ -453,10 +494,12 @@ def add_holiday(
         visit.db.commit()
     except IntegrityError:  # one entry per day: the unique index says so
         visit.db.rollback()
-        error = visit.t("admin_holiday_exists", day=when.isoformat())
+        error = visit.t.gettext("Tanggal %(day)s sudah ada di daftar kota.", day=when.isoformat())
         return _holidays_page(visit, year, 409, error, form)
     log.info("%s added city day %s (%s): %s", visit.user.username, when, kind, name)
-    return visit.redirect(f"{HOLIDAYS}?year={year}", "admin_flash_holiday", day=when.isoformat())
+    return visit.redirect(
+        f"{HOLIDAYS}?year={year}", N_("%(day)s ditambahkan ke daftar kota."), day=when.isoformat()
+    )
 
 
 @router.post("/holidays/{holiday_id}/delete", response_class=HTMLResponse)
@@ -465,11 +508,14 @@ def delete_holiday(holiday_id: RowId, visit: VisitDep, csrf: Text = "") -> Respo
         return refusal
     holiday = visit.db.get(Holiday, holiday_id)
     if holiday is None:
-        return _holidays_page(visit, _this_year(visit), 404, visit.t.admin_no_holiday)
+        error = visit.t.gettext("Hari itu tidak ada di daftar kota.")
+        return _holidays_page(visit, _this_year(visit), 404, error)
     day, name = holiday.day, holiday.name
     visit.db.delete(holiday)
     visit.db.commit()
     log.info("%s deleted city day %s: %s", visit.user.username, day, name)
     return visit.redirect(
-        f"{HOLIDAYS}?year={day.year}", "admin_flash_holiday_deleted", day=day.isoformat()
+        f"{HOLIDAYS}?year={day.year}",
+        N_("%(day)s dihapus dari daftar kota."),
+        day=day.isoformat(),
     )

@@ -20,6 +20,7 @@ from cases.schemas import AgencyStats
 from console.charts import Series, bar_chart
 from console.session import Visit, VisitDep
 from console.words import Words
+from core.i18n import N_
 from routing.models import Agency
 from staff.enums import Role
 
@@ -29,6 +30,14 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 DATE_INPUT_MAX = 32
 DATE_SHOWN = "%d-%m-%Y"
 _INDONESIAN_MARKS = str.maketrans({",": ".", ".": ","})
+# why a period was refused, by `stats.PeriodError.reason`
+PERIOD_REFUSALS = {
+    "bad_date": N_(
+        "Tanggal tidak valid. Tulis sebagai TTTT-BB-HH, antara %(earliest)s dan %(latest)s."
+    ),
+    "from_after_to": N_("Tanggal awal jatuh sesudah tanggal akhir. Tukar keduanya lalu coba lagi."),
+    "range_too_long": N_("Periode terlalu panjang: paling lama %(days)s hari."),
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,8 @@ def _day(text: str) -> date | None:
 
 
 def _refusal(t: Words, error: stats.PeriodError) -> str:
-    return t(
-        f"dash_{error.reason}",
+    return t.gettext(
+        PERIOD_REFUSALS[error.reason],
         earliest=stats.EARLIEST.strftime(DATE_SHOWN),
         latest=stats.LATEST.strftime(DATE_SHOWN),
         days=stats.MAX_DAYS,
@@ -71,11 +80,14 @@ def _weekly_chart(t: Words, title: str, weeks: list[stats.WeekCount]) -> Markup:
     return bar_chart(
         chart_id="chart-weekly",
         title=title,
-        description=t(
-            "dash_weekly_desc", weeks=len(weeks), opened=sum(opened), resolved=sum(resolved)
+        description=t.gettext(
+            "%(weeks)s minggu ISO: %(opened)s aduan masuk, %(resolved)s selesai.",
+            weeks=len(weeks),
+            opened=sum(opened),
+            resolved=sum(resolved),
         ),
         labels=[w.label.split("-")[1] for w in weeks],  # "W07": the table has the year
-        series=[Series(t.dash_filed, opened), Series(t.dash_resolved, resolved)],
+        series=[Series(t.gettext("Masuk"), opened), Series(t.gettext("Selesai"), resolved)],
         counts=True,
     )
 
@@ -83,12 +95,16 @@ def _weekly_chart(t: Words, title: str, weeks: list[stats.WeekCount]) -> Markup:
 def _hours_chart(t: Words, timed: list[AgencyStats]) -> Markup:
     return bar_chart(
         chart_id="chart-hours",
-        title=t.dash_chart_hours,
-        description=t("dash_hours_desc", count=len(timed)),
+        title=t.gettext("Waktu sampai selesai per dinas, dalam jam"),
+        description=t.gettext(
+            "Median dan persentil ke-90 jam dari aduan masuk sampai selesai, untuk %(count)s "
+            "dinas yang menyelesaikan aduan di periode ini.",
+            count=len(timed),
+        ),
         labels=[row.agency for row in timed],
         series=[
-            Series(t.dash_median_short, [row.median_resolution_hours for row in timed]),
-            Series(t.dash_p90_short, [row.p90_resolution_hours for row in timed]),
+            Series(t.gettext("Median"), [row.median_resolution_hours for row in timed]),
+            Series(t.gettext("P90"), [row.p90_resolution_hours for row in timed]),
         ],
         horizontal=True,
     )
@@ -117,9 +133,9 @@ def _page(
     weeks = overview.weeks(form["agency"] or None)
     agency_name = names.get(form["agency"])
     weekly_title = (
-        visit.t("dash_chart_weekly_of", agency=agency_name)
+        visit.t.gettext("Aduan masuk dan selesai per minggu: %(agency)s", agency=agency_name)
         if agency_name
-        else visit.t.dash_chart_weekly
+        else visit.t.gettext("Aduan masuk dan selesai per minggu")
     )
     timed = [row for row in overview.agencies if row.median_resolution_hours is not None]
     return visit.render(

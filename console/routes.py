@@ -28,7 +28,8 @@ from cases.errors import CaseError
 from cases.models import Case
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
-from console.session import LoginThrottle, Visit, VisitDep
+from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
+from core.i18n import N_
 from routing.models import Agency, Category
 from staff.auth import authenticate
 from staff.enums import Role
@@ -69,8 +70,15 @@ def _names(visit: Visit) -> tuple[dict[str, str], dict[str, str]]:
     return agencies, categories
 
 
-def _explain(exc: ValidationError) -> str:
-    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+def invalid(visit: Visit, exc: ValidationError) -> str:
+    """A form the case rules turned down, with pydantic's reasons."""
+    reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+    return visit.t.gettext("Periksa isian: %(message)s", message=reasons)
+
+
+def refused(visit: Visit, message: str) -> str:
+    """A change the case rules refused, with their reason."""
+    return visit.t.gettext("Tidak dapat dilakukan: %(message)s", message=message)
 
 
 # --- signing in and out -------------------------------------------------------------------
@@ -106,19 +114,24 @@ def login(
         )
 
     if not visit.state.csrf_matches(csrf):
-        return again(403, visit.t.csrf_failed)
+        return again(403, csrf_failed(visit.t))
     throttle = LoginThrottle(visit.settings)
     address = visit.request.client.host if visit.request.client else "unknown"
     wait = throttle.retry_after(username, address)
     if wait:
         log.warning("console sign-in refused for %r from %s: too many failures", username, address)
         minutes = str(math.ceil(wait / 60))
-        return again(429, visit.t("throttled", minutes=minutes), {"Retry-After": str(wait)})
+        error = visit.t.gettext(
+            "Terlalu banyak percobaan masuk yang gagal. Mohon tunggu %(minutes)s menit, "
+            "lalu coba lagi.",
+            minutes=minutes,
+        )
+        return again(429, error, {"Retry-After": str(wait)})
     user = authenticate(visit.db, username, password[:PASSWORD_MAX])
     if user is None:
         throttle.failed(username, address)
         log.warning("console sign-in failed for %r from %s", username, address)
-        return again(401, visit.t.wrong_password)
+        return again(401, visit.t.gettext("Nama pengguna atau kata sandi salah."))
     throttle.succeeded(username, address)
     log.info("console sign-in: %s from %s", user.username, address)
     visit.state.sign_in(user)
@@ -129,10 +142,10 @@ def login(
 def logout(visit: VisitDep, csrf: Text = "") -> Response:
     if visit.user is not None and not visit.state.csrf_matches(csrf):
         return visit.render(
-            "forbidden.html", 403, page_path="/console", message=visit.t.csrf_failed
+            "forbidden.html", 403, page_path="/console", message=csrf_failed(visit.t)
         )
     visit.state.sign_out()
-    return visit.redirect("/console/login", "signed_out")
+    return visit.redirect("/console/login", N_("Anda sudah keluar."))
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -267,9 +280,8 @@ def _case_page(
 
 
 def _not_found(visit: Visit, code: str) -> Response:
-    return visit.render(
-        "not_found.html", 404, page_path="/console", code=code[:20], title=visit.t.not_found_title
-    )
+    title = visit.t.gettext("Kasus tidak ditemukan")
+    return visit.render("not_found.html", 404, page_path="/console", code=code[:20], title=title)
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
@@ -306,7 +318,7 @@ def _apply(
         change()
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, visit.t("refused", message=str(exc)))
+        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
     visit.db.commit()
     # forwarded to another agency, the case has left this officer's queue: back to the queue
     still_mine = service.can_work_on(visit.user, case)
@@ -338,7 +350,7 @@ def change_status(
     try:
         body = TransitionIn(status=status, note=note, internal_note=internal_note)
     except ValidationError as exc:
-        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+        return _case_page(visit, case, 422, invalid(visit, exc))
     return _apply(
         visit,
         case,
@@ -351,7 +363,7 @@ def change_status(
             public_note=body.note,
             internal_note=body.internal_note,
         ),
-        "flash_status",
+        N_("Status diubah menjadi: %(status)s."),
         status=visit.t.status(body.status),
     )
 
@@ -371,7 +383,7 @@ def forward_case(
     try:
         body = ForwardIn(agency=agency, note=note, category=category or None)
     except ValidationError as exc:
-        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+        return _case_page(visit, case, 422, invalid(visit, exc))
     agency_names, _ = _names(visit)
     return _apply(
         visit,
@@ -385,7 +397,7 @@ def forward_case(
             actor=visit.user,
             category_code=body.category,
         ),
-        "flash_forwarded",
+        N_("Aduan dialihkan ke %(agency)s."),
         agency=agency_names.get(body.agency, body.agency),
     )
 
@@ -404,14 +416,14 @@ def add_note(
     try:
         body = NoteIn(text=text, public=bool(public))
     except ValidationError as exc:
-        return _case_page(visit, case, 422, visit.t("invalid", message=_explain(exc)))
+        return _case_page(visit, case, 422, invalid(visit, exc))
     return _apply(
         visit,
         case,
         lambda: lifecycle.add_note(
             visit.db, visit.settings, case, text=body.text, public=body.public, actor=visit.user
         ),
-        "flash_note",
+        N_("Catatan disimpan."),
     )
 
 
@@ -423,10 +435,10 @@ def set_assignee(code: str, visit: VisitDep, csrf: Text = "", assignee: Text = "
         return refusal
     username = assignee.strip()[:USERNAME_MAX] or None
     if username is None:
-        flash, params = "flash_unassigned", {}
+        flash, params = N_("Aduan tidak lagi dipegang siapa pun."), {}
     else:
         name = assignees.labels(visit.db, [username]).get(username, username)
-        flash, params = "flash_assignee", {"name": name}
+        flash, params = N_("Aduan kini dipegang oleh %(name)s."), {"name": name}
     return _apply(
         visit,
         case,
@@ -444,15 +456,18 @@ def merge_case(code: str, visit: VisitDep, csrf: Text = "") -> Response:
         return refusal
     original = visit.db.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
     if original is None or not service.can_work_on(visit.user, original):
-        return _case_page(visit, case, 409, visit.t("refused", message=visit.t.no_original))
+        message = visit.t.gettext("aduan ini tidak punya aduan asal yang bisa Anda buka")
+        return _case_page(visit, case, 409, refused(visit, message))
     try:
         merge(visit.db, visit.settings, case, original, actor=visit.user)
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, visit.t("refused", message=str(exc)))
+        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
     visit.db.commit()
     return visit.redirect(
-        f"/console/cases/{original.tracking_code}", "flash_merged", code=original.tracking_code
+        f"/console/cases/{original.tracking_code}",
+        N_("Aduan digabung ke %(code)s."),
+        code=original.tracking_code,
     )
 
 
@@ -504,10 +519,12 @@ def assign_from_triage(
         return _not_found(visit, code)
     agency_names, _ = _names(visit)
     if case.status != CaseStatus.triage:  # someone else was quicker: do not move it again
-        message = visit.t(
-            "not_in_triage", code=case.tracking_code, status=visit.t.status(case.status)
+        message = visit.t.gettext(
+            "%(code)s sudah tidak di triase (sekarang: %(status)s).",
+            code=case.tracking_code,
+            status=visit.t.status(case.status),
         )
-        return _triage_page(visit, 409, visit.t("refused", message=message))
+        return _triage_page(visit, 409, refused(visit, message))
     try:
         lifecycle.forward(
             visit.db,
@@ -520,11 +537,11 @@ def assign_from_triage(
         )
     except CaseError as exc:
         visit.db.rollback()
-        return _triage_page(visit, exc.status_code, visit.t("refused", message=str(exc)))
+        return _triage_page(visit, exc.status_code, refused(visit, str(exc)))
     visit.db.commit()
     return visit.redirect(
         "/console/triage",
-        "flash_assigned",
+        N_("%(code)s diberikan ke %(agency)s."),
         code=case.tracking_code,
         agency=agency_names.get(agency, agency),
     )

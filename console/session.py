@@ -29,6 +29,7 @@ from sqlmodel import Session
 from cases.calendar import city_time
 from console.words import Words, words_for
 from core.deps import SessionDep, SettingsDep
+from core.i18n import N_, jinja_environment
 from core.ratelimit import rate_limit
 from core.settings import Settings, get_settings
 from staff.enums import Role
@@ -46,7 +47,7 @@ FAILURE_LIMITS = {"user": 5, "ip": 20}
 # the site-wide security headers (CSP and the rest) come from aduan.middleware; what is the
 # console's own: its pages hold citizens' complaints and must not sit in a shared cache
 CONSOLE_HEADERS = {"Cache-Control": "private, no-store"}
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(env=jinja_environment(Path(__file__).parent / "templates"))
 
 
 @dataclass
@@ -58,7 +59,7 @@ class ConsoleSession:
     version: int = 0  # the user's session_version at sign-in
     issued_at: float | None = None
     lang: str | None = None
-    flash: list[Any] | None = None  # [word key, {params}], shown once
+    flash: list[Any] | None = None  # [message (a msgid), {params}], shown once
     expired: bool = False  # not stored: the sign-in just ran out or was ended
     changed: bool = False  # not stored: the cookie must be written again
 
@@ -72,15 +73,15 @@ class ConsoleSession:
         self.csrf = secrets.token_urlsafe(32)
         self.user_id, self.issued_at, self.changed = None, None, True
 
-    def set_flash(self, key: str, **params: str) -> None:
-        self.flash, self.changed = [key, params], True
+    def set_flash(self, message: str, **params: str) -> None:
+        self.flash, self.changed = [message, params], True
 
     def pop_flash(self) -> tuple[str, dict[str, str]] | None:
         if not self.flash:
             return None
-        key, params = self.flash
+        message, params = self.flash
         self.flash, self.changed = None, True
-        return key, params
+        return message, params
 
     def csrf_matches(self, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf.encode(), submitted.encode())
@@ -237,7 +238,7 @@ class Visit:
                 "switch_url": f"{path}?{urlencode({**query, 'lang': other})}",
                 "user": self.user,
                 "csrf": self.state.csrf,
-                "flash": self.t(flash[0], **flash[1]) if flash else None,
+                "flash": self.t.gettext(flash[0], **flash[1]) if flash else None,
                 **context,
             },
             status_code=status_code,
@@ -246,6 +247,7 @@ class Visit:
         return self.finish(response)
 
     def redirect(self, url: str, flash: str | None = None, **params: str) -> Response:
+        """A redirect to `url`, where the message `flash` (marked with N_) shows once."""
         if flash:
             self.state.set_flash(flash, **params)
         return self.finish(RedirectResponse(url, status_code=303))
@@ -254,17 +256,20 @@ class Visit:
         """A response turning the visitor away (sign in first, or a 403 page), else None."""
         if self.user is None:
             if self.state.expired:
-                self.state.set_flash("session_expired")
+                self.state.set_flash(N_("Sesi Anda sudah berakhir. Silakan masuk lagi."))
             target = self.request.url.path if self.request.method == "GET" else "/console"
             return self.redirect(f"/console/login?next={quote(target)}")
         if self.user.role not in roles:
             if Role.admin in roles:
-                key = "admins_only"
+                message = self.t.gettext("Halaman admin hanya untuk admin.")
             elif self.user.role == Role.admin:
-                key = "admin_only"
+                message = self.t.gettext(
+                    "Halaman kasus di konsol ini untuk petugas dan supervisor. Akun admin tidak "
+                    "dapat membuka antrean atau kasus."
+                )
             else:
-                key = "supervisors_only"
-            return self.render("forbidden.html", 403, message=self.t(key))
+                message = self.t.gettext("Halaman ini hanya untuk supervisor.")
+            return self.render("forbidden.html", 403, message=message)
         return None
 
     def refuse_post(self, submitted_csrf: str, *roles: Role) -> Response | None:
@@ -278,9 +283,17 @@ class Visit:
                 self.request.url.path,
             )
             return self.render(
-                "forbidden.html", 403, page_path="/console", message=self.t.csrf_failed
+                "forbidden.html", 403, page_path="/console", message=csrf_failed(self.t)
             )
         return self.refuse(*roles)
+
+
+def csrf_failed(t: Words) -> str:
+    """Why a form without this session's token changed nothing."""
+    return t.gettext(
+        "Formulir ini sudah kedaluwarsa atau tidak sah, jadi tidak ada yang diubah. "
+        "Muat ulang halaman lalu coba lagi."
+    )
 
 
 def open_visit(request: Request, session: SessionDep, settings: SettingsDep) -> Visit:

@@ -1,711 +1,118 @@
-"""Words on the staff console, in Bahasa Indonesia and English."""
+"""The staff console's words for codes (statuses, roles, channels, ...), and its translator.
+
+Statuses read as staff speak of a case ("menunggu keterangan warga"), not as the resident is
+told about it ("menunggu keterangan dari Anda", notifications.templates). Every other sentence of
+the console is written out where it is used, as `_()` in the templates and `t.gettext()` here and
+in the routes; the wording of both languages is in the message catalogue (core/i18n.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from notifications.templates import STATUS_LABELS
+from cases.enums import CaseStatus, EventKind, SourceChannel
+from core.i18n import N_, Translator
+from notifications.enums import Channel, MessageKind, NotificationStatus
+from staff.enums import Role
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Konsol Petugas Aduan",
-        "switch": "English",
-        "skip": "Langsung ke isi halaman",
-        "nav_queue": "Antrean",
-        "nav_triage": "Triase",
-        "signed_in_as": "Masuk sebagai",
-        "logout": "Keluar",
-        "role_officer": "petugas",
-        "role_supervisor": "supervisor",
-        "role_admin": "admin",
-        # sign-in
-        "login_title": "Masuk ke konsol",
-        "username": "Nama pengguna",
-        "password": "Kata sandi",
-        "login_submit": "Masuk",
-        "wrong_password": "Nama pengguna atau kata sandi salah.",
-        "throttled": "Terlalu banyak percobaan masuk yang gagal. Mohon tunggu {minutes} menit, "
-        "lalu coba lagi.",
-        "session_expired": "Sesi Anda sudah berakhir. Silakan masuk lagi.",
-        "signed_out": "Anda sudah keluar.",
-        "csrf_failed": "Formulir ini sudah kedaluwarsa atau tidak sah, jadi tidak ada yang diubah. "
-        "Muat ulang halaman lalu coba lagi.",
-        # refusals
-        "forbidden_title": "Akses ditolak",
-        "admin_only": "Halaman kasus di konsol ini untuk petugas dan supervisor. Akun admin tidak "
-        "dapat membuka antrean atau kasus.",
-        "supervisors_only": "Halaman ini hanya untuk supervisor.",
-        "not_found_title": "Kasus tidak ditemukan",
-        "not_found": "Tidak ada kasus {code} di antrean Anda.",
-        # queue
-        "queue_title": "Antrean aduan",
-        "queue_of": "Aduan untuk {agency}",
-        "filters": "Saring dan urutkan",
-        "status_label": "Status",
-        "any": "Semua",
-        "category": "Kategori",
-        "agency": "Dinas",
-        "search": "Cari kode atau kata",
-        "sort": "Urutan",
-        "sort_newest": "Terbaru dulu",
-        "sort_urgent": "Paling mendesak dulu",
-        "apply": "Terapkan",
-        "reset": "Hapus saringan",
-        "code": "Kode",
-        "complaint": "Aduan",
-        "filed": "Masuk",
-        "due": "Batas waktu",
-        "overdue": "Terlambat",
-        "no_cases": "Tidak ada aduan yang cocok.",
-        "next_page": "Halaman berikutnya",
-        "first_page": "Halaman pertama",
-        "maybe_duplicate": "mungkin sama dengan {code}",
-        "triage_desk": "Triase (belum ada dinas)",
-        "channel": "Saluran",
-        "shown": "{count} aduan ditampilkan",
-        # case
-        "back_to_queue": "Kembali ke antrean",
-        "complaint_text": "Isi aduan",
-        "details": "Rincian",
-        "language": "Bahasa warga",
-        "service_area": "Wilayah kerja",
-        "routing": "Tebakan sistem",
-        "created": "Masuk",
-        "updated": "Terakhir diubah",
-        "location": "Lokasi",
-        "coordinates": "Koordinat",
-        "address": "Alamat",
-        "open_map": "Buka di OpenStreetMap",
-        "no_location": "Warga tidak mengirim lokasi.",
-        "contact": "Kontak warga",
-        "wants_updates": "ingin dikabari",
-        "no_updates": "tidak ingin dikabari",
-        "no_contact": "Tanpa kontak.",
-        "followers": "Warga lain yang mengikuti",
-        "attachments": "Foto dan lampiran",
-        "no_attachments": "Tidak ada lampiran.",
-        "photo_of": "Foto {n} dari warga",
-        "download": "Unduh",
-        "history": "Riwayat",
-        "by": "oleh",
-        "public_label": "Untuk warga",
-        "internal_label": "Internal",
-        "notifications": "Pesan ke warga",
-        "no_notifications": "Belum ada pesan.",
-        "n_kind": "Jenis",
-        "n_channel": "Saluran",
-        "n_status": "Status kirim",
-        "n_attempts": "Percobaan",
-        "n_error": "Kesalahan terakhir",
-        "n_sent": "Terkirim",
-        "actions": "Tindakan",
-        "change_status": "Ubah status",
-        "new_status": "Status baru",
-        "public_note": "Catatan untuk warga (dikirim ke warga)",
-        "internal_note": "Catatan internal (tidak dikirim)",
-        "save_status": "Simpan status",
-        "final_status": "Status ini sudah final; tidak bisa diubah lagi.",
-        "triage_hint": "Kasus di triase diberikan ke dinas lewat formulir Alihkan di bawah.",
-        "forward": "Alihkan ke dinas lain",
-        "forward_agency": "Dinas tujuan",
-        "forward_category": "Kategori di dinas tujuan",
-        "auto_category": "Pilih otomatis",
-        "reason": "Alasan (internal)",
-        "forward_submit": "Alihkan",
-        "add_note": "Tambah catatan",
-        "note_text": "Catatan",
-        "note_public": "Kirim juga ke warga",
-        "note_submit": "Simpan catatan",
-        "duplicate_of": "Aduan ini mungkin sama dengan {code} (kemiripan {score}).",
-        "merge_into": "Gabungkan ke {code}",
-        "merge_hint": "Aduan ini ditutup, dan pelapornya ikut menerima kabar dari {code}.",
-        "merged_into": "Aduan ini sudah digabung ke {code}.",
-        "refused": "Tidak dapat dilakukan: {message}",
-        "invalid": "Periksa isian: {message}",
-        "flash_status": "Status diubah menjadi: {status}.",
-        "flash_forwarded": "Aduan dialihkan ke {agency}.",
-        "flash_note": "Catatan disimpan.",
-        "flash_merged": "Aduan digabung ke {code}.",
-        "flash_assigned": "{code} diberikan ke {agency}.",
-        "event_created": "Aduan masuk",
-        "event_status_changed": "Status berubah",
-        "event_forwarded": "Dialihkan",
-        "event_note": "Catatan",
-        "event_merged": "Digabung",
-        # case map and assignee
-        "map_label": "Peta lokasi aduan",
-        "zoom_in": "Perbesar peta",
-        "zoom_out": "Perkecil peta",
-        "assignee": "Petugas",
-        "no_assignee": "Belum dipegang siapa pun",
-        "assign_title": "Berikan ke petugas",
-        "assign_hint": "Petugas dan supervisor aktif dari dinas aduan ini.",
-        "nobody": "Tidak ada",
-        "assign_submit": "Berikan",
-        "mine": "Hanya yang saya pegang",
-        "flash_assignee": "Aduan kini dipegang oleh {name}.",
-        "flash_unassigned": "Aduan tidak lagi dipegang siapa pun.",
-        "event_assignee_changed": "Petugas diganti",
-        "event_escalated": "Dieskalasi",
-        "event_rated": "Dinilai warga",
-        "escalation": "Eskalasi",
-        "escalation_1": "ke kepala dinas",
-        "escalation_2": "ke supervisor kota",
-        "rating": "Nilai dari warga",
-        "kind_rating_request": "selesai + minta nilai",
-        "kind_auto_closed": "ditutup otomatis",
-        "kind_reopened": "dibuka kembali",
-        # triage
-        "triage_title": "Triase",
-        "triage_intro": "Aduan yang belum bisa dikirim otomatis ke dinas. Pilih salah satu tebakan "
-        "sistem untuk memberikannya, atau buka kasusnya untuk memilih sendiri.",
-        "no_triage": "Tidak ada aduan di triase.",
-        "suggestions": "Tebakan sistem",
-        "no_suggestions": "Sistem tidak punya tebakan; buka kasus untuk memilih dinas.",
-        "assign_to": "Berikan ke {agency}",
-        "score": "skor {score}",
-        "not_in_triage": "{code} sudah tidak di triase (sekarang: {status}).",
-        "no_original": "aduan ini tidak punya aduan asal yang bisa Anda buka",
-        "kind_acknowledgement": "tanda terima",
-        "kind_status_changed": "perubahan status",
-        "kind_forwarded": "pengalihan",
-        "kind_public_note": "catatan petugas",
-        "delivery_pending": "menunggu",
-        "delivery_sending": "sedang dikirim",
-        "delivery_sent": "terkirim",
-        "delivery_delivered": "diterima warga",
-        "delivery_failed": "gagal",
-        # admin
-        "nav_admin": "Admin",
-        "admins_only": "Halaman admin hanya untuk admin.",
-        "admin_users_title": "Pengguna",
-        "admin_catalogue_title": "Katalog dinas",
-        "admin_holidays_title": "Hari libur kota",
-        "admin_new_user": "Akun baru",
-        "admin_full_name": "Nama lengkap",
-        "admin_email": "E-mail",
-        "admin_email_hint": "Ke alamat ini dikirim ringkasan harian aduan yang terlambat.",
-        "admin_role": "Peran",
-        "admin_agency_head_short": "Kepala dinas",
-        "admin_active": "Aktif",
-        "admin_yes": "ya",
-        "admin_no": "tidak",
-        "admin_deactivated": "Nonaktif",
-        "admin_no_agency": "Tanpa dinas",
-        "admin_agency_hint": "Wajib untuk petugas, boleh untuk supervisor, tidak untuk admin.",
-        "admin_agency_head": "Kepala dinas ini",
-        "admin_agency_head_hint": "Kepala dinas menerima eskalasi pertama aduan dinasnya. Hanya "
-        "untuk anggota sebuah dinas.",
-        "admin_initial_password": "Kata sandi awal",
-        "admin_password_hint": "Minimal 8 karakter. Sampaikan kepada pemilik akun secara langsung.",
-        "admin_create": "Buat akun",
-        "admin_cancel": "Batal",
-        "admin_account_title": "Akun {username}",
-        "admin_back_to_users": "Kembali ke daftar pengguna",
-        "admin_profile": "Data akun",
-        "admin_own_role_hint": "Anda tidak dapat mencabut peran admin Anda sendiri.",
-        "admin_save": "Simpan",
-        "admin_reset_password": "Ganti kata sandi",
-        "admin_reset_hint": "Semua sesi akun ini berakhir; pemiliknya masuk lagi dengan kata "
-        "sandi baru.",
-        "admin_new_password": "Kata sandi baru",
-        "admin_set_password": "Pakai kata sandi ini",
-        "admin_generate_password": "Buat kata sandi acak",
-        "admin_generated": "Kata sandi baru untuk {username}:",
-        "admin_generated_once": "Catat sekarang: kata sandi ini hanya ditampilkan sekali.",
-        "admin_access": "Akses",
-        "admin_is_active": "Akun ini aktif.",
-        "admin_is_inactive": "Akun ini nonaktif: tidak bisa masuk.",
-        "admin_own_account_hint": "Anda tidak dapat menonaktifkan akun Anda sendiri.",
-        "admin_deactivate_hint": "Pemilik akun langsung keluar dari konsol dan API, dan tidak bisa "
-        "masuk lagi sampai akunnya diaktifkan kembali.",
-        "admin_deactivate": "Nonaktifkan akun",
-        "admin_reactivate": "Aktifkan kembali",
-        "admin_no_user": "Akun itu tidak ada.",
-        "admin_flash_created": "Akun {username} dibuat.",
-        "admin_flash_saved": "Data akun {username} disimpan.",
-        "admin_flash_deactivated": "Akun {username} dinonaktifkan; semua sesinya berakhir.",
-        "admin_flash_reactivated": "Akun {username} aktif kembali.",
-        "admin_flash_password": "Kata sandi {username} diganti; semua sesinya berakhir.",
-        "admin_error_unknown_role": "Peran '{role}' tidak dikenal.",
-        "admin_error_bad_username": "Nama pengguna harus 1 sampai {max} karakter.",
-        "admin_error_duplicate": "Nama pengguna '{username}' sudah dipakai.",
-        "admin_error_password_short": "Kata sandi minimal {min} karakter.",
-        "admin_error_password_long": "Kata sandi maksimal {max} karakter.",
-        "admin_error_bad_email": "'{email}' bukan alamat e-mail.",
-        "admin_error_name_long": "Nama lengkap maksimal {max} karakter.",
-        "admin_error_admin_agency": "Admin tidak termasuk dinas mana pun.",
-        "admin_error_agency_required": "Petugas harus termasuk sebuah dinas.",
-        "admin_error_head_needs_agency": "Hanya anggota sebuah dinas yang bisa menjadi kepalanya.",
-        "admin_error_unknown_agency": "Dinas '{agency}' tidak ada atau tidak aktif.",
-        "admin_error_own_role": "Anda tidak dapat mencabut peran admin Anda sendiri.",
-        "admin_error_own_account": "Anda tidak dapat menonaktifkan akun Anda sendiri.",
-        "admin_catalogue_intro": "Batas waktu (SLA) tiap kategori dalam jam kerja. Perubahan "
-        "berlaku untuk aduan yang masuk sesudahnya; aduan yang sudah ada tetap pada batas "
-        "waktunya. Kategori nonaktif tidak lagi dipilih untuk aduan baru.",
-        "admin_agency_inactive": "dinas nonaktif",
-        "admin_sla_hours": "SLA (jam kerja)",
-        "admin_sla_for": "SLA dalam jam kerja untuk {category}",
-        "admin_active_for": "{category} aktif",
-        "admin_save_category": "Simpan {category}",
-        "admin_no_category": "Kategori {code} tidak ada.",
-        "admin_bad_sla": "SLA {category} harus bilangan bulat dari 1 sampai {max} jam.",
-        "admin_flash_category": "Kategori {category} disimpan.",
-        "admin_holidays_intro": "Hari libur nasional dan cuti bersama sudah dihitung otomatis. "
-        "Di sini kota menambah hari liburnya sendiri, atau menjadikan hari libur sebagai hari "
-        "kerja.",
-        "admin_year": "Tahun",
-        "admin_city_days": "Daftar kota {year}",
-        "admin_no_city_days": "Belum ada hari khusus kota di tahun ini.",
-        "admin_day": "Tanggal",
-        "admin_holiday_name": "Keterangan",
-        "admin_holiday_kind": "Jenis",
-        "admin_kind_off": "libur",
-        "admin_kind_work": "masuk kerja",
-        "admin_kind_off_long": "Hari libur tambahan (kantor tutup)",
-        "admin_kind_work_long": "Hari kerja (kantor buka walau biasanya libur)",
-        "admin_add_day": "Tambah hari",
-        "admin_add": "Tambah",
-        "admin_delete": "Hapus",
-        "admin_delete_day": "Hapus {day}",
-        "admin_national_days": "Libur nasional dan cuti bersama {year} ({country})",
-        "admin_national_hint": "Sebagai rujukan; daftar ini dari pustaka hari libur dan tidak "
-        "diubah di sini.",
-        "admin_no_national_days": "Tidak ada data untuk tahun ini.",
-        "admin_city_works": "kota masuk kerja",
-        "admin_bad_day": "Tanggal tidak sah; pakai format TTTT-BB-HH antara tahun {first} dan "
-        "{last}.",
-        "admin_bad_holiday_name": "Keterangan wajib diisi, maksimal {max} karakter.",
-        "admin_bad_holiday_kind": "Pilih jenis hari: libur atau masuk kerja.",
-        "admin_holiday_exists": "Tanggal {day} sudah ada di daftar kota.",
-        "admin_no_holiday": "Hari itu tidak ada di daftar kota.",
-        "admin_flash_holiday": "{day} ditambahkan ke daftar kota.",
-        "admin_flash_holiday_deleted": "{day} dihapus dari daftar kota.",
-        # dashboard
-        "nav_dashboard": "Dasbor",
-        "dash_title": "Dasbor kinerja dinas",
-        "dash_period": "{first} sampai {last}, menurut tanggal di {timezone}. Backlog dan aduan "
-        "lewat batas waktu dihitung saat ini.",
-        "dash_filters": "Periode",
-        "dash_from": "Dari tanggal",
-        "dash_to": "Sampai tanggal",
-        "dash_chart_agency": "Dinas di grafik mingguan",
-        "dash_all_agencies": "Semua dinas",
-        "dash_bad_date": "Tanggal tidak valid. Tulis sebagai TTTT-BB-HH, antara {earliest} dan "
-        "{latest}.",
-        "dash_from_after_to": "Tanggal awal jatuh sesudah tanggal akhir. Tukar keduanya lalu coba "
-        "lagi.",
-        "dash_range_too_long": "Periode terlalu panjang: paling lama {days} hari.",
-        "dash_table_title": "Angka per dinas",
-        "dash_agency": "Dinas",
-        "dash_backlog": "Backlog (terbuka)",
-        "dash_overdue": "Lewat batas waktu",
-        "dash_filed": "Masuk",
-        "dash_resolved": "Selesai",
-        "dash_median": "Median jam sampai selesai",
-        "dash_p90": "P90 jam sampai selesai",
-        "dash_median_short": "Median",
-        "dash_p90_short": "P90",
-        "dash_on_time": "SLA tepat waktu",
-        "dash_late": "SLA terlambat",
-        "dash_compliance": "Kepatuhan SLA",
-        "dash_forwarded": "Dialihkan keluar",
-        "dash_received": "Diterima",
-        "dash_misrouting": "Salah alamat",
-        "dash_rating": "Nilai warga (rata-rata)",
-        "dash_ratings": "Jumlah nilai",
-        "dash_totals": "Total",
-        "dash_triage": "Di triase, belum punya dinas: {open} aduan terbuka, {overdue} lewat batas "
-        "waktu. Keduanya tidak masuk tabel.",
-        "dash_open_triage": "Buka triase",
-        "dash_chart_weekly": "Aduan masuk dan selesai per minggu",
-        "dash_chart_weekly_of": "Aduan masuk dan selesai per minggu: {agency}",
-        "dash_weekly_desc": "{weeks} minggu ISO: {opened} aduan masuk, {resolved} selesai.",
-        "dash_week": "Minggu (ISO)",
-        "dash_dates": "Tanggal",
-        "dash_chart_hours": "Waktu sampai selesai per dinas, dalam jam",
-        "dash_hours_desc": "Median dan persentil ke-90 jam dari aduan masuk sampai selesai, untuk "
-        "{count} dinas yang menyelesaikan aduan di periode ini.",
-        "dash_no_resolved": "Belum ada aduan yang selesai di periode ini.",
-        "dash_chart_table": "Angka grafik ini sebagai tabel",
-        "dash_help_title": "Cara angka dihitung",
-        "dash_help_backlog": "Backlog: aduan yang terbuka saat ini, termasuk yang menunggu jawaban "
-        "warga. Lewat batas waktu: aduan terbuka yang batas waktunya sudah lewat selagi jam SLA "
-        "berjalan; aduan yang menunggu warga jamnya berhenti, jadi tidak pernah terhitung lewat.",
-        "dash_help_resolved": "Masuk: aduan yang masuk di periode ini dan sekarang dipegang dinas "
-        "itu. Selesai, median dan P90: aduan yang diselesaikan di periode ini, dihitung dari "
-        "aduan masuk sampai selesai.",
-        "dash_help_sla": "Kepatuhan SLA: aduan yang batas waktunya jatuh di periode ini. Tepat "
-        "waktu: selesai sebelum batas waktu. Terlambat: selesai sesudahnya, atau masih terbuka "
-        "padahal batas waktunya sudah lewat, atau ditunda menunggu warga ketika sudah terlambat. "
-        "Aduan yang belum jatuh tempo, yang ditunda sebelum terlambat, dan yang ditolak tidak "
-        "dihitung. Persentase = tepat waktu / (tepat waktu + terlambat).",
-        "dash_help_misrouting": "Salah alamat: aduan yang dialihkan dinas ini ke dinas lain di "
-        "periode ini, dibagi aduan yang diterimanya di periode ini (masuk langsung atau dialihkan "
-        "kepadanya).",
-        "dash_help_rating": "Nilai warga: rata-rata nilai 1 sampai 5 yang diberikan warga di "
-        "periode ini, dan berapa banyak nilai itu.",
-        "dash_help_dates": "Tanggal mengikuti zona waktu kota; tanggal awal dan akhir ikut "
-        "dihitung. Tanpa pilihan, periodenya 12 minggu terakhir.",
-    },
-    "en": {
-        "title": "Aduan staff console",
-        "switch": "Bahasa Indonesia",
-        "skip": "Skip to content",
-        "nav_queue": "Queue",
-        "nav_triage": "Triage",
-        "signed_in_as": "Signed in as",
-        "logout": "Sign out",
-        "role_officer": "officer",
-        "role_supervisor": "supervisor",
-        "role_admin": "admin",
-        "login_title": "Sign in to the console",
-        "username": "Username",
-        "password": "Password",
-        "login_submit": "Sign in",
-        "wrong_password": "Wrong username or password.",
-        "throttled": "Too many failed sign-in attempts. Please wait {minutes} minutes and try "
-        "again.",
-        "session_expired": "Your session has ended. Please sign in again.",
-        "signed_out": "You are signed out.",
-        "csrf_failed": "This form has expired or is not valid, so nothing was changed. Reload the "
-        "page and try again.",
-        "forbidden_title": "Access denied",
-        "admin_only": "The console's case pages are for officers and supervisors. Admin accounts "
-        "cannot open the queue or cases.",
-        "supervisors_only": "This page is for supervisors only.",
-        "not_found_title": "Case not found",
-        "not_found": "There is no case {code} in your queue.",
-        "queue_title": "Complaint queue",
-        "queue_of": "Complaints for {agency}",
-        "filters": "Filter and sort",
-        "status_label": "Status",
-        "any": "All",
-        "category": "Category",
-        "agency": "Agency",
-        "search": "Search code or words",
-        "sort": "Order",
-        "sort_newest": "Newest first",
-        "sort_urgent": "Most urgent first",
-        "apply": "Apply",
-        "reset": "Clear filters",
-        "code": "Code",
-        "complaint": "Complaint",
-        "filed": "Filed",
-        "due": "Due",
-        "overdue": "Overdue",
-        "no_cases": "No complaints match.",
-        "next_page": "Next page",
-        "first_page": "First page",
-        "maybe_duplicate": "may be the same as {code}",
-        "triage_desk": "Triage (no agency yet)",
-        "channel": "Channel",
-        "shown": "{count} complaints shown",
-        "back_to_queue": "Back to the queue",
-        "complaint_text": "Complaint",
-        "details": "Details",
-        "language": "Citizen's language",
-        "service_area": "Service area",
-        "routing": "System's guess",
-        "created": "Filed",
-        "updated": "Last changed",
-        "location": "Location",
-        "coordinates": "Coordinates",
-        "address": "Address",
-        "open_map": "Open in OpenStreetMap",
-        "no_location": "The citizen sent no location.",
-        "contact": "Citizen's contact",
-        "wants_updates": "wants updates",
-        "no_updates": "wants no updates",
-        "no_contact": "No contact.",
-        "followers": "Other citizens following",
-        "attachments": "Photos and attachments",
-        "no_attachments": "No attachments.",
-        "photo_of": "Photo {n} from the citizen",
-        "download": "Download",
-        "history": "History",
-        "by": "by",
-        "public_label": "To the citizen",
-        "internal_label": "Internal",
-        "notifications": "Messages to the citizen",
-        "no_notifications": "No messages yet.",
-        "n_kind": "Kind",
-        "n_channel": "Channel",
-        "n_status": "Delivery",
-        "n_attempts": "Attempts",
-        "n_error": "Last error",
-        "n_sent": "Sent",
-        "actions": "Actions",
-        "change_status": "Change status",
-        "new_status": "New status",
-        "public_note": "Note to the citizen (sent to them)",
-        "internal_note": "Internal note (not sent)",
-        "save_status": "Save status",
-        "final_status": "This status is final; it cannot change any more.",
-        "triage_hint": "A case in triage is assigned to an agency with the Forward form below.",
-        "forward": "Forward to another agency",
-        "forward_agency": "Agency",
-        "forward_category": "Category at that agency",
-        "auto_category": "Choose automatically",
-        "reason": "Reason (internal)",
-        "forward_submit": "Forward",
-        "add_note": "Add a note",
-        "note_text": "Note",
-        "note_public": "Also send it to the citizen",
-        "note_submit": "Save note",
-        "duplicate_of": "This complaint may be the same as {code} (similarity {score}).",
-        "merge_into": "Merge into {code}",
-        "merge_hint": "This complaint is then closed, and its reporter hears every update of "
-        "{code}.",
-        "merged_into": "This complaint was merged into {code}.",
-        "refused": "Not possible: {message}",
-        "invalid": "Please check: {message}",
-        "flash_status": "Status changed to: {status}.",
-        "flash_forwarded": "Complaint forwarded to {agency}.",
-        "flash_note": "Note saved.",
-        "flash_merged": "Complaint merged into {code}.",
-        "flash_assigned": "{code} assigned to {agency}.",
-        "event_created": "Complaint filed",
-        "event_status_changed": "Status changed",
-        "event_forwarded": "Forwarded",
-        "event_note": "Note",
-        "event_merged": "Merged",
-        # case map and assignee
-        "map_label": "Map of the complaint's location",
-        "zoom_in": "Zoom in",
-        "zoom_out": "Zoom out",
-        "assignee": "Assignee",
-        "no_assignee": "Nobody has it yet",
-        "assign_title": "Assign to an officer",
-        "assign_hint": "Active officers and supervisors of this complaint's agency.",
-        "nobody": "Nobody",
-        "assign_submit": "Assign",
-        "mine": "Only the ones assigned to me",
-        "flash_assignee": "The complaint is now with {name}.",
-        "flash_unassigned": "The complaint is no longer with anyone.",
-        "event_assignee_changed": "Assignee changed",
-        "event_escalated": "Escalated",
-        "event_rated": "Rated by the resident",
-        "escalation": "Escalation",
-        "escalation_1": "to the agency head",
-        "escalation_2": "to the city supervisors",
-        "rating": "Resident's rating",
-        "kind_rating_request": "resolved + rating request",
-        "kind_auto_closed": "closed automatically",
-        "kind_reopened": "reopened",
-        "triage_title": "Triage",
-        "triage_intro": "Complaints that could not be sent to an agency automatically. Pick one of "
-        "the system's guesses to assign it, or open the case to choose yourself.",
-        "no_triage": "No complaints in triage.",
-        "suggestions": "System's guesses",
-        "no_suggestions": "The system has no guess; open the case to choose an agency.",
-        "assign_to": "Assign to {agency}",
-        "score": "score {score}",
-        "not_in_triage": "{code} is no longer in triage (now: {status}).",
-        "no_original": "this complaint has no original that you can open",
-        "kind_acknowledgement": "acknowledgement",
-        "kind_status_changed": "status change",
-        "kind_forwarded": "forward",
-        "kind_public_note": "officer's note",
-        "delivery_pending": "waiting",
-        "delivery_sending": "sending",
-        "delivery_sent": "sent",
-        "delivery_delivered": "delivered",
-        "delivery_failed": "failed",
-        # admin
-        "nav_admin": "Admin",
-        "admins_only": "The admin pages are for admins only.",
-        "admin_users_title": "Users",
-        "admin_catalogue_title": "Agency catalogue",
-        "admin_holidays_title": "City holidays",
-        "admin_new_user": "New account",
-        "admin_full_name": "Full name",
-        "admin_email": "E-mail",
-        "admin_email_hint": "The daily digest of overdue complaints goes to this address.",
-        "admin_role": "Role",
-        "admin_agency_head_short": "Agency head",
-        "admin_active": "Active",
-        "admin_yes": "yes",
-        "admin_no": "no",
-        "admin_deactivated": "Deactivated",
-        "admin_no_agency": "No agency",
-        "admin_agency_hint": "Required for officers, optional for supervisors, none for admins.",
-        "admin_agency_head": "Head of this agency",
-        "admin_agency_head_hint": "The agency head receives the first escalations of the agency's "
-        "complaints. Only for members of an agency.",
-        "admin_initial_password": "Initial password",
-        "admin_password_hint": "At least 8 characters. Hand it to the account's owner in person.",
-        "admin_create": "Create account",
-        "admin_cancel": "Cancel",
-        "admin_account_title": "Account {username}",
-        "admin_back_to_users": "Back to the users",
-        "admin_profile": "Account details",
-        "admin_own_role_hint": "You cannot take away your own admin role.",
-        "admin_save": "Save",
-        "admin_reset_password": "Reset the password",
-        "admin_reset_hint": "Every session of this account ends; its owner signs in again with "
-        "the new password.",
-        "admin_new_password": "New password",
-        "admin_set_password": "Use this password",
-        "admin_generate_password": "Generate a random password",
-        "admin_generated": "The new password for {username}:",
-        "admin_generated_once": "Write it down now: this password is shown only once.",
-        "admin_access": "Access",
-        "admin_is_active": "This account is active.",
-        "admin_is_inactive": "This account is deactivated: it cannot sign in.",
-        "admin_own_account_hint": "You cannot deactivate your own account.",
-        "admin_deactivate_hint": "The owner is signed out of the console and the API at once, and "
-        "cannot sign in until the account is reactivated.",
-        "admin_deactivate": "Deactivate the account",
-        "admin_reactivate": "Reactivate",
-        "admin_no_user": "There is no such account.",
-        "admin_flash_created": "Account {username} created.",
-        "admin_flash_saved": "Account {username} saved.",
-        "admin_flash_deactivated": "Account {username} deactivated; all its sessions ended.",
-        "admin_flash_reactivated": "Account {username} reactivated.",
-        "admin_flash_password": "Password of {username} reset; all its sessions ended.",
-        "admin_error_unknown_role": "Unknown role '{role}'.",
-        "admin_error_bad_username": "A username has 1 to {max} characters.",
-        "admin_error_duplicate": "The username '{username}' is already taken.",
-        "admin_error_password_short": "A password has at least {min} characters.",
-        "admin_error_password_long": "A password has at most {max} characters.",
-        "admin_error_bad_email": "'{email}' is not an e-mail address.",
-        "admin_error_name_long": "A full name has at most {max} characters.",
-        "admin_error_admin_agency": "An admin belongs to no agency.",
-        "admin_error_agency_required": "An officer must belong to an agency.",
-        "admin_error_head_needs_agency": "Only a member of an agency can be its head.",
-        "admin_error_unknown_agency": "The agency '{agency}' does not exist or is not active.",
-        "admin_error_own_role": "You cannot take away your own admin role.",
-        "admin_error_own_account": "You cannot deactivate your own account.",
-        "admin_catalogue_intro": "Each category's time limit (SLA) in working hours. A change "
-        "applies to complaints filed after it; existing complaints keep their due time. An "
-        "inactive category is no longer chosen for new complaints.",
-        "admin_agency_inactive": "inactive agency",
-        "admin_sla_hours": "SLA (working hours)",
-        "admin_sla_for": "SLA in working hours for {category}",
-        "admin_active_for": "{category} active",
-        "admin_save_category": "Save {category}",
-        "admin_no_category": "There is no category {code}.",
-        "admin_bad_sla": "The SLA of {category} must be a whole number from 1 to {max} hours.",
-        "admin_flash_category": "Category {category} saved.",
-        "admin_holidays_intro": "National holidays and joint leave days are counted "
-        "automatically. Here the city adds its own days off, or makes a day off a working day.",
-        "admin_year": "Year",
-        "admin_city_days": "The city's list for {year}",
-        "admin_no_city_days": "No city days in this year yet.",
-        "admin_day": "Date",
-        "admin_holiday_name": "Description",
-        "admin_holiday_kind": "Kind",
-        "admin_kind_off": "day off",
-        "admin_kind_work": "working day",
-        "admin_kind_off_long": "An extra day off (offices closed)",
-        "admin_kind_work_long": "A working day (offices open although it would be a day off)",
-        "admin_add_day": "Add a day",
-        "admin_add": "Add",
-        "admin_delete": "Delete",
-        "admin_delete_day": "Delete {day}",
-        "admin_national_days": "National holidays and joint leave days {year} ({country})",
-        "admin_national_hint": "For reference; this list comes from the holidays library and is "
-        "not edited here.",
-        "admin_no_national_days": "No data for this year.",
-        "admin_city_works": "the city works",
-        "admin_bad_day": "Not a valid date; use the form YYYY-MM-DD between the years {first} and "
-        "{last}.",
-        "admin_bad_holiday_name": "A description is required, at most {max} characters.",
-        "admin_bad_holiday_kind": "Choose the kind of day: day off or working day.",
-        "admin_holiday_exists": "{day} is already on the city's list.",
-        "admin_no_holiday": "That day is not on the city's list.",
-        "admin_flash_holiday": "{day} added to the city's list.",
-        "admin_flash_holiday_deleted": "{day} removed from the city's list.",
-        # dashboard
-        "nav_dashboard": "Dashboard",
-        "dash_title": "Agency performance dashboard",
-        "dash_period": "{first} to {last}, by the calendar of {timezone}. Backlog and overdue "
-        "cases are as of now.",
-        "dash_filters": "Period",
-        "dash_from": "From",
-        "dash_to": "To",
-        "dash_chart_agency": "Agency in the weekly chart",
-        "dash_all_agencies": "All agencies",
-        "dash_bad_date": "Not a valid date. Write it as YYYY-MM-DD, between {earliest} and "
-        "{latest}.",
-        "dash_from_after_to": "The start date falls after the end date. Swap them and try again.",
-        "dash_range_too_long": "The period is too long: {days} days at most.",
-        "dash_table_title": "Numbers per agency",
-        "dash_agency": "Agency",
-        "dash_backlog": "Backlog (open)",
-        "dash_overdue": "Overdue",
-        "dash_filed": "Filed",
-        "dash_resolved": "Resolved",
-        "dash_median": "Median hours to resolve",
-        "dash_p90": "P90 hours to resolve",
-        "dash_median_short": "Median",
-        "dash_p90_short": "P90",
-        "dash_on_time": "SLA on time",
-        "dash_late": "SLA late",
-        "dash_compliance": "SLA compliance",
-        "dash_forwarded": "Forwarded away",
-        "dash_received": "Received",
-        "dash_misrouting": "Misrouting rate",
-        "dash_rating": "Citizens' rating (mean)",
-        "dash_ratings": "Ratings",
-        "dash_totals": "Total",
-        "dash_triage": "In triage, with no agency yet: {open} open complaints, {overdue} of them "
-        "overdue. Neither is in the table.",
-        "dash_open_triage": "Open triage",
-        "dash_chart_weekly": "Complaints filed and resolved per week",
-        "dash_chart_weekly_of": "Complaints filed and resolved per week: {agency}",
-        "dash_weekly_desc": "{weeks} ISO weeks: {opened} complaints filed, {resolved} resolved.",
-        "dash_week": "ISO week",
-        "dash_dates": "Dates",
-        "dash_chart_hours": "Time to resolve per agency, in hours",
-        "dash_hours_desc": "Median and 90th percentile of the hours from filing to resolution, for "
-        "the {count} agencies that resolved complaints in this period.",
-        "dash_no_resolved": "No complaint was resolved in this period.",
-        "dash_chart_table": "This chart's numbers as a table",
-        "dash_help_title": "How the numbers are counted",
-        "dash_help_backlog": "Backlog: complaints open now, those waiting on the citizen included. "
-        "Overdue: open complaints past their due time while the SLA clock runs; a complaint "
-        "waiting on the citizen has its clock stopped, so it is never overdue.",
-        "dash_help_resolved": "Filed: complaints filed in the period that the agency holds now. "
-        "Resolved, median and P90: complaints resolved in the period, timed from filing to "
-        "resolution.",
-        "dash_help_sla": "SLA compliance: complaints whose due time falls in the period. On time: "
-        "resolved by the due time. Late: resolved after it, or still open past it, or put on hold "
-        "for the citizen when already late. Complaints not yet due, those put on hold in time, and "
-        "rejected ones are not counted. Percentage = on time / (on time + late).",
-        "dash_help_misrouting": "Misrouting rate: complaints this agency forwarded to another in "
-        "the period, divided by those it received in the period (filed there or forwarded to it).",
-        "dash_help_rating": "Citizens' rating: the mean of the 1 to 5 ratings citizens gave in the "
-        "period, and how many there were.",
-        "dash_help_dates": "Dates follow the city's time zone; both the start and the end date "
-        "are included. Without a choice the period is the last 12 weeks.",
-    },
+STATUSES = {
+    CaseStatus.triage: N_("menunggu triase"),
+    CaseStatus.assigned: N_("diteruskan ke dinas"),
+    CaseStatus.in_progress: N_("sedang dikerjakan"),
+    CaseStatus.waiting: N_("menunggu keterangan warga"),
+    CaseStatus.resolved: N_("selesai ditangani"),
+    CaseStatus.closed: N_("ditutup"),
+    CaseStatus.rejected: N_("ditolak"),
 }
+ROLES = {
+    Role.officer: N_("petugas"),
+    Role.supervisor: N_("supervisor"),
+    Role.admin: N_("admin"),
+}
+EVENTS = {
+    EventKind.created: N_("Aduan masuk"),
+    EventKind.status_changed: N_("Status berubah"),
+    EventKind.forwarded: N_("Dialihkan"),
+    EventKind.note: N_("Catatan"),
+    EventKind.merged: N_("Digabung"),
+    EventKind.assignee_changed: N_("Petugas diganti"),
+    EventKind.escalated: N_("Dieskalasi"),
+    EventKind.rated: N_("Dinilai warga"),
+}
+MESSAGE_KINDS = {
+    MessageKind.acknowledgement: N_("tanda terima"),
+    MessageKind.status_changed: N_("perubahan status"),
+    MessageKind.forwarded: N_("pengalihan"),
+    MessageKind.public_note: N_("catatan petugas"),
+    MessageKind.rating_request: N_("selesai + minta nilai"),
+    MessageKind.auto_closed: N_("ditutup otomatis"),
+    MessageKind.reopened: N_("dibuka kembali"),
+    MessageKind.overdue_digest: N_("ringkasan kasus terlambat"),
+    MessageKind.escalation: N_("eskalasi"),
+}
+DELIVERY = {
+    NotificationStatus.pending: N_("menunggu"),
+    NotificationStatus.sending: N_("sedang dikirim"),
+    NotificationStatus.sent: N_("terkirim"),
+    NotificationStatus.delivered: N_("diterima warga"),
+    NotificationStatus.failed: N_("gagal"),
+}
+ESCALATIONS = {1: N_("ke kepala dinas"), 2: N_("ke supervisor kota")}
+# where a complaint came in, and where a contact is reached
+CHANNELS = {
+    SourceChannel.web: N_("formulir daring"),
+    Channel.email: N_("e-mail"),
+    Channel.sms: N_("SMS"),
+    Channel.whatsapp: N_("WhatsApp"),
+    Channel.telegram: N_("Telegram"),
+}
+# how a message went out, where that differs from its channel (notifications.senders)
+DELIVERY_PATHS = {
+    "whatsapp_template": N_("templat WhatsApp"),
+    "whatsapp_template_included": N_("dalam templat WhatsApp pesan sebelumnya"),
+    "sms_fallback": N_("SMS pengganti WhatsApp"),
+}
+LANGUAGES = {"id": N_("Bahasa Indonesia"), "en": N_("Bahasa Inggris")}
+# the history's author when no staff member acted (cases.lifecycle, cases.feedback)
+ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
 
 
 @dataclass(frozen=True)
-class Words:
-    lang: str
-    words: dict[str, str] = field(repr=False)
+class Words(Translator):
+    """A console page's translator, with the words for the codes its pages show."""
 
-    def __getattr__(self, key: str) -> str:
-        try:
-            return self.words[key]
-        except KeyError:
-            raise AttributeError(key) from None
+    def status(self, value: str) -> str:
+        return self.gettext(STATUSES[CaseStatus(value)])
 
-    def __call__(self, key: str, **params: object) -> str:
-        """A sentence with its blanks filled, e.g. t('overdue_by', hours=3)."""
-        return self.words[key].format(**params)
+    def role(self, value: str) -> str:
+        return self.gettext(ROLES[Role(value)])
 
-    def status(self, value: str | None) -> str:
-        return STATUS_LABELS[self.lang].get(value or "", value or "")
+    def event(self, value: str) -> str:
+        return self.gettext(EVENTS[EventKind(value)])
 
-    def label(self, group: str, value: str) -> str:
-        """The word for a code, e.g. label('delivery', 'failed'); the code itself if none."""
-        return self.words.get(f"{group}_{value}", value)
+    def kind(self, value: str) -> str:
+        return self.gettext(MESSAGE_KINDS[MessageKind(value)])
+
+    def delivery(self, value: str) -> str:
+        return self.gettext(DELIVERY[NotificationStatus(value)])
+
+    def escalation(self, level: int) -> str:
+        return self.gettext(ESCALATIONS[level])
+
+    def channel(self, value: str) -> str:
+        return self.gettext(CHANNELS[value])
+
+    def path(self, value: str) -> str:
+        """How a message went out; a path this table does not know yet shows as it is."""
+        return self.gettext(DELIVERY_PATHS[value]) if value in DELIVERY_PATHS else value
+
+    def language_name(self, value: str) -> str:
+        return self.gettext(LANGUAGES[value])
+
+    def actor(self, value: str) -> str:
+        """Who wrote a history entry: a username, or the resident or the system in words."""
+        return self.gettext(ACTORS[value]) if value in ACTORS else value
 
 
 def words_for(lang: str) -> Words:
-    return Words(lang, TEXT[lang])
+    return Words(lang)

@@ -26,7 +26,32 @@ from cases.models import Case
 from cases.service import find_by_code, public_view
 from core.db import insert_on_conflict
 from core.settings import Settings
-from intake.chat_text import say
+from intake.chat_text import (
+    HELP_SMS,
+    HELP_TELEGRAM,
+    LANG_SET,
+    LIMITED_SMS,
+    LIMITED_TELEGRAM,
+    LOCATION_ADDED,
+    LOCATION_KEPT,
+    MEDIA_FAILED,
+    MEDIA_TOO_LARGE,
+    MEDIA_UNSUPPORTED,
+    PHOTO_ADDED,
+    PHOTO_NEEDS_TEXT,
+    RATED,
+    REFUSALS,
+    REVIEW_DESK,
+    STATUS_BAD_CODE,
+    STATUS_LINE,
+    STATUS_LIST,
+    STATUS_NONE,
+    STATUS_NOTE,
+    STATUS_UNKNOWN,
+    TOO_SHORT,
+    UNSUPPORTED,
+    say,
+)
 from intake.limits import chat_sender
 from intake.media import MediaDownloadError, MediaRejected, store_media
 from intake.messages import InboundMessage, Location, ReplyAddress, StoredMedia
@@ -34,7 +59,7 @@ from intake.models import InboundReceipt, PendingLocation
 from intake.service import IntakeError, IntakeLimited, attach_media, receive
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
-from notifications.templates import STATUS_LABELS
+from notifications.templates import status_label
 from routing.areas import area_for
 
 log = logging.getLogger(__name__)
@@ -150,7 +175,7 @@ def _respond(
         return _media(session, settings, event, contact)
     text = (event.text or "").strip()
     if not text:
-        return _reply(say(language, "unsupported"))
+        return _reply(say(language, UNSUPPORTED))
     command = parse_command(text)
     if command is not None:
         return _command(session, event, contact, command)
@@ -158,7 +183,7 @@ def _respond(
     if feedback is not None:
         return feedback
     if len(text.split()) < MIN_COMPLAINT_WORDS:
-        return ChatOutcome([ChatReply(say(language, "too_short")), _help(event, language)])
+        return ChatOutcome([ChatReply(say(language, TOO_SHORT)), _help(event, language)])
     return _file(session, settings, event, contact, text, ())
 
 
@@ -178,7 +203,7 @@ def _feedback(
         return ChatOutcome(case_code=case.tracking_code)
     rate(session, case, rating)
     return ChatOutcome(
-        [ChatReply(say(contact.language, "rated", code=case.tracking_code, rating=rating))],
+        [ChatReply(say(contact.language, RATED, code=case.tracking_code, rating=rating))],
         case_code=case.tracking_code,
     )
 
@@ -189,8 +214,8 @@ def _reply(text: str) -> ChatOutcome:
 
 def _help(event: ChatEvent, language: str) -> ChatReply:
     if event.slash_commands:
-        return ChatReply(say(language, "help_telegram"), offer_location=True)
-    return ChatReply(say(language, "help_sms"))
+        return ChatReply(say(language, HELP_TELEGRAM), offer_location=True)
+    return ChatReply(say(language, HELP_SMS))
 
 
 def _recent_case(session: Session, contact: Contact, now: datetime) -> Case | None:
@@ -247,11 +272,11 @@ def _file(
     try:
         result = receive(session, settings, message, sender=chat_sender(event.sender))
     except IntakeLimited as exc:
-        key = "limited_telegram" if event.slash_commands else "limited_sms"
+        message = LIMITED_TELEGRAM if event.slash_commands else LIMITED_SMS
         limit, minutes = exc.refusal.limit, exc.refusal.minutes
-        return _reply(say(contact.language, key, limit=limit, minutes=minutes))
+        return _reply(say(contact.language, message, limit=limit, minutes=minutes))
     except IntakeError as exc:
-        return _reply(str(exc))
+        return _reply(say(contact.language, REFUSALS.get(exc.reason, UNSUPPORTED), **exc.params))
     pending = session.get(PendingLocation, contact.id)
     if pending is not None:
         session.delete(pending)
@@ -263,11 +288,11 @@ def _location(
 ) -> ChatOutcome:
     location = event.location
     if not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
-        return _reply(say(contact.language, "unsupported"))
+        return _reply(say(contact.language, UNSUPPORTED))
     case = _recent_case(session, contact, event.received_at)
     if case is None:
         _keep_location(session, contact, location, event.received_at)
-        return _reply(say(contact.language, "location_kept"))
+        return _reply(say(contact.language, LOCATION_KEPT))
     case.latitude, case.longitude = location.latitude, location.longitude
     area = area_for(session, case.agency_id, case.latitude, case.longitude)
     case.service_area_id = area.id if area else None
@@ -278,7 +303,7 @@ def _location(
     if case.duplicate_of_id is None:  # now that it has a place, it may match an earlier report
         link_possible_duplicate(session, settings, case)
     return ChatOutcome(
-        [ChatReply(say(contact.language, "location_added", code=case.tracking_code))],
+        [ChatReply(say(contact.language, LOCATION_ADDED, code=case.tracking_code))],
         case_code=case.tracking_code,
     )
 
@@ -290,23 +315,23 @@ def _media(session: Session, settings: Settings, event: ChatEvent, contact: Cont
     case = _recent_case(session, contact, event.received_at)
     caption = (event.text or "").strip()
     if case is None and len(caption.split()) < MIN_COMPLAINT_WORDS:
-        return _reply(say(language, "photo_needs_text"))
+        return _reply(say(language, PHOTO_NEEDS_TEXT))
     stored: list[StoredMedia] = []
     for fetch in event.media:
         try:
             data, content_type = fetch()
             stored.append(store_media(settings, data, content_type))
         except MediaRejected as exc:
-            key = "media_too_large" if exc.reason == "too_large" else "media_unsupported"
+            message = MEDIA_TOO_LARGE if exc.reason == "too_large" else MEDIA_UNSUPPORTED
             limit_mb = settings.media_max_bytes // (1024 * 1024)
-            return _reply(say(language, key, limit_mb=limit_mb))
+            return _reply(say(language, message, limit_mb=limit_mb))
         except MediaDownloadError as exc:
             log.warning("media download failed for %s: %s", event.external_id, exc)
-            return _reply(say(language, "media_failed"))
+            return _reply(say(language, MEDIA_FAILED))
     if case is not None:
         attach_media(session, case, stored)
         return ChatOutcome(
-            [ChatReply(say(language, "photo_added", code=case.tracking_code))],
+            [ChatReply(say(language, PHOTO_ADDED, code=case.tracking_code))],
             case_code=case.tracking_code,
         )
     return _file(session, settings, event, contact, caption, tuple(stored))
@@ -333,30 +358,30 @@ def _switch_language(session: Session, contact: Contact, language: str) -> ChatO
     ):
         case.language = language
         session.add(case)
-    return _reply(say(language, "lang_set"))
+    return _reply(say(language, LANG_SET))
 
 
 def _case_status(session: Session, language: str, raw_code: str) -> str:
     code = normalise_tracking_code(raw_code)
     if code is None:
-        return say(language, "status_bad_code")
+        return say(language, STATUS_BAD_CODE)
     case = find_by_code(session, code)
     if case is None:
-        return say(language, "status_unknown", code=code)
+        return say(language, STATUS_UNKNOWN, code=code)
     view = public_view(session, case, language)
-    agency = view.agency.name if view.agency else say(language, "review_desk")
+    agency = view.agency.name if view.agency else say(language, REVIEW_DESK)
     lines = [
         say(
             language,
-            "status_line",
+            STATUS_LINE,
             code=view.tracking_code,
-            status=STATUS_LABELS[language][view.status],
+            status=status_label(language, view.status),
             agency=agency,
         )
     ]
     notes = [event.note for event in view.history if event.note]
     if notes:
-        lines.append(say(language, "status_note", note=notes[-1]))
+        lines.append(say(language, STATUS_NOTE, note=notes[-1]))
     return "\n".join(lines)
 
 
@@ -369,7 +394,7 @@ def _open_cases(session: Session, contact: Contact) -> str:
         .limit(STATUS_LIST_LIMIT)
     ).all()
     if not cases:
-        return say(language, "status_none")
-    lines = [say(language, "status_list")]
-    lines += [f"{c.tracking_code}: {STATUS_LABELS[language][c.status]}" for c in cases]
+        return say(language, STATUS_NONE)
+    lines = [say(language, STATUS_LIST)]
+    lines += [f"{c.tracking_code}: {status_label(language, c.status)}" for c in cases]
     return "\n".join(lines)

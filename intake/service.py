@@ -31,7 +31,12 @@ CODE_ATTEMPTS = 5
 
 
 class IntakeError(ValueError):
-    """The message cannot become a case; the text is safe to show the sender."""
+    """The message cannot become a case. The text (English, for the API) is safe to show the
+    sender; `reason` and `params` let a page or a chat say it in the sender's language."""
+
+    def __init__(self, text: str, reason: str = "invalid", **params: object) -> None:
+        super().__init__(text)
+        self.reason, self.params = reason, params
 
 
 class IntakeLimited(IntakeError):
@@ -40,7 +45,8 @@ class IntakeLimited(IntakeError):
     def __init__(self, refusal: limits.Refusal) -> None:
         super().__init__(
             f"too many complaints from this sender: at most {refusal.limit} an hour; "
-            f"please try again in {refusal.minutes} minutes"
+            f"please try again in {refusal.minutes} minutes",
+            "limited",
         )
         self.refusal = refusal
 
@@ -61,13 +67,23 @@ class IntakeResult:
 def validate(message: InboundMessage) -> str:
     text = message.text.strip()
     if len(text) < MIN_TEXT_CHARS:
-        raise IntakeError(f"the complaint text must have at least {MIN_TEXT_CHARS} characters")
+        raise IntakeError(
+            f"the complaint text must have at least {MIN_TEXT_CHARS} characters",
+            "text_too_short",
+            limit=MIN_TEXT_CHARS,
+        )
     if len(text) > MAX_TEXT_CHARS:
-        raise IntakeError(f"the complaint text must have at most {MAX_TEXT_CHARS} characters")
+        raise IntakeError(
+            f"the complaint text must have at most {MAX_TEXT_CHARS} characters",
+            "text_too_long",
+            limit=MAX_TEXT_CHARS,
+        )
     if message.location and not (
         -90 <= message.location.latitude <= 90 and -180 <= message.location.longitude <= 180
     ):
-        raise IntakeError("the location is outside the range of valid coordinates")
+        raise IntakeError(
+            "the location is outside the range of valid coordinates", "location_invalid"
+        )
     return text
 
 

@@ -1,4 +1,4 @@
-"""What we say to citizens, in Bahasa Indonesia and English.
+"""What we say to citizens, in Bahasa Indonesia and English (the message catalogue, core/i18n.py).
 
 Short on purpose: many residents read these on basic phones where one SMS segment is 160
 characters, so the tracking code comes first and the link last.
@@ -6,95 +6,55 @@ characters, so the tracking code comes first and the link last.
 
 from __future__ import annotations
 
-from string import Formatter
-
+from core.i18n import LANGUAGES, N_, translator
 from notifications.enums import MessageKind
 
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "triage": "sedang ditinjau",
-        "assigned": "diteruskan ke dinas",
-        "in_progress": "sedang dikerjakan",
-        "waiting": "menunggu keterangan dari Anda",
-        "resolved": "selesai ditangani",
-        "closed": "ditutup",
-        "rejected": "ditolak",
-    },
-    "en": {
-        "triage": "under review",
-        "assigned": "assigned to an agency",
-        "in_progress": "in progress",
-        "waiting": "waiting for information from you",
-        "resolved": "resolved",
-        "closed": "closed",
-        "rejected": "rejected",
-    },
+# a case's status as the resident is told it (the console has its own words for staff)
+STATUS_LABELS = {
+    "triage": N_("sedang ditinjau"),
+    "assigned": N_("diteruskan ke dinas"),
+    "in_progress": N_("sedang dikerjakan"),
+    "waiting": N_("menunggu keterangan dari Anda"),
+    "resolved": N_("selesai ditangani"),
+    "closed": N_("ditutup"),
+    "rejected": N_("ditolak"),
 }
 
-TEMPLATES: dict[str, dict[str, str]] = {
-    MessageKind.acknowledgement: {
-        "id": "Aduan Anda diterima. Kode: {code}. Ditangani: {agency}. Cek status: {track_url}",
-        "en": "Your complaint was received. Code: {code}. Handled by: {agency}. "
-        "Status: {track_url}",
-    },
-    MessageKind.status_changed: {
-        "id": "Aduan {code}: {status}.{note} Cek: {track_url}",
-        "en": "Complaint {code}: {status}.{note} Details: {track_url}",
-    },
-    MessageKind.forwarded: {
-        "id": "Aduan {code} dialihkan ke {agency}.{note} Cek: {track_url}",
-        "en": "Complaint {code} was passed to {agency}.{note} Details: {track_url}",
-    },
-    MessageKind.public_note: {
-        "id": "Aduan {code}:{note} Cek: {track_url}",
-        "en": "Complaint {code}:{note} Details: {track_url}",
-    },
-    MessageKind.rating_request: {
-        "id": "Aduan {code}: {status}.{note}",
-        "en": "Complaint {code}: {status}.{note}",
-    },
-    MessageKind.auto_closed: {
-        "id": "Aduan {code} sudah selesai dan kini ditutup. Terima kasih atas laporan Anda. "
-        "{track_url}",
-        "en": "Complaint {code} was resolved and is now closed. Thank you for reporting. "
-        "{track_url}",
-    },
-    MessageKind.reopened: {
-        "id": "Aduan {code} dibuka kembali dan ditangani lagi oleh {agency}. Cek: {track_url}",
-        "en": "Complaint {code} is reopened and back with {agency}. Details: {track_url}",
-    },
+TEMPLATES = {
+    MessageKind.acknowledgement: N_(
+        "Aduan Anda diterima. Kode: %(code)s. Ditangani: %(agency)s. Cek status: %(track_url)s"
+    ),
+    # TRANSLATORS: %(note)s is empty or the officer's note with its own leading space
+    MessageKind.status_changed: N_("Aduan %(code)s: %(status)s.%(note)s Cek: %(track_url)s"),
+    MessageKind.forwarded: N_("Aduan %(code)s dialihkan ke %(agency)s.%(note)s Cek: %(track_url)s"),
+    MessageKind.public_note: N_("Aduan %(code)s:%(note)s Cek: %(track_url)s"),
+    MessageKind.rating_request: N_("Aduan %(code)s: %(status)s.%(note)s"),
+    MessageKind.auto_closed: N_(
+        "Aduan %(code)s sudah selesai dan kini ditutup. Terima kasih atas laporan Anda. "
+        "%(track_url)s"
+    ),
+    MessageKind.reopened: N_(
+        "Aduan %(code)s dibuka kembali dan ditangani lagi oleh %(agency)s. Cek: %(track_url)s"
+    ),
 }
 
 # after "resolved": how the citizen rates the handling or says it is not fixed. A chat or SMS
 # contact replies in words; an e-mail contact (the web form) follows a link.
-RATING_ASK = {
-    "reply": {
-        "id": " Nilai penanganannya: balas angka 1 (buruk) s.d. 5 (baik). "
-        "Belum beres? Balas BELUM.",
-        "en": " Rate the handling: reply 1 (poor) to 5 (good). Not fixed? Reply NOT FIXED.",
-    },
-    "link": {
-        "id": " Beri nilai 1-5 atau laporkan belum beres: {rate_url}",
-        "en": " Rate it 1-5 or tell us it is not fixed: {rate_url}",
-    },
+RATING_ASK_REPLY = N_(
+    "Nilai penanganannya: balas angka 1 (buruk) s.d. 5 (baik). Belum beres? Balas BELUM."
+)
+RATING_ASK_LINK = N_("Beri nilai 1-5 atau laporkan belum beres: %(rate_url)s")
+
+CITIZEN_SUBJECT = N_("Aduan %(code)s")
+SUBJECTS = {
+    MessageKind.overdue_digest: N_("Kasus terlambat per %(code)s"),
+    MessageKind.escalation: N_("Eskalasi: aduan %(code)s"),
 }
 
-SUBJECTS: dict[str, dict[str, str]] = {
-    "citizen": {"id": "Aduan {code}", "en": "Complaint {code}"},
-    MessageKind.overdue_digest: {
-        "id": "Kasus terlambat per {code}",
-        "en": "Overdue cases as of {code}",
-    },
-    MessageKind.escalation: {"id": "Eskalasi: aduan {code}", "en": "Escalation: case {code}"},
-}
-
-NOTE_PREFIX = {"id": " Catatan petugas: ", "en": " Officer's note: "}
+NOTE = N_("Catatan petugas: %(note)s")
 # for complaints that came in on a chat app, which can send a location and a photo next
-INVITE_DETAILS = {
-    "id": " Kirim juga lokasi dan foto agar petugas mudah menemukannya.",
-    "en": " Send your location and a photo too, so officers can find it.",
-}
-TRIAGE_AGENCY = {"id": "petugas verifikasi", "en": "the review desk"}
+INVITE_DETAILS = N_("Kirim juga lokasi dan foto agar petugas mudah menemukannya.")
+TRIAGE_AGENCY = N_("petugas verifikasi")
 
 
 def _note(language: str, note: str | None) -> str:
@@ -103,11 +63,18 @@ def _note(language: str, note: str | None) -> str:
         return ""
     if note[-1] not in ".!?":
         note += "."
-    return f"{NOTE_PREFIX[language]}{note}"
+    return " " + translator(language).gettext(NOTE, note=note)
 
 
 def language_of(language: str | None) -> str:
-    return language if language in STATUS_LABELS else "id"
+    return language if language in LANGUAGES else "id"
+
+
+def status_label(language: str, status: str | None) -> str:
+    """A status as the resident reads it; "" for none."""
+    if not status:
+        return ""
+    return translator(language_of(language)).gettext(STATUS_LABELS[status])
 
 
 def render(
@@ -127,17 +94,20 @@ def render(
     A rating request asks for a reply, or with `rate_url` (contacts who cannot reply) a click.
     """
     language = language_of(language)
-    template = TEMPLATES[kind][language]
+    t = translator(language)
     values = message_variables(
         language, code=code, track_url=track_url, agency=agency, status=status, note=note
     )
     values["note"] = _note(language, note)
-    fields = {name for _, name, _, _ in Formatter().parse(template) if name}
-    text = template.format(**{k: v for k, v in values.items() if k in fields})
+    text = t.gettext(TEMPLATES[kind], **values)
     if kind is MessageKind.rating_request:
-        ask = RATING_ASK["link" if rate_url else "reply"][language]
-        text += ask.format(rate_url=rate_url)
-    return text + INVITE_DETAILS[language] if invite_details else text
+        ask = (
+            t.gettext(RATING_ASK_LINK, rate_url=rate_url)
+            if rate_url
+            else t.gettext(RATING_ASK_REPLY)
+        )
+        text += " " + ask
+    return f"{text} {t.gettext(INVITE_DETAILS)}" if invite_details else text
 
 
 def message_variables(
@@ -157,8 +127,8 @@ def message_variables(
     language = language_of(language)
     return {
         "code": code,
-        "status": STATUS_LABELS[language].get(status or "", status or ""),
-        "agency": agency or TRIAGE_AGENCY[language],
+        "status": status_label(language, status),
+        "agency": agency or translator(language).gettext(TRIAGE_AGENCY),
         "note": (note or "").strip(),
         "track_url": track_url,
     }
@@ -166,5 +136,5 @@ def message_variables(
 
 def subject(language: str, code: str, kind: str | None = None) -> str:
     """An e-mail's subject; `code` is the row's reference (a tracking code, or a digest's date)."""
-    words = SUBJECTS.get(kind or "", SUBJECTS["citizen"])
-    return words[language_of(language)].format(code=code)
+    message = SUBJECTS.get(kind or "", CITIZEN_SUBJECT)
+    return translator(language_of(language)).gettext(message, code=code)

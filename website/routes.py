@@ -19,6 +19,7 @@ from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.service import find_by_code, public_view
 from core.deps import SessionDep, SettingsDep
+from core.i18n import N_, jinja_environment
 from core.settings import get_settings
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import ComplaintIn
@@ -26,9 +27,13 @@ from intake.service import IntakeError, IntakeLimited, receive
 from website.words import page_text
 
 pages = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(env=jinja_environment(Path(__file__).parent / "templates"))
 templates.env.filters["when"] = lambda moment: city_time(get_settings(), moment)
 STATIC_DIR = Path(__file__).parent / "static"
+BAD_RATING_LINK = N_("Tautan penilaian ini tidak sah. Pakai tautan dari pesan yang kami kirim.")
+# what the form sends, shown again as typed when it comes back with errors
+FORM_FIELDS = ("text", "name", "phone", "email", "notify_via", "address", "lat", "lon")
+NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
 
 
 def _language(lang: str | None, settings: SettingsDep) -> Language:
@@ -48,8 +53,9 @@ def _render(request: Request, name: str, lang: Language, status_code: int = 200,
 def complaint_form(request: Request, settings: SettingsDep, lang: str | None = None) -> Response:
     # the token makes a double-tapped submit button file one complaint, not two
     token = secrets.token_urlsafe(16)
+    blank = {**dict.fromkeys(FORM_FIELDS, ""), "notify_via": "none"}
     return _render(
-        request, "form.html", _language(lang, settings), form={}, errors=[], form_token=token
+        request, "form.html", _language(lang, settings), form=blank, errors=[], form_token=token
     )
 
 
@@ -93,15 +99,22 @@ def submit_complaint_form(
         )
     except IntakeLimited as exc:
         refusal = exc.refusal
-        polite = page_text(language).limited.format(limit=refusal.limit, minutes=refusal.minutes)
+        polite = page_text(language).gettext(
+            "Mohon maaf, dari alamat internet ini sudah masuk %(limit)s aduan dalam satu jam "
+            "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
+            "tetap kami proses; cek statusnya dengan kode pelacakan di bawah.",
+            limit=refusal.limit,
+            minutes=refusal.minutes,
+        )
         page = _render(
             request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
         )
         page.headers.update(retry_after(exc))
         return page
     except IntakeError as exc:
+        error = page_text(language).refusal(exc.reason, exc.params)
         return _render(
-            request, "form.html", language, 422, form=form, errors=[str(exc)], form_token=form_token
+            request, "form.html", language, 422, form=form, errors=[error], form_token=form_token
         )
     return RedirectResponse(
         f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER
@@ -139,12 +152,12 @@ def track_page(
 
 
 def _rating_case(session: SessionDep, settings: SettingsDep, code: str, token: str):
-    """The case a rating link is for, or the reason (status code, text key) it cannot be used."""
+    """The case a rating link is for, or the reason (status code, message) it cannot be used."""
     case = find_by_code(session, code)
     if case is None or not rating_token_matches(settings, case.tracking_code, token):
-        return None, (status.HTTP_403_FORBIDDEN, "rate_bad_link")
+        return None, (status.HTTP_403_FORBIDDEN, BAD_RATING_LINK)
     if case.status != CaseStatus.resolved:
-        return case, (status.HTTP_409_CONFLICT, "rate_not_open")
+        return case, (status.HTTP_409_CONFLICT, NOT_AWAITING_RATING)
     return case, None
 
 
@@ -152,9 +165,9 @@ def _rate_page(request: Request, code: str, token: str, language: Language, case
     text = page_text(language)
     if problem is None:
         return _render(request, "rate.html", language, code=code, token=token, ask=True, error=None)
-    status_code, key = problem
+    status_code, message = problem
     shown = case.tracking_code if case else (normalise_tracking_code(code) or code[:20])
-    error = getattr(text, key).format(status=text.status(case.status) if case else "")
+    error = text.gettext(message, status=text.status(case.status) if case else "")
     return _render(request, "rate.html", language, status_code, code=shown, ask=False, error=error)
 
 
@@ -202,7 +215,7 @@ def submit_rating(
             code=case.tracking_code,
             token=t,
             ask=True,
-            error=page_text(language).rate_pick,
+            error=page_text(language).gettext("Pilih nilai 1 sampai 5."),
         )
     session.commit()
     return RedirectResponse(

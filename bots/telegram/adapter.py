@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from cases.enums import SourceChannel
 from core.db import open_session
 from core.settings import Settings
-from intake.chat_text import say
+from intake.chat_text import SHARE_LOCATION, say
 from intake.conversation import ChatEvent, ChatOutcome, ChatReply, MediaFetch, handle
 from intake.media import MediaDownloadError, MediaRejected
 from intake.messages import Location, ReplyAddress
@@ -84,7 +84,7 @@ def to_chat_event(update: Update, bot: Bot, settings: Settings) -> ChatEvent | N
 def _markup(reply: ChatReply, language: str) -> ReplyKeyboardMarkup | None:
     if not reply.offer_location:
         return None
-    button = KeyboardButton(say(language, "share_location"), request_location=True)
+    button = KeyboardButton(say(language, SHARE_LOCATION), request_location=True)
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 

@@ -92,6 +92,18 @@ def test_short_text_gets_help_not_a_case(
     assert "/status" in replies(telegram)[1]
 
 
+def test_too_long_text_is_refused_in_the_residents_words(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """Telegram carries up to 4096 characters, intake takes 4000: the rest is told politely, in
+    Indonesian, not with the API's English reason."""
+    assert post(client, tg.text("jalan berlubang " * 256)).status_code == 200
+    assert cases(settings) == []
+    assert replies(telegram) == [
+        "Pesan terlalu panjang untuk dijadikan aduan: paling banyak 4000 karakter."
+    ]
+
+
 def test_location_after_complaint_is_attached(
     client: TestClient, settings: Settings, telegram: FakeTelegram
 ) -> None:

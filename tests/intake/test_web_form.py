@@ -99,7 +99,8 @@ def test_form_errors_are_shown_and_input_kept(client: TestClient, settings: Sett
     assert "Jl. Pemuda 1" in response.text
     no_phone = client.post("/complaints", data={"text": POTHOLE, "notify_via": "sms"})
     assert no_phone.status_code == 422
-    assert "isi nomor HP agar kami bisa mengabari lewat sms" in no_phone.text
+    # the channel in words, not its code ("sms")
+    assert "isi nomor HP agar kami bisa mengabari lewat SMS" in no_phone.text
     with get_engine(settings.database_url).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0
 

@@ -1,0 +1,121 @@
+"""The message catalogue: every word residents and staff read, per language, from gettext files.
+
+The wording lives in `core/locale/<language>/LC_MESSAGES/messages.po`, one file per language that
+a translator edits in the usual tools; `messages.pot` beside them is what `make messages`
+extracts from the Python and Jinja sources (`babel.cfg`). Indonesian is the source language: a
+msgid is the Indonesian text exactly as a reader sees it, so the code reads as the product
+does, a missing English entry would still show the residents' own language, and a translator
+into another regional language works from Indonesian. The Indonesian catalogue repeats each
+msgid as its msgstr.
+
+Placeholders are `%(name)s`, filled by keyword as Jinja's newstyle gettext fills them: a message
+is always formatted, even with no values, so a literal percent sign is written `%%`.
+
+The compiled `.mo` files are build products (`pip install` and `make` compile them); a missing
+one is an error at start-up (`require_catalogues`), never a blank on a page.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "id"
+LANGUAGES = ("id", "en")
+# each language's name in itself, for the switch to it: the same on every page, never translated
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+class CatalogueMissing(RuntimeError):
+    """A language's compiled catalogue is not installed."""
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogue without translating it yet (a label in a table)."""
+    return message
+
+
+@cache
+def translations(language: str) -> gettext.GNUTranslations:
+    """The compiled catalogue of `language`, one of LANGUAGES."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no catalogue for language {language!r}")
+    try:
+        return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=False)
+    except FileNotFoundError as exc:
+        mo = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        raise CatalogueMissing(
+            f"the compiled message catalogue {mo} is missing: install the package "
+            "(`pip install .` or `make`), which compiles it from the .po file"
+        ) from exc
+
+
+def require_catalogues() -> None:
+    """Load every language's catalogue now, so a missing one stops start-up."""
+    for language in LANGUAGES:
+        translations(language)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The catalogue of one language, as the Python code speaks it."""
+
+    language: str
+
+    def gettext(self, message: str, /, **values: object) -> str:
+        return translations(self.language).gettext(message) % values
+
+    def pgettext(self, context: str, message: str, /, **values: object) -> str:
+        """A message whose source text means different things in different places."""
+        return translations(self.language).pgettext(context, message) % values
+
+
+@cache
+def translator(language: str) -> Translator:
+    translations(language)  # an unknown language fails here, not at the first message
+    return Translator(language)
+
+
+# Jinja's newstyle gettext calls these with the template's context: the language is the
+# page's `lang`, so one environment serves requests in both languages at once.
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(context["lang"]).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(context["lang"]).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, message_context: str, message: str) -> str:
+    return translations(context["lang"]).pgettext(message_context, message)
+
+
+@pass_context
+def _npgettext(context: Context, message_context: str, singular: str, plural: str, n: int) -> str:
+    return translations(context["lang"]).npgettext(message_context, singular, plural, n)
+
+
+def jinja_environment(directory: Path) -> Environment:
+    """An environment for the templates in `directory`: `_()` and `pgettext()` speak the
+    context's `lang`, and an undefined name is an error rather than a blank."""
+    environment = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
+    environment.globals["language_names"] = LANGUAGE_NAMES
+    return environment

@@ -1,0 +1,3 @@
+"""Fixtures the catalogue's tests share with the console's."""
+
+from tests.console.conftest import web  # noqa: F401 - the console's client on https

@@ -1,0 +1,139 @@
+"""The exact texts residents receive, per message kind, language and channel, kept as golden files
+so that a change of wording shows as a diff in review.
+
+Each file in tests/golden/messages/ holds one kind; the texts are the outbox rows the case service
+writes (split into parts where the channel needs it) and, for e-mail, the subject. After an
+intended change of wording, regenerate them and review the diff:
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/i18n/test_golden_messages.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from cases.citizen import acknowledge, tell_citizen
+from cases.enums import CaseStatus, SourceChannel
+from cases.models import Case
+from core.db import get_engine, open_session, session_scope
+from core.i18n import LANGUAGES
+from core.settings import Settings
+from notifications.enums import Channel, MessageKind
+from notifications.models import Notification
+from notifications.service import get_or_create_contact
+from notifications.templates import subject
+from routing.models import Agency
+from tests.helpers import POTHOLE
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "messages"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+CODE = "ABCD-2345"
+ADDRESSES = {
+    Channel.telegram: "5550001",
+    Channel.sms: "+6281234500001",
+    Channel.whatsapp: "+6281234500002",
+    Channel.email: "warga@example.com",
+}
+# the officer's note as one would write it to a resident of each language
+NOTES = {"id": "Tim sudah dikirim ke lokasi.", "en": "A crew is on its way."}
+LONG_NOTE = {
+    "id": "Perbaikan dikerjakan bertahap. " * 60,
+    "en": "The repair is done in stages. " * 60,
+}
+# each kind with the case's status when it goes out and whether it carries a note; the long
+# note shows how each channel splits a text that does not fit in one message
+KINDS = {
+    "acknowledgement": (MessageKind.acknowledgement, CaseStatus.assigned, None),
+    "status_changed": (MessageKind.status_changed, CaseStatus.in_progress, NOTES),
+    "status_changed_without_note": (MessageKind.status_changed, CaseStatus.waiting, None),
+    "forwarded": (MessageKind.forwarded, CaseStatus.assigned, NOTES),
+    "public_note": (MessageKind.public_note, CaseStatus.in_progress, NOTES),
+    "public_note_long": (MessageKind.public_note, CaseStatus.in_progress, LONG_NOTE),
+    "rating_request": (MessageKind.rating_request, CaseStatus.resolved, NOTES),
+    "auto_closed": (MessageKind.auto_closed, CaseStatus.closed, None),
+    "reopened": (MessageKind.reopened, CaseStatus.in_progress, None),
+}
+# where the complaint came in: a chat app invites a location and a photo in the acknowledgement
+SOURCES = {
+    Channel.telegram: SourceChannel.telegram,
+    Channel.sms: SourceChannel.sms,
+    Channel.whatsapp: SourceChannel.whatsapp,
+    Channel.email: SourceChannel.web,
+}
+
+
+def _queue(session: Session, settings: Settings, name: str, language: str, channel: Channel):
+    """The outbox rows of one message about a case filed on `channel` in `language`."""
+    kind, status, notes = KINDS[name]
+    contact = get_or_create_contact(session, channel=channel, address=ADDRESSES[channel])
+    agency = session.exec(select(Agency).where(Agency.code == "DPU")).one()
+    case = Case(
+        tracking_code=CODE,
+        status=status,
+        text=POTHOLE,
+        language=language,
+        source_channel=SOURCES[channel],
+        contact_id=contact.id,
+        agency_id=agency.id,
+    )
+    session.add(case)
+    session.flush()
+    if kind is MessageKind.acknowledgement:
+        acknowledge(session, settings, case, contact, agency)
+    else:
+        tell_citizen(session, settings, case, kind, note=notes[language] if notes else None)
+    return session.exec(
+        select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
+    ).all()
+
+
+def _received(settings: Settings, name: str) -> str:
+    """Every language's and channel's text of one kind, as the golden file holds them."""
+    sections = [
+        f"# {name}: the texts a resident receives, by language and channel.",
+        "# Regenerate with UPDATE_GOLDEN=1 (tests/i18n/test_golden_messages.py).",
+    ]
+    engine = get_engine(settings.database_url)
+    for language in LANGUAGES:
+        for channel in ADDRESSES:
+            with open_session(engine, dispatcher=None) as session:
+                rows = _queue(session, settings, name, language, channel)
+                sections.append(f"\n=== {language} · {channel} ===")
+                if channel is Channel.email:
+                    sections.append(f"Subject: {subject(language, CODE, rows[0].kind)}\n")
+                for index, row in enumerate(rows):
+                    if index:
+                        sections.append("--- next message ---")
+                    sections.append(row.body)
+                session.rollback()  # nothing of it stays: the next one has the same code
+    return "\n".join(sections) + "\n"
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_residents_receive_the_reviewed_texts(settings: Settings, name: str) -> None:
+    """Each kind of message reads, in each language and on each channel, as its golden file."""
+    received = _received(settings, name)
+    path = GOLDEN / f"{name}.txt"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(received, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}: run with UPDATE_GOLDEN=1"
+    assert received == path.read_text(encoding="utf-8")
+
+
+def test_every_kind_for_residents_has_a_golden_file() -> None:
+    """No message kind a resident can receive goes without its reviewed text."""
+    for_residents = set(MessageKind) - {MessageKind.overdue_digest, MessageKind.escalation}
+    assert {kind for kind, _, _ in KINDS.values()} == for_residents
+    assert {p.stem for p in GOLDEN.glob("*.txt")} == set(KINDS)
+
+
+def test_nothing_is_left_behind_in_the_database(settings: Settings) -> None:
+    """The golden texts are made in transactions that are rolled back."""
+    _received(settings, "acknowledgement")
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        assert session.exec(select(Case)).all() == []
