@@ -110,8 +110,12 @@ class Period:
 def period(first: date | None, last: date | None, timezone: str) -> Period:
     """The range asked for; without `to` it ends today, without `from` it spans 12 weeks."""
     last = last or datetime.now(ZoneInfo(timezone)).date()
+    # `last` is checked before the default `first` is counted back from it: from a date near
+    # year 1 that count would leave the calendar
+    if not EARLIEST <= last <= LATEST:
+        raise PeriodError("bad_date", f"dates must lie between {EARLIEST} and {LATEST}")
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+    if not EARLIEST <= first <= LATEST:
         raise PeriodError("bad_date", f"dates must lie between {EARLIEST} and {LATEST}")
     if first > last:
         raise PeriodError("from_after_to", "'from' must not be after 'to'")

@@ -315,6 +315,10 @@ def test_api_refuses_bad_ranges(client: TestClient, settings: Settings) -> None:
     )
     assert reversed_.status_code == 422
     assert reversed_.json()["detail"] == "'from' must not be after 'to'"
+    # the default start is counted back from 'to': from year 1 that would leave the calendar
+    ancient = client.get("/api/v1/stats/agencies", params={"to": "0001-01-01"}, headers=headers)
+    assert ancient.status_code == 422
+    assert ancient.json()["detail"] == "dates must lie between 2000-01-01 and 2999-12-31"
 
 
 def test_only_supervisors_see_the_dashboard(web: TestClient, settings: Settings) -> None:
