@@ -122,3 +122,34 @@ def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
 
 def due_at(session: Session, settings: Settings, start: datetime, sla_hours: float) -> datetime:
     return load_calendar(session, settings).add_hours(start, sla_hours)
+
+
+class DayTaken(ValueError):
+    """The city's list already has an entry for that day."""
+
+
+def city_days(session: Session, year: int) -> list[Holiday]:
+    """The city's own days off and working days of `year`, in date order."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    query = select(Holiday).where(Holiday.day >= first, Holiday.day <= last)
+    return list(session.exec(query.order_by(Holiday.day)))
+
+
+def add_city_day(session: Session, day: date, name: str, *, off: bool) -> Holiday:
+    """Add a day off (`off`) or a working day that would otherwise be off, in a savepoint of
+    the caller's transaction; DayTaken if the day is on the list already."""
+    holiday = Holiday(day=day, name=name, off=off)
+    try:
+        with session.begin_nested():
+            session.add(holiday)
+    except sa.exc.IntegrityError as exc:  # one entry per day: the unique index says so
+        raise DayTaken(day.isoformat()) from exc
+    return holiday
+
+
+def remove_city_day(session: Session, holiday_id: int) -> Holiday | None:
+    """Take an entry off the city's list; the removed entry, or None if there was none."""
+    holiday = session.get(Holiday, holiday_id)
+    if holiday is not None:
+        session.delete(holiday)
+    return holiday

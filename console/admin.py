@@ -1,7 +1,8 @@
 """The console's admin pages: staff accounts, the catalogue's SLA hours, the city's days off.
 
 Admins only. Account changes go through `staff.service`, the same rules the command line
-follows; catalogue and calendar edits are one-row changes made here. Every change is logged
+follows; catalogue and calendar edits go through routing's and the calendar's service
+functions. Every change is logged
 with the admin's name, never with a password.
 """
 
@@ -15,15 +16,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
-from cases.calendar import national_holidays
-from cases.models import Holiday
+from cases.calendar import DayTaken, add_city_day, city_days, national_holidays, remove_city_day
 from console.session import Visit, VisitDep
-from core.db import utcnow
 from core.i18n import N_
-from routing.models import Agency, Category
+from routing import stored_catalogue
+from routing.models import Agency
 from staff import service as users
 from staff.enums import Role
 from staff.models import User
@@ -70,12 +68,13 @@ def _agency_names(visit: Visit) -> dict[int, str]:
     """'CODE · name' by agency id, in the page's language (inactive agencies too)."""
     en = visit.lang == "en"
     return {
-        a.id: f"{a.code} · {a.name_en if en else a.name}" for a in visit.db.exec(select(Agency))
+        a.id: f"{a.code} · {a.name_en if en else a.name}"
+        for a in stored_catalogue.agencies(visit.db)
     }
 
 
 def _active_agencies(visit: Visit) -> list[Agency]:
-    return list(visit.db.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+    return stored_catalogue.agencies(visit.db, active_only=True)
 
 
 def _refused(visit: Visit, exc: UserError) -> tuple[int, str]:
@@ -92,7 +91,7 @@ def _users_page(visit: Visit, status_code: int = 200, error: str | None = None) 
         "admin_users.html",
         status_code,
         page_path=USERS,
-        users=list(visit.db.exec(select(User).order_by(col(User.username)))),
+        users=users.all_users(visit.db),
         agency_names=_agency_names(visit),
         error=error,
     )
@@ -339,12 +338,12 @@ def _catalogue_page(
     submitted: dict[str, str] | None = None,
 ) -> Response:
     """Every agency with its categories; `submitted` keeps a refused SLA value in its field."""
-    categories = list(visit.db.exec(select(Category).order_by(col(Category.id))))
+    categories = stored_catalogue.categories(visit.db)
     return visit.render(
         "admin_catalogue.html",
         status_code,
         page_path=CATALOGUE,
-        agencies=list(visit.db.exec(select(Agency).order_by(col(Agency.code)))),
+        agencies=stored_catalogue.agencies(visit.db),
         by_agency={
             agency_id: [c for c in categories if c.agency_id == agency_id]
             for agency_id in {c.agency_id for c in categories}
@@ -378,7 +377,7 @@ def update_category(
     """New SLA hours apply to complaints filed from now on; open cases keep their due time."""
     if refusal := visit.refuse_post(csrf, Role.admin):
         return refusal
-    category = visit.db.exec(select(Category).where(Category.code == code)).first()
+    category = stored_catalogue.category_by_code(visit.db, code)
     if category is None:
         error = visit.t.gettext("Kategori %(code)s tidak ada.", code=code[:64])
         return _catalogue_page(visit, 404, error)
@@ -391,9 +390,7 @@ def update_category(
             max=SLA_MAX,
         )
         return _catalogue_page(visit, 422, error, {code: sla_hours[:10]})
-    # the routing cache keys on updated_at: it notices the change
-    category.sla_hours, category.active, category.updated_at = hours, bool(active), utcnow()
-    visit.db.add(category)
+    stored_catalogue.set_category_terms(visit.db, category, sla_hours=hours, active=bool(active))
     visit.db.commit()
     log.info(
         "%s set category %s: SLA %d hours, active %s",
@@ -422,14 +419,7 @@ def _holidays_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     """The city's own days of one year, beside the national days off for reference."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    city = list(
-        visit.db.exec(
-            select(Holiday)
-            .where(Holiday.day >= first, Holiday.day <= last)
-            .order_by(col(Holiday.day))
-        )
-    )
+    city = city_days(visit.db, year)
     country = visit.settings.holiday_country
     return visit.render(
         "admin_holidays.html",
@@ -489,13 +479,12 @@ def add_holiday(
         error = None
     if error:
         return _holidays_page(visit, year, 422, error, form)
-    visit.db.add(Holiday(day=when, name=name, off=kind == "off"))
     try:
-        visit.db.commit()
-    except IntegrityError:  # one entry per day: the unique index says so
-        visit.db.rollback()
+        add_city_day(visit.db, when, name, off=kind == "off")
+    except DayTaken:
         error = visit.t.gettext("Tanggal %(day)s sudah ada di daftar kota.", day=when.isoformat())
         return _holidays_page(visit, year, 409, error, form)
+    visit.db.commit()
     log.info("%s added city day %s (%s): %s", visit.user.username, when, kind, name)
     return visit.redirect(
         f"{HOLIDAYS}?year={year}", N_("%(day)s ditambahkan ke daftar kota."), day=when.isoformat()
@@ -506,13 +495,12 @@ def add_holiday(
 def delete_holiday(holiday_id: RowId, visit: VisitDep, csrf: Text = "") -> Response:
     if refusal := visit.refuse_post(csrf, Role.admin):
         return refusal
-    holiday = visit.db.get(Holiday, holiday_id)
+    holiday = remove_city_day(visit.db, holiday_id)
     if holiday is None:
         error = visit.t.gettext("Hari itu tidak ada di daftar kota.")
         return _holidays_page(visit, _this_year(visit), 404, error)
-    day, name = holiday.day, holiday.name
-    visit.db.delete(holiday)
     visit.db.commit()
+    day, name = holiday.day, holiday.name
     log.info("%s deleted city day %s: %s", visit.user.username, day, name)
     return visit.redirect(
         f"{HOLIDAYS}?year={day.year}",

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlmodel import col, select
 
 from cases import stats
 from cases.schemas import AgencyStats
@@ -21,6 +20,7 @@ from console.charts import Series, bar_chart
 from console.session import Visit, VisitDep
 from console.words import Words
 from core.i18n import N_
+from routing import stored_catalogue
 from routing.models import Agency
 from staff.enums import Role
 
@@ -164,7 +164,7 @@ def dashboard(
     for supervisors; the range defaults to the last 12 weeks."""
     if refusal := visit.refuse(Role.supervisor):
         return refusal
-    agencies = list(visit.db.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+    agencies = stored_catalogue.agencies(visit.db, active_only=True)
     form = {
         "from": first.strip()[:DATE_INPUT_MAX],
         "to": last.strip()[:DATE_INPUT_MAX],

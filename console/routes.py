@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases import assignees, lifecycle, service
 from cases import routes as staff_api
@@ -30,6 +30,7 @@ from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
 from core.i18n import N_
+from routing import stored_catalogue
 from routing.models import Agency, Category
 from staff.auth import authenticate
 from staff.enums import Role
@@ -55,18 +56,20 @@ def _safe_next(target: str) -> str:
 
 
 def _agencies(session: Session) -> list[Agency]:
-    return list(session.exec(select(Agency).where(Agency.active).order_by(col(Agency.code))))
+    return stored_catalogue.agencies(session, active_only=True)
 
 
 def _categories(session: Session) -> list[Category]:
-    return list(session.exec(select(Category).where(Category.active).order_by(col(Category.id))))
+    return stored_catalogue.categories(session, active_only=True)
 
 
 def _names(visit: Visit) -> tuple[dict[str, str], dict[str, str]]:
     """Agency and category names by code, in the page's language (inactive ones too)."""
     en = visit.lang == "en"
-    agencies = {a.code: a.name_en if en else a.name for a in visit.db.exec(select(Agency))}
-    categories = {c.code: c.name_en if en else c.name for c in visit.db.exec(select(Category))}
+    agencies = {a.code: a.name_en if en else a.name for a in stored_catalogue.agencies(visit.db)}
+    categories = {
+        c.code: c.name_en if en else c.name for c in stored_catalogue.categories(visit.db)
+    }
     return agencies, categories
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.db import utcnow
 from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
@@ -124,3 +124,29 @@ def catalogue_from_database(session: Session) -> Catalogue:
             if a.id in by_agency
         ]
     )
+
+
+def agencies(session: Session, *, active_only: bool = False) -> list[Agency]:
+    """Agencies in code order; inactive ones too unless `active_only`."""
+    query = select(Agency).order_by(col(Agency.code))
+    return list(session.exec(query.where(Agency.active) if active_only else query))
+
+
+def categories(session: Session, *, active_only: bool = False) -> list[Category]:
+    """Categories in the catalogue's order; inactive ones too unless `active_only`."""
+    query = select(Category).order_by(col(Category.id))
+    return list(session.exec(query.where(Category.active) if active_only else query))
+
+
+def category_by_code(session: Session, code: str) -> Category | None:
+    return session.exec(select(Category).where(Category.code == code)).first()
+
+
+def set_category_terms(
+    session: Session, category: Category, *, sla_hours: int, active: bool
+) -> None:
+    """Change a category's SLA hours and whether it takes complaints, in the caller's
+    transaction. Complaints filed from then on get the new hours; open cases keep their due
+    time. Routing notices the change (its cache keys on `updated_at`)."""
+    category.sla_hours, category.active, category.updated_at = sla_hours, active, utcnow()
+    session.add(category)

@@ -197,3 +197,8 @@ def reset_password(session: Session, user: User, password: str, *, actor: User) 
     user.session_version += 1
     session.add(user)
     log.info("%s reset the password of '%s'", _by(actor), user.username)
+
+
+def all_users(session: Session) -> list[User]:
+    """Every account, active or not, by username."""
+    return list(session.exec(select(User).order_by(User.username)))
