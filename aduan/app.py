@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from aduan.channels import build_channels
 from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
@@ -27,6 +28,7 @@ from core.db import get_engine, utcnow
 from core.periodic import Every
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
+from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = get_engine(settings.database_url)
+    channels = build_channels()
+    install(channels)  # the outbox splits what it queues by these channels' limits
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.dispatcher = dispatcher
                     yield
             else:
-                dispatcher = EmbeddedDispatcher(engine, settings)
+                dispatcher = EmbeddedDispatcher(engine, settings, channels)
                 app.state.dispatcher = dispatcher
                 followups = Every(
                     settings.followup_interval_seconds,

@@ -111,7 +111,9 @@ def worker(
     """
     from rq import SimpleWorker
 
+    from aduan.channels import build_channels
     from core.queue import get_queue
+    from notifications.channels import install
     from notifications.dispatch import RQDispatcher, sweep
     from notifications.jobs import stop_requested
 
@@ -119,6 +121,7 @@ def worker(
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
     _lower_priority(settings.worker_nice)
+    install(build_channels())  # the delivery jobs send, and the follow-up jobs queue, through them
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds
@@ -440,15 +443,19 @@ def telegram_poll() -> None:
     from telegram import Update
     from telegram.ext import ContextTypes, TypeHandler
 
+    from aduan.channels import build_channels
     from bots.telegram.adapter import handle_update
     from bots.telegram.runtime import build_application
+    from notifications.channels import install
     from notifications.dispatch import EmbeddedDispatcher, RQDispatcher
 
     settings = get_settings()
     if not settings.telegram_bot_token:
         raise _fail("set TELEGRAM_BOT_TOKEN first")
     engine = get_engine(settings.database_url)
-    embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings)
+    channels = build_channels()
+    install(channels)
+    embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings, channels)
     dispatcher = embedded or RQDispatcher(settings)
 
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from core.db import open_session, utcnow
 from core.queue import get_queue
 from core.settings import Settings
+from notifications.channels import Channels
 from notifications.delivery import deliver, due_notification_ids
 from notifications.jobs import deliver_notifications
 
@@ -147,11 +148,15 @@ def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> i
 
 
 class EmbeddedDispatcher:
-    """Delivers in a background thread of this process, for a set-up without Redis."""
+    """Delivers through `channels` in a background thread of this process, for a set-up without
+    Redis."""
 
-    def __init__(self, engine: Engine, settings: Settings, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, channels: Channels, poll_seconds: float = 1.0
+    ) -> None:
         self.engine = engine
         self.settings = settings
+        self.channels = channels
         self.poll_seconds = poll_seconds
         self._ready: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -184,7 +189,13 @@ class EmbeddedDispatcher:
                 with open_session(self.engine, dispatcher=None) as session:
                     batch.extend(due_notification_ids(session, older_than=timedelta(0)))
                 ids = [i for i in batch if i]
-                deliver(self.engine, self.settings, ids, should_stop=self._stop.is_set)
+                deliver(
+                    self.engine,
+                    self.settings,
+                    ids,
+                    channels=self.channels,
+                    should_stop=self._stop.is_set,
+                )
             except Exception:  # the thread must outlive a database hiccup
                 log.exception("embedded delivery loop failed; retrying")
                 self._stop.wait(self.poll_seconds)

@@ -7,6 +7,7 @@ from collections import Counter
 
 from core.db import get_engine
 from core.settings import get_settings
+from notifications.channels import installed
 from notifications.delivery import Outcome, deliver
 
 # set by `aduan worker` on SIGTERM: a job then stops after the sends in flight, so a deploy does
@@ -15,7 +16,8 @@ stop_requested = threading.Event()
 
 
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """Attempt the outbox rows; a retryable failure schedules that row's next attempt.
+    """Attempt the outbox rows through the installed channels; a retryable failure schedules
+    that row's next attempt.
 
     One job carries every row one dispatch gathered: RQ's own bookkeeping for a job (to
     enqueue it and to run it) cost more CPU than sending the message it carried.
@@ -24,7 +26,13 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
 
     settings = get_settings()
     engine = get_engine(settings.database_url)
-    results = deliver(engine, settings, notification_ids, should_stop=stop_requested.is_set)
+    results = deliver(
+        engine,
+        settings,
+        notification_ids,
+        channels=installed(),
+        should_stop=stop_requested.is_set,
+    )
     for notification_id, result in results.items():
         if result.outcome is Outcome.retry and result.retry_at is not None:
             RQDispatcher(settings).dispatch_at(notification_id, result.retry_at)

@@ -1,6 +1,7 @@
 """Contacts and the outbox: writing what we owe a citizen, in the caller's transaction.
 
-A body longer than its channel takes is split here, at queue time, into several outbox rows
+A body longer than its channel takes (the installed channel's `max_chars`) is split here, at
+queue time, into several outbox rows
 (one per part, each marked "(1/3) ", "(2/3) ", ...), so every row is one message a provider
 accepts and retries, failures and delivery reports stay per part.
 """
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.db import after_commit, as_persistent, insert_on_conflict, utcnow
+from notifications.channels import max_chars
 from notifications.enums import Channel, MessageKind
 from notifications.models import Contact, Notification
 
@@ -78,15 +80,6 @@ def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
 
 _CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
 
-
-# Characters one message may hold: Telegram's sendMessage limit, Twilio's maximum body (SMS is
-# sent as concatenated segments up to that), no limit for e-mail.
-CHANNEL_LIMITS: dict[str, int | None] = {
-    Channel.telegram: 4096,
-    Channel.sms: 1600,
-    Channel.whatsapp: 1600,
-    Channel.email: None,
-}
 # keys added to the stored variables of each part when a body was split
 PART_KEY = "part"
 PARTS_KEY = "parts"
@@ -160,7 +153,7 @@ def queue_messages(
     A prebuilt Core INSERT rather than ORM objects: nothing reads the rows back in the writing
     session, and a unit-of-work flush per message was a tenth of a complaint's intake CPU.
     """
-    parts = split_body(body, CHANNEL_LIMITS.get(contact.channel))
+    parts = split_body(body, max_chars(contact.channel))
     now = utcnow()
     rows = []
     for index, text in enumerate(parts, start=1):

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Response, status
 from sqlmodel import Session, select
 
+from bots.twilio.sender import STATUS_PATH
 from bots.twilio.signature import SignedForm
 from core.db import UTCDateTime, utcnow
 from core.deps import SessionDep
 from core.responses import WEBHOOK_ERRORS
-from notifications.delivery import TWILIO_STATUS_PATH
 from notifications.enums import Channel, MessageKind, NotificationStatus
 from notifications.models import Contact, Notification
 from notifications.service import queue_messages
@@ -122,7 +122,7 @@ def _resend_outside_window(session: Session, message_sid: str) -> None:
     )
 
 
-@router.post(TWILIO_STATUS_PATH, status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
+@router.post(STATUS_PATH, status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
 def twilio_status(form: SignedForm, session: SessionDep) -> Response:
     """Record a delivery report for one of our messages; unknown messages are ignored."""
     message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "")

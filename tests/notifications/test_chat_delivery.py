@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from core.db import get_engine, session_scope, utcnow
 from core.settings import Settings, get_settings
+from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel
@@ -245,24 +246,30 @@ def test_split_whatsapp_message_sends_its_template_once(
     assert len(shown) == 700 and shown.endswith("…") and note.startswith(shown[:-1])
 
 
-def test_later_part_waits_for_the_earlier_one(settings: Settings, telegram: FakeTelegram) -> None:
+def test_later_part_waits_for_the_earlier_one(
+    settings: Settings, telegram: FakeTelegram, channels: Channels
+) -> None:
     """Part 2 is not sent while part 1 is still pending; it goes once part 1 has gone."""
     owe_long_message(settings, Channel.telegram, "700101", words(600))
     first, second = (row.id for row in outbox(settings))
     engine = get_engine(settings.database_url)
-    assert attempt_delivery(engine, settings, second).outcome is Outcome.retry
+    assert attempt_delivery(engine, settings, second, channels=channels).outcome is Outcome.retry
     assert telegram.messages == []
-    assert attempt_delivery(engine, settings, first).outcome is Outcome.sent
-    assert attempt_delivery(engine, settings, second).outcome is Outcome.sent
+    assert attempt_delivery(engine, settings, first, channels=channels).outcome is Outcome.sent
+    assert attempt_delivery(engine, settings, second, channels=channels).outcome is Outcome.sent
     assert [m.text[:6] for m in telegram.messages] == ["(1/2) ", "(2/2) "]
 
 
-def test_the_parts_of_one_job_go_out_in_order(settings: Settings, telegram: FakeTelegram) -> None:
+def test_the_parts_of_one_job_go_out_in_order(
+    settings: Settings, telegram: FakeTelegram, channels: Channels
+) -> None:
     """A job holding both parts, the later first: the claim takes part 1 alone, the next pass
     part 2 once part 1 has gone; both go out in one call, in order."""
     owe_long_message(settings, Channel.telegram, "700102", words(600))
     first, second = (row.id for row in outbox(settings))
-    results = deliver(get_engine(settings.database_url), settings, [second, first])
+    results = deliver(
+        get_engine(settings.database_url), settings, [second, first], channels=channels
+    )
     assert {i: r.outcome for i, r in results.items()} == {first: Outcome.sent, second: Outcome.sent}
     assert [m.text[:6] for m in telegram.messages] == ["(1/2) ", "(2/2) "]
 

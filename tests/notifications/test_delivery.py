@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from aduan.app import create_app
 from core.db import get_engine, session_scope, utcnow
 from core.settings import Settings
+from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
@@ -125,7 +126,9 @@ def test_rows_survive_redis_being_down_and_the_sweep_sends_them(
     assert code in mail.body
 
 
-def test_a_claimed_row_is_not_sent_twice(settings: Settings, smtp: SmtpSink) -> None:
+def test_a_claimed_row_is_not_sent_twice(
+    settings: Settings, smtp: SmtpSink, channels: Channels
+) -> None:
     """While one sender holds the lease, a second attempt skips the row."""
     row_id = owe_message(settings, Channel.email, "once@example.com")
     engine = get_engine(settings.database_url)
@@ -134,12 +137,12 @@ def test_a_claimed_row_is_not_sent_twice(settings: Settings, smtp: SmtpSink) -> 
             sa.text("UPDATE notifications SET status='sending', lease_until=:t WHERE id=:id"),
             {"t": utcnow() + timedelta(minutes=5), "id": row_id},
         )
-    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.skipped
+    assert attempt_delivery(engine, settings, row_id, channels=channels).outcome is Outcome.skipped
     assert smtp.messages == []
 
 
 def test_a_job_that_comes_before_the_row_is_due_hands_it_back_for_then(
-    settings: Settings, smtp: SmtpSink
+    settings: Settings, smtp: SmtpSink, channels: Channels
 ) -> None:
     """A job may run before its row's retry is due (RQ's scheduler keeps whole seconds, a
     second worker's clock); it must not drop the row to the sweep, but retry it when due."""
@@ -151,13 +154,13 @@ def test_a_job_that_comes_before_the_row_is_due_hands_it_back_for_then(
             sa.text("UPDATE notifications SET next_attempt_at=:t WHERE id=:id"),
             {"t": due, "id": row_id},
         )
-    result = attempt_delivery(engine, settings, row_id)
+    result = attempt_delivery(engine, settings, row_id, channels=channels)
     assert (result.outcome, result.retry_at) == (Outcome.retry, due)
     assert smtp.messages == []
 
 
 def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
-    settings: Settings, smtp: SmtpSink
+    settings: Settings, smtp: SmtpSink, channels: Channels
 ) -> None:
     """A row left 'sending' by a crashed worker is sent once its lease has run out."""
     row_id = owe_message(settings, Channel.email, "crash@example.com")
@@ -169,13 +172,15 @@ def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
             ),
             {"t": utcnow() - timedelta(seconds=1), "id": row_id},
         )
-    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.sent
+    assert attempt_delivery(engine, settings, row_id, channels=channels).outcome is Outcome.sent
     assert [m.to for m in smtp.messages] == ["crash@example.com"]
-    assert attempt_delivery(engine, settings, row_id).outcome is Outcome.skipped
+    assert attempt_delivery(engine, settings, row_id, channels=channels).outcome is Outcome.skipped
     assert len(smtp.messages) == 1
 
 
-def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: FakeTwilio) -> None:
+def test_a_batch_slower_than_its_lease_renews_it(
+    settings: Settings, twilio: FakeTwilio, channels: Channels
+) -> None:
     """Rows claimed together share one lease; when a slow provider makes the batch outlast it
     (two citizens' four messages each, one after another, 3.2 s against a lease of 2), the
     lease is renewed before a send could overrun it, so no other sender takes a row that is
@@ -189,10 +194,14 @@ def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: Fak
     ]
     twilio.slow_next(8, seconds=0.8)
     engine = get_engine(settings.database_url)
-    batch = threading.Thread(target=deliver, args=(engine, short, ids))
+    batch = threading.Thread(
+        target=deliver, args=(engine, short, ids), kwargs={"channels": channels}
+    )
     batch.start()
     time.sleep(2.5)  # past the first lease, with the last rows still to be sent or in flight
-    meanwhile = [attempt_delivery(engine, short, row_id).outcome for row_id in ids]
+    meanwhile = [
+        attempt_delivery(engine, short, row_id, channels=channels).outcome for row_id in ids
+    ]
     batch.join(30)
     assert meanwhile == [Outcome.skipped] * 8
     assert sorted(m.to for m in twilio.messages) == sorted(numbers * 4)
@@ -200,7 +209,7 @@ def test_a_batch_slower_than_its_lease_renews_it(settings: Settings, twilio: Fak
 
 
 def test_citizens_are_sent_to_side_by_side_each_in_order(
-    settings: Settings, twilio: FakeTwilio
+    settings: Settings, twilio: FakeTwilio, channels: Channels
 ) -> None:
     """A batch has several citizens' messages at the provider at once (a slow round trip is
     not waited out per message), but one citizen's go one after another, in the order they
@@ -212,7 +221,7 @@ def test_citizens_are_sent_to_side_by_side_each_in_order(
         for number in numbers
     ]
     twilio.slow_next(9, seconds=0.3)
-    results = deliver(get_engine(settings.database_url), settings, ids)
+    results = deliver(get_engine(settings.database_url), settings, ids, channels=channels)
     assert {r.outcome for r in results.values()} == {Outcome.sent}
     assert twilio.most_at_once() >= 2
     for number in numbers:
@@ -221,7 +230,7 @@ def test_citizens_are_sent_to_side_by_side_each_in_order(
 
 
 def test_a_status_change_waits_for_the_earlier_one_to_be_retried(
-    client: TestClient, settings: Settings, twilio: FakeTwilio
+    client: TestClient, settings: Settings, twilio: FakeTwilio, channels: Channels
 ) -> None:
     """The resident never reads "resolved" before "in progress": a message about a case is not
     sent while an earlier one about it to the same resident waits for its retry."""
@@ -242,30 +251,36 @@ def test_a_status_change_waits_for_the_earlier_one_to_be_retried(
     assert (in_progress.status, in_progress.attempts) == ("sent", 2)
     assert resolved.status == "pending"
     engine = get_engine(settings.database_url)
-    assert attempt_delivery(engine, settings, resolved.id).outcome is Outcome.sent
+    assert (
+        attempt_delivery(engine, settings, resolved.id, channels=channels).outcome is Outcome.sent
+    )
     bodies = [row.body for row in (acknowledgement, in_progress, resolved)]
     assert [m.body for m in twilio.messages_to(phone)] == bodies
 
 
-def test_one_send_at_a_time_when_so_configured(settings: Settings, twilio: FakeTwilio) -> None:
+def test_one_send_at_a_time_when_so_configured(
+    settings: Settings, twilio: FakeTwilio, channels: Channels
+) -> None:
     """NOTIFY_SEND_CONCURRENCY=1: a provider that takes one request at a time gets one."""
     one = settings.model_copy(update={"notify_send_concurrency": 1})
     ids = [owe_message(settings, Channel.sms, f"+62813555031{n}") for n in range(3)]
     twilio.slow_next(3, seconds=0.2)
-    results = deliver(get_engine(settings.database_url), one, ids)
+    results = deliver(get_engine(settings.database_url), one, ids, channels=channels)
     assert {r.outcome for r in results.values()} == {Outcome.sent}
     assert twilio.most_at_once() == 1
 
 
 def test_a_stop_after_the_claim_lets_its_first_send_finish(
-    settings: Settings, twilio: FakeTwilio
+    settings: Settings, twilio: FakeTwilio, channels: Channels
 ) -> None:
     """SIGTERM between a claim and its first send (the claim is where the send starts): that
     send goes out, the other claimed rows go back to pending, their attempt uncounted."""
     ids = [owe_message(settings, Channel.sms, f"+62813555040{n}") for n in range(3)]
     looks = iter([False])  # not stopping when it claims; asked to at every look after that
     engine = get_engine(settings.database_url)
-    results = deliver(engine, settings, ids, should_stop=lambda: next(looks, True))
+    results = deliver(
+        engine, settings, ids, should_stop=lambda: next(looks, True), channels=channels
+    )
     assert {i: r.outcome for i, r in results.items()} == {ids[0]: Outcome.sent}
     assert [m.to for m in twilio.messages] == ["+628135550400"]
     assert [(r.status, r.attempts) for r in outbox(settings)] == [
@@ -276,7 +291,7 @@ def test_a_stop_after_the_claim_lets_its_first_send_finish(
 
 
 def test_twilio_is_reached_through_the_proxy_the_environment_names(
-    settings: Settings, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch, channels: Channels
 ) -> None:
     """A city network that allows the internet only through a proxy: HTTP(S)_PROXY is honoured
     (read once, when the client is made). The fake answers as the proxy, for a host that
@@ -288,23 +303,29 @@ def test_twilio_is_reached_through_the_proxy_the_environment_names(
     host = f"http://api-{urlsplit(twilio.url).port}.twilio.invalid"
     behind_proxy = settings.model_copy(update={"twilio_api_url": host})
     row_id = owe_message(settings, Channel.sms, "+6281355502100")
-    result = attempt_delivery(get_engine(settings.database_url), behind_proxy, row_id)
+    result = attempt_delivery(
+        get_engine(settings.database_url), behind_proxy, row_id, channels=channels
+    )
     assert result.outcome is Outcome.sent
     assert [m.to for m in twilio.messages] == ["+6281355502100"]
 
 
 def test_telegram_messages_go_through_the_bot_api(
-    settings: Settings, telegram: FakeTelegram
+    settings: Settings, telegram: FakeTelegram, channels: Channels
 ) -> None:
     """A Telegram contact is messaged with sendMessage on its chat id."""
     row_id = owe_message(settings, Channel.telegram, "987654321", body="Aduan ABCD-1234: selesai")
-    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    result = attempt_delivery(
+        get_engine(settings.database_url), settings, row_id, channels=channels
+    )
     assert result.outcome is Outcome.sent
     [message] = telegram.messages
     assert (message.chat_id, message.text) == (987654321, "Aduan ABCD-1234: selesai")
 
 
-def test_a_sending_thread_keeps_its_bot(settings: Settings, telegram: FakeTelegram) -> None:
+def test_a_sending_thread_keeps_its_bot(
+    settings: Settings, telegram: FakeTelegram, channels: Channels
+) -> None:
     """One chat's messages (about five cases, so none waits for another) go out on one thread,
     through one Bot made and checked (getMe) once, not once per message."""
     chat = "987654322"
@@ -312,26 +333,28 @@ def test_a_sending_thread_keeps_its_bot(settings: Settings, telegram: FakeTelegr
         owe_message(settings, Channel.telegram, chat, body=f"pesan {n}", reference=f"TEST-000{n}")
         for n in range(5)
     ]
-    results = deliver(get_engine(settings.database_url), settings, ids)
+    results = deliver(get_engine(settings.database_url), settings, ids, channels=channels)
     assert {r.outcome for r in results.values()} == {Outcome.sent}
     assert [m.text for m in telegram.messages] == [f"pesan {n}" for n in range(5)]
     assert len(telegram.calls_to("getMe")) == 1
 
 
 def test_telegram_rate_limit_waits_as_long_as_telegram_asks(
-    settings: Settings, telegram: FakeTelegram
+    settings: Settings, telegram: FakeTelegram, channels: Channels
 ) -> None:
     """A 429 with retry_after schedules the next attempt no sooner than Telegram asked."""
     telegram.rate_limit_next(1, retry_after=7, method="sendMessage")
     row_id = owe_message(settings, Channel.telegram, "55501")
     before = utcnow()
-    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    result = attempt_delivery(
+        get_engine(settings.database_url), settings, row_id, channels=channels
+    )
     assert result.outcome is Outcome.retry
     assert result.retry_at >= before + timedelta(seconds=7)
 
 
 def test_after_a_rate_limit_the_bot_keeps_quiet_as_long_as_telegram_asks(
-    settings: Settings, telegram: FakeTelegram
+    settings: Settings, telegram: FakeTelegram, channels: Channels
 ) -> None:
     """A 429 holds the bot, not one message: the same chat's message about another case and
     another chat's go back for the time Telegram named without a request, their tries not
@@ -344,7 +367,7 @@ def test_after_a_rate_limit_the_bot_keeps_quiet_as_long_as_telegram_asks(
         owe_message(settings, Channel.telegram, "55512", reference="TEST-0003"),
     ]
     before = utcnow()
-    results = deliver(get_engine(settings.database_url), one_at_a_time, ids)
+    results = deliver(get_engine(settings.database_url), one_at_a_time, ids, channels=channels)
     assert [results[i].outcome for i in ids] == [Outcome.retry] * 3
     assert all(results[i].retry_at >= before + timedelta(seconds=6.9) for i in ids)
     assert len(telegram.calls_to("sendMessage")) == 1
@@ -358,12 +381,14 @@ def test_after_a_rate_limit_the_bot_keeps_quiet_as_long_as_telegram_asks(
 
 
 def test_blocked_telegram_chat_fails_without_retrying(
-    settings: Settings, telegram: FakeTelegram
+    settings: Settings, telegram: FakeTelegram, channels: Channels
 ) -> None:
     """A user who blocked the bot is a permanent failure."""
     telegram.block_chat(55502)
     row_id = owe_message(settings, Channel.telegram, "55502")
-    result = attempt_delivery(get_engine(settings.database_url), settings, row_id)
+    result = attempt_delivery(
+        get_engine(settings.database_url), settings, row_id, channels=channels
+    )
     assert result.outcome is Outcome.failed
     [row] = outbox(settings)
     assert "blocked" in row.last_error
@@ -388,12 +413,16 @@ def test_embedded_mode_delivers_without_redis(
     assert row.status == "sent"
 
 
-def test_unconfigured_channel_retries_then_fails_with_a_clear_reason(settings: Settings) -> None:
+def test_unconfigured_channel_retries_then_fails_with_a_clear_reason(
+    settings: Settings, channels: Channels
+) -> None:
     """Without SMTP settings an e-mail is not dropped: it retries and ends failed, saying why."""
     unconfigured = settings.model_copy(update={"smtp_host": None})
     row_id = owe_message(settings, Channel.email, "nobody@example.com")
     engine = get_engine(settings.database_url)
-    outcomes = [attempt_delivery(engine, unconfigured, row_id).outcome for _ in range(3)]
+    outcomes = [
+        attempt_delivery(engine, unconfigured, row_id, channels=channels).outcome for _ in range(3)
+    ]
     assert outcomes == [Outcome.retry, Outcome.retry, Outcome.failed]
     [row] = outbox(settings)
     assert "SMTP_HOST" in row.last_error

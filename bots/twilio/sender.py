@@ -1,4 +1,7 @@
-"""SMS and WhatsApp through Twilio's official client.
+"""The SMS and WhatsApp channels: messages out through Twilio's official client.
+
+One message holds at most 1600 characters (Twilio's maximum body; SMS goes as concatenated
+segments up to that); the outbox splits longer ones.
 
 SMS goes out as the row's text (path "sms").
 
@@ -41,7 +44,7 @@ variables plus "part"/"parts". The template is made from the variables, not from
 the first part sends it and later parts that would also need the template are not sent again
 (path "whatsapp_template_included", no provider id).
 
-Every send asks Twilio to report delivery to the row's status-callback URL
+Every send asks Twilio to report delivery to PUBLIC_BASE_URL + `STATUS_PATH`
 (`bots.twilio.status`).
 """
 
@@ -59,9 +62,12 @@ from twilio.rest import Client
 
 from core.db import utcnow
 from core.settings import Settings
-from notifications.enums import MessageKind
-from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
+from notifications.channels import DeliveryError, OutboundMessage, SendResult
+from notifications.enums import Channel, MessageKind
 
+MAX_CHARS = 1600
+# where Twilio posts delivery reports (bots/twilio/status.py)
+STATUS_PATH = "/webhooks/twilio/status"
 WHATSAPP = "whatsapp:"
 WHATSAPP_WINDOW = timedelta(hours=24)
 OUTSIDE_WINDOW = 63016  # Twilio: free-form WhatsApp message outside the 24-hour window
@@ -150,86 +156,90 @@ class _OutsideWindow(Exception):
     """Twilio refused free text because the 24-hour window is closed."""
 
 
-class TwilioSender:
-    def __init__(self, settings: Settings, *, whatsapp: bool) -> None:
-        self.settings = settings
+def _sms_from(settings: Settings) -> str:
+    if not settings.twilio_sms_from:
+        raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=False)
+    return settings.twilio_sms_from
+
+
+def _whatsapp_from(settings: Settings) -> str:
+    sender = settings.twilio_whatsapp_from
+    if not sender:
+        raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=False)
+    return sender if sender.startswith(WHATSAPP) else WHATSAPP + sender
+
+
+def _template_sid(message: OutboundMessage, settings: Settings) -> str | None:
+    templates = settings.twilio_whatsapp_templates
+    if message.kind not in TEMPLATE_VARIABLES:
+        return None
+    return templates.get(f"{message.kind}:{message.language}") or templates.get(message.kind)
+
+
+def _create(settings: Settings, *, free_whatsapp: bool = False, **fields: str) -> str:
+    """Hand one message to Twilio, asking for its delivery reports; returns its sid."""
+    client = twilio_client(settings)
+    fields["status_callback"] = settings.public_base_url + STATUS_PATH
+    try:
+        sent = client.messages.create(**fields)
+    except TwilioRestException as exc:
+        if free_whatsapp and exc.code == OUTSIDE_WINDOW:
+            raise _OutsideWindow from exc
+        # 4xx means Twilio refused this message (bad number, opted out): retrying won't help;
+        # 429 and 5xx are Twilio's trouble, not ours.
+        permanent = 400 <= exc.status < 500 and exc.status != 429
+        raise DeliveryError(
+            f"Twilio error {exc.code or exc.status}: {exc.msg}", permanent=permanent
+        ) from exc
+    except (TwilioException, OSError) as exc:
+        raise DeliveryError(f"Twilio unreachable: {exc}", permanent=False) from exc
+    return str(sent.sid)
+
+
+class TwilioChannel:
+    """SMS, or WhatsApp with `whatsapp`."""
+
+    max_chars: int | None = MAX_CHARS
+
+    def __init__(self, *, whatsapp: bool) -> None:
         self.whatsapp = whatsapp
+        self.name: str = Channel.whatsapp if whatsapp else Channel.sms
 
-    def _sms_from(self) -> str:
-        if not self.settings.twilio_sms_from:
-            raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=False)
-        return self.settings.twilio_sms_from
-
-    def _whatsapp_from(self) -> str:
-        sender = self.settings.twilio_whatsapp_from
-        if not sender:
-            raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=False)
-        return sender if sender.startswith(WHATSAPP) else WHATSAPP + sender
-
-    def _template_sid(self, message: OutboundMessage) -> str | None:
-        templates = self.settings.twilio_whatsapp_templates
-        if message.kind not in TEMPLATE_VARIABLES:
-            return None
-        return templates.get(f"{message.kind}:{message.language}") or templates.get(message.kind)
-
-    def _create(
-        self, client: Client, message: OutboundMessage, *, free_whatsapp: bool = False, **fields
-    ) -> str:
-        if message.status_callback:
-            fields["status_callback"] = message.status_callback
-        try:
-            sent = client.messages.create(**fields)
-        except TwilioRestException as exc:
-            if free_whatsapp and exc.code == OUTSIDE_WINDOW:
-                raise _OutsideWindow from exc
-            # 4xx means Twilio refused this message (bad number, opted out): retrying won't help;
-            # 429 and 5xx are Twilio's trouble, not ours.
-            permanent = 400 <= exc.status < 500 and exc.status != 429
-            raise DeliveryError(
-                f"Twilio error {exc.code or exc.status}: {exc.msg}", permanent=permanent
-            ) from exc
-        except (TwilioException, OSError) as exc:
-            raise DeliveryError(f"Twilio unreachable: {exc}", permanent=False) from exc
-        return str(sent.sid)
-
-    def send(self, message: OutboundMessage) -> SendResult:
+    def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
         number = message.address.removeprefix(WHATSAPP)
         if not self.whatsapp:
-            from_ = self._sms_from()
-            client = twilio_client(self.settings)
-            sid = self._create(client, message, to=number, from_=from_, body=message.body)
+            from_ = _sms_from(settings)
+            sid = _create(settings, to=number, from_=from_, body=message.body)
             return SendResult(provider_id=sid, path="sms")
-        client = twilio_client(self.settings)
         if in_whatsapp_window(message):
             try:
-                sid = self._create(
-                    client,
-                    message,
+                sid = _create(
+                    settings,
                     free_whatsapp=True,
                     to=WHATSAPP + number,
-                    from_=self._whatsapp_from(),
+                    from_=_whatsapp_from(settings),
                     body=message.body,
                 )
             except _OutsideWindow:
                 pass  # Twilio knows better than our clock: go on as outside the window
             else:
                 return SendResult(provider_id=sid, path="whatsapp")
-        return self._outside_window(client, message, number)
+        return _outside_window(message, number, settings)
 
-    def _outside_window(self, client: Client, message: OutboundMessage, number: str) -> SendResult:
-        template_sid = self._template_sid(message)
-        if template_sid and message.variables is not None:
-            if message.variables.get("part", "1") != "1":
-                # the first part's template already carried the whole message
-                return SendResult(provider_id="", path="whatsapp_template_included")
-            sid = self._create(
-                client,
-                message,
-                to=WHATSAPP + number,
-                from_=self._whatsapp_from(),
-                content_sid=template_sid,
-                content_variables=content_variables(message.kind, message.variables),
-            )
-            return SendResult(provider_id=sid, path="whatsapp_template")
-        sid = self._create(client, message, to=number, from_=self._sms_from(), body=message.body)
-        return SendResult(provider_id=sid, path="sms_fallback")
+
+def _outside_window(message: OutboundMessage, number: str, settings: Settings) -> SendResult:
+    template_sid = _template_sid(message, settings)
+    if template_sid and message.variables is not None:
+        if message.variables.get("part", "1") != "1":
+            # the first part's template already carried the whole message
+            return SendResult(provider_id="", path="whatsapp_template_included")
+        sid = _create(
+            settings,
+            to=WHATSAPP + number,
+            from_=_whatsapp_from(settings),
+            content_sid=template_sid,
+            content_variables=content_variables(message.kind, message.variables),
+        )
+        return SendResult(provider_id=sid, path="whatsapp_template")
+    sid = _create(settings, to=number, from_=_sms_from(settings), body=message.body)
+    return SendResult(provider_id=sid, path="sms_fallback")
