@@ -414,7 +414,7 @@ def telegram_set_webhook(
 
     from telegram.error import TelegramError
 
-    from bots.telegram.runtime import build_application
+    from bots.telegram.client import new_bot
 
     settings = get_settings()
     if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
@@ -422,7 +422,7 @@ def telegram_set_webhook(
     url = f"{settings.public_base_url}/webhooks/telegram"
 
     async def register() -> None:
-        async with build_application(settings).bot as bot:
+        async with new_bot(settings) as bot:
             await bot.set_webhook(
                 url,
                 secret_token=settings.telegram_webhook_secret,

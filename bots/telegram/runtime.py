@@ -10,19 +10,15 @@ from contextlib import asynccontextmanager
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bots.telegram.client import new_bot
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def build_application(settings: Settings, *, polling: bool = False) -> Application:
-    """An Application aimed at TELEGRAM_API_URL; webhooks need no updater."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token or "")
-        .base_url(settings.telegram_api_url)
-        .base_file_url(settings.telegram_file_url)
-    )
+    """An Application around our bot (`new_bot`); webhooks need no updater."""
+    builder = ApplicationBuilder().bot(new_bot(settings))
     if not polling:
         builder = builder.updater(None)
     return builder.build()

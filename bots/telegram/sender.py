@@ -21,6 +21,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bots.telegram.client import new_bot
 from core.settings import Settings
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
 from notifications.enums import Channel
@@ -39,13 +40,13 @@ def _loop() -> asyncio.Runner:
     return _thread.runner
 
 
-async def _bot(token: str, base_url: str, base_file_url: str) -> Bot:
+async def _bot(settings: Settings) -> Bot:
     """This thread's initialised Bot for the configuration (a Bot that failed to initialise is
     not kept: the next message tries again)."""
-    bots: dict[tuple[str, str, str], Bot] = _thread.bots
-    key = (token, base_url, base_file_url)
+    bots: dict[tuple[str | None, str, str], Bot] = _thread.bots
+    key = (settings.telegram_bot_token, settings.telegram_api_url, settings.telegram_file_url)
     if key not in bots:
-        bot = Bot(token, base_url=base_url, base_file_url=base_file_url)
+        bot = new_bot(settings)
         await bot.initialize()
         if len(bots) >= BOTS_PER_THREAD:
             await bots.pop(next(iter(bots))).shutdown()
@@ -74,12 +75,11 @@ class TelegramChannel:
     max_chars: int | None = 4096
 
     async def _send(self, message: OutboundMessage, settings: Settings) -> str:
-        token = settings.telegram_bot_token
-        if not token:
+        if not settings.telegram_bot_token:
             raise DeliveryError(
                 "Telegram is not configured: set TELEGRAM_BOT_TOKEN", permanent=False
             )
-        bot = await _bot(token, settings.telegram_api_url, settings.telegram_file_url)
+        bot = await _bot(settings)
         sent = await bot.send_message(chat_id=int(message.address), text=message.body)
         return str(sent.message_id)
 
