@@ -52,14 +52,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from functools import lru_cache
 
-import requests
-from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
+from bots.twilio.addresses import on_whatsapp, phone_number
+from bots.twilio.client import twilio_client
+from bots.twilio.errors import OUTSIDE_WINDOW
 from core.db import utcnow
 from core.settings import Settings
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
@@ -68,9 +66,9 @@ from notifications.enums import Channel, MessageKind
 MAX_CHARS = 1600
 # where Twilio posts delivery reports (bots/twilio/status.py)
 STATUS_PATH = "/webhooks/twilio/status"
-WHATSAPP = "whatsapp:"
 WHATSAPP_WINDOW = timedelta(hours=24)
-OUTSIDE_WINDOW = 63016  # Twilio: free-form WhatsApp message outside the 24-hour window
+# free text on WhatsApp: a late 63016 report for it sends the message again (status.py)
+FREE_TEXT_PATH = "whatsapp"
 TEMPLATE_VALUE_MAX = 700  # leaves room for the template's own text within 1024
 
 TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
@@ -82,51 +80,6 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     MessageKind.auto_closed: ("code", "track_url"),
     MessageKind.reopened: ("code", "agency", "track_url"),
 }
-
-
-def twilio_client(settings: Settings) -> Client:
-    """A Twilio client aimed at TWILIO_API_URL (Twilio itself, a compatible provider, a fake)."""
-    if not (settings.twilio_account_sid and settings.twilio_auth_token):
-        raise DeliveryError(
-            "Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN",
-            permanent=False,
-        )
-    return _client(
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        settings.twilio_api_url.rstrip("/"),
-        settings.provider_timeout_seconds,
-        settings.notify_send_concurrency,
-    )
-
-
-@lru_cache(maxsize=4)
-def _client(
-    account_sid: str, auth_token: str, base_url: str, timeout: float, connections: int
-) -> Client:
-    """One client per process and configuration, shared by a job's sending threads: its HTTP
-    session keeps up to `connections` connections to Twilio open from one message to the next
-    instead of a new TLS handshake each."""
-    # without a timeout one hung connection would hold a worker forever; a timed-out send is
-    # retried like any unreachable provider (at least once: Twilio may have taken it)
-    http_client = TwilioHttpClient(timeout=timeout)
-    pooled = HTTPAdapter(pool_maxsize=connections)
-    http_client.session.mount("https://", pooled)
-    http_client.session.mount("http://", pooled)
-    _read_environment_once(http_client.session, base_url)
-    client = Client(account_sid, auth_token, http_client=http_client)
-    client.api.base_url = base_url
-    return client
-
-
-def _read_environment_once(session: requests.Session, base_url: str) -> None:
-    """Proxy and CA-bundle variables (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, ...) are read
-    now instead of on every message: requests looked them up, and parsed the proxy bypass
-    list, for each send, a seventh of the worker's CPU per message."""
-    found = session.merge_environment_settings(base_url, {}, None, None, None)
-    session.proxies.update(found["proxies"])
-    session.verify = found["verify"]
-    session.trust_env = False
 
 
 def in_whatsapp_window(message: OutboundMessage) -> bool:
@@ -166,7 +119,7 @@ def _whatsapp_from(settings: Settings) -> str:
     sender = settings.twilio_whatsapp_from
     if not sender:
         raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=False)
-    return sender if sender.startswith(WHATSAPP) else WHATSAPP + sender
+    return on_whatsapp(sender)
 
 
 def _template_sid(message: OutboundMessage, settings: Settings) -> str | None:
@@ -206,7 +159,7 @@ class TwilioChannel:
         self.name: str = Channel.whatsapp if whatsapp else Channel.sms
 
     def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
-        number = message.address.removeprefix(WHATSAPP)
+        number = phone_number(message.address)
         if not self.whatsapp:
             from_ = _sms_from(settings)
             sid = _create(settings, to=number, from_=from_, body=message.body)
@@ -216,14 +169,14 @@ class TwilioChannel:
                 sid = _create(
                     settings,
                     free_whatsapp=True,
-                    to=WHATSAPP + number,
+                    to=on_whatsapp(number),
                     from_=_whatsapp_from(settings),
                     body=message.body,
                 )
             except _OutsideWindow:
                 pass  # Twilio knows better than our clock: go on as outside the window
             else:
-                return SendResult(provider_id=sid, path="whatsapp")
+                return SendResult(provider_id=sid, path=FREE_TEXT_PATH)
         return _outside_window(message, number, settings)
 
 
@@ -235,7 +188,7 @@ def _outside_window(message: OutboundMessage, number: str, settings: Settings) -
             return SendResult(provider_id="", path="whatsapp_template_included")
         sid = _create(
             settings,
-            to=WHATSAPP + number,
+            to=on_whatsapp(number),
             from_=_whatsapp_from(settings),
             content_sid=template_sid,
             content_variables=content_variables(message.kind, message.variables),
