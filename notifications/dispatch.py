@@ -12,22 +12,20 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from core.db import open_session, utcnow
+from core.db import open_session
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.channels import Channels
 from notifications.delivery import deliver, due_notification_ids
-from notifications.jobs import deliver_notifications
+from notifications.jobs import JOB_OPTIONS, deliver_notifications
 
 log = logging.getLogger(__name__)
-# a delivery job's return value is not kept: the outbox row records what became of the message
-JOB_OPTIONS = {"result_ttl": 0}
 # rows per delivery job: a burst costs one job per this many messages, and a backlog (the sweep
 # hands over hundreds at once) still spreads over every worker
 JOB_SIZE = 20
@@ -60,19 +58,6 @@ class RQDispatcher:
 
     def backlog(self) -> int:
         return get_queue(self.settings).count
-
-    def dispatch_at(self, notification_id: int, when: datetime) -> None:
-        if when <= utcnow():
-            self.dispatch([notification_id])
-            return
-        if when.microsecond:  # RQ keeps the time to the second, cut down: it would come early
-            when = when.replace(microsecond=0) + timedelta(seconds=1)
-        try:
-            get_queue(self.settings).enqueue_at(
-                when, deliver_notifications, [notification_id], **JOB_OPTIONS
-            )
-        except RedisError as exc:
-            log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
 
 
 class GatheringDispatcher:
