@@ -34,7 +34,6 @@ from core.settings import Settings
 from notifications.channels import Channel, Channels, DeliveryError, OutboundMessage, SendResult
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
-from notifications.templates import subject
 
 log = logging.getLogger(__name__)
 # rows claimed and recorded together: a crash re-sends at most this many (their lease runs out
@@ -333,7 +332,7 @@ def _message(notification: Notification, contact: Contact) -> OutboundMessage:
     return OutboundMessage(
         address=contact.address,
         body=notification.body,
-        subject=subject(notification.language, notification.reference, notification.kind),
+        subject=notification.subject,
         kind=notification.kind,
         language=notification.language,
         variables=notification.variables,

@@ -54,6 +54,8 @@ class Notification(SQLModel, table=True):
     channel: str = Field(sa_type=sa.String(16))
     language: str = Field(sa_type=sa.String(2))
     body: str = Field(sa_type=sa.Text)
+    # what an e-mail carries as its subject, written with the body
+    subject: str = Field(sa_type=sa.Text)
     # the values the body was made from, for channels that send pre-approved templates instead
     variables: dict | None = Field(default=None, sa_type=sa.JSON)
     status: str = Field(default="pending", sa_type=sa.String(16))

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from core.db import UTCDateTime, utcnow
 from notifications.enums import MessageKind, NotificationStatus
+from notifications.messages import Message
 from notifications.models import Contact, Notification
 from notifications.service import queue_messages
 
@@ -119,13 +120,12 @@ def resend_outside_window(session: Session, notification_id: int) -> list[int]:
     contact = session.get(Contact, row.contact_id)
     contact.last_inbound_at = None
     session.add(contact)
-    return queue_messages(
-        session,
-        contact=contact,
-        case_id=row.case_id,
-        reference=row.reference,
+    message = Message(
         kind=MessageKind(row.kind),
         language=row.language,
+        reference=row.reference,
         body=row.body,
+        subject=row.subject,
         variables=row.variables,
     )
+    return queue_messages(session, contact=contact, case_id=row.case_id, message=message)

@@ -12,6 +12,7 @@ from core.db import get_engine, session_scope
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
+from notifications.messages import written_message
 from notifications.service import get_or_create_contact, queue_messages
 from staff.enums import Role
 from staff.service import create_user
@@ -76,12 +77,5 @@ def owe(
     """The outbox rows of one message (one per part) in `session`, written the way the case
     service writes them."""
     contact = get_or_create_contact(session, channel=channel, address=address)
-    return queue_messages(
-        session,
-        contact=contact,
-        case_id=None,
-        reference=reference,
-        kind=MessageKind.public_note,
-        language="id",
-        body=body,
-    )
+    message = written_message(MessageKind.public_note, "id", reference=reference, body=body)
+    return queue_messages(session, contact=contact, case_id=None, message=message)

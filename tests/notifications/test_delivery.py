@@ -109,6 +109,25 @@ def test_smtp_temporary_refusal_is_retried(
     assert [m.to for m in smtp.messages] == ["retry@example.com"]
 
 
+def test_an_email_carries_the_subject_written_with_its_message(
+    settings: Settings, smtp: SmtpSink, channels: Channels
+) -> None:
+    """The message is rendered once, when it is queued: delivery sends the row's subject and
+    body as they were written, and makes neither again."""
+    row_id = owe_message(settings, Channel.email, "subject@example.com", reference="ABCD-1234")
+    [row] = outbox(settings)
+    assert row.subject == "Aduan ABCD-1234"
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET subject='Subjek tertulis' WHERE id=:id"),
+            {"id": row_id},
+        )
+    assert attempt_delivery(engine, settings, row_id, channels=channels).outcome is Outcome.sent
+    [mail] = smtp.messages
+    assert (mail.subject, mail.body.strip()) == ("Subjek tertulis", row.body)
+
+
 def test_rows_survive_redis_being_down_and_the_sweep_sends_them(
     settings: Settings, smtp: SmtpSink
 ) -> None:
