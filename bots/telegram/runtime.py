@@ -7,10 +7,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.engine import Engine
+from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bots.telegram.adapter import ALLOWED_UPDATES, handle_update
 from bots.telegram.client import new_bot
+from core.db import Dispatcher
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,3 +66,15 @@ async def telegram_runtime(settings: Settings) -> AsyncIterator[TelegramRuntime 
         yield runtime
     finally:
         await runtime.stop()
+
+
+def run_polling(settings: Settings, engine: Engine, dispatcher: Dispatcher) -> None:
+    """Fetch updates by long polling and handle each as the webhook does, until the process is
+    told to stop (SIGINT, SIGTERM)."""
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handle_update(update, context.bot, engine, settings, dispatcher)
+
+    application = build_application(settings, polling=True)
+    application.add_handler(TypeHandler(Update, on_update))
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
