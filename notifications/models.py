@@ -66,7 +66,7 @@ class Notification(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, sa_type=sa.String(64))
     # how it actually went out: e.g. whatsapp, whatsapp_template, sms_fallback
     path: str | None = Field(default=None, sa_type=sa.String(32))
-    # what the provider reported afterwards (Twilio status callbacks), only ever moving forward
+    # what the provider reported afterwards (notifications/reports.py), only ever moving forward
     provider_status: str | None = Field(default=None, sa_type=sa.String(32))
     provider_error_code: str | None = Field(default=None, sa_type=sa.String(16))
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,4 +1,5 @@
-"""The python-telegram-bot Application that lives as long as the web process."""
+"""The python-telegram-bot Application: for the web process's lifetime (webhook), or polling on
+its own (`aduan telegram poll`)."""
 
 from __future__ import annotations
 
