@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from aduan.channels import build_channels
 from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
@@ -28,6 +29,7 @@ from core.i18n import require_catalogues
 from core.periodic import Every
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
+from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     require_catalogues()  # a missing compiled catalogue stops the start, not a page later
     engine = get_engine(settings.database_url)
+    channels = build_channels()
+    install(channels)  # the outbox splits what it queues by these channels' limits
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.dispatcher = dispatcher
                     yield
             else:
-                dispatcher = EmbeddedDispatcher(engine, settings)
+                dispatcher = EmbeddedDispatcher(engine, settings, channels)
                 app.state.dispatcher = dispatcher
                 followups = Every(
                     settings.followup_interval_seconds,

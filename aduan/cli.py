@@ -115,8 +115,10 @@ def worker(
     """
     from rq import SimpleWorker
 
+    from aduan.channels import build_channels
     from core.i18n import require_catalogues
     from core.queue import get_queue
+    from notifications.channels import install
     from notifications.dispatch import RQDispatcher, sweep
     from notifications.jobs import stop_requested
 
@@ -125,6 +127,7 @@ def worker(
         raise _fail("REDIS_URL is not set: without Redis the web process delivers notifications")
     require_catalogues()  # the messages it sends are made from them
     _lower_priority(settings.worker_nice)
+    install(build_channels())  # the delivery jobs send, and the follow-up jobs queue, through them
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds
@@ -434,59 +437,37 @@ def telegram_set_webhook(
     drop_pending: Annotated[bool, typer.Option(help="discard updates Telegram holds")] = False,
 ) -> None:
     """Register PUBLIC_BASE_URL/webhooks/telegram with Telegram, with the webhook secret."""
-    import asyncio
-
-    from telegram.error import TelegramError
-
-    from bots.telegram.runtime import build_application
+    from bots.telegram.webhook import TelegramRefused, register_webhook
 
     settings = get_settings()
     if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
         raise _fail("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
-    url = f"{settings.public_base_url}/webhooks/telegram"
-
-    async def register() -> None:
-        async with build_application(settings).bot as bot:
-            await bot.set_webhook(
-                url,
-                secret_token=settings.telegram_webhook_secret,
-                allowed_updates=["message"],
-                drop_pending_updates=drop_pending,
-            )
-
     try:
-        asyncio.run(register())
-    except TelegramError as exc:
-        raise _fail(f"Telegram refused: {exc.message}") from exc
+        url = register_webhook(settings, drop_pending=drop_pending)
+    except TelegramRefused as exc:
+        raise _fail(f"Telegram refused: {exc}") from exc
     typer.echo(f"webhook set to {url}")
 
 
 @telegram_app.command("poll")
 def telegram_poll() -> None:
     """Run the bot by long polling, for development without a public URL."""
-    from telegram import Update
-    from telegram.ext import ContextTypes, TypeHandler
-
-    from bots.telegram.adapter import handle_update
-    from bots.telegram.runtime import build_application
+    from aduan.channels import build_channels
+    from bots.telegram.runtime import run_polling
+    from notifications.channels import install
     from notifications.dispatch import EmbeddedDispatcher, RQDispatcher
 
     settings = get_settings()
     if not settings.telegram_bot_token:
         raise _fail("set TELEGRAM_BOT_TOKEN first")
     engine = get_engine(settings.database_url)
-    embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings)
-    dispatcher = embedded or RQDispatcher(settings)
-
-    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await handle_update(update, context.bot, engine, settings, dispatcher)
-
-    application = build_application(settings, polling=True)
-    application.add_handler(TypeHandler(Update, on_update))
+    channels = build_channels()
+    install(channels)
+    embedded = None if settings.redis_url else EmbeddedDispatcher(engine, settings, channels)
     if embedded:
         embedded.start()
     try:
-        application.run_polling(allowed_updates=["message"])
+        run_polling(settings, engine, embedded or RQDispatcher(settings))
     finally:
         if embedded:
             embedded.stop()

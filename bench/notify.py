@@ -37,6 +37,7 @@ from itertools import islice
 import psycopg
 from rq import Queue
 
+from aduan.channels import build_channels
 from bench.common import (
     ADUAN,
     DEFAULT_REDIS_URL,
@@ -64,6 +65,7 @@ from core.settings import Settings, get_settings
 from intake.messages import InboundMessage, ReplyAddress
 from intake.schemas import ComplaintIn
 from intake.service import receive
+from notifications.channels import install
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel
 
@@ -270,6 +272,7 @@ def main() -> None:
         os.environ.update(env)
         get_settings.cache_clear()
         settings = get_settings()
+        install(build_channels())  # as a web process does: intake queues by their limits
         print(
             f"notify: {args.messages} acknowledgements by {args.channel} per run, the fake "
             f"{kind} answering after {args.latency_ms:g} ms; logs in {workdir}"

@@ -9,9 +9,9 @@ from cases.enums import SourceChannel
 from cases.models import Case, CaseSubscriber
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
+from notifications.messages import render_message
 from notifications.models import Contact
 from notifications.service import queue_messages
-from notifications.templates import message_variables, render
 from routing.models import Agency
 from routing.service import RoutedAgency
 
@@ -92,28 +92,17 @@ def _queue(
     agency: Agency | RoutedAgency | None,
     note: str | None = None,
 ) -> None:
-    values = dict(
+    message = render_message(
+        kind,
+        language,
         code=case.tracking_code,
         track_url=track_url(settings, case.tracking_code),
         agency=(agency.name_en if language == "en" else agency.name) if agency else None,
         status=case.status,
         note=note,
+        invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
+        rate_url=rate_url(settings, case.tracking_code)
+        if contact.channel == Channel.email
+        else None,
     )
-    queue_messages(
-        session,
-        contact=contact,
-        case_id=case.id,
-        reference=case.tracking_code,
-        kind=kind,
-        language=language,
-        body=render(
-            kind,
-            language,
-            invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
-            rate_url=rate_url(settings, case.tracking_code)
-            if contact.channel == Channel.email
-            else None,
-            **values,
-        ),
-        variables=message_variables(language, **values),
-    )
+    queue_messages(session, contact=contact, case_id=case.id, message=message)

@@ -26,6 +26,7 @@ from core.db import open_session
 from core.i18n import N_, translator
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
+from notifications.messages import written_message
 from notifications.service import get_or_create_contact, queue_messages
 from routing.models import Agency, Category
 from staff.enums import Role
@@ -182,10 +183,9 @@ def _escalate_one(
             session,
             contact=_staff_contact(session, settings, user),
             case_id=case.id,
-            reference=case.tracking_code,
-            kind=MessageKind.escalation,
-            language=language,
-            body=body,
+            message=written_message(
+                MessageKind.escalation, language, reference=case.tracking_code, body=body
+            ),
         )
 
 
@@ -234,10 +234,12 @@ def send_digests(session: Session, settings: Settings, now: datetime) -> int:
                 session,
                 contact=_staff_contact(session, settings, officer),
                 case_id=None,
-                reference=today.isoformat(),
-                kind=MessageKind.overdue_digest,
-                language=settings.default_language,
-                body=body,
+                message=written_message(
+                    MessageKind.overdue_digest,
+                    settings.default_language,
+                    reference=today.isoformat(),
+                    body=body,
+                ),
             )
             officer.digest_sent_on = today
             session.add(officer)

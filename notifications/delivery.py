@@ -31,18 +31,14 @@ from sqlmodel import Session, or_, select
 
 from core.db import UTCDateTime, open_session, utcnow
 from core.settings import Settings
+from notifications.channels import Channel, Channels, DeliveryError, OutboundMessage, SendResult
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
-from notifications.senders import DeliveryError, OutboundMessage, SendResult, sender_for
-from notifications.templates import subject
 
 log = logging.getLogger(__name__)
 # rows claimed and recorded together: a crash re-sends at most this many (their lease runs out
 # with the sends unrecorded), and a claim and a commit are shared by as many messages
 CLAIM_SIZE = 20
-
-# where Twilio posts delivery reports (bots/twilio/status.py)
-TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 
 
 class Outcome(StrEnum):
@@ -155,9 +151,12 @@ def deliver(
     engine: Engine,
     settings: Settings,
     notification_ids: Iterable[int],
+    *,
+    channels: Channels,
     should_stop: Callable[[], bool] = _never,
 ) -> dict[int, AttemptResult]:
-    """Send each due row among `notification_ids` once; never raises for a delivery problem.
+    """Send each due row among `notification_ids` once, each through its channel in `channels`;
+    never raises for a delivery problem.
 
     The rows are claimed together and their outcomes committed together: a claim and a record
     per message cost the worker and the database more than the message's own send. A message
@@ -176,7 +175,7 @@ def deliver(
                 claimed = _claim(session, waiting, settings)
                 if not claimed:
                     break
-                results |= _send_claimed(session, claimed, settings, should_stop, pool)
+                results |= _send_claimed(session, claimed, settings, channels, should_stop, pool)
                 waiting = [i for i in waiting if i not in results]
             if should_stop():
                 break
@@ -197,9 +196,11 @@ _send_pools: dict[int, ThreadPoolExecutor] = {}
 _send_pools_lock = threading.Lock()
 
 
-def attempt_delivery(engine: Engine, settings: Settings, notification_id: int) -> AttemptResult:
+def attempt_delivery(
+    engine: Engine, settings: Settings, notification_id: int, *, channels: Channels
+) -> AttemptResult:
     """Send one outbox row once if it is due."""
-    return deliver(engine, settings, [notification_id]).get(
+    return deliver(engine, settings, [notification_id], channels=channels).get(
         notification_id, AttemptResult(Outcome.skipped)
     )
 
@@ -208,6 +209,7 @@ def _send_claimed(
     session: Session,
     claimed: list[int],
     settings: Settings,
+    channels: Channels,
     should_stop: Callable[[], bool],
     pool: ThreadPoolExecutor,
 ) -> dict[int, AttemptResult]:
@@ -228,11 +230,15 @@ def _send_claimed(
     results: dict[int, AttemptResult] = {}
     chains: dict[int, list[_Attempt]] = {}
     for notification, contact in rows:
+        channel = channels.get(notification.channel)
         if contact.unreachable_at is not None:
             error = DeliveryError(_unreachable_reason(contact), permanent=True)
             results[notification.id] = _record_failure(notification, error, settings)
+        elif channel is None:
+            error = DeliveryError(f"no channel {notification.channel!r}", permanent=True)
+            results[notification.id] = _record_failure(notification, error, settings)
         else:
-            attempt = _Attempt(notification.id, _message(notification, contact, settings))
+            attempt = _Attempt(notification.id, channel, _message(notification, contact))
             chains.setdefault(contact.id, []).append(attempt)
     answers: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
     for chain in chains.values():
@@ -261,6 +267,7 @@ def _send_claimed(
 @dataclass(frozen=True)
 class _Attempt:
     notification_id: int
+    channel: Channel
     message: OutboundMessage
 
 
@@ -287,9 +294,8 @@ def _send_chain(
         if refused:
             answers.put((attempt.notification_id, _REFUSED))
             continue
-        message = attempt.message
         try:
-            answer: object = sender_for(message.channel, settings).send(message)
+            answer: object = attempt.channel.send(attempt.message, settings)
         except Exception as exc:  # recorded by the session's thread, a bug in a sender too
             answer = exc
             refused = isinstance(exc, DeliveryError) and exc.unreachable
@@ -322,18 +328,15 @@ def _release(row: Notification) -> None:
     row.attempts -= 1
 
 
-def _message(notification: Notification, contact: Contact, settings: Settings) -> OutboundMessage:
+def _message(notification: Notification, contact: Contact) -> OutboundMessage:
     return OutboundMessage(
         address=contact.address,
         body=notification.body,
-        subject=subject(notification.language, notification.reference, notification.kind),
-        reference=notification.reference,
-        channel=notification.channel,
+        subject=notification.subject,
         kind=notification.kind,
         language=notification.language,
         variables=notification.variables,
         last_inbound_at=contact.last_inbound_at,
-        status_callback=f"{settings.public_base_url}{TWILIO_STATUS_PATH}",
     )
 
 

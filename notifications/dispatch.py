@@ -12,21 +12,20 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from core.db import open_session, utcnow
+from core.db import open_session
 from core.queue import get_queue
 from core.settings import Settings
+from notifications.channels import Channels
 from notifications.delivery import deliver, due_notification_ids
-from notifications.jobs import deliver_notifications
+from notifications.jobs import JOB_OPTIONS, deliver_notifications
 
 log = logging.getLogger(__name__)
-# a delivery job's return value is not kept: the outbox row records what became of the message
-JOB_OPTIONS = {"result_ttl": 0}
 # rows per delivery job: a burst costs one job per this many messages, and a backlog (the sweep
 # hands over hundreds at once) still spreads over every worker
 JOB_SIZE = 20
@@ -59,19 +58,6 @@ class RQDispatcher:
 
     def backlog(self) -> int:
         return get_queue(self.settings).count
-
-    def dispatch_at(self, notification_id: int, when: datetime) -> None:
-        if when <= utcnow():
-            self.dispatch([notification_id])
-            return
-        if when.microsecond:  # RQ keeps the time to the second, cut down: it would come early
-            when = when.replace(microsecond=0) + timedelta(seconds=1)
-        try:
-            get_queue(self.settings).enqueue_at(
-                when, deliver_notifications, [notification_id], **JOB_OPTIONS
-            )
-        except RedisError as exc:
-            log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
 
 
 class GatheringDispatcher:
@@ -147,11 +133,15 @@ def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> i
 
 
 class EmbeddedDispatcher:
-    """Delivers in a background thread of this process, for a set-up without Redis."""
+    """Delivers through `channels` in a background thread of this process, for a set-up without
+    Redis."""
 
-    def __init__(self, engine: Engine, settings: Settings, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, channels: Channels, poll_seconds: float = 1.0
+    ) -> None:
         self.engine = engine
         self.settings = settings
+        self.channels = channels
         self.poll_seconds = poll_seconds
         self._ready: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -184,7 +174,13 @@ class EmbeddedDispatcher:
                 with open_session(self.engine, dispatcher=None) as session:
                     batch.extend(due_notification_ids(session, older_than=timedelta(0)))
                 ids = [i for i in batch if i]
-                deliver(self.engine, self.settings, ids, should_stop=self._stop.is_set)
+                deliver(
+                    self.engine,
+                    self.settings,
+                    ids,
+                    channels=self.channels,
+                    should_stop=self._stop.is_set,
+                )
             except Exception:  # the thread must outlive a database hiccup
                 log.exception("embedded delivery loop failed; retrying")
                 self._stop.wait(self.poll_seconds)

@@ -50,6 +50,8 @@ class Notification(SQLModel, table=True):
     channel: str = Field(sa_type=sa.String(16))
     language: str = Field(sa_type=sa.String(2))
     body: str = Field(sa_type=sa.Text)
+    # what an e-mail carries as its subject, written with the body
+    subject: str = Field(sa_type=sa.Text)
     # the values the body was made from, for channels that send pre-approved templates instead
     variables: dict | None = Field(default=None, sa_type=sa.JSON)
     status: str = Field(default="pending", sa_type=sa.String(16))
@@ -60,7 +62,7 @@ class Notification(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, sa_type=sa.String(64))
     # how it actually went out: e.g. whatsapp, whatsapp_template, sms_fallback
     path: str | None = Field(default=None, sa_type=sa.String(32))
-    # what the provider reported afterwards (Twilio status callbacks), only ever moving forward
+    # what the provider reported afterwards (notifications/reports.py), only ever moving forward
     provider_status: str | None = Field(default=None, sa_type=sa.String(32))
     provider_error_code: str | None = Field(default=None, sa_type=sa.String(16))
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

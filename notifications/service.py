@@ -1,6 +1,7 @@
 """Contacts and the outbox: writing what we owe a citizen, in the caller's transaction.
 
-A body longer than its channel takes is split here, at queue time, into several outbox rows
+A body longer than its channel takes (the installed channel's `max_chars`) is split here, at
+queue time, into several outbox rows
 (one per part, each marked "(1/3) ", "(2/3) ", ...), so every row is one message a provider
 accepts and retries, failures and delivery reports stay per part.
 """
@@ -15,7 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.db import after_commit, as_persistent, insert_on_conflict, utcnow
-from notifications.enums import Channel, MessageKind
+from notifications.channels import max_chars
+from notifications.enums import Channel
+from notifications.messages import Message
 from notifications.models import Contact, Notification
 
 
@@ -78,15 +81,6 @@ def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
 
 _CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
 
-
-# Characters one message may hold: Telegram's sendMessage limit, Twilio's maximum body (SMS is
-# sent as concatenated segments up to that), no limit for e-mail.
-CHANNEL_LIMITS: dict[str, int | None] = {
-    Channel.telegram: 4096,
-    Channel.sms: 1600,
-    Channel.whatsapp: 1600,
-    Channel.email: None,
-}
 # keys added to the stored variables of each part when a body was split
 PART_KEY = "part"
 PARTS_KEY = "parts"
@@ -140,30 +134,23 @@ def split_body(body: str, limit: int | None) -> list[str]:
 
 
 def queue_messages(
-    session: Session,
-    *,
-    contact: Contact,
-    case_id: int | None,
-    reference: str,
-    kind: MessageKind,
-    language: str,
-    body: str,
-    variables: dict[str, str] | None = None,
+    session: Session, *, contact: Contact, case_id: int | None, message: Message
 ) -> list[int]:
-    """Write the outbox rows for one message, in sending order (one row unless it had to be
-    split); returns their ids.
+    """Write the outbox rows for `message` to `contact`, in sending order (one row unless it had
+    to be split); returns their ids.
 
-    The rows are handed to the dispatcher only once the transaction commits. `variables` are
-    stored on every row (with "part" and "parts" added when the body was split) for channels
-    that send pre-approved templates instead of the text.
+    The rows are handed to the dispatcher only once the transaction commits. The message's
+    variables are stored on every row (with "part" and "parts" added when the body was split)
+    for channels that send pre-approved templates instead of the text.
 
     A prebuilt Core INSERT rather than ORM objects: nothing reads the rows back in the writing
     session, and a unit-of-work flush per message was a tenth of a complaint's intake CPU.
     """
-    parts = split_body(body, CHANNEL_LIMITS.get(contact.channel))
+    parts = split_body(message.body, max_chars(contact.channel))
     now = utcnow()
     rows = []
     for index, text in enumerate(parts, start=1):
+        variables = message.variables
         row_variables = dict(variables) if variables is not None else None
         if row_variables is not None and len(parts) > 1:
             row_variables |= {PART_KEY: str(index), PARTS_KEY: str(len(parts))}
@@ -171,11 +158,12 @@ def queue_messages(
             {
                 "contact_id": contact.id,
                 "case_id": case_id,
-                "reference": reference,
-                "kind": kind,
+                "reference": message.reference,
+                "kind": message.kind,
                 "channel": contact.channel,
-                "language": language,
+                "language": message.language,
                 "body": text,
+                "subject": message.subject,
                 "variables": row_variables,
                 "created_at": now,
                 "next_attempt_at": now,

@@ -17,10 +17,12 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from aduan.app import create_app
+from aduan.channels import build_channels
 from aduan.migrate import upgrade_database
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings, normalise_database_url
 from core.versions import forget_all
+from notifications.channels import Channels, install
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.stored_catalogue import load_catalogue
 from routing.training import train, training_rows
@@ -57,6 +59,15 @@ def _prepare(url: str) -> str:
     with session_scope(get_engine(url), dispatcher=None) as session:
         load_catalogue(session, read_catalogue(default_catalogue_path()))
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def channels() -> Channels:
+    """Every channel, installed as the shell installs them when a process starts: tests write
+    outbox rows and run delivery jobs in this process without always making an app first."""
+    registry = build_channels()
+    install(registry)
+    return registry
 
 
 @pytest.fixture(scope="session")

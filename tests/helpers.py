@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.db import get_engine, session_scope
 from core.queue import get_queue
 from core.settings import Settings
+from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel, MessageKind
+from notifications.messages import written_message
+from notifications.models import Contact, Notification
 from notifications.service import get_or_create_contact, queue_messages
 from staff.enums import Role
 from staff.service import create_user
@@ -76,12 +79,37 @@ def owe(
     """The outbox rows of one message (one per part) in `session`, written the way the case
     service writes them."""
     contact = get_or_create_contact(session, channel=channel, address=address)
-    return queue_messages(
-        session,
-        contact=contact,
-        case_id=None,
-        reference=reference,
-        kind=MessageKind.public_note,
-        language="id",
-        body=body,
-    )
+    message = written_message(MessageKind.public_note, "id", reference=reference, body=body)
+    return queue_messages(session, contact=contact, case_id=None, message=message)
+
+
+def outbox(settings: Settings) -> list[Notification]:
+    """Every outbox row, oldest first."""
+    with Session(get_engine(settings.database_url)) as session:
+        return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def owe_message(settings: Settings, channel: Channel, address: str, **message: str) -> int:
+    """An outbox row committed with no dispatcher attached; `message` (body, reference) as
+    `owe` takes it."""
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        [row_id] = owe(session, channel, address, **message)
+        return row_id
+
+
+def contact_of(settings: Settings, row: Notification) -> Contact:
+    """The contact `row` is addressed to, as stored now."""
+    with Session(get_engine(settings.database_url)) as session:
+        return session.get(Contact, row.contact_id)
+
+
+def words(count: int, length: int = 7) -> str:
+    """`count` distinct words of `length` letters, so a cut inside a word would show."""
+    return " ".join(f"w{i:0{length - 1}d}" for i in range(count))
+
+
+def owe_long_message(settings: Settings, channel: Channel, address: str, body: str) -> None:
+    """Queue `body` as an officer's note would be, handed to RQ when the transaction commits."""
+    engine = get_engine(settings.database_url)
+    with session_scope(engine, dispatcher=RQDispatcher(settings)) as session:
+        owe(session, channel, address, body, reference="TEST-0002")

@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from aduan.migrate import alembic_config
+from core.db import get_engine
 from core.settings import normalise_database_url
+from tests.conftest import POSTGRES_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +80,72 @@ def test_pending_locations_move_out_of_contacts_and_back(tmp_path: Path) -> None
         ).all()
     assert back == [("+6281200000001", None), ("42", -6.99)]
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own with no schema yet, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"aduan_migration_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = normalise_database_url(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    yield url
+    get_engine(url).dispose()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_outbox_rows_written_before_subjects_were_kept_get_the_subject_of_their_kind(
+    empty_database_url: str,
+) -> None:
+    """Rows queued before the subject was stored with the message get the subject delivery made
+    for them then, in their language."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "3c7e9a1d5b08")
+    engine = get_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO contacts (channel, address, language, created_at) "
+                "VALUES ('email', 'old@example.com', 'id', :now)"
+            ),
+            {"now": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+        for reference, kind, language in OLD_ROWS:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO notifications (contact_id, reference, kind, channel, language, "
+                    "body, status, attempts, next_attempt_at, created_at) VALUES "
+                    "(1, :reference, :kind, 'email', :language, 'teks', 'pending', 0, :now, :now)"
+                ),
+                {
+                    "reference": reference,
+                    "kind": kind,
+                    "language": language,
+                    "now": datetime(2026, 12, 1, tzinfo=UTC),
+                },
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        subjects = connection.execute(sa.text("SELECT subject FROM notifications ORDER BY id"))
+        assert list(subjects.scalars()) == [
+            "Aduan ABCD-1234",
+            "Complaint ABCD-1234",
+            "Kasus terlambat per 2026-12-01",
+            "Overdue cases as of 2026-12-01",
+            "Eskalasi: aduan EFGH-5678",
+            "Escalation: case EFGH-5678",
+        ]
+
+
+OLD_ROWS = (
+    ("ABCD-1234", "acknowledgement", "id"),
+    ("ABCD-1234", "status_changed", "en"),
+    ("2026-12-01", "overdue_digest", "id"),
+    ("2026-12-01", "overdue_digest", "en"),
+    ("EFGH-5678", "escalation", "id"),
+    ("EFGH-5678", "escalation", "en"),
+)

@@ -21,6 +21,8 @@ from notifications.enums import Channel
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 60.0
+# the updates we ask Telegram for (webhook and polling alike): `to_chat_event` reads no others
+ALLOWED_UPDATES = ["message"]
 
 
 def _media_fetch(bot: Bot, file_id: str, size: int | None, settings: Settings) -> MediaFetch:

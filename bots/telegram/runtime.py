@@ -1,4 +1,5 @@
-"""The python-telegram-bot Application that lives as long as the web process."""
+"""The python-telegram-bot Application: for the web process's lifetime (webhook), or polling on
+its own (`aduan telegram poll`)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,22 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.engine import Engine
+from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bots.telegram.adapter import ALLOWED_UPDATES, handle_update
+from bots.telegram.client import new_bot
+from core.db import Dispatcher
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def build_application(settings: Settings, *, polling: bool = False) -> Application:
-    """An Application aimed at TELEGRAM_API_URL; webhooks need no updater."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token or "")
-        .base_url(settings.telegram_api_url)
-        .base_file_url(settings.telegram_file_url)
-    )
+    """An Application around our bot (`new_bot`); webhooks need no updater."""
+    builder = ApplicationBuilder().bot(new_bot(settings))
     if not polling:
         builder = builder.updater(None)
     return builder.build()
@@ -66,3 +67,15 @@ async def telegram_runtime(settings: Settings) -> AsyncIterator[TelegramRuntime 
         yield runtime
     finally:
         await runtime.stop()
+
+
+def run_polling(settings: Settings, engine: Engine, dispatcher: Dispatcher) -> None:
+    """Fetch updates by long polling and handle each as the webhook does, until the process is
+    told to stop (SIGINT, SIGTERM)."""
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handle_update(update, context.bot, engine, settings, dispatcher)
+
+    application = build_application(settings, polling=True)
+    application.add_handler(TypeHandler(Update, on_update))
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from typing import Annotated
@@ -10,15 +11,43 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 from telegram import Update
 from telegram.error import TelegramError
 
-from bots.telegram.adapter import handle_update
+from bots.telegram.adapter import ALLOWED_UPDATES, handle_update
+from bots.telegram.client import new_bot
 from core.deps import SettingsDep
 from core.responses import WEBHOOK_ERRORS
+from core.settings import Settings
 
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
+WEBHOOK_PATH = "/webhooks/telegram"
 MAX_UPDATE_BYTES = 1024 * 1024
 
 
-@router.post("/webhooks/telegram")
+class TelegramRefused(Exception):
+    """Telegram did not take a request; the message is Telegram's reason."""
+
+
+def register_webhook(settings: Settings, *, drop_pending: bool) -> str:
+    """Ask Telegram to post updates to PUBLIC_BASE_URL + WEBHOOK_PATH with our secret token
+    (and to drop the updates it holds, with `drop_pending`); returns that URL."""
+    url = settings.public_base_url + WEBHOOK_PATH
+
+    async def register() -> None:
+        async with new_bot(settings) as bot:
+            await bot.set_webhook(
+                url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=drop_pending,
+            )
+
+    try:
+        asyncio.run(register())
+    except TelegramError as exc:
+        raise TelegramRefused(exc.message) from exc
+    return url
+
+
+@router.post(WEBHOOK_PATH)
 async def telegram_webhook(
     request: Request,
     settings: SettingsDep,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bots.twilio.addresses import is_whatsapp, phone_number
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
 from core.db import utcnow
@@ -21,7 +22,6 @@ from intake.messages import Location, ReplyAddress
 from notifications.enums import Channel
 
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
-WHATSAPP = "whatsapp:"
 MAX_MEDIA = 10  # Twilio's own maximum per message
 
 
@@ -63,8 +63,8 @@ def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
     message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "").strip()
     if not sender or not message_sid:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="From and MessageSid are required")
-    whatsapp = sender.startswith(WHATSAPP)
-    address = sender.removeprefix(WHATSAPP)
+    whatsapp = is_whatsapp(sender)
+    address = phone_number(sender)
     name = form.get("ProfileName")
     return ChatEvent(
         channel=SourceChannel.whatsapp if whatsapp else SourceChannel.sms,

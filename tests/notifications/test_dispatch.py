@@ -12,6 +12,7 @@ from core.db import get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.dispatch import JOB_SIZE, RQDispatcher
+from notifications.jobs import deliver_later
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import run_jobs
 
@@ -60,7 +61,7 @@ def test_a_retry_is_scheduled_no_earlier_than_asked(settings: Settings) -> None:
     """RQ keeps a scheduled job's time in whole seconds, cut down: a retry due at 12.4 s would
     run at 12 s, find its row not due yet, and leave it to the sweep a minute later."""
     when = (utcnow() + timedelta(minutes=5)).replace(microsecond=400_000)
-    RQDispatcher(settings).dispatch_at(7, when)
+    deliver_later(settings, 7, when)
     registry = get_queue(settings).scheduled_job_registry
     [job_id] = registry.get_job_ids()
     assert registry.get_scheduled_time(job_id) == when.replace(microsecond=0) + timedelta(seconds=1)

@@ -1,4 +1,6 @@
-"""Telegram messages through python-telegram-bot's Bot.
+"""The Telegram channel: messages out through python-telegram-bot's Bot.
+
+One message holds at most 4096 characters (sendMessage's limit); the outbox splits longer ones.
 
 A `Forbidden` answer (the user blocked the bot, deleted their account, or never started it) is
 final for the contact, not only for this message: the error says so and the delivery marks the
@@ -19,8 +21,10 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bots.telegram.client import new_bot
 from core.settings import Settings
-from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
+from notifications.channels import DeliveryError, OutboundMessage, SendResult
+from notifications.enums import Channel
 
 # A Bot is bound to the event loop it was first used in. Each sending thread keeps one loop and
 # its Bots on it: a Bot made, initialised (a getMe call) and closed for every message cost the
@@ -36,13 +40,13 @@ def _loop() -> asyncio.Runner:
     return _thread.runner
 
 
-async def _bot(token: str, base_url: str, base_file_url: str) -> Bot:
+async def _bot(settings: Settings) -> Bot:
     """This thread's initialised Bot for the configuration (a Bot that failed to initialise is
     not kept: the next message tries again)."""
-    bots: dict[tuple[str, str, str], Bot] = _thread.bots
-    key = (token, base_url, base_file_url)
+    bots: dict[tuple[str | None, str, str], Bot] = _thread.bots
+    key = (settings.telegram_bot_token, settings.telegram_api_url, settings.telegram_file_url)
     if key not in bots:
-        bot = Bot(token, base_url=base_url, base_file_url=base_file_url)
+        bot = new_bot(settings)
         await bot.initialize()
         if len(bots) >= BOTS_PER_THREAD:
             await bots.pop(next(iter(bots))).shutdown()
@@ -66,22 +70,21 @@ def _held_for(bot: tuple[str, str]) -> float:
         return max(_quiet_until.get(bot, 0.0) - time.monotonic(), 0.0)
 
 
-class TelegramSender:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+class TelegramChannel:
+    name: str = Channel.telegram
+    max_chars: int | None = 4096
 
-    async def _send(self, message: OutboundMessage) -> str:
-        token = self.settings.telegram_bot_token
-        if not token:
+    async def _send(self, message: OutboundMessage, settings: Settings) -> str:
+        if not settings.telegram_bot_token:
             raise DeliveryError(
                 "Telegram is not configured: set TELEGRAM_BOT_TOKEN", permanent=False
             )
-        bot = await _bot(token, self.settings.telegram_api_url, self.settings.telegram_file_url)
+        bot = await _bot(settings)
         sent = await bot.send_message(chat_id=int(message.address), text=message.body)
         return str(sent.message_id)
 
-    def send(self, message: OutboundMessage) -> SendResult:
-        bot = (self.settings.telegram_bot_token or "", self.settings.telegram_api_url)
+    def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
+        bot = (settings.telegram_bot_token or "", settings.telegram_api_url)
         if (held := _held_for(bot)) > 0:
             raise DeliveryError(
                 f"Telegram rate limit: holding off {held:.1f}s more",
@@ -90,7 +93,9 @@ class TelegramSender:
                 attempted=False,
             )
         try:
-            return SendResult(provider_id=_loop().run(self._send(message)), path="telegram")
+            return SendResult(
+                provider_id=_loop().run(self._send(message, settings)), path="telegram"
+            )
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -1,4 +1,4 @@
-"""E-mail through any SMTP server."""
+"""The e-mail channel: messages out through any SMTP server, with no length limit."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from core.settings import Settings
-from notifications.senders.base import DeliveryError, OutboundMessage, SendResult
+from notifications.channels import DeliveryError, OutboundMessage, SendResult
+from notifications.enums import Channel
 
 
-class EmailSender:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+class EmailChannel:
+    name: str = Channel.email
+    max_chars: int | None = None
 
-    def send(self, message: OutboundMessage) -> SendResult:
-        settings = self.settings
+    def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
         if not settings.smtp_host:
             raise DeliveryError("e-mail is not configured: set SMTP_HOST", permanent=False)
         email = EmailMessage()

@@ -1,0 +1,198 @@
+"""The SMS and WhatsApp channels: messages out through Twilio's official client.
+
+One message holds at most 1600 characters (Twilio's maximum body; SMS goes as concatenated
+segments up to that); the outbox splits longer ones.
+
+SMS goes out as the row's text (path "sms").
+
+WhatsApp accepts free text only within 24 hours of the citizen's last message to us
+(`Contact.last_inbound_at`). Inside that window the text goes as it is (path "whatsapp").
+Outside it, or when Twilio answers 63016 (outside the window: our clock and Meta's disagree),
+in the same attempt:
+
+1. if TWILIO_WHATSAPP_TEMPLATES holds a Content SID for the row's kind (a key
+   "<kind>:<language>", e.g. "status_changed:en", wins over the bare "<kind>"), and the row has
+   its variables, the approved template goes out with `content_sid` and `content_variables`
+   (path "whatsapp_template");
+2. otherwise the text goes by SMS to the same number from TWILIO_SMS_FROM (path
+   "sms_fallback").
+
+Template variables are numbered in this order per kind (`TEMPLATE_VARIABLES`); write the
+approved template text with the same numbers:
+
+=================  ======================================================
+kind               {{1}}, {{2}}, ...
+=================  ======================================================
+acknowledgement    code, agency, track_url
+status_changed     code, status, note, track_url
+forwarded          code, agency, note, track_url
+public_note        code, note, track_url
+rating_request     code, status, note, track_url
+auto_closed        code, track_url
+reopened           code, agency, track_url
+=================  ======================================================
+
+`status` is the label the citizen reads ("selesai ditangani"), `agency` the agency's name in the
+case's language, `note` the officer's public note. WhatsApp refuses empty parameters and line
+breaks in them, and a filled-in template body may hold at most 1024 characters, so an empty value
+is sent as "-", whitespace is collapsed and a value is cut at `TEMPLATE_VALUE_MAX` characters
+with "…" (the tracking link shows the note whole). Kinds not listed have no
+template and fall back to SMS outside the window.
+
+A body too long for one message was split at queue time into parts that each carry the same
+variables plus "part"/"parts". The template is made from the variables, not from the parts, so
+the first part sends it and later parts that would also need the template are not sent again
+(path "whatsapp_template_included", no provider id).
+
+Every send asks Twilio to report delivery to PUBLIC_BASE_URL + `STATUS_PATH`
+(`bots.twilio.status`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from bots.twilio.addresses import on_whatsapp, phone_number
+from bots.twilio.client import twilio_client
+from bots.twilio.errors import OUTSIDE_WINDOW
+from core.db import utcnow
+from core.settings import Settings
+from notifications.channels import DeliveryError, OutboundMessage, SendResult
+from notifications.enums import Channel, MessageKind
+
+MAX_CHARS = 1600
+# where Twilio posts delivery reports (bots/twilio/status.py)
+STATUS_PATH = "/webhooks/twilio/status"
+WHATSAPP_WINDOW = timedelta(hours=24)
+# free text on WhatsApp: a late 63016 report for it sends the message again (status.py)
+FREE_TEXT_PATH = "whatsapp"
+TEMPLATE_VALUE_MAX = 700  # leaves room for the template's own text within 1024
+
+TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
+    MessageKind.acknowledgement: ("code", "agency", "track_url"),
+    MessageKind.status_changed: ("code", "status", "note", "track_url"),
+    MessageKind.forwarded: ("code", "agency", "note", "track_url"),
+    MessageKind.public_note: ("code", "note", "track_url"),
+    MessageKind.rating_request: ("code", "status", "note", "track_url"),
+    MessageKind.auto_closed: ("code", "track_url"),
+    MessageKind.reopened: ("code", "agency", "track_url"),
+}
+
+
+def in_whatsapp_window(message: OutboundMessage) -> bool:
+    """True while free text is allowed: the citizen wrote to us less than 24 hours ago."""
+    last = message.last_inbound_at
+    return last is not None and utcnow() - last < WHATSAPP_WINDOW
+
+
+def template_value(value: object) -> str:
+    """A value WhatsApp accepts as a template parameter: one line, never empty."""
+    text = " ".join(str(value or "").split())
+    if len(text) > TEMPLATE_VALUE_MAX:
+        text = text[: TEMPLATE_VALUE_MAX - 1].rstrip() + "…"
+    return text or "-"
+
+
+def content_variables(kind: str, variables: dict[str, str]) -> str:
+    """Twilio's `content_variables` JSON: {"1": ..., "2": ...} in TEMPLATE_VARIABLES order."""
+    names = TEMPLATE_VARIABLES[kind]
+    return json.dumps(
+        {str(i): template_value(variables.get(name)) for i, name in enumerate(names, start=1)},
+        ensure_ascii=False,
+    )
+
+
+class _OutsideWindow(Exception):
+    """Twilio refused free text because the 24-hour window is closed."""
+
+
+def _sms_from(settings: Settings) -> str:
+    if not settings.twilio_sms_from:
+        raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=False)
+    return settings.twilio_sms_from
+
+
+def _whatsapp_from(settings: Settings) -> str:
+    sender = settings.twilio_whatsapp_from
+    if not sender:
+        raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=False)
+    return on_whatsapp(sender)
+
+
+def _template_sid(message: OutboundMessage, settings: Settings) -> str | None:
+    templates = settings.twilio_whatsapp_templates
+    if message.kind not in TEMPLATE_VARIABLES:
+        return None
+    return templates.get(f"{message.kind}:{message.language}") or templates.get(message.kind)
+
+
+def _create(settings: Settings, *, free_whatsapp: bool = False, **fields: str) -> str:
+    """Hand one message to Twilio, asking for its delivery reports; returns its sid."""
+    client = twilio_client(settings)
+    fields["status_callback"] = settings.public_base_url + STATUS_PATH
+    try:
+        sent = client.messages.create(**fields)
+    except TwilioRestException as exc:
+        if free_whatsapp and exc.code == OUTSIDE_WINDOW:
+            raise _OutsideWindow from exc
+        # 4xx means Twilio refused this message (bad number, opted out): retrying won't help;
+        # 429 and 5xx are Twilio's trouble, not ours.
+        permanent = 400 <= exc.status < 500 and exc.status != 429
+        raise DeliveryError(
+            f"Twilio error {exc.code or exc.status}: {exc.msg}", permanent=permanent
+        ) from exc
+    except (TwilioException, OSError) as exc:
+        raise DeliveryError(f"Twilio unreachable: {exc}", permanent=False) from exc
+    return str(sent.sid)
+
+
+class TwilioChannel:
+    """SMS, or WhatsApp with `whatsapp`."""
+
+    max_chars: int | None = MAX_CHARS
+
+    def __init__(self, *, whatsapp: bool) -> None:
+        self.whatsapp = whatsapp
+        self.name: str = Channel.whatsapp if whatsapp else Channel.sms
+
+    def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
+        number = phone_number(message.address)
+        if not self.whatsapp:
+            from_ = _sms_from(settings)
+            sid = _create(settings, to=number, from_=from_, body=message.body)
+            return SendResult(provider_id=sid, path="sms")
+        if in_whatsapp_window(message):
+            try:
+                sid = _create(
+                    settings,
+                    free_whatsapp=True,
+                    to=on_whatsapp(number),
+                    from_=_whatsapp_from(settings),
+                    body=message.body,
+                )
+            except _OutsideWindow:
+                pass  # Twilio knows better than our clock: go on as outside the window
+            else:
+                return SendResult(provider_id=sid, path=FREE_TEXT_PATH)
+        return _outside_window(message, number, settings)
+
+
+def _outside_window(message: OutboundMessage, number: str, settings: Settings) -> SendResult:
+    template_sid = _template_sid(message, settings)
+    if template_sid and message.variables is not None:
+        if message.variables.get("part", "1") != "1":
+            # the first part's template already carried the whole message
+            return SendResult(provider_id="", path="whatsapp_template_included")
+        sid = _create(
+            settings,
+            to=on_whatsapp(number),
+            from_=_whatsapp_from(settings),
+            content_sid=template_sid,
+            content_variables=content_variables(message.kind, message.variables),
+        )
+        return SendResult(provider_id=sid, path="whatsapp_template")
+    sid = _create(settings, to=number, from_=_sms_from(settings), body=message.body)
+    return SendResult(provider_id=sid, path="sms_fallback")

@@ -1,0 +1,57 @@
+"""A message as written, once: its body, its subject and the values it was made from.
+
+The outbox stores all three on every row it writes for the message, and a channel takes what it
+needs from the row (e-mail the subject, a WhatsApp template the values); nothing is rendered
+again at delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notifications.enums import MessageKind
+from notifications.templates import message_variables, render, subject
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message before the outbox splits it for its channel."""
+
+    kind: MessageKind
+    language: str
+    # the tracking code the message is about (a digest's date for a digest)
+    reference: str
+    body: str
+    subject: str
+    # for channels that send pre-approved templates instead of the text; None: free text only
+    variables: dict[str, str] | None = None
+
+
+def render_message(
+    kind: MessageKind,
+    language: str,
+    *,
+    code: str,
+    track_url: str,
+    agency: str | None = None,
+    status: str | None = None,
+    note: str | None = None,
+    invite_details: bool = False,
+    rate_url: str | None = None,
+) -> Message:
+    """The message of `kind` about case `code` to a citizen (see `templates.render`)."""
+    values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note)
+    return Message(
+        kind=kind,
+        language=language,
+        reference=code,
+        body=render(kind, language, invite_details=invite_details, rate_url=rate_url, **values),
+        subject=subject(language, code, kind),
+        variables=message_variables(language, **values),
+    )
+
+
+def written_message(kind: MessageKind, language: str, *, reference: str, body: str) -> Message:
+    """A message whose body its writer composed (a digest, an escalation), with its kind's
+    subject and no template values."""
+    return Message(kind, language, reference, body, subject(language, reference, kind))
