@@ -125,7 +125,7 @@ def test_the_checks_see_what_they_look_for() -> None:
         with pytest.raises(AssertionError):
             assert_reads_well(f'<html lang="id"><body>{bad}</body></html>', "id", "bad")
     with pytest.raises(AssertionError):
-        assert_reads_well('<html lang="en"><body><p>Aduan</p></body></html>', "en", "bad")
+        assert_reads_well('<html lang="en"><body><p>Kasus ditutup</p></body></html>', "en", "bad")
 
 
 @pytest.fixture
