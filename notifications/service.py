@@ -1,9 +1,9 @@
 """Contacts and the outbox: writing what we owe a citizen, in the caller's transaction.
 
 A body longer than its channel takes (the installed channel's `max_chars`) is split here, at
-queue time, into several outbox rows
-(one per part, each marked "(1/3) ", "(2/3) ", ...), so every row is one message a provider
-accepts and retries, failures and delivery reports stay per part.
+queue time, into several outbox rows (one per part, each marked "(1/3) ", "(2/3) ", ...), so
+every row is one message a provider accepts and retries, failures and delivery reports stay per
+part.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ from core.db import utcnow
 from core.settings import Settings
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
 from notifications.enums import Channel, MessageKind
+from notifications.service import PART_KEY
 
 MAX_CHARS = 1600
 # where Twilio posts delivery reports (bots/twilio/status.py)
@@ -183,7 +184,7 @@ class TwilioChannel:
 def _outside_window(message: OutboundMessage, number: str, settings: Settings) -> SendResult:
     template_sid = _template_sid(message, settings)
     if template_sid and message.variables is not None:
-        if message.variables.get("part", "1") != "1":
+        if message.variables.get(PART_KEY, "1") != "1":
             # the first part's template already carried the whole message
             return SendResult(provider_id="", path="whatsapp_template_included")
         sid = _create(
