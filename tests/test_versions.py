@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from aduan import versions
 from cases.calendar import load_calendar
 from cases.models import Holiday
+from core import versions
 from core.db import get_engine
 from core.settings import Settings
 
