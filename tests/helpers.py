@@ -41,6 +41,20 @@ def signal_handlers_kept(*signums: int) -> Iterator[None]:
                 signal.signal(signum, handler)
 
 
+class _Worker(SimpleWorker):
+    def unsubscribe(self) -> None:
+        """Stop the command listener's loop before unsubscribing, not after.
+
+        RQ unsubscribes and then calls the listener thread's stop(), which since redis-py 8.2
+        waits for the thread. When the thread reads the unsubscribe reply first, it loops and
+        waits up to RQ's 60 s poll for a subscription that never comes, and so did run_jobs.
+        With the loop stopped first, the reply ends the thread at once.
+        """
+        if self.pubsub_thread is not None:
+            self.pubsub_thread._running.clear()
+        super().unsubscribe()
+
+
 def run_jobs(settings: Settings) -> None:
     """Let one RQ worker process everything queued on the real Redis, then return.
 
@@ -48,7 +62,7 @@ def run_jobs(settings: Settings) -> None:
     """
     queue = get_queue(settings)
     with signal_handlers_kept(signal.SIGINT, signal.SIGTERM):
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        _Worker([queue], connection=queue.connection).work(burst=True)
 
 
 def create_staff(settings: Settings, username: str, role: str, agency: str | None = None) -> None:
