@@ -5,6 +5,7 @@ Every test that takes `settings` (or `client`) runs once per database backend.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from collections.abc import Iterator
@@ -98,11 +99,21 @@ def database(database_url: str) -> str:
 def routing_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped catalogue's model, trained once and saved as `aduan routing train` would.
 
-    Every app and CLI subprocess of the run loads this file instead of training its own.
+    Every app and CLI subprocess of the run loads this file instead of training its own. With
+    pytest-xdist the workers share it: the first to ask trains it under a file lock in the
+    run's base temporary folder, the others wait for it and load the same file.
     """
-    path = tmp_path_factory.mktemp("routing") / "model.joblib"
-    catalogue = read_catalogue(default_catalogue_path())
-    train(catalogue, training_rows(None, catalogue)).save(path)
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = tmp_path_factory.mktemp("routing")
+    else:  # each worker's basetemp is a folder of the run's own
+        folder = tmp_path_factory.getbasetemp().parent / "routing"
+        folder.mkdir(exist_ok=True)
+    path = folder / "model.joblib"
+    with (folder / "train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not path.exists():  # save() writes a partial file and renames it
+            catalogue = read_catalogue(default_catalogue_path())
+            train(catalogue, training_rows(None, catalogue)).save(path)
     return path
 
 
