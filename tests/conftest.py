@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx._transports.default
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -57,6 +59,32 @@ def _prepare(url: str) -> str:
     with session_scope(get_engine(url), dispatcher=None) as session:
         load_catalogue(session, read_catalogue(default_catalogue_path()))
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_trust_store() -> Iterator[None]:
+    """httpx clients in this test process share one default SSL context instead of each
+    loading the CA bundle: every app a test starts builds a Telegram Application with two.
+
+    Only the default context (verify=True, no client certificate) is shared; app and worker
+    subprocesses are untouched, and no test talks TLS (every fake is plain HTTP on loopback).
+    """
+    module = httpx._transports.default
+    create = module.create_ssl_context  # fails loudly if httpx moves it
+    made: dict[tuple, ssl.SSLContext] = {}
+
+    def shared(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+        if verify is not True or cert is not None:
+            return create(verify=verify, cert=cert, trust_env=trust_env)
+        env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (trust_env, *env) if trust_env else (False,)
+        if key not in made:
+            made[key] = create(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "create_ssl_context", shared)
+        yield
 
 
 @pytest.fixture(scope="session")
