@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
 # the compiled message catalogues, build products of the .po files (core/i18n.py)
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard core/locale/*/LC_MESSAGES/messages.po))
+# most tests wait on subprocesses, sockets and databases: more processes than cores pay off
+PYTEST_WORKERS ?= 3
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: run test lint format clean messages
 
@@ -36,10 +39,13 @@ run: $(STAMP) $(CATALOGUES)
 
 ## Install everything and run the whole suite (SQLite and PostgreSQL, real Redis).
 ## The console's browser tests drive the system Chromium; Playwright never downloads one.
+## Test files run in PYTEST_WORKERS parallel processes (pytest-xdist), a whole file per process
+## (module fixtures are built once), each with databases of its own; PYTEST_WORKERS=0 runs
+## everything in one process.
 test: $(STAMP) $(CATALOGUES)
 	$(BIN)/ruff check .
 	@test -x "$(CHROMIUM)" || echo "note: no Chromium at $(CHROMIUM); browser tests will be skipped (apt-get install chromium)"
-	CHROMIUM_PATH="$(CHROMIUM)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH="$(CHROMIUM)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

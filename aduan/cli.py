@@ -146,6 +146,15 @@ def worker(
             stop_requested.set()  # the job in flight ends after its current row
             super().request_stop(signum, frame)
 
+        def unsubscribe(self) -> None:
+            # RQ unsubscribes, then calls the command listener thread's stop(), which since
+            # redis-py 8.2 waits for the thread; a thread that read the unsubscribe reply first
+            # has looped into a 60 s wait for a subscription, and every burst round and every
+            # stop waited with it. Stopping the loop first lets the reply end the thread.
+            if self.pubsub_thread is not None:
+                self.pubsub_thread._running.clear()
+            super().unsubscribe()
+
     queue = get_queue(settings)
     rq_worker = Worker([queue], connection=queue.connection)
     if burst:

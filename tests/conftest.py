@@ -5,11 +5,14 @@ Every test that takes `settings` (or `client`) runs once per database backend.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx._transports.default
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -70,6 +73,32 @@ def channels() -> Channels:
     return registry
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_trust_store() -> Iterator[None]:
+    """httpx clients in this test process share one default SSL context instead of each
+    loading the CA bundle: every app a test starts builds a Telegram Application with two.
+
+    Only the default context (verify=True, no client certificate) is shared; app and worker
+    subprocesses are untouched, and no test talks TLS (every fake is plain HTTP on loopback).
+    """
+    module = httpx._transports.default
+    create = module.create_ssl_context  # fails loudly if httpx moves it
+    made: dict[tuple, ssl.SSLContext] = {}
+
+    def shared(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+        if verify is not True or cert is not None:
+            return create(verify=verify, cert=cert, trust_env=trust_env)
+        env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (trust_env, *env) if trust_env else (False,)
+        if key not in made:
+            made[key] = create(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "create_ssl_context", shared)
+        yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return _prepare(f"sqlite:///{tmp_path_factory.mktemp('db') / 'aduan.db'}")
@@ -110,11 +139,21 @@ def database(database_url: str) -> str:
 def routing_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped catalogue's model, trained once and saved as `aduan routing train` would.
 
-    Every app and CLI subprocess of the run loads this file instead of training its own.
+    Every app and CLI subprocess of the run loads this file instead of training its own. With
+    pytest-xdist the workers share it: the first to ask trains it under a file lock in the
+    run's base temporary folder, the others wait for it and load the same file.
     """
-    path = tmp_path_factory.mktemp("routing") / "model.joblib"
-    catalogue = read_catalogue(default_catalogue_path())
-    train(catalogue, training_rows(None, catalogue)).save(path)
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = tmp_path_factory.mktemp("routing")
+    else:  # each worker's basetemp is a folder of the run's own
+        folder = tmp_path_factory.getbasetemp().parent / "routing"
+        folder.mkdir(exist_ok=True)
+    path = folder / "model.joblib"
+    with (folder / "train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not path.exists():  # save() writes a partial file and renames it
+            catalogue = read_catalogue(default_catalogue_path())
+            train(catalogue, training_rows(None, catalogue)).save(path)
     return path
 
 

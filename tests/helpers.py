@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -24,10 +27,45 @@ POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua ming
 RUBBISH = "Sampah menumpuk di pinggir jalan dekat pasar Johar, bau sekali dan tidak diangkut"
 
 
+@contextmanager
+def signal_handlers_kept(*signums: int) -> Iterator[None]:
+    """Put back the handlers of `signums` that were installed on entry, whatever ran inside.
+
+    An RQ worker's `work()` installs its own SIGINT and SIGTERM handlers and leaves them in
+    place when it returns: in the test process a later SIGTERM (a timeout stopping the run)
+    or Ctrl-C would reach a finished worker instead of pytest.
+    """
+    saved = {signum: signal.getsignal(signum) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: installed outside Python, nothing to put back
+                signal.signal(signum, handler)
+
+
+class _Worker(SimpleWorker):
+    def unsubscribe(self) -> None:
+        """Stop the command listener's loop before unsubscribing, not after.
+
+        RQ unsubscribes and then calls the listener thread's stop(), which since redis-py 8.2
+        waits for the thread. When the thread reads the unsubscribe reply first, it loops and
+        waits up to RQ's 60 s poll for a subscription that never comes, and so did run_jobs.
+        With the loop stopped first, the reply ends the thread at once.
+        """
+        if self.pubsub_thread is not None:
+            self.pubsub_thread._running.clear()
+        super().unsubscribe()
+
+
 def run_jobs(settings: Settings) -> None:
-    """Let one RQ worker process everything queued on the real Redis, then return."""
+    """Let one RQ worker process everything queued on the real Redis, then return.
+
+    The process's SIGINT and SIGTERM handlers are the same afterwards as before.
+    """
     queue = get_queue(settings)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    with signal_handlers_kept(signal.SIGINT, signal.SIGTERM):
+        _Worker([queue], connection=queue.connection).work(burst=True)
 
 
 def create_staff(settings: Settings, username: str, role: str, agency: str | None = None) -> None:
