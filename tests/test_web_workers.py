@@ -26,12 +26,19 @@ def _children(pid: int) -> set[int]:
 
 
 def _workers(pid: int) -> set[int]:
-    """The uvicorn processes under the supervisor (not multiprocessing's resource tracker)."""
-    return {
-        child
-        for child in _children(pid)
-        if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace")
-    }
+    """The uvicorn processes under the supervisor (not multiprocessing's resource tracker).
+
+    A child reaped between pgrep and our look at its command line is not one of them.
+    """
+    workers = set()
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_text(errors="replace")
+        except FileNotFoundError:
+            continue
+        if "spawn_main" in command:
+            workers.add(child)
+    return workers
 
 
 def _socket_inodes(pid: int) -> set[str]:
