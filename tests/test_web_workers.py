@@ -85,8 +85,11 @@ def test_each_worker_listens_on_its_own_socket_and_a_dead_one_is_replaced(
         assert wait_until(lambda: len(_workers(process.pid) - {victim}) == 2, 60)
         replacement = (_workers(process.pid) - workers).pop()
         assert wait_until(lambda: _listening_sockets(replacement) == 1, 60)
-        for _ in range(8):  # fresh connections each: none lands on the dead socket
-            with httpx.Client(base_url=client.base_url, timeout=10) as fresh:
+        # fresh connections each: none lands on the dead socket. The replacement listens
+        # before its app has loaded, so a connection the kernel gives it waits out that
+        # start-up: the timeout allows for a loaded machine, a dead socket refuses at once
+        for _ in range(8):
+            with httpx.Client(base_url=client.base_url, timeout=60) as fresh:
                 assert fresh.get("/healthz").status_code == 200
 
 
