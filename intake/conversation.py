@@ -242,8 +242,7 @@ def _keep_location(session: Session, contact: Contact, location: Location, at: d
     session.execute(upsert)
 
 
-def _pending_location(session: Session, contact: Contact, now: datetime) -> Location | None:
-    pending = session.get(PendingLocation, contact.id)
+def _usable(pending: PendingLocation | None, now: datetime) -> Location | None:
     if pending is None or pending.shared_at < now - PENDING_LOCATION_TTL:
         return None
     return Location(pending.latitude, pending.longitude)
@@ -258,6 +257,7 @@ def _file(
     media: tuple[StoredMedia, ...],
 ) -> ChatOutcome:
     """File a complaint; its acknowledgement (code, agency) goes out through the outbox."""
+    pending = session.get(PendingLocation, contact.id)
     message = InboundMessage(
         channel=event.channel,
         text=text,
@@ -265,20 +265,19 @@ def _file(
         reply_to=event.sender,
         name=event.name,
         language=contact.language,
-        location=_pending_location(session, contact, event.received_at),
+        location=_usable(pending, event.received_at),
         media=media,
         received_at=event.received_at,
     )
     try:
         result = receive(session, settings, message, sender=chat_sender(event.sender))
     except IntakeLimited as exc:
-        message = LIMITED_TELEGRAM if event.slash_commands else LIMITED_SMS
+        wording = LIMITED_TELEGRAM if event.slash_commands else LIMITED_SMS
         limit, minutes = exc.refusal.limit, exc.refusal.minutes
-        return _reply(say(contact.language, message, limit=limit, minutes=minutes))
+        return _reply(say(contact.language, wording, limit=limit, minutes=minutes))
     except IntakeError as exc:
         return _reply(say(contact.language, REFUSALS.get(exc.reason, UNSUPPORTED), **exc.params))
-    pending = session.get(PendingLocation, contact.id)
-    if pending is not None:
+    if pending is not None:  # taken by this complaint, or too old to take
         session.delete(pending)
     return ChatOutcome(case_code=result.tracking_code)
 
