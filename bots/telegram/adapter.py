@@ -12,8 +12,9 @@ from telegram.error import TelegramError
 from cases.enums import SourceChannel
 from core.db import open_session
 from core.settings import Settings
+from intake.chat import ChatEvent, ChatOutcome, ChatReply, MediaFetch, MediaItem, MediaKind
 from intake.chat_text import SHARE_LOCATION, say
-from intake.conversation import ChatEvent, ChatOutcome, ChatReply, MediaFetch, handle
+from intake.conversation import handle
 from intake.media import MediaDownloadError, MediaRejected
 from intake.messages import Location, ReplyAddress
 from notifications.dispatch import Dispatcher
@@ -60,13 +61,15 @@ def to_chat_event(update: Update, bot: Bot, settings: Settings) -> ChatEvent | N
         return None
     if message.from_user is not None and message.from_user.is_bot:
         return None
-    media: tuple[MediaFetch, ...] = ()
+    media: tuple[MediaItem, ...] = ()
     if message.photo:
         largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        media = (_media_fetch(bot, largest.file_id, largest.file_size, settings),)
+        fetch = _media_fetch(bot, largest.file_id, largest.file_size, settings)
+        media = (MediaItem(MediaKind.photo, fetch),)
     elif message.document is not None:
         document = message.document
-        media = (_media_fetch(bot, document.file_id, document.file_size, settings),)
+        fetch = _media_fetch(bot, document.file_id, document.file_size, settings)
+        media = (MediaItem(MediaKind.document, fetch, document.file_name),)
     location = None
     if message.location is not None:
         location = Location(message.location.latitude, message.location.longitude)

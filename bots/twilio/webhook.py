@@ -16,7 +16,8 @@ from core.db import utcnow
 from core.deps import SettingsDep, app_session
 from core.responses import WEBHOOK_ERRORS
 from core.settings import Settings
-from intake.conversation import ChatEvent, MediaFetch, handle
+from intake.chat import ChatEvent, MediaItem, MediaKind
+from intake.conversation import handle
 from intake.media import download_media
 from intake.messages import Location, ReplyAddress
 from notifications.enums import Channel
@@ -25,7 +26,7 @@ router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 MAX_MEDIA = 10  # Twilio's own maximum per message
 
 
-def _media(form: FormData, settings: Settings) -> tuple[MediaFetch, ...]:
+def _media(form: FormData, settings: Settings) -> tuple[MediaItem, ...]:
     try:
         count = min(int(str(form.get("NumMedia") or 0)), MAX_MEDIA)
     except ValueError:
@@ -43,7 +44,7 @@ def _media(form: FormData, settings: Settings) -> tuple[MediaFetch, ...]:
             data, served = download_media(url, settings, auth=auth)
             return data, declared or served
 
-        fetches.append(fetch)
+        fetches.append(MediaItem(MediaKind.photo, fetch))
     return tuple(fetches)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.conversation import Command, CommandName, parse_command
+from intake.commands import Command, CommandName, parse_command
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,52 @@
+"""The commands a resident can type: help, status, language; everything else is read as talk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cases.codes import normalise_tracking_code
+
+
+class CommandName(StrEnum):
+    help = "help"
+    status = "status"
+    lang = "lang"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: CommandName
+    argument: str | None = None
+
+
+HELP_WORDS = {"start", "help", "bantuan", "menu", "info"}
+STATUS_WORDS = {"status", "cek", "check"}
+LANGUAGES = {"en": "en", "english": "en", "inggris": "en", "id": "id", "indonesia": "id"}
+
+
+def parse_command(text: str) -> Command | None:
+    """A command, or None when the text should be read as a complaint.
+
+    Plain words only count as commands when the whole message is the command, so a complaint
+    that starts with "cek" or "status" is still a complaint.
+    """
+    words = text.strip().split()
+    if not words:
+        return None
+    head, rest = words[0].lower(), words[1:]
+    slash = head.startswith("/")
+    if slash:
+        head = head[1:].split("@", 1)[0]  # "/status@AduanBot" in group-style syntax
+    if head in HELP_WORDS and (slash or not rest):
+        return Command(CommandName.help)
+    if head in STATUS_WORDS:
+        if not rest:
+            return Command(CommandName.status)
+        if len(rest) == 1 and (slash or normalise_tracking_code(rest[0])):
+            return Command(CommandName.status, rest[0])
+    if head == "lang" and len(rest) == 1 and rest[0].lower() in LANGUAGES:
+        return Command(CommandName.lang, LANGUAGES[rest[0].lower()])
+    if not rest and not slash and head in LANGUAGES:
+        return Command(CommandName.lang, LANGUAGES[head])
+    return None
