@@ -26,6 +26,12 @@ class EventKind(StrEnum):
     assignee_changed = "assignee_changed"
     escalated = "escalated"
     rated = "rated"
+    # the resident's own words added after filing: an answer, a caption, more detail
+    citizen_note = "citizen_note"
+    # the resident asked when their case will be handled
+    nudged = "nudged"
+    # the resident corrected the complaint's text soon after sending it; the old text is kept
+    text_edited = "text_edited"
 
 
 class SourceChannel(StrEnum):

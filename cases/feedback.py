@@ -1,7 +1,7 @@
 """What a citizen says back about a resolved case: a 1-5 rating, or "not fixed" to reopen it.
-
 Chat and SMS citizens reply in words to the rating request; web citizens follow a signed link.
-Both end here, so a rating and a reopen mean the same thing whichever way they came.
+Both end here, so a rating and a reopen mean the same thing whichever way they came. (Which
+chat words mean "not fixed" is the conversation's to read: intake/intent.py.)
 """
 
 from __future__ import annotations
@@ -19,22 +19,12 @@ from core.db import utcnow
 from core.settings import Settings
 
 _RATING = re.compile(r"^\s*(?:nilai\s*|rating\s*)?([1-5])\s*(?:/\s*5)?\s*[.!]?\s*$", re.IGNORECASE)
-_NOT_FIXED = re.compile(
-    r"^\s*(belum(\s+(beres|selesai|diperbaiki|ditangani))?|tidak\s+beres|blm|"
-    r"not\s+(yet\s+)?fixed|not\s+resolved)\s*[.!]*\s*$",
-    re.IGNORECASE,
-)
 
 
 def parse_rating(text: str) -> int | None:
     """1-5 from a reply such as "4", "nilai 5" or "3/5"; None for anything else."""
     match = _RATING.match(text)
     return int(match.group(1)) if match else None
-
-
-def says_not_fixed(text: str) -> bool:
-    """A whole reply of "belum", "belum beres", "not fixed" and the like."""
-    return bool(_NOT_FIXED.match(text))
 
 
 def awaiting_feedback(session: Session, contact_id: int) -> Case | None:

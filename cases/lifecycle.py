@@ -157,7 +157,8 @@ def transition(
         internal_note=internal_note,
         actor_label=None if actor else move.by,
     )
-    tell_citizen(session, settings, case, move.tells, note=public_note)
+    if move.tells is not None:
+        tell_citizen(session, settings, case, move.tells, note=public_note)
     return case
 
 

@@ -99,6 +99,10 @@ class Case(SQLModel, table=True):
     # 0 = not escalated, 1 = to the agency head, 2 = to the supervisors
     escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # how often the resident asked when it will be handled, and when they last added words
+    # (an answer, a caption, more detail): the officer's queue shows both
+    nudges: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    citizen_noted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # the citizen's 1-5 rating of how the case was handled, asked for on resolve
     rating: int | None = None
     rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

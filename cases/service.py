@@ -243,7 +243,17 @@ def _events(session: Session, case: Case) -> list[CaseEvent]:
 
 
 # what happens on the staff side of a case, never shown on the public status page
-STAFF_ONLY_EVENTS = frozenset({EventKind.assignee_changed, EventKind.escalated, EventKind.rated})
+# (the resident's own later words are for the staff who must reply, like their contact)
+STAFF_ONLY_EVENTS = frozenset(
+    {
+        EventKind.assignee_changed,
+        EventKind.escalated,
+        EventKind.rated,
+        EventKind.citizen_note,
+        EventKind.nudged,
+        EventKind.text_edited,
+    }
+)
 
 
 def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:

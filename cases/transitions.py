@@ -31,6 +31,7 @@ class MoveName(StrEnum):
     start = "start"
     wait = "wait"
     resume = "resume"
+    answer = "answer"
     resolve = "resolve"
     reject = "reject"
     merge = "merge"
@@ -49,8 +50,9 @@ class Move:
     by: Party
     summary: str
     event: EventKind = EventKind.status_changed
-    # what everyone who follows the case is sent
-    tells: MessageKind = MessageKind.status_changed
+    # what everyone who follows the case is sent; None: nothing (the resident made the move
+    # in a chat and was answered there)
+    tells: MessageKind | None = MessageKind.status_changed
     # staff make it by naming the new status alone (the staff API's transitions, the
     # console's status form); the other staff moves need more and have requests of their own
     by_status: bool = False
@@ -111,6 +113,14 @@ MOVES: dict[MoveName, Move] = {
             Party.staff,
             "the citizen answered; the clock runs on with the time it had left",
             by_status=True,
+        ),
+        Move(
+            MoveName.answer,
+            frozenset({CaseStatus.waiting}),
+            CaseStatus.in_progress,
+            Party.citizen,
+            "the citizen answered the officer's question in the chat; the clock runs on",
+            tells=None,
         ),
         Move(
             MoveName.resolve,
@@ -219,6 +229,6 @@ def markdown() -> str:
         sources = ", ".join(f"`{s}`" for s in in_status_order(move.sources)) or "(new complaint)"
         lines.append(
             f"| `{move.name}` | {sources} | `{move.target}` | {move.by} | `{move.event}` "
-            f"| `{move.tells}` | {move.summary} |"
+            f"| {f'`{move.tells}`' if move.tells else '(answered in the chat)'} | {move.summary} |"
         )
     return "\n".join(lines) + "\n"

@@ -38,6 +38,9 @@ EVENTS = {
     EventKind.assignee_changed: N_("Petugas diganti"),
     EventKind.escalated: N_("Dieskalasi"),
     EventKind.rated: N_("Dinilai warga"),
+    EventKind.citizen_note: N_("Tambahan dari warga"),
+    EventKind.nudged: N_("Warga menanyakan kelanjutan"),
+    EventKind.text_edited: N_("Warga mengoreksi teks aduan"),
 }
 MESSAGE_KINDS = {
     MessageKind.acknowledgement: N_("tanda terima"),

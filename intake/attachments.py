@@ -1,52 +1,91 @@
-"""Locations and files a resident sends: they join the complaint they belong to."""
+"""Locations and files a resident sends: they join the complaint they belong to.
+
+A location, photo, voice note or document goes to the sender's open complaint filed within its
+first day; with several such complaints the bot asks which. A caption is kept as a note (or,
+with no complaint to join, is the complaint). Each reply names the kind of file it got.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from cases import resident
 from cases.duplicates import link_possible_duplicate
 from cases.enums import OPEN_STATUSES
 from cases.models import Case
 from core.settings import Settings
-from intake.chat import ChatEvent, ChatOutcome, reply
+from intake import questions
+from intake.chat import ChatEvent, ChatOutcome, MediaKind, reply
 from intake.chat_text import (
     LOCATION_ADDED,
     LOCATION_KEPT,
+    MEDIA_ADDED,
+    MEDIA_AND_NOTE_ADDED,
     MEDIA_FAILED,
+    MEDIA_KINDS,
+    MEDIA_NEEDS_TEXT,
     MEDIA_TOO_LARGE,
     MEDIA_UNSUPPORTED,
-    PHOTO_ADDED,
-    PHOTO_NEEDS_TEXT,
     UNSUPPORTED,
     say,
 )
+from intake.choices import Held
 from intake.filing import file_complaint, keep_location
 from intake.media import MediaDownloadError, MediaRejected, store_media
-from intake.messages import StoredMedia
+from intake.messages import Location, StoredMedia
 from intake.service import attach_media
 from notifications.models import Contact
 from routing.areas import area_for
+from routing.service import route
 
 log = logging.getLogger(__name__)
 
-RECENT_CASE = timedelta(minutes=30)
+# a file or location sent this long after a complaint was filed still joins it
+FIRST_DAY = timedelta(days=1)
 MIN_COMPLAINT_WORDS = 3
+# the cases a question lists, newest first
+MAX_LISTED = 3
 
 
-def recent_case(session: Session, contact: Contact, now: datetime) -> Case | None:
-    return session.exec(
-        select(Case)
-        .where(
-            Case.contact_id == contact.id,
-            col(Case.status).in_(list(OPEN_STATUSES)),
-            Case.created_at >= now - RECENT_CASE,
+def recent_cases(session: Session, contact: Contact, now: datetime) -> list[Case]:
+    """The contact's open complaints filed within FIRST_DAY, newest first."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(
+                Case.contact_id == contact.id,
+                col(Case.status).in_(list(OPEN_STATUSES)),
+                Case.created_at >= now - FIRST_DAY,
+            )
+            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+            .limit(MAX_LISTED)
         )
-        .order_by(col(Case.created_at).desc())
-        .limit(1)
-    ).first()
+    )
+
+
+def place(
+    session: Session, settings: Settings, case: Case, location: Location, at: datetime
+) -> None:
+    """Give `case` the resident's location (and the office whose area holds it)."""
+    case.latitude, case.longitude = location.latitude, location.longitude
+    area = area_for(session, case.agency_id, case.latitude, case.longitude)
+    case.service_area_id = area.id if area else None
+    if location.address:
+        case.address = location.address[:500]
+    case.updated_at = at
+    session.add(case)
+    if case.duplicate_of_id is None:  # now that it has a place, it may match an earlier report
+        link_possible_duplicate(session, settings, case)
+
+
+def located(language: str, case: Case) -> ChatOutcome:
+    return reply(
+        say(language, LOCATION_ADDED, code=case.tracking_code), case_code=case.tracking_code
+    )
 
 
 def add_location(
@@ -55,34 +94,61 @@ def add_location(
     location = event.location
     if not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
         return reply(say(contact.language, UNSUPPORTED))
-    case = recent_case(session, contact, event.received_at)
-    if case is None:
+    cases = recent_cases(session, contact, event.received_at)
+    if not cases:
         keep_location(session, contact, location, event.received_at)
         return reply(say(contact.language, LOCATION_KEPT))
-    case.latitude, case.longitude = location.latitude, location.longitude
-    area = area_for(session, case.agency_id, case.latitude, case.longitude)
-    case.service_area_id = area.id if area else None
-    if location.address:
-        case.address = location.address[:500]
-    case.updated_at = event.received_at
-    session.add(case)
-    if case.duplicate_of_id is None:  # now that it has a place, it may match an earlier report
-        link_possible_duplicate(session, settings, case)
+    if len(cases) > 1:
+        held = Held("attachment", location=location)
+        return questions.which_case(session, contact, event.received_at, cases, held, or_new=False)
+    place(session, settings, cases[0], location, event.received_at)
+    return located(contact.language, cases[0])
+
+
+def kind_name(language: str, kinds: Sequence[MediaKind]) -> str:
+    """What the resident sent, named as they would: "Foto", "Pesan suara", ..."""
+    return say(language, MEDIA_KINDS[kinds[0] if kinds else MediaKind.photo])
+
+
+def attached(
+    session: Session,
+    case: Case,
+    media: Sequence[StoredMedia],
+    caption: str,
+    name: str,
+    language: str,
+) -> ChatOutcome:
+    """Files (and their caption, as a note) join `case`."""
+    attach_media(session, case, media)
+    wording = MEDIA_ADDED
+    if caption:
+        resident.add_note(session, case, caption)
+        wording = MEDIA_AND_NOTE_ADDED
     return reply(
-        say(contact.language, LOCATION_ADDED, code=case.tracking_code), case_code=case.tracking_code
+        say(language, wording, kind=name, code=case.tracking_code), case_code=case.tracking_code
     )
+
+
+def _new_complaint(session: Session, settings: Settings, caption: str, case: Case) -> bool:
+    """A caption that routing places with another agency than `case`'s is a complaint of its own."""
+    if len(caption.split()) < MIN_COMPLAINT_WORDS:
+        return False
+    decision = route(session, caption, min_confidence=settings.routing_min_confidence)
+    return decision.agency is not None and decision.agency.id != case.agency_id
 
 
 def add_media(
     session: Session, settings: Settings, event: ChatEvent, contact: Contact
 ) -> ChatOutcome:
-    """A photo joins the complaint just made, or with a caption files a new one; otherwise it is
-    not downloaded at all (nothing would hold it)."""
+    """Files join the complaint they belong to, or with a caption file a new one; a file
+    with nothing to join and no words is not downloaded at all (nothing would hold it)."""
     language = contact.language
-    case = recent_case(session, contact, event.received_at)
+    name = kind_name(language, [item.kind for item in event.media])
+    cases = recent_cases(session, contact, event.received_at)
     caption = (event.text or "").strip()
-    if case is None and len(caption.split()) < MIN_COMPLAINT_WORDS:
-        return reply(say(language, PHOTO_NEEDS_TEXT))
+    describes = len(caption.split()) >= MIN_COMPLAINT_WORDS
+    if not cases and not describes:
+        return reply(say(language, MEDIA_NEEDS_TEXT, kind=name))
     stored: list[StoredMedia] = []
     for item in event.media:
         try:
@@ -95,9 +161,11 @@ def add_media(
         except MediaDownloadError as exc:
             log.warning("media download failed for %s: %s", event.external_id, exc)
             return reply(say(language, MEDIA_FAILED))
-    if case is not None:
-        attach_media(session, case, stored)
-        return reply(
-            say(language, PHOTO_ADDED, code=case.tracking_code), case_code=case.tracking_code
+    if not cases or (len(cases) == 1 and _new_complaint(session, settings, caption, cases[0])):
+        return file_complaint(session, settings, event, contact, caption, tuple(stored))
+    if len(cases) > 1:
+        held = Held("attachment", text=caption or None, media=tuple(stored))
+        return questions.which_case(
+            session, contact, event.received_at, cases, held, or_new=describes
         )
-    return file_complaint(session, settings, event, contact, caption, tuple(stored))
+    return attached(session, cases[0], stored, caption, name, language)

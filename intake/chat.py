@@ -73,6 +73,8 @@ class ChatOutcome:
     duplicate: bool = False
     case_code: str | None = None
     language: str = "id"  # the contact's language once the message is handled
+    # the complaint this very message filed, if it filed one
+    filed_case_id: int | None = None
 
 
 def reply(text: str, *, case_code: str | None = None) -> ChatOutcome:

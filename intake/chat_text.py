@@ -20,7 +20,10 @@ HELP_SMS = N_(
     "Cek status: CEK KODE. Semua aduan: CEK. English: EN."
 )
 SHARE_LOCATION = N_("Kirim lokasi saya")
-TOO_SHORT = N_("Pesan terlalu pendek untuk dijadikan aduan.")
+TOO_SHORT = N_(
+    "Pesan terlalu pendek untuk dijadikan aduan. Ceritakan masalahnya dalam satu pesan: "
+    "apa yang terjadi dan di mana."
+)
 TOO_LONG = N_("Pesan terlalu panjang untuk dijadikan aduan: paling banyak %(limit)s karakter.")
 LOCATION_INVALID = N_("Lokasi itu tidak valid. Kirim lagi lokasi Anda.")
 LOCATION_ADDED = N_("Lokasi ditambahkan ke aduan %(code)s. Terima kasih.")
@@ -54,6 +57,74 @@ LIMITED_SMS = N_(
     "tetap kami proses; cek statusnya: CEK KODE."
 )
 RATED = N_("Terima kasih! Penilaian Anda untuk aduan %(code)s: %(rating)s/5.")
+
+# --- the conversation: small talk, questions, answers and choices ---------------------------
+GREETING = N_("Halo! Ceritakan masalahnya dalam satu pesan: apa yang terjadi dan di mana.")
+SALAM = N_("Waalaikumsalam. Ceritakan masalahnya dalam satu pesan: apa yang terjadi dan di mana.")
+THANKS = N_("Sama-sama. Terima kasih sudah melapor.")
+FAQ = {
+    "what": N_(
+        "Bisa. Laporkan masalah layanan kota di sini: jalan rusak, lampu jalan, sampah, banjir, "
+        "air PDAM, pohon tumbang, KTP/KK, dan lainnya. Tulis apa masalahnya dan di mana."
+    ),
+    "cost": N_("Gratis. Melapor di layanan ini tidak dipungut biaya apa pun."),
+    "privacy": N_(
+        "Nama dan nomor Anda hanya dilihat petugas yang menangani aduan, tidak pernah "
+        "ditampilkan untuk umum."
+    ),
+    "duration": N_(
+        "Tiap jenis aduan punya target dalam hari kerja. Targetnya kami kirim bersama kode "
+        "pelacakan setelah Anda melapor."
+    ),
+    "track": N_("Ketik CEK untuk semua aduan Anda, atau CEK KODE untuk satu aduan."),
+    "who": N_(
+        "Aduan diteruskan ke dinas yang berwenang, misalnya DPU untuk jalan dan PDAM untuk "
+        "air. Nama dinasnya ada di pesan tanda terima."
+    ),
+    "how": N_(
+        "Tulis masalahnya dalam satu pesan: apa yang terjadi dan di mana. Kirim lokasi dan "
+        "foto sesudahnya. Cek status: CEK KODE."
+    ),
+}
+ANSWER_PASSED_ON = N_(
+    "Terima kasih, jawaban Anda sudah kami teruskan ke petugas untuk aduan %(code)s."
+)
+NOTE_ADDED = N_("Tambahan Anda sudah kami catat pada aduan %(code)s.")
+NUDGE_NOTED = N_("Pertanyaan Anda sudah kami sampaikan ke petugas.")
+ASK_NEW_OR_ADD = N_(
+    "Ini aduan baru? Balas 1 = aduan baru, 2 = tambahan untuk aduan %(code)s (%(summary)s)."
+)
+ASK_IS_COMPLAINT = N_(
+    "Apakah ini aduan? Balas 1 untuk mengirimnya sebagai aduan, atau tulis masalahnya: apa "
+    "yang terjadi dan di mana."
+)
+ASK_WHICH_CASE = N_("Untuk aduan yang mana? Balas nomornya:")
+ASK_WHICH_CASE_OR_NEW = N_("%(number)s = aduan baru")
+ASK_SPLIT = N_(
+    "Pesan Anda berisi %(count)s masalah: %(problems)s. Balas 2 untuk kami pisahkan menjadi "
+    "%(count)s aduan, 1 = tetap satu aduan."
+)
+KEPT_ONE = N_("Baik, tetap satu aduan.")
+CHOICE_RANGE = N_("Balas dengan nomor 1 sampai %(count)s.")
+CHOICE_NEW = N_("Aduan baru")
+CHOICE_SEND = N_("Kirim sebagai aduan")
+CHOICE_ONE = N_("Satu aduan")
+CHOICE_SPLIT = N_("Pisahkan")
+TEXT_EDITED = N_("Teks aduan %(code)s sudah kami perbarui.")
+EDIT_NOTED = N_("Aduan %(code)s sudah diproses; perubahan Anda kami catat sebagai tambahan.")
+MEDIA_KINDS = {
+    "photo": N_("Foto"),
+    "video": N_("Video"),
+    "voice": N_("Pesan suara"),
+    "audio": N_("Rekaman suara"),
+    "document": N_("Dokumen"),
+}
+MEDIA_ADDED = N_("%(kind)s ditambahkan ke aduan %(code)s. Terima kasih.")
+MEDIA_AND_NOTE_ADDED = N_("%(kind)s dan keterangannya ditambahkan ke aduan %(code)s. Terima kasih.")
+MEDIA_NEEDS_TEXT = N_(
+    "%(kind)s diterima, tetapi belum ada aduan yang baru Anda buat. Kirim ulang dengan "
+    "keterangan masalahnya, atau tulis dulu aduannya lalu kirim lagi."
+)
 
 
 # why a message could not be filed, by `intake.service.IntakeError.reason`

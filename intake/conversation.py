@@ -2,38 +2,69 @@
 
 Channels turn their payloads into a `ChatEvent` (intake/chat.py) and render the `ChatReply`s;
 everything a conversation decides starts here, so Telegram, SMS and WhatsApp behave the same.
-State is kept in the database, never in a process, because several web processes answer
-webhooks. Acknowledgements of new complaints go through the outbox like every other message we
-owe a citizen; the replies returned here are the immediate answers.
+Each message is read in the context of the sender's cases and the question the bot last asked
+(all kept in the database, never in a process: several web processes answer webhooks), in this
+order: an edit, a file or location, the answer to a numbered question, a command, then the
+words themselves (intake/intent.py): thanks and greetings, a question about the service, "it is
+still not fixed", "when will it be done?", the answer an officer waits for, or a complaint.
+When unsure, it asks. Acknowledgements of new complaints go through the outbox like every other
+message we owe a citizen; the replies returned here are the immediate answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cases.enums import OPEN_STATUSES
-from cases.feedback import awaiting_feedback, parse_rating, rate, reopen, says_not_fixed
+from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.models import Case
 from core.settings import Settings
-from intake.attachments import MIN_COMPLAINT_WORDS, add_location, add_media
-from intake.chat import ChatEvent, ChatOutcome, ChatReply, reply
-from intake.chat_status import case_status, open_cases
-from intake.chat_text import HELP_SMS, HELP_TELEGRAM, LANG_SET, RATED, TOO_SHORT, UNSUPPORTED, say
+from intake import attachments, questions
+from intake.additions import add_words, edit, follow_up, open_cases
+from intake.chat import ChatEvent, ChatOutcome, ChatReply, MediaKind, reply
+from intake.chat_status import case_status
+from intake.chat_status import open_cases as open_cases_text
+from intake.chat_text import (
+    CHOICE_RANGE,
+    FAQ,
+    GREETING,
+    HELP_SMS,
+    HELP_TELEGRAM,
+    KEPT_ONE,
+    LANG_SET,
+    RATED,
+    SALAM,
+    THANKS,
+    TOO_SHORT,
+    UNSUPPORTED,
+    say,
+)
+from intake.choices import Answer, Held, number, pending, take
 from intake.commands import Command, CommandName, parse_command
 from intake.filing import file_complaint
+from intake.intent import Intent, Reading, read
 from intake.models import InboundReceipt
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
+from routing.service import RoutingDecision, problems, route
+
+MIN_COMPLAINT_WORDS = attachments.MIN_COMPLAINT_WORDS
+# words routing gives mostly to "not a complaint" are asked about rather than filed
+CHATTER_SHARE = 0.5
 
 
 def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcome:
     """Answer one chat message; a message id seen before does nothing at all."""
+    receipt = InboundReceipt(
+        channel=event.channel, external_id=event.external_id, message_ref=event.message_ref
+    )
     try:
         with session.begin_nested():
-            session.add(InboundReceipt(channel=event.channel, external_id=event.external_id))
+            session.add(receipt)
     except IntegrityError:
         return ChatOutcome(duplicate=True)
     contact = get_or_create_contact(
@@ -45,6 +76,9 @@ def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcom
         new_contact_language=settings.default_language,
     )
     outcome = _respond(session, settings, event, contact)
+    if outcome.filed_case_id is not None:  # an edit of this message will find its complaint
+        receipt.case_id = outcome.filed_case_id
+        session.add(receipt)
     session.commit()
     return replace(outcome, language=contact.language)
 
@@ -53,42 +87,192 @@ def _respond(
     session: Session, settings: Settings, event: ChatEvent, contact: Contact
 ) -> ChatOutcome:
     language = contact.language
-    if event.location is not None:
-        return add_location(session, settings, event, contact)
-    if event.media:
-        return add_media(session, settings, event, contact)
     text = (event.text or "").strip()
+    if event.edited:
+        return edit(session, contact, event.channel, event.message_ref, text, event.received_at)
+    question = pending(session, contact, event.received_at)
+    if event.location is not None or event.media:
+        if question is not None:  # the resident moved on
+            session.delete(question)
+        if event.location is not None:
+            return attachments.add_location(session, settings, event, contact)
+        return attachments.add_media(session, settings, event, contact)
     if not text:
         return reply(say(language, UNSUPPORTED))
+    if question is not None:
+        chosen = number(text)
+        rating_first = chosen is not None and _rating_asked_since(session, contact, question)
+        if chosen is not None and not rating_first:
+            if chosen > len(question.options):
+                return reply(say(language, CHOICE_RANGE, count=len(question.options)))
+            answer = take(session, question, chosen)
+            return _act(session, settings, event, contact, answer)
+        take(session, question, None)  # the resident moved on
     command = parse_command(text)
     if command is not None:
         return _command(session, event, contact, command)
-    feedback = _feedback(session, settings, contact, text)
-    if feedback is not None:
-        return feedback
-    if len(text.split()) < MIN_COMPLAINT_WORDS:
-        return ChatOutcome([ChatReply(say(language, TOO_SHORT)), _help(event, language)])
-    return file_complaint(session, settings, event, contact, text)
+    rating = parse_rating(text)
+    if rating is not None:
+        rated = _rate(session, contact, rating)
+        if rated is not None:
+            return rated
+    return _read(session, settings, event, contact, text, read(text))
 
 
-def _feedback(
-    session: Session, settings: Settings, contact: Contact, text: str
-) -> ChatOutcome | None:
-    """A reply to a rating request: a digit rates, "belum" reopens; None when it is neither
-    or nothing of the contact's waits for feedback (the text is then read as usual)."""
-    rating, not_fixed = parse_rating(text), says_not_fixed(text)
-    if rating is None and not not_fixed:
-        return None
+def _rating_asked_since(session: Session, contact: Contact, question) -> bool:
+    """A rating request came after the question: a bare digit now rates the case."""
+    case = awaiting_feedback(session, contact.id)
+    return (
+        case is not None and case.resolved_at is not None and (case.resolved_at > question.asked_at)
+    )
+
+
+def _rate(session: Session, contact: Contact, rating: int) -> ChatOutcome | None:
     case = awaiting_feedback(session, contact.id)
     if case is None:
         return None
-    if not_fixed:
-        reopen(session, settings, case)  # the citizen hears it through the outbox
-        return ChatOutcome(case_code=case.tracking_code)
     rate(session, case, rating)
     return reply(
         say(contact.language, RATED, code=case.tracking_code, rating=rating),
         case_code=case.tracking_code,
+    )
+
+
+def _routed(session: Session, settings: Settings, text: str) -> RoutingDecision:
+    return route(session, text, min_confidence=settings.routing_min_confidence)
+
+
+def _elsewhere(decision: RoutingDecision, cases: list[Case]) -> bool:
+    """Routing places the words, confidently, with an agency none of `cases` is with."""
+    return decision.agency is not None and all(
+        case.agency_id != decision.agency.id for case in cases
+    )
+
+
+def _read(
+    session: Session,
+    settings: Settings,
+    event: ChatEvent,
+    contact: Contact,
+    text: str,
+    reading: Reading,
+) -> ChatOutcome:
+    language = contact.language
+    at = event.received_at
+    match reading.intent:
+        case Intent.acknowledgement:
+            return ChatOutcome()
+        case Intent.thanks:
+            return reply(say(language, THANKS))
+        case Intent.salam:
+            return reply(say(language, SALAM))
+        case Intent.greeting:
+            return reply(say(language, GREETING))
+    decision = _routed(session, settings, text)
+    if reading.intent is Intent.not_fixed:
+        case = awaiting_feedback(session, contact.id)
+        if case is not None and not _elsewhere(decision, [case]):
+            reopen(session, settings, case)  # the citizen hears it through the outbox
+            return ChatOutcome(case_code=case.tracking_code)
+    cases = open_cases(session, contact)
+    follows_up = reading.intent in (Intent.follow_up, Intent.not_fixed)
+    if follows_up and cases and not _elsewhere(decision, cases):
+        return _follow_up(session, contact, at, text, decision, cases)
+    if reading.intent is Intent.question and not (
+        reading.topic == "how" and decision.agency is not None
+    ):
+        return reply(say(language, FAQ[reading.topic]))
+    waiting = [case for case in cases if case.status == CaseStatus.waiting]
+    if waiting:
+        held = Held("talk", text=text)
+        if len(waiting) > 1:
+            return questions.which_case(session, contact, at, waiting, held, or_new=True)
+        if _elsewhere(decision, waiting):
+            return questions.new_or_add(session, contact, at, waiting[0], held)
+        return add_words(session, settings, waiting[0], text, language)
+    if len(text.split()) < MIN_COMPLAINT_WORDS:
+        return reply(say(language, TOO_SHORT))
+    if decision.agency is None and decision.prediction.chatter >= CHATTER_SHARE:
+        held = Held("talk", text=text)
+        recent = attachments.recent_cases(session, contact, at)
+        if recent:
+            return questions.new_or_add(session, contact, at, recent[0], held)
+        return questions.is_complaint(session, contact, at, held)
+    return _file(session, settings, event, contact, text)
+
+
+def _follow_up(
+    session: Session,
+    contact: Contact,
+    at: datetime,
+    text: str,
+    decision: RoutingDecision,
+    cases: list[Case],
+) -> ChatOutcome:
+    """ "When?" about one of the contact's open cases: the one routing points at, the only
+    one, or the one they pick."""
+    if decision.agency is not None:
+        matching = [case for case in cases if case.agency_id == decision.agency.id]
+        cases = matching or cases
+    if len(cases) > 1:
+        held = Held("follow_up", text=text)
+        listed = cases[: attachments.MAX_LISTED]
+        return questions.which_case(session, contact, at, listed, held, or_new=False)
+    return follow_up(session, cases[0], text, contact.language)
+
+
+def _file(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact, text: str
+) -> ChatOutcome:
+    """File the words as a complaint; when they hold problems for different agencies, offer
+    to file each on its own."""
+    outcome = file_complaint(session, settings, event, contact, text)
+    if outcome.filed_case_id is None:
+        return outcome
+    found = problems(session, text, min_confidence=settings.routing_min_confidence)
+    if not found:
+        return outcome
+    case = session.get(Case, outcome.filed_case_id)
+    others = [p for p in found if p.agency.id != case.agency_id] or found[1:]
+    offer = questions.split(session, contact, event.received_at, found, others)
+    return replace(outcome, replies=[*outcome.replies, offer])
+
+
+def _act(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact, answer: Answer
+) -> ChatOutcome:
+    """Do what the number the resident chose stands for."""
+    option, held, language = answer.option, answer.held, contact.language
+    if option.do == "keep":
+        return reply(say(language, KEPT_ONE))
+    if option.do == "split":
+        filed: list[ChatOutcome] = []
+        for index, part in enumerate((held.text or "").splitlines()):
+            split_event = replace(event, external_id=f"{event.external_id}:{index}")
+            filed.append(file_complaint(session, settings, split_event, contact, part))
+        replies = [r for outcome in filed for r in outcome.replies]
+        return ChatOutcome(replies, case_code=filed[0].case_code if filed else None)
+    if option.do == "file":
+        return file_complaint(session, settings, event, contact, held.text or "", held.media)
+    case = session.get(Case, option.case_id)
+    if case is None or case.contact_id != contact.id:
+        return reply(say(language, UNSUPPORTED))
+    if held.purpose == "follow_up":
+        return follow_up(session, case, held.text or "", language)
+    if held.purpose == "attachment":
+        if held.location is not None:
+            attachments.place(session, settings, case, held.location, event.received_at)
+            return attachments.located(language, case)
+        kinds = [_kind(item.content_type) for item in held.media]
+        name = attachments.kind_name(language, kinds)
+        return attachments.attached(session, case, held.media, held.text or "", name, language)
+    return add_words(session, settings, case, held.text or "", language)
+
+
+def _kind(content_type: str) -> MediaKind:
+    major = content_type.split("/", 1)[0]
+    return {"image": MediaKind.photo, "audio": MediaKind.voice, "video": MediaKind.video}.get(
+        major, MediaKind.document
     )
 
 
@@ -106,7 +290,7 @@ def _command(session: Session, event: ChatEvent, contact: Contact, command: Comm
         case CommandName.lang:
             return _switch_language(session, contact, command.argument or "id")
         case CommandName.status if command.argument is None:
-            return reply(open_cases(session, contact))
+            return reply(open_cases_text(session, contact))
     return reply(case_status(session, language, command.argument or ""))
 
 

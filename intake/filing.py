@@ -67,4 +67,4 @@ def file_complaint(
         return reply(say(contact.language, REFUSALS.get(exc.reason, UNSUPPORTED), **exc.params))
     if pending is not None:  # taken by this complaint, or too old to take
         session.delete(pending)
-    return ChatOutcome(case_code=result.tracking_code)
+    return ChatOutcome(case_code=result.tracking_code, filed_case_id=result.case.id)

@@ -20,6 +20,10 @@ class InboundReceipt(SQLModel, table=True):
     channel: str = Field(sa_type=sa.String(16))
     external_id: str = Field(sa_type=sa.String(128))
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # the message itself within its channel (a Telegram chat and message id), so an edit of it
+    # finds the complaint it filed (`case_id`)
+    message_ref: str | None = Field(default=None, sa_type=sa.String(128), index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
 
 
 class PendingLocation(SQLModel, table=True):
@@ -31,3 +35,18 @@ class PendingLocation(SQLModel, table=True):
     latitude: float
     longitude: float
     shared_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PendingChoice(SQLModel, table=True):
+    """The numbered question the bot last asked a resident, until they answer or write on.
+
+    `options` lists what each number does, in order (see intake/choices.py); `payload` holds
+    what the answer acts on (the words to file or add, files already stored, a location).
+    """
+
+    __tablename__ = "pending_choices"
+
+    contact_id: int = Field(foreign_key="contacts.id", primary_key=True)
+    options: list = Field(sa_type=sa.JSON)
+    payload: dict = Field(sa_type=sa.JSON)
+    asked_at: datetime = Field(sa_type=UTCDateTime)

@@ -27,6 +27,9 @@ class Prediction:
     confidence: float  # 0..1
     # up to 3 (agency, category, score 0..1), best first; the first is the prediction itself
     alternatives: tuple[tuple[str, str, float], ...] = ()
+    # the share a trained model gives "not a complaint" (greetings, thanks, chatter); 0 when the
+    # classifier cannot tell
+    chatter: float = 0.0
 
 
 # --- normalisation ------------------------------------------------------------------------------

@@ -287,7 +287,8 @@ class TrainedClassifier:
             for row in top
         )
         agency, category, confidence = alternatives[0]
-        return Prediction(agency, category, confidence, alternatives)
+        chatter = max(0.0, 1.0 - float(shares.sum()))
+        return Prediction(agency, category, confidence, alternatives, round(chatter, 4))
 
     def save(self, path: Path) -> None:
         """Write the model with what `load` needs to refuse it later.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -132,3 +133,36 @@ def route(
     category = snapshot.categories[prediction.category]
     area_id = area_id_for(session, version, category.agency_id, *location) if location else None
     return RoutingDecision(snapshot.agencies[category.agency_id], category, prediction, area_id)
+
+
+# where one problem ends and another may begin: punctuation and joining words, never inside one
+_JOINS = re.compile(
+    r"\s*(?:[,;.!?\n]+|\b(?:dan|serta|terus|trus|lalu|and)\b|&|\+)\s*", re.IGNORECASE
+)
+MIN_PROBLEM_WORDS = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One part of a message that routing places, on its own, with an agency."""
+
+    text: str
+    agency: RoutedAgency
+
+
+def problems(session: Session, text: str, *, min_confidence: float) -> list[Problem]:
+    """The separate problems in `text` that belong to different agencies, in the order written;
+    empty unless at least two parts are each placed with confidence, with different agencies
+    that are also among routing's three best guesses for the whole text (one part per agency:
+    the first)."""
+    whole = route(session, text, min_confidence=min_confidence).prediction
+    guessed = {agency for agency, _, _ in whole.alternatives}
+    found: dict[int, Problem] = {}
+    for part in _JOINS.split(text):
+        part = part.strip()
+        if len(part.split()) < MIN_PROBLEM_WORDS:
+            continue
+        agency = route(session, part, min_confidence=min_confidence).agency
+        if agency is not None and agency.code in guessed and agency.id not in found:
+            found[agency.id] = Problem(part, agency)
+    return list(found.values()) if len(found) > 1 else []

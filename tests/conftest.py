@@ -48,6 +48,7 @@ PER_TEST_TABLES = (
     "routing_examples",
     "inbound_receipts",
     "pending_locations",
+    "pending_choices",
     "cases",
     "users",
     "contacts",

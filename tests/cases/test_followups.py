@@ -99,7 +99,7 @@ def test_a_digit_without_a_resolved_case_is_not_a_rating(
     telegram_post(client, tg.text(POTHOLE))
     telegram_post(client, tg.text("5"))
     assert case_row(settings, only_code(settings)).rating is None
-    assert "terlalu pendek" in telegram.messages[-2].text
+    assert "terlalu pendek" in telegram.messages[-1].text
 
 
 def test_sms_reply_belum_reopens_and_the_citizen_hears_it(

@@ -85,11 +85,12 @@ def test_a_retried_update_files_nothing_and_sends_nothing_twice(
 def test_short_text_gets_help_not_a_case(
     client: TestClient, settings: Settings, telegram: FakeTelegram
 ) -> None:
-    """Two words are not a complaint: the bot explains how to report."""
-    assert post(client, tg.text("halo min")).status_code == 200
+    """Two words are not a complaint: the bot says how to report, in one message."""
+    assert post(client, tg.text("jalan rusak")).status_code == 200
     assert cases(settings) == []
-    assert "terlalu pendek" in replies(telegram)[0]
-    assert "/status" in replies(telegram)[1]
+    [answer] = replies(telegram)
+    assert "terlalu pendek" in answer
+    assert "apa yang terjadi dan di mana" in answer
 
 
 def test_too_long_text_is_refused_in_the_residents_words(
@@ -142,11 +143,11 @@ def test_a_second_location_replaces_the_first_and_goes_with_one_complaint(
 
 
 def test_location_does_not_attach_to_an_old_case(client: TestClient, settings: Settings) -> None:
-    """A case filed more than 30 minutes ago is not the one a new location belongs to."""
+    """A case filed more than a day ago is not the one a new location belongs to."""
     post(client, tg.text(POTHOLE))
     with get_engine(settings.database_url).begin() as connection:
         connection.execute(
-            sa.text("UPDATE cases SET created_at = :t"), {"t": utcnow() - timedelta(minutes=31)}
+            sa.text("UPDATE cases SET created_at = :t"), {"t": utcnow() - timedelta(hours=25)}
         )
     post(client, tg.location(-6.99, 110.42))
     [(_, _, lat, _, _)] = cases(settings)

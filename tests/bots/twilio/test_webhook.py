@@ -98,7 +98,8 @@ def test_a_repeated_message_sid_files_nothing(
     [
         ("BANTUAN", "Aduan Warga: kirim keluhan Anda"),
         ("help", "Aduan Warga: kirim keluhan Anda"),
-        ("halo", "terlalu pendek"),
+        ("halo", "Ceritakan masalahnya"),
+        ("jalan rusak", "terlalu pendek"),
         ("CEK", "tidak punya aduan"),
         ("STATUS ZZZZ-ZZZZ", "ZZZZ-ZZZZ tidak ditemukan"),
         ("EN", "Language switched to English."),

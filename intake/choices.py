@@ -1,0 +1,96 @@
+"""The numbered question the bot last asked a resident, kept in the database until answered.
+
+A resident answers by typing the number (SMS) or pressing its button (Telegram, WhatsApp), which
+arrives as the same number. Anything else they write means they moved on: the question is
+dropped and the message read as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from intake.messages import Location, StoredMedia
+from intake.models import PendingChoice
+from notifications.models import Contact
+
+CHOICE_TTL = timedelta(days=1)
+_NUMBER = re.compile(r"^\s*(?:no\.?\s*|nomor\s*|pilih\s*|number\s*)?([1-9])\s*[.)!]?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Option:
+    """What one number does: `file` a new complaint, `add` to case `case_id`, `split` off
+    `text` as a complaint of its own, or `keep` things as they are."""
+
+    do: str
+    case_id: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the answer acts on: the words, the files already stored, a location."""
+
+    purpose: str  # talk, follow_up, attachment, split
+    text: str | None = None
+    media: tuple[StoredMedia, ...] = ()
+    location: Location | None = None
+
+
+def ask(
+    session: Session, contact: Contact, options: list[Option], held: Held, at: datetime
+) -> None:
+    """Remember the question just asked, replacing one asked before."""
+    pending = session.get(PendingChoice, contact.id) or PendingChoice(contact_id=contact.id)
+    pending.options = [asdict(option) for option in options]
+    pending.payload = {
+        "purpose": held.purpose,
+        "text": held.text,
+        "media": [asdict(item) for item in held.media],
+        "location": asdict(held.location) if held.location else None,
+    }
+    pending.asked_at = at
+    session.add(pending)
+
+
+def number(text: str) -> int | None:
+    """1-9 from "1", "no 2", "2." and the like; None for anything else."""
+    match = _NUMBER.match(text)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Answer:
+    option: Option
+    held: Held
+    asked_at: datetime
+
+
+def pending(session: Session, contact: Contact, now: datetime) -> PendingChoice | None:
+    """The question still open for `contact`; an expired one is dropped."""
+    row = session.get(PendingChoice, contact.id)
+    if row is not None and row.asked_at < now - CHOICE_TTL:
+        session.delete(row)
+        return None
+    return row
+
+
+def take(session: Session, row: PendingChoice, choice: int | None) -> Answer | None:
+    """The option numbered `choice`; the question is answered (or dropped) either way."""
+    session.delete(row)
+    if choice is None or not 1 <= choice <= len(row.options):
+        return None
+    payload: dict[str, Any] = row.payload
+    location = payload.get("location")
+    held = Held(
+        purpose=payload["purpose"],
+        text=payload.get("text"),
+        media=tuple(StoredMedia(**item) for item in payload.get("media") or ()),
+        location=Location(**location) if location else None,
+    )
+    return Answer(Option(**row.options[choice - 1]), held, row.asked_at)

@@ -1,0 +1,106 @@
+"""The questions the bot asks when it cannot tell what a message is for, as numbered choices.
+
+Each question is one reply listing its numbers (enough on SMS) with `choices` labelled for the
+channels that show buttons, and is remembered (intake/choices.py) until the resident answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from cases.models import Case
+from intake.chat import ChatOutcome, ChatReply
+from intake.chat_text import (
+    ASK_IS_COMPLAINT,
+    ASK_NEW_OR_ADD,
+    ASK_SPLIT,
+    ASK_WHICH_CASE,
+    ASK_WHICH_CASE_OR_NEW,
+    CHOICE_NEW,
+    CHOICE_ONE,
+    CHOICE_SEND,
+    CHOICE_SPLIT,
+    say,
+)
+from intake.choices import Held, Option, ask
+from notifications.models import Contact
+from routing.service import Problem
+
+SUMMARY_WORDS = 5
+
+
+def summary(text: str, words: int = SUMMARY_WORDS) -> str:
+    """The first few words of a complaint, enough to tell it from the resident's others."""
+    parts = text.split()
+    return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
+
+
+def _asked(
+    session: Session,
+    contact: Contact,
+    at: datetime,
+    text: str,
+    options: list[Option],
+    labels: Sequence[str],
+    held: Held,
+) -> ChatOutcome:
+    ask(session, contact, options, held, at)
+    return ChatOutcome([ChatReply(text, choices=tuple(labels))])
+
+
+def new_or_add(
+    session: Session, contact: Contact, at: datetime, case: Case, held: Held
+) -> ChatOutcome:
+    """ "Is this a new complaint, or more about `case`?" """
+    language = contact.language
+    text = say(language, ASK_NEW_OR_ADD, code=case.tracking_code, summary=summary(case.text, 3))
+    options = [Option("file"), Option("add", case.id)]
+    labels = [say(language, CHOICE_NEW), case.tracking_code]
+    return _asked(session, contact, at, text, options, labels, held)
+
+
+def is_complaint(session: Session, contact: Contact, at: datetime, held: Held) -> ChatOutcome:
+    """ "Is this a complaint?", for words that read like chatter."""
+    language = contact.language
+    text = say(language, ASK_IS_COMPLAINT)
+    return _asked(session, contact, at, text, [Option("file")], [say(language, CHOICE_SEND)], held)
+
+
+def which_case(
+    session: Session,
+    contact: Contact,
+    at: datetime,
+    cases: Sequence[Case],
+    held: Held,
+    *,
+    or_new: bool,
+) -> ChatOutcome:
+    """ "Which of your complaints is this for?", each listed by its code and first words."""
+    language = contact.language
+    lines = [say(language, ASK_WHICH_CASE)]
+    options: list[Option] = []
+    for number, case in enumerate(cases, start=1):
+        lines.append(f"{number} = {case.tracking_code} ({summary(case.text, 3)})")
+        options.append(Option("add", case.id))
+    labels = [case.tracking_code for case in cases]
+    if or_new:
+        lines.append(say(language, ASK_WHICH_CASE_OR_NEW, number=len(cases) + 1))
+        options.append(Option("file"))
+        labels.append(say(language, CHOICE_NEW))
+    return _asked(session, contact, at, "\n".join(lines), options, labels, held)
+
+
+def split(
+    session: Session, contact: Contact, at: datetime, case_id: int, found: Sequence[Problem]
+) -> ChatReply:
+    """ "Your message holds N problems: shall we file them apart?" The first problem stays
+    with the complaint just filed; answering 2 files each other one on its own."""
+    language = contact.language
+    problems = ", ".join(problem.text for problem in found)
+    text = say(language, ASK_SPLIT, count=len(found), problems=problems)
+    options = [Option("keep"), Option("split", case_id)]
+    ask(session, contact, options, Held("split", text="\n".join(p.text for p in found[1:])), at)
+    return ChatReply(text, choices=(say(language, CHOICE_ONE), say(language, CHOICE_SPLIT)))
