@@ -221,10 +221,9 @@ def _due(settings: Settings, code: str, when: datetime) -> None:
 def _admin_posts(
     client: TestClient, settings: Settings, username: str, action: str = "", **fields: str
 ) -> None:
-    """An admin posts the console form of `username`'s account: the account's details
-    (`fields`) or, with `action`, e.g. "deactivate"."""
-    if not sql(settings, "SELECT id FROM users WHERE username = 'admin'"):
-        create_staff(settings, "admin", "admin")
+    """A new admin signs in to the console and posts the form of `username`'s account: its
+    details (`fields`) or, with `action`, e.g. "deactivate"."""
+    create_staff(settings, "admin", "admin")
     client.base_url = "https://testserver"  # PUBLIC_BASE_URL is https: the cookie is Secure
     assert sign_in(client, "admin").status_code == 303
     csrf = csrf_of(client.get("/console/admin/users").text)
