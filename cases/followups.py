@@ -25,9 +25,9 @@ from cases.transitions import MoveName
 from core.db import open_session
 from core.i18n import N_, translator
 from core.settings import Settings
-from notifications.enums import Channel, MessageKind
+from notifications.enums import MessageKind
 from notifications.messages import written_message
-from notifications.service import get_or_create_contact, queue_messages
+from notifications.service import queue_staff_message
 from routing.models import Agency, Category
 from staff.enums import Role
 from staff.models import User
@@ -88,15 +88,6 @@ def auto_close(session: Session, settings: Settings, now: datetime) -> int:
             internal_note=f"closed automatically {settings.auto_close_days} days after resolved",
         )
     return len(cases)
-
-
-def _staff_contact(session: Session, settings: Settings, user: User):
-    return get_or_create_contact(
-        session,
-        channel=Channel.email,
-        address=user.email,
-        new_contact_language=settings.default_language,
-    )
 
 
 def _console_link(settings: Settings, code: str) -> str:
@@ -178,15 +169,11 @@ def _escalate_one(
         text=case.text[:500],
         link=_console_link(settings, case.tracking_code),
     )
+    message = written_message(
+        MessageKind.escalation, language, reference=case.tracking_code, body=body
+    )
     for user in recipients:
-        queue_messages(
-            session,
-            contact=_staff_contact(session, settings, user),
-            case_id=case.id,
-            message=written_message(
-                MessageKind.escalation, language, reference=case.tracking_code, body=body
-            ),
-        )
+        queue_staff_message(session, user=user, case_id=case.id, message=message)
 
 
 DIGEST_INTRO = N_("Kasus %(agency)s yang melewati target per %(day)s (%(count)s):")
@@ -229,18 +216,14 @@ def send_digests(session: Session, settings: Settings, now: datetime) -> int:
         if not overdue:
             continue  # nothing to say today; asked again at the next pass
         body = _digest_body(session, settings, agency_id, overdue, now, today.isoformat())
+        message = written_message(
+            MessageKind.overdue_digest,
+            settings.default_language,
+            reference=today.isoformat(),
+            body=body,
+        )
         for officer in staff:
-            queue_messages(
-                session,
-                contact=_staff_contact(session, settings, officer),
-                case_id=None,
-                message=written_message(
-                    MessageKind.overdue_digest,
-                    settings.default_language,
-                    reference=today.isoformat(),
-                    body=body,
-                ),
-            )
+            queue_staff_message(session, user=officer, case_id=None, message=message)
             officer.digest_sent_on = today
             session.add(officer)
             sent += 1

@@ -3,13 +3,15 @@
 Every path that sends (an RQ job, the embedded thread) goes through `deliver`, so the
 claim-with-lease rule that stops double sends holds whoever runs it.
 
-One resident's messages about one case (same contact and reference) go out in the order they were
-written: one is not claimed while an earlier one is still pending or being sent. That keeps the
-parts of a split message in order, and a status change from overtaking an earlier one that waits
-for its retry (the resident would read "resolved" before "in progress").
+One recipient's messages about one case (same contact or staff user, and same reference) go out
+in the order they were written: one is not claimed while an earlier one is still pending or being
+sent. That keeps the parts of a split message in order, and a status change from overtaking an
+earlier one that waits for its retry (the resident would read "resolved" before "in progress").
 
 A contact the channel marked unreachable (the citizen blocked the bot) is not tried: its rows fail
-at once, without a call to the provider, until the citizen writes again.
+at once, without a call to the provider, until the citizen writes again. A staff user is reached
+at the e-mail address of their account when the row is sent; a deactivated account or one
+without an address fails the row at once, with that reason (`notifications.recipients`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ from core.settings import Settings
 from notifications.channels import Channel, Channels, DeliveryError, OutboundMessage, SendResult
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
+from notifications.recipients import (
+    Recipient,
+    contact_recipient,
+    staff_recipient,
+    unreachable_reason,
+)
+from staff.models import User
 
 log = logging.getLogger(__name__)
 # rows claimed and recorded together: a crash re-sends at most this many (their lease runs out
@@ -79,12 +88,14 @@ def _claim(session: Session, notification_ids: list[int], settings: Settings) ->
     return claimed
 
 
-def _earlier_unsent(earlier: type[Notification], later: object) -> list:
-    """Conditions for `earlier` being a message to the same contact about the same case,
-    written before `later` and not gone out yet; `later` is the table (in a correlated query)
-    or a loaded row."""
+def _earlier_unsent(earlier: type[Notification], later: type[Notification]) -> list:
+    """Conditions for `earlier` being a message to the same recipient about the same case,
+    written before `later` and not gone out yet; both are the table, one of them aliased.
+
+    A row has either a contact or a user, so an equality holds only between rows of the same
+    kind of recipient (NULL equals nothing), and each side of the OR keeps its index."""
     return [
-        earlier.contact_id == later.contact_id,
+        sa.or_(earlier.contact_id == later.contact_id, earlier.user_id == later.user_id),
         earlier.reference == later.reference,
         earlier.id < later.id,
         earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
@@ -92,7 +103,7 @@ def _earlier_unsent(earlier: type[Notification], later: object) -> list:
 
 
 def _earlier_unsent_exists() -> sa.ColumnElement[bool]:
-    """Correlated: an earlier message to the same resident about the same case that has not
+    """Correlated: an earlier message to the same recipient about the same case that has not
     gone out yet."""
     earlier = aliased(Notification)
     return sa.exists().where(*_earlier_unsent(earlier, Notification)).correlate(Notification)
@@ -118,14 +129,17 @@ _CLAIM = (
 def _unclaimed(session: Session, notification_id: int) -> AttemptResult:
     """What became of a row that could not be claimed. One still pending is handed back for
     when it can go: when it is due (a job may come early: RQ schedules to the whole second),
-    and not before an earlier message to the same resident about the same case. Any other row
+    and not before an earlier message to the same recipient about the same case. Any other row
     needs nothing (sent, failed, or being sent by another job)."""
     row = session.get(Notification, notification_id)
     if row is None or row.status != NotificationStatus.pending:
         return AttemptResult(Outcome.skipped)
     retry_at = row.next_attempt_at
+    before = aliased(Notification)
     earlier = session.exec(
-        select(Notification).where(*_earlier_unsent(Notification, row)).order_by(Notification.id)
+        select(before)
+        .where(Notification.id == row.id, *_earlier_unsent(before, Notification))
+        .order_by(before.id)
     ).first()
     if earlier is not None:
         soon = utcnow() + timedelta(seconds=2)
@@ -133,14 +147,6 @@ def _unclaimed(session: Session, notification_id: int) -> AttemptResult:
             soon = max(earlier.next_attempt_at + timedelta(seconds=1), soon)
         retry_at = max(retry_at, soon)
     return AttemptResult(Outcome.retry, retry_at=retry_at)
-
-
-def _unreachable_reason(contact: Contact) -> str:
-    since = contact.unreachable_at.strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f"contact unreachable: {contact.channel} refused delivery to this citizen on {since} "
-        "(e.g. the bot was blocked); not sent until they write again"
-    )
 
 
 def _never() -> bool:
@@ -213,38 +219,44 @@ def _send_claimed(
     should_stop: Callable[[], bool],
     pool: ThreadPoolExecutor,
 ) -> dict[int, AttemptResult]:
-    """Sends the claimed rows: one citizen's one after another, in the order they were written,
-    different citizens' side by side on `pool`'s threads, so a provider's round trip (150 ms
-    and more to Twilio from Indonesia) is not waited out once per message. Only this thread
-    touches the session: the pool's threads get messages and hand back what the provider said.
+    """Sends the claimed rows: one recipient's one after another, in the order they were
+    written, different recipients' side by side on `pool`'s threads, so a provider's round trip
+    (150 ms and more to Twilio from Indonesia) is not waited out once per message. Only this
+    thread touches the session: the pool's threads get messages and hand back what the provider
+    said.
     """
-    rows = session.exec(
-        select(Notification, Contact)
-        .join(Contact, Contact.id == Notification.contact_id)
-        .where(Notification.id.in_(claimed))
-        .order_by(Notification.id)
-    ).all()
+    rows = [
+        (notification, _recipient(contact, user))
+        for notification, contact, user in session.exec(
+            select(Notification, Contact, User)
+            .outerjoin(Contact, Contact.id == Notification.contact_id)
+            .outerjoin(User, User.id == Notification.user_id)
+            .where(Notification.id.in_(claimed))
+            .order_by(Notification.id)
+        )
+    ]
     # a claim is the start of its first send: a stop asked for since then lets that send
     # finish, like one asked for a moment later, and releases only the rows not yet started
     first = rows[0][0].id if rows else None
     results: dict[int, AttemptResult] = {}
-    chains: dict[int, list[_Attempt]] = {}
-    for notification, contact in rows:
+    chains: dict[tuple[str, int], list[_Attempt]] = {}
+    for notification, recipient in rows:
         channel = channels.get(notification.channel)
-        if contact.unreachable_at is not None:
-            error = DeliveryError(_unreachable_reason(contact), permanent=True)
+        if recipient.refusal is not None:
+            error = DeliveryError(recipient.refusal, permanent=True)
             results[notification.id] = _record_failure(notification, error, settings)
         elif channel is None:
             error = DeliveryError(f"no channel {notification.channel!r}", permanent=True)
             results[notification.id] = _record_failure(notification, error, settings)
         else:
-            attempt = _Attempt(notification.id, channel, _message(notification, contact))
-            chains.setdefault(contact.id, []).append(attempt)
+            message = _message(notification, recipient)
+            attempt = _Attempt(notification.id, channel, message, recipient.contact is not None)
+            chains.setdefault(recipient.key, []).append(attempt)
     answers: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
     for chain in chains.values():
         context = contextvars.copy_context()  # the job's id stays on what the threads log
         pool.submit(context.run, _send_chain, chain, settings, first, should_stop, answers)
-    by_id = {notification.id: (notification, contact) for notification, contact in rows}
+    by_id = {notification.id: (notification, recipient) for notification, recipient in rows}
     unanswered = {attempt.notification_id for chain in chains.values() for attempt in chain}
     lease_until = rows[0][0].lease_until if rows else None
     while unanswered:
@@ -255,13 +267,19 @@ def _send_claimed(
             lease_until = _renew_leases(session, waiting, settings)
             continue
         unanswered.discard(notification_id)
-        notification, contact = by_id[notification_id]
+        notification, recipient = by_id[notification_id]
         if answer is _NOT_STARTED:
             _release(notification)
         else:
-            results[notification_id] = _record(session, notification, contact, answer, settings)
+            results[notification_id] = _record(session, notification, recipient, answer, settings)
     session.commit()
     return results
+
+
+def _recipient(contact: Contact | None, user: User | None) -> Recipient:
+    """The row's recipient: the contact when it has one, else the staff user (the CHECK
+    constraint `ONE_RECIPIENT` leaves no third case)."""
+    return contact_recipient(contact) if contact is not None else staff_recipient(user)
 
 
 @dataclass(frozen=True)
@@ -269,6 +287,9 @@ class _Attempt:
     notification_id: int
     channel: Channel
     message: OutboundMessage
+    # to a citizen's contact: once the channel calls it unreachable, the chain's later rows
+    # fail unsent
+    to_contact: bool
 
 
 # what a chain hands back for a row it did not send because a stop was asked for
@@ -284,7 +305,7 @@ def _send_chain(
     should_stop: Callable[[], bool],
     answers: queue.SimpleQueue[tuple[int, object]],
 ) -> None:
-    """On a pool thread: one citizen's messages in order; each answer (a SendResult, the
+    """On a pool thread: one recipient's messages in order; each answer (a SendResult, the
     exception raised, or a marker) goes to `answers` as soon as it is known."""
     refused = False
     for attempt in chain:
@@ -298,7 +319,7 @@ def _send_chain(
             answer: object = attempt.channel.send(attempt.message, settings)
         except Exception as exc:  # recorded by the session's thread, a bug in a sender too
             answer = exc
-            refused = isinstance(exc, DeliveryError) and exc.unreachable
+            refused = attempt.to_contact and isinstance(exc, DeliveryError) and exc.unreachable
         answers.put((attempt.notification_id, answer))
 
 
@@ -328,30 +349,33 @@ def _release(row: Notification) -> None:
     row.attempts -= 1
 
 
-def _message(notification: Notification, contact: Contact) -> OutboundMessage:
+def _message(notification: Notification, recipient: Recipient) -> OutboundMessage:
+    contact = recipient.contact
     return OutboundMessage(
-        address=contact.address,
+        address=recipient.address,
         body=notification.body,
         subject=notification.subject,
         kind=notification.kind,
         language=notification.language,
         variables=notification.variables,
-        last_inbound_at=contact.last_inbound_at,
+        last_inbound_at=contact.last_inbound_at if contact is not None else None,
     )
 
 
 def _record(
     session: Session,
     notification: Notification,
-    contact: Contact,
+    recipient: Recipient,
     answer: object,
     settings: Settings,
 ) -> AttemptResult:
-    """What the provider's answer (or its refusal of an earlier message) makes of the row."""
-    if answer is _REFUSED:
-        answer = DeliveryError(_unreachable_reason(contact), permanent=True)
+    """What the provider's answer (or its refusal of an earlier message) makes of the row.
+    Only a citizen's contact is marked unreachable; to a staff user it is one failed row."""
+    contact = recipient.contact
+    if answer is _REFUSED:  # only ever after an earlier row to the same contact
+        answer = DeliveryError(unreachable_reason(contact), permanent=True)
     if isinstance(answer, DeliveryError):
-        if answer.unreachable and contact.unreachable_at is None:
+        if answer.unreachable and contact is not None and contact.unreachable_at is None:
             contact.unreachable_at = utcnow()
             session.add(contact)
         return _record_failure(notification, answer, settings)

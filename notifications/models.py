@@ -1,4 +1,4 @@
-"""Citizen contacts and the outbox of messages owed to them."""
+"""Citizen contacts and the outbox of messages owed to them and to staff."""
 
 from __future__ import annotations
 
@@ -28,8 +28,17 @@ class Contact(SQLModel, table=True):
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# a row goes to a citizen's contact or to a staff user, never both, never neither
+ONE_RECIPIENT = "(contact_id IS NULL) <> (user_id IS NULL)"
+
+
 class Notification(SQLModel, table=True):
-    """One message we owe a citizen; the row is the truth, queue jobs only carry its id."""
+    """One message we owe a citizen or a staff user; the row is the truth, queue jobs only
+    carry its id.
+
+    Addressed to exactly one of a citizen's contact (`contact_id`) or a staff user (`user_id`,
+    reached at the e-mail address the user has when the message is sent).
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -40,10 +49,15 @@ class Notification(SQLModel, table=True):
             "provider_message_id",
             where="provider_message_id IS NOT NULL",
         ),
+        # most rows go to citizens: only staff rows need an entry
+        partial_index("ix_notifications_user_id", "user_id", where="user_id IS NOT NULL"),
+        sa.CheckConstraint(ONE_RECIPIENT, name="ck_notifications_one_recipient"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
+    # a staff user (staff.models.User), named by table: this domain's models stand on their own
+    user_id: int | None = Field(default=None, foreign_key="users.id")
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     reference: str = Field(sa_type=sa.String(32))
     kind: str = Field(sa_type=sa.String(32))

@@ -1,4 +1,5 @@
-"""Contacts and the outbox: writing what we owe a citizen, in the caller's transaction.
+"""Contacts and the outbox: writing what we owe a citizen or a staff user, in the caller's
+transaction.
 
 A body longer than its channel takes (the installed channel's `max_chars`) is split here, at
 queue time, into several outbox rows (one per part, each marked "(1/3) ", "(2/3) ", ...), so
@@ -20,6 +21,7 @@ from notifications.channels import max_chars
 from notifications.enums import Channel
 from notifications.messages import Message
 from notifications.models import Contact, Notification
+from staff.models import User
 
 
 def get_or_create_contact(
@@ -146,7 +148,29 @@ def queue_messages(
     A prebuilt Core INSERT rather than ORM objects: nothing reads the rows back in the writing
     session, and a unit-of-work flush per message was a tenth of a complaint's intake CPU.
     """
-    parts = split_body(message.body, max_chars(contact.channel))
+    return _queue(session, contact.channel, {"contact_id": contact.id}, case_id, message)
+
+
+def queue_staff_message(
+    session: Session, *, user: User, case_id: int | None, message: Message
+) -> list[int]:
+    """Write the outbox rows for `message` to staff user `user`, by e-mail, as `queue_messages`
+    does for a contact; returns their ids.
+
+    The row names the user, not an address: it goes to the e-mail address the account has
+    when it is sent, and fails with the reason if the account then has none or is deactivated.
+    The caller writes `message` in the staff's language (`settings.default_language`: an
+    account has no language of its own).
+    """
+    return _queue(session, Channel.email, {"user_id": user.id}, case_id, message)
+
+
+def _queue(
+    session: Session, channel: str, recipient: dict[str, int], case_id: int | None, message: Message
+) -> list[int]:
+    """The outbox rows of `message` on `channel`, split for it, to `recipient`: the row's
+    contact_id or its user_id."""
+    parts = split_body(message.body, max_chars(channel))
     now = utcnow()
     rows = []
     for index, text in enumerate(parts, start=1):
@@ -156,11 +180,12 @@ def queue_messages(
             row_variables |= {PART_KEY: str(index), PARTS_KEY: str(len(parts))}
         rows.append(
             {
-                "contact_id": contact.id,
+                **_NO_RECIPIENT,
+                **recipient,
                 "case_id": case_id,
                 "reference": message.reference,
                 "kind": message.kind,
-                "channel": contact.channel,
+                "channel": channel,
                 "language": message.language,
                 "body": text,
                 "subject": message.subject,
@@ -169,13 +194,15 @@ def queue_messages(
                 "next_attempt_at": now,
             }
         )
-    # the contact and the case must be in the database before rows that refer to them
+    # the recipient and the case must be in the database before rows that refer to them
     session.flush()
     ids = list(session.connection().execute(_OUTBOX_INSERT, rows).scalars())
     after_commit(session, ids)
     return ids
 
 
+# every row names both columns, the one of its recipient set: one INSERT statement for all rows
+_NO_RECIPIENT = {"contact_id": None, "user_id": None}
 _OUTBOX_INSERT = sa.insert(Notification.__table__).returning(
     Notification.__table__.c.id, sort_by_parameter_order=True
 )

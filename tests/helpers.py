@@ -18,8 +18,9 @@ from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel, MessageKind
 from notifications.messages import written_message
 from notifications.models import Contact, Notification
-from notifications.service import get_or_create_contact, queue_messages
+from notifications.service import get_or_create_contact, queue_messages, queue_staff_message
 from staff.enums import Role
+from staff.models import User
 from staff.service import create_user
 
 PASSWORD = "correct-horse-battery"
@@ -68,10 +69,21 @@ def run_jobs(settings: Settings) -> None:
         _Worker([queue], connection=queue.connection).work(burst=True)
 
 
-def create_staff(settings: Settings, username: str, role: str, agency: str | None = None) -> None:
+def create_staff(
+    settings: Settings,
+    username: str,
+    role: str,
+    agency: str | None = None,
+    email: str | None = None,
+) -> None:
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         create_user(
-            session, username=username, password=PASSWORD, role=Role(role), agency_code=agency
+            session,
+            username=username,
+            password=PASSWORD,
+            role=Role(role),
+            agency_code=agency,
+            email=email,
         )
 
 
@@ -119,6 +131,18 @@ def owe(
     contact = get_or_create_contact(session, channel=channel, address=address)
     message = written_message(MessageKind.public_note, "id", reference=reference, body=body)
     return queue_messages(session, contact=contact, case_id=None, message=message)
+
+
+def owe_staff_message(
+    settings: Settings, username: str, body: str = "Halo", reference: str = "TEST-0001"
+) -> int:
+    """An outbox row to staff user `username`, written the way the follow-ups write one and
+    committed with no dispatcher attached."""
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        message = written_message(MessageKind.escalation, "id", reference=reference, body=body)
+        [row_id] = queue_staff_message(session, user=user, case_id=None, message=message)
+        return row_id
 
 
 def outbox(settings: Settings) -> list[Notification]:

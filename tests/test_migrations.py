@@ -149,3 +149,145 @@ OLD_ROWS = (
     ("EFGH-5678", "escalation", "id"),
     ("EFGH-5678", "escalation", "en"),
 )
+
+
+def test_staff_mail_moves_from_contacts_to_the_users_and_back(empty_database_url: str) -> None:
+    """Outbox rows of an e-mail contact that only stood for a staff account (a user's address,
+    active or not, with no case or subscription of a citizen) move to that user and the contact
+    goes; a contact at a staff address that a citizen's case or subscription uses stays, rows
+    and all. The downgrade puts the users' rows back on e-mail contacts of their addresses."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "b7d4e2a9c3f1")
+    engine = get_engine(empty_database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+
+        def insert(statement: str, **values: object) -> None:
+            connection.execute(sa.text(statement), {"now": now, **values})
+
+        for username, address, active in STAFF:
+            insert(
+                "INSERT INTO users (username, password_hash, role, email, active, created_at) "
+                "VALUES (:u, 'x', 'officer', :e, :a, :now)",
+                u=username,
+                e=address,
+                a=active,
+            )
+        for channel, address in CONTACTS:
+            insert(
+                "INSERT INTO contacts (channel, address, language, created_at) "
+                "VALUES (:c, :a, 'id', :now)",
+                c=channel,
+                a=address,
+            )
+        # rina filed a complaint from her work address; sari follows it from hers
+        insert(
+            "INSERT INTO cases (tracking_code, status, text, language, source_channel, notify,"
+            " contact_id, created_at, updated_at) VALUES ('ABCD-1234', 'new', 'Jalan rusak',"
+            " 'id', 'web', true, 3, :now, :now)"
+        )
+        insert(
+            "INSERT INTO case_subscribers (case_id, contact_id, language, created_at)"
+            " VALUES (1, 4, 'id', :now)"
+        )
+        for contact_id, reference in OUTBOX:
+            insert(
+                "INSERT INTO notifications (contact_id, reference, kind, channel, language, body,"
+                " subject, status, attempts, next_attempt_at, created_at) VALUES (:c, :r,"
+                " 'escalation', 'email', 'id', 'teks', 'subjek', 'pending', 0, :now, :now)",
+                c=contact_id,
+                r=reference,
+            )
+
+    def rows(query: str) -> list:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(query)).all()
+
+    def addresses() -> list[str]:
+        return [address for (address,) in rows("SELECT address FROM contacts ORDER BY address")]
+
+    command.upgrade(config, "d2e9b5d083cf")
+    recipients = rows(
+        "SELECT c.address, u.username FROM notifications n"
+        " LEFT JOIN contacts c ON c.id = n.contact_id"
+        " LEFT JOIN users u ON u.id = n.user_id ORDER BY n.id"
+    )
+    assert recipients == [
+        (None, "kadis"),
+        (None, "kadis"),
+        (None, "lama"),
+        ("rina@kota.go.id", None),
+        ("sari@kota.go.id", None),
+        ("warga@example.com", None),
+        ("+6281200000001", None),
+    ]
+    assert addresses() == [
+        "+6281200000001",
+        "rina@kota.go.id",
+        "sari@kota.go.id",
+        "warga@example.com",
+    ]
+    with engine.begin() as connection:
+        # an outbox row names exactly one recipient
+        for contact_id, user_id in ((None, None), (3, 1)):
+            with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO notifications (contact_id, user_id, reference, kind,"
+                        " channel, language, body, subject, status, attempts, next_attempt_at,"
+                        " created_at) VALUES (:c, :u, 'X', 'escalation', 'email', 'id', 't',"
+                        " 's', 'pending', 0, :now, :now)"
+                    ),
+                    {"c": contact_id, "u": user_id, "now": now},
+                )
+        # an account's address removed since: its rows have no contact to go back to
+        connection.execute(sa.text("UPDATE users SET email = NULL WHERE username = 'lama'"))
+
+    command.downgrade(config, "b7d4e2a9c3f1")
+    back = rows(
+        "SELECT c.channel, c.address FROM notifications n"
+        " JOIN contacts c ON c.id = n.contact_id ORDER BY n.id"
+    )
+    assert back == [
+        ("email", "kadis@kota.go.id"),
+        ("email", "kadis@kota.go.id"),
+        ("email", "rina@kota.go.id"),
+        ("email", "sari@kota.go.id"),
+        ("email", "warga@example.com"),
+        ("sms", "+6281200000001"),
+    ]
+    assert addresses() == [
+        "+6281200000001",
+        "kadis@kota.go.id",
+        "rina@kota.go.id",
+        "sari@kota.go.id",
+        "warga@example.com",
+    ]
+
+
+# (username, e-mail, active)
+STAFF = (
+    ("kadis", "kadis@kota.go.id", True),
+    ("lama", "lama@kota.go.id", False),
+    ("rina", "rina@kota.go.id", True),
+    ("sari", "sari@kota.go.id", True),
+)
+# contact ids 1 to 6, in order
+CONTACTS = (
+    ("email", "kadis@kota.go.id"),
+    ("email", "lama@kota.go.id"),
+    ("email", "rina@kota.go.id"),
+    ("email", "sari@kota.go.id"),
+    ("email", "warga@example.com"),
+    ("sms", "+6281200000001"),
+)
+# (contact id, reference) of the outbox rows, in order
+OUTBOX = (
+    (1, "2026-12-01"),
+    (1, "ABCD-1234"),
+    (2, "2026-12-01"),
+    (3, "ABCD-1234"),
+    (4, "ABCD-1234"),
+    (5, "ABCD-1234"),
+    (6, "ABCD-1234"),
+)

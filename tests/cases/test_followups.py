@@ -20,13 +20,14 @@ from cases.followups import run_followups
 from core.db import get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings
-from notifications.dispatch import RQDispatcher
+from notifications.dispatch import RQDispatcher, sweep
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, telegram_post
+from tests.console.helpers import csrf_of, post, sign_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import POTHOLE, create_staff, file_complaint, login, run_jobs
+from tests.helpers import POTHOLE, create_staff, file_complaint, login, outbox, run_jobs
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -217,6 +218,24 @@ def _due(settings: Settings, code: str, when: datetime) -> None:
     sql(settings, "UPDATE cases SET due_at = :d WHERE tracking_code = :c", d=when, c=code)
 
 
+def _admin_posts(
+    client: TestClient, settings: Settings, username: str, action: str = "", **fields: str
+) -> None:
+    """A new admin signs in to the console and posts the form of `username`'s account: its
+    details (`fields`) or, with `action`, e.g. "deactivate"."""
+    create_staff(settings, "admin", "admin")
+    client.base_url = "https://testserver"  # PUBLIC_BASE_URL is https: the cookie is Secure
+    assert sign_in(client, "admin").status_code == 303
+    csrf = csrf_of(client.get("/console/admin/users").text)
+    [(user_id,)] = sql(settings, "SELECT id FROM users WHERE username = :u", u=username)
+    path = f"/console/admin/users/{user_id}" + (f"/{action}" if action else "")
+    assert post(client, path, csrf, **fields).status_code == 303
+
+
+def _staff_addresses_in_contacts(settings: Settings) -> list:
+    return sql(settings, "SELECT address FROM contacts WHERE address LIKE '%@kota.go.id'")
+
+
 def test_escalation_goes_to_the_agency_head_then_the_supervisors(
     client: TestClient, settings: Settings, smtp: SmtpSink
 ) -> None:
@@ -241,10 +260,13 @@ def test_escalation_goes_to_the_agency_head_then_the_supervisors(
     assert case_row(settings, code).escalation_level == 2
     head = login(client, "kadis.dpu")
     assert client.get(f"/api/v1/cases/{code}", headers=head).json()["escalation_level"] == 2
+    # the address changed after the escalation was written: it goes to the new one
+    _admin_posts(client, settings, "supervisor", role="supervisor", email="kabid.kota@kota.go.id")
     run_jobs(settings)
     to_supervisors = [m for m in smtp.messages if code in m.subject][1:]
-    assert [m.to for m in to_supervisors] == ["supervisor@kota.go.id"]
+    assert [m.to for m in to_supervisors] == ["kabid.kota@kota.go.id"]
     assert "supervisor kota" in to_supervisors[0].body
+    assert _staff_addresses_in_contacts(settings) == []
 
 
 def test_a_case_waiting_on_the_citizen_is_not_escalated(
@@ -285,6 +307,63 @@ def test_officers_get_one_digest_a_day_of_their_agencys_overdue_cases(
     assert "terlambat 55 jam" in digests[0].body  # 2 days before midnight, read at 07:05
 
     assert followups(settings, (day + timedelta(days=1)).replace(hour=7)).digests == 2
+    assert _staff_addresses_in_contacts(settings) == []
+
+
+def test_a_digest_goes_to_the_address_the_account_has_when_it_is_sent(
+    client: TestClient, settings: Settings, smtp: SmtpSink
+) -> None:
+    """An officer's address changed by an admin is the one the next digest goes to, also when
+    it was written before the change; no address of staff is kept among the contacts."""
+    _staff_with_email(settings, "staf.dpu", "officer", "DPU")
+    late = file_complaint(client)["tracking_code"]
+    day = datetime(2026, 12, 1, tzinfo=WIB)
+    _due(settings, late, day - timedelta(days=2))
+    assert followups(settings, day.replace(hour=7)).digests == 1
+    run_jobs(settings)
+    assert followups(settings, (day + timedelta(days=1)).replace(hour=7)).digests == 1
+    _admin_posts(
+        client, settings, "staf.dpu", role="officer", agency="DPU", email="baru@kota.go.id"
+    )
+    run_jobs(settings)
+    assert [(m.to, m.subject) for m in smtp.messages] == [
+        ("staf.dpu@kota.go.id", "Kasus terlambat per 2026-12-01"),
+        ("baru@kota.go.id", "Kasus terlambat per 2026-12-02"),
+    ]
+    assert _staff_addresses_in_contacts(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "reason"),
+    [
+        ("", {"role": "officer", "agency": "DPU", "email": ""}, "has no e-mail address"),
+        ("deactivate", {}, "is deactivated"),
+    ],
+    ids=["address_removed", "deactivated"],
+)
+def test_a_digest_to_an_account_that_can_no_longer_take_it_fails_with_the_reason(
+    client: TestClient,
+    settings: Settings,
+    smtp: SmtpSink,
+    action: str,
+    fields: dict[str, str],
+    reason: str,
+) -> None:
+    """A digest written before an admin removed the officer's address or deactivated the
+    account fails at its first attempt with the reason, unsent and not tried again."""
+    _staff_with_email(settings, "staf.dpu", "officer", "DPU")
+    late = file_complaint(client)["tracking_code"]
+    day = datetime(2026, 12, 1, tzinfo=WIB)
+    _due(settings, late, day - timedelta(days=2))
+    assert followups(settings, day.replace(hour=7)).digests == 1
+    _admin_posts(client, settings, "staf.dpu", action, **fields)
+    run_jobs(settings)
+    [row] = outbox(settings)
+    assert (row.kind, row.status, row.attempts) == ("overdue_digest", "failed", 1)
+    assert reason in row.last_error
+    assert smtp.messages == []
+    engine = get_engine(settings.database_url)
+    assert sweep(engine, RQDispatcher(settings), older_than=timedelta(0)) == 0
 
 
 # --- scheduling --------------------------------------------------------------------------------

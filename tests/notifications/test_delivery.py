@@ -27,6 +27,7 @@ from tests.helpers import (
     outbox,
     owe_long_message,
     owe_message,
+    owe_staff_message,
     run_jobs,
     words,
 )
@@ -340,3 +341,33 @@ def test_embedded_mode_delivers_without_redis(
     assert code in mail.body
     [row] = outbox(settings)
     assert row.status == "sent"
+
+
+def test_one_staff_users_messages_go_in_order_and_wait_for_no_one_else(
+    settings: Settings, smtp: SmtpSink, channels: Channels
+) -> None:
+    """An escalation goes to several officers about one case: each officer's messages about it
+    go out in the order they were written, and none waits for another officer's or a
+    citizen's message about the same case."""
+    create_staff(settings, "kadis.dpu", "officer", "DPU", email="kadis@kota.go.id")
+    create_staff(settings, "staf.dpu", "officer", "DPU", email="staf@kota.go.id")
+    first = owe_staff_message(settings, "kadis.dpu", body="satu", reference="TEST-0009")
+    second = owe_staff_message(settings, "kadis.dpu", body="dua", reference="TEST-0009")
+    other = owe_staff_message(settings, "staf.dpu", body="tiga", reference="TEST-0009")
+    citizen = owe_message(settings, Channel.email, "warga@example.com", reference="TEST-0009")
+    engine = get_engine(settings.database_url)
+
+    def attempt(row_id: int) -> Outcome:
+        return attempt_delivery(engine, settings, row_id, channels=channels).outcome
+
+    assert attempt(second) is Outcome.retry
+    assert attempt(other) is Outcome.sent
+    assert attempt(citizen) is Outcome.sent
+    assert attempt(first) is Outcome.sent
+    assert attempt(second) is Outcome.sent
+    assert [(m.to, m.body.strip()) for m in smtp.messages] == [
+        ("staf@kota.go.id", "tiga"),
+        ("warga@example.com", "Halo"),
+        ("kadis@kota.go.id", "satu"),
+        ("kadis@kota.go.id", "dua"),
+    ]
