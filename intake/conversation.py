@@ -17,9 +17,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.models import Case
 from core.settings import Settings
@@ -47,6 +47,7 @@ from intake.choices import Answer, Held, number, pending, take
 from intake.commands import Command, CommandName, parse_command
 from intake.filing import file_complaint
 from intake.intent import Intent, Reading, read
+from intake.language import choose_language, language_for
 from intake.models import InboundReceipt
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
@@ -86,7 +87,6 @@ def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcom
 def _respond(
     session: Session, settings: Settings, event: ChatEvent, contact: Contact
 ) -> ChatOutcome:
-    language = contact.language
     text = (event.text or "").strip()
     if event.edited:
         return edit(session, contact, event.channel, event.message_ref, text, event.received_at)
@@ -98,19 +98,20 @@ def _respond(
             return attachments.add_location(session, settings, event, contact)
         return attachments.add_media(session, settings, event, contact)
     if not text:
-        return reply(say(language, UNSUPPORTED))
+        return reply(say(contact.language, UNSUPPORTED))
     if question is not None:
         chosen = number(text)
         rating_first = chosen is not None and _rating_asked_since(session, contact, question)
         if chosen is not None and not rating_first:
             if chosen > len(question.options):
-                return reply(say(language, CHOICE_RANGE, count=len(question.options)))
+                return reply(say(contact.language, CHOICE_RANGE, count=len(question.options)))
             answer = take(session, question, chosen)
             return _act(session, settings, event, contact, answer)
         take(session, question, None)  # the resident moved on
     command = parse_command(text)
     if command is not None:
         return _command(session, event, contact, command)
+    language_for(session, contact, text)
     rating = parse_rating(text)
     if rating is not None:
         rated = _rate(session, contact, rating)
@@ -288,19 +289,8 @@ def _command(session: Session, event: ChatEvent, contact: Contact, command: Comm
         case CommandName.help:
             return ChatOutcome([_help(event, language)])
         case CommandName.lang:
-            return _switch_language(session, contact, command.argument or "id")
+            choose_language(session, contact, command.argument or "id")
+            return reply(say(contact.language, LANG_SET))
         case CommandName.status if command.argument is None:
             return reply(open_cases_text(session, contact))
     return reply(case_status(session, language, command.argument or ""))
-
-
-def _switch_language(session: Session, contact: Contact, language: str) -> ChatOutcome:
-    """Later replies and updates on this contact's open cases come in the new language."""
-    contact.language = language
-    session.add(contact)
-    for case in session.exec(
-        select(Case).where(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
-    ):
-        case.language = language
-        session.add(case)
-    return reply(say(language, LANG_SET))

@@ -21,6 +21,9 @@ class Contact(SQLModel, table=True):
     address: str = Field(sa_type=sa.String(320))
     name: str | None = Field(default=None, sa_type=sa.String(200))
     language: str = Field(default="id", sa_type=sa.String(2))
+    # set by the resident's own choice of language (EN, /lang en, ID): what they write no longer
+    # switches it (intake/language.py)
+    language_pinned: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # WhatsApp allows free-form messages only within 24 hours of the citizen's last message
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

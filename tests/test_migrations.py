@@ -291,3 +291,32 @@ OUTBOX = (
     (5, "ABCD-1234"),
     (6, "ABCD-1234"),
 )
+
+
+def test_stored_contacts_start_unpinned_and_the_pin_goes_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    """Contacts stored before languages could be pinned follow what they write (unpinned); a
+    downgrade drops the pin and keeps the contacts."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "b7d4e2a9c3f1")
+    engine = get_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO contacts (channel, address, language, created_at) "
+                "VALUES ('sms', '+6281200000001', 'en', :now)"
+            ),
+            {"now": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+    command.upgrade(config, "e3a9c5f1d728")
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT language, language_pinned FROM contacts"))
+        assert [tuple(row) for row in stored] == [("en", False)]
+    command.downgrade(config, "b7d4e2a9c3f1")
+    with engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("contacts")}
+        assert "language_pinned" not in columns
+        assert connection.execute(sa.text("SELECT language FROM contacts")).scalars().all() == [
+            "en"
+        ]

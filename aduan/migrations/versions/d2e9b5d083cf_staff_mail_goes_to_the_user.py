@@ -1,7 +1,7 @@
 """staff mail goes to the staff user, not to a citizen contact
 
 Revision ID: d2e9b5d083cf
-Revises: b7d4e2a9c3f1
+Revises: c8e2f4a6b1d3
 Create Date: 2026-12-05 00:07:45
 
 Digests and escalations were written to an e-mail "contact" made from the officer's address,
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d2e9b5d083cf"
-down_revision: str | None = "b7d4e2a9c3f1"
+down_revision: str | None = "c8e2f4a6b1d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
