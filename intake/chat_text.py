@@ -114,7 +114,7 @@ TEXT_EDITED = N_("Teks aduan %(code)s sudah kami perbarui.")
 EDIT_NOTED = N_("Aduan %(code)s sudah diproses; perubahan Anda kami catat sebagai tambahan.")
 MEDIA_KINDS = {
     "photo": N_("Foto"),
-    "video": N_("Video"),
+    "video": N_("Rekaman video"),
     "voice": N_("Pesan suara"),
     "audio": N_("Rekaman suara"),
     "document": N_("Dokumen"),

@@ -256,6 +256,13 @@ _TOPICS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
 )
 
 
+# a question mark makes these a question about the service ("lapor di sini bayar gak?")
+_SERVICE_WORDS = re.compile(
+    r"\b(bayar|biaya|gratis|pulsa|free|cost|anonim|anonymous|rahasia\w*|identitas|privasi|"
+    r"privacy|berapa\s+lama|how\s+long)\b"
+)
+
+
 def normalise(text: str) -> str:
     """Lower case, letters stretched for effect shortened ("makasihhh" -> "makasih")."""
     return _REPEATS.sub(r"\1", text.lower()).strip()
@@ -273,7 +280,7 @@ def read(text: str) -> Reading:
     """
     clean = normalise(text)
     tokens = _WORD.findall(clean) or [clean]
-    asks = _ASKS.search(clean)
+    asks = _ASKS.search(clean) or ("?" in clean and _SERVICE_WORDS.search(clean))
     if not asks and _NOT_FIXED.search(clean):
         return Reading(Intent.not_fixed)
     if not asks and _FOLLOW_UP.search(clean):

@@ -94,13 +94,18 @@ def which_case(
 
 
 def split(
-    session: Session, contact: Contact, at: datetime, case_id: int, found: Sequence[Problem]
+    session: Session,
+    contact: Contact,
+    at: datetime,
+    found: Sequence[Problem],
+    others: Sequence[Problem],
 ) -> ChatReply:
-    """ "Your message holds N problems: shall we file them apart?" The first problem stays
-    with the complaint just filed; answering 2 files each other one on its own."""
+    """ "Your message holds N problems: shall we file them apart?" Answering 2 files each of
+    `others` (the problems the complaint just filed was not routed for) on its own."""
     language = contact.language
     problems = ", ".join(problem.text for problem in found)
     text = say(language, ASK_SPLIT, count=len(found), problems=problems)
-    options = [Option("keep"), Option("split", case_id)]
-    ask(session, contact, options, Held("split", text="\n".join(p.text for p in found[1:])), at)
+    options = [Option("keep"), Option("split")]
+    held = Held("split", text="\n".join(problem.text for problem in others))
+    ask(session, contact, options, held, at)
     return ChatReply(text, choices=(say(language, CHOICE_ONE), say(language, CHOICE_SPLIT)))

@@ -1,0 +1,303 @@
+"""The conversations residents actually have, replayed on Telegram, WhatsApp and SMS.
+
+Each test talks to the real webhooks with payloads shaped as the platforms send them, moves the
+case as staff do through the staff API, and reads what the resident got back: the immediate
+answer (Telegram's sendMessage, Twilio's TwiML) and the news the outbox delivers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from core.db import get_engine, utcnow
+from core.settings import Settings
+from tests.bots import telegram_payloads as tg
+from tests.channels import PHONE, inbound, signed_post, telegram_post, twiml_texts
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import create_staff, login, png_bytes, run_jobs
+
+RUBBISH = "Sampah di TPS Jl. Kauman menumpuk dan bau, tolong segera diangkut"
+STREET_LIGHT = "Lampu jalan di Gang Melati 3 mati total, gelap sekali kalau malam"
+WATER = "Air PDAM di Perumahan Graha Indah tidak mengalir sejak kemarin pagi"
+CHANNELS = ["telegram", "whatsapp", "sms"]
+
+
+@dataclass
+class Resident:
+    """One resident on one channel: what they send, and what reaches them."""
+
+    client: TestClient
+    settings: Settings
+    telegram: FakeTelegram
+    twilio: FakeTwilio
+    channel: str
+
+    def _sent_to_me(self) -> list[str]:
+        if self.channel == "telegram":
+            return [m.text for m in self.telegram.messages if str(m.chat_id) == str(tg.CHAT_ID)]
+        to = f"whatsapp:{PHONE}" if self.channel == "whatsapp" else PHONE
+        return [m.body for m in self.twilio.messages_to(to)]
+
+    def _post(self, update: dict | None = None, **fields: str) -> list[str]:
+        before = len(self._sent_to_me())
+        if self.channel == "telegram":
+            assert telegram_post(self.client, update).status_code == 200
+            return self._sent_to_me()[before:]
+        response = signed_post(
+            self.client, self.settings, inbound(whatsapp=self.channel == "whatsapp", **fields)
+        )
+        assert response.status_code == 200
+        return twiml_texts(response)
+
+    def says(self, text: str) -> list[str]:
+        """Send `text`; the immediate answers (one at most, for every message kind)."""
+        answers = self._post(tg.text(text), Body=text)
+        assert len(answers) <= 1, answers
+        return answers
+
+    def answer(self, text: str) -> str:
+        [answer] = self.says(text)
+        return answer
+
+    def shares_location(self, latitude: float, longitude: float) -> str:
+        [answer] = self._post(
+            tg.location(latitude, longitude), Latitude=str(latitude), Longitude=str(longitude)
+        )
+        return answer
+
+    def sends_photo(self, caption: str = "") -> str:
+        image = png_bytes()
+        if self.channel == "telegram":
+            self.telegram.add_file("AgACAgUAAxkBAAIB", image, file_path="photos/file_7.jpg")
+            update = tg.photo("AgACAgUAAxkBAAIB", size=len(image), caption=caption or None)
+            [answer] = self._post(update)
+            return answer
+        url = self.twilio.add_media(content=image, content_type="image/png")
+        [answer] = self._post(
+            None, Body=caption, NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"
+        )
+        return answer
+
+    def news(self) -> list[str]:
+        """What the outbox delivers now (the immediate answers are not news)."""
+        before = len(self._sent_to_me())
+        run_jobs(self.settings)
+        return self._sent_to_me()[before:]
+
+
+@pytest.fixture(params=CHANNELS)
+def resident(
+    request: pytest.FixtureRequest,
+    client: TestClient,
+    settings: Settings,
+    telegram: FakeTelegram,
+    twilio: FakeTwilio,
+) -> Resident:
+    return Resident(client, settings, telegram, twilio, request.param)
+
+
+@pytest.fixture
+def staff(client: TestClient, settings: Settings) -> dict[str, str]:
+    create_staff(settings, "sup", "supervisor")
+    return login(client, "sup")
+
+
+def rows(settings: Settings, statement: str, **params) -> list:
+    with get_engine(settings.database_url).begin() as connection:
+        result = connection.execute(sa.text(statement), params)
+        return list(result) if result.returns_rows else []
+
+
+def cases(settings: Settings) -> list:
+    return rows(
+        settings,
+        "SELECT c.tracking_code, c.status, a.code AS agency, c.nudges, c.latitude, c.text "
+        "FROM cases c LEFT JOIN agencies a ON a.id = c.agency_id ORDER BY c.id",
+    )
+
+
+def files(resident: Resident, text: str) -> str:
+    """The resident files `text`; its code, from the acknowledgement they receive."""
+    count = len(cases(resident.settings))
+    assert resident.says(text) == []
+    [*_, case] = cases(resident.settings)
+    assert len(cases(resident.settings)) == count + 1
+    assert [m for m in resident.news() if case.tracking_code in m]  # the acknowledgement
+    return case.tracking_code
+
+
+def move(client: TestClient, staff: dict, code: str, status: str, note: str | None = None):
+    body = {"status": status, **({"note": note} if note else {})}
+    response = client.post(f"/api/v1/cases/{code}/transitions", json=body, headers=staff)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def history(client: TestClient, staff: dict, code: str) -> list[dict]:
+    return client.get(f"/api/v1/cases/{code}", headers=staff).json()["history"]
+
+
+def age(settings: Settings, code: str, minutes: int) -> None:
+    """The case was filed `minutes` ago."""
+    rows(
+        settings,
+        "UPDATE cases SET created_at = :t WHERE tracking_code = :c",
+        t=utcnow() - timedelta(minutes=minutes),
+        c=code,
+    )
+
+
+def test_an_answer_to_the_officers_question_goes_to_the_waiting_case(
+    resident: Resident, client: TestClient, staff: dict
+) -> None:
+    """ "Mohon info RT/RW" -> the answer is attached, the agency sees it, the clock runs again."""
+    code = files(resident, RUBBISH)
+    move(client, staff, code, "waiting", "Mohon info RT/RW")
+    assert "Mohon info RT/RW" in resident.news()[0]
+    answer = resident.answer("RT 02 RW 05 pak, TPS nya yg di samping masjid Al Ikhlas")
+    assert code in answer and "teruskan ke petugas" in answer
+    [case] = cases(resident.settings)
+    assert case.status == "in_progress"  # no longer waiting: the SLA clock runs
+    last = history(client, staff, code)[-1]
+    assert (last["from_status"], last["to_status"], last["actor"]) == (
+        "waiting",
+        "in_progress",
+        "citizen",
+    )
+    assert "masjid Al Ikhlas" in last["internal_note"]
+    assert resident.news() == []  # answered at once, nothing more to send
+
+
+def test_when_will_it_be_fixed_is_answered_and_counted_as_a_nudge(
+    resident: Resident, client: TestClient, staff: dict
+) -> None:
+    code = files(resident, STREET_LIGHT)
+    answer = resident.answer("kapan dibenerin pak?")
+    assert code in answer and "sudah kami sampaikan ke petugas" in answer
+    [case] = cases(resident.settings)
+    assert case.nudges == 1
+    assert history(client, staff, code)[-1]["kind"] == "nudged"
+    resident.answer("sudah seminggu belum ada petugas datang")
+    assert [c.nudges for c in cases(resident.settings)] == [2]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("selamat pagi admin", "Ceritakan masalahnya"),
+        ("Assalamualaikum", "Waalaikumsalam"),
+        ("P", "Ceritakan masalahnya"),
+        ("Matur nuwun pak", "Sama-sama"),
+        ("makasih", "Sama-sama"),
+        ("mau tanya min, ini bisa buat lapor jalan rusak ga?", "Bisa."),
+        ("apakah nama saya dirahasiakan?", "tidak pernah ditampilkan untuk umum"),
+        ("lapor di sini bayar gak?", "Gratis"),
+    ],
+)
+def test_greetings_thanks_and_questions_file_nothing(
+    resident: Resident, text: str, expected: str
+) -> None:
+    assert expected in resident.answer(text)
+    assert cases(resident.settings) == []
+
+
+def test_ok_needs_no_answer(resident: Resident) -> None:
+    assert resident.says("ok") == []
+    assert resident.says("oke siap pak") == []
+    assert cases(resident.settings) == []
+
+
+def test_thanks_after_filing_does_not_list_a_new_complaint(resident: Resident) -> None:
+    code = files(resident, STREET_LIGHT)
+    resident.answer("Matur nuwun pak")
+    listing = resident.answer("CEK")
+    assert listing.count(code) == 1 and len(cases(resident.settings)) == 1
+
+
+def test_not_fixed_in_any_words_reopens_the_resolved_case(
+    resident: Resident, client: TestClient, staff: dict
+) -> None:
+    code = files(resident, STREET_LIGHT)
+    move(client, staff, code, "resolved", "Lampu sudah diganti")
+    resident.news()
+    assert resident.says("blm pak, masih mati lampunya") == []
+    [case] = cases(resident.settings)
+    assert case.status == "in_progress"
+    [news] = resident.news()
+    assert news.startswith(f"Aduan {code} dibuka kembali")
+
+
+def test_a_late_location_and_photo_join_the_open_case(resident: Resident) -> None:
+    """45 minutes after filing, the location and photo still belong to the complaint."""
+    code = files(resident, STREET_LIGHT)
+    age(resident.settings, code, 45)
+    assert resident.shares_location(-6.9839, 110.4094) == (
+        f"Lokasi ditambahkan ke aduan {code}. Terima kasih."
+    )
+    photo = resident.sends_photo("tiangnya yang dekat pos ronda")
+    assert photo == f"Foto dan keterangannya ditambahkan ke aduan {code}. Terima kasih."
+    [case] = cases(resident.settings)
+    assert case.latitude == -6.9839
+
+
+def test_with_two_open_cases_the_bot_asks_which_one_a_location_is_for(
+    resident: Resident,
+) -> None:
+    first = files(resident, STREET_LIGHT)
+    second = files(resident, WATER)
+    question = resident.shares_location(-6.99, 110.42)
+    assert "1 = " + second in question and "2 = " + first in question  # newest first
+    assert resident.answer("2") == f"Lokasi ditambahkan ke aduan {first}. Terima kasih."
+    assert [c.latitude for c in cases(resident.settings)] == [-6.99, None]
+
+
+def test_two_problems_become_two_cases_when_the_resident_agrees(resident: Resident) -> None:
+    offer = resident.answer("air PDAM mati dan jalan juga banjir")
+    assert "2 masalah" in offer and "Balas 2" in offer
+    [first] = cases(resident.settings)
+    assert first.agency == "PDAM"
+    assert resident.says("2") == []
+    assert [c.agency for c in cases(resident.settings)] == ["PDAM", "BPBD"]
+    codes = [c.tracking_code for c in cases(resident.settings)]
+    news = resident.news()
+    assert all(any(code in message for message in news) for code in codes)
+
+
+def test_one_problem_stays_one_case_when_the_resident_says_so(resident: Resident) -> None:
+    resident.answer("air PDAM mati dan jalan juga banjir")
+    assert resident.answer("1") == "Baik, tetap satu aduan."
+    assert len(cases(resident.settings)) == 1
+
+
+def test_words_that_read_like_chatter_are_asked_about_not_filed(resident: Resident) -> None:
+    code = files(resident, STREET_LIGHT)
+    question = resident.answer("ini fotonya pak")
+    assert f"2 = tambahan untuk aduan {code}" in question
+    assert resident.answer("2") == f"Tambahan Anda sudah kami catat pada aduan {code}."
+    assert len(cases(resident.settings)) == 1
+
+
+def test_a_new_problem_while_a_case_waits_is_asked_about_and_filed_on_1(
+    resident: Resident, client: TestClient, staff: dict
+) -> None:
+    code = files(resident, RUBBISH)
+    move(client, staff, code, "waiting", "Mohon info RT/RW")
+    question = resident.answer(WATER)
+    assert "Ini aduan baru?" in question and code in question
+    assert resident.says("1") == []
+    assert [c.agency for c in cases(resident.settings)] == ["DLH", "PDAM"]
+    assert cases(resident.settings)[0].status == "waiting"
+
+
+def test_an_english_complaint_is_answered_in_english(resident: Resident) -> None:
+    resident.says("The street light on Jalan Pemuda has been out for a week, very dark at night")
+    [case] = cases(resident.settings)
+    [ack] = resident.news()
+    assert ack.startswith("Your complaint") and case.tracking_code in ack
+    assert "Sama-sama" not in resident.answer("thank you")
