@@ -13,8 +13,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -289,6 +289,52 @@ async def test_telegram_webhook_roundtrip(telegram_fake: FakeTelegram) -> None:
         assert telegram_fake.webhook["secret_token"] == "s3cret"
         assert await bot.delete_webhook()
         assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_telegram_button_press_is_answered_once_and_its_keyboard_removed_once(
+    telegram_fake: FakeTelegram,
+) -> None:
+    """press() is the callback_query Update PTB reads; the query is answered once and the
+    keyboard removed once, a second time of either is Telegram's 400."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Aduan baru", callback_data="1")],
+            [InlineKeyboardButton("Tambahan", callback_data="2")],
+        ]
+    )
+    async with _bot(telegram_fake) as bot:
+        sent = await bot.send_message(chat_id=555, text="Ini aduan baru?", reply_markup=keyboard)
+        update = Update.de_json(telegram_fake.press(sent.message_id, "2"), bot)
+        query = update.callback_query
+        assert (query.data, query.message.message_id, query.message.chat.id) == ("2", 1, 555)
+        assert query.message.reply_markup == keyboard and query.from_user.id == 555
+        assert await query.answer()
+        with pytest.raises(BadRequest, match="(?i)query is too old"):
+            await query.answer()
+        edited = await bot.edit_message_reply_markup(chat_id=555, message_id=sent.message_id)
+        assert edited.reply_markup is None
+        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+            await bot.edit_message_reply_markup(chat_id=555, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+            await bot.edit_message_reply_markup(chat_id=556, message_id=sent.message_id)
+    assert telegram_fake.keyboard(sent.message_id) is None
+    assert telegram_fake.press(sent.message_id, "1")["callback_query"]["message"].keys() == {
+        "message_id",
+        "from",
+        "chat",
+        "date",
+        "text",
+        "edit_date",
+    }
+
+
+async def test_telegram_refuses_callback_data_over_64_bytes(telegram_fake: FakeTelegram) -> None:
+    """A button's callback_data is 1-64 bytes, as Telegram checks it."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="9" * 65)]])
+    async with _bot(telegram_fake) as bot:
+        with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+            await bot.send_message(chat_id=555, text="pilih", reply_markup=keyboard)
+    assert telegram_fake.messages == []
 
 
 def test_telegram_json_body() -> None:
