@@ -74,7 +74,7 @@ DELIVERY_PATHS = {
 }
 LANGUAGES = {"id": N_("Bahasa Indonesia"), "en": N_("Bahasa Inggris")}
 # what a resident's file is, by the first part of its content type; anything else is a document
-ATTACHMENT_KINDS = {"image": N_("Foto"), "audio": N_("Rekaman suara"), "video": N_("Video")}
+ATTACHMENT_KINDS = {"image": N_("Foto"), "audio": N_("Rekaman suara"), "video": N_("Rekaman video")}
 DOCUMENT = N_("Dokumen")
 # the history's author when no staff member acted (cases.lifecycle, cases.feedback)
 ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
@@ -113,7 +113,8 @@ class Words(Translator):
         return self.gettext(LANGUAGES[value])
 
     def attachment_kind(self, content_type: str) -> str:
-        """What a file is ("Foto", "Rekaman suara", "Video", "Dokumen"), from its content type."""
+        """What a file is ("Foto", "Rekaman suara", "Rekaman video", "Dokumen"), from its content
+        type."""
         family = content_type.partition("/")[0]
         return self.gettext(ATTACHMENT_KINDS.get(family, DOCUMENT))
 

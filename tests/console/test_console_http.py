@@ -550,10 +550,21 @@ def test_photos_are_served_with_the_console_session(
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("id", ("Unduh Rekaman suara: pesan-suara.ogg", "Unduh Video", "Unduh Dokumen: surat.pdf")),
+        (
+            "id",
+            (
+                "Unduh Rekaman suara: pesan-suara.ogg",
+                "Unduh Rekaman video",
+                "Unduh Dokumen: surat.pdf",
+            ),
+        ),
         (
             "en",
-            ("Download Audio recording: pesan-suara.ogg", "Download Video", "Download Document"),
+            (
+                "Download Audio recording: pesan-suara.ogg",
+                "Download Video recording",
+                "Download Document",
+            ),
         ),
     ],
 )
