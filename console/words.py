@@ -76,6 +76,9 @@ DELIVERY_PATHS = {
     "sms_fallback": N_("SMS pengganti WhatsApp"),
 }
 LANGUAGES = {"id": N_("Bahasa Indonesia"), "en": N_("Bahasa Inggris")}
+# what a resident's file is, by the first part of its content type; anything else is a document
+ATTACHMENT_KINDS = {"image": N_("Foto"), "audio": N_("Rekaman suara"), "video": N_("Rekaman video")}
+DOCUMENT = N_("Dokumen")
 # the history's author when no staff member acted (cases.lifecycle, cases.feedback)
 ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
 
@@ -111,6 +114,12 @@ class Words(Translator):
 
     def language_name(self, value: str) -> str:
         return self.gettext(LANGUAGES[value])
+
+    def attachment_kind(self, content_type: str) -> str:
+        """What a file is ("Foto", "Rekaman suara", "Rekaman video", "Dokumen"), from its content
+        type."""
+        family = content_type.partition("/")[0]
+        return self.gettext(ATTACHMENT_KINDS.get(family, DOCUMENT))
 
     def actor(self, value: str) -> str:
         """Who wrote a history entry: a username, or the resident or the system in words."""

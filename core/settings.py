@@ -101,6 +101,12 @@ class Settings(BaseSettings):
             "image/webp",
             "image/gif",
             "video/mp4",
+            # voice notes and recordings residents send: Telegram and WhatsApp voice notes are
+            # Ogg/Opus, iPhones record MP4 audio, older phones AMR
+            "audio/ogg",
+            "audio/mpeg",
+            "audio/mp4",
+            "audio/amr",
             "application/pdf",
         ]
     )

@@ -28,15 +28,15 @@ TOO_LONG = N_("Pesan terlalu panjang untuk dijadikan aduan: paling banyak %(limi
 LOCATION_INVALID = N_("Lokasi itu tidak valid. Kirim lagi lokasi Anda.")
 LOCATION_ADDED = N_("Lokasi ditambahkan ke aduan %(code)s. Terima kasih.")
 LOCATION_KEPT = N_("Lokasi disimpan. Sekarang ceritakan masalahnya dalam satu pesan.")
-PHOTO_ADDED = N_("Foto ditambahkan ke aduan %(code)s. Terima kasih.")
-PHOTO_NEEDS_TEXT = N_(
-    "Foto diterima, tetapi belum ada aduan yang baru Anda buat. Kirim ulang foto dengan "
-    "keterangan masalahnya, atau tulis dulu aduannya lalu kirim fotonya."
-)
 MEDIA_TOO_LARGE = N_("Maaf, file terlalu besar (maksimal %(limit_mb)s MB).")
-MEDIA_UNSUPPORTED = N_("Maaf, jenis file ini tidak bisa kami terima. Kirim foto JPG/PNG.")
+MEDIA_UNSUPPORTED = N_(
+    "Maaf, jenis file ini tidak bisa kami terima. Kirim foto, video, pesan suara, atau PDF."
+)
 MEDIA_FAILED = N_("Maaf, foto gagal diunduh. Silakan kirim ulang.")
-UNSUPPORTED = N_("Maaf, kami hanya bisa menerima teks, lokasi, dan foto.")
+UNSUPPORTED = N_(
+    "Maaf, pesan jenis ini tidak bisa kami proses. Kirim teks, lokasi, foto, video, pesan "
+    "suara, atau dokumen."
+)
 STATUS_LINE = N_("Aduan %(code)s: %(status)s. Ditangani: %(agency)s.")
 STATUS_NOTE = N_("Catatan terakhir: %(note)s")
 STATUS_UNKNOWN = N_("Kode %(code)s tidak ditemukan. Periksa lagi kode pelacakan Anda.")

@@ -1,4 +1,9 @@
-"""The one Twilio client of a process and configuration, for every SMS and WhatsApp send."""
+"""The one Twilio client of a process and configuration, for every SMS and WhatsApp send.
+
+Its messages go to TWILIO_API_URL. Content templates (the Content API, content.twilio.com with
+Twilio itself) are asked at that same address when it is not Twilio's: a compatible provider or
+a test's fake serves both.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from twilio.rest import Client
 
 from core.settings import Settings
 from notifications.channels import DeliveryError
+
+TWILIO_API_URL = "https://api.twilio.com"
 
 
 def twilio_client(settings: Settings) -> Client:
@@ -45,6 +52,8 @@ def _client(
     _read_environment_once(http_client.session, base_url)
     client = Client(account_sid, auth_token, http_client=http_client)
     client.api.base_url = base_url
+    if base_url != TWILIO_API_URL:
+        client.content.base_url = base_url
     return client
 
 

@@ -1,4 +1,8 @@
-"""POST /webhooks/twilio: SMS and WhatsApp messages in, TwiML replies out."""
+"""POST /webhooks/twilio: SMS and WhatsApp messages in, TwiML replies out.
+
+On WhatsApp a reply with numbered choices goes with quick-reply buttons (bots.twilio.quick_replies)
+and a pressed button arrives as its ButtonPayload, the choice's number; SMS is plain text.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,14 @@ from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bots.twilio.addresses import is_whatsapp, phone_number
+from bots.twilio.quick_replies import send_ahead
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
 from core.db import utcnow
 from core.deps import SettingsDep, app_session
 from core.responses import WEBHOOK_ERRORS
 from core.settings import Settings
-from intake.chat import ChatEvent, MediaItem, MediaKind
+from intake.chat import ChatEvent, ChatOutcome, MediaItem, MediaKind
 from intake.conversation import handle
 from intake.media import download_media
 from intake.messages import Location, ReplyAddress
@@ -26,7 +31,16 @@ router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 MAX_MEDIA = 10  # Twilio's own maximum per message
 
 
-def _media(form: FormData, settings: Settings) -> tuple[MediaItem, ...]:
+def media_kind(content_type: str, *, whatsapp: bool) -> MediaKind:
+    """What a file is, from the type Twilio names: WhatsApp's recordings are voice notes
+    (audio/ogg), an MMS's audio a recording; anything not a picture, sound or film a document."""
+    family = content_type.split(";", 1)[0].strip().lower().partition("/")[0]
+    if family == "audio":
+        return MediaKind.voice if whatsapp else MediaKind.audio
+    return {"image": MediaKind.photo, "video": MediaKind.video}.get(family, MediaKind.document)
+
+
+def _media(form: FormData, settings: Settings, *, whatsapp: bool) -> tuple[MediaItem, ...]:
     try:
         count = min(int(str(form.get("NumMedia") or 0)), MAX_MEDIA)
     except ValueError:
@@ -34,7 +48,7 @@ def _media(form: FormData, settings: Settings) -> tuple[MediaItem, ...]:
     fetches = []
     for index in range(count):
         url = str(form.get(f"MediaUrl{index}") or "")
-        declared = form.get(f"MediaContentType{index}")
+        declared = str(form.get(f"MediaContentType{index}") or "") or None
         if not url:
             continue
 
@@ -44,7 +58,7 @@ def _media(form: FormData, settings: Settings) -> tuple[MediaItem, ...]:
             data, served = download_media(url, settings, auth=auth)
             return data, declared or served
 
-        fetches.append(MediaItem(MediaKind.photo, fetch))
+        fetches.append(MediaItem(media_kind(declared or "", whatsapp=whatsapp), fetch))
     return tuple(fetches)
 
 
@@ -67,15 +81,18 @@ def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
     whatsapp = is_whatsapp(sender)
     address = phone_number(sender)
     name = form.get("ProfileName")
+    # a pressed quick-reply button: Body is its title, ButtonPayload the choice's number
+    text = form.get("ButtonPayload") or form.get("Body")
     return ChatEvent(
         channel=SourceChannel.whatsapp if whatsapp else SourceChannel.sms,
         sender=ReplyAddress(Channel.whatsapp if whatsapp else Channel.sms, address),
         external_id=message_sid,
         received_at=utcnow(),
-        text=str(form.get("Body") or ""),
+        text=str(text or ""),
         location=_location(form),
-        media=_media(form, settings),
+        media=_media(form, settings, whatsapp=whatsapp),
         name=str(name) if name else None,
+        message_ref=message_sid,
     )
 
 
@@ -85,7 +102,23 @@ def twilio_webhook(form: SignedForm, request: Request, settings: SettingsDep) ->
     event = to_chat_event(form, settings)
     with app_session(request.app) as session:
         outcome = handle(session, settings, event)
+    return Response(
+        content=twiml_answer(form, event, outcome, settings), media_type="application/xml"
+    )
+
+
+def twiml_answer(form: FormData, event: ChatEvent, outcome: ChatOutcome, settings: Settings) -> str:
+    """The TwiML answer to one message. On WhatsApp the replies up to the last with choices go
+    ahead by the REST API, that one with buttons (bots.twilio.quick_replies); the answer holds
+    the others."""
+    replies = outcome.replies
+    our_number = str(form.get("To") or "")
+    if event.channel == SourceChannel.whatsapp and is_whatsapp(our_number):
+        # the resident wrote to this WhatsApp sender of ours: the answer comes from it
+        replies = send_ahead(
+            settings, replies, to=str(form["From"]), from_=our_number, about=event.external_id
+        )
     twiml = MessagingResponse()
-    for reply in outcome.replies:
+    for reply in replies:
         twiml.message(reply.text)
-    return Response(content=str(twiml), media_type="application/xml")
+    return str(twiml)

@@ -25,6 +25,7 @@ from intake.messages import InboundMessage
 from intake.service import receive
 from staff.models import User
 from tests.console.helpers import case_row, csrf_of, history, post, sign_in, signed_in
+from tests.fakes.media_samples import DOCUMENT_PDF, VIDEO_MP4, VOICE_OGG
 from tests.fakes.smtp_sink import SmtpSink
 from tests.helpers import (
     PASSWORD,
@@ -544,3 +545,55 @@ def test_photos_are_served_with_the_console_session(
     web.cookies.clear()
     signed_in(web, "dlh")
     assert web.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "id",
+            (
+                "Unduh Rekaman suara: pesan-suara.ogg",
+                "Unduh Rekaman video",
+                "Unduh Dokumen: surat.pdf",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Download Audio recording: pesan-suara.ogg",
+                "Download Video recording",
+                "Download Document",
+            ),
+        ),
+    ],
+)
+def test_voice_notes_videos_and_documents_show_as_what_they_are(
+    web: TestClient, settings: Settings, staff: Staff, language: str, words: tuple[str, ...]
+) -> None:
+    """A voice note gets an audio player, a video a video player, a PDF a download link, each
+    named with its kind and file name; none of them is shown as a (broken) image."""
+    staff("dpu")
+    files = [
+        (VOICE_OGG, "audio/ogg", "pesan-suara.ogg"),
+        (VIDEO_MP4, "video/mp4", None),
+        (DOCUMENT_PDF, "application/pdf", "surat.pdf"),
+    ]
+    media = tuple(store_media(settings, data, kind, name) for data, kind, name in files)
+    message = InboundMessage(channel=SourceChannel.whatsapp, text=POTHOLE, media=media)
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        case = receive(session, settings, message).case
+        code = case.tracking_code
+        voice, video, document = session.exec(
+            select(Attachment.id).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        ).all()
+    signed_in(web, "dpu")
+    page = web.get(f"/console/cases/{code}", params={"lang": language}).text
+    base = f"/console/cases/{code}/attachments"
+    assert f'<audio controls preload="none" src="{base}/{voice}"></audio>' in page
+    assert f'<video controls preload="none" width="320" src="{base}/{video}"></video>' in page
+    assert f'href="{base}/{document}" download>' in page
+    assert "<img" not in page.partition('id="h-attachments"')[2].partition("</section>")[0]
+    assert all(word in page for word in words)
+    served = web.get(f"{base}/{voice}")
+    assert (served.headers["content-type"], served.content) == ("audio/ogg", VOICE_OGG)

@@ -18,6 +18,11 @@ Other clients post JSON bodies. All three are accepted, plus query strings.
 Answers use the Bot API envelope ``{"ok": true, "result": ...}`` /
 ``{"ok": false, "error_code": N, "description": ...}``; PTB maps 401/403/429 to
 ``InvalidToken``/``Forbidden``/``RetryAfter`` from status and ``parameters``.
+
+Inline keyboards: ``sendMessage`` checks them as Telegram does (a button's ``callback_data`` is
+1-64 bytes); :meth:`FakeTelegram.press` is a resident pressing a button, the ``callback_query``
+Update Telegram would post, and ``answerCallbackQuery`` / ``editMessageReplyMarkup`` answer
+with Telegram's own errors for a query answered twice or a keyboard removed twice.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ METHODS = frozenset(
         "deleteWebhook",
         "getWebhookInfo",
         "sendChatAction",
+        "answerCallbackQuery",
+        "editMessageReplyMarkup",
     }
 )
 CHAT_ACTIONS = frozenset(
@@ -66,11 +73,40 @@ CHAT_ACTIONS = frozenset(
 _JSON_FIELDS = frozenset(
     {"reply_markup", "entities", "allowed_updates", "link_preview_options", "reply_parameters"}
 )
-_INT_FIELDS = frozenset({"chat_id", "message_id", "message_thread_id", "max_connections"})
+_INT_FIELDS = frozenset(
+    {"chat_id", "message_id", "message_thread_id", "max_connections", "cache_time"}
+)
 _BOOL_FIELDS = frozenset(
-    {"drop_pending_updates", "disable_notification", "protect_content", "disable_web_page_preview"}
+    {
+        "drop_pending_updates",
+        "disable_notification",
+        "protect_content",
+        "disable_web_page_preview",
+        "show_alert",
+    }
 )
 MAX_TEXT_LENGTH = 4096
+MAX_CALLBACK_DATA_BYTES = 64
+# what a button does when pressed; an inline keyboard button has exactly one of these
+_BUTTON_ACTIONS = frozenset(
+    {
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +191,9 @@ class FakeTelegram(HttpFake):
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._updates_ready = threading.Condition()
+        self._sent: dict[int, dict[str, Any]] = {}  # message_id -> Message, as it is now
+        self._queries: dict[str, bool] = {}  # callback query id -> answered
+        self._next_update_id = 900_000_001
 
     # -- URLs for telegram.Bot -------------------------------------------------
     @property
@@ -176,6 +215,11 @@ class FakeTelegram(HttpFake):
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
+
+    def keyboard(self, message_id: int) -> dict[str, Any] | None:
+        """The inline keyboard a sent message shows now (None once removed)."""
+        with self._lock:
+            return self._sent[message_id].get("reply_markup")
 
     @property
     def webhook(self) -> dict[str, Any]:
@@ -202,6 +246,30 @@ class FakeTelegram(HttpFake):
         """Make sends to ``chat_id`` fail like a user who blocked the bot (403)."""
         with self._lock:
             self._blocked.add(str(chat_id))
+
+    def press(self, message_id: int, data: str | None = None) -> dict[str, Any]:
+        """The Update Telegram posts when the resident presses a button of a sent message:
+        ``data`` is the button's ``callback_data`` (the first button's when omitted). The query
+        stays open until ``answerCallbackQuery``."""
+        with self._lock:
+            message = json.loads(json.dumps(self._sent[message_id]))
+            update_id = self._next_update_id
+            self._next_update_id += 1
+            query_id = str(4_000_000_000_000_000_000 + update_id)
+            self._queries[query_id] = False
+        if data is None:
+            data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        chat = message["chat"]
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": query_id,
+                "from": {"id": chat["id"], "is_bot": False, "first_name": chat.get("first_name")},
+                "message": message,
+                "chat_instance": f"-{abs(chat['id'])}",
+                "data": data,
+            },
+        }
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an Update for ``getUpdates``, as Telegram holds them for a polling bot."""
@@ -260,6 +328,10 @@ class FakeTelegram(HttpFake):
             return _ok(self.bot_user)
         if method == "sendMessage":
             return self._send_message(params)
+        if method == "answerCallbackQuery":
+            return self._answer_callback_query(params)
+        if method == "editMessageReplyMarkup":
+            return self._edit_reply_markup(params)
         if method == "sendChatAction":
             if (error := self._check_chat(params)) is not None:
                 return error
@@ -310,11 +382,13 @@ class FakeTelegram(HttpFake):
             return tg_error(400, "Bad Request: message text is empty")
         if len(text) > MAX_TEXT_LENGTH:
             return tg_error(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        if (error := _check_inline_keyboard(markup)) is not None:
+            return error
         with self._lock:
             message_id = self._next_message_id
             self._next_message_id += 1
         chat_id = params["chat_id"]
-        markup = params.get("reply_markup")
         self._record(
             self._messages,
             SentMessage(message_id, chat_id, text, params.get("parse_mode"), markup, params),
@@ -328,7 +402,40 @@ class FakeTelegram(HttpFake):
         }
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             result["reply_markup"] = markup  # Telegram echoes inline keyboards only
+        with self._lock:
+            self._sent[message_id] = result
         return _ok(result)
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> HttpResponse:
+        query_id = str(params.get("callback_query_id") or "")
+        with self._lock:
+            if self._queries.get(query_id, True):  # unknown, or answered already
+                return tg_error(400, QUERY_INVALID)
+            self._queries[query_id] = True
+        return _ok(True)
+
+    def _edit_reply_markup(self, params: dict[str, Any]) -> HttpResponse:
+        if params.get("inline_message_id"):
+            return tg_error(400, "Bad Request: MESSAGE_ID_INVALID")
+        if (error := self._check_chat(params)) is not None:
+            return error
+        markup = params.get("reply_markup") or None
+        if markup is not None and "inline_keyboard" not in markup:
+            return tg_error(400, "Bad Request: inline keyboard expected")
+        if (error := _check_inline_keyboard(markup)) is not None:
+            return error
+        with self._lock:
+            message = self._sent.get(params.get("message_id"))
+            if message is None or message["chat"]["id"] != params["chat_id"]:
+                return tg_error(400, "Bad Request: message to edit not found")
+            if message.get("reply_markup") == markup:
+                return tg_error(400, NOT_MODIFIED)
+            if markup is None:
+                del message["reply_markup"]
+            else:
+                message["reply_markup"] = markup
+            message["edit_date"] = int(time.time())
+            return _ok(dict(message))
 
     def _get_file(self, params: dict[str, Any]) -> HttpResponse:
         file_id = str(params.get("file_id") or "")
@@ -355,6 +462,24 @@ class FakeTelegram(HttpFake):
         if content is None:
             return tg_error(404, "Not Found")
         return HttpResponse(200, content, "application/octet-stream")
+
+
+def _check_inline_keyboard(markup: Any) -> HttpResponse | None:
+    """Telegram's refusals of a malformed inline keyboard (other keyboards are not checked)."""
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return None
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return tg_error(400, 'Bad Request: field "inline_keyboard" must be an Array of Arrays')
+    for button in (button for row in rows for button in row):
+        if not str(button.get("text") or "").strip():
+            return tg_error(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        if len(_BUTTON_ACTIONS & button.keys()) != 1:
+            return tg_error(400, "Bad Request: can't parse inline keyboard button")
+        data = button.get("callback_data")
+        if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
+            return tg_error(400, "Bad Request: BUTTON_DATA_INVALID")
+    return None
 
 
 def _chat(chat_id: int | str) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
@@ -36,7 +37,7 @@ def twilio_fake() -> Iterator[FakeTwilio]:
 
 def _client(fake: FakeTwilio, token: str = AUTH_TOKEN) -> Client:
     client = Client(ACCOUNT_SID, token)
-    client.api.base_url = fake.url
+    client.api.base_url = client.content.base_url = fake.url
     return client
 
 
@@ -124,6 +125,71 @@ def test_twilio_whatsapp_template_is_recorded(twilio_fake: FakeTwilio) -> None:
     assert recorded.body is None
     assert recorded.content_variables == {"1": "ADU-0042"}
     assert recorded.status_callback == "https://aduan.example/hooks/twilio/status"
+
+
+def _quick_reply(actions: list[dict], body: str = "{{1}}") -> ContentList.ContentCreateRequest:
+    return ContentList.ContentCreateRequest(
+        {
+            "friendly_name": "choices_2",
+            "language": "id",
+            "variables": {"1": "Pilih satu", "2": "Ya", "3": "Tidak"},
+            "types": {"twilio/quick-reply": {"body": body, "actions": actions}},
+        }
+    )
+
+
+def test_twilio_content_api_creates_lists_and_sends_a_quick_reply(
+    twilio_fake: FakeTwilio,
+) -> None:
+    """The official client creates a quick-reply content (JSON), finds it again by listing, and
+    a message with its ContentSid is recorded as the resident sees it, variables filled."""
+    client = _client(twilio_fake)
+    actions = [{"id": "1", "title": "{{2}}"}, {"id": "2", "title": "{{3}}"}]
+    created = client.content.v1.contents.create(_quick_reply(actions))
+    assert created.sid.startswith("HX") and created.friendly_name == "choices_2"
+    assert [c.sid for c in client.content.v1.contents.stream(page_size=1)] == [created.sid]
+    client.messages.create(
+        to="whatsapp:+6281234567890",
+        from_="whatsapp:+14155238886",
+        content_sid=created.sid,
+        content_variables='{"1": "Ini aduan baru?", "2": "Aduan baru"}',
+    )
+    [sent] = twilio_fake.messages
+    assert sent.content == {
+        "body": "Ini aduan baru?",
+        "actions": [{"id": "1", "title": "Aduan baru"}, {"id": "2", "title": "Tidak"}],
+    }
+    assert sent.buttons == ["Aduan baru", "Tidak"]
+
+
+def test_twilio_content_api_lists_page_by_page(twilio_fake: FakeTwilio) -> None:
+    """stream() follows meta.next_page_url to the end."""
+    client = _client(twilio_fake)
+    sids = [
+        client.content.v1.contents.create(_quick_reply([{"id": "1", "title": "Ya"}])).sid
+        for _ in range(3)
+    ]
+    assert [c.sid for c in client.content.v1.contents.stream(page_size=2)] == sids
+
+
+@pytest.mark.parametrize(
+    ("actions", "body"),
+    [
+        ([], "{{1}}"),
+        ([{"id": "1", "title": "{{4}}"}], "{{1}}"),
+        ([{"id": "1", "title": ""}], "{{1}}"),
+        ([{"id": "1", "title": "Ya"}], "x" * 1025),
+    ],
+    ids=["no-actions", "no-sample", "no-title", "long-body"],
+)
+def test_twilio_content_api_refuses_a_malformed_quick_reply(
+    twilio_fake: FakeTwilio, actions: list[dict], body: str
+) -> None:
+    """A content Twilio would not take is a 400 TwilioRestException, and is not kept."""
+    with pytest.raises(TwilioRestException) as error:
+        _client(twilio_fake).content.v1.contents.create(_quick_reply(actions, body))
+    assert error.value.status == 400
+    assert twilio_fake.contents == []
 
 
 def test_twilio_bad_auth_is_401(twilio_fake: FakeTwilio) -> None:
@@ -289,6 +355,52 @@ async def test_telegram_webhook_roundtrip(telegram_fake: FakeTelegram) -> None:
         assert telegram_fake.webhook["secret_token"] == "s3cret"
         assert await bot.delete_webhook()
         assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_telegram_button_press_is_answered_once_and_its_keyboard_removed_once(
+    telegram_fake: FakeTelegram,
+) -> None:
+    """press() is the callback_query Update PTB reads; the query is answered once and the
+    keyboard removed once, a second time of either is Telegram's 400."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Aduan baru", callback_data="1")],
+            [InlineKeyboardButton("Tambahan", callback_data="2")],
+        ]
+    )
+    async with _bot(telegram_fake) as bot:
+        sent = await bot.send_message(chat_id=555, text="Ini aduan baru?", reply_markup=keyboard)
+        update = Update.de_json(telegram_fake.press(sent.message_id, "2"), bot)
+        query = update.callback_query
+        assert (query.data, query.message.message_id, query.message.chat.id) == ("2", 1, 555)
+        assert query.message.reply_markup == keyboard and query.from_user.id == 555
+        assert await query.answer()
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+            await query.answer()
+        edited = await bot.edit_message_reply_markup(chat_id=555, message_id=sent.message_id)
+        assert edited.reply_markup is None
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+            await bot.edit_message_reply_markup(chat_id=555, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+            await bot.edit_message_reply_markup(chat_id=556, message_id=sent.message_id)
+    assert telegram_fake.keyboard(sent.message_id) is None
+    assert telegram_fake.press(sent.message_id, "1")["callback_query"]["message"].keys() == {
+        "message_id",
+        "from",
+        "chat",
+        "date",
+        "text",
+        "edit_date",
+    }
+
+
+async def test_telegram_refuses_callback_data_over_64_bytes(telegram_fake: FakeTelegram) -> None:
+    """A button's callback_data is 1-64 bytes, as Telegram checks it."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="9" * 65)]])
+    async with _bot(telegram_fake) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
+            await bot.send_message(chat_id=555, text="pilih", reply_markup=keyboard)
+    assert telegram_fake.messages == []
 
 
 def test_telegram_json_body() -> None:

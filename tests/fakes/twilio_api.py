@@ -20,6 +20,17 @@ Behaviour mirrors the real API where it matters to callers: HTTP basic auth
 ``status``, which twilio-python turns into ``TwilioRestException.code``), 201 with
 a message resource on success, and media URLs that answer with a 307 redirect to
 a CDN URL, as api.twilio.com does (so download code must follow redirects).
+
+Content API
+-----------
+The same fake serves ``content.twilio.com``'s v1 Content resource (point
+``client.content.base_url`` at ``fake.url``): ``POST /v1/Content`` with the JSON
+``ContentList.create`` sends, ``GET /v1/Content`` (pages with ``meta``, as the
+client's ``stream`` reads them) and ``GET /v1/Content/{sid}``. A message sent
+with the ``ContentSid`` of a ``twilio/quick-reply`` content created here is
+recorded with the quick reply as the resident sees it (``TwilioMessage.content``,
+its ``{{n}}`` filled from ``ContentVariables`` over the content's samples). A
+``ContentSid`` not created here is taken as a template approved elsewhere.
 """
 
 from __future__ import annotations
@@ -65,6 +76,12 @@ _MEDIA_PATH = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<suffix>Messages/[^/]+/Media/[^/.]+)$"
 )
 _CDN_PATH = re.compile(r"^/cdn/(?P<key>[0-9a-f]+)$")
+_CONTENTS_PATH = re.compile(r"^/v1/Content(?:/(?P<sid>HX[0-9a-f]{32}))?$")
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+QUICK_REPLY = "twilio/quick-reply"
+QUICK_REPLY_BODY_MAX = 1024
+QUICK_REPLY_ACTIONS_MAX = 10
+QUICK_REPLY_ID_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -80,10 +97,17 @@ class TwilioMessage:
     status_callback: str | None = None
     media_urls: tuple[str, ...] = ()
     messaging_service_sid: str | None = None
+    # a quick reply sent by ContentSid, as shown: {"body": ..., "actions": [{"id", "title"}]}
+    content: dict[str, Any] | None = None
 
     @property
     def channel(self) -> str:
         return "whatsapp" if self.to.startswith("whatsapp:") else "sms"
+
+    @property
+    def buttons(self) -> list[str]:
+        """The titles of a quick reply's buttons, in order."""
+        return [action["title"] for action in (self.content or {}).get("actions", [])]
 
 
 def twilio_error(status: int, code: int, message: str | None = None) -> HttpResponse:
@@ -139,6 +163,7 @@ class FakeTwilio(HttpFake):
         self._rejected: dict[str, tuple[int, int]] = {}  # number -> (code, status)
         self._media: dict[str, tuple[bytes, str]] = {}  # path suffix -> (content, type)
         self._cdn: dict[str, str] = {}  # cdn key -> path suffix
+        self._contents: dict[str, dict[str, Any]] = {}  # content sid -> resource
         self._answering: Counter[str | None] = Counter()  # API requests in hand, by To
         self._most_total = 0  # the most API requests in hand at once
         self._most_answering: Counter[str | None] = Counter()  # the most at once, by To
@@ -151,6 +176,12 @@ class FakeTwilio(HttpFake):
 
     def messages_to(self, number: str) -> list[TwilioMessage]:
         return [m for m in self.messages if m.to == number]
+
+    @property
+    def contents(self) -> list[dict[str, Any]]:
+        """The Content resources created, oldest first."""
+        with self._lock:
+            return list(self._contents.values())
 
     def fail_next(self, n: int = 1, status: int = 500) -> None:
         """Answer the next ``n`` API requests with ``status`` and Twilio's error JSON."""
@@ -235,6 +266,8 @@ class FakeTwilio(HttpFake):
             return self._create_message(m["account"], request)
         if (m := _MEDIA_PATH.match(request.path)) and request.method == "GET":
             return self._serve_media(m["account"], m["suffix"])
+        if m := _CONTENTS_PATH.match(request.path):
+            return self._content_api(request, m["sid"])
         return twilio_error(404, 20404)
 
     def _authorized(self, request: HttpRequest) -> bool:
@@ -280,7 +313,10 @@ class FakeTwilio(HttpFake):
             except ValueError:
                 return twilio_error(400, 21656)
 
+        with self._lock:
+            content = self._contents.get(content_sid or "")
         message = TwilioMessage(
+            content=_quick_reply_shown(content, variables) if content else None,
             sid=_sid("SM"),
             to=to,
             from_=from_,
@@ -293,6 +329,71 @@ class FakeTwilio(HttpFake):
         )
         self._record(self._messages, message)
         return HttpResponse.json(201, self._resource(message))
+
+    # -- Content API -----------------------------------------------------------------
+    def _content_api(self, request: HttpRequest, sid: str | None) -> HttpResponse:
+        if request.method == "POST" and sid is None:
+            return self._create_content(request)
+        if request.method != "GET":
+            return twilio_error(405, 20004, "Method not allowed")
+        with self._lock:
+            contents = list(self._contents.values())
+        if sid is not None:
+            found = [c for c in contents if c["sid"] == sid]
+            return HttpResponse.json(200, found[0]) if found else twilio_error(404, 20404)
+        size = int(request.query.get("PageSize", ["50"])[0])
+        page = int(request.query.get("Page", ["0"])[0])
+        url = f"{self.url}/v1/Content?PageSize={size}"
+        more = len(contents) > (page + 1) * size
+        return HttpResponse.json(
+            200,
+            {
+                "contents": contents[page * size : (page + 1) * size],
+                "meta": {
+                    "page": page,
+                    "page_size": size,
+                    "first_page_url": f"{url}&Page=0",
+                    "previous_page_url": f"{url}&Page={page - 1}" if page else None,
+                    "url": f"{url}&Page={page}",
+                    "next_page_url": f"{url}&Page={page + 1}&PageToken=PT{page + 1}"
+                    if more
+                    else None,
+                    "key": "contents",
+                },
+            },
+        )
+
+    def _create_content(self, request: HttpRequest) -> HttpResponse:
+        try:
+            spec = json.loads(request.body)
+        except ValueError:
+            return twilio_error(400, 20001, "Request body is not JSON")
+        if not isinstance(spec, dict):
+            return twilio_error(400, 20001, "Request body is not a JSON object")
+        if problem := _content_problem(spec):
+            return twilio_error(400, 20001, problem)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        sid = "HX" + secrets.token_hex(16)
+        resource = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "friendly_name": spec.get("friendly_name"),
+            "language": spec["language"],
+            "variables": spec.get("variables") or {},
+            "types": {name: value for name, value in spec["types"].items() if value},
+            "url": f"https://content.twilio.com/v1/Content/{sid}",
+            "links": {
+                "approval_fetch": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests",
+                "approval_create": (
+                    f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests/whatsapp"
+                ),
+            },
+            "date_created": now,
+            "date_updated": now,
+        }
+        with self._lock:
+            self._contents[sid] = resource
+        return HttpResponse.json(201, resource)
 
     def _resource(self, message: TwilioMessage) -> dict[str, Any]:
         """The JSON twilio-python's MessageInstance reads."""
@@ -341,3 +442,55 @@ class FakeTwilio(HttpFake):
         if media is None:
             return HttpResponse(404, b"Not Found", "text/plain")
         return HttpResponse(200, media[0], media[1])
+
+
+def _content_problem(spec: dict[str, Any]) -> str | None:
+    """Why the Content API refuses a content (None when it takes it): the rules of the
+    content types this fake knows; others are taken as they are."""
+    types = {name: value for name, value in (spec.get("types") or {}).items() if value}
+    if not types:
+        return "Types must hold at least one content type"
+    if not spec.get("language"):
+        return "Language is required"
+    quick_reply = types.get(QUICK_REPLY)
+    if quick_reply is None:
+        return None
+    body, actions = quick_reply.get("body") or "", quick_reply.get("actions") or []
+    if not body.strip() or len(body) > QUICK_REPLY_BODY_MAX:
+        return f"Quick reply body must be 1-{QUICK_REPLY_BODY_MAX} characters"
+    if not 1 <= len(actions) <= QUICK_REPLY_ACTIONS_MAX:
+        return f"Quick reply holds 1-{QUICK_REPLY_ACTIONS_MAX} actions"
+    for action in actions:
+        title, action_id = action.get("title") or "", action.get("id") or ""
+        if not title.strip() or not action_id or len(action_id) > QUICK_REPLY_ID_MAX:
+            return "Each quick reply action needs a title and an id of at most 200 characters"
+    used = {name for text in [body, *_action_texts(actions)] for name in _VARIABLE.findall(text)}
+    if missing := used - set(spec.get("variables") or {}):
+        return f"Variables without a sample value: {', '.join(sorted(missing))}"
+    return None
+
+
+def _action_texts(actions: list[dict[str, Any]]) -> list[str]:
+    return [text for action in actions for text in (action.get("title"), action.get("id")) if text]
+
+
+def _quick_reply_shown(
+    content: dict[str, Any], variables: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The quick reply of a content with its variables filled (the samples where a value is
+    not given), as WhatsApp shows it; None for a content of another type."""
+    quick_reply = content["types"].get(QUICK_REPLY)
+    if quick_reply is None:
+        return None
+    values = {**content["variables"], **(variables or {})}
+
+    def fill(text: str) -> str:
+        return _VARIABLE.sub(lambda m: str(values.get(m[1], m[0])), text)
+
+    return {
+        "body": fill(quick_reply["body"]),
+        "actions": [
+            {"id": fill(action["id"]), "title": fill(action["title"])}
+            for action in quick_reply["actions"]
+        ],
+    }

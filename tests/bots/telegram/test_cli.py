@@ -33,7 +33,7 @@ def test_set_webhook_registers_our_url_and_secret(
     assert result.returncode == 0, result.stderr
     assert telegram.webhook["url"] == "https://aduan.example.go.id/webhooks/telegram"
     assert telegram.webhook["secret_token"] == TELEGRAM_SECRET
-    assert telegram.webhook["allowed_updates"] == ["message"]
+    assert telegram.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
 
 
 def test_set_webhook_refuses_without_a_secret(settings: Settings, telegram: FakeTelegram) -> None:
@@ -72,4 +72,7 @@ def test_polling_answers_and_files_complaints(settings: Settings, telegram: Fake
         [code] = connection.execute(sa.text("SELECT tracking_code FROM cases")).scalars().all()
     assert code in ack.text
     assert "Ceritakan masalahnya" in telegram.messages[0].text
+    # polling asks for the same updates as the webhook: edits and button presses too
+    asked = {tuple(call.params["allowed_updates"]) for call in telegram.calls_to("getUpdates")}
+    assert asked == {("message", "edited_message", "callback_query")}
     assert process.returncode is not None, output

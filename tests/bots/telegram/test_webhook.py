@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from telegram import Bot
 
+from bots.telegram.adapter import send_replies
 from core.db import get_engine, utcnow
 from core.settings import Settings
+from intake.chat import ChatOutcome, ChatReply
 from tests.bots import telegram_payloads as tg
 from tests.channels import TELEGRAM_HEADERS as HEADERS
 from tests.channels import telegram_post as post
+from tests.fakes.media_samples import DOCUMENT_PDF, VOICE_OGG
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
+
+QUESTION = "Ini aduan baru? Balas 1 = aduan baru, 2 = tambahan untuk aduan HBPS-SX30"
+
+
+def question_sent(telegram: FakeTelegram) -> int:
+    """The bot asks a question with two choices as buttons, as the adapter renders it; the
+    message's id."""
+
+    async def send() -> None:
+        async with Bot(telegram.token, base_url=telegram.api_url) as bot:
+            reply = ChatReply(QUESTION, choices=("Aduan baru", "Tambahan HBPS-SX30"))
+            await send_replies(bot, tg.CHAT_ID, ChatOutcome([reply]), update_id=1)
+
+    asyncio.run(send())
+    return telegram.messages[-1].message_id
 
 
 def rows(settings: Settings, sql: str, **params) -> list:
@@ -291,13 +311,15 @@ def test_status_changes_are_pushed_to_the_chat(
 
 @pytest.mark.parametrize(
     "update",
-    [tg.edited(POTHOLE), tg.group_message(POTHOLE), tg.channel_post(POTHOLE)],
-    ids=["edited", "group", "channel_post"],
+    [tg.group_message(POTHOLE), tg.channel_post(POTHOLE), tg.edited(POTHOLE)],
+    ids=["group", "channel_post", "edit-in-a-group"],
 )
 def test_updates_we_do_not_answer_are_accepted_and_ignored(
     client: TestClient, settings: Settings, telegram: FakeTelegram, update: dict
 ) -> None:
-    """Edits, group chats and channel posts get 200 and neither a case nor a reply."""
+    """Group chats (their edits too) and channel posts get 200 and neither a case nor a reply."""
+    if "edited_message" in update:
+        update["edited_message"]["chat"] = tg.group_message(POTHOLE)["message"]["chat"]
     assert post(client, update).status_code == 200
     assert cases(settings) == []
     assert telegram.messages == []
@@ -309,7 +331,7 @@ def test_sticker_gets_a_polite_reply(
     """A sticker is not a complaint; the bot says what it can accept."""
     assert post(client, tg.sticker()).status_code == 200
     assert cases(settings) == []
-    assert "hanya bisa menerima teks, lokasi, dan foto" in replies(telegram)[0]
+    assert "pesan jenis ini tidak bisa kami proses" in replies(telegram)[0]
 
 
 @pytest.mark.parametrize(
@@ -359,3 +381,111 @@ def test_location_sent_after_filing_finds_the_earlier_report(
         code=first,
     )
     assert len(linked) == 1
+
+
+def test_a_pressed_button_is_answered_its_keyboard_removed_and_its_number_read(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """The press stops spinning (answerCallbackQuery), the keyboard goes (editMessageReplyMarkup)
+    and the conversation reads the number and answers in the chat."""
+    message_id = question_sent(telegram)
+    assert post(client, telegram.press(message_id, "1")).status_code == 200
+    assert [call.status for call in telegram.calls_to("answerCallbackQuery")] == [200]
+    assert telegram.keyboard(message_id) is None
+    answers = telegram.messages[1:]
+    assert answers and {m.chat_id for m in answers} == {tg.CHAT_ID}
+    [receipt] = rows(settings, "SELECT external_id FROM inbound_receipts")
+    assert receipt == (f"button:{tg.CHAT_ID}:{message_id}",)
+
+
+def test_a_second_tap_on_the_same_keyboard_changes_nothing(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """Two taps before the keyboard is gone are two updates: the second is answered (so it
+    stops spinning) and otherwise ignored, whichever button it was."""
+    message_id = question_sent(telegram)
+    first, second = telegram.press(message_id, "1"), telegram.press(message_id, "2")
+    post(client, first)
+    sent = len(telegram.messages)
+    assert post(client, second).status_code == 200
+    assert len(telegram.messages) == sent
+    assert [call.status for call in telegram.calls_to("answerCallbackQuery")] == [200, 200]
+    assert [call.status for call in telegram.calls_to("editMessageReplyMarkup")] == [200, 400]
+    assert len(rows(settings, "SELECT id FROM inbound_receipts")) == 1
+
+
+def test_a_stale_or_forged_press_is_only_answered(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A press of data no shown button carries (a keyboard gone, a forged number) stops
+    spinning and does nothing else: no reply, no receipt, the keyboard left as it is."""
+    message_id = question_sent(telegram)
+    assert post(client, telegram.press(message_id, "9")).status_code == 200
+    assert telegram.keyboard(message_id) is not None
+    assert [call.status for call in telegram.calls_to("answerCallbackQuery")] == [200]
+    assert telegram.calls_to("editMessageReplyMarkup") == []
+    assert len(telegram.messages) == 1
+    assert rows(settings, "SELECT id FROM inbound_receipts") == []
+
+
+VOICE_ID, PDF_ID = "AwACAgUAAxkBAAIC", "BQACAgUAAxkBAAID"
+
+
+@pytest.mark.parametrize(
+    ("update", "file", "stored"),
+    [
+        (tg.voice(VOICE_ID, len(VOICE_OGG)), (VOICE_ID, VOICE_OGG), ("audio/ogg", None)),
+        (
+            tg.document(PDF_ID, len(DOCUMENT_PDF), "surat-rt.pdf", "application/pdf"),
+            (PDF_ID, DOCUMENT_PDF),
+            ("application/pdf", "surat-rt.pdf"),
+        ),
+    ],
+    ids=["voice", "document"],
+)
+def test_a_voice_note_or_document_is_stored_on_the_recent_case(
+    client: TestClient,
+    settings: Settings,
+    telegram: FakeTelegram,
+    update: dict,
+    file: tuple[str, bytes],
+    stored: tuple,
+) -> None:
+    """Files other than photos are fetched and kept with their type and file name."""
+    telegram.add_file(*file, file_path="documents/file_4")
+    post(client, tg.text(POTHOLE))
+    assert post(client, update).status_code == 200
+    assert rows(settings, "SELECT content_type, filename FROM attachments") == [stored]
+
+
+def test_an_edit_delivered_twice_is_handled_once(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """An edit is a new update with an id of its own; Telegram repeating it changes nothing."""
+    original = tg.text(POTHOLE)
+    post(client, original)
+    edit = tg.edit_of(original, text=POTHOLE + " depan SD 2")
+    post(client, edit)
+    sent, received = len(telegram.messages), rows(settings, "SELECT id FROM inbound_receipts")
+    assert post(client, edit).status_code == 200
+    assert len(telegram.messages) == sent
+    assert rows(settings, "SELECT id FROM inbound_receipts") == received
+    assert len(received) == 2
+
+
+def test_a_live_location_moving_is_not_answered(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """A live location sends an edit every few seconds as the phone moves: the first share is
+    taken, its moves neither answered nor stored."""
+    original = tg.location(-7.0051, 110.4381)
+    original["message"]["location"]["live_period"] = 900
+    post(client, original)
+    answered = replies(telegram)
+    for step in range(1, 4):
+        moved = {"latitude": -7.0051 + step / 1000, "longitude": 110.4381, "live_period": 900}
+        assert (
+            post(client, tg.edit_of(original, seconds=step * 10, location=moved)).status_code == 200
+        )
+    assert replies(telegram) == answered
+    assert rows(settings, "SELECT latitude FROM pending_locations") == [(-7.0051,)]

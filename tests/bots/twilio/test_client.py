@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bots.twilio.client import twilio_client
 from core.db import get_engine
 from core.settings import Settings
 from notifications.channels import Channels
@@ -33,3 +34,26 @@ def test_twilio_is_reached_through_the_proxy_the_environment_names(
     )
     assert result.outcome is Outcome.sent
     assert [m.to for m in twilio.messages] == ["+6281355502100"]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "content_url"),
+    [
+        ("https://api.twilio.com", "https://content.twilio.com"),
+        ("http://127.0.0.1:9/twilio", "http://127.0.0.1:9/twilio"),
+    ],
+    ids=["twilio", "elsewhere"],
+)
+def test_content_templates_are_asked_where_messages_go_unless_that_is_twilio(
+    api_url: str, content_url: str
+) -> None:
+    """Twilio answers the Content API at its own host; a compatible provider or a fake at the
+    TWILIO_API_URL it is given."""
+    settings = Settings(
+        _env_file=None,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_auth_token="t",
+        twilio_api_url=api_url,
+    )
+    client = twilio_client(settings)
+    assert (client.api.base_url, client.content.base_url) == (api_url, content_url)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
+from bots.twilio.webhook import to_chat_event
 from core.db import get_engine
 from core.settings import Settings
+from intake.chat import MediaKind
 from tests.channels import PHONE, inbound, signed_post, twiml_texts
+from tests.fakes.media_samples import VOICE_OGG
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
 
@@ -211,3 +215,77 @@ def test_signed_but_incomplete_form_is_400(client: TestClient, settings: Setting
     response = signed_post(client, settings, {"Body": POTHOLE})
     assert response.status_code == 400
     assert cases(settings) == []
+
+
+def with_media(content_type: str, whatsapp: bool, body: str = "") -> dict:
+    """An inbound message with one file, as Twilio posts it (media URL, declared type)."""
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+    fields = {"NumMedia": "1", "MediaUrl0": url, "MediaContentType0": content_type}
+    return inbound(body, whatsapp=whatsapp, **fields)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "whatsapp", "kind"),
+    [
+        ("image/jpeg", True, MediaKind.photo),
+        ("audio/ogg", True, MediaKind.voice),
+        ("audio/ogg; codecs=opus", True, MediaKind.voice),
+        ("audio/amr", False, MediaKind.audio),
+        ("audio/mpeg", False, MediaKind.audio),
+        ("video/mp4", True, MediaKind.video),
+        ("application/pdf", True, MediaKind.document),
+        ("text/vcard", True, MediaKind.document),
+    ],
+)
+def test_each_file_is_named_by_its_declared_type(
+    content_type: str, whatsapp: bool, kind: MediaKind
+) -> None:
+    """Pictures are photos, WhatsApp's recordings voice notes and an MMS's audio a recording,
+    films videos, anything else a document; the Body beside a file is its caption."""
+    event = to_chat_event(
+        FormData(with_media(content_type, whatsapp, "Banjir")), Settings(_env_file=None)
+    )
+    [item] = event.media
+    assert (item.kind, event.text) == (kind, "Banjir")
+
+
+def test_every_message_names_itself_by_its_sid() -> None:
+    """message_ref is Twilio's MessageSid (a repeat delivery has the same one)."""
+    fields = inbound(POTHOLE, whatsapp=True)
+    event = to_chat_event(FormData(fields), Settings(_env_file=None))
+    assert event.message_ref == event.external_id == fields["MessageSid"]
+
+
+def test_a_pressed_quick_reply_is_its_number_not_its_title(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """WhatsApp sends a button's title as Body and its id as ButtonPayload: the number is what
+    the resident chose, so the title (four words here) does not file a complaint."""
+    fields = inbound(
+        "Tambahan untuk aduan HBPS-SX30",
+        whatsapp=True,
+        ButtonText="Tambahan untuk aduan HBPS-SX30",
+        ButtonPayload="2",
+        MessageType="button",
+        OriginalRepliedMessageSid=f"SM{'0' * 32}",
+        OriginalRepliedMessageSender="whatsapp:+14155238886",
+    )
+    assert to_chat_event(FormData(fields), settings).text == "2"
+    assert signed_post(client, settings, fields).status_code == 200
+    assert cases(settings) == []
+
+
+def test_a_whatsapp_voice_note_is_kept_on_the_recent_case(
+    client: TestClient, settings: Settings, twilio: FakeTwilio
+) -> None:
+    """A voice note (audio/ogg) is fetched with the account's credentials and stored; with no
+    choices to show, every reply is in the TwiML answer and nothing goes by the REST API."""
+    url = twilio.add_media(content=VOICE_OGG, content_type="audio/ogg")
+    signed_post(client, settings, inbound(POTHOLE, whatsapp=True))
+    fields = inbound(whatsapp=True, NumMedia="1", MediaUrl0=url, MediaContentType0="audio/ogg")
+    response = signed_post(client, settings, fields)
+    assert twiml_texts(response)
+    with get_engine(settings.database_url).connect() as connection:
+        stored = connection.execute(sa.text("SELECT content_type FROM attachments")).all()
+    assert stored == [("audio/ogg",)]
+    assert twilio.messages == []
