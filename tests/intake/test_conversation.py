@@ -18,6 +18,7 @@ from core.db import get_engine, utcnow
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, telegram_post, twiml_texts
+from tests.fakes.media_samples import VOICE_OGG
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import create_staff, login, png_bytes, run_jobs
@@ -42,7 +43,8 @@ class Resident:
         if self.channel == "telegram":
             return [m.text for m in self.telegram.messages if str(m.chat_id) == str(tg.CHAT_ID)]
         to = f"whatsapp:{PHONE}" if self.channel == "whatsapp" else PHONE
-        return [m.body for m in self.twilio.messages_to(to)]
+        # a WhatsApp quick reply is shown as its content's body with buttons under it
+        return [m.content["body"] if m.content else m.body for m in self.twilio.messages_to(to)]
 
     def _post(self, update: dict | None = None, **fields: str) -> list[str]:
         before = len(self._sent_to_me())
@@ -53,7 +55,8 @@ class Resident:
             self.client, self.settings, inbound(whatsapp=self.channel == "whatsapp", **fields)
         )
         assert response.status_code == 200
-        return twiml_texts(response)
+        # a WhatsApp question with buttons goes through the REST API, the rest in the TwiML
+        return self._sent_to_me()[before:] + twiml_texts(response)
 
     def says(self, text: str) -> list[str]:
         """Send `text`; the immediate answers (one at most, for every message kind)."""
@@ -83,6 +86,27 @@ class Resident:
             None, Body=caption, NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"
         )
         return answer
+
+    def sends_voice_note(self) -> str:
+        if self.channel == "telegram":
+            self.telegram.add_file("AwACAgUAAxkBAAIC", VOICE_OGG, file_path="voice/file_3.oga")
+            [answer] = self._post(tg.voice("AwACAgUAAxkBAAIC", size=len(VOICE_OGG)))
+            return answer
+        url = self.twilio.add_media(content=VOICE_OGG, content_type="audio/ogg")
+        [answer] = self._post(None, NumMedia="1", MediaUrl0=url, MediaContentType0="audio/ogg")
+        return answer
+
+    def presses(self, choice: str) -> list[str]:
+        """Choose `choice` of the last question as the channel lets them: a button where
+        there are buttons, the number typed on SMS."""
+        if self.channel == "telegram":
+            [*_, asked] = [m for m in self.telegram.messages if m.reply_markup]
+            return self._post(self.telegram.press(asked.message_id, choice))
+        if self.channel == "whatsapp":
+            [*_, asked] = [m for m in self.twilio.messages_to(f"whatsapp:{PHONE}") if m.content]
+            title = asked.buttons[int(choice) - 1]
+            return self._post(None, Body=title, ButtonPayload=choice, ButtonText=title)
+        return self.says(choice)
 
     def news(self) -> list[str]:
         """What the outbox delivers now (the immediate answers are not news)."""
@@ -301,3 +325,56 @@ def test_an_english_complaint_is_answered_in_english(resident: Resident) -> None
     [ack] = resident.news()
     assert ack.startswith("Your complaint") and case.tracking_code in ack
     assert "Sama-sama" not in resident.answer("thank you")
+
+
+def test_a_voice_note_is_named_as_one_and_joins_the_open_case(resident: Resident) -> None:
+    code = files(resident, STREET_LIGHT)
+    kind = "Rekaman suara" if resident.channel == "sms" else "Pesan suara"  # MMS audio: a file
+    assert resident.sends_voice_note() == f"{kind} ditambahkan ke aduan {code}. Terima kasih."
+
+
+def test_the_split_question_is_answered_with_a_button_where_there_are_buttons(
+    resident: Resident,
+) -> None:
+    resident.answer("air PDAM mati dan jalan juga banjir")
+    assert resident.presses("2") == []
+    assert [c.agency for c in cases(resident.settings)] == ["PDAM", "BPBD"]
+
+
+@pytest.fixture
+def telegram_resident(
+    client: TestClient, settings: Settings, telegram: FakeTelegram, twilio: FakeTwilio
+) -> Resident:
+    return Resident(client, settings, telegram, twilio, "telegram")
+
+
+def test_an_edit_within_minutes_corrects_the_complaint_and_keeps_the_old_text(
+    telegram_resident: Resident, client: TestClient, staff: dict
+) -> None:
+    """Telegram only: SMS cannot be edited and Twilio delivers no WhatsApp edits."""
+    original = tg.text(STREET_LIGHT)
+    assert telegram_post(client, original).status_code == 200
+    [case] = cases(telegram_resident.settings)
+    corrected = STREET_LIGHT.replace("Melati 3", "Melati 5")
+    [answer] = telegram_resident._post(tg.edit_of(original, text=corrected))
+    assert answer == f"Teks aduan {case.tracking_code} sudah kami perbarui."
+    [case] = cases(telegram_resident.settings)
+    assert case.text == corrected
+    last = history(client, staff, case.tracking_code)[-1]
+    assert (last["kind"], last["internal_note"]) == ("text_edited", STREET_LIGHT)
+
+
+def test_a_late_edit_is_kept_as_an_addition_and_an_edit_of_small_talk_files_nothing(
+    telegram_resident: Resident, client: TestClient
+) -> None:
+    original = tg.text(STREET_LIGHT)
+    telegram_post(client, original)
+    [case] = cases(telegram_resident.settings)
+    age(telegram_resident.settings, case.tracking_code, 20)
+    [answer] = telegram_resident._post(tg.edit_of(original, text=STREET_LIGHT + " sekali"))
+    assert "kami catat sebagai tambahan" in answer
+    assert cases(telegram_resident.settings)[0].text == STREET_LIGHT
+    thanks = tg.text("makasih")
+    telegram_post(client, thanks)
+    assert telegram_resident._post(tg.edit_of(thanks, text=WATER)) == []
+    assert len(cases(telegram_resident.settings)) == 1
