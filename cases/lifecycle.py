@@ -142,6 +142,8 @@ def transition(
     if move.target in STAGES:
         for later in STAGES[STAGES.index(move.target) + 1 :]:
             setattr(case, STATUS_TIMESTAMP[later], None)
+    if actor is not None:  # staff have acted since the resident's last words
+        case.citizen_noted_at = None
     session.add(case)
     moved = case.agency_id != from_agency_id
     record_event(
@@ -274,6 +276,8 @@ def add_note(
 ) -> Case:
     """Record a note; a public one is also sent to the citizen."""
     case.updated_at = utcnow()
+    if actor is not None:  # staff have answered the resident's last words
+        case.citizen_noted_at = None
     session.add(case)
     record_event(
         session,

@@ -82,6 +82,10 @@ class CaseSummary(BaseModel):
         default_factory=list, description="routing's top three guesses, for cases in triage"
     )
     assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
+    nudges: int = Field(default=0, description="how often the resident asked when it is done")
+    citizen_noted_at: datetime | None = Field(
+        default=None, description="the resident added words the staff have not acted on since"
+    )
 
 
 class CasePage(BaseModel):

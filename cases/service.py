@@ -162,6 +162,8 @@ def list_cases(
             duplicate_of=duplicates.get(c.duplicate_of_id),
             suggestions=suggestions(c) if c.status == CaseStatus.triage else [],
             assignee=assignees.get(c.assignee_id),
+            nudges=c.nudges,
+            citizen_noted_at=c.citizen_noted_at,
         )
         for c in rows
     ]
