@@ -179,9 +179,8 @@ def _read(
     follows_up = reading.intent in (Intent.follow_up, Intent.not_fixed)
     if follows_up and cases and not _elsewhere(decision, cases):
         return _follow_up(session, contact, at, text, decision, cases)
-    if reading.intent is Intent.question and not (
-        reading.topic == "how" and decision.agency is not None
-    ):
+    # a question routing places with an agency is a request to that agency, not about us
+    if reading.intent is Intent.question and decision.agency is None:
         return reply(say(language, FAQ[reading.topic]))
     waiting = [case for case in cases if case.status == CaseStatus.waiting]
     if waiting:
