@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cases.enums import CaseStatus, EventKind
-from cases.errors import CaseError, NotMergeable
+from cases.errors import CaseError, NotMergeable, Refusal
 from cases.lifecycle import check_move, record_event, transition
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
 from cases.transitions import MOVES, MoveName
@@ -160,14 +160,17 @@ def merge(
 ) -> Case:
     """Close `duplicate` into `original`; its reporter hears every later update of `original`."""
     if duplicate.id == original.id:
-        raise CaseError("a case cannot be merged into itself")
+        raise CaseError("a case cannot be merged into itself", Refusal.merge_into_itself)
     check_move(duplicate, MOVES[MoveName.merge])
     if original.merged_into_id is not None or original.status in (
         CaseStatus.closed,
         CaseStatus.rejected,
     ):
         raise NotMergeable(
-            f"{original.tracking_code} is {original.status}; merge into an open case"
+            f"{original.tracking_code} is {original.status}; merge into an open case",
+            Refusal.original_not_open,
+            code=original.tracking_code,
+            status=CaseStatus(original.status),
         )
     note = translator(language_of(duplicate.language)).gettext(
         MERGED_NOTE, code=original.tracking_code

@@ -8,7 +8,7 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
-from cases.errors import UnknownAgency
+from cases.errors import Refusal, UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
 from cases.schemas import (
     AgencyRef,
@@ -93,7 +93,9 @@ def visible_cases(
     if agency_code is not None:
         agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
         if agency is None:
-            raise UnknownAgency(f"unknown agency '{agency_code}'")
+            raise UnknownAgency(
+                f"unknown agency '{agency_code}'", Refusal.unknown_agency, agency=agency_code
+            )
         query = query.where(Case.agency_id == agency.id)
     if status is not None:
         query = query.where(Case.status == status)

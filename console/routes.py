@@ -28,6 +28,7 @@ from cases.errors import CaseError
 from cases.models import Case
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
+from console.refusals import form_errors, refusal_text
 from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
 from core.i18n import N_
 from routing import stored_catalogue
@@ -74,14 +75,18 @@ def _names(visit: Visit) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def invalid(visit: Visit, exc: ValidationError) -> str:
-    """A form the case rules turned down, with pydantic's reasons."""
-    reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-    return visit.t.gettext("Periksa isian: %(message)s", message=reasons)
+    """A case form with invalid fields, each named with what is wrong with it."""
+    return visit.t.gettext("Periksa isian: %(message)s", message=form_errors(visit.t, exc))
 
 
 def refused(visit: Visit, message: str) -> str:
-    """A change the case rules refused, with their reason."""
+    """A change that was not made, with the reason (a sentence in the page's language)."""
     return visit.t.gettext("Tidak dapat dilakukan: %(message)s", message=message)
+
+
+def case_refused(visit: Visit, exc: CaseError) -> str:
+    """A change the case rules refused, with their reason in the page's words."""
+    return refused(visit, refusal_text(visit.t, exc, *_names(visit)))
 
 
 # --- signing in and out -------------------------------------------------------------------
@@ -321,7 +326,7 @@ def _apply(
         change()
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
+        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     # forwarded to another agency, the case has left this officer's queue: back to the queue
     still_mine = service.can_work_on(visit.user, case)
@@ -465,7 +470,7 @@ def merge_case(code: str, visit: VisitDep, csrf: Text = "") -> Response:
         merge(visit.db, visit.settings, case, original, actor=visit.user)
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
+        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         f"/console/cases/{original.tracking_code}",
@@ -540,7 +545,7 @@ def assign_from_triage(
         )
     except CaseError as exc:
         visit.db.rollback()
-        return _triage_page(visit, exc.status_code, refused(visit, str(exc)))
+        return _triage_page(visit, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         "/console/triage",
