@@ -21,6 +21,7 @@ from cases.enums import CaseStatus, EventKind
 from cases.errors import CaseError, NotMergeable, Refusal
 from cases.lifecycle import check_move, record_event, transition
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
+from cases.notes import NoteCode, note
 from cases.transitions import MOVES, MoveName
 from core.db import UTCDateTime, utcnow
 from core.i18n import N_, translator
@@ -151,7 +152,9 @@ def note_duplicate(session: Session, case: Case, found: Resemblance) -> None:
         case,
         EventKind.note,
         actor=None,
-        internal_note=f"possible duplicate of {found.tracking_code} (similarity {found.score:.2f})",
+        internal_note=note(
+            NoteCode.possible_duplicate, code=found.tracking_code, score=f"{found.score:.2f}"
+        ),
     )
 
 
@@ -172,7 +175,7 @@ def merge(
             code=original.tracking_code,
             status=CaseStatus(original.status),
         )
-    note = translator(language_of(duplicate.language)).gettext(
+    told = translator(language_of(duplicate.language)).gettext(
         MERGED_NOTE, code=original.tracking_code
     )
     transition(
@@ -181,8 +184,8 @@ def merge(
         duplicate,
         MoveName.merge,
         actor=actor,
-        public_note=note,
-        internal_note=f"merged into {original.tracking_code}",
+        public_note=told,
+        internal_note=note(NoteCode.merged_into, code=original.tracking_code),
         changes={"merged_into_id": original.id},
     )
     record_event(
@@ -190,7 +193,7 @@ def merge(
         original,
         EventKind.note,
         actor=actor,
-        internal_note=f"{duplicate.tracking_code} merged into this case",
+        internal_note=note(NoteCode.merged_here, code=duplicate.tracking_code),
     )
     _subscribe_reporters(session, duplicate, original)
     return original

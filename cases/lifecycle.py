@@ -15,6 +15,7 @@ from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotAssignable, Refusal, UnknownAgency
 from cases.models import Case, CaseEvent
+from cases.notes import SystemNote
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
 from core.settings import Settings
@@ -53,15 +54,17 @@ def record_event(
     from_agency_id: int | None = None,
     to_agency_id: int | None = None,
     public_note: str | None = None,
-    internal_note: str | None = None,
+    internal_note: str | SystemNote | None = None,
     actor_label: str | None = None,
 ) -> None:
-    """Add an entry to `case`'s history, in the caller's transaction.
+    """Add an entry to `case`'s history, in the caller's transaction. An internal note is a
+    person's text, or a `SystemNote` the history words in its reader's language.
 
     A prebuilt Core INSERT rather than an ORM object: history is only ever appended to and
     never read back by the session that writes it, and a unit-of-work flush per event cost
     every complaint more than the INSERT itself.
     """
+    system = internal_note if isinstance(internal_note, SystemNote) else None
     session.connection().execute(
         _EVENT_INSERT,
         {
@@ -72,7 +75,9 @@ def record_event(
             "from_agency_id": from_agency_id,
             "to_agency_id": to_agency_id,
             "public_note": public_note or None,
-            "internal_note": internal_note or None,
+            "internal_note": None if system else internal_note or None,
+            "note_code": system.code if system else None,
+            "note_params": dict(system.params) if system else None,
             "actor_user_id": actor.id if actor else None,
             "actor": actor_label or actor_name(actor),
             "created_at": utcnow(),
@@ -111,7 +116,7 @@ def transition(
     *,
     actor: User | None = None,
     public_note: str | None = None,
-    internal_note: str | None = None,
+    internal_note: str | SystemNote | None = None,
     changes: Mapping[str, Any] = NO_CHANGES,
 ) -> Case:
     """Make the move `name` on `case`, the only way its status changes: check the lifecycle
@@ -230,11 +235,12 @@ def forward(
     case: Case,
     *,
     agency_code: str,
-    note: str,
+    note: str | SystemNote,
     actor: User,
     category_code: str | None = None,
 ) -> Case:
-    """Hand a case to another agency (or out of triage); its SLA clock starts again there."""
+    """Hand a case to another agency (or out of triage), with the reason as an internal note;
+    its SLA clock starts again there."""
     check_move(case, MOVES[MoveName.forward])  # before the agency and category are looked up
     agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
     if agency is None:

@@ -26,6 +26,7 @@ from cases.duplicates import merge
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.errors import CaseError
 from cases.models import Case
+from cases.notes import NoteCode, SystemNote
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 CASE_ROLES = (Role.officer, Role.supervisor)
 PAGE_SIZE = 25
 STATUS_ORDER = list(CaseStatus)
-TRIAGE_NOTE = "assigned from triage"
 USERNAME_MAX, PASSWORD_MAX, SEARCH_MAX = 64, 1024, 200
 
 Text = Annotated[str, Form()]
@@ -249,7 +249,7 @@ def _case_map(visit: Visit, location: Location) -> dict[str, str] | None:
 def _case_page(
     visit: Visit, case: Case, status_code: int = 200, error: str | None = None
 ) -> Response:
-    detail = service.detail_view(visit.db, case)
+    detail = service.detail_view(visit.db, case, visit.lang)
     current = CaseStatus(case.status)
     agencies = [a for a in _agencies(visit.db) if a.id != case.agency_id]
     categories = _categories(visit.db)
@@ -539,7 +539,7 @@ def assign_from_triage(
             visit.settings,
             case,
             agency_code=agency,
-            note=TRIAGE_NOTE,
+            note=SystemNote(NoteCode.from_triage),
             actor=visit.user,
             category_code=category or None,
         )

@@ -452,7 +452,8 @@ def test_triage_one_click_assignment(web: TestClient, settings: Settings, staff:
     case = case_row(settings, code)
     assert case.status == "assigned" and case.agency_id is not None
     event = history(settings, code)[-1]
-    assert (event.kind, event.internal_note) == ("forwarded", "assigned from triage")
+    assert (event.kind, event.internal_note, event.note_code) == ("forwarded", None, "from_triage")
+    assert "diberikan dari triase" in web.get(f"/console/cases/{code}").text
 
     stale = post(web, f"/console/triage/{code}/assign", csrf, agency="DLH", category="")
     assert stale.status_code == 409
