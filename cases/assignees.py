@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, col, select
 
 from cases import lifecycle
-from cases.errors import NotAssignable
+from cases.errors import NotAssignable, Refusal
 from cases.models import Case
 from staff.enums import HOLDER_ROLES
 from staff.models import User
@@ -50,5 +50,9 @@ def assign(session: Session, case: Case, username: str | None, *, actor: User) -
     if username is not None:
         officer = session.exec(select(User).where(User.username == username)).first()
         if officer is None:
-            raise NotAssignable(f"there is no officer or supervisor '{username}'")
+            raise NotAssignable(
+                f"there is no officer or supervisor '{username}'",
+                Refusal.unknown_holder,
+                username=username,
+            )
     return lifecycle.assign_officer(session, case, officer=officer, actor=actor)

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cases.enums import CaseStatus, EventKind
-from cases.errors import CaseError, NotMergeable
+from cases.errors import CaseError, NotMergeable, Refusal
 from cases.lifecycle import check_move, record_event, transition
 from cases.models import OPEN_CASES_SQL, Case, CaseSubscriber
+from cases.notes import NoteCode, note
 from cases.transitions import MOVES, MoveName
 from core.db import UTCDateTime, utcnow
 from core.i18n import N_, translator
@@ -151,7 +152,9 @@ def note_duplicate(session: Session, case: Case, found: Resemblance) -> None:
         case,
         EventKind.note,
         actor=None,
-        internal_note=f"possible duplicate of {found.tracking_code} (similarity {found.score:.2f})",
+        internal_note=note(
+            NoteCode.possible_duplicate, code=found.tracking_code, score=f"{found.score:.2f}"
+        ),
     )
 
 
@@ -160,16 +163,19 @@ def merge(
 ) -> Case:
     """Close `duplicate` into `original`; its reporter hears every later update of `original`."""
     if duplicate.id == original.id:
-        raise CaseError("a case cannot be merged into itself")
+        raise CaseError("a case cannot be merged into itself", Refusal.merge_into_itself)
     check_move(duplicate, MOVES[MoveName.merge])
     if original.merged_into_id is not None or original.status in (
         CaseStatus.closed,
         CaseStatus.rejected,
     ):
         raise NotMergeable(
-            f"{original.tracking_code} is {original.status}; merge into an open case"
+            f"{original.tracking_code} is {original.status}; merge into an open case",
+            Refusal.original_not_open,
+            code=original.tracking_code,
+            status=CaseStatus(original.status),
         )
-    note = translator(language_of(duplicate.language)).gettext(
+    told = translator(language_of(duplicate.language)).gettext(
         MERGED_NOTE, code=original.tracking_code
     )
     transition(
@@ -178,8 +184,8 @@ def merge(
         duplicate,
         MoveName.merge,
         actor=actor,
-        public_note=note,
-        internal_note=f"merged into {original.tracking_code}",
+        public_note=told,
+        internal_note=note(NoteCode.merged_into, code=original.tracking_code),
         changes={"merged_into_id": original.id},
     )
     record_event(
@@ -187,7 +193,7 @@ def merge(
         original,
         EventKind.note,
         actor=actor,
-        internal_note=f"{duplicate.tracking_code} merged into this case",
+        internal_note=note(NoteCode.merged_here, code=duplicate.tracking_code),
     )
     _subscribe_reporters(session, duplicate, original)
     return original

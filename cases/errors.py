@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    """Why the case rules turned a change down: a stable code a page words in its language."""
+
+    # no staff move takes a case from its status to the one asked for; others are possible
+    status_not_allowed = "status_not_allowed"
+    # ... and none at all: the status is final
+    status_final = "status_final"
+    # the lifecycle table has the move, but not from the case's status
+    move_not_allowed = "move_not_allowed"
+    triage_needs_forward = "triage_needs_forward"
+    unknown_agency = "unknown_agency"
+    agency_without_categories = "agency_without_categories"
+    category_not_in_agency = "category_not_in_agency"
+    already_with_agency = "already_with_agency"
+    merge_into_itself = "merge_into_itself"
+    original_not_open = "original_not_open"
+    # only an open case is put on an officer's desk
+    case_not_open = "case_not_open"
+    # the person named cannot hold the case (inactive, another agency's, not a case worker)
+    not_a_holder = "not_a_holder"
+    unknown_holder = "unknown_holder"
+
 
 class CaseError(Exception):
+    """A change the case rules refuse. `str()` is an English sentence for the staff API;
+    `reason` and `params` let a page say it in its reader's language. The params are the raw
+    values: statuses as `CaseStatus`, moves as `MoveName`, several of them as a tuple, agency
+    and category codes and usernames as given."""
+
     status_code = 400
+
+    def __init__(self, text: str, reason: Refusal, **params: object) -> None:
+        super().__init__(text)
+        self.reason, self.params = reason, params
 
 
 class TransitionNotAllowed(CaseError):

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case, CaseSubscriber
+from cases.notes import NoteCode, note
 from cases.transitions import MoveName, Party
 from core.db import utcnow
 from core.settings import Settings
@@ -62,5 +63,5 @@ def reopen(session: Session, settings: Settings, case: Case) -> Case:
     """The citizen says the problem is still there: back to the agency, which hears it as late
     as the case already is (its due time is not renewed)."""
     return transition(
-        session, settings, case, MoveName.not_fixed, internal_note="citizen reports it is not fixed"
+        session, settings, case, MoveName.not_fixed, internal_note=note(NoteCode.not_fixed)
     )

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case
+from cases.notes import NoteCode, note
 from cases.transitions import MoveName
 from core.db import open_session
 from core.i18n import N_, translator
@@ -85,7 +86,7 @@ def auto_close(session: Session, settings: Settings, now: datetime) -> int:
             settings,
             case,
             MoveName.auto_close,
-            internal_note=f"closed automatically {settings.auto_close_days} days after resolved",
+            internal_note=note(NoteCode.auto_closed, days=settings.auto_close_days),
         )
     return len(cases)
 
@@ -111,10 +112,10 @@ RUNG = {
     TO_AGENCY_HEAD: N_("Dieskalasi ke kepala dinas."),
     TO_SUPERVISORS: N_("Dieskalasi ke supervisor kota."),
 }
-# the history entry is for staff of any language, in the words the other system notes use
+# the history entry of each rung, and of it when nobody could be told
 RUNG_NOTE = {
-    TO_AGENCY_HEAD: "Escalated to the agency head.",
-    TO_SUPERVISORS: "Escalated to the city supervisors.",
+    TO_AGENCY_HEAD: (NoteCode.escalated_to_head, NoteCode.escalated_to_head_no_email),
+    TO_SUPERVISORS: (NoteCode.escalated_to_supervisors, NoteCode.escalated_to_supervisors_no_email),
 }
 
 
@@ -148,13 +149,15 @@ def _escalate_one(
     case.escalation_level, case.escalated_at = level, now
     session.add(case)
     recipients = _escalation_recipients(session, case, level)
+    code, no_email = RUNG_NOTE[level]
     record_event(
         session,
         case,
         EventKind.escalated,
         actor=None,
-        internal_note=f"{RUNG_NOTE[level]} {hours} h past due; told: "
-        + (", ".join(u.username for u in recipients) or "nobody has an e-mail address"),
+        internal_note=note(code, hours=hours, told=", ".join(u.username for u in recipients))
+        if recipients
+        else note(no_email, hours=hours),
     )
     agency = session.get(Agency, case.agency_id)
     category = session.get(Category, case.category_id) if case.category_id else None

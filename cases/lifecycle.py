@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from cases.calendar import due_at, load_calendar
 from cases.citizen import tell_citizen
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
-from cases.errors import CaseError, NotAssignable, UnknownAgency
+from cases.errors import CaseError, NotAssignable, Refusal, UnknownAgency
 from cases.models import Case, CaseEvent
+from cases.notes import SystemNote
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
 from core.settings import Settings
@@ -53,15 +54,17 @@ def record_event(
     from_agency_id: int | None = None,
     to_agency_id: int | None = None,
     public_note: str | None = None,
-    internal_note: str | None = None,
+    internal_note: str | SystemNote | None = None,
     actor_label: str | None = None,
 ) -> None:
-    """Add an entry to `case`'s history, in the caller's transaction.
+    """Add an entry to `case`'s history, in the caller's transaction. An internal note is a
+    person's text, or a `SystemNote` the history words in its reader's language.
 
     A prebuilt Core INSERT rather than an ORM object: history is only ever appended to and
     never read back by the session that writes it, and a unit-of-work flush per event cost
     every complaint more than the INSERT itself.
     """
+    system = internal_note if isinstance(internal_note, SystemNote) else None
     session.connection().execute(
         _EVENT_INSERT,
         {
@@ -72,7 +75,9 @@ def record_event(
             "from_agency_id": from_agency_id,
             "to_agency_id": to_agency_id,
             "public_note": public_note or None,
-            "internal_note": internal_note or None,
+            "internal_note": None if system else internal_note or None,
+            "note_code": system.code if system else None,
+            "note_params": dict(system.params) if system else None,
             "actor_user_id": actor.id if actor else None,
             "actor": actor_label or actor_name(actor),
             "created_at": utcnow(),
@@ -111,7 +116,7 @@ def transition(
     *,
     actor: User | None = None,
     public_note: str | None = None,
-    internal_note: str | None = None,
+    internal_note: str | SystemNote | None = None,
     changes: Mapping[str, Any] = NO_CHANGES,
 ) -> Case:
     """Make the move `name` on `case`, the only way its status changes: check the lifecycle
@@ -178,7 +183,10 @@ def move_to(
     status and have functions of their own."""
     current = CaseStatus(case.status)
     if current is CaseStatus.triage and status is CaseStatus.assigned:
-        raise CaseError("a case in triage is assigned by forwarding it to an agency")
+        raise CaseError(
+            "a case in triage is assigned by forwarding it to an agency",
+            Refusal.triage_needs_forward,
+        )
     return transition(
         session,
         settings,
@@ -200,13 +208,21 @@ def _category_for_forward(
         .order_by(Category.id)
     ).all()
     if not categories:
-        raise UnknownAgency(f"agency {agency.code} has no active categories")
+        raise UnknownAgency(
+            f"agency {agency.code} has no active categories",
+            Refusal.agency_without_categories,
+            agency=agency.code,
+        )
     by_code = {c.code: c for c in categories}
     if category_code is not None:
         if category_code not in by_code:
             raise UnknownAgency(
                 f"category '{category_code}' does not belong to {agency.code}; "
-                f"choose one of: {', '.join(by_code)}"
+                f"choose one of: {', '.join(by_code)}",
+                Refusal.category_not_in_agency,
+                category=category_code,
+                agency=agency.code,
+                choices=tuple(by_code),
             )
         return by_code[category_code]
     suggestion = case.routing_suggestion or {}
@@ -222,17 +238,24 @@ def forward(
     case: Case,
     *,
     agency_code: str,
-    note: str,
+    note: str | SystemNote,
     actor: User,
     category_code: str | None = None,
 ) -> Case:
-    """Hand a case to another agency (or out of triage); its SLA clock starts again there."""
+    """Hand a case to another agency (or out of triage), with the reason as an internal note;
+    its SLA clock starts again there."""
     check_move(case, MOVES[MoveName.forward])  # before the agency and category are looked up
     agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
     if agency is None:
-        raise UnknownAgency(f"unknown agency '{agency_code}'")
+        raise UnknownAgency(
+            f"unknown agency '{agency_code}'", Refusal.unknown_agency, agency=agency_code
+        )
     if agency.id == case.agency_id:
-        raise CaseError(f"the case is already with {agency.code}")
+        raise CaseError(
+            f"the case is already with {agency.code}",
+            Refusal.already_with_agency,
+            agency=agency.code,
+        )
     category = _category_for_forward(session, case, agency, category_code)
     from_triage = case.status == CaseStatus.triage
     # the new agency's office for the case's place, if any; never the old agency's
@@ -305,14 +328,22 @@ def assign_officer(
     desk of someone who cannot open it would sit unseen.
     """
     if case.status not in OPEN_STATUSES:
-        raise NotAssignable(f"a {case.status} case is not assigned to an officer")
+        raise NotAssignable(
+            f"a {case.status} case is not assigned to an officer",
+            Refusal.case_not_open,
+            status=CaseStatus(case.status),
+        )
     if officer is not None and (
         officer.role not in HOLDER_ROLES
         or not officer.active
         or officer.agency_id is None
         or officer.agency_id != case.agency_id
     ):
-        raise NotAssignable(f"{officer.username} is not an active officer of the case's agency")
+        raise NotAssignable(
+            f"{officer.username} is not an active officer of the case's agency",
+            Refusal.not_a_holder,
+            username=officer.username,
+        )
     new_id = officer.id if officer else None
     if new_id == case.assignee_id:
         return case

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from cases.enums import CaseStatus
 
@@ -216,7 +217,7 @@ class ForwardIn(BaseModel):
     def _note(cls, note: str) -> str:
         note = note.strip()
         if not note:
-            raise ValueError("a forward needs a reason")
+            raise PydanticCustomError("blank", "a forward needs a reason")
         return note
 
 
@@ -231,7 +232,7 @@ class NoteIn(BaseModel):
     def _text(cls, text: str) -> str:
         text = text.strip()
         if not text:
-            raise ValueError("the note is empty")
+            raise PydanticCustomError("blank", "the note is empty")
         return text
 
 

@@ -8,8 +8,9 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
-from cases.errors import UnknownAgency
+from cases.errors import Refusal, UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
+from cases.notes import worded
 from cases.schemas import (
     AgencyRef,
     AttachmentView,
@@ -93,7 +94,9 @@ def visible_cases(
     if agency_code is not None:
         agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
         if agency is None:
-            raise UnknownAgency(f"unknown agency '{agency_code}'")
+            raise UnknownAgency(
+                f"unknown agency '{agency_code}'", Refusal.unknown_agency, agency=agency_code
+            )
         query = query.where(Case.agency_id == agency.id)
     if status is not None:
         query = query.where(Case.status == status)
@@ -303,7 +306,16 @@ def mask_address(address: str) -> str:
     return address[: keep + 1] + "*" * max(len(address) - 2 * keep - 1, 3) + address[-keep:]
 
 
-def detail_view(session: Session, case: Case) -> CaseDetail:
+def _internal_note(event: CaseEvent, language: str) -> str | None:
+    """What a staff member typed, or a note the history wrote itself, worded in `language`."""
+    if event.note_code is None:
+        return event.internal_note
+    return worded(event.note_code, event.note_params, language)
+
+
+def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetail:
+    """Everything staff may see of a case; the history's own notes are worded in `language`
+    (the staff API's English unless a page asks for another)."""
     codes = tracking_codes(session, {case.duplicate_of_id, case.merged_into_id})
     agencies = _agencies(session)
     contact = session.get(Contact, case.contact_id) if case.contact_id else None
@@ -380,7 +392,7 @@ def detail_view(session: Session, case: Case) -> CaseDetail:
                 from_agency=code_of.get(e.from_agency_id),
                 to_agency=code_of.get(e.to_agency_id),
                 public_note=e.public_note,
-                internal_note=e.internal_note,
+                internal_note=_internal_note(e, language),
             )
             for e in _events(session, case)
         ],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
-from cases.errors import TransitionNotAllowed
+from cases.errors import Refusal, TransitionNotAllowed
 from notifications.enums import MessageKind
 
 
@@ -204,18 +204,28 @@ def by_status(current: CaseStatus, target: CaseStatus) -> Move:
     for move in MOVES.values():
         if move.by_status and current in move.sources and move.target is target:
             return move
-    allowed = ", ".join(sorted(status_targets(current))) or "none (this status is final)"
+    allowed = tuple(status_targets(current))
     raise TransitionNotAllowed(
-        f"cannot move a case from '{current}' to '{target}'; allowed: {allowed}"
+        f"cannot move a case from '{current}' to '{target}'; allowed: "
+        + (", ".join(sorted(allowed)) or "none (this status is final)"),
+        Refusal.status_not_allowed if allowed else Refusal.status_final,
+        current=current,
+        target=target,
+        allowed=allowed,
     )
 
 
 def refusal(move: Move, current: CaseStatus, code: str) -> TransitionNotAllowed:
     """Why a case in `current` cannot take `move`, naming the statuses that can."""
-    sources = ", ".join(in_status_order(move.sources))
+    sources = tuple(in_status_order(move.sources))
     which = "an open case" if move.sources == OPEN_STATUSES else "a case"
     return TransitionNotAllowed(
-        f"only {which} ({sources}) can take the move '{move.name}'; {code} is {current}"
+        f"only {which} ({', '.join(sources)}) can take the move '{move.name}'; {code} is {current}",
+        Refusal.move_not_allowed,
+        move=move.name,
+        code=code,
+        current=current,
+        sources=sources,
     )
 
 

@@ -26,8 +26,10 @@ from cases.duplicates import merge
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.errors import CaseError
 from cases.models import Case
+from cases.notes import NoteCode, SystemNote
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
+from console.refusals import form_errors, refusal_text
 from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
 from core.i18n import N_
 from routing import stored_catalogue
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 CASE_ROLES = (Role.officer, Role.supervisor)
 PAGE_SIZE = 25
 STATUS_ORDER = list(CaseStatus)
-TRIAGE_NOTE = "assigned from triage"
 USERNAME_MAX, PASSWORD_MAX, SEARCH_MAX = 64, 1024, 200
 
 Text = Annotated[str, Form()]
@@ -74,14 +75,18 @@ def _names(visit: Visit) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def invalid(visit: Visit, exc: ValidationError) -> str:
-    """A form the case rules turned down, with pydantic's reasons."""
-    reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-    return visit.t.gettext("Periksa isian: %(message)s", message=reasons)
+    """A case form with invalid fields, each named with what is wrong with it."""
+    return visit.t.gettext("Periksa isian: %(message)s", message=form_errors(visit.t, exc))
 
 
 def refused(visit: Visit, message: str) -> str:
-    """A change the case rules refused, with their reason."""
+    """A change that was not made, with the reason (a sentence in the page's language)."""
     return visit.t.gettext("Tidak dapat dilakukan: %(message)s", message=message)
+
+
+def case_refused(visit: Visit, exc: CaseError) -> str:
+    """A change the case rules refused, with their reason in the page's words."""
+    return refused(visit, refusal_text(visit.t, exc, *_names(visit)))
 
 
 # --- signing in and out -------------------------------------------------------------------
@@ -244,7 +249,7 @@ def _case_map(visit: Visit, location: Location) -> dict[str, str] | None:
 def _case_page(
     visit: Visit, case: Case, status_code: int = 200, error: str | None = None
 ) -> Response:
-    detail = service.detail_view(visit.db, case)
+    detail = service.detail_view(visit.db, case, visit.lang)
     current = CaseStatus(case.status)
     agencies = [a for a in _agencies(visit.db) if a.id != case.agency_id]
     categories = _categories(visit.db)
@@ -321,7 +326,7 @@ def _apply(
         change()
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
+        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     # forwarded to another agency, the case has left this officer's queue: back to the queue
     still_mine = service.can_work_on(visit.user, case)
@@ -465,7 +470,7 @@ def merge_case(code: str, visit: VisitDep, csrf: Text = "") -> Response:
         merge(visit.db, visit.settings, case, original, actor=visit.user)
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, refused(visit, str(exc)))
+        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         f"/console/cases/{original.tracking_code}",
@@ -534,13 +539,13 @@ def assign_from_triage(
             visit.settings,
             case,
             agency_code=agency,
-            note=TRIAGE_NOTE,
+            note=SystemNote(NoteCode.from_triage),
             actor=visit.user,
             category_code=category or None,
         )
     except CaseError as exc:
         visit.db.rollback()
-        return _triage_page(visit, exc.status_code, refused(visit, str(exc)))
+        return _triage_page(visit, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         "/console/triage",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cases.enums import CaseStatus, EventKind, SourceChannel
+from cases.transitions import MoveName
 from core.i18n import N_, Translator
 from notifications.enums import Channel, MessageKind, NotificationStatus
 from staff.enums import Role
@@ -23,6 +24,23 @@ STATUSES = {
     CaseStatus.resolved: N_("selesai ditangani"),
     CaseStatus.closed: N_("ditutup"),
     CaseStatus.rejected: N_("ditolak"),
+}
+# the lifecycle's moves (cases.transitions) as steps, the way a refusal names them
+STEPS = {
+    MoveName.file: N_("masuk ke dinas"),
+    MoveName.file_for_triage: N_("masuk ke triase"),
+    MoveName.forward: N_("alihkan ke dinas lain"),
+    MoveName.start: N_("mulai kerjakan"),
+    MoveName.wait: N_("tunggu keterangan warga"),
+    MoveName.resume: N_("lanjutkan pengerjaan"),
+    MoveName.answer: N_("warga menjawab pertanyaan petugas"),
+    MoveName.resolve: N_("tandai selesai"),
+    MoveName.reject: N_("tolak"),
+    MoveName.merge: N_("gabungkan ke aduan asal"),
+    MoveName.reopen: N_("buka kembali"),
+    MoveName.not_fixed: N_("warga bilang belum beres"),
+    MoveName.close: N_("tutup"),
+    MoveName.auto_close: N_("tutup otomatis"),
 }
 ROLES = {
     Role.officer: N_("petugas"),
@@ -89,6 +107,9 @@ class Words(Translator):
 
     def status(self, value: str) -> str:
         return self.gettext(STATUSES[CaseStatus(value)])
+
+    def move(self, value: str) -> str:
+        return self.gettext(STEPS[MoveName(value)])
 
     def role(self, value: str) -> str:
         return self.gettext(ROLES[Role(value)])

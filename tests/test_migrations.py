@@ -320,3 +320,67 @@ def test_stored_contacts_start_unpinned_and_the_pin_goes_on_downgrade(
         assert connection.execute(sa.text("SELECT language FROM contacts")).scalars().all() == [
             "en"
         ]
+
+
+def test_coded_history_notes_become_english_text_again_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    """The history's own notes, stored as a code and values, are written back as the English
+    sentences they were before; a person's note is left as typed, and upgrading again keeps
+    those sentences as text, shown as they are."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    engine = get_engine(empty_database_url)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO cases (tracking_code, status, text, language, source_channel, notify,"
+                " created_at, updated_at) VALUES ('ABCD-2345', 'closed', 'Jalan berlubang', 'id',"
+                " 'web', :yes, :now, :now)"
+            ),
+            {"yes": True, "now": now},
+        )
+        events = sa.table(
+            "case_events",
+            sa.column("case_id", sa.Integer),
+            sa.column("kind", sa.String),
+            sa.column("internal_note", sa.Text),
+            sa.column("note_code", sa.String),
+            sa.column("note_params", sa.JSON),
+            sa.column("actor", sa.String),
+            sa.column("created_at", sa.DateTime),
+        )
+        for internal_note, code, params in (
+            (None, "auto_closed", {"days": 7}),
+            (None, "escalated_to_supervisors", {"hours": 73, "told": "sari"}),
+            (None, "not_fixed", None),
+            ("Survei besok", None, None),
+        ):
+            connection.execute(
+                sa.insert(events).values(
+                    case_id=1,
+                    kind="note",
+                    internal_note=internal_note,
+                    note_code=code,
+                    note_params=params,
+                    actor="system",
+                    created_at=now,
+                )
+            )
+    command.downgrade(config, "b7d4e2a9c3f1")
+    english = [
+        "closed automatically 7 days after resolved",
+        "Escalated to the city supervisors. 73 h past due; told: sari",
+        "citizen reports it is not fixed",
+        "Survei besok",
+    ]
+    with engine.connect() as connection:
+        notes = connection.execute(sa.text("SELECT internal_note FROM case_events ORDER BY id"))
+        assert list(notes.scalars()) == english
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT internal_note, note_code FROM case_events ORDER BY id")
+        ).all()
+    assert rows == [(note, None) for note in english]

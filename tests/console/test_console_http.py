@@ -349,11 +349,15 @@ def test_refused_move_shows_why_and_changes_nothing(
     csrf = signed_in(web, "dpu")
     response = post(web, f"/console/cases/{code}/status", csrf, status="closed", note="x")
     assert response.status_code == 409
-    assert "Tidak dapat dilakukan" in response.text and "cannot move" in response.text
+    assert (
+        "Tidak dapat dilakukan: Status aduan tidak bisa diubah dari “diteruskan ke dinas” "
+        "menjadi “ditutup”. Yang bisa: sedang dikerjakan, menunggu keterangan warga, "
+        "selesai ditangani, ditolak."
+    ) in response.text
     assert case_row(settings, code).status == "assigned"
     empty = post(web, f"/console/cases/{code}/forward", csrf, agency="DLH", note="  ")
     assert empty.status_code == 422
-    assert "Periksa isian" in empty.text
+    assert "Periksa isian: Alasan (internal): tidak boleh kosong" in empty.text
     assert case_row(settings, code).agency_id is not None
     assert len(history(settings, code)) == 1
 
@@ -420,7 +424,7 @@ def test_merge_button_folds_a_duplicate_into_its_original(
     assert merged.status == "closed" and merged.merged_into_id == case_row(settings, first).id
     again = post(web, f"/console/cases/{second}/merge", csrf)
     assert again.status_code == 409
-    assert "only an open case" in again.text
+    assert f"{second} berstatus “ditutup”; langkah “gabungkan ke aduan asal”" in again.text
 
 
 def test_triage_one_click_assignment(web: TestClient, settings: Settings, staff: Staff) -> None:
@@ -449,7 +453,8 @@ def test_triage_one_click_assignment(web: TestClient, settings: Settings, staff:
     case = case_row(settings, code)
     assert case.status == "assigned" and case.agency_id is not None
     event = history(settings, code)[-1]
-    assert (event.kind, event.internal_note) == ("forwarded", "assigned from triage")
+    assert (event.kind, event.internal_note, event.note_code) == ("forwarded", None, "from_triage")
+    assert "diberikan dari triase" in web.get(f"/console/cases/{code}").text
 
     stale = post(web, f"/console/triage/{code}/assign", csrf, agency="DLH", category="")
     assert stale.status_code == 409

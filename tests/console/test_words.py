@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cases.enums import CaseStatus, EventKind, SourceChannel
+from cases.transitions import MoveName
 from console.words import words_for
 from core.i18n import LANGUAGES
 from notifications.enums import Channel, MessageKind, NotificationStatus
@@ -14,11 +15,12 @@ from staff.enums import Role
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_code_has_its_words(language: str) -> None:
-    """A status, role, event, message kind, delivery state or channel added to its enum without
-    words in the console fails here, not as a broken page."""
+    """A status, move, role, event, message kind, delivery state or channel added to its enum
+    without words in the console fails here, not as a broken page."""
     t = words_for(language)
     shown = [
         *(t.status(s) for s in CaseStatus),
+        *(t.move(m) for m in MoveName),
         *(t.role(r) for r in Role),
         *(t.event(e) for e in EventKind),
         *(t.kind(k) for k in MessageKind),
@@ -30,7 +32,7 @@ def test_every_code_has_its_words(language: str) -> None:
     ]
     assert all(shown)
     # English words may equal their codes ("resolved"); codes that are not words may not show
-    codes = {c for c in [*CaseStatus, *EventKind, *MessageKind] if "_" in c}
+    codes = {c for c in [*CaseStatus, *MoveName, *EventKind, *MessageKind] if "_" in c}
     assert not {*codes, "acknowledgement", "web", "email", "id", "en"} & set(shown)
 
 

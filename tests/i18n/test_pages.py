@@ -244,7 +244,8 @@ ADMIN_PAGES = (
 def test_console_pages_read_well(
     web: TestClient, worked_cases: dict[str, str], language: str
 ) -> None:
-    """Sign-in, the queue, triage, cases, the dashboard, the admin pages and the refusals,
+    """Sign-in, the queue, triage, cases, the dashboard, the admin pages and the refusals
+    (of a sign-in, of a change the case rules or a form's fields turn down, of a forged form),
     in each language, for the staff who may see them."""
     login_page = web.get("/console/login", params={"lang": language})
     assert_reads_well(login_page.text, language, "login")
@@ -265,6 +266,17 @@ def test_console_pages_read_well(
     assert changed.status_code == 303
     flash = web.get(changed.headers["location"])
     assert_reads_well(flash.text, language, "case with a flash message")
+    for name, path, fields, status_code in (
+        ("refused change", "status", {"status": "closed"}, 409),
+        ("refused forward", "forward", {"agency": "DPU", "note": "tetap"}, 400),
+        ("invalid form", "forward", {"agency": "", "note": ""}, 422),
+    ):
+        response = post(web, f"/console/cases/{worked_cases['worked']}/{path}", csrf, **fields)
+        assert response.status_code == status_code, name
+        assert_reads_well(response.text, language, name)
+    refused_triage = post(web, f"/console/triage/{worked_cases['vague']}/assign", csrf, agency="X")
+    assert refused_triage.status_code == 422
+    assert_reads_well(refused_triage.text, language, "refused triage assignment")
     stale = post(web, f"/console/cases/{worked_cases['worked']}/notes", "forged", text="x")
     assert_reads_well(stale.text, language, "forged form")
 
