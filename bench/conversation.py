@@ -24,16 +24,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bench.common import prepare_service, scratch_directory
+from bench.routing import HELDOUT, THRESHOLD, TWEETS
 from core.db import get_engine
-from core.settings import Settings
 from intake.conversation import CHATTER_SHARE
 from intake.intent import Intent, read
 from routing.service import problems, route
-
-ROOT = Path(__file__).resolve().parent.parent
-HELDOUT = ROOT / "routing" / "data" / "heldout.csv"
-TWEETS = ROOT.parent / "shared" / "data" / "id_citizen_tweets_2025.csv"
-THRESHOLD = Settings.model_fields["routing_min_confidence"].default
 
 
 def texts(path: Path) -> list[str]:
