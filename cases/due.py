@@ -70,15 +70,8 @@ def target_of(case: Case, now: datetime) -> Target | None:
     return Target.overdue if late else Target.on_time
 
 
-def _say(
-    settings: Settings,
-    case: Case,
-    language: str,
-    now: datetime | None,
-    *,
-    brief: bool,
-) -> str:
-    now = now or utcnow()
+def _say(settings: Settings, case: Case, language: str, *, brief: bool) -> str:
+    now = utcnow()
     target = target_of(case, now)
     messages = BRIEF if brief else SENTENCES
     if target not in messages:
@@ -94,15 +87,13 @@ def _say(
     return translator(language).gettext(messages[target], day=day)
 
 
-def due_sentence(
-    settings: Settings, case: Case, language: str, *, now: datetime | None = None
-) -> str:
-    """The sentence that tells `case`'s resident when it will be handled (at `now`, by default
-    the present), in `language`; "" when no target applies."""
-    return _say(settings, case, language, now, brief=False)
+def due_sentence(settings: Settings, case: Case, language: str) -> str:
+    """The sentence that tells `case`'s resident, now, when it will be handled, in `language`;
+    "" when no target applies."""
+    return _say(settings, case, language, brief=False)
 
 
-def due_brief(settings: Settings, case: Case, language: str, *, now: datetime | None = None) -> str:
+def due_brief(settings: Settings, case: Case, language: str) -> str:
     """A few words on `case`'s target for its line in a list of cases; "" when its status says
     all there is (finished, or waiting on the resident)."""
-    return _say(settings, case, language, now, brief=True)
+    return _say(settings, case, language, brief=True)
