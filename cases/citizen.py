@@ -5,6 +5,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
+from cases.due import due_sentence
 from cases.enums import SourceChannel
 from cases.models import Case, CaseSubscriber
 from core.settings import Settings
@@ -100,6 +101,7 @@ def _queue(
         agency=(agency.name_en if language == "en" else agency.name) if agency else None,
         status=case.status,
         note=note,
+        due=due_sentence(settings, case, language),
         invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
         rate_url=rate_url(settings, case.tracking_code)
         if contact.channel == Channel.email

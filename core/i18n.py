@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
@@ -81,6 +83,18 @@ class Translator:
 def translator(language: str) -> Translator:
     translations(language)  # an unknown language fails here, not at the first message
     return Translator(language)
+
+
+def day_in_words(day: date, language: str, *, today: date, weekday: bool = True) -> str:
+    """`day` as a resident says it in `language` (one of LANGUAGES): "Selasa, 15 Desember",
+    "Tuesday, 15 December" (without `weekday`: "15 Desember"); the year is added only when
+    `day` is not in `today`'s year."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no catalogue for language {language!r}")
+    pattern = "EEEE, d MMMM" if weekday else "d MMMM"
+    if day.year != today.year:
+        pattern += " y"
+    return format_date(day, format=pattern, locale=language)
 
 
 # Jinja's newstyle gettext calls these with the template's context: the language is the

@@ -52,10 +52,13 @@ def add_words(
     return reply(say(language, wording, code=case.tracking_code), case_code=case.tracking_code)
 
 
-def follow_up(session: Session, case: Case, text: str, language: str) -> ChatOutcome:
+def follow_up(
+    session: Session, settings: Settings, case: Case, text: str, language: str
+) -> ChatOutcome:
     """ "When will it be done?": the case's status and target, and the officer is told."""
     resident.nudge(session, case, text)
-    lines = [case_status(session, language, case.tracking_code), say(language, NUDGE_NOTED)]
+    status = case_status(session, settings, language, case.tracking_code)
+    lines = [status, say(language, NUDGE_NOTED)]
     return reply("\n".join(lines), case_code=case.tracking_code)
 
 

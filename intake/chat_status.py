@@ -1,31 +1,52 @@
-"""What a resident is told when they ask about their complaints: one case, or all open ones."""
+"""What a resident is told when they ask about their complaints: one case, or all open ones.
+
+Both say when a case will be handled (cases/due.py). The list of open cases gives each case's
+first words, so that several can be told apart, and stays within two SMS segments.
+"""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cases.codes import normalise_tracking_code
+from cases.due import due_brief, due_sentence
 from cases.enums import OPEN_STATUSES
 from cases.models import Case
 from cases.service import find_by_code, public_view
+from core.settings import Settings
 from intake.chat_text import (
     REVIEW_DESK,
     STATUS_BAD_CODE,
     STATUS_LINE,
     STATUS_LIST,
+    STATUS_MORE,
     STATUS_NONE,
     STATUS_NOTE,
     STATUS_UNKNOWN,
     say,
 )
+from notifications.enums import Channel
 from notifications.models import Contact
 from notifications.templates import status_label
 
-STATUS_LIST_LIMIT = 10
+# the open cases one list shows, newest first; the rest are counted
+STATUS_LIST_LIMIT = 3
+# a case's first words in the list: at most this many, in at most this many characters; an
+# SMS has room for fewer, so that three cases fit two segments (tests/notifications/
+# test_sms_budget.py)
+EXCERPT_WORDS = 5
+EXCERPT_CHARS = 40
+SMS_EXCERPT_CHARS = 20
+# "…" is not a GSM-7 character: one in an SMS sends the whole text as UCS-2, 70 characters a
+# segment instead of 160
+ELLIPSIS = "…"
+SMS_ELLIPSIS = "..."
 
 
-def case_status(session: Session, language: str, raw_code: str) -> str:
-    """One case's status, agency and latest public note, found by a code the resident typed."""
+def case_status(session: Session, settings: Settings, language: str, raw_code: str) -> str:
+    """One case's status, agency, target and latest public note, found by a code the resident
+    typed."""
     code = normalise_tracking_code(raw_code)
     if code is None:
         return say(language, STATUS_BAD_CODE)
@@ -43,23 +64,54 @@ def case_status(session: Session, language: str, raw_code: str) -> str:
             agency=agency,
         )
     ]
+    if due := due_sentence(settings, case, language):
+        lines.append(due)
     notes = [event.note for event in view.history if event.note]
     if notes:
         lines.append(say(language, STATUS_NOTE, note=notes[-1]))
     return "\n".join(lines)
 
 
-def open_cases(session: Session, contact: Contact) -> str:
-    """The contact's open complaints, newest first."""
+def excerpt(text: str, limit: int = EXCERPT_CHARS, ellipsis: str = ELLIPSIS) -> str:
+    """The first words of `text` (at most EXCERPT_WORDS, in at most `limit` characters), cut
+    between words and ended with `ellipsis` when something was left out; a first word longer
+    than `limit` is itself cut."""
+    words = text.split()
+    kept: list[str] = []
+    for word in words[:EXCERPT_WORDS]:
+        if len(" ".join([*kept, word])) > limit:
+            break
+        kept.append(word)
+    if not kept:
+        return words[0][:limit] + ellipsis if words else ""
+    if len(kept) == len(words):
+        return " ".join(kept)
+    return " ".join(kept).rstrip(",.;:") + ellipsis
+
+
+def open_cases(session: Session, settings: Settings, contact: Contact) -> str:
+    """The contact's open complaints, newest first: each with its first words, status and
+    target; past STATUS_LIST_LIMIT, how many more there are."""
     language = contact.language
+    mine = sa.and_(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
     cases = session.exec(
-        select(Case)
-        .where(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
-        .order_by(col(Case.created_at).desc())
-        .limit(STATUS_LIST_LIMIT)
+        select(Case).where(mine).order_by(col(Case.created_at).desc()).limit(STATUS_LIST_LIMIT)
     ).all()
     if not cases:
         return say(language, STATUS_NONE)
+    sms = contact.channel == Channel.sms
+    limit, ellipsis = (SMS_EXCERPT_CHARS, SMS_ELLIPSIS) if sms else (EXCERPT_CHARS, ELLIPSIS)
     lines = [say(language, STATUS_LIST)]
-    lines += [f"{c.tracking_code}: {status_label(language, c.status)}" for c in cases]
+    for case in cases:
+        # "HBPS-SX30 Jalan berlubang besar di...: sedang dikerjakan, target 15 Desember"
+        standing = filter(
+            None, (status_label(language, case.status), due_brief(settings, case, language))
+        )
+        lines.append(
+            f"{case.tracking_code} {excerpt(case.text, limit, ellipsis)}: {', '.join(standing)}"
+        )
+    if len(cases) == STATUS_LIST_LIMIT:
+        total = session.exec(select(sa.func.count()).select_from(Case).where(mine)).one()
+        if total > len(cases):
+            lines.append(say(language, STATUS_MORE, count=total - len(cases)))
     return "\n".join(lines)

@@ -15,9 +15,10 @@ HELP_TELEGRAM = N_(
     "• Cek status: /status KODE, atau /status untuk semua aduan Anda.\n"
     "• English: /lang en"
 )
+# one SMS segment; BANTUAN (HELP) answers with HELP_SMS_FULL
 HELP_SMS = N_(
     "Aduan Warga: kirim keluhan Anda (minimal 3 kata) untuk membuat aduan. "
-    "Cek status: CEK KODE. Semua aduan: CEK. English: EN."
+    "Cek status: CEK KODE. Semua aduan: CEK. English: EN. BANTUAN: info lengkap"
 )
 SHARE_LOCATION = N_("Kirim lokasi saya")
 TOO_SHORT = N_(
@@ -42,7 +43,7 @@ STATUS_NOTE = N_("Catatan terakhir: %(note)s")
 STATUS_UNKNOWN = N_("Kode %(code)s tidak ditemukan. Periksa lagi kode pelacakan Anda.")
 STATUS_BAD_CODE = N_("Format kode tidak dikenal. Contoh: /status ABCD-1234")
 STATUS_NONE = N_("Anda tidak punya aduan yang masih terbuka.")
-STATUS_LIST = N_("Aduan Anda yang masih terbuka:")
+STATUS_LIST = N_("Aduan terbuka Anda:")
 REVIEW_DESK = N_("petugas verifikasi")
 LANG_SET = N_("Bahasa diganti ke Bahasa Indonesia.")
 LIMITED_TELEGRAM = N_(
@@ -52,9 +53,8 @@ LIMITED_TELEGRAM = N_(
     "cek statusnya dengan /status KODE."
 )
 LIMITED_SMS = N_(
-    "Mohon maaf, dari nomor ini sudah masuk %(limit)s aduan dalam satu jam terakhir. "
-    "Silakan kirim aduan baru sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
-    "tetap kami proses; cek statusnya: CEK KODE."
+    "Maaf, dari nomor ini sudah masuk %(limit)s aduan dalam 1 jam. Kirim aduan baru "
+    "sekitar %(minutes)s menit lagi. Aduan yang sudah masuk tetap kami proses; cek: CEK KODE."
 )
 RATED = N_("Terima kasih! Penilaian Anda untuk aduan %(code)s: %(rating)s/5.")
 
@@ -64,8 +64,8 @@ SALAM = N_("Waalaikumsalam. Ceritakan masalahnya dalam satu pesan: apa yang terj
 THANKS = N_("Sama-sama. Terima kasih sudah melapor.")
 FAQ = {
     "what": N_(
-        "Bisa. Laporkan masalah layanan kota di sini: jalan rusak, lampu jalan, sampah, banjir, "
-        "air PDAM, pohon tumbang, KTP/KK, dan lainnya. Tulis apa masalahnya dan di mana."
+        "Bisa. Laporkan masalah kota di sini: jalan, lampu jalan, sampah, banjir, air PDAM, "
+        "pohon tumbang, KTP/KK, dll. Tulis apa masalahnya dan di mana."
     ),
     "cost": N_("Gratis. Melapor di layanan ini tidak dipungut biaya apa pun."),
     "privacy": N_(
@@ -140,3 +140,16 @@ def say(language: str, message: str, /, **values: object) -> str:
     return translator(language if language in LANGUAGES else SOURCE_LANGUAGE).gettext(
         message, **values
     )
+
+
+# the help the word BANTUAN (HELP) gets on SMS: two segments at most, GSM characters only
+HELP_SMS_FULL = N_(
+    "Aduan Warga lewat SMS:\n"
+    "- Tulis masalah dan tempatnya dalam 1 SMS (min. 3 kata), mis. "
+    '"Jalan berlubang di Jl. Pemuda depan SD 2". Anda dapat kode aduan.\n'
+    "- CEK KODE: status satu aduan. CEK: semua aduan terbuka.\n"
+    "- Sesudah selesai: balas 1-5 untuk menilai, atau BELUM bila belum beres.\n"
+    "- English: EN"
+)
+# CEK: after the open cases it lists, how many more there are
+STATUS_MORE = N_("+%(count)s aduan lain: CEK KODE")

@@ -21,6 +21,9 @@ class Command:
 
 
 HELP_WORDS = {"start", "help", "bantuan", "menu", "info"}
+# the words that ask for the whole help, not the short one: Command(help, FULL_HELP)
+FULL_HELP = "full"
+FULL_HELP_WORDS = {"help", "bantuan"}
 STATUS_WORDS = {"status", "cek", "check"}
 LANGUAGES = {"en": "en", "english": "en", "inggris": "en", "id": "id", "indonesia": "id"}
 
@@ -39,7 +42,7 @@ def parse_command(text: str) -> Command | None:
     if slash:
         head = head[1:].split("@", 1)[0]  # "/status@AduanBot" in group-style syntax
     if head in HELP_WORDS and (slash or not rest):
-        return Command(CommandName.help)
+        return Command(CommandName.help, FULL_HELP if head in FULL_HELP_WORDS else None)
     if head in STATUS_WORDS:
         if not rest:
             return Command(CommandName.status)

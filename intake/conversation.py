@@ -33,6 +33,7 @@ from intake.chat_text import (
     FAQ,
     GREETING,
     HELP_SMS,
+    HELP_SMS_FULL,
     HELP_TELEGRAM,
     KEPT_ONE,
     LANG_SET,
@@ -44,7 +45,7 @@ from intake.chat_text import (
     say,
 )
 from intake.choices import Answer, Held, number, pending, take
-from intake.commands import Command, CommandName, parse_command
+from intake.commands import FULL_HELP, Command, CommandName, parse_command
 from intake.filing import file_complaint
 from intake.intent import Intent, Reading, read
 from intake.language import choose_language, language_for
@@ -110,7 +111,7 @@ def _respond(
         take(session, question, None)  # the resident moved on
     command = parse_command(text)
     if command is not None:
-        return _command(session, event, contact, command)
+        return _command(session, settings, event, contact, command)
     language_for(session, contact, text)
     rating = parse_rating(text)
     if rating is not None:
@@ -178,7 +179,7 @@ def _read(
     cases = open_cases(session, contact)
     follows_up = reading.intent in (Intent.follow_up, Intent.not_fixed)
     if follows_up and cases and not _elsewhere(decision, cases):
-        return _follow_up(session, contact, at, text, decision, cases)
+        return _follow_up(session, settings, contact, at, text, decision, cases)
     # a question routing places with an agency is a request to that agency, not about us
     if reading.intent is Intent.question and decision.agency is None:
         return reply(say(language, FAQ[reading.topic]))
@@ -203,6 +204,7 @@ def _read(
 
 def _follow_up(
     session: Session,
+    settings: Settings,
     contact: Contact,
     at: datetime,
     text: str,
@@ -218,7 +220,7 @@ def _follow_up(
         held = Held("follow_up", text=text)
         listed = cases[: attachments.MAX_LISTED]
         return questions.which_case(session, contact, at, listed, held, or_new=False)
-    return follow_up(session, cases[0], text, contact.language)
+    return follow_up(session, settings, cases[0], text, contact.language)
 
 
 def _file(
@@ -258,7 +260,7 @@ def _act(
     if case is None or case.contact_id != contact.id:
         return reply(say(language, UNSUPPORTED))
     if held.purpose == "follow_up":
-        return follow_up(session, case, held.text or "", language)
+        return follow_up(session, settings, case, held.text or "", language)
     if held.purpose == "attachment":
         if held.location is not None:
             attachments.place(session, settings, case, held.location, event.received_at)
@@ -276,20 +278,23 @@ def _kind(content_type: str) -> MediaKind:
     )
 
 
-def _help(event: ChatEvent, language: str) -> ChatReply:
+def _help(event: ChatEvent, language: str, full: bool) -> ChatReply:
+    """Telegram's help; on SMS and WhatsApp the one-SMS help, or all of it for BANTUAN."""
     if event.slash_commands:
         return ChatReply(say(language, HELP_TELEGRAM), offer_location=True)
-    return ChatReply(say(language, HELP_SMS))
+    return ChatReply(say(language, HELP_SMS_FULL if full else HELP_SMS))
 
 
-def _command(session: Session, event: ChatEvent, contact: Contact, command: Command) -> ChatOutcome:
+def _command(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact, command: Command
+) -> ChatOutcome:
     language = contact.language
     match command.name:
         case CommandName.help:
-            return ChatOutcome([_help(event, language)])
+            return ChatOutcome([_help(event, language, full=command.argument == FULL_HELP)])
         case CommandName.lang:
             choose_language(session, contact, command.argument or "id")
             return reply(say(contact.language, LANG_SET))
         case CommandName.status if command.argument is None:
-            return reply(open_cases_text(session, contact))
-    return reply(case_status(session, language, command.argument or ""))
+            return reply(open_cases_text(session, settings, contact))
+    return reply(case_status(session, settings, language, command.argument or ""))

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from cases.models import Case
 from intake.chat import ChatOutcome, ChatReply
+from intake.chat_status import SMS_ELLIPSIS, SMS_EXCERPT_CHARS, excerpt
 from intake.chat_text import (
     ASK_IS_COMPLAINT,
     ASK_NEW_OR_ADD,
@@ -29,13 +30,13 @@ from intake.choices import Held, Option, ask
 from notifications.models import Contact
 from routing.service import Problem
 
-SUMMARY_WORDS = 5
+# how much of each problem's words the two-problems question quotes
+PROBLEM_CHARS = 30
 
 
-def summary(text: str, words: int = SUMMARY_WORDS) -> str:
-    """The first few words of a complaint, enough to tell it from the resident's others."""
-    parts = text.split()
-    return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
+def summary(case: Case) -> str:
+    """A few words of the complaint, to tell it from the resident's others (SMS-safe)."""
+    return excerpt(case.text, SMS_EXCERPT_CHARS, SMS_ELLIPSIS)
 
 
 def _asked(
@@ -56,7 +57,7 @@ def new_or_add(
 ) -> ChatOutcome:
     """ "Is this a new complaint, or more about `case`?" """
     language = contact.language
-    text = say(language, ASK_NEW_OR_ADD, code=case.tracking_code, summary=summary(case.text, 3))
+    text = say(language, ASK_NEW_OR_ADD, code=case.tracking_code, summary=summary(case))
     options = [Option("file"), Option("add", case.id)]
     labels = [say(language, CHOICE_NEW), case.tracking_code]
     return _asked(session, contact, at, text, options, labels, held)
@@ -83,7 +84,7 @@ def which_case(
     lines = [say(language, ASK_WHICH_CASE)]
     options: list[Option] = []
     for number, case in enumerate(cases, start=1):
-        lines.append(f"{number} = {case.tracking_code} ({summary(case.text, 3)})")
+        lines.append(f"{number} = {case.tracking_code} ({summary(case)})")
         options.append(Option("add", case.id))
     labels = [case.tracking_code for case in cases]
     if or_new:
@@ -103,7 +104,7 @@ def split(
     """ "Your message holds N problems: shall we file them apart?" Answering 2 files each of
     `others` (the problems the complaint just filed was not routed for) on its own."""
     language = contact.language
-    problems = ", ".join(problem.text for problem in found)
+    problems = ", ".join(excerpt(p.text, PROBLEM_CHARS, SMS_ELLIPSIS) for p in found)
     text = say(language, ASK_SPLIT, count=len(found), problems=problems)
     options = [Option("keep"), Option("split")]
     held = Held("split", text="\n".join(problem.text for problem in others))

@@ -36,11 +36,12 @@ def render_message(
     agency: str | None = None,
     status: str | None = None,
     note: str | None = None,
+    due: str | None = None,
     invite_details: bool = False,
     rate_url: str | None = None,
 ) -> Message:
     """The message of `kind` about case `code` to a citizen (see `templates.render`)."""
-    values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note)
+    values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note, due=due)
     return Message(
         kind=kind,
         language=language,

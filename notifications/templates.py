@@ -20,21 +20,29 @@ STATUS_LABELS = {
     "rejected": N_("ditolak"),
 }
 
+# %(due)s and %(note)s are empty or a sentence with its own leading space: when the case will
+# be handled (cases/due.py) and the officer's note
 TEMPLATES = {
+    # TRANSLATORS: %(due)s is empty or when the case will be handled, with its own leading space
     MessageKind.acknowledgement: N_(
-        "Aduan Anda diterima. Kode: %(code)s. Ditangani: %(agency)s. Cek status: %(track_url)s"
+        "Aduan %(code)s diterima. Ditangani: %(agency)s.%(due)s Cek: %(track_url)s"
     ),
-    # TRANSLATORS: %(note)s is empty or the officer's note with its own leading space
-    MessageKind.status_changed: N_("Aduan %(code)s: %(status)s.%(note)s Cek: %(track_url)s"),
-    MessageKind.forwarded: N_("Aduan %(code)s dialihkan ke %(agency)s.%(note)s Cek: %(track_url)s"),
+    # TRANSLATORS: %(due)s and %(note)s are empty or a sentence with its own leading space
+    MessageKind.status_changed: N_("Aduan %(code)s: %(status)s.%(due)s%(note)s Cek: %(track_url)s"),
+    # TRANSLATORS: %(due)s and %(note)s are empty or a sentence with its own leading space
+    MessageKind.forwarded: N_(
+        "Aduan %(code)s dialihkan ke %(agency)s.%(due)s%(note)s Cek: %(track_url)s"
+    ),
     MessageKind.public_note: N_("Aduan %(code)s:%(note)s Cek: %(track_url)s"),
     MessageKind.rating_request: N_("Aduan %(code)s: %(status)s.%(note)s"),
     MessageKind.auto_closed: N_(
         "Aduan %(code)s sudah selesai dan kini ditutup. Terima kasih atas laporan Anda. "
         "%(track_url)s"
     ),
+    # TRANSLATORS: %(due)s is empty or when the case will be handled, with its own leading space
     MessageKind.reopened: N_(
-        "Aduan %(code)s dibuka kembali dan ditangani lagi oleh %(agency)s. Cek: %(track_url)s"
+        "Aduan %(code)s dibuka kembali dan ditangani lagi oleh %(agency)s.%(due)s "
+        "Cek: %(track_url)s"
     ),
 }
 
@@ -66,6 +74,12 @@ def _note(language: str, note: str | None) -> str:
     return " " + translator(language).gettext(NOTE, note=note)
 
 
+def _sentence(text: str | None) -> str:
+    """A sentence to follow another in a template: "" or the text with a leading space."""
+    text = (text or "").strip()
+    return f" {text}" if text else ""
+
+
 def language_of(language: str | None) -> str:
     return language if language in LANGUAGES else "id"
 
@@ -86,19 +100,23 @@ def render(
     agency: str | None = None,
     status: str | None = None,
     note: str | None = None,
+    due: str | None = None,
     invite_details: bool = False,
     rate_url: str | None = None,
 ) -> str:
     """The text of one message; missing optional parts simply drop out.
 
-    A rating request asks for a reply, or with `rate_url` (contacts who cannot reply) a click.
+    `due` is the sentence that says when the case will be handled (cases/due.py), already in
+    `language`. A rating request asks for a reply, or with `rate_url` (contacts who cannot
+    reply) a click.
     """
     language = language_of(language)
     t = translator(language)
     values = message_variables(
-        language, code=code, track_url=track_url, agency=agency, status=status, note=note
+        language, code=code, track_url=track_url, agency=agency, status=status, note=note, due=due
     )
     values["note"] = _note(language, note)
+    values["due"] = _sentence(due)
     text = t.gettext(TEMPLATES[kind], **values)
     if kind is MessageKind.rating_request:
         ask = (
@@ -118,11 +136,13 @@ def message_variables(
     agency: str | None = None,
     status: str | None = None,
     note: str | None = None,
+    due: str | None = None,
 ) -> dict[str, str]:
     """The values a message is made from, as the citizen reads them (status label, agency name).
 
     Stored on the outbox row so a channel that sends pre-approved templates (WhatsApp outside the
-    24-hour window) can fill its own text; `note` is the bare note, "" when there is none.
+    24-hour window) can fill its own text; `note` is the bare note and `due` the sentence on
+    when the case will be handled, each "" when there is none.
     """
     language = language_of(language)
     return {
@@ -130,6 +150,7 @@ def message_variables(
         "status": status_label(language, status),
         "agency": agency or translator(language).gettext(TRIAGE_AGENCY),
         "note": (note or "").strip(),
+        "due": (due or "").strip(),
         "track_url": track_url,
     }
 

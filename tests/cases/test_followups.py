@@ -82,7 +82,7 @@ def test_telegram_citizen_is_asked_to_rate_and_rates_with_a_digit(
     code = only_code(settings)
     resolve(client, officer, code)
     run_jobs(settings)
-    ask = telegram.wait_for(lambda: [m for m in telegram.messages if "selesai" in m.text])[0]
+    ask = telegram.wait_for(lambda: [m for m in telegram.messages if "balas angka" in m.text])[0]
     assert code in ask.text and "balas angka 1" in ask.text and "Lubang sudah ditambal" in ask.text
 
     assert telegram_post(client, tg.text("4")).status_code == 200

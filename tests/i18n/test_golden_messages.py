@@ -11,9 +11,12 @@ intended change of wording, regenerate them and review the diff:
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlmodel import Session, col, select
 
 from cases.citizen import acknowledge, tell_citizen
@@ -44,18 +47,25 @@ LONG_NOTE = {
     "id": "Perbaikan dikerjakan bertahap. " * 60,
     "en": "The repair is done in stages. " * 60,
 }
-# each kind with the case's status when it goes out and whether it carries a note; the long
-# note shows how each channel splits a text that does not fit in one message
+# the texts are written on a Monday; a case is due the next day, or was due last week
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2026, 12, 14, 10, 0, tzinfo=WIB)
+DUE = datetime(2026, 12, 15, 16, 0, tzinfo=WIB)
+LATE = datetime(2026, 12, 9, 16, 0, tzinfo=WIB)
+# each kind with the case's status and due time when it goes out and whether it carries a
+# note; the long note shows how each channel splits a text that does not fit in one message
 KINDS = {
-    "acknowledgement": (MessageKind.acknowledgement, CaseStatus.assigned, None),
-    "status_changed": (MessageKind.status_changed, CaseStatus.in_progress, NOTES),
-    "status_changed_without_note": (MessageKind.status_changed, CaseStatus.waiting, None),
-    "forwarded": (MessageKind.forwarded, CaseStatus.assigned, NOTES),
-    "public_note": (MessageKind.public_note, CaseStatus.in_progress, NOTES),
-    "public_note_long": (MessageKind.public_note, CaseStatus.in_progress, LONG_NOTE),
-    "rating_request": (MessageKind.rating_request, CaseStatus.resolved, NOTES),
-    "auto_closed": (MessageKind.auto_closed, CaseStatus.closed, None),
-    "reopened": (MessageKind.reopened, CaseStatus.in_progress, None),
+    "acknowledgement": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
+    "acknowledgement_triage": (MessageKind.acknowledgement, CaseStatus.triage, DUE, None),
+    "status_changed": (MessageKind.status_changed, CaseStatus.in_progress, DUE, NOTES),
+    "status_changed_late": (MessageKind.status_changed, CaseStatus.in_progress, LATE, None),
+    "status_changed_without_note": (MessageKind.status_changed, CaseStatus.waiting, DUE, None),
+    "forwarded": (MessageKind.forwarded, CaseStatus.assigned, DUE, NOTES),
+    "public_note": (MessageKind.public_note, CaseStatus.in_progress, DUE, NOTES),
+    "public_note_long": (MessageKind.public_note, CaseStatus.in_progress, DUE, LONG_NOTE),
+    "rating_request": (MessageKind.rating_request, CaseStatus.resolved, LATE, NOTES),
+    "auto_closed": (MessageKind.auto_closed, CaseStatus.closed, LATE, None),
+    "reopened": (MessageKind.reopened, CaseStatus.in_progress, LATE, None),
 }
 # where the complaint came in: a chat app invites a location and a photo in the acknowledgement
 SOURCES = {
@@ -68,9 +78,11 @@ SOURCES = {
 
 def _queue(session: Session, settings: Settings, name: str, language: str, channel: Channel):
     """The outbox rows of one message about a case filed on `channel` in `language`."""
-    kind, status, notes = KINDS[name]
+    kind, status, due, notes = KINDS[name]
     contact = get_or_create_contact(session, channel=channel, address=ADDRESSES[channel])
-    agency = session.exec(select(Agency).where(Agency.code == "DPU")).one()
+    agency = None
+    if status is not CaseStatus.triage:
+        agency = session.exec(select(Agency).where(Agency.code == "DPU")).one()
     case = Case(
         tracking_code=CODE,
         status=status,
@@ -78,7 +90,8 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
         language=language,
         source_channel=SOURCES[channel],
         contact_id=contact.id,
-        agency_id=agency.id,
+        agency_id=agency.id if agency else None,
+        due_at=due,
     )
     session.add(case)
     session.flush()
@@ -100,7 +113,10 @@ def _received(settings: Settings, name: str) -> str:
     engine = get_engine(settings.database_url)
     for language in LANGUAGES:
         for channel in ADDRESSES:
-            with open_session(engine, dispatcher=None) as session:
+            with (
+                time_machine.travel(NOW, tick=False),
+                open_session(engine, dispatcher=None) as session,
+            ):
                 rows = _queue(session, settings, name, language, channel)
                 sections.append(f"\n=== {language} · {channel} ===")
                 if channel is Channel.email:
@@ -128,7 +144,7 @@ def test_residents_receive_the_reviewed_texts(settings: Settings, name: str) -> 
 def test_every_kind_for_residents_has_a_golden_file() -> None:
     """No message kind a resident can receive goes without its reviewed text."""
     for_residents = set(MessageKind) - {MessageKind.overdue_digest, MessageKind.escalation}
-    assert {kind for kind, _, _ in KINDS.values()} == for_residents
+    assert {kind for kind, *_ in KINDS.values()} == for_residents
     assert {p.stem for p in GOLDEN.glob("*.txt")} == set(KINDS)
 
 

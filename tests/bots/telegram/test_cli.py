@@ -63,7 +63,7 @@ def test_polling_answers_and_files_complaints(settings: Settings, telegram: Fake
         telegram.wait_for(lambda: telegram.messages, timeout=30)
         telegram.push_update(tg.text(POTHOLE))
         ack = telegram.wait_for(
-            lambda: [m for m in telegram.messages if "Kode:" in m.text], timeout=30
+            lambda: [m for m in telegram.messages if "diterima" in m.text], timeout=30
         )[0]
     finally:
         process.send_signal(signal.SIGTERM)

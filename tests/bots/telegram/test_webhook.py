@@ -240,7 +240,7 @@ def test_status_commands(client: TestClient, settings: Settings, telegram: FakeT
     assert answers[0].startswith(
         f"Aduan {code}: diteruskan ke dinas. Ditangani: Dinas Pekerjaan Umum"
     )
-    assert code in answers[1] and "masih terbuka" in answers[1]
+    assert code in answers[1] and answers[1].startswith("Aduan terbuka Anda:")
     assert "Format kode tidak dikenal" in answers[2]
     assert "ZZZZ-ZZZZ tidak ditemukan" in answers[3]
 

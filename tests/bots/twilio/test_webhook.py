@@ -100,8 +100,9 @@ def test_a_repeated_message_sid_files_nothing(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("BANTUAN", "Aduan Warga: kirim keluhan Anda"),
-        ("help", "Aduan Warga: kirim keluhan Anda"),
+        ("BANTUAN", "Aduan Warga lewat SMS:"),
+        ("help", "Aduan Warga lewat SMS:"),
+        ("menu", "BANTUAN: info lengkap"),
         ("halo", "Ceritakan masalahnya"),
         ("jalan rusak", "terlalu pendek"),
         ("CEK", "tidak punya aduan"),
