@@ -57,6 +57,8 @@ from routing.service import RoutingDecision, problems, route
 MIN_COMPLAINT_WORDS = attachments.MIN_COMPLAINT_WORDS
 # words routing gives mostly to "not a complaint" are asked about rather than filed
 CHATTER_SHARE = 0.5
+# "when?" in this many words that routing places is as much a new complaint as a question
+DESCRIBES_WORDS = 8
 
 
 def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcome:
@@ -179,6 +181,11 @@ def _read(
     cases = open_cases(session, contact)
     follows_up = reading.intent in (Intent.follow_up, Intent.not_fixed)
     if follows_up and cases and not _elsewhere(decision, cases):
+        if decision.agency is not None and len(text.split()) >= DESCRIBES_WORDS:
+            # as much a complaint as a question ("... sudah dua minggu belum diperbaiki"): ask
+            same = [case for case in cases if case.agency_id == decision.agency.id]
+            held = Held("follow_up", text=text)
+            return questions.new_or_add(session, contact, at, same[0], held)
         return _follow_up(session, settings, contact, at, text, decision, cases)
     # a question routing places with an agency is a request to that agency, not about us
     if reading.intent is Intent.question and decision.agency is None:

@@ -45,7 +45,9 @@ def case_count(settings: Settings) -> int:
 
 
 def complaint(n: int) -> str:
-    return f"{POTHOLE}, laporan ke-{n}"
+    # each a new complaint: no "belum diperbaiki", which from a resident with an open case of
+    # the same agency reads as asking after it
+    return f"Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, laporan ke-{n}"
 
 
 def limit_keys(redis: Redis, settings: Settings) -> list[bytes]:

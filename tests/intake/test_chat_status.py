@@ -26,7 +26,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 FILED = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
 BEFORE_DUE = datetime(2026, 11, 5, 10, 0, tzinfo=WIB)
 AFTER_DUE = datetime(2026, 11, 16, 10, 0, tzinfo=WIB)
-UNCLEAR = "Tolong dibantu ya pak, terima kasih banyak"
+UNCLEAR = "Tolong dibantu ya pak, ada masalah di gang kami sejak kemarin"
 CRACKED = "Aspal jalan retak dan berlubang dalam di Jl. Majapahit dekat pasar, bahaya untuk motor"
 BROKEN = "Jalan rusak berlubang di Jl. Sriwijaya depan taman, banyak pengendara motor jatuh"
 STREETLIGHT = "Lampu penerangan jalan padam di Jl. Pandanaran sejak seminggu"
@@ -50,7 +50,9 @@ def file_by_sms(client: TestClient, settings: Settings, language: str, *texts: s
         sms(client, settings, "EN")
     for minute, text in enumerate(texts):
         with at(FILED + timedelta(minutes=minute)):
-            sms(client, settings, text)
+            answers = sms(client, settings, text)
+            if any("Balas 1" in a or "Reply 1" in a for a in answers):  # "is this new?"
+                sms(client, settings, "1")
     with get_engine(settings.database_url).connect() as connection:
         query = sa.text("SELECT tracking_code FROM cases ORDER BY id")
         return list(connection.execute(query).scalars())

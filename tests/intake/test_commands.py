@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from intake.commands import Command, CommandName, parse_command
+from intake.commands import FULL_HELP, Command, CommandName, parse_command
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("/start", Command(CommandName.help)),
-        ("/help", Command(CommandName.help)),
-        ("BANTUAN", Command(CommandName.help)),
-        ("  help ", Command(CommandName.help)),
+        ("/help", Command(CommandName.help, FULL_HELP)),
+        ("BANTUAN", Command(CommandName.help, FULL_HELP)),
+        ("  help ", Command(CommandName.help, FULL_HELP)),
+        ("menu", Command(CommandName.help)),
         ("/status", Command(CommandName.status)),
         ("CEK", Command(CommandName.status)),
         ("/status ABCD-1234", Command(CommandName.status, "ABCD-1234")),

@@ -323,7 +323,7 @@ def test_an_english_complaint_is_answered_in_english(resident: Resident) -> None
     resident.says("The street light on Jalan Pemuda has been out for a week, very dark at night")
     [case] = cases(resident.settings)
     [ack] = resident.news()
-    assert ack.startswith("Your complaint") and case.tracking_code in ack
+    assert ack.startswith(f"Complaint {case.tracking_code} received")
     assert "Sama-sama" not in resident.answer("thank you")
 
 
@@ -378,3 +378,15 @@ def test_a_late_edit_is_kept_as_an_addition_and_an_edit_of_small_talk_files_noth
     telegram_post(client, thanks)
     assert telegram_resident._post(tg.edit_of(thanks, text=WATER)) == []
     assert len(cases(telegram_resident.settings)) == 1
+
+
+def test_a_full_complaint_that_also_asks_when_is_asked_about(resident: Resident) -> None:
+    """ "... sudah dua minggu belum diperbaiki" from a resident with an open case of the same
+    agency may be that case again or a new one: the bot asks, and 2 asks after the case."""
+    code = files(resident, "Jalan berlubang besar di Jl. Majapahit dekat pasar Pedurungan")
+    question = resident.answer(
+        "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"
+    )
+    assert "Ini aduan baru?" in question and code in question
+    assert "sudah kami sampaikan ke petugas" in resident.answer("2")
+    assert [c.nudges for c in cases(resident.settings)] == [1]
