@@ -184,10 +184,20 @@ def test_an_answer_to_the_officers_question_goes_to_the_waiting_case(
     code = files(resident, RUBBISH)
     move(client, staff, code, "waiting", "Mohon info RT/RW")
     assert "Mohon info RT/RW" in resident.news()[0]
+    # the case has waited a week for the answer: its target moves on by the time it waited
+    rows(
+        resident.settings,
+        "UPDATE cases SET paused_at = :t WHERE tracking_code = :c",
+        t=utcnow() - timedelta(days=7),
+        c=code,
+    )
+    [(due_before,)] = rows(resident.settings, "SELECT due_at FROM cases")
     answer = resident.answer("RT 02 RW 05 pak, TPS nya yg di samping masjid Al Ikhlas")
     assert code in answer and "teruskan ke petugas" in answer
     [case] = cases(resident.settings)
     assert case.status == "in_progress"  # no longer waiting: the SLA clock runs
+    [(due_after,)] = rows(resident.settings, "SELECT due_at FROM cases")
+    assert due_after > due_before
     last = history(client, staff, code)[-1]
     assert (last["from_status"], last["to_status"], last["actor"]) == (
         "waiting",
