@@ -50,7 +50,7 @@ def report(session: Session, name: str, rows: list[str]) -> None:
         elif reading.intent in (Intent.talk, Intent.question) and len(text.split()) >= 3:
             if decision.agency is None and decision.prediction.chatter >= CHATTER_SHARE:
                 asked += 1
-            elif problems(session, text, min_confidence=THRESHOLD):
+            elif problems(session, text, decision, min_confidence=THRESHOLD):
                 split += 1
         took.append(time.perf_counter() - start)
     total = len(rows)

@@ -27,6 +27,16 @@ class MediaKind(StrEnum):
     document = "document"
 
 
+def media_kind(content_type: str, *, audio_is_voice: bool) -> MediaKind:
+    """What a file is, from its content type: a recording is a voice note where the channel
+    records them (WhatsApp, a file kept for a question) else an audio file; anything not a
+    picture, sound or film a document."""
+    family = content_type.split(";", 1)[0].strip().lower().partition("/")[0]
+    if family == "audio":
+        return MediaKind.voice if audio_is_voice else MediaKind.audio
+    return {"image": MediaKind.photo, "video": MediaKind.video}.get(family, MediaKind.document)
+
+
 @dataclass(frozen=True)
 class MediaItem:
     kind: MediaKind

@@ -68,7 +68,6 @@ def number(text: str) -> int | None:
 class Answer:
     option: Option
     held: Held
-    asked_at: datetime
 
 
 def pending(session: Session, contact: Contact, now: datetime) -> PendingChoice | None:
@@ -93,4 +92,4 @@ def take(session: Session, row: PendingChoice, choice: int | None) -> Answer | N
         media=tuple(StoredMedia(**item) for item in payload.get("media") or ()),
         location=Location(**location) if location else None,
     )
-    return Answer(Option(**row.options[choice - 1]), held, row.asked_at)
+    return Answer(Option(**row.options[choice - 1]), held)

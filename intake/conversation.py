@@ -25,7 +25,7 @@ from cases.models import Case
 from core.settings import Settings
 from intake import attachments, questions
 from intake.additions import add_words, edit, follow_up, open_cases
-from intake.chat import ChatEvent, ChatOutcome, ChatReply, MediaKind, reply
+from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
 from intake.chat_status import case_status
 from intake.chat_status import open_cases as open_cases_text
 from intake.chat_text import (
@@ -206,7 +206,7 @@ def _read(
         if recent:
             return questions.new_or_add(session, contact, at, recent[0], held)
         return questions.is_complaint(session, contact, at, held)
-    return _file(session, settings, event, contact, text)
+    return _file(session, settings, event, contact, text, decision)
 
 
 def _follow_up(
@@ -231,14 +231,19 @@ def _follow_up(
 
 
 def _file(
-    session: Session, settings: Settings, event: ChatEvent, contact: Contact, text: str
+    session: Session,
+    settings: Settings,
+    event: ChatEvent,
+    contact: Contact,
+    text: str,
+    decision: RoutingDecision,
 ) -> ChatOutcome:
     """File the words as a complaint; when they hold problems for different agencies, offer
     to file each on its own."""
     outcome = file_complaint(session, settings, event, contact, text)
     if outcome.filed_case_id is None:
         return outcome
-    found = problems(session, text, min_confidence=settings.routing_min_confidence)
+    found = problems(session, text, decision, min_confidence=settings.routing_min_confidence)
     if not found:
         return outcome
     case = session.get(Case, outcome.filed_case_id)
@@ -272,17 +277,10 @@ def _act(
         if held.location is not None:
             attachments.place(session, settings, case, held.location, event.received_at)
             return attachments.located(language, case)
-        kinds = [_kind(item.content_type) for item in held.media]
+        kinds = [media_kind(item.content_type, audio_is_voice=True) for item in held.media]
         name = attachments.kind_name(language, kinds)
         return attachments.attached(session, case, held.media, held.text or "", name, language)
     return add_words(session, settings, case, held.text or "", language)
-
-
-def _kind(content_type: str) -> MediaKind:
-    major = content_type.split("/", 1)[0]
-    return {"image": MediaKind.photo, "audio": MediaKind.voice, "video": MediaKind.video}.get(
-        major, MediaKind.document
-    )
 
 
 def _help(event: ChatEvent, language: str, full: bool) -> ChatReply:

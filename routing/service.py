@@ -150,13 +150,14 @@ class Problem:
     agency: RoutedAgency
 
 
-def problems(session: Session, text: str, *, min_confidence: float) -> list[Problem]:
+def problems(
+    session: Session, text: str, whole: RoutingDecision, *, min_confidence: float
+) -> list[Problem]:
     """The separate problems in `text` that belong to different agencies, in the order written;
     empty unless at least two parts are each placed with confidence, with different agencies
-    that are also among routing's three best guesses for the whole text (one part per agency:
-    the first)."""
-    whole = route(session, text, min_confidence=min_confidence).prediction
-    guessed = {agency for agency, _, _ in whole.alternatives}
+    that are also among `whole`'s (routing's decision for all of `text`) three best guesses
+    (one part per agency: the first)."""
+    guessed = {agency for agency, _, _ in whole.prediction.alternatives}
     found: dict[int, Problem] = {}
     for part in _JOINS.split(text):
         part = part.strip()

@@ -21,7 +21,7 @@ from core.db import utcnow
 from core.deps import SettingsDep, app_session
 from core.responses import WEBHOOK_ERRORS
 from core.settings import Settings
-from intake.chat import ChatEvent, ChatOutcome, MediaItem, MediaKind
+from intake.chat import ChatEvent, ChatOutcome, MediaItem, media_kind
 from intake.conversation import handle
 from intake.media import download_media
 from intake.messages import Location, ReplyAddress
@@ -29,15 +29,6 @@ from notifications.enums import Channel
 
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 MAX_MEDIA = 10  # Twilio's own maximum per message
-
-
-def media_kind(content_type: str, *, whatsapp: bool) -> MediaKind:
-    """What a file is, from the type Twilio names: WhatsApp's recordings are voice notes
-    (audio/ogg), an MMS's audio a recording; anything not a picture, sound or film a document."""
-    family = content_type.split(";", 1)[0].strip().lower().partition("/")[0]
-    if family == "audio":
-        return MediaKind.voice if whatsapp else MediaKind.audio
-    return {"image": MediaKind.photo, "video": MediaKind.video}.get(family, MediaKind.document)
 
 
 def _media(form: FormData, settings: Settings, *, whatsapp: bool) -> tuple[MediaItem, ...]:
@@ -58,7 +49,7 @@ def _media(form: FormData, settings: Settings, *, whatsapp: bool) -> tuple[Media
             data, served = download_media(url, settings, auth=auth)
             return data, declared or served
 
-        fetches.append(MediaItem(media_kind(declared or "", whatsapp=whatsapp), fetch))
+        fetches.append(MediaItem(media_kind(declared or "", audio_is_voice=whatsapp), fetch))
     return tuple(fetches)
 
 
