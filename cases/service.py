@@ -261,6 +261,15 @@ STAFF_ONLY_EVENTS = frozenset(
 )
 
 
+def open_cases_of(contact_id: int) -> SelectOfScalar[Case]:
+    """The query for a contact's open cases, newest first; callers narrow or limit it."""
+    return (
+        select(Case)
+        .where(Case.contact_id == contact_id, col(Case.status).in_(list(OPEN_STATUSES)))
+        .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+    )
+
+
 def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:
     agencies = _agencies(session)
     history = []

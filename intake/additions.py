@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from cases import resident
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
+from cases.service import open_cases_of
 from core.settings import Settings
 from intake.chat import ChatOutcome, reply
 from intake.chat_status import case_status
@@ -30,13 +31,7 @@ EDIT_WINDOW = timedelta(minutes=15)
 
 def open_cases(session: Session, contact: Contact) -> list[Case]:
     """The contact's open complaints, newest first."""
-    return list(
-        session.exec(
-            select(Case)
-            .where(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
-            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
-        )
-    )
+    return list(session.exec(open_cases_of(contact.id)))
 
 
 def add_words(

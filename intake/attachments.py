@@ -11,12 +11,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases import resident
 from cases.duplicates import link_possible_duplicate
-from cases.enums import OPEN_STATUSES
 from cases.models import Case
+from cases.service import open_cases_of
 from core.settings import Settings
 from intake import questions
 from intake.chat import ChatEvent, ChatOutcome, MediaKind, reply
@@ -53,18 +53,8 @@ MAX_LISTED = 3
 
 def recent_cases(session: Session, contact: Contact, now: datetime) -> list[Case]:
     """The contact's open complaints filed within FIRST_DAY, newest first."""
-    return list(
-        session.exec(
-            select(Case)
-            .where(
-                Case.contact_id == contact.id,
-                col(Case.status).in_(list(OPEN_STATUSES)),
-                Case.created_at >= now - FIRST_DAY,
-            )
-            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
-            .limit(MAX_LISTED)
-        )
-    )
+    recent = open_cases_of(contact.id).where(Case.created_at >= now - FIRST_DAY)
+    return list(session.exec(recent.limit(MAX_LISTED)))
 
 
 def place(

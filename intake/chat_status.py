@@ -7,13 +7,11 @@ first words, so that several can be told apart, and stays within two SMS segment
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from cases.codes import normalise_tracking_code
 from cases.due import due_brief, due_sentence
-from cases.enums import OPEN_STATUSES
-from cases.models import Case
-from cases.service import find_by_code, public_view
+from cases.service import find_by_code, open_cases_of, public_view
 from core.settings import Settings
 from intake.chat_text import (
     REVIEW_DESK,
@@ -93,10 +91,8 @@ def open_cases(session: Session, settings: Settings, contact: Contact) -> str:
     """The contact's open complaints, newest first: each with its first words, status and
     target; past STATUS_LIST_LIMIT, how many more there are."""
     language = contact.language
-    mine = sa.and_(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
-    cases = session.exec(
-        select(Case).where(mine).order_by(col(Case.created_at).desc()).limit(STATUS_LIST_LIMIT)
-    ).all()
+    mine = open_cases_of(contact.id)
+    cases = session.exec(mine.limit(STATUS_LIST_LIMIT)).all()
     if not cases:
         return say(language, STATUS_NONE)
     sms = contact.channel == Channel.sms
@@ -111,7 +107,7 @@ def open_cases(session: Session, settings: Settings, contact: Contact) -> str:
             f"{case.tracking_code} {excerpt(case.text, limit, ellipsis)}: {', '.join(standing)}"
         )
     if len(cases) == STATUS_LIST_LIMIT:
-        total = session.exec(select(sa.func.count()).select_from(Case).where(mine)).one()
+        total = session.exec(select(sa.func.count()).select_from(mine.subquery())).one()
         if total > len(cases):
             lines.append(say(language, STATUS_MORE, count=total - len(cases)))
     return "\n".join(lines)

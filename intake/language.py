@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from cases.enums import OPEN_STATUSES
-from cases.models import Case
+from cases.service import open_cases_of
 from notifications.models import Contact
 
 ENGLISH, INDONESIAN = "en", "id"
@@ -161,8 +160,6 @@ def set_language(session: Session, contact: Contact, language: str) -> None:
     left as it is. Changes are added to the session, not committed."""
     contact.language = language
     session.add(contact)
-    for case in session.exec(
-        select(Case).where(Case.contact_id == contact.id, col(Case.status).in_(list(OPEN_STATUSES)))
-    ):
+    for case in session.exec(open_cases_of(contact.id)):
         case.language = language
         session.add(case)
