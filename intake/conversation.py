@@ -54,7 +54,6 @@ from notifications.models import Contact
 from notifications.service import get_or_create_contact
 from routing.service import RoutingDecision, problems, route
 
-MIN_COMPLAINT_WORDS = attachments.MIN_COMPLAINT_WORDS
 # words routing gives mostly to "not a complaint" are asked about rather than filed
 CHATTER_SHARE = 0.5
 # "when?" in this many words that routing places is as much a new complaint as a question
@@ -198,7 +197,7 @@ def _read(
         if _elsewhere(decision, waiting):
             return questions.new_or_add(session, contact, at, waiting[0], held)
         return add_words(session, settings, waiting[0], text, language)
-    if len(text.split()) < MIN_COMPLAINT_WORDS:
+    if len(text.split()) < attachments.MIN_COMPLAINT_WORDS:
         return reply(say(language, TOO_SHORT))
     if decision.agency is None and decision.prediction.chatter >= CHATTER_SHARE:
         held = Held("talk", text=text)
