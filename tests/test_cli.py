@@ -78,9 +78,10 @@ def test_users_create_reads_the_password_from_stdin(fresh_db: dict[str, str]) ->
     assert short.returncode == 1 and "at least 8" in short.stderr
 
 
-def test_routing_predict_speaks_json_lines(fresh_db: dict[str, str]) -> None:
+def test_routing_predict_speaks_json_lines(fresh_db: dict[str, str], routing_model: Path) -> None:
     """Each input line gets one output line with agency, category and confidence."""
     aduan("db", "upgrade", env=fresh_db)
+    fresh_db["ROUTING_MODEL_FILE"] = str(routing_model)  # the run's shared model, as trained
     lines = [
         {"text": "lampu jalan mati di gang 3 sudah seminggu, gelap sekali"},
         {"text": "air PDAM tidak mengalir sejak kemarin pagi"},
@@ -98,9 +99,12 @@ def test_routing_predict_speaks_json_lines(fresh_db: dict[str, str]) -> None:
     assert "error" in out[3] and "line 4" in result.stderr
 
 
-def test_routing_predict_from_a_file_needs_no_database(tmp_path: Path) -> None:
+def test_routing_predict_from_a_file_needs_no_database(tmp_path: Path, routing_model: Path) -> None:
     """--catalogue predicts straight from a catalogue file."""
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.db'}"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.db'}",
+        "ROUTING_MODEL_FILE": str(routing_model),
+    }
     result = aduan(
         "routing",
         "predict",

@@ -56,9 +56,21 @@ def catalogue() -> Catalogue:
 
 
 @pytest.fixture(scope="module")
-def model(catalogue: Catalogue) -> TrainedClassifier:
-    """The shipped pipeline: catalogue phrases and examples.csv, no database corrections."""
-    return train(catalogue, training_rows(None, catalogue))
+def model(routing_model: Path) -> TrainedClassifier:
+    """The shipped pipeline: catalogue phrases and examples.csv, no database corrections.
+
+    The run's shared model file (tests/conftest.py), trained once as `aduan routing train` would.
+    """
+    return TrainedClassifier.load(routing_model)
+
+
+@pytest.fixture(scope="module")
+def small(catalogue: Catalogue) -> Catalogue:
+    """Three agencies of the shipped catalogue: a real model, trained in a fraction of the time.
+
+    For tests of what happens around a model (files, staleness, determinism), not of its accuracy.
+    """
+    return Catalogue(agencies=catalogue.agencies[:3])
 
 
 def test_examples_file_never_is_the_held_out_file(catalogue: Catalogue) -> None:
@@ -68,18 +80,20 @@ def test_examples_file_never_is_the_held_out_file(catalogue: Catalogue) -> None:
     assert held_out and not held_out & trained
 
 
-def test_training_is_deterministic(catalogue: Catalogue, model: TrainedClassifier) -> None:
+def test_training_is_deterministic(small: Catalogue) -> None:
     """Training twice on the same data gives the same probabilities, bit for bit."""
-    again = train(catalogue, training_rows(None, catalogue))
+    first = train(small, training_rows(None, small))
+    again = train(small, training_rows(None, small))
     for text in [*CHATTER_TEXTS, TWO_TOPICS, *(text for text, _ in COMPLAINTS)]:
-        assert np.array_equal(model.probabilities(text), again.probabilities(text)), text
-        assert model.predict(text) == again.predict(text)
+        assert np.array_equal(first.probabilities(text), again.probabilities(text)), text
+        assert first.predict(text) == again.predict(text)
 
 
-def test_prediction_computes_what_scikit_learn_does(catalogue: Catalogue) -> None:
+def test_prediction_computes_what_scikit_learn_does(small: Catalogue) -> None:
     """The fast path (per-word caches, no sparse matrices) gives scikit-learn's probabilities,
     for texts met for the first time and again from the caches."""
-    rows = training_rows(None, catalogue)[::3]  # any fitted model will do; a third is quicker
+    catalogue = small
+    rows = training_rows(None, catalogue)  # any fitted model will do
     features = _features()
     matrix = features.fit_transform([normalise(text) for text, _ in rows])
     model = LogisticRegression(max_iter=300).fit(matrix, [category for _, category in rows])
@@ -101,9 +115,11 @@ def test_saved_model_predicts_the_same(model: TrainedClassifier, tmp_path: Path)
 
 
 def test_stale_model_is_detected_and_not_used(
-    catalogue: Catalogue, model: TrainedClassifier, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    small: Catalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A model trained before a category was removed is refused, with the reason logged."""
+    catalogue = small
+    model = train(catalogue, training_rows(None, catalogue))
     path = tmp_path / "model.joblib"
     model.save(path)
     edited = catalogue.model_copy(deep=True)
@@ -121,11 +137,11 @@ def test_stale_model_is_detected_and_not_used(
     assert classifier_for_catalogue(catalogue, settings).labels == model.labels
 
 
-def test_model_file_from_another_format_is_refused(tmp_path: Path, catalogue: Catalogue) -> None:
+def test_model_file_from_another_format_is_refused(tmp_path: Path, small: Catalogue) -> None:
     """Garbage in the model file means training in memory, never a crash."""
     path = tmp_path / "model.joblib"
     path.write_bytes(b"not a model")
-    used = classifier_for_catalogue(catalogue, Settings(routing_model_file=path))
+    used = classifier_for_catalogue(small, Settings(routing_model_file=path))
     assert isinstance(used, TrainedClassifier)
 
 
@@ -219,11 +235,17 @@ def test_held_out_accuracy(model: TrainedClassifier) -> None:
     assert by_language["en"].accuracy >= 0.85, summary
 
 
-def test_corrections_teach_the_model(database: str, catalogue: Catalogue) -> None:
-    """Officers' corrections in the database are training data: the prediction follows them."""
+def test_corrections_teach_the_model(database: str) -> None:
+    """Officers' corrections in the database are training data: the prediction follows them.
+
+    Three of the database's agencies keep it quick; the whole catalogue learns the same
+    corrections in test_service_uses_the_saved_model_and_reloads_it.
+    """
     engine = get_engine(database)
     with session_scope(engine, dispatcher=None) as session:
-        database_catalogue = catalogue_from_database(session)
+        stored = catalogue_from_database(session)
+        kept = {"DPU", "DISPERKIM", "DISDUKCAPIL"}
+        database_catalogue = Catalogue(agencies=[a for a in stored.agencies if a.code in kept])
         before = train(database_catalogue, training_rows(session, database_catalogue))
         assert before.predict(UNUSUAL).agency != "DISDUKCAPIL"
         for text in UNUSUAL_CORRECTIONS:
@@ -237,10 +259,17 @@ def test_corrections_teach_the_model(database: str, catalogue: Catalogue) -> Non
     assert (after.agency, after.category) in before.labels
 
 
+@pytest.fixture(scope="module")
+def corrected(catalogue: Catalogue) -> TrainedClassifier:
+    """The shipped pipeline retrained with agency corrections for the UNUSUAL phrase."""
+    rows = [*training_rows(None, catalogue), *((t, "id_card") for t in UNUSUAL_CORRECTIONS)]
+    return train(catalogue, rows)
+
+
 def test_service_uses_the_saved_model_and_reloads_it(
     database: str,
-    catalogue: Catalogue,
     model: TrainedClassifier,
+    corrected: TrainedClassifier,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -256,9 +285,7 @@ def test_service_uses_the_saved_model_and_reloads_it(
             first = classifier_for(session)
             assert np.array_equal(first.probabilities(UNUSUAL), model.probabilities(UNUSUAL))
             assert classifier_for(session) is first  # loaded once
-            rows = [*training_rows(None, catalogue), *((t, "id_card") for t in UNUSUAL_CORRECTIONS)]
-            retrained = train(catalogue, rows)
-            retrained.save(path)
+            corrected.save(path)
             second = classifier_for(session)
         assert second is not first
         assert second.predict(UNUSUAL).agency == "DISDUKCAPIL"
