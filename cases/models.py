@@ -76,6 +76,10 @@ class Case(SQLModel, table=True):
     source_channel: str = Field(sa_type=sa.String(16))
     contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
     notify: bool = True
+    # Anonim: no staff member, role or export learns who reported (the contact still gets the
+    # updates). Rahasia: the text, photos and location never appear on anything public.
+    anonymous: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    confidential: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     agency_id: int | None = Field(default=None, foreign_key="agencies.id")
     category_id: int | None = Field(default=None, foreign_key="categories.id")
     routing_confidence: float | None = None
