@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     rq_queue: str = "aduan"
     secret_key: str = PLACEHOLDER_SECRET
     access_token_minutes: int = Field(default=480, gt=0)
+    # argon2id cost of staff passwords: RFC 9106's second recommended option by default. A hash
+    # records its own cost, so after a change each password is hashed again at its next sign-in
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_time_cost: int = Field(default=3, ge=1)
     public_base_url: str = "http://localhost:8000"
     default_language: Literal["id", "en"] = "id"
 
@@ -199,6 +203,18 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> Settings:
         if self.app_env == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("SECRET_KEY must be set to a long random value in production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_cheap_password_hashes(self) -> Settings:
+        # OWASP's floor for argon2id: 19 MiB of memory and two passes
+        if self.app_env == "production" and (
+            self.password_hash_memory_kib < 19456 or self.password_hash_time_cost < 2
+        ):
+            raise ValueError(
+                "PASSWORD_HASH_MEMORY_KIB must be at least 19456 and PASSWORD_HASH_TIME_COST at "
+                "least 2 in production"
+            )
         return self
 
     @property

@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session, select
 
 from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from staff.enums import Role
 from staff.models import User
 
-password_hash = PasswordHash.recommended()  # argon2id
-# verifying against this keeps a wrong username as slow as a wrong password
-_DUMMY_HASH = password_hash.hash("timing-equaliser")
 ALGORITHM = "HS256"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
 
+@dataclass(frozen=True)
+class Passwords:
+    """argon2id at one cost: hashing, checking, and a hash to check a missing user against."""
+
+    hasher: PasswordHash
+    # verifying against this keeps a wrong username as slow as a wrong password
+    dummy_hash: str
+
+
+@lru_cache(maxsize=2)
+def _passwords(memory_kib: int, time_cost: int) -> Passwords:
+    hasher = PasswordHash((Argon2Hasher(memory_cost=memory_kib, time_cost=time_cost),))
+    return Passwords(hasher, hasher.hash("timing-equaliser"))
+
+
+def passwords() -> Passwords:
+    """The hasher at the cost PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_TIME_COST set."""
+    settings = get_settings()
+    return _passwords(settings.password_hash_memory_kib, settings.password_hash_time_cost)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, else None.
+
+    A hash of another cost than the configured one is renewed and committed at once (a sign-in
+    changes nothing else).
+    """
+    current = passwords()
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        password_hash.verify(password, _DUMMY_HASH)
+        current.hasher.verify(password, current.dummy_hash)
         return None
-    if not user.active or not password_hash.verify(password, user.password_hash):
+    valid, renewed = current.hasher.verify_and_update(password, user.password_hash)
+    if not user.active or not valid:
         return None
+    if renewed is not None:
+        user.password_hash = renewed
+        session.add(user)
+        session.commit()
     return user
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from routing.models import Agency
-from staff.auth import password_hash
+from staff.auth import passwords
 from staff.enums import Role
 from staff.models import User
 
@@ -133,7 +133,7 @@ def create_user(
     user = User(
         username=username,
         full_name=_full_name(full_name),
-        password_hash=password_hash.hash(password),
+        password_hash=passwords().hasher.hash(password),
         role=role,
         agency_id=_agency_id(session, role, agency_code, agency_head),
         email=_email(email),
@@ -193,7 +193,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
 def reset_password(session: Session, user: User, password: str, *, actor: User) -> None:
     """A new password, and every session or token signed in with the old one ends."""
     check_password(password)
-    user.password_hash = password_hash.hash(password)
+    user.password_hash = passwords().hasher.hash(password)
     user.session_version += 1
     session.add(user)
     log.info("%s reset the password of '%s'", _by(actor), user.username)

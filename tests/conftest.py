@@ -229,6 +229,11 @@ def environment(
         "ROUTING_MODEL_FILE": str(routing_model),
         # tests file many complaints from one client; tests/test_abuse_limits.py turns it on
         "INTAKE_LIMIT_PER_HOUR": "0",
+        # argon2id at a test's cost, as Django's docs advise: the default costs 0.2 s of CPU a
+        # hash, paid by every staff account and sign-in of the suite. The default cost and the
+        # renewal of hashes are tested in tests/cases/test_authorization.py
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from core.db import get_engine, utcnow
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from tests.helpers import create_staff, file_complaint, login
 
 ROLES = {
@@ -170,6 +170,51 @@ def test_passwords_are_stored_hashed(settings: Settings, staff: dict) -> None:
     with get_engine(settings.database_url).connect() as connection:
         hashes = connection.execute(sa.text("SELECT password_hash FROM users")).scalars().all()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_default_cost_is_rfc_9106s_and_a_sign_in_renews_a_cheaper_hash(
+    client: TestClient, settings: Settings, staff: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of the box a password costs argon2id 64 MiB and 3 passes; after the cost is raised,
+    the next sign-in stores the password at the new cost and the old token still works."""
+    fields = Settings.model_fields
+    assert fields["password_hash_memory_kib"].default == 65536
+    assert fields["password_hash_time_cost"].default == 3
+    cheap = _stored_hash(settings, "officer_own")
+    assert "$m=1024,t=1," in cheap  # the suite's own cost (tests/conftest.py)
+    monkeypatch.setenv("PASSWORD_HASH_MEMORY_KIB", "2048")
+    monkeypatch.setenv("PASSWORD_HASH_TIME_COST", "2")
+    get_settings.cache_clear()
+    headers = login(client, "officer_own")
+    renewed = _stored_hash(settings, "officer_own")
+    assert renewed != cheap and "$m=2048,t=2," in renewed
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    login(client, "officer_own")  # the renewed hash checks the same password
+    assert _stored_hash(settings, "officer_own") == renewed  # and is not renewed again
+
+
+def test_production_refuses_a_cheap_password_hash() -> None:
+    """Below OWASP's argon2id floor (19 MiB, two passes) production does not start."""
+    secret = "s" * 40
+    for memory, passes in ((19455, 2), (65536, 1)):
+        with pytest.raises(ValueError, match="PASSWORD_HASH_MEMORY_KIB"):
+            Settings(
+                _env_file=None,
+                app_env="production",
+                secret_key=secret,
+                password_hash_memory_kib=memory,
+                password_hash_time_cost=passes,
+            )
+    Settings(
+        _env_file=None, app_env="production", secret_key=secret, password_hash_memory_kib=19456
+    )
+
+
+def _stored_hash(settings: Settings, username: str) -> str:
+    with get_engine(settings.database_url).connect() as connection:
+        return connection.execute(
+            sa.text("SELECT password_hash FROM users WHERE username = :u"), {"u": username}
+        ).scalar_one()
 
 
 def test_list_filters_and_pages(client: TestClient, staff: dict) -> None:
