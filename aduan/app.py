@@ -31,6 +31,7 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from privacy.retention import run_retention
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
@@ -63,10 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else:
                 dispatcher = EmbeddedDispatcher(engine, settings, channels)
                 app.state.dispatcher = dispatcher
+
+                def periodic_pass() -> None:
+                    now = utcnow()
+                    run_followups(engine, settings, now, dispatcher)
+                    run_retention(engine, settings, now)
+
                 followups = Every(
-                    settings.followup_interval_seconds,
-                    lambda: run_followups(engine, settings, utcnow(), dispatcher),
-                    "aduan-followups",
+                    settings.followup_interval_seconds, periodic_pass, "aduan-followups"
                 )
                 dispatcher.start()
                 followups.start()

@@ -195,7 +195,8 @@ def translations_update() -> None:
 
 @app.command()
 def scheduler() -> None:
-    """Run RQ's cron scheduler: queues the follow-up pass (auto-close, escalation, digests).
+    """Run RQ's cron scheduler: queues the follow-up pass (auto-close, escalation, digests,
+    retention of contact details and files).
 
     Run one (a second is harmless: the pass is idempotent); `aduan worker` processes execute it.
     """
@@ -203,19 +204,21 @@ def scheduler() -> None:
 
     from cases.jobs import followups_job
     from core.queue import get_queue
+    from privacy.jobs import retention_job
 
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process runs the follow-ups")
     queue = get_queue(settings)
     cron = CronScheduler(connection=queue.connection)
-    cron.register(
-        followups_job,
-        queue_name=queue.name,
-        interval=max(1, int(settings.followup_interval_seconds)),
-        job_timeout=600,
-        result_ttl=86400,
-    )
+    for job in (followups_job, retention_job):
+        cron.register(
+            job,
+            queue_name=queue.name,
+            interval=max(1, int(settings.followup_interval_seconds)),
+            job_timeout=600,
+            result_ttl=86400,
+        )
     cron.start()
 
 
