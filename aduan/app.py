@@ -32,6 +32,7 @@ from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
 from privacy.retention import run_retention
+from privacy.routes import router as privacy_router
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(intake_api)
     app.include_router(cases_router)
+    app.include_router(privacy_router)
     app.include_router(public_pages)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
