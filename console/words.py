@@ -101,7 +101,7 @@ DOCUMENT = N_("Dokumen")
 # the history's author when no staff member acted (cases.lifecycle, cases.feedback)
 ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
 # where a staff member was shown a reporter's full contact (privacy.reveals.Via)
-VIA = {"console": N_("konsol"), "api": N_("API")}
+VIA = {"console": N_("konsol"), "api": N_("API staf")}
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def test_admins_read_the_record_by_user_or_case_a_page_at_a_time(
     assert first.status_code == 200
     assert first.text.index(pothole) < first.text.index(other)  # newest first
     assert first.text.count("<tr>") == 3  # the header and two entries
-    assert "Kontak yang dilihat" in first.text and ">API<" in first.text
+    assert "Kontak yang dilihat" in first.text and ">API staf<" in first.text
     assert PHONE not in first.text and "06666" not in first.text
     assert_no_leaks(first.text)
     [next_url] = [
