@@ -31,6 +31,8 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from privacy.retention import run_retention
+from privacy.routes import router as privacy_router
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
@@ -63,10 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else:
                 dispatcher = EmbeddedDispatcher(engine, settings, channels)
                 app.state.dispatcher = dispatcher
+
+                def periodic_pass() -> None:
+                    now = utcnow()
+                    run_followups(engine, settings, now, dispatcher)
+                    run_retention(engine, settings, now)
+
                 followups = Every(
-                    settings.followup_interval_seconds,
-                    lambda: run_followups(engine, settings, utcnow(), dispatcher),
-                    "aduan-followups",
+                    settings.followup_interval_seconds, periodic_pass, "aduan-followups"
                 )
                 dispatcher.start()
                 followups.start()
@@ -134,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(intake_api)
     app.include_router(cases_router)
+    app.include_router(privacy_router)
     app.include_router(public_pages)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)

@@ -20,6 +20,7 @@ from core.logs import configure_logging, log_config
 from core.settings import get_settings
 
 if TYPE_CHECKING:
+    from privacy.service import Identity
     from routing.model import Classifier
 
 app = typer.Typer(help="Aduan: public complaint intake and case tracking.", no_args_is_help=True)
@@ -31,6 +32,10 @@ demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=Tr
 telegram_app = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases and their lifecycle.", no_args_is_help=True)
 translations_app = typer.Typer(help="The message catalogue (core/locale).", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="A resident's data, at their request in person: what is stored, and its erasure.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
@@ -39,6 +44,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(cases_app, name="cases")
 app.add_typer(translations_app, name="translations")
+app.add_typer(privacy_app, name="privacy")
 
 DEMO_PASSWORD = "aduan-demo-2026"
 DEMO_USERS = (
@@ -195,7 +201,8 @@ def translations_update() -> None:
 
 @app.command()
 def scheduler() -> None:
-    """Run RQ's cron scheduler: queues the follow-up pass (auto-close, escalation, digests).
+    """Run RQ's cron scheduler: queues the follow-up pass (auto-close, escalation, digests,
+    retention of contact details and files).
 
     Run one (a second is harmless: the pass is idempotent); `aduan worker` processes execute it.
     """
@@ -203,19 +210,21 @@ def scheduler() -> None:
 
     from cases.jobs import followups_job
     from core.queue import get_queue
+    from privacy.jobs import retention_job
 
     settings = get_settings()
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: without Redis the web process runs the follow-ups")
     queue = get_queue(settings)
     cron = CronScheduler(connection=queue.connection)
-    cron.register(
-        followups_job,
-        queue_name=queue.name,
-        interval=max(1, int(settings.followup_interval_seconds)),
-        job_timeout=600,
-        result_ttl=86400,
-    )
+    for job in (followups_job, retention_job):
+        cron.register(
+            job,
+            queue_name=queue.name,
+            interval=max(1, int(settings.followup_interval_seconds)),
+            job_timeout=600,
+            result_ttl=86400,
+        )
     cron.start()
 
 
@@ -480,6 +489,87 @@ def telegram_poll() -> None:
     finally:
         if embedded:
             embedded.stop()
+
+
+PHONE_OPTION = typer.Option("--phone", help="a phone number: its SMS and WhatsApp contacts")
+EMAIL_OPTION = typer.Option("--email", help="an e-mail address")
+TELEGRAM_OPTION = typer.Option("--telegram", help="a Telegram chat id")
+
+
+def _identity(phone: str | None, email: str | None, telegram: str | None) -> Identity:
+    """The resident named by exactly one of the options, normalised as intake stores it."""
+    from privacy.service import BadIdentity, Identity
+
+    given = [
+        (make, value)
+        for make, value in (
+            (Identity.phone, phone),
+            (Identity.email, email),
+            (Identity.telegram, telegram),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise _fail("give exactly one of --phone, --email and --telegram")
+    make, value = given[0]
+    try:
+        return make(value)
+    except BadIdentity as exc:
+        raise _fail(str(exc)) from None
+
+
+@privacy_app.command("export")
+def privacy_export(
+    phone: Annotated[str | None, PHONE_OPTION] = None,
+    email: Annotated[str | None, EMAIL_OPTION] = None,
+    telegram: Annotated[str | None, TELEGRAM_OPTION] = None,
+) -> None:
+    """Print as JSON everything stored about a resident (contacts, cases, messages)."""
+    from privacy.service import contacts_of, stored_data
+
+    identity = _identity(phone, email, telegram)
+    with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+        contacts = contacts_of(session, identity)
+        if not contacts:
+            raise _fail("nothing is stored about this resident")
+        data = stored_data(session, contacts)
+    logging.getLogger("aduan.privacy").info(
+        "exported a resident's data: %d contacts, %d cases", len(data.contacts), len(data.cases)
+    )
+    typer.echo(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    phone: Annotated[str | None, PHONE_OPTION] = None,
+    email: Annotated[str | None, EMAIL_OPTION] = None,
+    telegram: Annotated[str | None, TELEGRAM_OPTION] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Erase a resident's contact details from every case and everything else stored; their
+    cases stay, naming nobody. Prints what was erased, in counts."""
+    from core.db import utcnow
+    from privacy.service import contacts_of, erase
+
+    settings = get_settings()
+    identity = _identity(phone, email, telegram)
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        contacts = contacts_of(session, identity)
+        if not contacts:
+            raise _fail("nothing is stored about this resident")
+        channels = ", ".join(contact.channel for contact in contacts)
+        if not yes and not typer.confirm(
+            f"Erase this resident's {len(contacts)} contact(s) ({channels}) from every case?"
+        ):
+            raise _fail("nothing was erased")
+        done = erase(session, settings, contacts, utcnow())
+    logging.getLogger("aduan.privacy").info("erased a resident at their request: %s", done)
+    typer.echo(
+        f"erased {done.contacts} contact(s); {done.cases} case(s) no longer name them; "
+        f"{done.subscriptions} follow(s) ended; {done.cancelled} unsent message(s) cancelled, "
+        f"{done.messages} sent one(s) kept without a recipient; {done.pending} pending "
+        f"question(s) or location(s) and {done.files} held file(s) deleted"
+    )
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cases.enums import OPEN_STATUSES, EventKind
+from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from core.db import UTCDateTime, partial_index, utcnow
 
 # the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
@@ -16,6 +16,10 @@ OPEN_CASES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN
 # the query as written here (constants, not parameters), so that a prepared statement's generic
 # plan can still prove the partial index applies
 PASSING_ON_SQL = f"kind IN ('{EventKind.created}', '{EventKind.forwarded}')"
+# final cases whose reporter is still named, by the timestamp of how they ended (a merged case
+# is closed): the retention pass erases the link once that is CONTACT_RETENTION_DAYS ago
+CLOSED_WITH_CONTACT_SQL = f"status = '{CaseStatus.closed}' AND contact_id IS NOT NULL"
+REJECTED_WITH_CONTACT_SQL = f"status = '{CaseStatus.rejected}' AND contact_id IS NOT NULL"
 
 
 class Case(SQLModel, table=True):
@@ -66,6 +70,12 @@ class Case(SQLModel, table=True):
             postgresql_include=["rating", "agency_id"],
             postgresql_where=sa.text("rated_at IS NOT NULL"),
         ),
+        # the retention pass: final cases that still name their reporter, by when they ended
+        # (a case leaves the index once its link is erased, so the pass reads only its work)
+        partial_index("ix_cases_closed_with_contact", "closed_at", where=CLOSED_WITH_CONTACT_SQL),
+        partial_index(
+            "ix_cases_rejected_with_contact", "rejected_at", where=REJECTED_WITH_CONTACT_SQL
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +90,9 @@ class Case(SQLModel, table=True):
     # updates). Rahasia: the text, photos and location never appear on anything public.
     anonymous: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     confidential: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # set when the reporter's contact details were erased (their own request, or retention):
+    # the case stays as the city's record, naming nobody
+    reporter_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     agency_id: int | None = Field(default=None, foreign_key="agencies.id")
     category_id: int | None = Field(default=None, foreign_key="categories.id")
     routing_confidence: float | None = None
@@ -160,6 +173,9 @@ class Attachment(SQLModel, table=True):
     size: int
     storage_key: str = Field(sa_type=sa.String(500))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # set when retention deleted the file from storage (MEDIA_RETENTION_DAYS after the case
+    # ended); the row stays, so staff read that it was removed rather than follow a dead link
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CaseSubscriber(SQLModel, table=True):

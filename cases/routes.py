@@ -33,7 +33,7 @@ from cases.schemas import (
 )
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
-from core.responses import STAFF_ERRORS
+from core.responses import FILE_GONE, STAFF_ERRORS
 from core.storage import MediaNotFound, get_storage
 from staff.auth import CaseWorker, Supervisor, authenticate, create_access_token
 from staff.models import User
@@ -142,7 +142,10 @@ def _content_disposition(filename: str) -> str:
 @router.get(
     "/cases/{code}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        **FILE_GONE,
+    },
 )
 def download_attachment(
     code: str,
@@ -157,6 +160,11 @@ def download_attachment(
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such attachment on this case")
+    if attachment.removed_at is not None:
+        raise HTTPException(
+            status.HTTP_410_GONE,
+            detail="the file was deleted when the case's retention period ended",
+        )
     try:
         data = get_storage(settings).read(attachment.storage_key)
     except MediaNotFound:

@@ -117,7 +117,13 @@ class AttachmentView(BaseModel):
     filename: str | None
     size: int
     created_at: datetime
-    download_url: str = Field(description="relative URL; needs the same staff login as the case")
+    download_url: str | None = Field(
+        description="relative URL; needs the same staff login as the case; null once removed"
+    )
+    removed_at: datetime | None = Field(
+        default=None,
+        description="when retention deleted the file (MEDIA_RETENTION_DAYS after the case ended)",
+    )
 
 
 class EventView(BaseModel):
@@ -173,6 +179,11 @@ class CaseDetail(BaseModel):
         default=None, description="the agency's office whose service area holds the location"
     )
     contact: ContactView | None
+    reporter_erased: bool = Field(
+        default=False,
+        description="the reporter's contact details were erased (at their request, or by "
+        "retention): the case names nobody",
+    )
     created_at: datetime
     updated_at: datetime
     due_at: datetime | None

@@ -359,6 +359,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         )
         if contact
         else None,
+        reporter_erased=case.reporter_erased_at is not None,
         created_at=case.created_at,
         updated_at=case.updated_at,
         due_at=case.due_at,
@@ -387,7 +388,10 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
                 filename=a.filename,
                 size=a.size,
                 created_at=a.created_at,
-                download_url=f"/api/v1/cases/{case.tracking_code}/attachments/{a.id}",
+                download_url=None
+                if a.removed_at
+                else f"/api/v1/cases/{case.tracking_code}/attachments/{a.id}",
+                removed_at=a.removed_at,
             )
             for a in attachments
         ],

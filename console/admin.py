@@ -1,4 +1,5 @@
-"""The console's admin pages: staff accounts, the catalogue's SLA hours, the city's days off.
+"""The console's admin pages: staff accounts, the catalogue's SLA hours, the city's days off,
+and the record of who was shown a resident's full contact.
 
 Admins only. Account changes go through `staff.service`, the same rules the command line
 follows; catalogue and calendar edits go through routing's and the calendar's service
@@ -11,15 +12,19 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
 
 from cases.calendar import DayTaken, add_city_day, city_days, national_holidays, remove_city_day
+from cases.service import find_by_code
 from console.session import Visit, VisitDep
 from core.i18n import N_
+from privacy import reveals
 from routing import stored_catalogue
 from routing.models import Agency
 from staff import service as users
@@ -30,11 +35,15 @@ from staff.service import UserError
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 log = logging.getLogger(__name__)
 
-USERS, CATALOGUE, HOLIDAYS = (
+USERS, CATALOGUE, HOLIDAYS, REVEALS = (
     "/console/admin/users",
     "/console/admin/catalogue",
     "/console/admin/holidays",
+    "/console/admin/reveals",
 )
+REVEALS_PAGE = 50
+USERNAME_MAX = 64
+CODE_MAX = 20
 SLA_MAX = 24 * 365  # a year, as the catalogue file allows
 HOLIDAY_NAME_MAX = 200
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -506,4 +515,51 @@ def delete_holiday(holiday_id: RowId, visit: VisitDep, csrf: Text = "") -> Respo
         f"{HOLIDAYS}?year={day.year}",
         N_("%(day)s dihapus dari daftar kota."),
         day=day.isoformat(),
+    )
+
+
+# --- who was shown a resident's full contact ----------------------------------------------
+
+
+@router.get("/reveals", response_class=HTMLResponse)
+def reveal_log(visit: VisitDep, user: str = "", case: str = "", before: str = "") -> Response:
+    """Every time staff were shown a reporter's full contact, newest first; of one user or one
+    case when asked, a page at a time."""
+    if refusal := visit.refuse(Role.admin):
+        return refusal
+    filters = {"user": user.strip()[:USERNAME_MAX], "case": case.strip()[:CODE_MAX]}
+    user_id = case_id = None
+    error = None
+    if filters["user"]:
+        account = visit.db.exec(select(User).where(User.username == filters["user"])).first()
+        user_id = account.id if account else None
+        if account is None:
+            error = visit.t.gettext(
+                "Tidak ada pengguna bernama %(username)s.", username=filters["user"]
+            )
+    if filters["case"] and error is None:
+        found = find_by_code(visit.db, filters["case"])
+        case_id = found.id if found else None
+        if found is None:
+            error = visit.t.gettext("Tidak ada aduan %(code)s.", code=filters["case"])
+    cursor = int(before) if before.isdecimal() and len(before) < 10 else None
+    page = (
+        reveals.reveal_log(
+            visit.db, user_id=user_id, case_id=case_id, before=cursor, limit=REVEALS_PAGE
+        )
+        if error is None
+        else reveals.RevealPage([], None)
+    )
+    active = {key: value for key, value in filters.items() if value}
+    return visit.render(
+        "admin_reveals.html",
+        404 if error else 200,
+        page_path=f"{REVEALS}?{urlencode(active)}" if active else REVEALS,
+        page=page,
+        filters=filters,
+        error=error,
+        next_url=f"{REVEALS}?{urlencode({**active, 'before': page.next_before})}"
+        if page.next_before
+        else None,
+        first_url=f"{REVEALS}?{urlencode(active)}" if cursor is not None else None,
     )

@@ -32,6 +32,8 @@ from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
 from core.i18n import N_
+from privacy import reveals
+from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
 from routing import stored_catalogue
 from routing.models import Agency, Category
 from staff.auth import authenticate
@@ -247,8 +249,13 @@ def _case_map(visit: Visit, location: Location) -> dict[str, str] | None:
 
 
 def _case_page(
-    visit: Visit, case: Case, status_code: int = 200, error: str | None = None
+    visit: Visit,
+    case: Case,
+    status_code: int = 200,
+    error: str | None = None,
+    revealed: RevealedContact | None = None,
 ) -> Response:
+    """The case page; with `revealed`, the reporter's full contact (shown on this answer only)."""
     detail = service.detail_view(visit.db, case, visit.lang)
     current = CaseStatus(case.status)
     agencies = [a for a in _agencies(visit.db) if a.id != case.agency_id]
@@ -284,6 +291,9 @@ def _case_page(
         assignee_name=assignees.labels(visit.db, [detail.assignee]).get(detail.assignee),
         can_assign=current in OPEN_STATUSES and case.agency_id is not None,
         officers=[(u.username, assignees.label(u)) for u in assignees.candidates(visit.db, case)],
+        # an anonymous reporter's contact is never shown in full (privacy/reveals.py)
+        can_reveal=case.contact_id is not None and not case.anonymous,
+        revealed=revealed,
     )
 
 
@@ -341,6 +351,35 @@ def _posted_case(visit: Visit, code: str, csrf: str) -> tuple[Case | None, Respo
     if case is None:
         return None, _not_found(visit, code)
     return case, None
+
+
+# why a reporter's full contact was not shown, by `RevealRefused.reason`
+REVEAL_REFUSALS = {
+    RevealRefusal.anonymous: N_("pelapor aduan ini anonim; kontaknya tidak ditampilkan"),
+    RevealRefusal.no_contact: N_("aduan ini tidak punya kontak pelapor (tidak diisi atau dihapus)"),
+    RevealRefusal.not_allowed: N_("hanya petugas dinas aduan ini dan supervisor yang boleh"),
+}
+
+
+@router.post("/cases/{code}/contact", response_class=HTMLResponse)
+def reveal_contact(code: str, visit: VisitDep, csrf: Text = "") -> Response:
+    """The reporter's full contact, to call them: on this answer only (never in the cookie,
+    never cached), and recorded with the user's name for the admins."""
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    try:
+        revealed = reveals.reveal_contact(visit.db, visit.user, case, reveals.Via.console)
+    except RevealRefused as exc:
+        visit.db.rollback()
+        status_code = 403 if exc.reason == RevealRefusal.anonymous else 409
+        message = visit.t.gettext(REVEAL_REFUSALS[exc.reason])
+        return _case_page(visit, case, status_code, refused(visit, message))
+    visit.db.commit()
+    log.info(
+        "contact of case %s shown to %s in the console", case.tracking_code, visit.user.username
+    )
+    return _case_page(visit, case, revealed=revealed)
 
 
 @router.post("/cases/{code}/status", response_class=HTMLResponse)

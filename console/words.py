@@ -77,6 +77,7 @@ DELIVERY = {
     NotificationStatus.sent: N_("terkirim"),
     NotificationStatus.delivered: N_("diterima warga"),
     NotificationStatus.failed: N_("gagal"),
+    NotificationStatus.cancelled: N_("dibatalkan, data warga dihapus"),
 }
 ESCALATIONS = {1: N_("ke kepala dinas"), 2: N_("ke supervisor kota")}
 # where a complaint came in, and where a contact is reached
@@ -99,6 +100,8 @@ ATTACHMENT_KINDS = {"image": N_("Foto"), "audio": N_("Rekaman suara"), "video": 
 DOCUMENT = N_("Dokumen")
 # the history's author when no staff member acted (cases.lifecycle, cases.feedback)
 ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
+# where a staff member was shown a reporter's full contact (privacy.reveals.Via)
+VIA = {"console": N_("konsol"), "api": N_("API staf")}
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,10 @@ class Words(Translator):
         type."""
         family = content_type.partition("/")[0]
         return self.gettext(ATTACHMENT_KINDS.get(family, DOCUMENT))
+
+    def via(self, value: str) -> str:
+        """Where a full contact was shown: the console or the staff API."""
+        return self.gettext(VIA[value])
 
     def actor(self, value: str) -> str:
         """Who wrote a history entry: a username, or the resident or the system in words."""

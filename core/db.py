@@ -106,6 +106,7 @@ MODEL_MODULES = (
     "cases.models",
     "notifications.models",
     "intake.models",
+    "privacy.models",
 )
 
 

@@ -38,6 +38,10 @@ STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
     409: _error("the case's status does not allow this now"),
     **PUBLIC_ERRORS,
 }
+# a file retention deleted (MEDIA_RETENTION_DAYS after its case ended); its record stays
+FILE_GONE: dict[int | str, dict[str, Any]] = {
+    410: _error("the file was deleted when the case's retention period ended"),
+}
 WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error("the request carries no signature or secret"),
     403: _error("the signature or secret is wrong"),

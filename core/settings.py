@@ -57,8 +57,14 @@ class Settings(BaseSettings):
     escalation_hours: Annotated[list[int], NoDecode] = Field(default=[24, 72])
     # the hour (city time) from which officers get their daily overdue digest
     digest_hour: int = Field(default=7, ge=0, le=23)
-    # how often the follow-up job (auto-close, escalation, digest) runs
+    # how often the follow-up job (auto-close, escalation, digest, retention) runs
     followup_interval_seconds: float = Field(default=300.0, gt=0)
+    # a case closed (closed, merged or rejected) this many days ago no longer names its
+    # reporter: the follow-up pass erases the link, and the contact itself once nothing else
+    # of theirs is kept (privacy/retention.py)
+    contact_retention_days: int = Field(default=365, gt=0)
+    # ... and its photos and files are deleted from storage this many days after; 0 keeps them
+    media_retention_days: int = Field(default=730, ge=0)
     # the console's map tiles; the Leaflet code itself is served by the app
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "&copy; OpenStreetMap contributors"

@@ -35,6 +35,10 @@ class MediaStorage(Protocol):
         """The bytes saved under `key`; raises MediaNotFound."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the file saved under `key`; one already gone is no error (a second pass)."""
+        ...
+
 
 def new_key(suffix: str = "") -> str:
     """A date-prefixed random key: unguessable, never reused, and easy to expire by day."""
@@ -70,6 +74,9 @@ class LocalStorage:
             return self._path(key).read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             raise MediaNotFound(key) from None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 class S3Storage:
@@ -110,6 +117,10 @@ class S3Storage:
                 raise MediaNotFound(key) from None
             raise
         return response["Body"].read()
+
+    def delete(self, key: str) -> None:
+        # S3 answers a delete of a missing key with success too
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
 
 @lru_cache(maxsize=4)

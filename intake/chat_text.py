@@ -13,6 +13,7 @@ HELP_TELEGRAM = N_(
     '"Jalan berlubang di Jl. Pemuda depan SD 2". Anda langsung dapat kode pelacakan.\n'
     "• Kirim lokasi dan foto sesudahnya agar petugas mudah menemukannya.\n"
     "• Cek status: /status KODE, atau /status untuk semua aduan Anda.\n"
+    "• Data Anda yang kami simpan: /datasaya. Hapus data kontak Anda: /hapusdata\n"
     "• English: /lang en"
 )
 # one SMS segment; BANTUAN (HELP) answers with HELP_SMS_FULL
@@ -144,12 +145,48 @@ def say(language: str, message: str, /, **values: object) -> str:
 
 # the help the word BANTUAN (HELP) gets on SMS: two segments at most, GSM characters only
 HELP_SMS_FULL = N_(
-    "Aduan Warga lewat SMS:\n"
+    "Aduan Warga via SMS:\n"
     "- Tulis masalah dan tempatnya dalam 1 SMS (min. 3 kata), mis. "
-    '"Jalan berlubang di Jl. Pemuda depan SD 2". Anda dapat kode aduan.\n'
-    "- CEK KODE: status satu aduan. CEK: semua aduan terbuka.\n"
-    "- Sesudah selesai: balas 1-5 untuk menilai, atau BELUM bila belum beres.\n"
+    '"Jalan berlubang di Jl. Pemuda". Anda dapat kode.\n'
+    "- CEK KODE: status satu aduan. CEK: semuanya.\n"
+    "- Sesudah selesai: balas 1-5 untuk menilai, BELUM bila belum beres.\n"
+    "- DATA SAYA: data Anda. HAPUS DATA: hapus.\n"
     "- English: EN"
 )
 # CEK: after the open cases it lists, how many more there are
 STATUS_MORE = N_("+%(count)s aduan lain: CEK KODE")
+
+# --- residents' data: DATA SAYA shows what is stored, HAPUS DATA erases it (privacy/) --------
+# a contact as the resident knows it: the channel, then the number or chat it is
+CONTACT_CHANNELS = {
+    "sms": N_("SMS"),
+    "whatsapp": N_("WhatsApp"),
+    "telegram": N_("Telegram"),
+    "email": N_("e-mail"),
+}
+LANGUAGE_NAMES = {"id": N_("Indonesia"), "en": N_("Inggris")}
+DATA_CONTACT = N_("%(channel)s %(address)s, bahasa %(language)s")
+DATA_CONTACT_NAMED = N_("%(channel)s %(address)s, nama %(name)s, bahasa %(language)s")
+DATA_INTRO = N_("Data Anda yang kami simpan:")
+DATA_CASES = N_("Aduan Anda (%(count)s):")
+DATA_CASE = N_("%(code)s: %(status)s, masuk %(day)s")
+DATA_NO_CASES = N_("Tidak ada aduan atas kontak ini.")
+DATA_FOLLOWING = N_("Aduan yang Anda ikuti: %(codes)s.")
+DATA_MESSAGES = N_("Pesan kami untuk Anda yang tersimpan: %(count)s.")
+DATA_LOCATION = N_("Lokasi yang Anda kirim disimpan untuk aduan berikutnya.")
+DATA_ERASE_TELEGRAM = N_("Hapus data kontak Anda: /hapusdata")
+# on SMS, in a few words: the contacts, then every code without its date
+DATA_SMS = N_("Data Anda: %(contacts)s.")
+DATA_SMS_CASES = N_("%(count)s aduan: %(codes)s.")
+DATA_ERASE = N_("Hapus data kontak Anda: HAPUS DATA")
+ASK_ERASE = N_(
+    "Hapus data kontak Anda? Aduan Anda tetap tercatat tanpa identitas Anda, dan Anda tidak "
+    "dapat kabar lagi tentangnya. Balas 1 = ya, hapus; 2 = tidak."
+)
+CHOICE_ERASE = N_("Ya, hapus")
+CHOICE_KEEP_DATA = N_("Tidak")
+ERASED = N_(
+    "Data Anda sudah dihapus: kontak %(contacts)s, nama dan bahasa. %(cases)s aduan kini "
+    "tanpa identitas Anda; %(cancelled)s pesan dibatalkan."
+)
+ERASE_KEPT = N_("Baik, data Anda tidak dihapus.")

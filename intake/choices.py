@@ -20,12 +20,16 @@ from notifications.models import Contact
 
 CHOICE_TTL = timedelta(days=1)
 _NUMBER = re.compile(r"^\s*(?:no\.?\s*|nomor\s*|pilih\s*|number\s*)?([1-9])\s*[.)!]?\s*$", re.I)
+# a yes-or-no question (its first option yes, its second no) takes these words as 1 and 2
+YES_WORDS = {"ya", "iya", "y", "yes"}
+NO_WORDS = {"tidak", "tdk", "gak", "nggak", "jangan", "batal", "no", "n", "cancel"}
 
 
 @dataclass(frozen=True)
 class Option:
     """What one number does: `file` a new complaint, `add` to case `case_id`, `split` off
-    `text` as a complaint of its own, or `keep` things as they are."""
+    `text` as a complaint of its own, `keep` things as they are, `erase` the resident's data
+    or `keep_data`."""
 
     do: str
     case_id: int | None = None
@@ -36,7 +40,7 @@ class Option:
 class Held:
     """What the answer acts on: the words, the files already stored, a location."""
 
-    purpose: str  # talk, follow_up, attachment, split
+    purpose: str  # talk, follow_up, attachment, split, erase
     text: str | None = None
     media: tuple[StoredMedia, ...] = ()
     location: Location | None = None
@@ -62,6 +66,12 @@ def number(text: str) -> int | None:
     """1-9 from "1", "no 2", "2." and the like; None for anything else."""
     match = _NUMBER.match(text)
     return int(match.group(1)) if match else None
+
+
+def yes_no(text: str) -> int | None:
+    """1 for a yes ("ya", "yes"), 2 for a no ("tidak", "batal"), else None."""
+    word = text.strip().strip(".!").lower()
+    return 1 if word in YES_WORDS else 2 if word in NO_WORDS else None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The commands a resident can type: help, status, language; everything else is read as talk."""
+"""The commands a resident can type: help, status, language, their data and its erasure;
+everything else is read as talk."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ class CommandName(StrEnum):
     help = "help"
     status = "status"
     lang = "lang"
+    # what is stored about the resident (DATA SAYA), and the request to erase it (HAPUS DATA)
+    data = "data"
+    erase = "erase"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ FULL_HELP = "full"
 FULL_HELP_WORDS = {"help", "bantuan"}
 STATUS_WORDS = {"status", "cek", "check"}
 LANGUAGES = {"en": "en", "english": "en", "inggris": "en", "id": "id", "indonesia": "id"}
+# whole messages (however cased and spaced), and Telegram's commands, for DATA and ERASE
+DATA_WORDS = {"data saya", "datasaya", "my data", "mydata"}
+ERASE_WORDS = {"hapus data", "hapusdata", "hapus data saya", "delete my data", "deletemydata"}
+DATA_COMMANDS = {"datasaya", "mydata"}
+ERASE_COMMANDS = {"hapusdata", "deletemydata"}
 
 
 def parse_command(text: str) -> Command | None:
@@ -41,6 +50,11 @@ def parse_command(text: str) -> Command | None:
     slash = head.startswith("/")
     if slash:
         head = head[1:].split("@", 1)[0]  # "/status@AduanBot" in group-style syntax
+    whole = " ".join(words).lower()
+    if (slash and head in DATA_COMMANDS and not rest) or (not slash and whole in DATA_WORDS):
+        return Command(CommandName.data)
+    if (slash and head in ERASE_COMMANDS and not rest) or (not slash and whole in ERASE_WORDS):
+        return Command(CommandName.erase)
     if head in HELP_WORDS and (slash or not rest):
         return Command(CommandName.help, FULL_HELP if head in FULL_HELP_WORDS else None)
     if head in STATUS_WORDS:

@@ -26,6 +26,7 @@ from core.settings import Settings
 from intake import attachments, questions
 from intake.additions import add_words, edit, follow_up, open_cases
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
+from intake.chat_data import ERASE_PURPOSE, ask_erase, data_replies, erase_now, kept
 from intake.chat_status import case_status
 from intake.chat_status import open_cases as open_cases_text
 from intake.chat_text import (
@@ -44,7 +45,7 @@ from intake.chat_text import (
     UNSUPPORTED,
     say,
 )
-from intake.choices import Answer, Held, number, pending, take
+from intake.choices import Answer, Held, number, pending, take, yes_no
 from intake.commands import FULL_HELP, Command, CommandName, parse_command
 from intake.filing import file_complaint
 from intake.intent import Intent, Reading, read
@@ -103,6 +104,8 @@ def _respond(
         return reply(say(contact.language, UNSUPPORTED))
     if question is not None:
         chosen = number(text)
+        if chosen is None and question.payload.get("purpose") == ERASE_PURPOSE:
+            chosen = yes_no(text)  # "ya" / "tidak" answer it too
         rating_first = chosen is not None and _rating_asked_since(session, contact, question)
         if chosen is not None and not rating_first:
             if chosen > len(question.options):
@@ -258,6 +261,10 @@ def _act(
     option, held, language = answer.option, answer.held, contact.language
     if option.do == "keep":
         return reply(say(language, KEPT_ONE))
+    if option.do == "erase":
+        return erase_now(session, settings, contact, event.received_at, event.channel)
+    if option.do == "keep_data":
+        return kept(language)
     if option.do == "split":
         filed: list[ChatOutcome] = []
         for index, part in enumerate((held.text or "").splitlines()):
@@ -301,4 +308,9 @@ def _command(
             return reply(say(contact.language, LANG_SET))
         case CommandName.status if command.argument is None:
             return reply(open_cases_text(session, settings, contact))
+        case CommandName.data:
+            slash = event.slash_commands
+            return ChatOutcome(data_replies(session, settings, contact, slash_commands=slash))
+        case CommandName.erase:
+            return ask_erase(session, contact, event.received_at)
     return reply(case_status(session, settings, language, command.argument or ""))

@@ -37,6 +37,7 @@ from notifications.channels import Channel, Channels, DeliveryError, OutboundMes
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
 from notifications.recipients import (
+    ERASED,
     Recipient,
     contact_recipient,
     staff_recipient,
@@ -277,9 +278,11 @@ def _send_claimed(
 
 
 def _recipient(contact: Contact | None, user: User | None) -> Recipient:
-    """The row's recipient: the contact when it has one, else the staff user (the CHECK
-    constraint `ONE_RECIPIENT` leaves no third case)."""
-    return contact_recipient(contact) if contact is not None else staff_recipient(user)
+    """The row's recipient: the contact when it has one, else the staff user; neither only
+    when the citizen was erased (the CHECK constraint `ONE_RECIPIENT`)."""
+    if contact is not None:
+        return contact_recipient(contact)
+    return staff_recipient(user) if user is not None else ERASED
 
 
 @dataclass(frozen=True)

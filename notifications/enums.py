@@ -16,6 +16,8 @@ class NotificationStatus(StrEnum):
     sent = "sent"
     delivered = "delivered"
     failed = "failed"
+    # never sent: the citizen's contact details were erased first
+    cancelled = "cancelled"
 
 
 class MessageKind(StrEnum):

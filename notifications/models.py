@@ -31,8 +31,12 @@ class Contact(SQLModel, table=True):
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-# a row goes to a citizen's contact or to a staff user, never both, never neither
-ONE_RECIPIENT = "(contact_id IS NULL) <> (user_id IS NULL)"
+# a row goes to a citizen's contact or to a staff user, never both; to neither only once the
+# citizen's contact details were erased (privacy/): the row stays on the case, naming nobody
+ONE_RECIPIENT = (
+    "(recipient_erased_at IS NULL AND (contact_id IS NULL) <> (user_id IS NULL))"
+    " OR (recipient_erased_at IS NOT NULL AND contact_id IS NULL AND user_id IS NULL)"
+)
 
 
 class Notification(SQLModel, table=True):
@@ -40,7 +44,9 @@ class Notification(SQLModel, table=True):
     carry its id.
 
     Addressed to exactly one of a citizen's contact (`contact_id`) or a staff user (`user_id`,
-    reached at the e-mail address the user has when the message is sent).
+    reached at the e-mail address the user has when the message is sent); to neither once the
+    citizen's contact details were erased (`recipient_erased_at`), when a row not yet sent is
+    cancelled.
     """
 
     __tablename__ = "notifications"
@@ -86,3 +92,5 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # when the citizen's contact details were erased: the row names no recipient since
+    recipient_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

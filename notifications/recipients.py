@@ -41,6 +41,11 @@ def contact_recipient(contact: Contact) -> Recipient:
     return Recipient(("contact", contact.id), contact.address, contact, refusal)
 
 
+# a row whose citizen's contact details were erased while it was being sent, and that came back
+# for another attempt: it has nobody to go to
+ERASED = Recipient(("erased", 0), "", refusal="the resident's contact details were erased")
+
+
 def staff_recipient(user: User) -> Recipient:
     """The user at their account's e-mail address as it is now. The reasons name the account
     by id, not by its address or name: they are logged."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("routing", "cases", "staff", "intake", "notifications")
+DOMAINS = ("routing", "cases", "staff", "intake", "notifications", "privacy")
 PROVIDERS = ("telegram", "twilio")
 # what no domain may import: the providers' libraries, the channels, the web rooms, the shell
 OUTSIDE_DOMAINS = (*PROVIDERS, "bots", "console", "website", "aduan")

@@ -372,7 +372,8 @@ def test_a_digest_to_an_account_that_can_no_longer_take_it_fails_with_the_reason
 def test_the_scheduler_process_queues_the_followup_job(
     environment: dict[str, str], settings: Settings
 ) -> None:
-    """`aduan scheduler` (RQ's cron scheduler) puts the pass on the queue workers read."""
+    """`aduan scheduler` (RQ's cron scheduler) puts the pass on the queue workers read: the
+    follow-ups and retention."""
     queue = get_queue(settings)
     env = {**os.environ, "FOLLOWUP_INTERVAL_SECONDS": "1"}
     process = subprocess.Popen(
@@ -383,17 +384,20 @@ def test_the_scheduler_process_queues_the_followup_job(
     )
     try:
         deadline = time.monotonic() + 30
-        while not queue.job_ids and time.monotonic() < deadline and process.poll() is None:
+        while len(queue.job_ids) < 2 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
-        jobs = queue.get_jobs()
+        jobs = {job.func_name: job for job in queue.get_jobs()}
     finally:
         process.terminate()
         process.wait(10)
-    assert [job.func_name for job in jobs][:1] == ["cases.jobs.followups_job"], (
+    assert set(jobs) == {"cases.jobs.followups_job", "privacy.jobs.retention_job"}, (
         process.stderr.read().decode()
     )
     run_jobs(settings)
-    assert jobs[0].latest_result().return_value.startswith("closed 0")
+    assert jobs["cases.jobs.followups_job"].latest_result().return_value.startswith("closed 0")
+    assert jobs["privacy.jobs.retention_job"].latest_result().return_value == (
+        "cases 0, contacts 0, cancelled 0, files 0"
+    )
 
 
 def test_without_redis_the_web_process_runs_the_followups(

@@ -81,6 +81,7 @@ def test_admin_pages_turn_away_everyone_but_admins(web: TestClient, settings: Se
         f"/console/admin/users/{target}",
         "/console/admin/catalogue",
         "/console/admin/holidays",
+        "/console/admin/reveals",
     )
     forms = {
         "/console/admin/users/new": {"username": "x", "role": "admin", "password": NEW_PASSWORD},

@@ -73,6 +73,29 @@ def test_local_missing_key(tmp_path: Path) -> None:
         LocalStorage(tmp_path).read("2026/01/01/" + "0" * 32 + ".jpg")
 
 
+def test_local_delete_removes_the_file_and_a_second_delete_is_no_error(tmp_path: Path) -> None:
+    """A deleted key's file is gone from disk and reads as missing; deleting it again passes."""
+    storage = LocalStorage(tmp_path / "media")
+    key = storage.save(b"\x89PNG data", content_type="image/png", suffix=".png")
+    storage.delete(key)
+    assert not (tmp_path / "media" / key).exists()
+    with pytest.raises(MediaNotFound):
+        storage.read(key)
+    storage.delete(key)
+    with pytest.raises(ValueError, match="outside the media directory"):
+        storage.delete("../secret.txt")
+
+
+def test_s3_delete_removes_the_object(s3_endpoint: str) -> None:
+    """A deleted key is gone from the bucket; deleting it again passes."""
+    storage = S3Storage(BUCKET, s3_endpoint, "us-east-1", **S3_KEYS)
+    key = storage.save(b"photo", content_type="image/jpeg", suffix=".jpg")
+    storage.delete(key)
+    with pytest.raises(MediaNotFound):
+        storage.read(key)
+    storage.delete(key)
+
+
 def test_s3_round_trip(s3_endpoint: str) -> None:
     """Bytes saved to the bucket come back identical, with the content type set on the object."""
     storage = S3Storage(BUCKET, s3_endpoint, "us-east-1", **S3_KEYS)

@@ -27,6 +27,17 @@ from intake.commands import FULL_HELP, Command, CommandName, parse_command
         ("EN", Command(CommandName.lang, "en")),
         ("id", Command(CommandName.lang, "id")),
         ("English", Command(CommandName.lang, "en")),
+        ("DATA SAYA", Command(CommandName.data)),
+        (" data   saya ", Command(CommandName.data)),
+        ("/datasaya", Command(CommandName.data)),
+        ("/datasaya@aduan_bot", Command(CommandName.data)),
+        ("MY DATA", Command(CommandName.data)),
+        ("/mydata", Command(CommandName.data)),
+        ("HAPUS DATA", Command(CommandName.erase)),
+        ("hapus data saya", Command(CommandName.erase)),
+        ("/hapusdata", Command(CommandName.erase)),
+        ("DELETE MY DATA", Command(CommandName.erase)),
+        ("/deletemydata", Command(CommandName.erase)),
     ],
 )
 def test_commands_are_recognised(text: str, expected: Command) -> None:
@@ -44,6 +55,9 @@ def test_commands_are_recognised(text: str, expected: Command) -> None:
         "",
         "Jalan berlubang",
         "cek dong",
+        "data saya bocor di kantor kelurahan",
+        "hapus data ganda di KTP saya",
+        "/datasaya tolong",
     ],
 )
 def test_complaints_that_start_like_commands_stay_complaints(text: str) -> None:

@@ -211,7 +211,13 @@ def test_every_outbox_message_fits_two_segments(settings: Settings) -> None:
 
 # chat texts that never reach an SMS: Telegram's own, a button's label, and a fragment of
 # another message (the agency of a case nobody has placed yet)
-NOT_ON_SMS = {"HELP_TELEGRAM", "LIMITED_TELEGRAM", "SHARE_LOCATION", "REVIEW_DESK"}
+NOT_ON_SMS = {
+    "HELP_TELEGRAM",
+    "LIMITED_TELEGRAM",
+    "SHARE_LOCATION",
+    "REVIEW_DESK",
+    "DATA_ERASE_TELEGRAM",
+}
 
 
 def _blanks(language: str) -> dict[str, str]:
@@ -232,11 +238,27 @@ def _blanks(language: str) -> dict[str, str]:
         "number": "4",
         # two problems, each quoted in at most 30 characters (intake/questions.py)
         "problems": "air PDAM di Perumahan Graha..., jalan di depan SD Negeri 2...",
+        # DATA SAYA: a number's two contacts, one named, and twelve complaints' codes
+        "contacts": "SMS +6281390001234, bahasa Indonesia; WhatsApp +6281390001234, "
+        "nama Budi Santoso, bahasa Indonesia",
+        "codes": ", ".join([CODE] * 12),
+        "channel": "WhatsApp",
+        "address": "+6281390001234",
+        "name": "Budi Santoso",
+        "language": "Indonesia" if language == "id" else "Indonesian",
+        "day": "30 September 2026",
+        "cases": "12",
+        "cancelled": "3",
     }
 
 
 # blanks that mean something else in one message
-BLANKS_OF = {"TOO_LONG": {"limit": str(MAX_TEXT_CHARS)}, "ASK_SPLIT": {"count": "2"}}
+BLANKS_OF = {
+    "TOO_LONG": {"limit": str(MAX_TEXT_CHARS)},
+    "ASK_SPLIT": {"count": "2"},
+    # the erased contacts, each number once after its channels
+    "ERASED": {"contacts": "SMS/WhatsApp +6281390001234"},
+}
 # chat texts that may take two segments; every other one fits one
 CHAT_TWO_SEGMENTS = {"HELP_SMS_FULL"}
 

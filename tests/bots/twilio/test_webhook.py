@@ -100,8 +100,8 @@ def test_a_repeated_message_sid_files_nothing(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("BANTUAN", "Aduan Warga lewat SMS:"),
-        ("help", "Aduan Warga lewat SMS:"),
+        ("BANTUAN", "Aduan Warga via SMS:"),
+        ("help", "Aduan Warga via SMS:"),
         ("menu", "BANTUAN: info lengkap"),
         ("halo", "Ceritakan masalahnya"),
         ("jalan rusak", "terlalu pendek"),
