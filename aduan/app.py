@@ -21,6 +21,7 @@ from bots.twilio.status import router as twilio_status_router
 from bots.twilio.webhook import router as twilio_webhook_router
 from cases.followups import run_followups
 from cases.routes import router as cases_router
+from console import account as console_account
 from console import admin as console_admin
 from console import dashboard as console_dashboard
 from console import routes as console
@@ -31,6 +32,7 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from staff.routes import router as staff_router
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
@@ -133,12 +135,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(intake_api)
+    app.include_router(staff_router)
     app.include_router(cases_router)
     app.include_router(public_pages)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
     app.include_router(console.router)
+    app.include_router(console_account.router)
     app.include_router(console_admin.router)
     app.include_router(console_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

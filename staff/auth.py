@@ -1,8 +1,9 @@
-"""Staff accounts: password hashing, bearer tokens and the role checks every route uses."""
+"""Staff accounts: password hashing, bearer tokens and the role checks every API route uses."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 import jwt
@@ -14,8 +15,9 @@ from sqlmodel import Session, select
 from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
 from core.settings import Settings
-from staff.enums import Role
+from staff.enums import Role, SessionKind
 from staff.models import User
+from staff.sessions import live_session
 
 password_hash = PasswordHash.recommended()  # argon2id
 # verifying against this keeps a wrong username as slow as a wrong password
@@ -35,15 +37,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_access_token(user: User, settings: Settings) -> str:
-    now = utcnow()
+def create_access_token(user: User, secret: str, expires_at: datetime, settings: Settings) -> str:
+    """The bearer token of the API session whose secret is `secret`."""
     claims = {
         "sub": str(user.id),
         "role": user.role,
-        # a password reset or deactivation bumps the user's version and so ends this token
-        "ver": user.session_version,
-        "iat": now,
-        "exp": now + timedelta(minutes=settings.access_token_minutes),
+        # the session it belongs to: signing out or a new password ends it
+        "sid": secret,
+        "iat": utcnow(),
+        "exp": expires_at,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
@@ -54,21 +56,35 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
-def current_user(
+@dataclass(frozen=True)
+class ApiSession:
+    """The bearer's account and the secret of their session."""
+
+    user: User
+    secret: str
+
+
+def current_session(
     token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
-) -> User:
+) -> ApiSession:
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
-        user_id = int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        secret = claims["sid"]
+        if not isinstance(secret, str):
+            raise TypeError
+    except (jwt.PyJWTError, KeyError, TypeError):
         raise _unauthorised("invalid or expired token") from None
-    user = session.get(User, user_id)
-    if user is None or not user.active:
-        raise _unauthorised("account not found or deactivated")
-    # a token from before versions existed has none: version 0, ended by the first bump
-    if claims.get("ver", 0) != user.session_version:
-        raise _unauthorised("signed out by a password reset or deactivation; sign in again")
-    return user
+    live = live_session(session, secret, SessionKind.api)
+    if live is None:
+        raise _unauthorised(
+            "this token was signed out, its account deactivated or its password changed; "
+            "sign in again"
+        )
+    return ApiSession(user=live[1], secret=secret)
+
+
+def current_user(api: Annotated[ApiSession, Depends(current_session)]) -> User:
+    return api.user
 
 
 def require_roles(*roles: Role):

@@ -50,6 +50,7 @@ PER_TEST_TABLES = (
     "pending_locations",
     "pending_choices",
     "cases",
+    "staff_sessions",
     "users",
     "contacts",
 )
