@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from core.db import get_engine, session_scope
 from core.logs import configure_logging, log_config
-from core.settings import get_settings
+from core.settings import get_settings, settings_problems
 
 if TYPE_CHECKING:
     from routing.model import Classifier
@@ -54,19 +55,16 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _log_format() -> str:
-    from pydantic import ValidationError
-
-    try:
-        return get_settings().log_format
-    except ValidationError:  # the command itself reports the bad setting
-        return "text"
-
-
 @app.callback()
 def _every_command() -> None:
+    # settings are checked before any command runs: a wrong one stops it with the reason (and
+    # no value of any setting, as they hold secrets) instead of a traceback half-way through
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        raise _fail(settings_problems(exc)) from None
     # every command logs as the web process does: the same format, personal data masked
-    configure_logging(_log_format())
+    configure_logging(settings.log_format)
 
 
 @app.command()
@@ -94,7 +92,7 @@ def serve(
 
     options = {
         "proxy_headers": True,
-        "log_config": log_config(_log_format()),
+        "log_config": log_config(get_settings().log_format),
         "timeout_keep_alive": keep_alive,
     }
     try:

@@ -6,10 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "dev-insecure-change-me"
+# HS256 signs with the key: RFC 7518 asks for at least as many bytes as the hash (32)
+SECRET_KEY_MIN_BYTES = 32
 
 
 def normalise_database_url(url: str) -> str:
@@ -32,6 +34,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rq_queue: str = "aduan"
     secret_key: str = PLACEHOLDER_SECRET
+    # how long a console sign-in or an API token lasts (each is a session the server can end)
     access_token_minutes: int = Field(default=480, gt=0)
     public_base_url: str = "http://localhost:8000"
     default_language: Literal["id", "en"] = "id"
@@ -196,14 +199,34 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.app_env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+    def _refuse_weak_secret(self) -> Settings:
+        # it signs the console's cookies and the API's tokens: a guessable one forges both
+        if self.app_env != "production":
+            return self
+        if self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("SECRET_KEY must be set to a long random value in production")
+        if len(self.secret_key.encode()) < SECRET_KEY_MIN_BYTES:
+            raise ValueError(
+                f"SECRET_KEY must be at least {SECRET_KEY_MIN_BYTES} bytes long in production "
+                f"(it has {len(self.secret_key.encode())}); make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """What is wrong with the environment's settings, one line each, by variable name; never
+    the values, which hold secrets."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name else message)
+    return "invalid settings:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 @lru_cache
