@@ -25,18 +25,28 @@ from console import account as console_account
 from console import admin as console_admin
 from console import dashboard as console_dashboard
 from console import routes as console
-from core.db import get_engine, utcnow
+from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
 from core.periodic import Every
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
+
+
+def _disable_demo_accounts(engine: sa.Engine) -> None:
+    """No account signs in with the published demo password in production (staff.demo)."""
+    try:
+        with session_scope(engine, dispatcher=None) as session:
+            disable_demo_accounts(session)
+    except sa.exc.SQLAlchemyError as exc:  # a sign-in refuses the demo password all the same
+        log.warning("demo account check skipped, database unavailable: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.app_env == "production":
+            _disable_demo_accounts(engine)
         async with telegram_runtime(settings) as telegram:
             app.state.telegram = telegram
             if settings.redis_url:

@@ -41,14 +41,6 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(cases_app, name="cases")
 app.add_typer(translations_app, name="translations")
 
-DEMO_PASSWORD = "aduan-demo-2026"
-DEMO_USERS = (
-    ("supervisor", "supervisor", None),
-    ("officer.dpu", "officer", "DPU"),
-    ("officer.dlh", "officer", "DLH"),
-    ("admin", "admin", None),
-)
-
 
 def _fail(message: str) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
@@ -309,28 +301,14 @@ def users_create(
 @demo_app.command("users")
 def demo_users() -> None:
     """Create demo accounts for a local try-out (refused outside development)."""
-    from sqlmodel import select
-
-    from staff.enums import Role
-    from staff.models import User
-    from staff.service import create_user
+    from staff.demo import DEMO_PASSWORD, create_demo_users
 
     settings = get_settings()
     if settings.app_env != "development":
         raise _fail("demo accounts are only for APP_ENV=development")
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
-        existing = set(session.exec(select(User.username)))
-        for username, role, agency in DEMO_USERS:
-            if username not in existing:
-                create_user(
-                    session,
-                    username=username,
-                    password=DEMO_PASSWORD,
-                    role=Role(role),
-                    agency_code=agency,
-                )
-    names = ", ".join(u for u, _, _ in DEMO_USERS)
-    typer.echo(f"demo accounts: {names} (password: {DEMO_PASSWORD})")
+        names = create_demo_users(session)
+    typer.echo(f"demo accounts: {', '.join(names)} (password: {DEMO_PASSWORD})")
 
 
 CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the database's")
