@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from aduan.channels import build_channels
+from aduan.docs import install_docs
 from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
@@ -95,6 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Public complaint intake and case tracking for city governments",
         version="0.1.0",
         lifespan=lifespan,
+        # served by aduan.docs as API_DOCS says, under the site's CSP; no ReDoc, which needs
+        # inline styles and an image from its maker's server
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     # the last added runs first: the id and headers are on every answer, 413s included
@@ -159,4 +165,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
+    install_docs(app, settings)
     return app

@@ -51,9 +51,15 @@ USERNAME_MAX, SEARCH_MAX = 64, 200
 Text = Annotated[str, Form()]
 
 
+# the staff pages outside the console that send a signed-out visitor here (API_DOCS=staff)
+OTHER_STAFF_PAGES = ("/docs",)
+
+
 def _safe_next(target: str) -> str:
-    """Only a console path of this site; anything else could send a fresh sign-in elsewhere."""
-    if target == "/console" or (target.startswith("/console/") and "\\" not in target):
+    """Only a staff page of this site; anything else could send a fresh sign-in elsewhere."""
+    if target in ("/console", *OTHER_STAFF_PAGES):
+        return target
+    if target.startswith("/console/") and "\\" not in target:
         return target
     return "/console"
 

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     # how long a console sign-in or an API token lasts (each is a session the server can end)
     access_token_minutes: int = Field(default=480, gt=0)
+    # who may read the API documentation (/docs, /redoc, /openapi.json): everyone, only staff
+    # signed in to the console, or nobody; unset, everyone in development and tests, nobody in
+    # production
+    api_docs: Literal["public", "staff", "off"] = Field(
+        default_factory=lambda values: "off" if values["app_env"] == "production" else "public"
+    )
     public_base_url: str = "http://localhost:8000"
     default_language: Literal["id", "en"] = "id"
 
