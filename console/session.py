@@ -86,7 +86,8 @@ def serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 
 def read_session(request: Request, settings: Settings) -> ConsoleSession:
-    """The request's session; a missing, forged or expired one becomes a fresh signed-out one."""
+    """The request's cookie; a missing or forged one becomes a fresh signed-out one. Whether
+    the staff session it names is still live is `Visit`'s question to the server."""
     raw = request.cookies.get(COOKIE_NAME)
     if not raw:
         return ConsoleSession(changed=True)

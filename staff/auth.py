@@ -67,6 +67,7 @@ class ApiSession:
 def current_session(
     token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
 ) -> ApiSession:
+    """The bearer token's session; 401 for a forged or expired token, or a session ended."""
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
         secret = claims["sid"]
@@ -84,6 +85,7 @@ def current_session(
 
 
 def current_user(api: Annotated[ApiSession, Depends(current_session)]) -> User:
+    """The bearer's account; 401 unless the token's session is live."""
     return api.user
 
 

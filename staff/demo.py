@@ -46,7 +46,7 @@ def disable_demo_accounts(db: Session) -> list[str]:
     own is left alone."""
     names = [username for username, _, _ in DEMO_USERS]
     disabled = []
-    for user in db.exec(select(User).where(col(User.username).in_(names), User.active)):
+    for user in list(db.exec(select(User).where(col(User.username).in_(names), User.active))):
         if password_hash.verify(DEMO_PASSWORD, user.password_hash):
             user.active = False
             db.add(user)

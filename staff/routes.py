@@ -33,8 +33,8 @@ def issue_token(
 ) -> Token:
     """Exchange a username and password for a bearer token (a session of its own).
 
-    Repeated failures lock the username from the client's address for a while, answered 429
-    with Retry-After, even for the right password then."""
+    Repeated failures lock the username (from the client's address, or from everywhere after
+    many more) for a while: 429 with Retry-After, even for the right password then."""
     try:
         signed_in = password_sign_in(
             session,
@@ -48,7 +48,10 @@ def issue_token(
         minutes = math.ceil(exc.retry_after / 60)
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"too many failed sign-ins for this username; try again in {minutes} minutes",
+            detail=(
+                "too many failed sign-ins for this username or from this address; "
+                f"try again in {minutes} minutes"
+            ),
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
     if signed_in is None:

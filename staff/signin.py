@@ -153,9 +153,9 @@ def password_sign_in(
     )
     user = None if demo else authenticate(db, username, password)
     if user is None:
-        throttle.failed(username, address)
         reason = "demo password refused in production" if demo else "wrong username or password"
         log.warning("%s sign-in failed for %r from %s: %s", kind, username, address, reason)
+        throttle.failed(username, address)
         return None
     throttle.succeeded(username, address)
     secret, row = start_session(db, user, kind, settings)

@@ -48,7 +48,9 @@ def test_api_guessing_is_locked_and_the_lock_logged(
         locked = token(attacker, PASSWORD)
     assert locked.status_code == 429
     assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
-    assert locked.json()["detail"].startswith("too many failed sign-ins for this username")
+    assert locked.json()["detail"] == (
+        "too many failed sign-ins for this username or from this address; try again in 15 minutes"
+    )
     assert "access_token" not in locked.text
     assert "sign-in locked" in caplog.text and "'dpu' from '203.0.113.7'" in caplog.text
     assert "api sign-in failed for 'dpu' from 203.0.113.7" in caplog.text
