@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from aduan.channels import build_channels
+from aduan.docs import install_docs
 from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
@@ -21,10 +22,11 @@ from bots.twilio.status import router as twilio_status_router
 from bots.twilio.webhook import router as twilio_webhook_router
 from cases.followups import run_followups
 from cases.routes import router as cases_router
+from console import account as console_account
 from console import admin as console_admin
 from console import dashboard as console_dashboard
 from console import routes as console
-from core.db import get_engine, utcnow
+from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
 from core.periodic import Every
 from core.settings import Settings, get_settings
@@ -33,10 +35,21 @@ from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
 from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
+from staff.demo import disable_demo_accounts
+from staff.routes import router as staff_router
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
+
+
+def _disable_demo_accounts(engine: sa.Engine) -> None:
+    """No account signs in with the published demo password in production (staff.demo)."""
+    try:
+        with session_scope(engine, dispatcher=None) as session:
+            disable_demo_accounts(session)
+    except sa.exc.SQLAlchemyError as exc:  # a sign-in refuses the demo password all the same
+        log.warning("demo account check skipped, database unavailable: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.app_env == "production":
+            _disable_demo_accounts(engine)
         async with telegram_runtime(settings) as telegram:
             app.state.telegram = telegram
             if settings.redis_url:
@@ -87,6 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Public complaint intake and case tracking for city governments",
         version="0.1.0",
         lifespan=lifespan,
+        # served by aduan.docs as API_DOCS says, under the site's CSP; no ReDoc, which needs
+        # inline styles and an image from its maker's server
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     # the last added runs first: the id and headers are on every answer, 413s included
@@ -139,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(intake_api)
+    app.include_router(staff_router)
     app.include_router(cases_router)
     app.include_router(privacy_router)
     app.include_router(public_pages)
@@ -146,8 +167,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
     app.include_router(console.router)
+    app.include_router(console_account.router)
     app.include_router(console_admin.router)
     app.include_router(console_dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
+    install_docs(app, settings)
     return app

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from core.db import get_engine, session_scope
 from core.logs import configure_logging, log_config
-from core.settings import get_settings
+from core.settings import get_settings, settings_problems
 
 if TYPE_CHECKING:
     from privacy.service import Identity
@@ -46,33 +47,22 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(translations_app, name="translations")
 app.add_typer(privacy_app, name="privacy")
 
-DEMO_PASSWORD = "aduan-demo-2026"
-DEMO_USERS = (
-    ("supervisor", "supervisor", None),
-    ("officer.dpu", "officer", "DPU"),
-    ("officer.dlh", "officer", "DLH"),
-    ("admin", "admin", None),
-)
-
 
 def _fail(message: str) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code=1)
 
 
-def _log_format() -> str:
-    from pydantic import ValidationError
-
-    try:
-        return get_settings().log_format
-    except ValidationError:  # the command itself reports the bad setting
-        return "text"
-
-
 @app.callback()
 def _every_command() -> None:
+    # settings are checked before any command runs: a wrong one stops it with the reason (and
+    # no value of any setting, as they hold secrets) instead of a traceback half-way through
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        raise _fail(settings_problems(exc)) from None
     # every command logs as the web process does: the same format, personal data masked
-    configure_logging(_log_format())
+    configure_logging(settings.log_format)
 
 
 @app.command()
@@ -100,7 +90,7 @@ def serve(
 
     options = {
         "proxy_headers": True,
-        "log_config": log_config(_log_format()),
+        "log_config": log_config(get_settings().log_format),
         "timeout_keep_alive": keep_alive,
     }
     try:
@@ -320,28 +310,14 @@ def users_create(
 @demo_app.command("users")
 def demo_users() -> None:
     """Create demo accounts for a local try-out (refused outside development)."""
-    from sqlmodel import select
-
-    from staff.enums import Role
-    from staff.models import User
-    from staff.service import create_user
+    from staff.demo import DEMO_PASSWORD, create_demo_users
 
     settings = get_settings()
     if settings.app_env != "development":
         raise _fail("demo accounts are only for APP_ENV=development")
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
-        existing = set(session.exec(select(User.username)))
-        for username, role, agency in DEMO_USERS:
-            if username not in existing:
-                create_user(
-                    session,
-                    username=username,
-                    password=DEMO_PASSWORD,
-                    role=Role(role),
-                    agency_code=agency,
-                )
-    names = ", ".join(u for u, _, _ in DEMO_USERS)
-    typer.echo(f"demo accounts: {names} (password: {DEMO_PASSWORD})")
+        names = create_demo_users(session)
+    typer.echo(f"demo accounts: {', '.join(names)} (password: {DEMO_PASSWORD})")
 
 
 CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the database's")

@@ -1,4 +1,4 @@
-"""The staff API: sign in, work cases, watch the numbers."""
+"""The staff API: work cases, watch the numbers (signing in is staff.routes)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
 from cases import assignees, lifecycle, service
 from cases.duplicates import merge
@@ -28,14 +27,13 @@ from cases.schemas import (
     ForwardIn,
     MergeIn,
     NoteIn,
-    Token,
     TransitionIn,
 )
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
 from core.responses import FILE_GONE, STAFF_ERRORS
 from core.storage import MediaNotFound, get_storage
-from staff.auth import CaseWorker, Supervisor, authenticate, create_access_token
+from staff.auth import CaseWorker, Supervisor
 from staff.models import User
 
 # the largest id a row can have (ids are 32-bit integers): a bigger cursor is a 422, not a 500
@@ -44,23 +42,6 @@ ROW_ID_MAX = 2**31 - 1
 router = APIRouter(prefix="/api/v1", tags=["staff"], responses=STAFF_ERRORS)
 log = logging.getLogger(__name__)
 _NOT_PLAIN_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
-
-
-@router.post("/auth/token", response_model=Token)
-def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Token:
-    """Exchange a username and password for a bearer token."""
-    user = authenticate(session, form.username, form.password)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="wrong username or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return Token(access_token=create_access_token(user, settings))
 
 
 @router.get("/cases", response_model=CasePage)

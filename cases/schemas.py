@@ -279,11 +279,6 @@ class AgencyStats(BaseModel):
     rating_mean: float | None = Field(default=None, description="their mean, 1 to 5")
 
 
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-
-
 class AssigneeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

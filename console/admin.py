@@ -28,9 +28,10 @@ from privacy import reveals
 from routing import stored_catalogue
 from routing.models import Agency
 from staff import service as users
-from staff.enums import Role
+from staff.enums import Role, SessionKind
 from staff.models import User
 from staff.service import UserError
+from staff.sessions import start_session
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -325,9 +326,10 @@ def reset_password(
         visit.db.rollback()
         status_code, error = _refused(visit, exc)
         return _account_page(visit, user, status_code, error=error)
+    if user.id == visit.user.id:  # every session of the account ended: this one goes on anew
+        secret, _ = start_session(visit.db, user, SessionKind.console, visit.settings)
+        visit.state.sign_in(secret)
     visit.db.commit()
-    if user.id == visit.user.id:  # the bump ends every session: keep this one going
-        visit.state.sign_in(user)
     if generate:
         return _account_page(visit, user, new_password=new_password)
     return visit.redirect(

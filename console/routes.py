@@ -30,14 +30,16 @@ from cases.notes import NoteCode, SystemNote
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
-from console.session import LoginThrottle, Visit, VisitDep, csrf_failed
+from console.session import Visit, VisitDep, csrf_failed
+from core.deps import client_address
 from core.i18n import N_
 from privacy import reveals
 from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
 from routing import stored_catalogue
 from routing.models import Agency, Category
-from staff.auth import authenticate
-from staff.enums import Role
+from staff.enums import Role, SessionKind
+from staff.sessions import end_session
+from staff.signin import SignInLocked, password_sign_in
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,14 +48,20 @@ log = logging.getLogger(__name__)
 CASE_ROLES = (Role.officer, Role.supervisor)
 PAGE_SIZE = 25
 STATUS_ORDER = list(CaseStatus)
-USERNAME_MAX, PASSWORD_MAX, SEARCH_MAX = 64, 1024, 200
+USERNAME_MAX, SEARCH_MAX = 64, 200
 
 Text = Annotated[str, Form()]
 
 
+# the staff pages outside the console that send a signed-out visitor here (API_DOCS=staff)
+OTHER_STAFF_PAGES = ("/docs",)
+
+
 def _safe_next(target: str) -> str:
-    """Only a console path of this site; anything else could send a fresh sign-in elsewhere."""
-    if target == "/console" or (target.startswith("/console/") and "\\" not in target):
+    """Only a staff page of this site; anything else could send a fresh sign-in elsewhere."""
+    if target in ("/console", *OTHER_STAFF_PAGES):
+        return target
+    if target.startswith("/console/") and "\\" not in target:
         return target
     return "/console"
 
@@ -110,7 +118,7 @@ def login(
     next: Text = "/console",
 ) -> Response:
     """Check the password, slowly for whoever keeps getting it wrong."""
-    username, password, target = username.strip()[:USERNAME_MAX], password, _safe_next(next)
+    username, target = username.strip()[:USERNAME_MAX], _safe_next(next)
 
     def again(status_code: int, error: str, headers: dict[str, str] | None = None) -> Response:
         return visit.render(
@@ -125,35 +133,39 @@ def login(
 
     if not visit.state.csrf_matches(csrf):
         return again(403, csrf_failed(visit.t))
-    throttle = LoginThrottle(visit.settings)
-    address = visit.request.client.host if visit.request.client else "unknown"
-    wait = throttle.retry_after(username, address)
-    if wait:
-        log.warning("console sign-in refused for %r from %s: too many failures", username, address)
-        minutes = str(math.ceil(wait / 60))
+    try:
+        signed_in = password_sign_in(
+            visit.db,
+            visit.settings,
+            username=username,
+            password=password,
+            address=client_address(visit.request),
+            kind=SessionKind.console,
+        )
+    except SignInLocked as exc:
         error = visit.t.gettext(
             "Terlalu banyak percobaan masuk yang gagal. Mohon tunggu %(minutes)s menit, "
             "lalu coba lagi.",
-            minutes=minutes,
+            minutes=str(math.ceil(exc.retry_after / 60)),
         )
-        return again(429, error, {"Retry-After": str(wait)})
-    user = authenticate(visit.db, username, password[:PASSWORD_MAX])
-    if user is None:
-        throttle.failed(username, address)
-        log.warning("console sign-in failed for %r from %s", username, address)
+        return again(429, error, {"Retry-After": str(exc.retry_after)})
+    if signed_in is None:
         return again(401, visit.t.gettext("Nama pengguna atau kata sandi salah."))
-    throttle.succeeded(username, address)
-    log.info("console sign-in: %s from %s", user.username, address)
-    visit.state.sign_in(user)
+    visit.db.commit()
+    visit.state.sign_in(signed_in.secret)
     return visit.redirect(target)
 
 
 @router.post("/logout")
 def logout(visit: VisitDep, csrf: Text = "") -> Response:
+    """End this browser's session on the server too: a copy of the cookie is worth nothing."""
     if visit.user is not None and not visit.state.csrf_matches(csrf):
         return visit.render(
             "forbidden.html", 403, page_path="/console", message=csrf_failed(visit.t)
         )
+    if visit.state.sid is not None:
+        end_session(visit.db, visit.state.sid)
+        visit.db.commit()
     visit.state.sign_out()
     return visit.redirect("/console/login", N_("Anda sudah keluar."))
 

@@ -1,10 +1,12 @@
-"""Console plumbing: the signed session cookie, CSRF, the brake on password guessing, and
-`Visit`, one request's view of all that (who, which language) with the page renderer.
+"""Console plumbing: the signed session cookie, CSRF, and `Visit`, one request's view of all
+that (who, which language) with the page renderer.
 
-The cookie holds no secret of its own: the user id and their session version, when the
-sign-in happened, a random CSRF token, the chosen language and a one-shot flash message, signed
-with SECRET_KEY. Each request re-reads the user, so deactivating an account or resetting its
-password (both bump `User.session_version`) ends its sessions at once.
+The cookie, signed with SECRET_KEY, holds the secret of a staff session kept on the server
+(`staff.sessions`), a random CSRF token, the chosen language and a one-shot flash message.
+Each request checks the session's row: signing out, "sign out everywhere", deactivating the
+account or a new password revoke it, and a copy of the cookie is worth nothing from then on.
+The cookie covers the whole site (path /), so the API documentation can be kept for signed-in
+staff (API_DOCS=staff); the public pages never read it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,26 +24,22 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from limits.errors import StorageError
 from sqlmodel import Session
 
 from cases.calendar import city_time
 from console.words import Words, words_for
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
-from core.ratelimit import rate_limit
 from core.settings import Settings, get_settings
-from staff.enums import Role
+from staff.enums import Role, SessionKind
 from staff.models import User
+from staff.sessions import live_session
 
 log = logging.getLogger(__name__)
 
-COOKIE_NAME = "aduan_console"
-COOKIE_PATH = "/console"
+COOKIE_NAME = "aduan_staff"
+COOKIE_PATH = "/"
 SALT = "aduan.console.session"
-FAILURE_WINDOW_SECONDS = 15 * 60
-# a city office often shares one public address, so the per-address limit is looser
-FAILURE_LIMITS = {"user": 5, "ip": 20}
 # no script, nothing from elsewhere, never framed: one-click buttons must not be clickjacked
 # the site-wide security headers (CSP and the rest) come from aduan.middleware; what is the
 # console's own: its pages hold citizens' complaints and must not sit in a shared cache
@@ -52,26 +49,23 @@ templates = Jinja2Templates(env=jinja_environment(Path(__file__).parent / "templ
 
 @dataclass
 class ConsoleSession:
-    """What the cookie carries; `user_id` is None before sign-in."""
+    """What the cookie carries; `sid`, the staff session's secret, is None before sign-in."""
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    user_id: int | None = None
-    version: int = 0  # the user's session_version at sign-in
-    issued_at: float | None = None
+    sid: str | None = None
     lang: str | None = None
     flash: list[Any] | None = None  # [message (a msgid), {params}], shown once
     expired: bool = False  # not stored: the sign-in just ran out or was ended
     changed: bool = False  # not stored: the cookie must be written again
 
-    def sign_in(self, user: User) -> None:
+    def sign_in(self, sid: str) -> None:
         """A new token at sign-in, so a token planted before it is worth nothing after."""
         self.csrf = secrets.token_urlsafe(32)
-        self.user_id, self.version = user.id, user.session_version
-        self.issued_at, self.changed = time.time(), True
+        self.sid, self.changed = sid, True
 
     def sign_out(self) -> None:
         self.csrf = secrets.token_urlsafe(32)
-        self.user_id, self.issued_at, self.changed = None, None, True
+        self.sid, self.changed = None, True
 
     def set_flash(self, message: str, **params: str) -> None:
         self.flash, self.changed = [message, params], True
@@ -92,39 +86,26 @@ def serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 
 def read_session(request: Request, settings: Settings) -> ConsoleSession:
-    """The request's session; a missing, forged or expired one becomes a fresh signed-out one."""
+    """The request's cookie; a missing or forged one becomes a fresh signed-out one. Whether
+    the staff session it names is still live is `Visit`'s question to the server."""
     raw = request.cookies.get(COOKIE_NAME)
     if not raw:
         return ConsoleSession(changed=True)
     try:
         data = serializer(settings).loads(raw)
-        state = ConsoleSession(
+        sid = data.get("s")
+        return ConsoleSession(
             csrf=str(data["c"]),
-            user_id=int(data["u"]) if data.get("u") is not None else None,
-            # a cookie from before versions existed has none: version 0, ended by the first bump
-            version=int(data.get("v", 0)),
-            issued_at=float(data["i"]) if data.get("i") is not None else None,
+            sid=sid if isinstance(sid, str) else None,
             lang=data.get("l") if data.get("l") in ("id", "en") else None,
             flash=data.get("f"),
         )
     except (BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return ConsoleSession(changed=True)
-    if state.user_id is not None:
-        age = time.time() - (state.issued_at or 0)
-        if not 0 <= age <= settings.access_token_minutes * 60:
-            state.sign_out()
-            state.expired = True
-    return state
 
 
 def write_session(response: Response, settings: Settings, state: ConsoleSession) -> None:
-    data = {
-        "c": state.csrf,
-        "u": state.user_id,
-        "v": state.version,
-        "i": state.issued_at,
-        "l": state.lang,
-    }
+    data = {"c": state.csrf, "s": state.sid, "l": state.lang}
     if state.flash:
         data["f"] = state.flash
     response.set_cookie(
@@ -135,50 +116,6 @@ def write_session(response: Response, settings: Settings, state: ConsoleSession)
         samesite="lax",
         secure=settings.public_base_url.startswith("https://"),
     )
-
-
-class LoginThrottle:
-    """Counts failed sign-ins per username and per client address in a moving 15-minute window.
-
-    The counts are `core.ratelimit`'s: in Redis when REDIS_URL is set (every web process sees
-    the same count), else in this process's memory. A Redis outage must not lock everyone out:
-    the throttle then lets every try through, with a warning.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._limits = {
-            kind: rate_limit(settings, "console-login-failures", amount, FAILURE_WINDOW_SECONDS)
-            for kind, amount in FAILURE_LIMITS.items()
-        }
-
-    @staticmethod
-    def _who(username: str, ip: str) -> dict[str, str]:
-        """Whom each limit counts: the username however it was cased or spaced, the address."""
-        return {"user": username.strip().casefold(), "ip": ip}
-
-    def retry_after(self, username: str, ip: str) -> int:
-        """Seconds to wait before another try is looked at; 0 when one may try now."""
-        try:
-            return max(
-                self._limits[kind].wait(kind, who) for kind, who in self._who(username, ip).items()
-            )
-        except StorageError as exc:
-            log.warning("login throttle unavailable: %s", exc)
-            return 0
-
-    def failed(self, username: str, ip: str) -> None:
-        try:
-            for kind, who in self._who(username, ip).items():
-                self._limits[kind].hit(kind, who)
-        except StorageError as exc:
-            log.warning("login throttle unavailable: %s", exc)
-
-    def succeeded(self, username: str, ip: str) -> None:
-        """A right password clears the username's count, not the address's."""
-        try:
-            self._limits["user"].clear("user", self._who(username, ip)["user"])
-        except StorageError as exc:
-            log.warning("login throttle unavailable: %s", exc)
 
 
 def _when(value: datetime | None) -> str:
@@ -200,11 +137,11 @@ class Visit:
         self.lang = self.state.lang or settings.default_language
         self.t: Words = words_for(self.lang)
         self.user: User | None = None
-        if self.state.user_id is not None:
-            user = session.get(User, self.state.user_id)
-            if user is not None and user.active and user.session_version == self.state.version:
-                self.user = user
-            else:  # deleted, deactivated or password reset since sign-in: the session ends now
+        if self.state.sid is not None:
+            live = live_session(session, self.state.sid, SessionKind.console)
+            if live is not None:
+                self.user = live[1]
+            else:  # expired, signed out, account deactivated or password changed: it ends now
                 self.state.sign_out()
                 self.state.expired = True
 

@@ -14,7 +14,7 @@ from cases.enums import CaseStatus, EventKind, SourceChannel
 from cases.transitions import MoveName
 from core.i18n import N_, Translator
 from notifications.enums import Channel, MessageKind, NotificationStatus
-from staff.enums import Role
+from staff.enums import Role, SessionKind
 
 STATUSES = {
     CaseStatus.triage: N_("menunggu triase"),
@@ -98,6 +98,8 @@ LANGUAGES = {"id": N_("Bahasa Indonesia"), "en": N_("Bahasa Inggris")}
 # what a resident's file is, by the first part of its content type; anything else is a document
 ATTACHMENT_KINDS = {"image": N_("Foto"), "audio": N_("Rekaman suara"), "video": N_("Rekaman video")}
 DOCUMENT = N_("Dokumen")
+# where a staff session was signed in (the account page)
+SESSION_KINDS = {SessionKind.console: N_("konsol (peramban)"), SessionKind.api: N_("token API")}
 # the history's author when no staff member acted (cases.lifecycle, cases.feedback)
 ACTORS = {"citizen": N_("warga"), "system": N_("sistem")}
 # where a staff member was shown a reporter's full contact (privacy.reveals.Via)
@@ -148,6 +150,9 @@ class Words(Translator):
     def via(self, value: str) -> str:
         """Where a full contact was shown: the console or the staff API."""
         return self.gettext(VIA[value])
+
+    def session_kind(self, value: str) -> str:
+        return self.gettext(SESSION_KINDS[SessionKind(value)])
 
     def actor(self, value: str) -> str:
         """Who wrote a history entry: a username, or the resident or the system in words."""

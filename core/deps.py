@@ -31,5 +31,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def client_address(request: Request) -> str:
+    """Where the request came from: behind a trusted proxy, the address it forwarded
+    (uvicorn's proxy headers); "unknown" when the server was not told."""
+    return request.client.host if request.client else "unknown"
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -6,10 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "dev-insecure-change-me"
+# HS256 signs with the key: RFC 7518 asks for at least as many bytes as the hash (32)
+SECRET_KEY_MIN_BYTES = 32
 
 
 def normalise_database_url(url: str) -> str:
@@ -32,11 +34,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rq_queue: str = "aduan"
     secret_key: str = PLACEHOLDER_SECRET
+    # how long a console sign-in or an API token lasts (each is a session the server can end)
     access_token_minutes: int = Field(default=480, gt=0)
     # argon2id cost of staff passwords: RFC 9106's second recommended option by default. A hash
     # records its own cost, so after a change each password is hashed again at its next sign-in
     password_hash_memory_kib: int = Field(default=65536, ge=8)
     password_hash_time_cost: int = Field(default=3, ge=1)
+    # who may read the API documentation (/docs, /redoc, /openapi.json): everyone, only staff
+    # signed in to the console, or nobody; unset, everyone in development and tests, nobody in
+    # production
+    api_docs: Literal["public", "staff", "off"] = Field(
+        default_factory=lambda values: "off" if values["app_env"] == "production" else "public"
+    )
     public_base_url: str = "http://localhost:8000"
     default_language: Literal["id", "en"] = "id"
 
@@ -206,9 +215,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.app_env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+    def _refuse_weak_secret(self) -> Settings:
+        # it signs the console's cookies and the API's tokens: a guessable one forges both
+        if self.app_env != "production":
+            return self
+        if self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("SECRET_KEY must be set to a long random value in production")
+        if len(self.secret_key.encode()) < SECRET_KEY_MIN_BYTES:
+            raise ValueError(
+                f"SECRET_KEY must be at least {SECRET_KEY_MIN_BYTES} bytes long in production "
+                f"(it has {len(self.secret_key.encode())}); make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return self
 
     @model_validator(mode="after")
@@ -226,6 +244,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """What is wrong with the environment's settings, one line each, by variable name; never
+    the values, which hold secrets."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name else message)
+    return "invalid settings:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 @lru_cache

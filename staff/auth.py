@@ -1,9 +1,9 @@
-"""Staff accounts: password hashing, bearer tokens and the role checks every route uses."""
+"""Staff accounts: password hashing, bearer tokens and the role checks every API route uses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
 from core.settings import Settings, get_settings
-from staff.enums import Role
+from staff.enums import Role, SessionKind
 from staff.models import User
+from staff.sessions import live_session
 
 ALGORITHM = "HS256"
 
@@ -67,15 +68,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_access_token(user: User, settings: Settings) -> str:
-    now = utcnow()
+def create_access_token(user: User, secret: str, expires_at: datetime, settings: Settings) -> str:
+    """The bearer token of the API session whose secret is `secret`."""
     claims = {
         "sub": str(user.id),
         "role": user.role,
-        # a password reset or deactivation bumps the user's version and so ends this token
-        "ver": user.session_version,
-        "iat": now,
-        "exp": now + timedelta(minutes=settings.access_token_minutes),
+        # the session it belongs to: signing out or a new password ends it
+        "sid": secret,
+        "iat": utcnow(),
+        "exp": expires_at,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
@@ -86,21 +87,37 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
-def current_user(
+@dataclass(frozen=True)
+class ApiSession:
+    """The bearer's account and the secret of their session."""
+
+    user: User
+    secret: str
+
+
+def current_session(
     token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
-) -> User:
+) -> ApiSession:
+    """The bearer token's session; 401 for a forged or expired token, or a session ended."""
     try:
         claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
-        user_id = int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        secret = claims["sid"]
+        if not isinstance(secret, str):
+            raise TypeError
+    except (jwt.PyJWTError, KeyError, TypeError):
         raise _unauthorised("invalid or expired token") from None
-    user = session.get(User, user_id)
-    if user is None or not user.active:
-        raise _unauthorised("account not found or deactivated")
-    # a token from before versions existed has none: version 0, ended by the first bump
-    if claims.get("ver", 0) != user.session_version:
-        raise _unauthorised("signed out by a password reset or deactivation; sign in again")
-    return user
+    live = live_session(session, secret, SessionKind.api)
+    if live is None:
+        raise _unauthorised(
+            "this token was signed out, its account deactivated or its password changed; "
+            "sign in again"
+        )
+    return ApiSession(user=live[1], secret=secret)
+
+
+def current_user(api: Annotated[ApiSession, Depends(current_session)]) -> User:
+    """The bearer's account; 401 unless the token's session is live."""
+    return api.user
 
 
 def require_roles(*roles: Role):

@@ -13,3 +13,10 @@ class Role(StrEnum):
 
 # who can have a case on their desk: an admin works on accounts, not cases
 HOLDER_ROLES = frozenset({Role.officer, Role.supervisor})
+
+
+class SessionKind(StrEnum):
+    """Where a staff session was signed in: the console (a cookie) or the API (a bearer token)."""
+
+    console = "console"
+    api = "api"

@@ -19,6 +19,7 @@ from routing.models import Agency
 from staff.auth import passwords
 from staff.enums import Role
 from staff.models import User
+from staff.sessions import end_all_sessions
 
 log = logging.getLogger(__name__)
 
@@ -178,14 +179,14 @@ def update_user(
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
-    """Deactivating ends the account's console sessions and API tokens at their next use."""
+    """Deactivating ends the account's console sessions and API tokens at once."""
     if user.id == actor.id and not active:
         raise UserError("own_account", "you cannot deactivate your own account")
     if user.active == active:
         return
     user.active = active
     if not active:
-        user.session_version += 1
+        end_all_sessions(session, user)
     session.add(user)
     log.info("%s %s '%s'", _by(actor), "reactivated" if active else "deactivated", user.username)
 
@@ -194,7 +195,7 @@ def reset_password(session: Session, user: User, password: str, *, actor: User) 
     """A new password, and every session or token signed in with the old one ends."""
     check_password(password)
     user.password_hash = passwords().hasher.hash(password)
-    user.session_version += 1
+    end_all_sessions(session, user)
     session.add(user)
     log.info("%s reset the password of '%s'", _by(actor), user.username)
 

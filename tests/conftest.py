@@ -51,6 +51,7 @@ PER_TEST_TABLES = (
     "pending_locations",
     "pending_choices",
     "cases",
+    "staff_sessions",
     "users",
     "contacts",
 )

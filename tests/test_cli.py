@@ -172,3 +172,14 @@ def test_the_readme_shows_the_lifecycle_table_the_code_has(fresh_db: dict[str, s
     assert begin and end, "README.md lost its lifecycle markers"
     assert copy == result.stdout, "README.md is stale: paste `aduan cases lifecycle` into it"
     assert "| `auto_close` | `resolved` | `closed` | system |" in copy
+
+
+def test_a_bad_setting_stops_every_command_with_its_reason(fresh_db: dict[str, str]) -> None:
+    """A short SECRET_KEY in production stops the command with the reason, not a traceback,
+    and no setting's value is printed."""
+    env = {**fresh_db, "APP_ENV": "production", "SECRET_KEY": "hunter2"}
+    result = aduan("db", "upgrade", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("invalid settings:\n  SECRET_KEY must be at least 32 bytes")
+    assert "hunter2" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,62 @@
+"""The demo accounts `aduan demo users` creates for a local try-out, with one published password.
+
+Their password is in the README, so they must never work in production: the web process
+deactivates, at start, each demo account that still has it (`disable_demo_accounts`), and a
+production sign-in with that password is refused whatever the account (`staff.signin`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session, col, select
+
+from staff.auth import password_hash
+from staff.enums import Role
+from staff.models import User
+from staff.service import create_user
+from staff.sessions import end_all_sessions
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "aduan-demo-2026"
+# username, role, agency code
+DEMO_USERS: tuple[tuple[str, Role, str | None], ...] = (
+    ("supervisor", Role.supervisor, None),
+    ("officer.dpu", Role.officer, "DPU"),
+    ("officer.dlh", Role.officer, "DLH"),
+    ("admin", Role.admin, None),
+)
+
+
+def create_demo_users(db: Session) -> list[str]:
+    """Create the demo accounts that do not exist yet; their usernames, all of them."""
+    existing = set(db.exec(select(User.username)))
+    for username, role, agency in DEMO_USERS:
+        if username not in existing:
+            create_user(
+                db, username=username, password=DEMO_PASSWORD, role=role, agency_code=agency
+            )
+    return [username for username, _, _ in DEMO_USERS]
+
+
+def disable_demo_accounts(db: Session) -> list[str]:
+    """Deactivate (and sign out) every active demo account whose password is still the demo
+    one; the usernames of those deactivated. An account of that name with a password of its
+    own is left alone."""
+    names = [username for username, _, _ in DEMO_USERS]
+    disabled = []
+    for user in list(db.exec(select(User).where(col(User.username).in_(names), User.active))):
+        if password_hash.verify(DEMO_PASSWORD, user.password_hash):
+            user.active = False
+            db.add(user)
+            end_all_sessions(db, user)
+            disabled.append(user.username)
+    if disabled:
+        log.error(
+            "deactivated the demo accounts %s: they still had the published demo password. "
+            "Give them new passwords and reactivate them in the console's admin pages "
+            "(`aduan users create NAME --role admin` makes an admin when none is left)",
+            ", ".join(sorted(disabled)),
+        )
+    return sorted(disabled)

@@ -1,0 +1,3 @@
+"""Fixtures the staff tests share with the console's."""
+
+from tests.console.conftest import web  # noqa: F401 - the client on https, as a browser
