@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.models import Case
+from core.db import insert_on_conflict, utcnow
 from core.settings import Settings
 from intake import attachments, questions
 from intake.additions import add_words, edit, follow_up, open_cases
@@ -61,14 +62,13 @@ DESCRIBES_WORDS = 8
 
 
 def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcome:
-    """Answer one chat message; a message id seen before does nothing at all."""
-    receipt = InboundReceipt(
-        channel=event.channel, external_id=event.external_id, message_ref=event.message_ref
-    )
-    try:
-        with session.begin_nested():
-            session.add(receipt)
-    except IntegrityError:
+    """Answer one chat message; a message id seen before does nothing at all.
+
+    The message's receipt commits with its handling, or not at all: a message whose handling
+    failed is handled afresh when the platform delivers it again.
+    """
+    receipt_id = _receipt(session, event)
+    if receipt_id is None:
         return ChatOutcome(duplicate=True)
     contact = get_or_create_contact(
         session,
@@ -80,10 +80,31 @@ def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcom
     )
     outcome = _respond(session, settings, event, contact)
     if outcome.filed_case_id is not None:  # an edit of this message will find its complaint
-        receipt.case_id = outcome.filed_case_id
-        session.add(receipt)
+        session.execute(
+            sa.update(InboundReceipt)
+            .where(col(InboundReceipt.id) == receipt_id)
+            .values(case_id=outcome.filed_case_id)
+        )
     session.commit()
     return replace(outcome, language=contact.language)
+
+
+def _receipt(session: Session, event: ChatEvent) -> int | None:
+    """Store the receipt of `event` in the session's transaction; None when one is stored
+    already (PostgreSQL first waits for a transaction that is storing it).
+
+    ON CONFLICT rather than a savepoint: SQLite's driver opens no transaction for a SAVEPOINT,
+    so releasing one that comes first commits the receipt before the message is handled.
+    """
+    insert = insert_on_conflict(session.get_bind().dialect.name, InboundReceipt.__table__)
+    insert = insert.values(
+        channel=event.channel,
+        external_id=event.external_id,
+        message_ref=event.message_ref,
+        received_at=utcnow(),
+    )
+    returning = insert.on_conflict_do_nothing().returning(InboundReceipt.__table__.c.id)
+    return session.execute(returning).scalar()
 
 
 def _respond(
