@@ -14,7 +14,7 @@ from cases.service import agency_ref, find_by_code, public_view
 from core.deps import SessionDep, SettingsDep, app_session
 from core.responses import PUBLIC_ERRORS
 from intake.limits import client_sender
-from intake.schemas import ComplaintCreated, ComplaintIn
+from intake.schemas import IDEMPOTENCY_KEY, ComplaintCreated, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
 from routing.models import Agency, Category
 
@@ -66,7 +66,9 @@ async def file_complaint(
     request: Request,
     complaint: ComplaintIn,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(pattern=IDEMPOTENCY_KEY.pattern, description="printable ASCII")
+    ] = None,
 ) -> ComplaintCreated:
     """File a complaint; the answer carries the tracking code. A repeated Idempotency-Key
     returns the first complaint (200) instead of filing it twice."""

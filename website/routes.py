@@ -22,7 +22,7 @@ from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
 from core.settings import get_settings
 from intake.routes import Language, request_sender, retry_after
-from intake.schemas import ComplaintIn
+from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, receive
 from website.words import page_text
 
@@ -34,6 +34,11 @@ BAD_RATING_LINK = N_("Tautan penilaian ini tidak sah. Pakai tautan dari pesan ya
 # what the form sends, shown again as typed when it comes back with errors
 FORM_FIELDS = ("text", "name", "phone", "email", "notify_via", "address", "lat", "lon")
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
+# the console's words for its own broken forms, which fit this one too
+BAD_FORM_TOKEN = N_(
+    "Formulir ini sudah kedaluwarsa atau tidak sah, jadi tidak ada yang diubah. "
+    "Muat ulang halaman lalu coba lagi."
+)
 
 
 def _language(lang: str | None, settings: SettingsDep) -> Language:
@@ -86,6 +91,11 @@ def submit_complaint_form(
         "lat": lat,
         "lon": lon,
     }
+    if form_token and not IDEMPOTENCY_KEY.fullmatch(form_token):
+        error, token = page_text(language).gettext(BAD_FORM_TOKEN), secrets.token_urlsafe(16)
+        return _render(
+            request, "form.html", language, 422, form=form, errors=[error], form_token=token
+        )
     try:
         complaint = ComplaintIn.model_validate(
             {**form, "lat": lat or None, "lon": lon or None, "language": language}
