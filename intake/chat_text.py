@@ -153,3 +153,9 @@ HELP_SMS_FULL = N_(
 )
 # CEK: after the open cases it lists, how many more there are
 STATUS_MORE = N_("+%(count)s aduan lain: CEK KODE")
+
+# --- the brake on tracking-code lookups (intake/lookups.py); the status page says it too -----
+LOOKUP_LIMITED = N_(
+    "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana pun. "
+    "Silakan coba lagi sekitar %(minutes)s menit lagi."
+)

@@ -27,8 +27,8 @@ from core.settings import Settings
 from intake import attachments, questions
 from intake.additions import add_words, edit, follow_up, open_cases
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
-from intake.chat_status import case_status
 from intake.chat_status import open_cases as open_cases_text
+from intake.chat_status import status_by_code
 from intake.chat_text import (
     CHOICE_RANGE,
     FAQ,
@@ -50,6 +50,7 @@ from intake.commands import FULL_HELP, Command, CommandName, parse_command
 from intake.filing import file_complaint
 from intake.intent import Intent, Reading, read
 from intake.language import choose_language, language_for
+from intake.limits import chat_sender
 from intake.models import InboundReceipt
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
@@ -322,4 +323,6 @@ def _command(
             return reply(say(contact.language, LANG_SET))
         case CommandName.status if command.argument is None:
             return reply(open_cases_text(session, settings, contact))
-    return reply(case_status(session, settings, language, command.argument or ""))
+    client = chat_sender(event.sender)
+    code = command.argument or ""
+    return reply(status_by_code(session, settings, language, code, client=client))

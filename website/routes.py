@@ -21,6 +21,8 @@ from cases.service import find_by_code, public_view
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
 from core.settings import get_settings
+from intake.chat_text import LOOKUP_LIMITED
+from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, receive
@@ -149,15 +151,26 @@ def track_page(
     done: Literal["rated", "reopened", ""] = "",
 ) -> Response:
     language = _language(lang, settings)
-    case = find_by_code(session, code)
+    shown = normalise_tracking_code(code) or code[:20]
+    try:
+        case = look_up(session, settings, code, client=request_sender(request))
+    except LookupLimited as exc:
+        limited = page_text(language).gettext(LOOKUP_LIMITED, minutes=exc.refusal.minutes)
+        page = _render(request, "track.html", language, 429, case=None, code=shown, limited=limited)
+        page.headers.update(retry_after(exc))
+        return page
     if case is None:
-        shown = normalise_tracking_code(code) or code[:20]
-        return _render(
-            request, "track.html", language, 404, case=None, code=shown, new=False, done=""
-        )
+        return _render(request, "track.html", language, 404, case=None, code=shown, limited=None)
     view = public_view(session, case, language)
     return _render(
-        request, "track.html", language, case=view, code=view.tracking_code, new=new, done=done
+        request,
+        "track.html",
+        language,
+        case=view,
+        code=view.tracking_code,
+        new=new,
+        done=done,
+        limited=None,
     )
 
 
