@@ -39,16 +39,28 @@ COLUMNS = (
     "text",
 )
 BATCH = 500
+# what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _when(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+def shown_as_text(value: object) -> object:
+    """`value` as a cell a spreadsheet shows and never runs: text starting like a formula gets
+    a leading single quote (a resident's `=HYPERLINK(...)` stays words). Numbers stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(
     session: Session, user: User, *, batch: int = BATCH, **filters: object
 ) -> Iterator[str]:
-    """The header, then one line per case, newest first, read in keyset batches."""
+    """The header, then one line per case, newest first, read in keyset batches; no text cell
+    starts like a formula (`shown_as_text`)."""
     agencies = {a.id: a.code for a in session.exec(select(Agency))}
     categories = {c.id: c.code for c in session.exec(select(Category))}
     areas = {a.id: a.code for a in session.exec(select(ServiceArea))}
@@ -59,7 +71,7 @@ def csv_lines(
     def line(values: list[object]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
+        writer.writerow([shown_as_text(value) for value in values])
         return buffer.getvalue()
 
     yield line(list(COLUMNS))

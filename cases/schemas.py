@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from cases.enums import CaseStatus
+from core.logs import mask_personal
 
 NOTE_MAX = 2000
 ASSIGNEE_DESCRIPTION = "username of the officer who has the case on their desk"
@@ -144,7 +145,9 @@ class NotificationView(BaseModel):
     channel: str
     status: str
     attempts: int
-    last_error: str | None
+    last_error: str | None = Field(
+        description="the provider's last refusal, with phone numbers and e-mail addresses masked"
+    )
     path: str | None = Field(
         default=None, description="how it went out: sms, whatsapp, whatsapp_template, ..."
     )
@@ -155,6 +158,13 @@ class NotificationView(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None = None
+
+    @field_validator("last_error")
+    @classmethod
+    def _masked(cls, error: str | None) -> str | None:
+        # providers quote the address they refused ("Invalid 'To' Phone Number: +62...");
+        # staff see a contact's address masked everywhere, here too
+        return mask_personal(error) if error else error
 
 
 class DuplicateRef(BaseModel):

@@ -12,6 +12,11 @@ Every record passes two filters on the one handler, so libraries' records get th
 
 `LOG_FORMAT=json` writes one JSON object a line (time, level, logger, message, request_id) for
 a log collector; the default is readable text.
+
+Either way a record is one line, whatever it quotes: the formatters escape control characters
+(a newline becomes `\\n`) in every record's message, so a value someone typed (a holiday's
+name, a complaint, a header) cannot start a line that reads as a record of its own. A
+traceback's lines follow their record indented (text) or inside it (JSON).
 """
 
 from __future__ import annotations
@@ -38,6 +43,26 @@ _NUMBERS = re.compile(
 )
 # a shorter number is a chat id when it says so: chat_id=123456, "chat": 123456, telegram:123456
 _CHAT_IDS = re.compile(r"(?i)((?:chat(?:[_ ]?id)?|telegram)[\"' ]*[:=][\"' ]*)(-?\d{5,})")
+
+
+# C0 and C1 control characters, DEL, and what some viewers take as a line break (NEL, the
+# Unicode line and paragraph separators): written as escapes, never as themselves
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPED = str.maketrans(
+    {
+        chr(c): _SHORT_ESCAPES.get(chr(c), f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}")
+        for c in _CONTROLS
+    }
+)
+# the same characters as JSON escapes, which a JSON reader decodes back to the character
+_JSON_ESCAPED = str.maketrans({chr(c): f"\\u{c:04x}" for c in _CONTROLS})
+CONTINUATION = "  "  # starts each line of a traceback: only a record's own line does not
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: each control character written as an escape (`\\n`, `\\x1b`)."""
+    return text.translate(_ESCAPED)
 
 
 def _hide_digits(number: str) -> str:
@@ -93,15 +118,33 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """The readable format: a record's own line, its message's control characters escaped,
+    then its traceback, if any, each line indented by CONTINUATION."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escape_controls(self.formatMessage(record))]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        for detail in (record.exc_text, record.stack_info):
+            if detail:
+                lines += [CONTINUATION + escape_controls(line) for line in detail.splitlines()]
+        return "\n".join(lines)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line, with the fields a log collector indexes."""
+    """One JSON object a line, with the fields a log collector indexes; the message's control
+    characters escaped as the text format escapes them."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": escape_controls(record.getMessage()),
             "request_id": getattr(record, "request_id", NO_REQUEST),
         }
         if record.exc_info and not record.exc_text:
@@ -110,7 +153,9 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = record.stack_info
-        return json.dumps(entry, ensure_ascii=False)
+        # json.dumps escapes C0 controls but writes DEL, C1 and U+2028/2029 as themselves,
+        # which some readers split lines at
+        return json.dumps(entry, ensure_ascii=False).translate(_JSON_ESCAPED)
 
 
 def log_config(log_format: str = "text") -> dict[str, Any]:
@@ -123,7 +168,10 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
             "privacy": {"()": PrivacyFilter},
         },
         "formatters": {
-            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "text": {
+                "()": TextFormatter,
+                "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            },
             "json": {"()": JsonFormatter},
         },
         "handlers": {

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
 
     # new complaints one sender (chat, phone number, client address) may file per hour; 0 = off
     intake_limit_per_hour: int = Field(default=10, ge=0)
+    # tracking codes that find no complaint one client may look up per hour (status page, API,
+    # CEK); past it every lookup of theirs is refused until the hour moves on; 0 = off
+    lookup_misses_per_hour: int = Field(default=20, ge=0)
     # complaints one web process works on at once through the API; more wait their turn. The
     # work is Python holding the GIL, so more threads than this only add switching between them
     intake_concurrency: int = Field(default=2, ge=1)

@@ -52,7 +52,7 @@ def follow_up(
 ) -> ChatOutcome:
     """ "When will it be done?": the case's status and target, and the officer is told."""
     resident.nudge(session, case, text)
-    status = case_status(session, settings, language, case.tracking_code)
+    status = case_status(session, settings, language, case)
     lines = [status, say(language, NUDGE_NOTED)]
     return reply("\n".join(lines), case_code=case.tracking_code)
 

@@ -11,9 +11,11 @@ from sqlmodel import Session, select
 
 from cases.codes import normalise_tracking_code
 from cases.due import due_brief, due_sentence
-from cases.service import find_by_code, open_cases_of, public_view
+from cases.models import Case
+from cases.service import open_cases_of, public_view
 from core.settings import Settings
 from intake.chat_text import (
+    LOOKUP_LIMITED,
     REVIEW_DESK,
     STATUS_BAD_CODE,
     STATUS_LINE,
@@ -24,6 +26,7 @@ from intake.chat_text import (
     STATUS_UNKNOWN,
     say,
 )
+from intake.lookups import LookupLimited, look_up
 from notifications.enums import Channel
 from notifications.models import Contact
 from notifications.templates import status_label
@@ -42,15 +45,26 @@ ELLIPSIS = "…"
 SMS_ELLIPSIS = "..."
 
 
-def case_status(session: Session, settings: Settings, language: str, raw_code: str) -> str:
-    """One case's status, agency, target and latest public note, found by a code the resident
-    typed."""
+def status_by_code(
+    session: Session, settings: Settings, language: str, raw_code: str, *, client: str
+) -> str:
+    """`case_status` of the case a code the resident typed names; `client`
+    (intake.limits.chat_sender) is braked after too many codes that find nothing
+    (intake/lookups.py)."""
     code = normalise_tracking_code(raw_code)
     if code is None:
         return say(language, STATUS_BAD_CODE)
-    case = find_by_code(session, code)
+    try:
+        case = look_up(session, settings, code, client=client)
+    except LookupLimited as exc:
+        return say(language, LOOKUP_LIMITED, minutes=exc.refusal.minutes)
     if case is None:
         return say(language, STATUS_UNKNOWN, code=code)
+    return case_status(session, settings, language, case)
+
+
+def case_status(session: Session, settings: Settings, language: str, case: Case) -> str:
+    """One case's status, agency, target and latest public note."""
     view = public_view(session, case, language)
     agency = view.agency.name if view.agency else say(language, REVIEW_DESK)
     lines = [

@@ -190,3 +190,8 @@ ERASED = N_(
     "tanpa identitas Anda; %(cancelled)s pesan dibatalkan."
 )
 ERASE_KEPT = N_("Baik, data Anda tidak dihapus.")
+# --- the brake on tracking-code lookups (intake/lookups.py); the status page says it too -----
+LOOKUP_LIMITED = N_(
+    "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana pun. "
+    "Silakan coba lagi sekitar %(minutes)s menit lagi."
+)

@@ -16,19 +16,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.models import Case
+from core.db import insert_on_conflict, utcnow
 from core.settings import Settings
 from intake import attachments, questions
 from intake.additions import add_words, edit, follow_up, open_cases
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
 from intake.chat_data import ERASE_PURPOSE, ask_erase, data_replies, erase_now, kept
-from intake.chat_status import case_status
 from intake.chat_status import open_cases as open_cases_text
+from intake.chat_status import status_by_code
 from intake.chat_text import (
     CHOICE_RANGE,
     FAQ,
@@ -50,6 +51,7 @@ from intake.commands import FULL_HELP, Command, CommandName, parse_command
 from intake.filing import file_complaint
 from intake.intent import Intent, Reading, read
 from intake.language import choose_language, language_for
+from intake.limits import chat_sender
 from intake.models import InboundReceipt
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
@@ -62,14 +64,13 @@ DESCRIBES_WORDS = 8
 
 
 def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcome:
-    """Answer one chat message; a message id seen before does nothing at all."""
-    receipt = InboundReceipt(
-        channel=event.channel, external_id=event.external_id, message_ref=event.message_ref
-    )
-    try:
-        with session.begin_nested():
-            session.add(receipt)
-    except IntegrityError:
+    """Answer one chat message; a message id seen before does nothing at all.
+
+    The message's receipt commits with its handling, or not at all: a message whose handling
+    failed is handled afresh when the platform delivers it again.
+    """
+    receipt_id = _receipt(session, event)
+    if receipt_id is None:
         return ChatOutcome(duplicate=True)
     contact = get_or_create_contact(
         session,
@@ -81,10 +82,31 @@ def handle(session: Session, settings: Settings, event: ChatEvent) -> ChatOutcom
     )
     outcome = _respond(session, settings, event, contact)
     if outcome.filed_case_id is not None:  # an edit of this message will find its complaint
-        receipt.case_id = outcome.filed_case_id
-        session.add(receipt)
+        session.execute(
+            sa.update(InboundReceipt)
+            .where(col(InboundReceipt.id) == receipt_id)
+            .values(case_id=outcome.filed_case_id)
+        )
     session.commit()
     return replace(outcome, language=contact.language)
+
+
+def _receipt(session: Session, event: ChatEvent) -> int | None:
+    """Store the receipt of `event` in the session's transaction; None when one is stored
+    already (PostgreSQL first waits for a transaction that is storing it).
+
+    ON CONFLICT rather than a savepoint: SQLite's driver opens no transaction for a SAVEPOINT,
+    so releasing one that comes first commits the receipt before the message is handled.
+    """
+    insert = insert_on_conflict(session.get_bind().dialect.name, InboundReceipt.__table__)
+    insert = insert.values(
+        channel=event.channel,
+        external_id=event.external_id,
+        message_ref=event.message_ref,
+        received_at=utcnow(),
+    )
+    returning = insert.on_conflict_do_nothing().returning(InboundReceipt.__table__.c.id)
+    return session.execute(returning).scalar()
 
 
 def _respond(
@@ -313,4 +335,6 @@ def _command(
             return ChatOutcome(data_replies(session, settings, contact, slash_commands=slash))
         case CommandName.erase:
             return ask_erase(session, contact, event.received_at)
-    return reply(case_status(session, settings, language, command.argument or ""))
+    client = chat_sender(event.sender)
+    code = command.argument or ""
+    return reply(status_by_code(session, settings, language, code, client=client))

@@ -59,6 +59,13 @@ def client_sender(client_host: str | None) -> str | None:
     return f"ip:{client_host}" if client_host else None
 
 
+def sender_key(settings: Settings, sender: str) -> str:
+    """How `sender` is named in Redis: a keyed hash (HMAC with SECRET_KEY), from which no
+    phone number, chat id or address can be recovered."""
+    digest = hmac.new(settings.secret_key.encode(), sender.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 class SenderLimit:
     """The limit as it stands for one complaint of `sender`: `refusal()` before storing it,
     `count()` once it is stored. No limit, no sender or no Redis: neither refuses."""
@@ -69,8 +76,7 @@ class SenderLimit:
         self._key = ""
         if self.amount and sender is not None:
             self._limit = rate_limit(settings, NAME, self.amount, WINDOW_SECONDS)
-            digest = hmac.new(settings.secret_key.encode(), sender.encode(), hashlib.sha256)
-            self._key = digest.hexdigest()[:32]
+            self._key = sender_key(settings, sender)
 
     def refusal(self) -> Refusal | None:
         """A Refusal when the sender has filed the limit's worth within the last hour."""

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from cases.schemas import PublicCase
-from cases.service import agency_ref, find_by_code, public_view
+from cases.service import agency_ref, public_view
 from core.deps import SessionDep, SettingsDep, app_session
 from core.responses import PUBLIC_ERRORS
 from intake.limits import client_sender
-from intake.schemas import ComplaintCreated, ComplaintIn
+from intake.lookups import LookupLimited, look_up
+from intake.schemas import IDEMPOTENCY_KEY, ComplaintCreated, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
 from routing.models import Agency, Category
 
@@ -29,7 +30,7 @@ def request_sender(request: Request) -> str | None:
     return client_sender(request.client.host if request.client else None)
 
 
-def retry_after(exc: IntakeLimited) -> dict[str, str]:
+def retry_after(exc: IntakeLimited | LookupLimited) -> dict[str, str]:
     return {"Retry-After": str(exc.refusal.retry_after)}
 
 
@@ -66,7 +67,9 @@ async def file_complaint(
     request: Request,
     complaint: ComplaintIn,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(pattern=IDEMPOTENCY_KEY.pattern, description="printable ASCII")
+    ] = None,
 ) -> ComplaintCreated:
     """File a complaint; the answer carries the tracking code. A repeated Idempotency-Key
     returns the first complaint (200) instead of filing it twice."""
@@ -111,12 +114,26 @@ def _file_complaint(
         )
 
 
-@api.get("/complaints/{code}", response_model=PublicCase)
+@api.get(
+    "/complaints/{code}",
+    response_model=PublicCase,
+    responses={429: {"description": "this client looked up too many unknown codes (Retry-After)"}},
+)
 def track_complaint(
-    code: str, session: SessionDep, lang: Annotated[Language, Query()] = "id"
+    request: Request,
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[Language, Query()] = "id",
 ) -> PublicCase:
-    """The public status of a complaint; never the citizen's contact details."""
-    case = find_by_code(session, code)
+    """The public status of a complaint; never the citizen's contact details. A client that
+    looked up LOOKUP_MISSES_PER_HOUR unknown codes within the hour gets 429 instead."""
+    try:
+        case = look_up(session, settings, code, client=request_sender(request))
+    except LookupLimited as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers=retry_after(exc)
+        ) from exc
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no complaint with code {code!r}")
     return public_view(session, case, lang)

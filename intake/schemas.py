@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -10,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from cases.enums import CaseStatus, SourceChannel
 from cases.schemas import AgencyRef
+from core.text import UNSTORABLE_REASON, storable
 from intake.messages import (
     MAX_TEXT_CHARS,
     MIN_TEXT_CHARS,
@@ -21,6 +23,8 @@ from intake.phone import normalise_phone
 from notifications.enums import Channel
 
 NotifyVia = Literal["sms", "whatsapp", "email", "none"]
+# what a client may send as its Idempotency-Key (or the web form as its token): printable ASCII
+IDEMPOTENCY_KEY = re.compile(r"^[\x20-\x7e]{1,128}$")
 
 
 class ComplaintIn(BaseModel):
@@ -44,6 +48,13 @@ class ComplaintIn(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
     language: Literal["id", "en"] | None = None
+
+    @field_validator("text", "name", "phone", "email", "address", mode="before")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        if isinstance(value, str) and not storable(value):
+            raise PydanticCustomError("text_unstorable", UNSTORABLE_REASON)
+        return value
 
     @field_validator("text")
     @classmethod

@@ -11,7 +11,7 @@ import logging
 
 from sqlmodel import Session, col, select
 
-from staff.auth import password_hash
+from staff.auth import passwords
 from staff.enums import Role
 from staff.models import User
 from staff.service import create_user
@@ -47,7 +47,7 @@ def disable_demo_accounts(db: Session) -> list[str]:
     names = [username for username, _, _ in DEMO_USERS]
     disabled = []
     for user in list(db.exec(select(User).where(col(User.username).in_(names), User.active))):
-        if password_hash.verify(DEMO_PASSWORD, user.password_hash):
+        if passwords().hasher.verify(DEMO_PASSWORD, user.password_hash):
             user.active = False
             db.add(user)
             end_all_sessions(db, user)

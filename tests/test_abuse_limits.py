@@ -1,7 +1,9 @@
-"""Per-sender intake limits, through every channel's real interface, counted in the real Redis.
+"""Per-sender intake limits, and the brake on tracking codes that find nothing, through every
+channel's real interface, counted in the real Redis.
 
-The other test modules switch the limit off (they file many complaints from one test client);
-here it has its shipped default of 10 new complaints an hour.
+The other test modules switch the intake limit off (they file many complaints from one test
+client); here it has its shipped default of 10 new complaints an hour. The lookup brake has its
+shipped default everywhere: 20 codes that find nothing an hour.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from aduan.app import create_app
+from cases.codes import new_tracking_code
 from core.db import get_engine
 from core.settings import Settings, get_settings
 from intake.limits import SenderLimit, client_sender
@@ -26,6 +29,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import POTHOLE, RUBBISH
 
 LIMIT = 10
+MISSES = 20  # LOOKUP_MISSES_PER_HOUR's default
 OTHER_CHAT = 5_550_999_888
 OTHER_PHONE = "+6281177772222"
 OTHER_CLIENT = ("203.0.113.7", 50000)
@@ -265,3 +269,121 @@ def test_without_redis_the_process_counts_in_memory(
     elsewhere = TestClient(client.app, client=OTHER_CLIENT)
     assert elsewhere.post("/api/v1/complaints", json={"text": RUBBISH}).status_code == 201
     assert limit_keys(redis_connection, settings) == []
+
+
+def unknown_codes(count: int) -> list[str]:
+    """Well-formed tracking codes of no complaint, as someone guessing codes would try them."""
+    return [new_tracking_code() for _ in range(count)]
+
+
+def miss_keys(redis: Redis, settings: Settings) -> list[bytes]:
+    return list(redis.scan_iter(f"{settings.rq_queue}:lookup-misses/*"))
+
+
+def test_the_status_page_brakes_a_client_after_20_unknown_codes(
+    client: TestClient, settings: Settings, redis_connection: Redis
+) -> None:
+    """A resident's own code is answered however often they look; 20 unknown codes from one
+    address are answered 404, then every lookup of that address, its real code too, is a 429
+    with Retry-After and a polite page in the page's language; another address is not braked;
+    Redis holds the count under a hashed key."""
+    code = client.post("/api/v1/complaints", json={"text": POTHOLE}).json()["tracking_code"]
+    hits = [client.get(f"/track/{code}").status_code for _ in range(MISSES + 5)]
+    assert hits == [200] * (MISSES + 5)
+    guesses = [client.get(f"/track/{guess}").status_code for guess in unknown_codes(MISSES + 5)]
+    assert guesses == [404] * MISSES + [429] * 5
+    braked = client.get(f"/track/{code}")
+    assert braked.status_code == 429
+    assert 3500 < int(braked.headers["Retry-After"]) <= 3600
+    assert "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok" in braked.text
+    assert re.search(r"sekitar 60 menit lagi", braked.text)
+    assert "Status" not in braked.text and "Dinas Pekerjaan Umum" not in braked.text
+    for leak in ("<bound method", "None", "lookup-misses"):
+        assert leak not in braked.text
+    english = client.get(f"/track/{code}", params={"lang": "en"})
+    assert english.status_code == 429
+    assert "Sorry, too many tracking codes matched no complaint." in english.text
+
+    elsewhere = TestClient(client.app, client=OTHER_CLIENT)
+    assert elsewhere.get(f"/track/{code}").status_code == 200
+    [key] = miss_keys(redis_connection, settings)
+    assert redis_connection.llen(key) == MISSES
+    assert b"testclient" not in key + b"".join(redis_connection.lrange(key, 0, -1))
+
+
+def test_the_api_lookup_shares_the_brake_and_says_why(client: TestClient) -> None:
+    """The API's unknown codes count with the status page's (one client address); the 21st is
+    a 429 with the reason and Retry-After. Words that are no code at all are not counted."""
+    code = client.post("/api/v1/complaints", json={"text": POTHOLE}).json()["tracking_code"]
+    for _ in range(MISSES + 5):
+        assert client.get("/api/v1/complaints/jalan-rusak").status_code == 404
+    for n, guess in enumerate(unknown_codes(MISSES)):
+        where = "/track/" if n % 2 else "/api/v1/complaints/"
+        assert client.get(f"/api/v1/complaints/{code}").status_code == 200
+        assert client.get(where + guess).status_code == 404
+    braked = client.get(f"/api/v1/complaints/{code}")
+    assert braked.status_code == 429
+    assert braked.json()["detail"] == (
+        "too many tracking codes that match no complaint: at most 20 an hour; "
+        "please try again in 60 minutes"
+    )
+    assert 3500 < int(braked.headers["Retry-After"]) <= 3600
+
+
+def test_cek_on_sms_and_status_on_telegram_brake_each_contact(
+    client: TestClient, settings: Settings, telegram: FakeTelegram
+) -> None:
+    """CEK with 20 unknown codes from one number is answered "not found"; the 21st gets the
+    polite brake, in the contact's language, and so does their real code; Telegram's /status
+    counts per chat; a badly written code is not counted."""
+    code = client.post("/api/v1/complaints", json={"text": POTHOLE}).json()["tracking_code"]
+    for guess in unknown_codes(MISSES):
+        [answer] = twiml_texts(signed_post(client, settings, inbound(f"CEK {guess}")))
+        assert answer == f"Kode {guess} tidak ditemukan. Periksa lagi kode pelacakan Anda."
+    for text in (f"CEK {unknown_codes(1)[0]}", f"CEK {code}"):
+        [answer] = twiml_texts(signed_post(client, settings, inbound(text)))
+        assert answer == (
+            "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana pun. "
+            "Silakan coba lagi sekitar 60 menit lagi."
+        )
+    other_number = inbound(f"CEK {code}", From=OTHER_PHONE)
+    assert twiml_texts(signed_post(client, settings, other_number))[0].startswith(f"Aduan {code}")
+
+    post(client, tg.text("/lang en"))
+    for _ in range(MISSES + 5):
+        post(client, tg.text("/status hello"))
+    for guess in unknown_codes(MISSES):
+        post(client, tg.text(f"/status {guess}"))
+    assert telegram.messages[-1].text.startswith("No complaint has the code")
+    post(client, tg.text(f"/status {code}"))
+    assert telegram.messages[-1].text == (
+        "Sorry, too many tracking codes matched no complaint. Please try again in about 60 minutes."
+    )
+
+
+def test_with_redis_down_lookups_are_not_braked(
+    app_with, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The brake fails open: with Redis not answering, every lookup is answered, with a
+    warning."""
+    client = app_with(redis_url="redis://127.0.0.1:1/0", lookup_misses_per_hour=2)
+    with caplog.at_level(logging.WARNING, logger="intake.lookups"):
+        statuses = [client.get(f"/track/{guess}").status_code for guess in unknown_codes(4)]
+    assert statuses == [404] * 4
+    assert "tracking-code lookups not braked, Redis unavailable" in caplog.text
+
+
+def test_without_redis_the_brake_counts_in_memory(
+    app_with, settings: Settings, redis_connection: Redis
+) -> None:
+    """The embedded set-up (no REDIS_URL) brakes too, per client, and writes nothing to Redis;
+    LOOKUP_MISSES_PER_HOUR=0 turns the brake off."""
+    client = app_with(redis_url=None, lookup_misses_per_hour=2)
+    statuses = [client.get(f"/api/v1/complaints/{g}").status_code for g in unknown_codes(3)]
+    assert statuses == [404, 404, 429]
+    elsewhere = TestClient(client.app, client=OTHER_CLIENT)
+    assert elsewhere.get(f"/api/v1/complaints/{unknown_codes(1)[0]}").status_code == 404
+    assert miss_keys(redis_connection, settings) == []
+    unbraked = app_with(redis_url=None, lookup_misses_per_hour=0)
+    statuses = [unbraked.get(f"/track/{g}").status_code for g in unknown_codes(MISSES + 1)]
+    assert statuses == [404] * (MISSES + 1)

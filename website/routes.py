@@ -21,8 +21,10 @@ from cases.service import find_by_code, public_view
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
 from core.settings import get_settings
+from intake.chat_text import LOOKUP_LIMITED
+from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
-from intake.schemas import ComplaintIn
+from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, receive
 from website.words import page_text
 
@@ -34,6 +36,11 @@ BAD_RATING_LINK = N_("Tautan penilaian ini tidak sah. Pakai tautan dari pesan ya
 # what the form sends, shown again as typed when it comes back with errors
 FORM_FIELDS = ("text", "name", "phone", "email", "notify_via", "address", "lat", "lon")
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
+# the console's words for its own broken forms, which fit this one too
+BAD_FORM_TOKEN = N_(
+    "Formulir ini sudah kedaluwarsa atau tidak sah, jadi tidak ada yang diubah. "
+    "Muat ulang halaman lalu coba lagi."
+)
 
 
 def _language(lang: str | None, settings: SettingsDep) -> Language:
@@ -86,6 +93,11 @@ def submit_complaint_form(
         "lat": lat,
         "lon": lon,
     }
+    if form_token and not IDEMPOTENCY_KEY.fullmatch(form_token):
+        error, token = page_text(language).gettext(BAD_FORM_TOKEN), secrets.token_urlsafe(16)
+        return _render(
+            request, "form.html", language, 422, form=form, errors=[error], form_token=token
+        )
     try:
         complaint = ComplaintIn.model_validate(
             {**form, "lat": lat or None, "lon": lon or None, "language": language}
@@ -139,15 +151,26 @@ def track_page(
     done: Literal["rated", "reopened", ""] = "",
 ) -> Response:
     language = _language(lang, settings)
-    case = find_by_code(session, code)
+    shown = normalise_tracking_code(code) or code[:20]
+    try:
+        case = look_up(session, settings, code, client=request_sender(request))
+    except LookupLimited as exc:
+        limited = page_text(language).gettext(LOOKUP_LIMITED, minutes=exc.refusal.minutes)
+        page = _render(request, "track.html", language, 429, case=None, code=shown, limited=limited)
+        page.headers.update(retry_after(exc))
+        return page
     if case is None:
-        shown = normalise_tracking_code(code) or code[:20]
-        return _render(
-            request, "track.html", language, 404, case=None, code=shown, new=False, done=""
-        )
+        return _render(request, "track.html", language, 404, case=None, code=shown, limited=None)
     view = public_view(session, case, language)
     return _render(
-        request, "track.html", language, case=view, code=view.tracking_code, new=new, done=done
+        request,
+        "track.html",
+        language,
+        case=view,
+        code=view.tracking_code,
+        new=new,
+        done=done,
+        limited=None,
     )
 
 

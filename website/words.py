@@ -43,6 +43,7 @@ ERRORS = {
     "literal_error": N_("pilihan tidak dikenal"),
     "string_too_long": N_("terlalu panjang"),
     "location_invalid": N_("lokasi tidak valid"),
+    "text_unstorable": N_("berisi karakter yang tidak bisa disimpan; hapus karakter itu"),
 }
 # a rule the form has no sentence of its own for
 UNKNOWN_ERROR = N_("isian ini tidak valid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
@@ -13,10 +14,12 @@ from telegram.error import TelegramError
 
 from bots.telegram.adapter import ALLOWED_UPDATES, handle_update
 from bots.telegram.client import new_bot
+from bots.telegram.update_shape import update_problem
 from core.deps import SettingsDep
 from core.responses import WEBHOOK_ERRORS
 from core.settings import Settings
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 WEBHOOK_PATH = "/webhooks/telegram"
 MAX_UPDATE_BYTES = 1024 * 1024
@@ -53,7 +56,8 @@ async def telegram_webhook(
     settings: SettingsDep,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> dict[str, bool]:
-    """Receive one Update. Handled before answering, so a failure makes Telegram retry."""
+    """Receive one Update. Handled before answering, so a failure makes Telegram retry; a
+    malformed one (with the right secret) is logged and answered 200, filing nothing."""
     runtime = request.app.state.telegram
     expected = settings.telegram_webhook_secret
     if runtime is None or not expected:
@@ -67,10 +71,11 @@ async def telegram_webhook(
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="update too large")
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body is not JSON") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body is not a Telegram Update")
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, a number of 5,000 digits...
+        return _ignored(None, "body is not JSON")
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if (problem := update_problem(data)) is not None:
+        return _ignored(update_id, problem)
     try:
         application = await runtime.ready()
     except TelegramError as exc:
@@ -79,12 +84,18 @@ async def telegram_webhook(
         ) from exc
     try:
         update = Update.de_json(data, application.bot)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        # PTB assumes well-formed input; whatever it cannot read did not come from Telegram
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, detail="malformed Telegram Update"
-        ) from exc
+    except Exception as exc:  # PTB assumes well-formed input, and fails in many ways without
+        return _ignored(update_id, f"python-telegram-bot cannot read it ({type(exc).__name__})")
     await handle_update(
         update, application.bot, request.app.state.engine, settings, request.app.state.dispatcher
     )
+    return {"ok": True}
+
+
+def _ignored(update_id: object, problem: str) -> dict[str, bool]:
+    """The answer to a body with the right secret that is no Update we can act on: logged and
+    accepted (200), as any other answer makes Telegram deliver it again and again, and the
+    updates after it wait."""
+    shown = update_id if isinstance(update_id, int) and 0 <= update_id <= 2**53 else "?"
+    log.warning("Telegram update %s ignored, malformed: %s", shown, problem)
     return {"ok": True}

@@ -6,14 +6,15 @@ and a pressed button arrives as its ButtonPayload, the choice's number; SMS is p
 
 from __future__ import annotations
 
-import math
+import logging
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bots.twilio.addresses import is_whatsapp, phone_number
+from bots.twilio.form_shape import SID, field, form_problem, media_count
 from bots.twilio.quick_replies import send_ahead
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
@@ -27,21 +28,15 @@ from intake.media import download_media
 from intake.messages import Location, ReplyAddress
 from notifications.enums import Channel
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
-MAX_MEDIA = 10  # Twilio's own maximum per message
 
 
 def _media(form: FormData, settings: Settings, *, whatsapp: bool) -> tuple[MediaItem, ...]:
-    try:
-        count = min(int(str(form.get("NumMedia") or 0)), MAX_MEDIA)
-    except ValueError:
-        count = 0
     fetches = []
-    for index in range(count):
-        url = str(form.get(f"MediaUrl{index}") or "")
-        declared = str(form.get(f"MediaContentType{index}") or "") or None
-        if not url:
-            continue
+    for index in range(media_count(form)):
+        url = field(form, f"MediaUrl{index}")
+        declared = field(form, f"MediaContentType{index}") or None
 
         def fetch(url: str = url, declared: str | None = declared) -> tuple[bytes, str | None]:
             # Twilio serves inbound media only to the account that received it
@@ -54,26 +49,22 @@ def _media(form: FormData, settings: Settings, *, whatsapp: bool) -> tuple[Media
 
 
 def _location(form: FormData) -> Location | None:
-    try:
-        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
-    except (KeyError, TypeError, ValueError):
+    latitude, longitude = field(form, "Latitude"), field(form, "Longitude")
+    if not latitude:
         return None
-    if not (math.isfinite(latitude) and math.isfinite(longitude)):
-        return None
-    address = form.get("Address") or form.get("Label")
-    return Location(latitude, longitude, str(address) if address else None)
+    address = field(form, "Address") or field(form, "Label")
+    return Location(float(latitude), float(longitude), address or None)
 
 
 def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
-    sender = str(form.get("From") or "").strip()
-    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "").strip()
-    if not sender or not message_sid:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="From and MessageSid are required")
+    """The conversation's view of a form `form_problem` found no fault with."""
+    sender = field(form, "From")
+    message_sid = field(form, "MessageSid") or field(form, "SmsSid")
     whatsapp = is_whatsapp(sender)
     address = phone_number(sender)
-    name = form.get("ProfileName")
+    name = field(form, "ProfileName")
     # a pressed quick-reply button: Body is its title, ButtonPayload the choice's number
-    text = form.get("ButtonPayload") or form.get("Body")
+    text = field(form, "ButtonPayload") or form.get("Body")
     return ChatEvent(
         channel=SourceChannel.whatsapp if whatsapp else SourceChannel.sms,
         sender=ReplyAddress(Channel.whatsapp if whatsapp else Channel.sms, address),
@@ -82,14 +73,20 @@ def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
         text=str(text or ""),
         location=_location(form),
         media=_media(form, settings, whatsapp=whatsapp),
-        name=str(name) if name else None,
+        name=name or None,
         message_ref=message_sid,
     )
 
 
 @router.post("/webhooks/twilio", response_class=Response)
 def twilio_webhook(form: SignedForm, request: Request, settings: SettingsDep) -> Response:
-    """One inbound SMS or WhatsApp message (WhatsApp when From starts with `whatsapp:`)."""
+    """One inbound SMS or WhatsApp message (WhatsApp when From starts with `whatsapp:`); a
+    malformed one is logged and answered with no reply, filing nothing."""
+    if (problem := form_problem(form)) is not None:
+        sid = field(form, "MessageSid") or field(form, "SmsSid")
+        shown = sid if SID.fullmatch(sid) else "?"
+        log.warning("Twilio message %s ignored, malformed: %s", shown, problem)
+        return Response(content=str(MessagingResponse()), media_type="application/xml")
     event = to_chat_event(form, settings)
     with app_session(request.app) as session:
         outcome = handle(session, settings, event)

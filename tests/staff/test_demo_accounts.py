@@ -14,7 +14,7 @@ from sqlmodel import select
 from aduan.app import create_app
 from core.db import get_engine, session_scope
 from core.settings import Settings
-from staff.auth import password_hash
+from staff.auth import passwords
 from staff.demo import DEMO_PASSWORD
 from staff.models import User
 from tests.helpers import PASSWORD, create_staff
@@ -53,7 +53,7 @@ def test_production_start_deactivates_the_demo_accounts(
     demo_users_command()
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         supervisor = session.exec(select(User).where(User.username == "supervisor")).one()
-        supervisor.password_hash = password_hash.hash(PASSWORD)
+        supervisor.password_hash = passwords().hasher.hash(PASSWORD)
     demo_token = client.post(TOKEN, data={"username": "officer.dpu", "password": DEMO_PASSWORD})
     bearer = {"Authorization": f"Bearer {demo_token.json()['access_token']}"}
     assert client.get("/api/v1/cases", headers=bearer).status_code == 200
@@ -83,7 +83,7 @@ def test_production_refuses_the_demo_password_for_any_account(
     create_staff(settings, "budi", "officer", "DPU")
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         budi = session.exec(select(User).where(User.username == "budi")).one()
-        budi.password_hash = password_hash.hash(DEMO_PASSWORD)
+        budi.password_hash = passwords().hasher.hash(DEMO_PASSWORD)
     assert token(client, "budi", DEMO_PASSWORD) == 200
 
     production = settings.model_copy(update={"app_env": "production"})

@@ -211,10 +211,13 @@ def test_bad_bodies_are_4xx_never_5xx(
     assert cases(settings) == []
 
 
-def test_signed_but_incomplete_form_is_400(client: TestClient, settings: Settings) -> None:
-    """A correctly signed form without From or MessageSid is a 400, not a crash."""
+def test_signed_but_incomplete_form_is_answered_with_no_reply(
+    client: TestClient, settings: Settings
+) -> None:
+    """A correctly signed form without From or MessageSid files nothing and says nothing."""
     response = signed_post(client, settings, {"Body": POTHOLE})
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert twiml_texts(response) == []
     assert cases(settings) == []
 
 
