@@ -384,3 +384,37 @@ def test_coded_history_notes_become_english_text_again_on_downgrade(
             sa.text("SELECT internal_note, note_code FROM case_events ORDER BY id")
         ).all()
     assert rows == [(note, None) for note in english]
+
+
+def test_staff_sessions_replace_the_session_version_and_back(empty_database_url: str) -> None:
+    """Accounts keep everything but session_version when sessions move to their own table; a
+    downgrade drops the sessions and sets every version to 1, so the old code accepts no token
+    or cookie issued since (it reads a missing version as 0)."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "f4b8d2c6a913")
+    engine = get_engine(empty_database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (username, password_hash, role, active, session_version,"
+                " created_at) VALUES ('dpu', 'x', 'officer', true, 3, :now)"
+            ),
+            {"now": now},
+        )
+    command.upgrade(config, "a7c3e9f2d514")
+    with engine.begin() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("users")}
+        assert "session_version" not in columns
+        connection.execute(
+            sa.text(
+                "INSERT INTO staff_sessions (id, user_id, kind, created_at, last_seen_at,"
+                " expires_at) VALUES (:id, 1, 'api', :now, :now, :now)"
+            ),
+            {"id": "0" * 64, "now": now},
+        )
+    command.downgrade(config, "f4b8d2c6a913")
+    with engine.connect() as connection:
+        assert "staff_sessions" not in sa.inspect(connection).get_table_names()
+        users = connection.execute(sa.text("SELECT username, session_version FROM users"))
+        assert [tuple(row) for row in users] == [("dpu", 1)]
