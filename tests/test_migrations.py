@@ -384,3 +384,49 @@ def test_coded_history_notes_become_english_text_again_on_downgrade(
             sa.text("SELECT internal_note, note_code FROM case_events ORDER BY id")
         ).all()
     assert rows == [(note, None) for note in english]
+
+
+def _outbox_row(connection: sa.Connection, contact_id: int | None, erased: datetime | None) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO notifications (contact_id, reference, kind, channel, language, body, "
+            "subject, status, attempts, next_attempt_at, created_at"
+            + (", recipient_erased_at" if erased else "")
+            + ") VALUES (:contact, 'ABCD-1234', 'acknowledgement', 'sms', 'id', 'teks', "
+            "'Aduan ABCD-1234', 'sent', 1, :now, :now" + (", :erased" if erased else "") + ")"
+        ),
+        {"contact": contact_id, "now": datetime(2026, 12, 1, tzinfo=UTC), "erased": erased},
+    )
+
+
+def test_outbox_rows_of_erased_residents_go_on_downgrade_and_the_old_check_holds_again(
+    empty_database_url: str,
+) -> None:
+    """An outbox row may name no recipient only once its resident was erased; the downgrade
+    deletes such rows, keeps the others and checks again that every row names one."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    engine = get_engine(empty_database_url)
+    erased = datetime(2026, 12, 6, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO contacts (channel, address, language, language_pinned, created_at) "
+                "VALUES ('sms', '+6281200000001', 'id', :no, :now)"
+            ),
+            {"no": False, "now": erased},
+        )
+        _outbox_row(connection, 1, None)
+        _outbox_row(connection, None, erased)
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        _outbox_row(connection, None, None)  # nobody, and nobody was erased
+    command.downgrade(config, "f4b8d2c6a913")
+    with engine.connect() as connection:
+        kept = connection.execute(sa.text("SELECT contact_id FROM notifications")).scalars()
+        assert list(kept) == [1]
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("notifications")}
+        assert "recipient_erased_at" not in columns
+        assert "contact_reveals" not in sa.inspect(connection).get_table_names()
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        _outbox_row(connection, None, None)
+    command.upgrade(config, "head")
