@@ -392,7 +392,8 @@ def _delete_held_files(session: Session, settings: Settings, contact_ids: list[i
         )
         for item in (payload or {}).get("media") or ()
     ]
-    storage = get_storage(settings) if keys else None
-    for key in keys:
-        storage.delete(key)
+    if keys:
+        storage = get_storage(settings)
+        for key in keys:
+            storage.delete(key)
     return len(keys)

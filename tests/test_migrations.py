@@ -391,7 +391,7 @@ def test_staff_sessions_replace_the_session_version_and_back(empty_database_url:
     downgrade drops the sessions and sets every version to 1, so the old code accepts no token
     or cookie issued since (it reads a missing version as 0)."""
     config = alembic_config(empty_database_url)
-    command.upgrade(config, "f4b8d2c6a913")
+    command.upgrade(config, "c2f7a4e9d185")
     engine = get_engine(empty_database_url)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with engine.begin() as connection:
@@ -413,8 +413,54 @@ def test_staff_sessions_replace_the_session_version_and_back(empty_database_url:
             ),
             {"id": "0" * 64, "now": now},
         )
-    command.downgrade(config, "f4b8d2c6a913")
+    command.downgrade(config, "c2f7a4e9d185")
     with engine.connect() as connection:
         assert "staff_sessions" not in sa.inspect(connection).get_table_names()
         users = connection.execute(sa.text("SELECT username, session_version FROM users"))
         assert [tuple(row) for row in users] == [("dpu", 1)]
+
+
+def _outbox_row(connection: sa.Connection, contact_id: int | None, erased: datetime | None) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO notifications (contact_id, reference, kind, channel, language, body, "
+            "subject, status, attempts, next_attempt_at, created_at"
+            + (", recipient_erased_at" if erased else "")
+            + ") VALUES (:contact, 'ABCD-1234', 'acknowledgement', 'sms', 'id', 'teks', "
+            "'Aduan ABCD-1234', 'sent', 1, :now, :now" + (", :erased" if erased else "") + ")"
+        ),
+        {"contact": contact_id, "now": datetime(2026, 12, 1, tzinfo=UTC), "erased": erased},
+    )
+
+
+def test_outbox_rows_of_erased_residents_go_on_downgrade_and_the_old_check_holds_again(
+    empty_database_url: str,
+) -> None:
+    """An outbox row may name no recipient only once its resident was erased; the downgrade
+    deletes such rows, keeps the others and checks again that every row names one."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    engine = get_engine(empty_database_url)
+    erased = datetime(2026, 12, 6, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO contacts (channel, address, language, language_pinned, created_at) "
+                "VALUES ('sms', '+6281200000001', 'id', :no, :now)"
+            ),
+            {"no": False, "now": erased},
+        )
+        _outbox_row(connection, 1, None)
+        _outbox_row(connection, None, erased)
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        _outbox_row(connection, None, None)  # nobody, and nobody was erased
+    command.downgrade(config, "f4b8d2c6a913")
+    with engine.connect() as connection:
+        kept = connection.execute(sa.text("SELECT contact_id FROM notifications")).scalars()
+        assert list(kept) == [1]
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("notifications")}
+        assert "recipient_erased_at" not in columns
+        assert "contact_reveals" not in sa.inspect(connection).get_table_names()
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        _outbox_row(connection, None, None)
+    command.upgrade(config, "head")
