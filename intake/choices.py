@@ -25,7 +25,8 @@ _NUMBER = re.compile(r"^\s*(?:no\.?\s*|nomor\s*|pilih\s*|number\s*)?([1-9])\s*[.
 @dataclass(frozen=True)
 class Option:
     """What one number does: `file` a new complaint, `add` to case `case_id`, `split` off
-    `text` as a complaint of its own, or `keep` things as they are."""
+    the held words as complaints of their own (in the mode of case `case_id`), `keep` things
+    as they are, or ask for the reporting `mode` its `text` names (intake/modes.py)."""
 
     do: str
     case_id: int | None = None
@@ -36,7 +37,7 @@ class Option:
 class Held:
     """What the answer acts on: the words, the files already stored, a location."""
 
-    purpose: str  # talk, follow_up, attachment, split
+    purpose: str  # talk, follow_up, attachment, split, mode
     text: str | None = None
     media: tuple[StoredMedia, ...] = ()
     location: Location | None = None
