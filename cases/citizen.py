@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from cases.due import due_sentence
 from cases.enums import SourceChannel
 from cases.models import Case, CaseSubscriber
+from cases.modes import mode_of, mode_sentence
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.messages import render_message
@@ -93,6 +94,7 @@ def _queue(
     agency: Agency | RoutedAgency | None,
     note: str | None = None,
 ) -> None:
+    acknowledgement = kind is MessageKind.acknowledgement
     message = render_message(
         kind,
         language,
@@ -102,9 +104,11 @@ def _queue(
         status=case.status,
         note=note,
         due=due_sentence(settings, case, language),
-        invite_details=kind is MessageKind.acknowledgement and case.source_channel in CHAT_APPS,
+        invite_details=acknowledgement and case.source_channel in CHAT_APPS,
         rate_url=rate_url(settings, case.tracking_code)
         if contact.channel == Channel.email
         else None,
+        # the reporter hears which mode they filed in once, when the complaint is received
+        mode=mode_sentence(language, mode_of(case)) if acknowledgement else None,
     )
     queue_messages(session, contact=contact, case_id=case.id, message=message)

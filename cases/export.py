@@ -1,4 +1,5 @@
-"""Cases as CSV for a spreadsheet: stable columns, streamed, without citizens' contact details."""
+"""Cases as CSV for a spreadsheet: stable columns, streamed, without citizens' contact details
+(of any case); each case's reporting mode (Anonim, Rahasia) in the last two columns."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ COLUMNS = (
     "duplicate_of",
     "merged_into",
     "text",
+    "anonymous",
+    "confidential",
 )
 BATCH = 500
 # what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
@@ -113,6 +116,8 @@ def csv_lines(
                     codes.get(case.duplicate_of_id, ""),
                     codes.get(case.merged_into_id, ""),
                     case.text,
+                    "yes" if case.anonymous else "no",
+                    "yes" if case.confidential else "no",
                 ]
             )
         last_id = batch[-1].id

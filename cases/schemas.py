@@ -60,6 +60,10 @@ class PublicCase(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     merged_into: str | None = Field(default=None, description="the case that carries on")
+    anonymous: bool = Field(default=False, description="Anonim: staff do not see the reporter")
+    confidential: bool = Field(
+        default=False, description="Rahasia: the words, photos and place are never published"
+    )
     history: list[PublicEvent]
 
 
@@ -188,7 +192,16 @@ class CaseDetail(BaseModel):
     service_area: ServiceAreaRef | None = Field(
         default=None, description="the agency's office whose service area holds the location"
     )
-    contact: ContactView | None
+    contact: ContactView | None = Field(
+        description="how the reporter is reached; null without a contact, and always for an "
+        "anonymous case"
+    )
+    anonymous: bool = Field(
+        default=False, description="Anonim: the reporter's name and contact are never shown"
+    )
+    confidential: bool = Field(
+        default=False, description="Rahasia: the words, photos and place are never published"
+    )
     reporter_erased: bool = Field(
         default=False,
         description="the reporter's contact details were erased (at their request, or by "

@@ -11,6 +11,8 @@ from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import Refusal, UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
 from cases.notes import worded
+from cases.publishing import publication, published_note
+from cases.reporter import delivery_views, reporter_view
 from cases.schemas import (
     AgencyRef,
     AttachmentView,
@@ -18,18 +20,15 @@ from cases.schemas import (
     CasePage,
     CaseSummary,
     CategoryRef,
-    ContactView,
     DuplicateRef,
     EventView,
     Location,
-    NotificationView,
     PublicCase,
     PublicEvent,
     ServiceAreaRef,
     Suggestion,
 )
 from core.db import utcnow
-from notifications.models import Contact, Notification
 from routing.models import Agency, Category, ServiceArea
 from routing.service import RoutedAgency
 from staff.enums import Role
@@ -271,6 +270,8 @@ def open_cases_of(contact_id: int) -> SelectOfScalar[Case]:
 
 
 def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:
+    """What anyone holding the tracking code may see, as cases.publishing allows."""
+    published = publication(case, language)
     agencies = _agencies(session)
     history = []
     for event in _events(session, case):
@@ -285,9 +286,11 @@ def public_view(session: Session, case: Case, language: str = "id") -> PublicCas
                 kind=event.kind,
                 status=event.to_status,
                 agency=agency_ref(agency, language),
-                note=event.public_note,
+                note=published_note(event.public_note, language),
             )
         )
+    area_id = published.service_area_id
+    area = session.get(ServiceArea, area_id) if area_id is not None else None
     return PublicCase(
         tracking_code=case.tracking_code,
         status=case.status,
@@ -295,24 +298,17 @@ def public_view(session: Session, case: Case, language: str = "id") -> PublicCas
         category=_category_ref(
             session.get(Category, case.category_id) if case.category_id else None, language
         ),
-        service_area_name=area.name if (area := _service_area(session, case)) else None,
+        service_area_name=area.name if area else None,
         due_at=case.due_at,
         created_at=case.created_at,
         updated_at=case.updated_at,
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         merged_into=tracking_codes(session, {case.merged_into_id}).get(case.merged_into_id),
+        anonymous=case.anonymous,
+        confidential=case.confidential,
         history=history,
     )
-
-
-def mask_address(address: str) -> str:
-    """Keep the first and last few characters so staff can tell contacts apart, no more."""
-    if "@" in address:
-        local, _, domain = address.partition("@")
-        return f"{local[:1]}***@{domain}"
-    keep = 3 if len(address) > 8 else 1
-    return address[: keep + 1] + "*" * max(len(address) - 2 * keep - 1, 3) + address[-keep:]
 
 
 def _internal_note(event: CaseEvent, language: str) -> str | None:
@@ -327,12 +323,8 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
     (the staff API's English unless a page asks for another)."""
     codes = tracking_codes(session, {case.duplicate_of_id, case.merged_into_id})
     agencies = _agencies(session)
-    contact = session.get(Contact, case.contact_id) if case.contact_id else None
     attachments = session.exec(
         select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
-    ).all()
-    notifications = session.exec(
-        select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
     ).all()
     code_of = {a_id: a.code for a_id, a in agencies.items()}
     return CaseDetail(
@@ -351,14 +343,9 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         service_area=ServiceAreaRef(code=area.code, name=area.name)
         if (area := _service_area(session, case))
         else None,
-        contact=ContactView(
-            channel=contact.channel,
-            name=contact.name,
-            address_masked=mask_address(contact.address),
-            wants_updates=case.notify,
-        )
-        if contact
-        else None,
+        contact=reporter_view(session, case),
+        anonymous=case.anonymous,
+        confidential=case.confidential,
         reporter_erased=case.reporter_erased_at is not None,
         created_at=case.created_at,
         updated_at=case.updated_at,
@@ -409,7 +396,5 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
             )
             for e in _events(session, case)
         ],
-        notifications=[
-            NotificationView.model_validate(n, from_attributes=True) for n in notifications
-        ],
+        notifications=delivery_views(session, case, language),
     )

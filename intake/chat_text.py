@@ -5,6 +5,7 @@ Each reply is a named message here; `say` gives it in the contact's language (co
 
 from __future__ import annotations
 
+from cases.modes import ReportingMode
 from core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translator
 
 HELP_TELEGRAM = N_(
@@ -14,6 +15,8 @@ HELP_TELEGRAM = N_(
     "• Kirim lokasi dan foto sesudahnya agar petugas mudah menemukannya.\n"
     "• Cek status: /status KODE, atau /status untuk semua aduan Anda.\n"
     "• Data Anda yang kami simpan: /datasaya. Hapus data kontak Anda: /hapusdata\n"
+    "• Tanpa nama (petugas tidak melihat identitas Anda): /anonim. Tidak dipublikasikan: "
+    "/rahasia. Berlaku untuk aduan berikutnya; bisa juga #anonim atau #rahasia di awal pesan.\n"
     "• English: /lang en"
 )
 # one SMS segment; BANTUAN (HELP) answers with HELP_SMS_FULL
@@ -70,8 +73,8 @@ FAQ = {
     ),
     "cost": N_("Gratis. Melapor di layanan ini tidak dipungut biaya apa pun."),
     "privacy": N_(
-        "Nama dan nomor Anda hanya dilihat petugas yang menangani aduan, tidak pernah "
-        "ditampilkan untuk umum."
+        "Nama dan nomor Anda hanya dilihat petugas yang menangani, tidak pernah ditampilkan "
+        "untuk umum. Awali aduan dengan ANONIM agar petugas pun tak melihatnya."
     ),
     "duration": N_(
         "Tiap jenis aduan punya target dalam hari kerja. Targetnya kami kirim bersama kode "
@@ -195,3 +198,36 @@ LOOKUP_LIMITED = N_(
     "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana pun. "
     "Silakan coba lagi sekitar %(minutes)s menit lagi."
 )
+
+# --- Anonim and Rahasia (cases/modes.py, intake/modes.py) ------------------------------------
+# BANTUAN (HELP) on SMS and WhatsApp: a second reply, after HELP_SMS_FULL
+HELP_MODES = N_(
+    "Tanpa nama: awali pesan dengan ANONIM, petugas tidak melihat nama dan nomor Anda. "
+    "Tidak dipublikasikan: awali dengan RAHASIA. Bisa keduanya."
+)
+# the answer to /anonim, a bare RAHASIA or the welcome's button: what the next complaint is
+MODE_NEXT = {
+    ReportingMode(anonymous=True): N_(
+        "Baik, aduan Anda berikutnya Anonim: petugas tidak melihat nama dan nomor Anda. "
+        "Silakan tulis aduannya."
+    ),
+    ReportingMode(confidential=True): N_(
+        "Baik, aduan Anda berikutnya Rahasia: isinya tidak ditampilkan untuk umum. Silakan "
+        "tulis aduannya."
+    ),
+    ReportingMode(anonymous=True, confidential=True): N_(
+        "Baik, aduan Anda berikutnya Anonim dan Rahasia: petugas tidak melihat nama dan nomor "
+        "Anda, isinya tidak ditampilkan untuk umum."
+    ),
+}
+# Telegram's welcome (/start) asks with buttons
+ASK_MODE = N_(
+    "Ingin melapor tanpa nama atau tanpa dipublikasikan? Pilih sebelum menulis aduan:\n"
+    "1 = Anonim: petugas tidak melihat nama dan akun Anda\n"
+    "2 = Rahasia: isi aduan tidak ditampilkan untuk umum\n"
+    "3 = Anonim dan Rahasia\n"
+    "Atau langsung tulis aduannya."
+)
+CHOICE_ANONYMOUS = N_("Anonim")
+CHOICE_CONFIDENTIAL = N_("Rahasia")
+CHOICE_BOTH = N_("Anonim dan Rahasia")

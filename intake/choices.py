@@ -28,8 +28,9 @@ NO_WORDS = {"tidak", "tdk", "gak", "nggak", "jangan", "batal", "no", "n", "cance
 @dataclass(frozen=True)
 class Option:
     """What one number does: `file` a new complaint, `add` to case `case_id`, `split` off
-    `text` as a complaint of its own, `keep` things as they are, `erase` the resident's data
-    or `keep_data`."""
+    the held words as complaints of their own (in the mode of case `case_id`), `keep` things
+    as they are, ask for the reporting `mode` its `text` names (intake/modes.py), `erase` the
+    resident's data or `keep_data`."""
 
     do: str
     case_id: int | None = None
@@ -40,7 +41,7 @@ class Option:
 class Held:
     """What the answer acts on: the words, the files already stored, a location."""
 
-    purpose: str  # talk, follow_up, attachment, split, erase
+    purpose: str  # talk, follow_up, attachment, split, mode, erase
     text: str | None = None
     media: tuple[StoredMedia, ...] = ()
     location: Location | None = None

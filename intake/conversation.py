@@ -4,7 +4,8 @@ Channels turn their payloads into a `ChatEvent` (intake/chat.py) and render the 
 everything a conversation decides starts here, so Telegram, SMS and WhatsApp behave the same.
 Each message is read in the context of the sender's cases and the question the bot last asked
 (all kept in the database, never in a process: several web processes answer webhooks), in this
-order: an edit, a file or location, the answer to a numbered question, a command, then the
+order: an edit, the words that ask for Anonim or Rahasia (intake/modes.py, taken off the front
+of the message), a file or location, the answer to a numbered question, a command, then the
 words themselves (intake/intent.py): thanks and greetings, a question about the service, "it is
 still not fixed", "when will it be done?", the answer an officer waits for, or a complaint.
 When unsure, it asks. Acknowledgements of new complaints go through the outbox like every other
@@ -22,6 +23,7 @@ from sqlmodel import Session, col
 from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.models import Case
+from cases.modes import ORDINARY, mode_of
 from core.db import insert_on_conflict, utcnow
 from core.settings import Settings
 from intake import attachments, questions
@@ -34,11 +36,13 @@ from intake.chat_text import (
     CHOICE_RANGE,
     FAQ,
     GREETING,
+    HELP_MODES,
     HELP_SMS,
     HELP_SMS_FULL,
     HELP_TELEGRAM,
     KEPT_ONE,
     LANG_SET,
+    MODE_NEXT,
     RATED,
     SALAM,
     THANKS,
@@ -53,6 +57,7 @@ from intake.intent import Intent, Reading, read
 from intake.language import choose_language, language_for
 from intake.limits import chat_sender
 from intake.models import InboundReceipt
+from intake.modes import keep_mode, split_mode
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
 from routing.service import RoutingDecision, problems, route
@@ -112,9 +117,14 @@ def _receipt(session: Session, event: ChatEvent) -> int | None:
 def _respond(
     session: Session, settings: Settings, event: ChatEvent, contact: Contact
 ) -> ChatOutcome:
-    text = (event.text or "").strip()
-    if event.edited:
+    mode, text = split_mode((event.text or "").strip())
+    if event.edited:  # the words come off an edit too; a case keeps the mode it was filed in
         return edit(session, contact, event.channel, event.message_ref, text, event.received_at)
+    if mode:  # "#anonim ...", "RAHASIA": for the complaint these words (or the next) file
+        kept = keep_mode(session, contact, mode, event.received_at)
+        if not text and event.location is None and not event.media:
+            return reply(say(contact.language, MODE_NEXT[kept]))
+        event = replace(event, text=text)
     question = pending(session, contact, event.received_at)
     if event.location is not None or event.media:
         if question is not None:  # the resident moved on
@@ -272,7 +282,7 @@ def _file(
         return outcome
     case = session.get(Case, outcome.filed_case_id)
     others = [p for p in found if p.agency.id != case.agency_id] or found[1:]
-    offer = questions.split(session, contact, event.received_at, found, others)
+    offer = questions.split(session, contact, event.received_at, case, found, others)
     return replace(outcome, replies=[*outcome.replies, offer])
 
 
@@ -287,11 +297,16 @@ def _act(
         return erase_now(session, settings, contact, event.received_at, event.channel)
     if option.do == "keep_data":
         return kept(language)
+    if option.do == "mode":
+        chosen = keep_mode(session, contact, split_mode(option.text or "")[0], event.received_at)
+        return reply(say(language, MODE_NEXT[chosen]))
     if option.do == "split":
+        first = session.get(Case, option.case_id) if option.case_id is not None else None
+        mode = mode_of(first) if first is not None else ORDINARY
         filed: list[ChatOutcome] = []
         for index, part in enumerate((held.text or "").splitlines()):
             split_event = replace(event, external_id=f"{event.external_id}:{index}")
-            filed.append(file_complaint(session, settings, split_event, contact, part))
+            filed.append(file_complaint(session, settings, split_event, contact, part, mode=mode))
         replies = [r for outcome in filed for r in outcome.replies]
         return ChatOutcome(replies, case_code=filed[0].case_code if filed else None)
     if option.do == "file":
@@ -311,11 +326,18 @@ def _act(
     return add_words(session, settings, case, held.text or "", language)
 
 
-def _help(event: ChatEvent, language: str, full: bool) -> ChatReply:
-    """Telegram's help; on SMS and WhatsApp the one-SMS help, or all of it for BANTUAN."""
+def _help(session: Session, event: ChatEvent, contact: Contact, full: bool) -> list[ChatReply]:
+    """Telegram's help, then the question of Anonim or Rahasia with its buttons; on SMS and
+    WhatsApp the one-SMS help, or for BANTUAN all of it and the modes."""
+    language = contact.language
     if event.slash_commands:
-        return ChatReply(say(language, HELP_TELEGRAM), offer_location=True)
-    return ChatReply(say(language, HELP_SMS_FULL if full else HELP_SMS))
+        return [
+            ChatReply(say(language, HELP_TELEGRAM), offer_location=True),
+            questions.which_mode(session, contact, event.received_at),
+        ]
+    if full:
+        return [ChatReply(say(language, HELP_SMS_FULL)), ChatReply(say(language, HELP_MODES))]
+    return [ChatReply(say(language, HELP_SMS))]
 
 
 def _command(
@@ -324,7 +346,7 @@ def _command(
     language = contact.language
     match command.name:
         case CommandName.help:
-            return ChatOutcome([_help(event, language, full=command.argument == FULL_HELP)])
+            return ChatOutcome(_help(session, event, contact, full=command.argument == FULL_HELP))
         case CommandName.lang:
             choose_language(session, contact, command.argument or "id")
             return reply(say(contact.language, LANG_SET))

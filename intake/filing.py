@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from cases.modes import ORDINARY, ReportingMode
 from core.db import insert_on_conflict
 from core.settings import Settings
 from intake.chat import ChatEvent, ChatOutcome, reply
@@ -13,6 +14,7 @@ from intake.chat_text import LIMITED_SMS, LIMITED_TELEGRAM, REFUSALS, UNSUPPORTE
 from intake.limits import chat_sender
 from intake.messages import InboundMessage, Location, StoredMedia
 from intake.models import PendingLocation
+from intake.modes import kept_mode, used_mode
 from intake.service import IntakeError, IntakeLimited, receive
 from notifications.models import Contact
 
@@ -43,9 +45,15 @@ def file_complaint(
     contact: Contact,
     text: str,
     media: tuple[StoredMedia, ...] = (),
+    mode: ReportingMode = ORDINARY,
 ) -> ChatOutcome:
-    """File a complaint; its acknowledgement (code, agency) goes out through the outbox."""
+    """File a complaint; its acknowledgement (code, agency, mode) goes out through the outbox.
+
+    It is filed in `mode` together with the mode the resident asked for their next complaint
+    (intake/modes.py), which it then uses up; a complaint refused keeps it for the next one.
+    """
     pending = session.get(PendingLocation, contact.id)
+    mode |= kept_mode(session, contact, event.received_at)
     message = InboundMessage(
         channel=event.channel,
         text=text,
@@ -56,6 +64,7 @@ def file_complaint(
         location=_usable(pending, event.received_at),
         media=media,
         received_at=event.received_at,
+        mode=mode,
     )
     try:
         result = receive(session, settings, message, sender=chat_sender(event.sender))
@@ -67,4 +76,5 @@ def file_complaint(
         return reply(say(contact.language, REFUSALS.get(exc.reason, UNSUPPORTED), **exc.params))
     if pending is not None:  # taken by this complaint, or too old to take
         session.delete(pending)
+    used_mode(session, contact)
     return ChatOutcome(case_code=result.tracking_code, filed_case_id=result.case.id)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cases.enums import SourceChannel
+from cases.modes import ORDINARY, ReportingMode
 from core.db import utcnow
 from notifications.enums import Channel
 
@@ -51,3 +52,5 @@ class InboundMessage:
     address: str | None = None
     media: tuple[StoredMedia, ...] = ()
     received_at: datetime = field(default_factory=utcnow)
+    # Anonim and/or Rahasia, as the resident asked (cases/modes.py)
+    mode: ReportingMode = ORDINARY

@@ -50,3 +50,14 @@ class PendingChoice(SQLModel, table=True):
     options: list = Field(sa_type=sa.JSON)
     payload: dict = Field(sa_type=sa.JSON)
     asked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PendingMode(SQLModel, table=True):
+    """Anonim and/or Rahasia, asked for the resident's next complaint (intake/modes.py)."""
+
+    __tablename__ = "pending_modes"
+
+    contact_id: int = Field(foreign_key="contacts.id", primary_key=True)
+    anonymous: bool = False
+    confidential: bool = False
+    asked_at: datetime = Field(sa_type=UTCDateTime)

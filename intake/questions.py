@@ -16,10 +16,14 @@ from intake.chat import ChatOutcome, ChatReply
 from intake.chat_status import SMS_ELLIPSIS, SMS_EXCERPT_CHARS, excerpt
 from intake.chat_text import (
     ASK_IS_COMPLAINT,
+    ASK_MODE,
     ASK_NEW_OR_ADD,
     ASK_SPLIT,
     ASK_WHICH_CASE,
     ASK_WHICH_CASE_OR_NEW,
+    CHOICE_ANONYMOUS,
+    CHOICE_BOTH,
+    CHOICE_CONFIDENTIAL,
     CHOICE_NEW,
     CHOICE_ONE,
     CHOICE_SEND,
@@ -98,15 +102,35 @@ def split(
     session: Session,
     contact: Contact,
     at: datetime,
+    case: Case,
     found: Sequence[Problem],
     others: Sequence[Problem],
 ) -> ChatReply:
     """ "Your message holds N problems: shall we file them apart?" Answering 2 files each of
-    `others` (the problems the complaint just filed was not routed for) on its own."""
+    `others` (the problems `case`, the complaint just filed, was not routed for) on its own,
+    in the mode `case` was filed in."""
     language = contact.language
     problems = ", ".join(excerpt(p.text, PROBLEM_CHARS, SMS_ELLIPSIS) for p in found)
     text = say(language, ASK_SPLIT, count=len(found), problems=problems)
-    options = [Option("keep"), Option("split")]
+    options = [Option("keep"), Option("split", case.id)]
     held = Held("split", text="\n".join(problem.text for problem in others))
     ask(session, contact, options, held, at)
     return ChatReply(text, choices=(say(language, CHOICE_ONE), say(language, CHOICE_SPLIT)))
+
+
+# the welcome's choices of a reporting mode: the words that ask for each, and its button
+MODES_OFFERED = (
+    ("anonim", CHOICE_ANONYMOUS),
+    ("rahasia", CHOICE_CONFIDENTIAL),
+    ("anonim rahasia", CHOICE_BOTH),
+)
+
+
+def which_mode(session: Session, contact: Contact, at: datetime) -> ChatReply:
+    """ "Anonim, Rahasia, or both?" for the next complaint; each option carries the words that
+    ask for its mode (intake/modes.py). Writing anything else files as usual."""
+    language = contact.language
+    options = [Option("mode", text=words) for words, _ in MODES_OFFERED]
+    labels = tuple(say(language, label) for _, label in MODES_OFFERED)
+    ask(session, contact, options, Held("mode"), at)
+    return ChatReply(say(language, ASK_MODE), choices=labels)

@@ -9,6 +9,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
+from cases.modes import mode_of, mode_sentence
 from cases.schemas import PublicCase
 from cases.service import agency_ref, public_view
 from core.deps import SessionDep, SettingsDep, app_session
@@ -111,6 +112,9 @@ def _file_complaint(
             agency=agency_ref(agency, case.language),
             category=category.code if category else None,
             due_at=case.due_at,
+            anonymous=case.anonymous,
+            confidential=case.confidential,
+            mode=mode_sentence(case.language, mode_of(case)) or None,
         )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, EmailStr, Field, field_validator, model_validato
 from pydantic_core import PydanticCustomError
 
 from cases.enums import CaseStatus, SourceChannel
+from cases.modes import ReportingMode
 from cases.schemas import AgencyRef
 from core.text import UNSTORABLE_REASON, storable
 from intake.messages import (
@@ -48,6 +49,14 @@ class ComplaintIn(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
     language: Literal["id", "en"] | None = None
+    anonymous: bool = Field(
+        default=False,
+        description="Anonim: no staff member sees your name or contact; you still get updates",
+    )
+    confidential: bool = Field(
+        default=False,
+        description="Rahasia: what you write, your photos and the place are never published",
+    )
 
     @field_validator("text", "name", "phone", "email", "address", mode="before")
     @classmethod
@@ -135,6 +144,7 @@ class ComplaintIn(BaseModel):
             language=self.language,
             location=Location(self.lat, self.lon) if self.lat is not None else None,
             address=self.address,
+            mode=ReportingMode(self.anonymous, self.confidential),
         )
 
 
@@ -144,3 +154,10 @@ class ComplaintCreated(BaseModel):
     agency: AgencyRef | None
     category: str | None
     due_at: datetime | None
+    anonymous: bool
+    confidential: bool
+    mode: str | None = Field(
+        description="which reporting mode is on, as a sentence in the complaint's language; "
+        "null for an ordinary complaint",
+        examples=["Mode Anonim: petugas tidak melihat nama dan kontak Anda."],
+    )

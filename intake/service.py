@@ -130,7 +130,9 @@ def receive(
         return IntakeResult(_existing(session, intake_key), created=False)
     case, decision = stored
     session.commit()
-    log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, sender)
+    # an anonymous reporter is not linked to their case even in the (masked) log
+    shown_sender = "an anonymous reporter" if case.anonymous else sender
+    log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, shown_sender)
     return IntakeResult(case, True, decision.agency, decision.category)
 
 
@@ -176,6 +178,8 @@ def _store(
         source_channel=message.channel,
         contact_id=contact.id if contact else None,
         notify=message.notify and contact is not None,
+        anonymous=message.mode.anonymous,
+        confidential=message.mode.confidential,
         agency_id=decision.agency.id if routed else None,
         category_id=decision.category.id if routed else None,
         routing_confidence=decision.prediction.confidence,

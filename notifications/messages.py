@@ -39,14 +39,18 @@ def render_message(
     due: str | None = None,
     invite_details: bool = False,
     rate_url: str | None = None,
+    mode: str | None = None,
 ) -> Message:
     """The message of `kind` about case `code` to a citizen (see `templates.render`)."""
     values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note, due=due)
+    body = render(
+        kind, language, invite_details=invite_details, rate_url=rate_url, mode=mode, **values
+    )
     return Message(
         kind=kind,
         language=language,
         reference=code,
-        body=render(kind, language, invite_details=invite_details, rate_url=rate_url, **values),
+        body=body,
         subject=subject(language, code, kind),
         variables=message_variables(language, **values),
     )

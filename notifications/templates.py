@@ -103,10 +103,12 @@ def render(
     due: str | None = None,
     invite_details: bool = False,
     rate_url: str | None = None,
+    mode: str | None = None,
 ) -> str:
     """The text of one message; missing optional parts simply drop out.
 
-    `due` is the sentence that says when the case will be handled (cases/due.py), already in
+    `due` is the sentence that says when the case will be handled (cases/due.py), and `mode`
+    the one that says it was filed Anonim or Rahasia (cases/modes.py), each already in
     `language`. A rating request asks for a reply, or with `rate_url` (contacts who cannot
     reply) a click.
     """
@@ -125,6 +127,7 @@ def render(
             else t.gettext(RATING_ASK_REPLY)
         )
         text += " " + ask
+    text += _sentence(mode)
     return f"{text} {t.gettext(INVITE_DETAILS)}" if invite_details else text
 
 

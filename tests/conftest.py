@@ -50,6 +50,7 @@ PER_TEST_TABLES = (
     "inbound_receipts",
     "pending_locations",
     "pending_choices",
+    "pending_modes",
     "cases",
     "staff_sessions",
     "users",

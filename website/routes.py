@@ -34,7 +34,18 @@ templates.env.filters["when"] = lambda moment: city_time(get_settings(), moment)
 STATIC_DIR = Path(__file__).parent / "static"
 BAD_RATING_LINK = N_("Tautan penilaian ini tidak sah. Pakai tautan dari pesan yang kami kirim.")
 # what the form sends, shown again as typed when it comes back with errors
-FORM_FIELDS = ("text", "name", "phone", "email", "notify_via", "address", "lat", "lon")
+FORM_FIELDS = (
+    "text",
+    "name",
+    "phone",
+    "email",
+    "notify_via",
+    "address",
+    "lat",
+    "lon",
+    "anonymous",
+    "confidential",
+)
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
 # the console's words for its own broken forms, which fit this one too
 BAD_FORM_TOKEN = N_(
@@ -81,6 +92,8 @@ def submit_complaint_form(
     lon: Annotated[str, Form()] = "",
     lang: Annotated[str, Form()] = "",
     form_token: Annotated[str, Form(max_length=64)] = "",
+    anonymous: Annotated[str, Form(max_length=8)] = "",
+    confidential: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     language = _language(lang, settings)
     form = {
@@ -92,6 +105,9 @@ def submit_complaint_form(
         "address": address,
         "lat": lat,
         "lon": lon,
+        # a ticked box sends its value, an unticked one nothing
+        "anonymous": "1" if anonymous else "",
+        "confidential": "1" if confidential else "",
     }
     if form_token and not IDEMPOTENCY_KEY.fullmatch(form_token):
         error, token = page_text(language).gettext(BAD_FORM_TOKEN), secrets.token_urlsafe(16)
@@ -100,7 +116,14 @@ def submit_complaint_form(
         )
     try:
         complaint = ComplaintIn.model_validate(
-            {**form, "lat": lat or None, "lon": lon or None, "language": language}
+            {
+                **form,
+                "lat": lat or None,
+                "lon": lon or None,
+                "language": language,
+                "anonymous": bool(form["anonymous"]),
+                "confidential": bool(form["confidential"]),
+            }
         )
         message = complaint.to_message(form_token or None)
         result = receive(session, settings, message, sender=request_sender(request))

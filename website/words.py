@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cases.modes import ReportingMode, mode_sentence
+from cases.schemas import PublicCase
 from core.i18n import N_, Translator
 from notifications.templates import status_label
 
@@ -47,6 +49,12 @@ ERRORS = {
 }
 # a rule the form has no sentence of its own for
 UNKNOWN_ERROR = N_("isian ini tidak valid")
+# a case's reporting mode (cases/modes.py), named on its status page
+MODE_NAMES = {
+    ReportingMode(anonymous=True): N_("Anonim"),
+    ReportingMode(confidential=True): N_("Rahasia"),
+    ReportingMode(anonymous=True, confidential=True): N_("Anonim dan Rahasia"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,14 @@ class PageText(Translator):
     def status(self, value: str) -> str:
         """A case's status as the resident is told it."""
         return status_label(self.language, value)
+
+    def mode(self, case: PublicCase) -> str:
+        """The sentence that says which reporting mode the case was filed in; "" for none."""
+        return mode_sentence(self.language, ReportingMode(case.anonymous, case.confidential))
+
+    def mode_name(self, case: PublicCase) -> str:
+        """The reporting mode's name ("Anonim dan Rahasia"); the case is in one."""
+        return self.gettext(MODE_NAMES[ReportingMode(case.anonymous, case.confidential)])
 
     def via(self, value: str) -> str:
         return self.gettext(NOTIFY_CHOICES[value])

@@ -57,6 +57,12 @@ LATE = datetime(2026, 12, 9, 16, 0, tzinfo=WIB)
 KINDS = {
     "acknowledgement": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
     "acknowledgement_triage": (MessageKind.acknowledgement, CaseStatus.triage, DUE, None),
+    "acknowledgement_anonymous_confidential": (
+        MessageKind.acknowledgement,
+        CaseStatus.assigned,
+        DUE,
+        None,
+    ),
     "status_changed": (MessageKind.status_changed, CaseStatus.in_progress, DUE, NOTES),
     "status_changed_late": (MessageKind.status_changed, CaseStatus.in_progress, LATE, None),
     "status_changed_without_note": (MessageKind.status_changed, CaseStatus.waiting, DUE, None),
@@ -67,6 +73,8 @@ KINDS = {
     "auto_closed": (MessageKind.auto_closed, CaseStatus.closed, LATE, None),
     "reopened": (MessageKind.reopened, CaseStatus.in_progress, LATE, None),
 }
+# the kinds of case filed Anonim and Rahasia (cases/modes.py): its acknowledgement says so
+IN_BOTH_MODES = {"acknowledgement_anonymous_confidential"}
 # where the complaint came in: a chat app invites a location and a photo in the acknowledgement
 SOURCES = {
     Channel.telegram: SourceChannel.telegram,
@@ -92,6 +100,8 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
         contact_id=contact.id,
         agency_id=agency.id if agency else None,
         due_at=due,
+        anonymous=name in IN_BOTH_MODES,
+        confidential=name in IN_BOTH_MODES,
     )
     session.add(case)
     session.flush()

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from cases.citizen import acknowledge, tell_citizen
 from cases.enums import CaseStatus, SourceChannel
 from cases.models import Case
+from cases.modes import ORDINARY, ReportingMode
 from core.db import get_engine, open_session
 from core.i18n import LANGUAGES
 from core.settings import Settings, get_settings
@@ -113,6 +114,8 @@ class Scenario(NamedTuple):
     note: bool = False  # whether an officer's note comes along
     # the agency's code: the one with the longest name, a usual one, or none (triage)
     agency: str | None = LONGEST_AGENCY.code
+    # the reporting mode it was filed in: the acknowledgement names it
+    mode: ReportingMode = ORDINARY
 
 
 # each outbox message a resident gets, with the longest values it can carry, and the most
@@ -124,6 +127,19 @@ OUTBOX = {
     ),
     "acknowledgement, triage": Scenario(
         MessageKind.acknowledgement, CaseStatus.triage, DUE_AHEAD, agency=None
+    ),
+    "acknowledgement, anonymous and confidential": Scenario(
+        MessageKind.acknowledgement,
+        CaseStatus.assigned,
+        DUE_AHEAD,
+        mode=ReportingMode(anonymous=True, confidential=True),
+    ),
+    "acknowledgement, DPU, anonymous": Scenario(
+        MessageKind.acknowledgement,
+        CaseStatus.assigned,
+        DUE_AHEAD,
+        agency="DPU",
+        mode=ReportingMode(anonymous=True),
     ),
     "status_changed, late": Scenario(MessageKind.status_changed, CaseStatus.in_progress, DUE_PAST),
     "status_changed, late, note": Scenario(
@@ -175,6 +191,8 @@ def _sms_body(session: Session, settings: Settings, name: str, language: str) ->
         contact_id=contact.id,
         agency_id=agency.id if agency else None,
         due_at=scenario.due,
+        anonymous=scenario.mode.anonymous,
+        confidential=scenario.mode.confidential,
     )
     session.add(case)
     session.flush()
@@ -217,6 +235,7 @@ NOT_ON_SMS = {
     "SHARE_LOCATION",
     "REVIEW_DESK",
     "DATA_ERASE_TELEGRAM",
+    "ASK_MODE",
 }
 
 
@@ -279,6 +298,13 @@ def _chat_texts() -> Iterator[tuple[str, str]]:
     # the answers of the FAQ, one text per question asked
     for topic, answer in chat_text.FAQ.items():
         yield f"FAQ.{topic}", answer
+    # the answer to ANONIM, RAHASIA or both
+    for mode, answer in chat_text.MODE_NEXT.items():
+        yield f"MODE_NEXT.{_mode_name(mode)}", answer
+
+
+def _mode_name(mode: ReportingMode) -> str:
+    return "+".join(name for name, on in vars(mode).items() if on)
 
 
 def test_every_chat_reply_fits_its_budget() -> None:

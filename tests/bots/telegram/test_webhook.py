@@ -67,13 +67,17 @@ def test_webhook_refuses_without_the_secret(
 
 
 def test_start_welcomes_and_offers_location(client: TestClient, telegram: FakeTelegram) -> None:
-    """/start answers in Bahasa Indonesia with a share-location keyboard button."""
+    """/start answers in Bahasa Indonesia with a share-location keyboard button, then asks
+    whether to report Anonim or Rahasia with a button for each."""
     assert post(client, tg.text("/start")).status_code == 200
-    [reply] = telegram.messages
-    assert reply.chat_id == tg.CHAT_ID
-    assert "Ceritakan masalahnya" in reply.text
+    [reply, modes] = telegram.messages
+    assert reply.chat_id == modes.chat_id == tg.CHAT_ID
+    assert "Ceritakan masalahnya" in reply.text and "/anonim" in reply.text
     [[button]] = reply.reply_markup["keyboard"]
     assert button["request_location"] is True
+    buttons = [row[0] for row in modes.reply_markup["inline_keyboard"]]
+    assert [b["text"] for b in buttons] == ["Anonim", "Rahasia", "Anonim dan Rahasia"]
+    assert [b["callback_data"] for b in buttons] == ["1", "2", "3"]
 
 
 def test_complaint_is_filed_and_acknowledged_with_code_and_agency(
