@@ -6,8 +6,8 @@ masked: no staff member, role or export learns who reported. The reporter still 
 update on their own channel (cases/citizen.py reads the contact; no staff view does).
 
 The outbox rows of a case are listed for staff with what went wrong in sending each, as the
-provider said it; a provider's error may quote the address it could not reach, so each one is
-shown with that address, and any phone number or e-mail address, hidden.
+provider said it; a provider's error may quote the address it could not reach, so phone numbers
+and e-mail addresses in it are masked, and an anonymous reporter's address is taken out whole.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from cases.models import Case
-from cases.redaction import redact
 from cases.schemas import ContactView, NotificationView
 from notifications.models import Contact, Notification
 
@@ -42,8 +41,13 @@ def reporter_view(session: Session, case: Case) -> ContactView | None:
     )
 
 
-def delivery_views(session: Session, case: Case, language: str) -> list[NotificationView]:
-    """The messages owed about `case`, oldest first, none of them naming its recipient."""
+def delivery_views(session: Session, case: Case) -> list[NotificationView]:
+    """The messages owed about `case`, oldest first.
+
+    A provider's error is shown with every phone number and e-mail address masked
+    (NotificationView); on an anonymous case the recipient's address is taken out whole first,
+    since even a masked one tells something of the reporter.
+    """
     rows = session.exec(
         select(Notification, Contact.address)
         .outerjoin(Contact, col(Contact.id) == Notification.contact_id)
@@ -52,9 +56,9 @@ def delivery_views(session: Session, case: Case, language: str) -> list[Notifica
     ).all()
     views = []
     for row, address in rows:
-        view = NotificationView.model_validate(row, from_attributes=True)
-        if view.last_error:
-            error = view.last_error.replace(address, "***") if address else view.last_error
-            view.last_error = redact(error, language)
-        views.append(view)
+        fields = NotificationView.model_validate(row, from_attributes=True).model_dump()
+        error = row.last_error
+        if error and address and case.anonymous:
+            fields["last_error"] = error.replace(address, "***")
+        views.append(NotificationView.model_validate(fields))
     return views

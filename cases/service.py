@@ -396,5 +396,5 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
             )
             for e in _events(session, case)
         ],
-        notifications=delivery_views(session, case, language),
+        notifications=delivery_views(session, case),
     )

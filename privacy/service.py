@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from cases.models import Case, CaseSubscriber
 from core.settings import Settings
 from core.storage import get_storage
-from intake.models import InboundReceipt, PendingChoice, PendingLocation
+from intake.models import InboundReceipt, PendingChoice, PendingLocation, PendingMode
 from intake.phone import normalise_phone
 from notifications.enums import Channel, NotificationStatus
 from notifications.models import Contact, Notification
@@ -148,6 +148,7 @@ class StoredData:
     messages: list[StoredMessage]
     pending_question: bool
     pending_location: bool
+    pending_mode: bool  # Anonim or Rahasia asked for the next complaint
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON values (timestamps in ISO 8601, UTC), for a copy handed to the resident."""
@@ -225,10 +226,13 @@ def stored_data(session: Session, contacts: Sequence[Contact]) -> StoredData:
         ],
         pending_question=_exists(session, PendingChoice, ids),
         pending_location=_exists(session, PendingLocation, ids),
+        pending_mode=_exists(session, PendingMode, ids),
     )
 
 
-def _exists(session: Session, model: type[PendingChoice | PendingLocation], ids: list[int]) -> bool:
+def _exists(
+    session: Session, model: type[PendingChoice | PendingLocation | PendingMode], ids: list[int]
+) -> bool:
     return (
         session.exec(select(model.contact_id).where(col(model.contact_id).in_(ids))).first()
         is not None
@@ -247,7 +251,7 @@ class Erasure:
     subscriptions: int = 0  # follows of other residents' cases ended
     cancelled: int = 0  # messages not yet sent, cancelled
     messages: int = 0  # messages sent before, kept on their case without a recipient
-    pending: int = 0  # questions and kept locations dropped
+    pending: int = 0  # questions, kept locations and asked-for modes dropped
     files: int = 0  # files a question held, deleted from storage
 
     def add(self, other: Erasure) -> None:
@@ -276,6 +280,7 @@ def erase(
     done.files = _delete_held_files(session, settings, ids)
     done.pending = _delete(session, PendingChoice, col(PendingChoice.contact_id).in_(ids))
     done.pending += _delete(session, PendingLocation, col(PendingLocation.contact_id).in_(ids))
+    done.pending += _delete(session, PendingMode, col(PendingMode.contact_id).in_(ids))
     chats = [c.address for c in contacts if c.channel == Channel.telegram]
     for chat in chats:  # "chat:message" names the resident's Telegram chat
         session.execute(

@@ -152,3 +152,18 @@ def test_typed_ya_answers_the_question_and_other_words_move_on(
     [answer] = resident.says("YA")
     assert "Data Anda sudah dihapus" in answer
     assert sql(settings, "SELECT id FROM contacts") == []
+
+
+def test_hapus_data_also_drops_a_mode_asked_for_the_next_complaint(
+    resident: Resident, settings: Settings
+) -> None:
+    """A resident who asked for Anonim for their next complaint and then erases their data
+    leaves no such wish behind, and no contact."""
+    files(resident, RUBBISH)
+    resident.says(command(resident, "ANONIM", "/anonim"))
+    assert sql(settings, "SELECT count(*) FROM pending_modes") == [(1,)]
+    resident.says(command(resident, "HAPUS DATA", "/hapusdata"))
+    [answer] = resident.presses("1")
+    assert "sudah dihapus" in answer
+    assert sql(settings, "SELECT count(*) FROM pending_modes") == [(0,)]
+    assert sql(settings, "SELECT count(*) FROM contacts") == [(0,)]
