@@ -67,15 +67,22 @@ def _media_problem(form: FormData) -> str | None:
     return None
 
 
+def all_storable(form: FormData) -> bool:
+    """No field name or value of `form` holds what no database stores (core.text)."""
+    return all(
+        storable(name) and (not isinstance(value, str) or storable(value))
+        for name, value in form.multi_items()
+    )
+
+
 def form_problem(form: FormData) -> str | None:
     """Why `form` is no inbound message the webhook can act on, or None.
 
     The reason names fields, never their values: it is logged, and a value may be a resident's
     number or words.
     """
-    for name, value in form.multi_items():
-        if not storable(name) or (isinstance(value, str) and not storable(value)):
-            return f"a field {UNSTORABLE_REASON}"
+    if not all_storable(form):
+        return f"a field {UNSTORABLE_REASON}"
     if not _SENDER.fullmatch(field(form, "From")):
         return "From must be a phone number (E.164, or whatsapp: and one)"
     if not SID.fullmatch(field(form, "MessageSid") or field(form, "SmsSid")):

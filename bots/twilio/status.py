@@ -9,9 +9,12 @@ template or by SMS.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response, status
 
 from bots.twilio.errors import OUTSIDE_WINDOW, error_text, parse_code
+from bots.twilio.form_shape import SID, all_storable, field
 from bots.twilio.sender import FREE_TEXT_PATH, STATUS_PATH
 from bots.twilio.signature import SignedForm
 from core.deps import SessionDep
@@ -19,6 +22,7 @@ from core.responses import WEBHOOK_ERRORS
 from notifications.enums import Channel
 from notifications.reports import FAILED, ReportedStatus, record_report, resend_outside_window
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"], responses=WEBHOOK_ERRORS)
 
 # Twilio's MessageStatus values we track; others (canceled, partially_delivered, ...) are ignored
@@ -37,12 +41,16 @@ STATUSES: dict[str, ReportedStatus] = {
 
 @router.post(STATUS_PATH, status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
 def twilio_status(form: SignedForm, session: SessionDep) -> Response:
-    """Record a delivery report for one of our messages; unknown messages are ignored."""
-    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+    """Record a delivery report for one of our messages; unknown messages are ignored, and so
+    (logged) is a report Twilio would never send: no SID, or text no database stores."""
+    message_sid = field(form, "MessageSid") or field(form, "SmsSid")
+    if not SID.fullmatch(message_sid) or not all_storable(form):
+        log.warning("Twilio delivery report ignored, malformed")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
     message_status = str(form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     error_code = str(form.get("ErrorCode") or "").strip() or None
     reported = STATUSES.get(message_status)
-    if message_sid and reported is not None:
+    if reported is not None:
         failed = reported in FAILED
         changed = record_report(
             session,

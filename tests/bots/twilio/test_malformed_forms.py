@@ -13,9 +13,11 @@ from twilio.request_validator import RequestValidator
 
 from core.db import get_engine
 from core.settings import Settings
+from tests.bots.twilio.helpers import whatsapp_sent
+from tests.bots.twilio.test_status import report
 from tests.channels import inbound, signed_post, twiml_texts
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import POTHOLE
+from tests.helpers import POTHOLE, outbox
 
 MEDIA_URL = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
 LOCATION = {"Latitude": "-6.99", "Longitude": "110.42"}
@@ -108,3 +110,27 @@ def test_bytes_of_a_lone_surrogate_arrive_as_replacement_characters(
     with get_engine(settings.database_url).connect() as connection:
         [text] = connection.execute(sa.text("SELECT text FROM cases")).scalars()
     assert text == read["Body"]
+
+
+def test_malformed_delivery_reports_change_nothing(
+    client: TestClient, settings: Settings, twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Delivery reports with NUL in the SID or error code, or no SID at all: 204, logged, and
+    the message's row is as it was."""
+    _, row = whatsapp_sent(client, settings)
+    caplog.set_level(logging.WARNING, logger="bots.twilio.status")
+    sid = row.provider_message_id
+    for name, (message_sid, extra) in {
+        "SID with NUL": (sid + "\x00", {}),
+        "no SID": ("", {}),
+        "error code with NUL": (sid, {"ErrorCode": "30003\x00"}),
+    }.items():
+        assert report(client, twilio, message_sid, "failed", **extra).status_code == 204, name
+    warnings = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert len(warnings) == 3
+    [after] = outbox(settings)
+    assert (after.status, after.provider_status, after.last_error) == (
+        row.status,
+        row.provider_status,
+        row.last_error,
+    )
