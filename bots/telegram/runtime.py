@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bots.telegram.adapter import ALLOWED_UPDATES, handle_update
 from bots.telegram.client import new_bot
+from bots.telegram.update_shape import update_problem
 from core.db import Dispatcher
 from core.settings import Settings
 
@@ -74,6 +75,10 @@ def run_polling(settings: Settings, engine: Engine, dispatcher: Dispatcher) -> N
     told to stop (SIGINT, SIGTERM)."""
 
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # python-telegram-bot has read it already; checked as the webhook checks its body
+        if (problem := update_problem(update.to_dict())) is not None:
+            log.warning("Telegram update %s ignored, malformed: %s", update.update_id, problem)
+            return
         await handle_update(update, context.bot, engine, settings, dispatcher)
 
     application = build_application(settings, polling=True)

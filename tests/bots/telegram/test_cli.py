@@ -48,7 +48,8 @@ def test_set_webhook_refuses_without_a_secret(settings: Settings, telegram: Fake
 
 
 def test_polling_answers_and_files_complaints(settings: Settings, telegram: FakeTelegram) -> None:
-    """Long polling runs the same conversation: /start is answered and a complaint is filed."""
+    """Long polling runs the same conversation: /start is answered and a complaint is filed;
+    a malformed update before them is logged and files nothing."""
     env = {**os.environ}
     env.pop("REDIS_URL")  # the embedded delivery thread sends the acknowledgement
     process = subprocess.Popen(
@@ -58,7 +59,10 @@ def test_polling_answers_and_files_complaints(settings: Settings, telegram: Fake
         stderr=subprocess.STDOUT,
         text=True,
     )
+    malformed = tg.text(POTHOLE)
+    malformed["message"]["chat"]["id"] = "abc"  # was filed, then failed on replying
     try:
+        telegram.push_update(malformed)
         telegram.push_update(tg.text("/start"))
         telegram.wait_for(lambda: telegram.messages, timeout=30)
         telegram.push_update(tg.text(POTHOLE))
@@ -76,3 +80,4 @@ def test_polling_answers_and_files_complaints(settings: Settings, telegram: Fake
     asked = {tuple(call.params["allowed_updates"]) for call in telegram.calls_to("getUpdates")}
     assert asked == {("message", "edited_message", "callback_query")}
     assert process.returncode is not None, output
+    assert "ignored, malformed: message.chat.id: int_type" in output
