@@ -187,7 +187,7 @@ def test_bantuan_explains_the_modes(
     """BANTUAN answers with the full help and then how to report Anonim or Rahasia."""
     resident = Resident(client, settings, telegram, twilio, channel)
     full, modes = resident._post(None, Body="BANTUAN")
-    assert full.startswith("Aduan Warga lewat SMS")
+    assert full.startswith("Aduan Warga via SMS")
     assert "ANONIM" in modes and "RAHASIA" in modes
     resident.answer("EN")
     _, modes = resident._post(None, Body="HELP")
