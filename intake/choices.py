@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from intake.messages import Location, StoredMedia
-from intake.models import PendingChoice
+from intake.models import PendingChoice, remembered
 from notifications.models import Contact
 
 CHOICE_TTL = timedelta(days=1)
@@ -83,11 +83,7 @@ class Answer:
 
 def pending(session: Session, contact: Contact, now: datetime) -> PendingChoice | None:
     """The question still open for `contact`; an expired one is dropped."""
-    row = session.get(PendingChoice, contact.id)
-    if row is not None and row.asked_at < now - CHOICE_TTL:
-        session.delete(row)
-        return None
-    return row
+    return remembered(session, PendingChoice, contact, now, CHOICE_TTL)
 
 
 def take(session: Session, row: PendingChoice, choice: int | None) -> Answer | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from core.db import UTCDateTime, utcnow
+from notifications.models import Contact
 
 
 class InboundReceipt(SQLModel, table=True):
@@ -61,3 +63,17 @@ class PendingMode(SQLModel, table=True):
     anonymous: bool = False
     confidential: bool = False
     asked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+Remembered = TypeVar("Remembered", PendingChoice, PendingMode)
+
+
+def remembered(
+    session: Session, model: type[Remembered], contact: Contact, now: datetime, ttl: timedelta
+) -> Remembered | None:
+    """`contact`'s row of `model` if asked within `ttl` before `now`; an older one is deleted."""
+    row = session.get(model, contact.id)
+    if row is not None and row.asked_at < now - ttl:
+        session.delete(row)
+        return None
+    return row

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from cases.modes import ORDINARY, ReportingMode
-from intake.models import PendingMode
+from intake.models import PendingMode, remembered
 from notifications.models import Contact
 
 MODE_TTL = timedelta(days=1)
@@ -47,20 +47,14 @@ def split_mode(text: str) -> tuple[ReportingMode, str]:
     return mode, text[match.end() :].strip()
 
 
-def _kept(session: Session, contact: Contact, now: datetime) -> PendingMode | None:
-    row = session.get(PendingMode, contact.id)
-    if row is not None and row.asked_at < now - MODE_TTL:
-        session.delete(row)
-        return None
-    return row
-
-
 def keep_mode(
     session: Session, contact: Contact, mode: ReportingMode, at: datetime
 ) -> ReportingMode:
     """Keep `mode` for the contact's next complaint, on top of one still kept; returns what
     that complaint will be filed in."""
-    row = _kept(session, contact, at) or PendingMode(contact_id=contact.id, asked_at=at)
+    row = remembered(session, PendingMode, contact, at, MODE_TTL) or PendingMode(
+        contact_id=contact.id, asked_at=at
+    )
     combined = ReportingMode(row.anonymous, row.confidential) | mode
     row.anonymous, row.confidential, row.asked_at = combined.anonymous, combined.confidential, at
     session.add(row)
@@ -69,7 +63,7 @@ def keep_mode(
 
 def kept_mode(session: Session, contact: Contact, now: datetime) -> ReportingMode:
     """The mode kept for the contact's next complaint; ORDINARY for none."""
-    row = _kept(session, contact, now)
+    row = remembered(session, PendingMode, contact, now, MODE_TTL)
     return ORDINARY if row is None else ReportingMode(row.anonymous, row.confidential)
 
 

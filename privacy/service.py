@@ -165,8 +165,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _stored_cases(session: Session, query: sa.Select) -> list[StoredCase]:
-    agencies = {a.id: a.code for a in session.exec(select(Agency))}
+def _stored_cases(
+    session: Session, query: sa.Select, agencies: dict[int | None, str]
+) -> list[StoredCase]:
     cases = session.exec(query.order_by(col(Case.created_at).desc(), col(Case.id).desc()))
     return [
         StoredCase(
@@ -191,6 +192,7 @@ def _stored_cases(session: Session, query: sa.Select) -> list[StoredCase]:
 def stored_data(session: Session, contacts: Sequence[Contact]) -> StoredData:
     """What is stored about the resident whose contact rows are `contacts`."""
     ids = [contact.id for contact in contacts]
+    agencies = {a.id: a.code for a in session.exec(select(Agency))}
     following = select(CaseSubscriber.case_id).where(col(CaseSubscriber.contact_id).in_(ids))
     messages = session.exec(
         select(Notification, Case.tracking_code)
@@ -210,8 +212,8 @@ def stored_data(session: Session, contacts: Sequence[Contact]) -> StoredData:
             )
             for c in contacts
         ],
-        cases=_stored_cases(session, select(Case).where(col(Case.contact_id).in_(ids))),
-        following=_stored_cases(session, select(Case).where(col(Case.id).in_(following))),
+        cases=_stored_cases(session, select(Case).where(col(Case.contact_id).in_(ids)), agencies),
+        following=_stored_cases(session, select(Case).where(col(Case.id).in_(following)), agencies),
         messages=[
             StoredMessage(
                 case=code,
