@@ -24,20 +24,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from importlib.metadata import version
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import joblib
 import numpy as np
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
-from threadpoolctl import threadpool_limits
 
 from routing.catalogue import Catalogue
 from routing.keywords import _ALIASES, _STRETCHED, Prediction, _fold
+
+# scikit-learn is imported where a model is trained or read (unpickling imports it), not here: a
+# process that never classifies (a worker sending messages, the scheduler, most CLI commands, a
+# web process before its first complaint) starts without paying a third of its import time
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 __all__ = [
     "CHATTER",
@@ -131,8 +135,16 @@ def catalogue_labels(catalogue: Catalogue) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((a.code, c.code) for a in catalogue.agencies for c in a.categories))
 
 
+def _sklearn_version() -> str:
+    """The installed scikit-learn's version, read without importing it."""
+    return version("scikit-learn")
+
+
 def _features() -> FeatureUnion:
     """Word uni/bigrams for topics and phrases, char n-grams within words for typos and affixes."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     common = {"lowercase": False, "sublinear_tf": True, "dtype": np.float64}
     return FeatureUnion(
         [
@@ -255,6 +267,9 @@ class TrainedClassifier:
         targets = [category for _, category in rows]
         if len(set(targets) - {CHATTER}) < 2:
             raise ValueError("training needs examples of at least two categories")
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
         features = _features()
         matrix = features.fit_transform(texts)
         model = LogisticRegression(C=_C, max_iter=_MAX_ITER, random_state=0)
@@ -298,7 +313,7 @@ class TrainedClassifier:
         """
         payload = {
             "format": FORMAT_VERSION,
-            "sklearn": sklearn.__version__,
+            "sklearn": _sklearn_version(),
             "classifier": self,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -315,10 +330,10 @@ class TrainedClassifier:
             raise StaleModel(f"cannot read {path}: {exc}") from exc
         if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
             raise StaleModel(f"{path} is not a routing model of format {FORMAT_VERSION}")
-        if payload.get("sklearn") != sklearn.__version__:
+        if payload.get("sklearn") != _sklearn_version():
             raise StaleModel(
                 f"{path} was trained with scikit-learn {payload.get('sklearn')}, "
-                f"this is {sklearn.__version__}"
+                f"this is {_sklearn_version()}"
             )
         return payload["classifier"]
 
