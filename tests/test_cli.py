@@ -1,4 +1,5 @@
-"""The `aduan` command as an operator runs it, in a subprocess."""
+"""The `aduan` command as an operator runs it: in this process (tests/cli.py), and once as the
+installed entry point in a process of its own."""
 
 from __future__ import annotations
 
@@ -15,19 +16,7 @@ import yaml
 
 from core.db import get_engine
 from routing.catalogue import default_catalogue_path
-
-ADUAN = [sys.executable, "-m", "aduan"]
-
-
-def aduan(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ADUAN, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=120,
-    )
+from tests.cli import run_aduan as aduan
 
 
 @pytest.fixture
@@ -178,7 +167,14 @@ def test_a_bad_setting_stops_every_command_with_its_reason(fresh_db: dict[str, s
     """A short SECRET_KEY in production stops the command with the reason, not a traceback,
     and no setting's value is printed."""
     env = {**fresh_db, "APP_ENV": "production", "SECRET_KEY": "hunter2"}
-    result = aduan("db", "upgrade", env=env)
+    # the installed entry point, in a process of its own: what an operator's shell gets
+    result = subprocess.run(
+        [sys.executable, "-m", "aduan", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("invalid settings:\n  SECRET_KEY must be at least 32 bytes")
     assert "hunter2" not in result.stdout + result.stderr

@@ -1,12 +1,9 @@
-"""`aduan privacy export|erase`: staff act for a resident who asks in person, in a subprocess
-as an operator runs it."""
+"""`aduan privacy export|erase`: staff act for a resident who asks in person, as an operator
+runs the command (tests/cli.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from core.db import get_engine
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE
+from tests.cli import Finished, run_aduan
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Resident, files
@@ -25,15 +23,8 @@ from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Residen
 TYPED = "0813-9000-1234"
 
 
-def aduan(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aduan", "privacy", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
+def aduan(*args: str, stdin: str = "") -> Finished:
+    return run_aduan("privacy", *args, stdin=stdin)
 
 
 def sql(settings: Settings, statement: str) -> list:

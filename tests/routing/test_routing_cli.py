@@ -1,4 +1,4 @@
-"""`aduan routing train | eval | predict` as an operator runs them, in a subprocess."""
+"""`aduan routing train | eval | predict` as an operator runs them (tests/cli.py)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +14,7 @@ from core.settings import Settings
 from staff.auth import passwords
 from staff.demo import DEMO_PASSWORD
 from staff.models import User
+from tests.cli import run_aduan
 from tests.helpers import PASSWORD, create_staff
 
 TOKEN = "/api/v1/auth/token"
@@ -24,13 +22,7 @@ TOKEN = "/api/v1/auth/token"
 
 def demo_users_command() -> None:
     """`aduan demo users` as `make run` runs it, in development, on the test database."""
-    result = subprocess.run(
-        [sys.executable, "-m", "aduan", "demo", "users"],
-        env={**os.environ, "APP_ENV": "development"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_aduan("demo", "users", env={"APP_ENV": "development"})
     assert result.returncode == 0, result.stderr
     assert DEMO_PASSWORD in result.stdout
 

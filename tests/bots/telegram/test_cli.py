@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.db import get_engine
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
+from tests.cli import run_aduan
 from tests.conftest import TELEGRAM_SECRET
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import POTHOLE
@@ -23,13 +24,7 @@ def test_set_webhook_registers_our_url_and_secret(
     settings: Settings, telegram: FakeTelegram
 ) -> None:
     """The webhook points at PUBLIC_BASE_URL/webhooks/telegram and carries the secret."""
-    result = subprocess.run(
-        [*ADUAN, "telegram", "set-webhook"],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_aduan("telegram", "set-webhook")
     assert result.returncode == 0, result.stderr
     assert telegram.webhook["url"] == "https://aduan.example.go.id/webhooks/telegram"
     assert telegram.webhook["secret_token"] == TELEGRAM_SECRET
@@ -38,10 +33,7 @@ def test_set_webhook_registers_our_url_and_secret(
 
 def test_set_webhook_refuses_without_a_secret(settings: Settings, telegram: FakeTelegram) -> None:
     """Registering a webhook nobody can authenticate is refused before calling Telegram."""
-    env = {**os.environ, "TELEGRAM_WEBHOOK_SECRET": ""}
-    result = subprocess.run(
-        [*ADUAN, "telegram", "set-webhook"], env=env, capture_output=True, text=True, timeout=60
-    )
+    result = run_aduan("telegram", "set-webhook", env={"TELEGRAM_WEBHOOK_SECRET": ""})
     assert result.returncode == 1
     assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr
     assert telegram.calls_to("setWebhook") == []
