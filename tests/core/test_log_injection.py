@@ -12,6 +12,7 @@ import pytest
 
 from core.logs import escape_controls
 from core.settings import Settings
+from tests.browser import sqlite_only  # noqa: F401 - what a log line holds is the same on both
 from tests.helpers import PASSWORD, create_staff
 from tests.processes import web_process
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.db import get_engine
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
+from tests.browser import sqlite_only  # noqa: F401 - polling and the Bot API calls are the same on both
 from tests.cli import run_aduan
 from tests.conftest import TELEGRAM_SECRET
 from tests.fakes.telegram_api import FakeTelegram
