@@ -68,6 +68,13 @@ TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked `runs_long` first, the rest in their usual order: run in parallel
+    (`make test`), a module of a minute's tests started last would keep the run going alone
+    after the other workers finished."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)
+
+
 def _prepare(url: str) -> str:
     upgrade_database(url)
     with session_scope(get_engine(url), dispatcher=None) as session:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
 from sqlmodel import Session, select
@@ -26,6 +27,19 @@ from staff.service import create_user
 PASSWORD = "correct-horse-battery"
 POTHOLE = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu belum diperbaiki"
 RUBBISH = "Sampah menumpuk di pinggir jalan dekat pasar Johar, bau sekali dan tidak diangkut"
+
+
+def sql(settings: Settings, statement: str, **params: object) -> list:
+    """Run one SQL statement on the test database, committed; its rows, if it returns any."""
+    with get_engine(settings.database_url).begin() as connection:
+        result = connection.execute(sa.text(statement), params)
+        return list(result) if result.returns_rows else []
+
+
+def scalar(settings: Settings, statement: str, **params: object) -> object:
+    """The one value `statement` selects."""
+    [(value,)] = sql(settings, statement, **params)
+    return value
 
 
 @contextmanager

@@ -8,6 +8,7 @@ the reason, which the schema documents and the conformance checks still hold to.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
@@ -22,6 +23,8 @@ from schemathesis.specs.openapi.checks import (
 from aduan.app import create_app
 from core.settings import Settings
 from tests.helpers import create_staff, login
+
+pytestmark = pytest.mark.runs_long
 
 # bounded so `make test` stays minutes, not hours; raise locally to dig deeper
 MAX_EXAMPLES = 15

@@ -33,6 +33,8 @@ from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import run_jobs
 from tests.processes import ADUAN, free_port, wait_until
 
+pytestmark = pytest.mark.runs_long
+
 PHONES = [f"+62812{n:07d}" for n in range(1, 31)]
 
 

@@ -20,6 +20,8 @@ from core.db import get_engine
 from core.settings import normalise_database_url
 from tests.conftest import POSTGRES_ADMIN_URL
 
+pytestmark = pytest.mark.runs_long
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -19,6 +19,8 @@ from core.settings import Settings
 from tests.browser import sqlite_only  # noqa: F401 - process supervision is the same on both
 from tests.processes import ADUAN, free_port, wait_until, web_process
 
+pytestmark = pytest.mark.runs_long
+
 
 def _children(pid: int) -> set[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)

@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 from fastapi.testclient import TestClient
 
@@ -27,15 +26,9 @@ from tests.console.helpers import csrf_of, post, sign_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import POTHOLE, create_staff, file_complaint, login, outbox, run_jobs
+from tests.helpers import POTHOLE, create_staff, file_complaint, login, outbox, run_jobs, sql
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-def sql(settings: Settings, statement: str, **params) -> list:
-    with get_engine(settings.database_url).begin() as connection:
-        result = connection.execute(sa.text(statement), params)
-        return list(result) if result.returns_rows else []
 
 
 def case_row(settings: Settings, code: str):

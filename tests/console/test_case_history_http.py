@@ -8,7 +8,6 @@ import html
 import re
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cases.citizen import rate_url
@@ -17,7 +16,7 @@ from core.db import get_engine, utcnow
 from core.settings import Settings
 from notifications.dispatch import RQDispatcher
 from tests.console.helpers import add_staff, history, post, signed_in
-from tests.helpers import POTHOLE, create_staff, file_complaint, login
+from tests.helpers import POTHOLE, create_staff, file_complaint, login, sql
 
 VAGUE = "Mohon bantuannya pak, ini sudah lama sekali"  # routing cannot place it: triage
 FLOOD_A = "Gorong-gorong mampet di Jl. Majapahit depan Indomaret, air meluber ke jalan tiap hujan"
@@ -33,11 +32,6 @@ def internal_notes(page: str) -> list[str]:
         re.S,
     )
     return [html.unescape(note) for note in found]
-
-
-def sql(settings: Settings, statement: str, **params: object) -> None:
-    with get_engine(settings.database_url).begin() as connection:
-        connection.execute(sa.text(statement), params)
 
 
 def followups(settings: Settings, now: datetime) -> None:

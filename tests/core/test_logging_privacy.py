@@ -26,6 +26,8 @@ from tests.helpers import POTHOLE, RUBBISH
 from tests.processes import ADUAN
 from tests.processes import web_process as aduan_web
 
+pytestmark = pytest.mark.runs_long
+
 EMAIL = "siti.rahayu@example.com"
 FORM_PHONE = "0813-9000-5678"
 # every way these could be written into a log line

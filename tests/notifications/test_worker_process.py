@@ -18,6 +18,8 @@ from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import file_complaint
 from tests.processes import wait_until
 
+pytestmark = pytest.mark.runs_long
+
 
 def test_worker_process_sends_the_acknowledgement(
     client: TestClient, settings: Settings, smtp: SmtpSink

@@ -8,17 +8,15 @@ console and the CSV export.
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from core.db import get_engine
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE
 from tests.console.helpers import signed_in
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import create_staff, login
+from tests.helpers import create_staff, login, sql
 from tests.intake.test_conversation import CHANNELS, RUBBISH, STREET_LIGHT, Resident, files, move
 
 # what the channels know the resident by: never on a staff view once they are erased
@@ -41,12 +39,6 @@ def resident(
 def staff(client: TestClient, settings: Settings) -> dict[str, str]:
     create_staff(settings, "sup", "supervisor")
     return login(client, "sup")
-
-
-def sql(settings: Settings, statement: str, **params) -> list:
-    with get_engine(settings.database_url).begin() as connection:
-        result = connection.execute(sa.text(statement), params)
-        return list(result) if result.returns_rows else []
 
 
 def command(resident: Resident, sms: str, telegram: str) -> str:

@@ -7,16 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from core.db import get_engine
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE
 from tests.cli import Finished, run_aduan
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import sql
 from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Resident, files
 
 # the resident's number as they say it at the counter
@@ -25,11 +24,6 @@ TYPED = "0813-9000-1234"
 
 def aduan(*args: str, stdin: str = "") -> Finished:
     return run_aduan("privacy", *args, stdin=stdin)
-
-
-def sql(settings: Settings, statement: str) -> list:
-    with get_engine(settings.database_url).connect() as connection:
-        return list(connection.execute(sa.text(statement)))
 
 
 @pytest.fixture

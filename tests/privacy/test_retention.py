@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
@@ -19,7 +18,7 @@ from privacy.retention import RetentionReport, run_retention
 from tests.console.helpers import signed_in
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import create_staff, file_complaint, login, run_jobs
+from tests.helpers import create_staff, file_complaint, login, run_jobs, sql
 from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Resident, files, move
 
 LONG_AGO = timedelta(days=400)  # past CONTACT_RETENTION_DAYS (365), not MEDIA_RETENTION_DAYS
@@ -30,12 +29,6 @@ LONGER_AGO = timedelta(days=800)  # past both
 def staff(client: TestClient, settings: Settings) -> dict[str, str]:
     create_staff(settings, "sup", "supervisor")
     return login(client, "sup")
-
-
-def sql(settings: Settings, statement: str, **params) -> list:
-    with get_engine(settings.database_url).begin() as connection:
-        result = connection.execute(sa.text(statement), params)
-        return list(result) if result.returns_rows else []
 
 
 def ended(settings: Settings, code: str, ago: timedelta) -> None:

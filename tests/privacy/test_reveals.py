@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from console import admin
-from core.db import get_engine
 from core.settings import Settings
 from tests.console.helpers import post, sign_in, signed_in
-from tests.helpers import RUBBISH, create_staff, file_complaint, login
+from tests.helpers import RUBBISH, create_staff, file_complaint, login, sql
 
 PHONE = "+6281390007777"
 NAME = "Rina Marlina"
@@ -36,12 +34,6 @@ def pothole(web: TestClient) -> str:
     case = file_complaint(web, phone="0813-9000-7777", name=NAME, notify_via="sms")
     assert case["agency"]["code"] == "DPU"
     return case["tracking_code"]
-
-
-def sql(settings: Settings, statement: str, **params) -> list:
-    with get_engine(settings.database_url).begin() as connection:
-        result = connection.execute(sa.text(statement), params)
-        return list(result) if result.returns_rows else []
 
 
 def reveals(settings: Settings) -> list[tuple[str, str, str]]:

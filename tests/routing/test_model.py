@@ -27,6 +27,8 @@ from routing.training import (
 )
 from tests.routing.test_keywords import CLEAR, COMPLAINTS, TWO_TOPICS
 
+pytestmark = pytest.mark.runs_long
+
 HELDOUT = default_examples_path().with_name("heldout.csv")
 THRESHOLD = Settings.model_fields["routing_min_confidence"].default
 

@@ -13,6 +13,8 @@ from core.db import get_engine
 from routing.model import TrainedClassifier
 from tests.test_cli import aduan
 
+pytestmark = pytest.mark.runs_long
+
 UNUSUAL = "mesin antrean nomor di kantor kecamatan macet lagi"
 
 
