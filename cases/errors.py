@@ -26,6 +26,10 @@ class Refusal(StrEnum):
     # the person named cannot hold the case (inactive, another agency's, not a case worker)
     not_a_holder = "not_a_holder"
     unknown_holder = "unknown_holder"
+    # the case's category is resolved only with an after-photo (cases/proof.py)
+    proof_required = "proof_required"
+    # an after-photo was sent with a move other than resolving
+    proof_only_when_resolving = "proof_only_when_resolving"
 
 
 class CaseError(Exception):
