@@ -53,7 +53,7 @@ STATUS_ORDER = list(CaseStatus)
 USERNAME_MAX, SEARCH_MAX = 64, 200
 # a complaint longer than this shows its start, the rest behind "show all", so the case's
 # actions stay near the top on a phone
-LONG_TEXT = 600
+LONG_TEXT = 280
 
 Text = Annotated[str, Form()]
 
