@@ -28,8 +28,6 @@ class Refusal(StrEnum):
     unknown_holder = "unknown_holder"
     # the case's category is resolved only with an after-photo (cases/proof.py)
     proof_required = "proof_required"
-    # an after-photo was sent with a move other than resolving
-    proof_only_when_resolving = "proof_only_when_resolving"
 
 
 class CaseError(Exception):

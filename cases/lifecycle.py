@@ -16,7 +16,7 @@ from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotAssignable, Refusal, UnknownAgency
 from cases.models import Case, CaseEvent
 from cases.notes import SystemNote
-from cases.proof import attach_proof, check_proof, refuse_stray_proof
+from cases.proof import attach_proof, check_proof
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
 from core.settings import Settings
@@ -189,6 +189,7 @@ def move_to(
 
     Resolving takes the officer's after-photo (`photo`, already stored), which the resident
     receives with the message; a category that requires one refuses a resolve without it.
+    Other moves take no photo: one sent with them is not recorded.
     """
     current = CaseStatus(case.status)
     if current is CaseStatus.triage and status is CaseStatus.assigned:
@@ -202,8 +203,6 @@ def move_to(
         check_proof(session, case, photo)
         if photo is not None:
             photo_id = attach_proof(session, case, photo)
-    elif photo is not None:
-        refuse_stray_proof(case)
     return transition(
         session,
         settings,

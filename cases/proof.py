@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class ProofRefused(CaseError):
-    """A resolve without the photo its category requires, or a photo with another move."""
+    """A resolve without the photo its category requires."""
 
     status_code = 422
 
@@ -46,14 +46,6 @@ def check_proof(session: Session, case: Case, photo: StoredMedia | None) -> None
             Refusal.proof_required,
             category=category.code,
         )
-
-
-def refuse_stray_proof(case: Case) -> None:
-    """A photo goes only with resolving: refused with any other move."""
-    raise ProofRefused(
-        f"an after-photo goes only with resolving {case.tracking_code}",
-        Refusal.proof_only_when_resolving,
-    )
 
 
 def store_upload(

@@ -55,9 +55,6 @@ REFUSALS = {
         "Aduan kategori “%(category)s” hanya bisa diselesaikan dengan foto sesudah perbaikan. "
         "Lampirkan fotonya."
     ),
-    Refusal.proof_only_when_resolving: N_(
-        "Foto sesudah perbaikan hanya dilampirkan saat menandai aduan selesai."
-    ),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})

@@ -17,8 +17,8 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, png_bytes, run_jobs
 
-POTHOLE_TG = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu"
-POTHOLE_WA = "Jalan Pemuda depan SD Negeri 2 berlubang besar, bahaya buat motor"
+POTHOLE_TG = "Jembatan kayu di Jl. Pemuda ambrol, pagar jembatan patah dan bahaya buat anak sekolah"
+POTHOLE_WA = "Jembatan Jl. Pemuda rusak, pagar jembatan patah, jembatan goyang kalau dilewati motor"
 NOTE = "Lubang sudah ditambal aspal baru"
 PHOTO_PREFIX = "https://aduan.example.go.id/media/photos/"
 
@@ -195,13 +195,13 @@ def test_email_reporter_gets_the_photo_attached(
 def test_resolving_without_a_photo_is_refused_where_the_category_requires_one(
     client: TestClient, settings: Settings
 ) -> None:
-    """road_damage requires a photo (the shipped catalogue): multipart without one and the JSON
+    """bridge_damage requires a photo (the shipped catalogue): multipart without one and the JSON
     transition are both refused with 422 and the reason; a category without the rule is not."""
     headers = _supervisor(client, settings)
-    code = file_complaint(client)["tracking_code"]
+    code = file_complaint(client, text=POTHOLE_TG)["tracking_code"]
     refused = _resolve(client, headers, code)
     assert refused.status_code == 422
-    assert "road_damage" in refused.json()["detail"]
+    assert "bridge_damage" in refused.json()["detail"]
     assert "after-photo" in refused.json()["detail"]
     by_json = client.post(
         f"/api/v1/cases/{code}/transitions", json={"status": "resolved"}, headers=headers
@@ -219,7 +219,7 @@ def test_resolving_without_a_photo_is_refused_where_the_category_requires_one(
 def test_a_photo_that_is_not_an_image_is_refused(client: TestClient, settings: Settings) -> None:
     """The bytes decide: a PDF named .png is 415 and nothing changes."""
     headers = _supervisor(client, settings)
-    code = file_complaint(client)["tracking_code"]
+    code = file_complaint(client, text=POTHOLE_TG)["tracking_code"]
     response = _resolve(client, headers, code, b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n")
     assert response.status_code == 415
     detail = client.get(f"/api/v1/cases/{code}", headers=headers).json()
@@ -230,7 +230,7 @@ def test_an_officer_of_another_agency_cannot_resolve(
     client: TestClient, settings: Settings
 ) -> None:
     """The resolve is checked against role and agency like every staff change: 404."""
-    code = file_complaint(client)["tracking_code"]
+    code = file_complaint(client, text=POTHOLE_TG)["tracking_code"]
     create_staff(settings, "dlh", "officer", agency="DLH")
     response = _resolve(client, login(client, "dlh"), code, png_bytes())
     assert response.status_code == 404

@@ -22,7 +22,8 @@ from tests.helpers import POTHOLE, create_staff, login, png_bytes, run_jobs
 
 pytestmark = needs_chromium
 
-POTHOLE_TG = "Jalan berlubang besar di depan SD Negeri 2 Jl. Pemuda, sudah dua minggu"
+BRIDGE = "Jembatan Jl. Pemuda rusak, pagar jembatan patah, jembatan goyang kalau dilewati motor"
+POTHOLE_TG = "Jembatan kayu di Jl. Pemuda ambrol, pagar jembatan patah dan bahaya buat anak sekolah"
 NOTE = "Lubang sudah ditambal aspal baru"
 LEAKS = ("<bound method", "None", "road_damage", "in_progress", "resolved")
 
@@ -47,7 +48,7 @@ def test_officer_resolves_on_a_phone_with_an_after_photo(
     assert posted.status_code == 200
     with httpx.Client(base_url=base, timeout=10) as api:
         follower = api.post(
-            "/api/v1/complaints", json={"text": POTHOLE, "email": "tetangga@example.com"}
+            "/api/v1/complaints", json={"text": BRIDGE, "email": "tetangga@example.com"}
         ).json()["tracking_code"]
         supervisor = login(api, "kepala")
         queue = api.get("/api/v1/cases", headers=supervisor).json()["items"]

@@ -8,6 +8,8 @@ from core.settings import Settings
 from tests.console.helpers import case_row, signed_in
 from tests.helpers import create_staff, file_complaint, png_bytes
 
+BRIDGE = "Jembatan kayu di Jl. Pemuda ambrol, pagar jembatan patah dan bahaya buat anak sekolah"
+
 
 def _resolve(web: TestClient, code: str, csrf: str, photo: bytes | None, name: str = "a.png"):
     files = {"photo": (name, photo if photo is not None else b"", "image/png")}
@@ -22,10 +24,10 @@ def _resolve(web: TestClient, code: str, csrf: str, photo: bytes | None, name: s
 def test_the_resolve_form_takes_a_photo_and_refuses_without_one(
     web: TestClient, settings: Settings
 ) -> None:
-    """An empty file field is refused for road_damage with the reason; a wrong CSRF token
+    """An empty file field is refused for bridge_damage with the reason; a wrong CSRF token
     changes nothing; a PNG resolves and the page shows it as the proof."""
     create_staff(settings, "officer.dpu", "officer", "DPU")
-    code = file_complaint(web)["tracking_code"]
+    code = file_complaint(web, text=BRIDGE)["tracking_code"]
     csrf = signed_in(web, "officer.dpu")
     page = web.get(f"/console/cases/{code}").text
     assert 'enctype="multipart/form-data"' in page
@@ -51,13 +53,13 @@ def test_the_resolve_form_takes_a_photo_and_refuses_without_one(
 def test_the_catalogue_page_says_which_categories_require_a_photo(
     web: TestClient, settings: Settings
 ) -> None:
-    """road_damage and street_light require a photo in the shipped catalogue; others do not."""
+    """bridge_damage requires a photo in the shipped catalogue; road_damage does not."""
     create_staff(settings, "admin", "admin")
     signed_in(web, "admin")
     page = web.get("/console/admin/catalogue").text
     road = page.split('id="road_damage"')[1].split("</tr>")[0]
     bridge = page.split('id="bridge_damage"')[1].split("</tr>")[0]
-    assert "wajib saat selesai" in road
-    assert "tidak wajib" in bridge
+    assert "wajib saat selesai" in bridge
+    assert "tidak wajib" in road
     english = web.get("/console/admin/catalogue?lang=en").text
-    assert "required to resolve" in english.split('id="street_light"')[1].split("</tr>")[0]
+    assert "required to resolve" in english.split('id="bridge_damage"')[1].split("</tr>")[0]
