@@ -64,11 +64,18 @@ def tell_citizen(
     kind: MessageKind,
     *,
     note: str | None = None,
+    photo_id: int | None = None,
 ) -> None:
-    """Queue a message about `case` for everyone who follows it, on each one's channel."""
+    """Queue a message about `case` for everyone who follows it, on each one's channel, with
+    the attachment `photo_id` (an officer's after-photo) where it may go.
+
+    The photo goes to the reporter always (it is their case), and to the followers (reporters
+    of merged duplicates) unless the case is Rahasia: its photos never leave for anyone else.
+    """
     agency = session.get(Agency, case.agency_id) if case.agency_id else None
     for contact, language in recipients(session, case):
-        _queue(session, settings, case, kind, contact, language, agency, note)
+        photo = photo_id if contact.id == case.contact_id or not case.confidential else None
+        _queue(session, settings, case, kind, contact, language, agency, note, photo)
 
 
 def acknowledge(
@@ -93,6 +100,7 @@ def _queue(
     language: str,
     agency: Agency | RoutedAgency | None,
     note: str | None = None,
+    photo_id: int | None = None,
 ) -> None:
     acknowledgement = kind is MessageKind.acknowledgement
     message = render_message(
@@ -110,5 +118,6 @@ def _queue(
         else None,
         # the reporter hears which mode they filed in once, when the complaint is received
         mode=mode_sentence(language, mode_of(case)) if acknowledgement else None,
+        photo_id=photo_id,
     )
     queue_messages(session, contact=contact, case_id=case.id, message=message)

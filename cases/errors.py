@@ -26,6 +26,8 @@ class Refusal(StrEnum):
     # the person named cannot hold the case (inactive, another agency's, not a case worker)
     not_a_holder = "not_a_holder"
     unknown_holder = "unknown_holder"
+    # the case's category is resolved only with an after-photo (cases/proof.py)
+    proof_required = "proof_required"
 
 
 class CaseError(Exception):

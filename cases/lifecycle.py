@@ -16,9 +16,11 @@ from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotAssignable, Refusal, UnknownAgency
 from cases.models import Case, CaseEvent
 from cases.notes import SystemNote
+from cases.proof import attach_proof, check_proof
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
 from core.settings import Settings
+from intake.messages import StoredMedia
 from notifications.enums import MessageKind
 from routing.areas import area_for
 from routing.models import Agency, Category, RoutingExample
@@ -118,10 +120,12 @@ def transition(
     public_note: str | None = None,
     internal_note: str | SystemNote | None = None,
     changes: Mapping[str, Any] = NO_CHANGES,
+    photo_id: int | None = None,
 ) -> Case:
     """Make the move `name` on `case`, the only way its status changes: check the lifecycle
     table allows it, set the status and its timestamp, append the history entry and queue what
-    the table says the citizen is told (with `public_note`), in the caller's transaction.
+    the table says the citizen is told (with `public_note`, and the attachment `photo_id`), in
+    the caller's transaction.
 
     `actor` is the staff member for a staff move, None for the citizen's and the system's.
     `changes` are the other columns the move sets (a forward's agency and new due time).
@@ -165,7 +169,7 @@ def transition(
         actor_label=None if actor else move.by,
     )
     if move.tells is not None:
-        tell_citizen(session, settings, case, move.tells, note=public_note)
+        tell_citizen(session, settings, case, move.tells, note=public_note, photo_id=photo_id)
     return case
 
 
@@ -178,23 +182,36 @@ def move_to(
     actor: User,
     public_note: str | None = None,
     internal_note: str | None = None,
+    photo: StoredMedia | None = None,
 ) -> Case:
     """Make the staff move that takes `case` to `status`; forward and merge need more than a
-    status and have functions of their own."""
+    status and have functions of their own.
+
+    Resolving takes the officer's after-photo (`photo`, already stored), which the resident
+    receives with the message; a category that requires one refuses a resolve without it.
+    Other moves take no photo: one sent with them is not recorded.
+    """
     current = CaseStatus(case.status)
     if current is CaseStatus.triage and status is CaseStatus.assigned:
         raise CaseError(
             "a case in triage is assigned by forwarding it to an agency",
             Refusal.triage_needs_forward,
         )
+    move = by_status(current, status)
+    photo_id = None
+    if move.target is CaseStatus.resolved:
+        check_proof(session, case, photo)
+        if photo is not None:
+            photo_id = attach_proof(session, case, photo)
     return transition(
         session,
         settings,
         case,
-        by_status(current, status).name,
+        move.name,
         actor=actor,
         public_note=public_note,
         internal_note=internal_note,
+        photo_id=photo_id,
     )
 
 

@@ -176,6 +176,8 @@ class Attachment(SQLModel, table=True):
     # set when retention deleted the file from storage (MEDIA_RETENTION_DAYS after the case
     # ended); the row stays, so staff read that it was removed rather than follow a dead link
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # an officer's after-photo, taken when resolving (cases/proof.py); False: the resident's file
+    proof: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class CaseSubscriber(SQLModel, table=True):

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from cases import assignees, lifecycle, service
@@ -19,7 +19,9 @@ from cases.enums import CaseStatus
 from cases.errors import CaseError
 from cases.export import csv_lines
 from cases.models import Attachment, Case
+from cases.proof import store_upload
 from cases.schemas import (
+    NOTE_MAX,
     AgencyStats,
     AssigneeIn,
     CaseDetail,
@@ -31,8 +33,9 @@ from cases.schemas import (
 )
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
-from core.responses import FILE_GONE, STAFF_ERRORS
+from core.responses import FILE_GONE, STAFF_ERRORS, error_response
 from core.storage import MediaNotFound, get_storage
+from intake.media import MediaRejected
 from staff.auth import CaseWorker, Supervisor
 from staff.models import User
 
@@ -185,6 +188,51 @@ def change_status(
             actor=user,
             public_note=body.note,
             internal_note=body.internal_note,
+        ),
+    )
+    return service.detail_view(session, case)
+
+
+@router.post(
+    "/cases/{code}/resolution",
+    response_model=CaseDetail,
+    responses={415: error_response("the photo is not an accepted image type")},
+)
+def resolve_case(
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CaseWorker,
+    photo: Annotated[UploadFile | None, File(description="the after-photo (an image)")] = None,
+    note: Annotated[
+        str | None, Form(max_length=NOTE_MAX, description="sent to the citizen")
+    ] = None,
+    internal_note: Annotated[str | None, Form(max_length=NOTE_MAX)] = None,
+) -> CaseDetail:
+    """Resolve a case with the officer's after-photo (multipart): the citizen and everyone who
+    follows the case receive it with the note and the rating question. A category that
+    requires a photo refuses the resolve without one (422)."""
+    case = _case_or_404(session, user, code)
+    try:
+        stored = (
+            store_upload(settings, photo.file, photo.content_type, photo.filename)
+            if photo is not None
+            else None
+        )
+    except MediaRejected as exc:
+        code_for = {"too_large": 413, "unsupported_type": 415}
+        raise HTTPException(code_for.get(exc.reason, 422), detail=str(exc)) from exc
+    _apply(
+        session,
+        lambda: lifecycle.move_to(
+            session,
+            settings,
+            case,
+            CaseStatus.resolved,
+            actor=user,
+            public_note=(note or "").strip() or None,
+            internal_note=(internal_note or "").strip() or None,
+            photo=stored,
         ),
     )
     return service.detail_view(session, case)

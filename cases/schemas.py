@@ -129,6 +129,9 @@ class AttachmentView(BaseModel):
         default=None,
         description="when retention deleted the file (MEDIA_RETENTION_DAYS after the case ended)",
     )
+    proof: bool = Field(
+        default=False, description="an officer's after-photo, taken when resolving the case"
+    )
 
 
 class EventView(BaseModel):

@@ -379,6 +379,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
                 if a.removed_at
                 else f"/api/v1/cases/{case.tracking_code}/attachments/{a.id}",
                 removed_at=a.removed_at,
+                proof=a.proof,
             )
             for a in attachments
         ],

@@ -51,6 +51,10 @@ REFUSALS = {
         "%(username)s bukan petugas atau supervisor aktif dari dinas aduan ini."
     ),
     Refusal.unknown_holder: N_("Tidak ada petugas atau supervisor bernama '%(username)s'."),
+    Refusal.proof_required: N_(
+        "Aduan kategori “%(category)s” hanya bisa diselesaikan dengan foto sesudah perbaikan. "
+        "Lampirkan fotonya."
+    ),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})

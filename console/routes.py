@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -27,12 +27,14 @@ from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.errors import CaseError
 from cases.models import Case
 from cases.notes import NoteCode, SystemNote
+from cases.proof import proof_required, store_upload
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import Visit, VisitDep, csrf_failed
 from core.deps import client_address
 from core.i18n import N_
+from intake.media import MediaRejected
 from privacy import reveals
 from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
 from routing import stored_catalogue
@@ -49,6 +51,9 @@ CASE_ROLES = (Role.officer, Role.supervisor)
 PAGE_SIZE = 25
 STATUS_ORDER = list(CaseStatus)
 USERNAME_MAX, SEARCH_MAX = 64, 200
+# a complaint longer than this shows its start, the rest behind "show all", so the case's
+# actions stay near the top on a phone
+LONG_TEXT = 280
 
 Text = Annotated[str, Form()]
 
@@ -306,6 +311,10 @@ def _case_page(
         # an anonymous reporter's contact is never shown in full (privacy/reveals.py)
         can_reveal=case.contact_id is not None and not case.anonymous,
         revealed=revealed,
+        can_resolve=CaseStatus.resolved in status_targets(current),
+        proof_required=proof_required(visit.db, case),
+        long_text=len(case.text) > LONG_TEXT,
+        text_excerpt=case.text[:LONG_TEXT].rsplit(" ", 1)[0],
     )
 
 
@@ -394,6 +403,14 @@ def reveal_contact(code: str, visit: VisitDep, csrf: Text = "") -> Response:
     return _case_page(visit, case, revealed=revealed)
 
 
+# why an after-photo was not taken, by `MediaRejected.reason`
+PHOTO_REFUSALS = {
+    "too_large": N_("foto lebih besar dari batas %(mb)s MB"),
+    "unsupported_type": N_("berkas foto harus berupa gambar (JPEG, PNG, WebP atau GIF)"),
+    "empty": N_("berkas foto kosong"),
+}
+
+
 @router.post("/cases/{code}/status", response_class=HTMLResponse)
 def change_status(
     code: str,
@@ -402,7 +419,9 @@ def change_status(
     status: Text = "",
     note: Text = "",
     internal_note: Text = "",
+    photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    """Change the status; resolving takes the officer's after-photo (the phone's camera)."""
     case, refusal = _posted_case(visit, code, csrf)
     if refusal:
         return refusal
@@ -410,6 +429,16 @@ def change_status(
         body = TransitionIn(status=status, note=note, internal_note=internal_note)
     except ValidationError as exc:
         return _case_page(visit, case, 422, invalid(visit, exc))
+    try:
+        stored = (
+            store_upload(visit.settings, photo.file, photo.content_type, photo.filename)
+            if photo is not None
+            else None
+        )
+    except MediaRejected as exc:
+        message = PHOTO_REFUSALS.get(exc.reason, PHOTO_REFUSALS["unsupported_type"])
+        limit = visit.settings.media_max_bytes // (1024 * 1024)
+        return _case_page(visit, case, 422, refused(visit, visit.t.gettext(message, mb=limit)))
     return _apply(
         visit,
         case,
@@ -421,6 +450,7 @@ def change_status(
             actor=visit.user,
             public_note=body.note,
             internal_note=body.internal_note,
+            photo=stored,
         ),
         N_("Status diubah menjadi: %(status)s."),
         status=visit.t.status(body.status),

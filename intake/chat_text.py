@@ -231,3 +231,9 @@ ASK_MODE = N_(
 CHOICE_ANONYMOUS = N_("Anonim")
 CHOICE_CONFIDENTIAL = N_("Rahasia")
 CHOICE_BOTH = N_("Anonim dan Rahasia")
+
+# the rating request's buttons (Telegram's inline keyboard, WhatsApp's quick replies): 1 to 5,
+# and this one, which sends the word that reopens the case (`NOT_FIXED_REPLY`)
+RATING_NOT_FIXED = N_("Belum beres")
+# what that button answers, read as typing it; one word the conversation reads in any language
+NOT_FIXED_REPLY = "BELUM"

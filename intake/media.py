@@ -72,14 +72,23 @@ def _real_type(data: bytes, declared: str | None, allowed: list[str]) -> tuple[s
 
 
 def store_media(
-    settings: Settings, data: bytes, content_type: str | None, filename: str | None = None
+    settings: Settings,
+    data: bytes,
+    content_type: str | None,
+    filename: str | None = None,
+    *,
+    photos_only: bool = False,
 ) -> StoredMedia:
-    """Check a resident's file and save it through the configured storage."""
+    """Check a file and save it through the configured storage; `photos_only` accepts only
+    the image types among MEDIA_ALLOWED_TYPES (an officer's after-photo)."""
     if not data:
         raise MediaRejected("empty", "the file is empty")
     if len(data) > settings.media_max_bytes:
         raise _too_large(settings)
-    real_type, suffix = _real_type(data, _bare_type(content_type), settings.media_allowed_types)
+    allowed = settings.media_allowed_types
+    if photos_only:
+        allowed = [kind for kind in allowed if kind.startswith("image/")]
+    real_type, suffix = _real_type(data, _bare_type(content_type), allowed)
     key = get_storage(settings).save(data, content_type=real_type, suffix=suffix)
     return StoredMedia(
         content_type=real_type, storage_key=key, size=len(data), filename=_clean_filename(filename)

@@ -10,12 +10,24 @@ runs with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class OutboundPhoto:
+    """A photo that goes with a message (an officer's after-photo)."""
+
+    # absolute and signed: a provider that fetches media itself (Twilio) is given this, and a
+    # channel that cannot carry a photo puts it in the text (`notifications.photos`)
+    url: str
+    content_type: str
+    # the photo's bytes, read from storage when called (raises core.storage.MediaNotFound)
+    read: Callable[[], bytes]
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ class OutboundMessage:
     variables: dict[str, str] | None = None
     # when the citizen last wrote to us on this channel (the WhatsApp 24-hour window)
     last_inbound_at: datetime | None = None
+    # a photo that goes with the text; only ever set for a channel whose `photos` is true
+    photo: OutboundPhoto | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +91,14 @@ class Channel(Protocol):
     # the most characters one message may hold; a longer body is split into parts when it is
     # queued. None: no limit
     max_chars: int | None
+    # whether `send` delivers a message's photo itself (attached, or as a link where the
+    # provider cannot take it at that moment). False: the outbox gives such a channel the
+    # text with a link to the photo instead, and no photo
+    photos: bool
 
     def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
-        """Hand the message to the provider once; return its id and the path the message took.
+        """Hand the message (with its `photo`, if any) to the provider once; return its id and
+        the path the message took.
 
         Raises DeliveryError for every failure the provider reports or causes.
         """

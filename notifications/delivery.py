@@ -22,7 +22,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -33,9 +33,17 @@ from sqlmodel import Session, or_, select
 
 from core.db import UTCDateTime, open_session, utcnow
 from core.settings import Settings
-from notifications.channels import Channel, Channels, DeliveryError, OutboundMessage, SendResult
+from notifications.channels import (
+    Channel,
+    Channels,
+    DeliveryError,
+    OutboundMessage,
+    OutboundPhoto,
+    SendResult,
+)
 from notifications.enums import NotificationStatus
 from notifications.models import Contact, Notification
+from notifications.photos import outbound_photos, with_photo_link
 from notifications.recipients import (
     ERASED,
     Recipient,
@@ -239,6 +247,7 @@ def _send_claimed(
     # a claim is the start of its first send: a stop asked for since then lets that send
     # finish, like one asked for a moment later, and releases only the rows not yet started
     first = rows[0][0].id if rows else None
+    photos = outbound_photos(session, settings, (n.attachment_id for n, _ in rows))
     results: dict[int, AttemptResult] = {}
     chains: dict[tuple[str, int], list[_Attempt]] = {}
     for notification, recipient in rows:
@@ -250,7 +259,8 @@ def _send_claimed(
             error = DeliveryError(f"no channel {notification.channel!r}", permanent=True)
             results[notification.id] = _record_failure(notification, error, settings)
         else:
-            message = _message(notification, recipient)
+            photo = photos.get(notification.attachment_id)
+            message = _message(notification, recipient, channel, photo)
             attempt = _Attempt(notification.id, channel, message, recipient.contact is not None)
             chains.setdefault(recipient.key, []).append(attempt)
     answers: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
@@ -352,9 +362,16 @@ def _release(row: Notification) -> None:
     row.attempts -= 1
 
 
-def _message(notification: Notification, recipient: Recipient) -> OutboundMessage:
+def _message(
+    notification: Notification,
+    recipient: Recipient,
+    channel: Channel,
+    photo: OutboundPhoto | None,
+) -> OutboundMessage:
+    """The row as `channel` sends it: with its photo, or for a channel that carries none, with
+    a link to the photo in the text."""
     contact = recipient.contact
-    return OutboundMessage(
+    message = OutboundMessage(
         address=recipient.address,
         body=notification.body,
         subject=notification.subject,
@@ -362,7 +379,11 @@ def _message(notification: Notification, recipient: Recipient) -> OutboundMessag
         language=notification.language,
         variables=notification.variables,
         last_inbound_at=contact.last_inbound_at if contact is not None else None,
+        photo=photo,
     )
+    if photo is not None and not channel.photos:
+        return replace(message, body=with_photo_link(message), photo=None)
+    return message
 
 
 def _record(

@@ -25,6 +25,8 @@ class Message:
     subject: str
     # for channels that send pre-approved templates instead of the text; None: free text only
     variables: dict[str, str] | None = None
+    # the attachment of a photo that goes with the text (cases.proof); None: text only
+    photo_id: int | None = None
 
 
 def render_message(
@@ -40,8 +42,10 @@ def render_message(
     invite_details: bool = False,
     rate_url: str | None = None,
     mode: str | None = None,
+    photo_id: int | None = None,
 ) -> Message:
-    """The message of `kind` about case `code` to a citizen (see `templates.render`)."""
+    """The message of `kind` about case `code` to a citizen (see `templates.render`), with the
+    attachment `photo_id` when a photo goes with it."""
     values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note, due=due)
     body = render(
         kind, language, invite_details=invite_details, rate_url=rate_url, mode=mode, **values
@@ -53,6 +57,7 @@ def render_message(
         body=body,
         subject=subject(language, code, kind),
         variables=message_variables(language, **values),
+        photo_id=photo_id,
     )
 
 

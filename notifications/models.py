@@ -77,6 +77,9 @@ class Notification(SQLModel, table=True):
     subject: str = Field(sa_type=sa.Text)
     # the values the body was made from, for channels that send pre-approved templates instead
     variables: dict | None = Field(default=None, sa_type=sa.JSON)
+    # a photo that goes with the text (an officer's after-photo, cases/proof.py), named by table
+    # as `user_id` is: read from storage when the row is sent, never copied onto the row
+    attachment_id: int | None = Field(default=None, foreign_key="attachments.id")
     status: str = Field(default="pending", sa_type=sa.String(16))
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

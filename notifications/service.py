@@ -190,6 +190,8 @@ def _queue(
                 "body": text,
                 "subject": message.subject,
                 "variables": row_variables,
+                # the photo goes with the last part: the one that ends with the question
+                "attachment_id": message.photo_id if index == len(parts) else None,
                 "created_at": now,
                 "next_attempt_at": now,
             }

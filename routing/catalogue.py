@@ -59,6 +59,8 @@ class CategorySpec(BaseModel):
     name_en: str
     sla_hours: int = Field(gt=0, le=24 * 365)
     keywords: Keywords
+    # a case of this category is resolved only with an after-photo (cases/proof.py)
+    proof_required: bool = False
 
     @field_validator("code")
     @classmethod

@@ -32,6 +32,8 @@ class Category(SQLModel, table=True):
     sla_hours: int
     keywords_id: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     keywords_en: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # a case of this category is resolved only with an after-photo (`proof_required` in the file)
+    proof_required: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     active: bool = True
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -57,6 +57,7 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
                 list(cat.keywords.id),
                 list(cat.keywords.en),
             )
+            category.proof_required = cat.proof_required
             category.active, category.updated_at = True, now
             session.add(category)
             seen_categories.add(cat.code)
@@ -115,6 +116,7 @@ def catalogue_from_database(session: Session) -> Catalogue:
                 name_en=c.name_en,
                 sla_hours=c.sla_hours,
                 keywords=Keywords(id=c.keywords_id, en=c.keywords_en),
+                proof_required=c.proof_required,
             )
         )
     return Catalogue(

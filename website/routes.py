@@ -17,6 +17,7 @@ from cases.citizen import rating_token_matches
 from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
+from cases.proof import PhotoRemoved, photo_by_link
 from cases.service import find_by_code, public_view
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
@@ -266,4 +267,22 @@ def submit_rating(
     session.commit()
     return RedirectResponse(
         f"/track/{case.tracking_code}?lang={language}&done={outcome}", status.HTTP_303_SEE_OTHER
+    )
+
+
+@pages.get("/media/photos/{token}")
+def proof_photo(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """An officer's after-photo, by the signed link sent to the residents who follow the case
+    (and fetched by Twilio for WhatsApp): 404 for a link we did not make, 410 once removed."""
+    try:
+        data, content_type = photo_by_link(session, settings, token)
+    except PhotoRemoved:
+        return Response("gone", status.HTTP_410_GONE, media_type="text/plain")
+    except LookupError:
+        return Response("not found", status.HTTP_404_NOT_FOUND, media_type="text/plain")
+    return Response(
+        data,
+        media_type=content_type,
+        # personal enough: no shared cache keeps it, and no browser reads it as anything else
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )

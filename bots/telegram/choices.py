@@ -1,4 +1,5 @@
-"""A reply's numbered choices as inline buttons, and a resident's press of one.
+"""A reply's numbered choices as inline buttons (and the rating request's), and a resident's
+press of one.
 
 A button for choice i carries the callback data str(i + 1), so a press reads exactly as if the
 resident had typed the number. Each press is answered (the button stops spinning) and its
@@ -13,6 +14,8 @@ import logging
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 
+from intake.chat_text import NOT_FIXED_REPLY, RATING_NOT_FIXED, say
+
 log = logging.getLogger(__name__)
 
 
@@ -22,6 +25,17 @@ def choice_keyboard(choices: tuple[str, ...]) -> InlineKeyboardMarkup:
         [
             [InlineKeyboardButton(label.strip() or str(number), callback_data=str(number))]
             for number, label in enumerate(choices, start=1)
+        ]
+    )
+
+
+def rating_keyboard(language: str) -> InlineKeyboardMarkup:
+    """The rating request's buttons: 1 to 5 in a row, then "not fixed". Each sends what the
+    request asks the resident to type, so a press rates (or reopens) as typing would."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(str(n), callback_data=str(n)) for n in range(1, 6)],
+            [InlineKeyboardButton(say(language, RATING_NOT_FIXED), callback_data=NOT_FIXED_REPLY)],
         ]
     )
 

@@ -1,6 +1,9 @@
 """The Telegram channel: messages out through python-telegram-bot's Bot.
 
 One message holds at most 4096 characters (sendMessage's limit); the outbox splits longer ones.
+A message with a photo (an officer's after-photo) goes with sendPhoto, its text as the caption
+(cut at 1024 characters); the rating request carries buttons 1 to 5 and "not fixed"
+(`choices.rating_keyboard`), which the webhook reads as the resident typing them.
 
 A `Forbidden` answer (the user blocked the bot, deleted their account, or never started it) is
 final for the contact, not only for this message: the error says so and the delivery marks the
@@ -14,6 +17,7 @@ the wait, so those messages are put back for then without asking.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -21,10 +25,16 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bots.telegram.choices import rating_keyboard
 from bots.telegram.client import new_bot
 from core.settings import Settings
+from core.storage import MediaNotFound
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
-from notifications.enums import Channel
+from notifications.enums import Channel, MessageKind
+
+log = logging.getLogger(__name__)
+# the most characters a photo's caption holds (sendPhoto)
+CAPTION_MAX = 1024
 
 # A Bot is bound to the event loop it was first used in. Each sending thread keeps one loop and
 # its Bots on it: a Bot made, initialised (a getMe call) and closed for every message cost the
@@ -70,9 +80,31 @@ def _held_for(bot: tuple[str, str]) -> float:
         return max(_quiet_until.get(bot, 0.0) - time.monotonic(), 0.0)
 
 
+def caption(text: str) -> str:
+    """`text` as a photo's caption: at most CAPTION_MAX characters, cut between words with "…"
+    (the rating request's buttons still ask what a cut question would)."""
+    if len(text) <= CAPTION_MAX:
+        return text
+    return text[: CAPTION_MAX - 1].rsplit(" ", 1)[0].rstrip() + "…"
+
+
+def _photo_bytes(message: OutboundMessage) -> bytes | None:
+    """The message's photo; None without one, or when its file is gone from storage (the
+    text then goes alone rather than not at all)."""
+    if message.photo is None:
+        return None
+    try:
+        return message.photo.read()
+    except MediaNotFound:
+        log.error("the photo of a %s message is missing from storage", message.kind)
+        return None
+
+
 class TelegramChannel:
     name: str = Channel.telegram
     max_chars: int | None = 4096
+    # sent with sendPhoto, the text as its caption
+    photos: bool = True
 
     async def _send(self, message: OutboundMessage, settings: Settings) -> str:
         if not settings.telegram_bot_token:
@@ -80,7 +112,19 @@ class TelegramChannel:
                 "Telegram is not configured: set TELEGRAM_BOT_TOKEN", permanent=False
             )
         bot = await _bot(settings)
-        sent = await bot.send_message(chat_id=int(message.address), text=message.body)
+        chat_id = int(message.address)
+        markup = (
+            rating_keyboard(message.language)
+            if message.kind == MessageKind.rating_request
+            else None
+        )
+        photo = _photo_bytes(message)
+        if photo is not None:
+            sent = await bot.send_photo(
+                chat_id=chat_id, photo=photo, caption=caption(message.body), reply_markup=markup
+            )
+        else:
+            sent = await bot.send_message(chat_id=chat_id, text=message.body, reply_markup=markup)
         return str(sent.message_id)
 
     def send(self, message: OutboundMessage, settings: Settings) -> SendResult:

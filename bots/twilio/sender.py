@@ -17,6 +17,11 @@ in the same attempt:
 2. otherwise the text goes by SMS to the same number from TWILIO_SMS_FROM (path
    "sms_fallback").
 
+A photo (an officer's after-photo) goes inside the window as media: Twilio fetches it from its
+signed link (`notifications.photos`, under PUBLIC_BASE_URL). Outside it the SMS fallback carries
+the link in its text; an approved template carries its own text only. SMS never carries media
+(`photos` is false): the outbox gives it the text with the link.
+
 Template variables are numbered in this order per kind (`TEMPLATE_VARIABLES`); write the
 approved template text with the same numbers:
 
@@ -62,6 +67,7 @@ from core.db import utcnow
 from core.settings import Settings
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
 from notifications.enums import Channel, MessageKind
+from notifications.photos import with_photo_link
 from notifications.service import PART_KEY
 
 MAX_CHARS = 1600
@@ -158,6 +164,9 @@ class TwilioChannel:
     def __init__(self, *, whatsapp: bool) -> None:
         self.whatsapp = whatsapp
         self.name: str = Channel.whatsapp if whatsapp else Channel.sms
+        # WhatsApp sends a photo as media in the window, a link outside it; SMS has no MMS here:
+        # the outbox puts the link in its text
+        self.photos: bool = whatsapp
 
     def send(self, message: OutboundMessage, settings: Settings) -> SendResult:
         number = phone_number(message.address)
@@ -166,6 +175,7 @@ class TwilioChannel:
             sid = _create(settings, to=number, from_=from_, body=message.body)
             return SendResult(provider_id=sid, path="sms")
         if in_whatsapp_window(message):
+            media = {"media_url": [message.photo.url]} if message.photo is not None else {}
             try:
                 sid = _create(
                     settings,
@@ -173,6 +183,7 @@ class TwilioChannel:
                     to=on_whatsapp(number),
                     from_=_whatsapp_from(settings),
                     body=message.body,
+                    **media,
                 )
             except _OutsideWindow:
                 pass  # Twilio knows better than our clock: go on as outside the window
@@ -195,5 +206,5 @@ def _outside_window(message: OutboundMessage, number: str, settings: Settings) -
             content_variables=content_variables(message.kind, message.variables),
         )
         return SendResult(provider_id=sid, path="whatsapp_template")
-    sid = _create(settings, to=number, from_=_sms_from(settings), body=message.body)
+    sid = _create(settings, to=number, from_=_sms_from(settings), body=with_photo_link(message))
     return SendResult(provider_id=sid, path="sms_fallback")

@@ -220,6 +220,19 @@ def _case_not_open(desk: Desk) -> Refused:
     )
 
 
+def _proof_required(desk: Desk) -> Refused:
+    code = desk.file("Jembatan kayu di Jl. Pemuda ambrol, pagar jembatan patah dan bahaya")
+    return Refused(
+        f"/console/cases/{code}/status",
+        {"status": "resolved"},
+        422,
+        "Aduan kategori “Jembatan rusak” hanya bisa diselesaikan dengan foto sesudah "
+        "perbaikan. Lampirkan fotonya.",
+        "A case of the category “Damaged bridges” can only be resolved with a photo taken "
+        "after the repair. Attach the photo.",
+    )
+
+
 def _not_a_holder(desk: Desk) -> Refused:
     code = desk.file()  # the roads agency's; dewi works for the environment agency
     return Refused(
@@ -256,6 +269,7 @@ SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.case_not_open: _case_not_open,
     Refusal.not_a_holder: _not_a_holder,
     Refusal.unknown_holder: _unknown_holder,
+    Refusal.proof_required: _proof_required,
 }
 
 

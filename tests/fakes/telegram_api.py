@@ -45,6 +45,7 @@ METHODS = frozenset(
         "getMe",
         "getUpdates",
         "sendMessage",
+        "sendPhoto",
         "getFile",
         "setWebhook",
         "deleteWebhook",
@@ -86,6 +87,7 @@ _BOOL_FIELDS = frozenset(
     }
 )
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 # what a button does when pressed; an inline keyboard button has exactly one of these
 _BUTTON_ACTIONS = frozenset(
@@ -111,7 +113,7 @@ NOT_MODIFIED = (
 
 @dataclass(frozen=True)
 class SentMessage:
-    """A ``sendMessage`` the fake accepted."""
+    """A ``sendMessage`` (or ``sendPhoto``: ``text`` is its caption) the fake accepted."""
 
     message_id: int
     chat_id: int | str
@@ -328,6 +330,8 @@ class FakeTelegram(HttpFake):
             return _ok(self.bot_user)
         if method == "sendMessage":
             return self._send_message(params)
+        if method == "sendPhoto":
+            return self._send_photo(params)
         if method == "answerCallbackQuery":
             return self._answer_callback_query(params)
         if method == "editMessageReplyMarkup":
@@ -402,6 +406,53 @@ class FakeTelegram(HttpFake):
         }
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             result["reply_markup"] = markup  # Telegram echoes inline keyboards only
+        with self._lock:
+            self._sent[message_id] = result
+        return _ok(result)
+
+    def _send_photo(self, params: dict[str, Any]) -> HttpResponse:
+        """A photo uploaded (multipart) with an optional caption and keyboard; recorded among
+        the messages with the caption as its text and the bytes in ``params["photo"]``."""
+        if (error := self._check_chat(params)) is not None:
+            return error
+        photo = params.get("photo")
+        if not photo:
+            return tg_error(400, "Bad Request: there is no photo in the request")
+        caption = params.get("caption") or ""
+        if len(caption) > MAX_CAPTION_LENGTH:
+            return tg_error(400, "Bad Request: message caption is too long")
+        markup = params.get("reply_markup")
+        if (error := _check_inline_keyboard(markup)) is not None:
+            return error
+        with self._lock:
+            message_id = self._next_message_id
+            self._next_message_id += 1
+        chat_id = params["chat_id"]
+        self._record(
+            self._messages,
+            SentMessage(message_id, chat_id, caption, params.get("parse_mode"), markup, params),
+        )
+        size = len(photo) if isinstance(photo, bytes) else 0
+        file_id = f"photo-{message_id}"
+        result: dict[str, Any] = {
+            "message_id": message_id,
+            "from": {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": _chat(chat_id),
+            "date": int(time.time()),
+            "photo": [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": hashlib.sha1(file_id.encode()).hexdigest()[:16],
+                    "width": 4,
+                    "height": 3,
+                    "file_size": size,
+                }
+            ],
+        }
+        if caption:
+            result["caption"] = caption
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            result["reply_markup"] = markup
         with self._lock:
             self._sent[message_id] = result
         return _ok(result)
