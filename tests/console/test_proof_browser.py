@@ -1,7 +1,7 @@
 """Proof of fix and long complaints in a real headless Chromium at a phone's size.
 
-Unlike the other browser modules this one runs on SQLite and PostgreSQL: the officer's resolve
-with a photo ends in an outbox row per resident, which both databases must carry.
+On SQLite, as the other browser modules: the outbox rows a resolve with a photo writes are
+tested on both databases over HTTP (tests/cases/test_proof_of_fix.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
-from tests.browser import PHONE, needs_chromium, shot, sign_in
+from tests.browser import PHONE, needs_chromium, shot, sign_in, sqlite_only  # noqa: F401
 from tests.channels import TELEGRAM_HEADERS
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
