@@ -26,6 +26,12 @@ class Refusal(StrEnum):
     # the person named cannot hold the case (inactive, another agency's, not a case worker)
     not_a_holder = "not_a_holder"
     unknown_holder = "unknown_holder"
+    # moderation of the public side (cases/moderation.py)
+    not_a_moderator = "not_a_moderator"
+    unknown_hide_reason = "unknown_hide_reason"
+    already_hidden = "already_hidden"
+    not_hidden = "not_hidden"
+    no_such_photo = "no_such_photo"
 
 
 class CaseError(Exception):
@@ -60,3 +66,18 @@ class NotAssignable(CaseError):
     the case is no longer open."""
 
     status_code = 422
+
+
+_MODERATION_CODES = {
+    Refusal.not_a_moderator: 403,
+    Refusal.no_such_photo: 404,
+    Refusal.unknown_hide_reason: 422,
+}
+
+
+class ModerationRefused(CaseError):
+    """A moderation of the public side that the rules turn down; `status_code` by reason."""
+
+    def __init__(self, text: str, reason: Refusal, **params: object) -> None:
+        super().__init__(text, reason, **params)
+        self.status_code = _MODERATION_CODES.get(reason, 409)

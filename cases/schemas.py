@@ -42,6 +42,14 @@ class PublicEvent(BaseModel):
     status: str | None
     agency: AgencyRef | None = None
     note: str | None = None
+    officer: str | None = Field(
+        default=None, description="the staff member's name, where the city publishes it"
+    )
+
+
+class PublicPhoto(BaseModel):
+    id: int
+    url: str = Field(description="the photo, served to anyone while it stays published")
 
 
 class PublicCase(BaseModel):
@@ -65,6 +73,46 @@ class PublicCase(BaseModel):
         default=False, description="Rahasia: the words, photos and place are never published"
     )
     history: list[PublicEvent]
+    shown_publicly: bool = Field(
+        default=False, description="whether the case is on the public map, list and feeds"
+    )
+    text: str | None = Field(
+        default=None,
+        description="the complaint with personal data hidden (or the text staff wrote for "
+        "the public); none for a Rahasia or hidden case",
+    )
+    address: str | None = Field(default=None, description="the place, as the text is")
+    latitude: float | None = Field(default=None, description="only while shown publicly")
+    longitude: float | None = Field(default=None, description="only while shown publicly")
+    photos: list[PublicPhoto] = Field(
+        default_factory=list, description="photos staff approved, only while shown publicly"
+    )
+
+
+class PublicCaseItem(BaseModel):
+    """One case of the public map, list and feeds: only what cases.publishing allows."""
+
+    tracking_code: str
+    status: CaseStatus
+    status_label: str = Field(description="the status in the language asked for")
+    agency: AgencyRef | None
+    category: CategoryRef | None
+    area: str | None = Field(description="name of the agency's service area for the place")
+    text: str | None = Field(description="the complaint with personal data hidden")
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    created_at: datetime
+    updated_at: datetime
+    url: str = Field(description="the case's public page")
+
+
+class PublicCasePage(BaseModel):
+    items: list[PublicCaseItem]
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` for the next page; none on the last"
+    )
+    next: str | None = Field(default=None, description="the next page's address")
 
 
 class Suggestion(BaseModel):
@@ -128,6 +176,9 @@ class AttachmentView(BaseModel):
     removed_at: datetime | None = Field(
         default=None,
         description="when retention deleted the file (MEDIA_RETENTION_DAYS after the case ended)",
+    )
+    published_at: datetime | None = Field(
+        default=None, description="when staff approved the photo for the public case page"
     )
 
 
@@ -224,6 +275,14 @@ class CaseDetail(BaseModel):
         default=0, description="0 none, 1 escalated to the agency head, 2 to the supervisors"
     )
     rating: int | None = Field(default=None, description="the resident's 1-5 rating, if given")
+    reviewed_at: datetime | None = Field(
+        default=None, description="when staff first acted on the case (PUBLISH_POLICY=reviewed)"
+    )
+    hidden_at: datetime | None = Field(default=None, description="hidden from the public since")
+    hidden_reason: str | None = Field(default=None, description="why it is hidden (a code)")
+    public_text: str | None = Field(
+        default=None, description="what the public reads instead of the resident's words"
+    )
     attachments: list[AttachmentView]
     history: list[EventView]
     notifications: list[NotificationView]

@@ -51,6 +51,13 @@ REFUSALS = {
         "%(username)s bukan petugas atau supervisor aktif dari dinas aduan ini."
     ),
     Refusal.unknown_holder: N_("Tidak ada petugas atau supervisor bernama '%(username)s'."),
+    Refusal.not_a_moderator: N_(
+        "Hanya petugas dinas aduan ini dan supervisor yang boleh mengatur tampilan publiknya."
+    ),
+    Refusal.unknown_hide_reason: N_("Pilih alasan dari daftar."),
+    Refusal.already_hidden: N_("Aduan ini sudah disembunyikan dari publik."),
+    Refusal.not_hidden: N_("Aduan ini tidak sedang disembunyikan."),
+    Refusal.no_such_photo: N_("Foto itu tidak ada pada aduan ini (atau sudah dihapus)."),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})
