@@ -75,7 +75,7 @@ def hide(session: Session, case: Case, *, reason: str, note: str | None, actor: 
         raise ModerationRefused(
             f"unknown reason '{reason[:40]}'; one of: {', '.join(HideReason)}",
             Refusal.unknown_hide_reason,
-            reason=reason[:40],
+            given=reason[:40],
         )
     if case.hidden_at is not None:
         raise ModerationRefused(f"{case.tracking_code} is already hidden", Refusal.already_hidden)

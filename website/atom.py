@@ -13,11 +13,12 @@ from xml.etree import ElementTree
 
 from cases.schemas import PublicCaseItem
 from core.db import utcnow
+from core.i18n import N_
 from website.words import page_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
-FEED_TITLE = "Aduan Warga: laporan terbaru"
+FEED_TITLE = N_("Aduan Warga: laporan terbaru")
 
 
 def _stamp(moment: datetime) -> str:
