@@ -27,7 +27,6 @@ class Refusal(StrEnum):
     not_a_holder = "not_a_holder"
     unknown_holder = "unknown_holder"
     # moderation of the public side (cases/moderation.py)
-    not_a_moderator = "not_a_moderator"
     unknown_hide_reason = "unknown_hide_reason"
     already_hidden = "already_hidden"
     not_hidden = "not_hidden"
@@ -69,7 +68,6 @@ class NotAssignable(CaseError):
 
 
 _MODERATION_CODES = {
-    Refusal.not_a_moderator: 403,
     Refusal.no_such_photo: 404,
     Refusal.unknown_hide_reason: 422,
 }

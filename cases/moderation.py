@@ -48,6 +48,10 @@ HIDE_REASONS = {
 }
 
 
+class NotAModerator(PermissionError):
+    """The user may not moderate the case; the console checks first and answers 403."""
+
+
 def may_moderate(user: User, case: Case) -> bool:
     """Whether `user` may change what the public sees of `case`."""
     return can_work_on(user, case)
@@ -55,11 +59,9 @@ def may_moderate(user: User, case: Case) -> bool:
 
 def _check(user: User, case: Case) -> None:
     if not may_moderate(user, case):
-        raise ModerationRefused(
+        raise NotAModerator(
             f"{user.username} may not moderate {case.tracking_code}: only officers of its "
-            "agency and supervisors may",
-            Refusal.not_a_moderator,
-            code=case.tracking_code,
+            "agency and supervisors may"
         )
 
 

@@ -104,8 +104,13 @@ def decode_cursor(cursor: str) -> int:
     return int(digits)
 
 
-def _day_start(settings: Settings, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(settings.city_timezone)).astimezone(UTC)
+def _day_start(settings: Settings, day: date, days_later: int = 0) -> datetime:
+    """Midnight in the city at the start of `day` (plus `days_later`), in UTC."""
+    try:
+        start = datetime.combine(day + timedelta(days=days_later), time(0))
+        return start.replace(tzinfo=ZoneInfo(settings.city_timezone)).astimezone(UTC)
+    except OverflowError:
+        raise PublicFilterError(f"date {day.isoformat()} is out of range") from None
 
 
 def _code_id(session: Session, model: type, code: str, what: str) -> list[int]:
@@ -142,7 +147,7 @@ def public_cases(
     if filters.created_from is not None:
         query = query.where(Case.created_at >= _day_start(settings, filters.created_from))
     if filters.created_to is not None:
-        end = _day_start(settings, filters.created_to + timedelta(days=1))
+        end = _day_start(settings, filters.created_to, days_later=1)
         query = query.where(Case.created_at < end)
     if filters.since is not None:
         since = filters.since if filters.since.tzinfo else filters.since.replace(tzinfo=UTC)

@@ -51,9 +51,6 @@ REFUSALS = {
         "%(username)s bukan petugas atau supervisor aktif dari dinas aduan ini."
     ),
     Refusal.unknown_holder: N_("Tidak ada petugas atau supervisor bernama '%(username)s'."),
-    Refusal.not_a_moderator: N_(
-        "Hanya petugas dinas aduan ini dan supervisor yang boleh mengatur tampilan publiknya."
-    ),
     Refusal.unknown_hide_reason: N_("Pilih alasan dari daftar."),
     Refusal.already_hidden: N_("Aduan ini sudah disembunyikan dari publik."),
     Refusal.not_hidden: N_("Aduan ini tidak sedang disembunyikan."),

@@ -90,8 +90,10 @@ def _page_filters(
             try:
                 days[field] = date.fromisoformat(chosen[field])
             except ValueError:
+                days[field] = None
+            if days[field] is None or not 1900 <= days[field].year <= 9000:
                 errors.append(text.gettext(BAD_DATE, value=chosen[field]))
-                chosen[field] = ""
+                chosen[field], days[field] = "", None
     filters = PublicFilters(
         agency=chosen["agency"] or None,
         category=chosen["category"] or None,

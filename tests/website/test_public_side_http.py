@@ -292,6 +292,8 @@ def test_the_json_feed_pages_by_keyset_and_filters(settings: Settings) -> None:
             {"agency": "NOPE"},
             {"status": "pending"},
             {"limit": "0"},
+            {"created_from": "0001-01-01"},
+            {"created_to": "9999-12-31"},
         ):
             refused = client.get("/api/v1/public/cases", params=bad)
             assert refused.status_code == 422, bad
@@ -321,6 +323,8 @@ def test_the_reports_page_lists_filters_and_pages_without_javascript(
         assert codes[-1] not in client.get("/laporan", params={"agency": "DLH"}).text
         bad = client.get("/laporan", params={"from": "kemarin", "cursor": "x"})
         assert bad.status_code == 422 and "tidak valid" in bad.text and codes[-1] in bad.text
+        far = client.get("/laporan", params={"from": "0001-01-01", "to": "9999-12-31"})
+        assert far.status_code == 422 and "0001-01-01" in far.text and codes[-1] in far.text
 
 
 def test_the_atom_feed_is_valid_per_agency(settings: Settings) -> None:
