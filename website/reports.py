@@ -70,6 +70,15 @@ def _choices(session: SessionDep, language: Language) -> dict[str, list[tuple[st
     }
 
 
+def _day(text: str) -> date | None:
+    """A day the form's date field sent (YYYY-MM-DD), or None for none or nonsense."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 9000 else None
+
+
 def _page_filters(
     query: dict[str, str], choices: dict[str, list[tuple[str, str]]], language: Language
 ) -> tuple[dict[str, str], PublicFilters, list[str]]:
@@ -82,18 +91,12 @@ def _page_filters(
             chosen[field] = ""
     if chosen["status"] not in STATUS_GROUPS:
         chosen["status"] = ""
-    days: dict[str, date | None] = {}
+    days = {field: _day(chosen[field]) for field in ("from", "to")}
     errors = []
-    for field in ("from", "to"):
-        days[field] = None
-        if chosen[field]:
-            try:
-                days[field] = date.fromisoformat(chosen[field])
-            except ValueError:
-                days[field] = None
-            if days[field] is None or not 1900 <= days[field].year <= 9000:
-                errors.append(text.gettext(BAD_DATE, value=chosen[field]))
-                chosen[field], days[field] = "", None
+    for field, day in days.items():
+        if chosen[field] and day is None:
+            errors.append(text.gettext(BAD_DATE, value=chosen[field]))
+            chosen[field] = ""
     filters = PublicFilters(
         agency=chosen["agency"] or None,
         category=chosen["category"] or None,
