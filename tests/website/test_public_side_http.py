@@ -5,6 +5,8 @@ Rahasia, hidden and unreviewed cases out and personal data hidden."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -22,6 +24,7 @@ from intake.messages import InboundMessage, Location
 from intake.service import receive
 from tests.console.helpers import case_row, history, post, signed_in
 from tests.helpers import create_staff, file_complaint, login, png_bytes
+from tests.i18n.test_pages import assert_reads_well
 
 PHONE, NIK = "0812-3456-7890", "3374012345678901"
 PRIVATE = f"Jalan berlubang besar di Jl. Pemuda depan SD, hubungi saya {PHONE}, NIK {NIK}"
@@ -92,6 +95,9 @@ def test_reviewed_policy_publishes_a_case_once_an_officer_acted_on_it(
     assert "[nomor disembunyikan]" in page and PHONE not in page and NIK not in page
     assert 'id="case-map"' in page and 'data-lat="-6.982500"' in page
     assert "tidak ditampilkan" not in page
+    for language in ("id", "en"):
+        shown = web.get(f"/track/{code}", params={"lang": language}).text
+        assert_reads_well(shown, language, f"public case page ({language})")
 
 
 def test_immediate_policy_publishes_at_filing(settings: Settings) -> None:
@@ -151,6 +157,14 @@ def test_hiding_takes_a_case_off_every_surface_and_is_recorded(
         assert leak not in console.split('id="h-history"')[1], leak
     # the event is staff-only: the public history does not show it
     assert "Disembunyikan" not in page
+    for language in ("id", "en"):
+        web.get("/console", params={"lang": language})
+        staff_page = web.get(f"/console/cases/{code}").text
+        assert_reads_well(staff_page, language, f"console case, hidden ({language})")
+        hidden_page = web.get(f"/track/{code}", params={"lang": language}).text
+        assert_reads_well(hidden_page, language, f"hidden case page ({language})")
+    assert "Reason: names or accuses a person. nama" in staff_page
+    web.get("/console", params={"lang": "id"})
     assert post(web, f"/console/cases/{code}/unhide", csrf).status_code == 303
     assert _listed_everywhere(web, code)
 
@@ -318,6 +332,8 @@ def test_the_reports_page_lists_filters_and_pages_without_javascript(
         assert codes[1] in second.text and codes[-1] not in second.text
         english = client.get("/reports")
         assert '<html lang="en">' in english.text and "Public reports" in english.text
+        assert_reads_well(page.text, "id", "reports page")
+        assert_reads_well(english.text, "en", "reports page (en)")
         assert "[number hidden]" in english.text
         assert codes[0] not in client.get("/laporan", params={"status": "resolved"}).text
         assert codes[-1] not in client.get("/laporan", params={"agency": "DLH"}).text
@@ -403,3 +419,30 @@ def test_the_python_rule_and_the_sql_condition_agree(settings: Settings, policy:
         )
         assert {c.tracking_code for c in cases if is_public(chosen, c)} == by_sql
         assert len(by_sql) == {"reviewed": 1, "immediate": 2, "never": 0}[policy]
+
+
+def test_area_and_date_filters_narrow_every_surface(settings: Settings) -> None:
+    """A neighbourhood's feed, list and JSON hold only the cases in its service area; the
+    page's dates are the city's calendar days."""
+    north, centre = {"lat": -6.9600, "lon": 110.4300}, SEMARANG
+    with _client(settings, publish_policy="immediate") as client:
+        up = file_complaint(client, text=PRIVATE, **north)["tracking_code"]
+        mid = file_complaint(client, text=PRIVATE, **centre)["tracking_code"]
+        area = {"area": "uptd_utara"}
+        items = client.get("/api/v1/public/cases", params=area).json()["items"]
+        assert [(i["tracking_code"], i["area"]) for i in items] == [(up, "UPTD Wilayah Utara")]
+        feed = feedparser.parse(client.get("/laporan/feed.atom", params=area).content)
+        assert feed.feed.title == "Aduan Warga: laporan terbaru · UPTD Wilayah Utara"
+        assert [e.title.split(" · ")[0] for e in feed.entries] == [up]
+        page = client.get("/laporan", params=area).text
+        assert up in page and mid not in page
+        assert "feed.atom?area=uptd_utara&amp;lang=id" in page
+        today = utcnow().astimezone(ZoneInfo(settings.city_timezone)).date()
+        days = {
+            "today": {"from": today.isoformat(), "to": today.isoformat()},
+            "later": {"from": (today + timedelta(days=1)).isoformat()},
+            "earlier": {"to": (today - timedelta(days=1)).isoformat()},
+        }
+        shown = {name: client.get("/laporan", params=span).text for name, span in days.items()}
+        assert up in shown["today"] and mid in shown["today"]
+        assert up not in shown["later"] and up not in shown["earlier"]
