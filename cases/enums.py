@@ -40,6 +40,16 @@ class EventKind(StrEnum):
     photo_withdrawn = "photo_withdrawn"
 
 
+class HideReason(StrEnum):
+    """Why staff keep a case off the public side (cases/moderation.py); one list to choose from."""
+
+    about_person = "about_person"
+    personal_data = "personal_data"
+    offensive = "offensive"
+    not_public = "not_public"
+    other = "other"
+
+
 class SourceChannel(StrEnum):
     """Where a complaint came in; replies go to the case's contact, which may differ (web)."""
 

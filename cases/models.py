@@ -138,7 +138,7 @@ class Case(SQLModel, table=True):
     # moderation that publishes): PUBLISH_POLICY=reviewed publishes a case only from then
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # set while staff keep the case off every public page, map and feed; the reason's code is
-    # one of cases.moderation.HideReason (the free words go into the history entry)
+    # one of cases.enums.HideReason (the free words go into the history entry)
     hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hidden_reason: str | None = Field(default=None, sa_type=sa.String(32))
     # what the public reads instead of `text` when staff rewrote it (`text` stays as written)

@@ -9,11 +9,9 @@ read by cases/publishing.py, the one rule.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlmodel import Session
 
-from cases.enums import EventKind
+from cases.enums import EventKind, HideReason
 from cases.errors import ModerationRefused, Refusal
 from cases.lifecycle import mark_reviewed, record_event
 from cases.models import Attachment, Case
@@ -27,16 +25,6 @@ from staff.models import User
 # the longest public text and moderation note staff may write
 PUBLIC_TEXT_MAX = 4000
 NOTE_MAX = 500
-
-
-class HideReason(StrEnum):
-    """Why staff keep a case off the public side; the console offers them as one list."""
-
-    about_person = "about_person"
-    personal_data = "personal_data"
-    offensive = "offensive"
-    not_public = "not_public"
-    other = "other"
 
 
 HIDE_REASONS = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from cases.enums import CaseStatus
+from cases.enums import CaseStatus, HideReason
 from core.logs import mask_personal
 
 NOTE_MAX = 2000
@@ -377,3 +377,33 @@ class MergeIn(BaseModel):
     into: str | None = Field(
         default=None, max_length=20, description="the case to keep; default: the likely original"
     )
+
+
+MODERATION_NOTE_MAX = 500
+
+
+class HideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: HideReason = Field(description="why the case is kept off the public side")
+    note: str | None = Field(
+        default=None, max_length=MODERATION_NOTE_MAX, description="your own words (internal)"
+    )
+
+
+class UnhideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=MODERATION_NOTE_MAX)
+
+
+class PublicTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # required, so that going back to the resident's words is said out loud ({"text": null})
+    text: str | None = Field(
+        max_length=4000,
+        description="what the public reads instead of the resident's words (personal data "
+        "still hidden); null or empty for the resident's words",
+    )
+    note: str | None = Field(default=None, max_length=MODERATION_NOTE_MAX)

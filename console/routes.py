@@ -22,10 +22,10 @@ from sqlmodel import Session
 from cases import assignees, lifecycle, service
 from cases import routes as staff_api
 from cases.duplicates import merge
-from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.enums import OPEN_STATUSES, CaseStatus, HideReason
 from cases.errors import CaseError
 from cases.models import Case
-from cases.moderation import HIDE_REASONS, HideReason
+from cases.moderation import HIDE_REASONS
 from cases.notes import NoteCode, SystemNote
 from cases.publishing import is_public
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn

@@ -446,3 +446,35 @@ def test_area_and_date_filters_narrow_every_surface(settings: Settings) -> None:
         shown = {name: client.get("/laporan", params=span).text for name, span in days.items()}
         assert up in shown["today"] and mid in shown["today"]
         assert up not in shown["later"] and up not in shown["earlier"]
+
+
+def test_the_staff_api_moderates_as_the_console_does(web: TestClient, settings: Settings) -> None:
+    """Hide, unhide, public text and photo approval over the staff API: 401 without a token,
+    404 for another agency's officer (the API hides whose case it is), 409 and 422 for what
+    the rules refuse, and the public side follows each change."""
+    _staff(settings)
+    code, photo = _case_with_photo(settings)
+    own, other = login(web, "dpu"), login(web, "dlh")
+    base = f"/api/v1/cases/{code}"
+    assert web.post(f"{base}/hide", json={"reason": "offensive"}).status_code == 401
+    assert web.post(f"{base}/hide", json={"reason": "offensive"}, headers=other).status_code == 404
+    approved = web.post(f"{base}/attachments/{photo}/publish", headers=own)
+    assert approved.status_code == 200 and approved.json()["attachments"][0]["published_at"]
+    assert web.get(f"/track/{code}/photos/{photo}").status_code == 200
+    assert _listed_everywhere(web, code)
+    bad = web.post(f"{base}/hide", json={"reason": "because"}, headers=own)
+    assert bad.status_code == 422
+    hidden = web.post(f"{base}/hide", json={"reason": "about_person", "note": "x"}, headers=own)
+    assert hidden.status_code == 200 and hidden.json()["hidden_reason"] == "about_person"
+    assert web.post(f"{base}/hide", json={"reason": "other"}, headers=own).status_code == 409
+    assert not _listed_everywhere(web, code)
+    assert web.get(f"/track/{code}/photos/{photo}").status_code == 404
+    assert web.post(f"{base}/unhide", json={}, headers=own).status_code == 200
+    assert web.post(f"{base}/unhide", json={}, headers=own).status_code == 409
+    text = web.put(f"{base}/public-text", json={"text": f"Lubang. {PHONE}"}, headers=own)
+    assert text.status_code == 200 and text.json()["text"] == PRIVATE
+    assert "Lubang. [nomor disembunyikan]" in web.get(f"/track/{code}").text
+    withdrawn = web.post(f"{base}/attachments/{photo}/withdraw", headers=own)
+    assert withdrawn.status_code == 200
+    assert web.get(f"/track/{code}/photos/{photo}").status_code == 404
+    assert web.post(f"{base}/attachments/999999/publish", headers=own).status_code == 404
