@@ -25,6 +25,7 @@ from cases.routes import router as cases_router
 from console import account as console_account
 from console import admin as console_admin
 from console import dashboard as console_dashboard
+from console import moderation as console_moderation
 from console import routes as console
 from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
@@ -37,6 +38,8 @@ from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
+from website.reports import api as public_cases_api
+from website.reports import pages as reports_pages
 from website.routes import STATIC_DIR
 from website.routes import pages as public_pages
 
@@ -163,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_router)
     app.include_router(privacy_router)
     app.include_router(public_pages)
+    app.include_router(reports_pages)
+    app.include_router(public_cases_api)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
@@ -170,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_account.router)
     app.include_router(console_admin.router)
     app.include_router(console_dashboard.router)
+    app.include_router(console_moderation.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     install_docs(app, settings)

@@ -32,6 +32,22 @@ class EventKind(StrEnum):
     nudged = "nudged"
     # the resident corrected the complaint's text soon after sending it; the old text is kept
     text_edited = "text_edited"
+    # moderation of what the public sees (cases/moderation.py); staff-only entries
+    hidden = "hidden"
+    unhidden = "unhidden"
+    public_text_edited = "public_text_edited"
+    photo_published = "photo_published"
+    photo_withdrawn = "photo_withdrawn"
+
+
+class HideReason(StrEnum):
+    """Why staff keep a case off the public side (cases/moderation.py); one list to choose from."""
+
+    about_person = "about_person"
+    personal_data = "personal_data"
+    offensive = "offensive"
+    not_public = "not_public"
+    other = "other"
 
 
 class SourceChannel(StrEnum):

@@ -28,6 +28,11 @@ class Refusal(StrEnum):
     unknown_holder = "unknown_holder"
     # the case's category is resolved only with an after-photo (cases/proof.py)
     proof_required = "proof_required"
+    # moderation of the public side (cases/moderation.py)
+    unknown_hide_reason = "unknown_hide_reason"
+    already_hidden = "already_hidden"
+    not_hidden = "not_hidden"
+    no_such_photo = "no_such_photo"
 
 
 class CaseError(Exception):
@@ -62,3 +67,17 @@ class NotAssignable(CaseError):
     the case is no longer open."""
 
     status_code = 422
+
+
+_MODERATION_CODES = {
+    Refusal.no_such_photo: 404,
+    Refusal.unknown_hide_reason: 422,
+}
+
+
+class ModerationRefused(CaseError):
+    """A moderation of the public side that the rules turn down; `status_code` by reason."""
+
+    def __init__(self, text: str, reason: Refusal, **params: object) -> None:
+        super().__init__(text, reason, **params)
+        self.status_code = _MODERATION_CODES.get(reason, 409)

@@ -90,6 +90,13 @@ def record_event(
 _EVENT_INSERT = sa.insert(CaseEvent.__table__)
 
 
+def mark_reviewed(case: Case, now: datetime) -> None:
+    """Staff acted on `case`: from the first time, PUBLISH_POLICY=reviewed publishes it
+    (cases/publishing.py)."""
+    if case.reviewed_at is None:
+        case.reviewed_at = now
+
+
 def _restart_clock(session: Session, settings: Settings, case: Case, now: datetime) -> None:
     """Leaving `waiting`: the case keeps the working time it had left when it was paused.
 
@@ -153,6 +160,7 @@ def transition(
             setattr(case, STATUS_TIMESTAMP[later], None)
     if actor is not None:  # staff have acted since the resident's last words
         case.citizen_noted_at = None
+        mark_reviewed(case, now)
     session.add(case)
     moved = case.agency_id != from_agency_id
     record_event(
@@ -367,6 +375,7 @@ def assign_officer(
     previous = session.get(User, case.assignee_id) if case.assignee_id else None
     case.assignee_id = new_id
     case.updated_at = utcnow()
+    mark_reviewed(case, case.updated_at)
     session.add(case)
     record_event(
         session,

@@ -20,6 +20,14 @@ PASSING_ON_SQL = f"kind IN ('{EventKind.created}', '{EventKind.forwarded}')"
 # is closed): the retention pass erases the link once that is CONTACT_RETENTION_DAYS ago
 CLOSED_WITH_CONTACT_SQL = f"status = '{CaseStatus.closed}' AND contact_id IS NOT NULL"
 REJECTED_WITH_CONTACT_SQL = f"status = '{CaseStatus.rejected}' AND contact_id IS NOT NULL"
+# the cases that may be public whatever PUBLISH_POLICY says (cases/publishing.py adds the
+# policy's own condition): not Rahasia, not hidden by staff, not folded into another case, not
+# rejected. Written out as constants so that the public listing's query, which repeats it
+# word for word, can use the partial index below
+PUBLIC_CANDIDATE_SQL = (
+    f"confidential = false AND hidden_at IS NULL AND merged_into_id IS NULL "
+    f"AND status <> '{CaseStatus.rejected}'"
+)
 
 
 class Case(SQLModel, table=True):
@@ -76,6 +84,9 @@ class Case(SQLModel, table=True):
         partial_index(
             "ix_cases_rejected_with_contact", "rejected_at", where=REJECTED_WITH_CONTACT_SQL
         ),
+        # the public map, list and feeds (cases/public_listing.py): newest first below a
+        # cursor, reading only cases that may be public
+        partial_index("ix_cases_public", "id", where=PUBLIC_CANDIDATE_SQL),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,6 +134,15 @@ class Case(SQLModel, table=True):
     # the citizen's 1-5 rating of how the case was handled, asked for on resolve
     rating: int | None = None
     rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the first time staff acted on the case (a status move, a forward, an assignment, a
+    # moderation that publishes): PUBLISH_POLICY=reviewed publishes a case only from then
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # set while staff keep the case off every public page, map and feed; the reason's code is
+    # one of cases.enums.HideReason (the free words go into the history entry)
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str | None = Field(default=None, sa_type=sa.String(32))
+    # what the public reads instead of `text` when staff rewrote it (`text` stays as written)
+    public_text: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -178,6 +198,8 @@ class Attachment(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # an officer's after-photo, taken when resolving (cases/proof.py); False: the resident's file
     proof: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # set when staff approved the photo for the case's public page (who: the history entry)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CaseSubscriber(SQLModel, table=True):

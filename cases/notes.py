@@ -27,6 +27,12 @@ class NoteCode(StrEnum):
     escalated_to_supervisors = "escalated_to_supervisors"
     escalated_to_head_no_email = "escalated_to_head_no_email"
     escalated_to_supervisors_no_email = "escalated_to_supervisors_no_email"
+    # why staff hid a case from the public (cases.moderation.HideReason), with their words
+    hidden_about_person = "hidden_about_person"
+    hidden_personal_data = "hidden_personal_data"
+    hidden_offensive = "hidden_offensive"
+    hidden_not_public = "hidden_not_public"
+    hidden_other = "hidden_other"
 
 
 # the placeholders are the note's params
@@ -51,6 +57,11 @@ WORDING = {
         "Dieskalasi ke supervisor kota. Terlambat %(hours)s jam dari target; tidak ada yang "
         "punya alamat e-mail untuk dikabari"
     ),
+    NoteCode.hidden_about_person: N_("Alasan: menyebut atau menuduh seseorang. %(note)s"),
+    NoteCode.hidden_personal_data: N_("Alasan: berisi data pribadi. %(note)s"),
+    NoteCode.hidden_offensive: N_("Alasan: kata-kata kasar atau menyinggung. %(note)s"),
+    NoteCode.hidden_not_public: N_("Alasan: bukan urusan publik. %(note)s"),
+    NoteCode.hidden_other: N_("Alasan lain. %(note)s"),
 }
 
 
@@ -68,4 +79,5 @@ def note(code: NoteCode, /, **params: str | int) -> SystemNote:
 
 def worded(code: str, params: Mapping[str, object] | None, language: str) -> str:
     """A stored note's code and params as a sentence in `language`."""
-    return translator(language).gettext(WORDING[NoteCode(code)], **(params or {}))
+    # a blank at the end (a note without the staff member's own words) is dropped
+    return translator(language).gettext(WORDING[NoteCode(code)], **(params or {})).strip()

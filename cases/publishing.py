@@ -1,5 +1,21 @@
-"""What of a case may be published: the one rule every public page, feed, map and open-data
-export asks, so that none of them decides it on its own.
+"""What of a case may be published, and whether it is published at all: the one rule every
+public page, feed, map and open-data export asks, so that none of them decides it on its own.
+
+Whether a case is public (`is_public`, and `public_condition` as SQL for the listings, built
+from the same settings so that the page, the list, the map and the feeds never disagree):
+
+- never a Rahasia (`confidential`) case, nor one staff hid (`hidden_at`), nor one merged into
+  another (its original stands for it: one problem, one pin), nor a rejected one (not a
+  matter the city acts on; often not a complaint at all);
+- never anything with PUBLISH_POLICY=never;
+- with `immediate`, every other case from the moment it is filed;
+- with `reviewed` (the default), every other case once staff acted on it (`reviewed_at`:
+  stamped the first time a staff member moves its status, forwards it (out of triage too),
+  puts it on an officer's desk, approves one of its photos or writes its public text). A
+  case routing placed by itself is not reviewed until then.
+
+The code holder's status page still shows a case that is not public: its status and history,
+and its words and address unless it is Rahasia or hidden; never its pin or photos.
 
 - A Rahasia (`confidential`) case publishes none of its words, photos or place: no text, no
   address, no coordinates, no service area (it names the place), no photos. It still counts in
@@ -18,8 +34,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.models import Case
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from cases.enums import CaseStatus
+from cases.models import PUBLIC_CANDIDATE_SQL, Attachment, Case
 from cases.redaction import redact
+from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -34,13 +55,61 @@ class Publication:
     photos: bool
 
 
+def is_public(settings: Settings, case: Case) -> bool:
+    """Whether `case` shows on the public map, list and feeds, with its pin and photos."""
+    if settings.publish_policy == "never":
+        return False
+    if (
+        case.confidential
+        or case.hidden_at is not None
+        or case.merged_into_id is not None
+        or case.status == CaseStatus.rejected
+    ):
+        return False
+    return settings.publish_policy == "immediate" or case.reviewed_at is not None
+
+
+def public_condition(settings: Settings) -> sa.ColumnElement[bool]:
+    """`is_public` as a condition on the `cases` table, for queries that list public cases.
+
+    The policy-independent part is the text of the partial index `ix_cases_public`, word for
+    word, so that the planner can prove the index applies.
+    """
+    if settings.publish_policy == "never":
+        return sa.false()
+    candidate = sa.text(PUBLIC_CANDIDATE_SQL)
+    if settings.publish_policy == "immediate":
+        return sa.and_(candidate)
+    return sa.and_(candidate, col(Case.reviewed_at).is_not(None))
+
+
+def public_photos(session: Session, settings: Settings, case: Case) -> list[Attachment]:
+    """The photos of `case` anyone may see, oldest first: none unless the case is public;
+    of a public case, the images staff approved and the officers' after-photos (proof of the
+    fix), that retention has not deleted.
+
+    The one place that decides it: the public page lists these and the public photo route
+    serves only these.
+    """
+    if not is_public(settings, case) or not publication(case, "id").photos:
+        return []
+    shown = sa.and_(
+        sa.or_(col(Attachment.published_at).is_not(None), col(Attachment.proof)),
+        col(Attachment.removed_at).is_(None),
+        col(Attachment.content_type).startswith("image/"),
+    )
+    query = select(Attachment).where(Attachment.case_id == case.id, shown)
+    return list(session.exec(query.order_by(col(Attachment.id))))
+
+
 def publication(case: Case, language: str) -> Publication:
     """What of `case` may be published, its words worded for readers of `language` (the
-    bracketed words that stand in for hidden data)."""
-    if case.confidential:
+    bracketed words that stand in for hidden data). A hidden case publishes no more than a
+    Rahasia one; staff's rewritten public text, when there is one, stands for the resident's."""
+    if case.confidential or case.hidden_at is not None:
         return Publication(None, None, None, None, None, photos=False)
     return Publication(
-        text=redact(case.text, language),
+        text=redact(case.public_text or case.text, language),
         address=redact(case.address, language) if case.address else None,
         latitude=case.latitude,
         longitude=case.longitude,

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from cases import assignees, lifecycle, service
+from cases import assignees, lifecycle, moderation, service
 from cases.duplicates import merge
 from cases.enums import CaseStatus
 from cases.errors import CaseError
@@ -27,9 +27,12 @@ from cases.schemas import (
     CaseDetail,
     CasePage,
     ForwardIn,
+    HideIn,
     MergeIn,
     NoteIn,
+    PublicTextIn,
     TransitionIn,
+    UnhideIn,
 )
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
@@ -301,6 +304,66 @@ def set_assignee(code: str, body: AssigneeIn, session: SessionDep, user: CaseWor
     """Put the case on the desk of a named officer of its agency, or (null) on nobody's."""
     case = _case_or_404(session, user, code)
     _apply(session, lambda: assignees.assign(session, case, body.username, actor=user))
+    return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/hide", response_model=CaseDetail)
+def hide_case(code: str, body: HideIn, session: SessionDep, user: CaseWorker) -> CaseDetail:
+    """Keep the case off every public page, map and feed, with the reason (409 if hidden)."""
+    case = _case_or_404(session, user, code)
+    _apply(
+        session,
+        lambda: moderation.hide(session, case, reason=body.reason, note=body.note, actor=user),
+    )
+    return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/unhide", response_model=CaseDetail)
+def unhide_case(code: str, body: UnhideIn, session: SessionDep, user: CaseWorker) -> CaseDetail:
+    """Let a hidden case be public again, as PUBLISH_POLICY allows (409 if not hidden)."""
+    case = _case_or_404(session, user, code)
+    _apply(session, lambda: moderation.unhide(session, case, note=body.note, actor=user))
+    return service.detail_view(session, case)
+
+
+@router.put("/cases/{code}/public-text", response_model=CaseDetail)
+def set_public_text(
+    code: str, body: PublicTextIn, session: SessionDep, user: CaseWorker
+) -> CaseDetail:
+    """What the public reads instead of the resident's words, which are kept as written."""
+    case = _case_or_404(session, user, code)
+    _apply(
+        session,
+        lambda: moderation.set_public_text(
+            session, case, text=body.text, note=body.note, actor=user
+        ),
+    )
+    return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/attachments/{attachment_id}/publish", response_model=CaseDetail)
+def publish_photo(
+    code: str,
+    attachment_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
+    session: SessionDep,
+    user: CaseWorker,
+) -> CaseDetail:
+    """Approve one of the resident's photos for the case's public page."""
+    case = _case_or_404(session, user, code)
+    _apply(session, lambda: moderation.publish_photo(session, case, attachment_id, actor=user))
+    return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/attachments/{attachment_id}/withdraw", response_model=CaseDetail)
+def withdraw_photo(
+    code: str,
+    attachment_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
+    session: SessionDep,
+    user: CaseWorker,
+) -> CaseDetail:
+    """Take an approved photo off the case's public page."""
+    case = _case_or_404(session, user, code)
+    _apply(session, lambda: moderation.withdraw_photo(session, case, attachment_id, actor=user))
     return service.detail_view(session, case)
 
 

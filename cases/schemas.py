@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from cases.enums import CaseStatus
+from cases.enums import CaseStatus, HideReason
 from core.logs import mask_personal
 
 NOTE_MAX = 2000
@@ -42,6 +42,15 @@ class PublicEvent(BaseModel):
     status: str | None
     agency: AgencyRef | None = None
     note: str | None = None
+    officer: str | None = Field(
+        default=None, description="the staff member's name, where the city publishes it"
+    )
+
+
+class PublicPhoto(BaseModel):
+    id: int
+    url: str = Field(description="the photo, served to anyone while it stays published")
+    proof: bool = Field(description="an officer's photo of the fix; otherwise the resident's")
 
 
 class PublicCase(BaseModel):
@@ -65,6 +74,46 @@ class PublicCase(BaseModel):
         default=False, description="Rahasia: the words, photos and place are never published"
     )
     history: list[PublicEvent]
+    shown_publicly: bool = Field(
+        default=False, description="whether the case is on the public map, list and feeds"
+    )
+    text: str | None = Field(
+        default=None,
+        description="the complaint with personal data hidden (or the text staff wrote for "
+        "the public); none for a Rahasia or hidden case",
+    )
+    address: str | None = Field(default=None, description="the place, as the text is")
+    latitude: float | None = Field(default=None, description="only while shown publicly")
+    longitude: float | None = Field(default=None, description="only while shown publicly")
+    photos: list[PublicPhoto] = Field(
+        default_factory=list, description="photos staff approved, only while shown publicly"
+    )
+
+
+class PublicCaseItem(BaseModel):
+    """One case of the public map, list and feeds: only what cases.publishing allows."""
+
+    tracking_code: str
+    status: CaseStatus
+    status_label: str = Field(description="the status in the language asked for")
+    agency: AgencyRef | None
+    category: CategoryRef | None
+    area: str | None = Field(description="name of the agency's service area for the place")
+    text: str | None = Field(description="the complaint with personal data hidden")
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    created_at: datetime
+    updated_at: datetime
+    url: str = Field(description="the case's public page")
+
+
+class PublicCasePage(BaseModel):
+    items: list[PublicCaseItem]
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` for the next page; none on the last"
+    )
+    next: str | None = Field(default=None, description="the next page's address")
 
 
 class Suggestion(BaseModel):
@@ -131,6 +180,9 @@ class AttachmentView(BaseModel):
     )
     proof: bool = Field(
         default=False, description="an officer's after-photo, taken when resolving the case"
+    )
+    published_at: datetime | None = Field(
+        default=None, description="when staff approved the photo for the public case page"
     )
 
 
@@ -227,6 +279,14 @@ class CaseDetail(BaseModel):
         default=0, description="0 none, 1 escalated to the agency head, 2 to the supervisors"
     )
     rating: int | None = Field(default=None, description="the resident's 1-5 rating, if given")
+    reviewed_at: datetime | None = Field(
+        default=None, description="when staff first acted on the case (PUBLISH_POLICY=reviewed)"
+    )
+    hidden_at: datetime | None = Field(default=None, description="hidden from the public since")
+    hidden_reason: str | None = Field(default=None, description="why it is hidden (a code)")
+    public_text: str | None = Field(
+        default=None, description="what the public reads instead of the resident's words"
+    )
     attachments: list[AttachmentView]
     history: list[EventView]
     notifications: list[NotificationView]
@@ -321,3 +381,33 @@ class MergeIn(BaseModel):
     into: str | None = Field(
         default=None, max_length=20, description="the case to keep; default: the likely original"
     )
+
+
+MODERATION_NOTE_MAX = 500
+
+
+class HideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: HideReason = Field(description="why the case is kept off the public side")
+    note: str | None = Field(
+        default=None, max_length=MODERATION_NOTE_MAX, description="your own words (internal)"
+    )
+
+
+class UnhideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=MODERATION_NOTE_MAX)
+
+
+class PublicTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # required, so that going back to the resident's words is said out loud ({"text": null})
+    text: str | None = Field(
+        max_length=4000,
+        description="what the public reads instead of the resident's words (personal data "
+        "still hidden); null or empty for the resident's words",
+    )
+    note: str | None = Field(default=None, max_length=MODERATION_NOTE_MAX)

@@ -11,7 +11,7 @@ from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import Refusal, UnknownAgency
 from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
 from cases.notes import worded
-from cases.publishing import publication, published_note
+from cases.publishing import is_public, public_photos, publication, published_note
 from cases.reporter import delivery_views, reporter_view
 from cases.schemas import (
     AgencyRef,
@@ -25,10 +25,12 @@ from cases.schemas import (
     Location,
     PublicCase,
     PublicEvent,
+    PublicPhoto,
     ServiceAreaRef,
     Suggestion,
 )
 from core.db import utcnow
+from core.settings import Settings
 from routing.models import Agency, Category, ServiceArea
 from routing.service import RoutedAgency
 from staff.enums import Role
@@ -227,7 +229,7 @@ def agency_ref(agency: Agency | RoutedAgency | None, language: str = "id") -> Ag
     return AgencyRef(code=agency.code, name=agency.name_en if language == "en" else agency.name)
 
 
-def _category_ref(category: Category | None, language: str = "id") -> CategoryRef | None:
+def category_ref(category: Category | None, language: str = "id") -> CategoryRef | None:
     if category is None:
         return None
     name = category.name_en if language == "en" else category.name
@@ -256,6 +258,11 @@ STAFF_ONLY_EVENTS = frozenset(
         EventKind.citizen_note,
         EventKind.nudged,
         EventKind.text_edited,
+        EventKind.hidden,
+        EventKind.unhidden,
+        EventKind.public_text_edited,
+        EventKind.photo_published,
+        EventKind.photo_withdrawn,
     }
 )
 
@@ -269,33 +276,45 @@ def open_cases_of(contact_id: int) -> SelectOfScalar[Case]:
     )
 
 
-def public_view(session: Session, case: Case, language: str = "id") -> PublicCase:
-    """What anyone holding the tracking code may see, as cases.publishing allows."""
+def public_view(session: Session, case: Case, language: str, settings: Settings) -> PublicCase:
+    """What anyone holding the tracking code may see, as cases.publishing allows: the status
+    and public history always; the words and address unless Rahasia or hidden; the pin and
+    approved photos only while the case is public. Staff names only where the city publishes
+    them (PUBLIC_OFFICER_NAMES)."""
     published = publication(case, language)
+    shown = is_public(settings, case)
     agencies = _agencies(session)
-    history = []
-    for event in _events(session, case):
-        if event.kind in STAFF_ONLY_EVENTS or (
-            event.kind == EventKind.note and not event.public_note
-        ):
-            continue
-        agency = agencies.get(event.to_agency_id) if event.kind == EventKind.forwarded else None
-        history.append(
-            PublicEvent(
-                at=event.created_at,
-                kind=event.kind,
-                status=event.to_status,
-                agency=agency_ref(agency, language),
-                note=published_note(event.public_note, language),
-            )
+    events = [
+        event
+        for event in _events(session, case)
+        if event.kind not in STAFF_ONLY_EVENTS
+        and not (event.kind == EventKind.note and not event.public_note)
+    ]
+    officers = (
+        full_names(session, {e.actor_user_id for e in events})
+        if settings.public_officer_names
+        else {}
+    )
+    history = [
+        PublicEvent(
+            at=event.created_at,
+            kind=event.kind,
+            status=event.to_status,
+            agency=agency_ref(agencies.get(event.to_agency_id), language)
+            if event.kind == EventKind.forwarded
+            else None,
+            note=published_note(event.public_note, language),
+            officer=officers.get(event.actor_user_id),
         )
+        for event in events
+    ]
     area_id = published.service_area_id
     area = session.get(ServiceArea, area_id) if area_id is not None else None
     return PublicCase(
         tracking_code=case.tracking_code,
         status=case.status,
         agency=agency_ref(agencies.get(case.agency_id), language),
-        category=_category_ref(
+        category=category_ref(
             session.get(Category, case.category_id) if case.category_id else None, language
         ),
         service_area_name=area.name if area else None,
@@ -308,7 +327,30 @@ def public_view(session: Session, case: Case, language: str = "id") -> PublicCas
         anonymous=case.anonymous,
         confidential=case.confidential,
         history=history,
+        shown_publicly=shown,
+        text=published.text,
+        address=published.address,
+        latitude=published.latitude if shown else None,
+        longitude=published.longitude if shown else None,
+        photos=[
+            PublicPhoto(
+                id=photo.id,
+                url=f"/track/{case.tracking_code}/photos/{photo.id}",
+                proof=photo.proof,
+            )
+            for photo in public_photos(session, settings, case)
+        ],
     )
+
+
+def full_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """Staff members' full names by id, for the public pages of a city that publishes them;
+    an account without one is left out (its username is for the staff only)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(User.id, User.full_name).where(col(User.id).in_(wanted)))
+    return {user_id: name for user_id, name in rows if name}
 
 
 def _internal_note(event: CaseEvent, language: str) -> str | None:
@@ -334,7 +376,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         language=case.language,
         source_channel=case.source_channel,
         agency=agency_ref(agencies.get(case.agency_id)),
-        category=_category_ref(
+        category=category_ref(
             session.get(Category, case.category_id) if case.category_id else None
         ),
         routing_confidence=case.routing_confidence,
@@ -368,6 +410,10 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         assignee=usernames(session, {case.assignee_id}).get(case.assignee_id),
         escalation_level=case.escalation_level,
         rating=case.rating,
+        reviewed_at=case.reviewed_at,
+        hidden_at=case.hidden_at,
+        hidden_reason=case.hidden_reason,
+        public_text=case.public_text,
         attachments=[
             AttachmentView(
                 id=a.id,
@@ -380,6 +426,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
                 else f"/api/v1/cases/{case.tracking_code}/attachments/{a.id}",
                 removed_at=a.removed_at,
                 proof=a.proof,
+                published_at=a.published_at,
             )
             for a in attachments
         ],

@@ -55,6 +55,10 @@ REFUSALS = {
         "Aduan kategori “%(category)s” hanya bisa diselesaikan dengan foto sesudah perbaikan. "
         "Lampirkan fotonya."
     ),
+    Refusal.unknown_hide_reason: N_("Pilih alasan dari daftar."),
+    Refusal.already_hidden: N_("Aduan ini sudah disembunyikan dari publik."),
+    Refusal.not_hidden: N_("Aduan ini tidak sedang disembunyikan."),
+    Refusal.no_such_photo: N_("Foto itu tidak ada pada aduan ini (atau sudah dihapus)."),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})

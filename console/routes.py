@@ -6,7 +6,6 @@ Thin pages over the case services: every change goes through `cases.lifecycle` o
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections.abc import Callable
@@ -23,17 +22,20 @@ from sqlmodel import Session
 from cases import assignees, lifecycle, service
 from cases import routes as staff_api
 from cases.duplicates import merge
-from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.enums import OPEN_STATUSES, CaseStatus, HideReason
 from cases.errors import CaseError
 from cases.models import Case
+from cases.moderation import HIDE_REASONS
 from cases.notes import NoteCode, SystemNote
 from cases.proof import proof_required, store_upload
+from cases.publishing import is_public
 from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import Visit, VisitDep, csrf_failed
 from core.deps import client_address
 from core.i18n import N_
+from core.maps import tile_layer
 from intake.media import MediaRejected
 from privacy import reveals
 from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
@@ -250,22 +252,17 @@ def queue(
 
 
 def _case_map(visit: Visit, location: Location) -> dict[str, str] | None:
-    """What case-map.js draws the place with, or None when the citizen sent no location.
-
-    Leaflet puts the attribution into the page as HTML: it goes as text, so an entity such
-    as &copy; shows as its character and markup in the setting is shown, never run.
-    """
+    """What case-map.js draws the place with, or None when the citizen sent no location."""
     if location.latitude is None or location.longitude is None:
         return None
     return {
         "lat": f"{location.latitude:.6f}",
         "lon": f"{location.longitude:.6f}",
-        "tiles": visit.settings.map_tile_url,
-        "attribution": html.escape(html.unescape(visit.settings.map_attribution)),
+        **tile_layer(visit.settings),
     }
 
 
-def _case_page(
+def render_case_page(
     visit: Visit,
     case: Case,
     status_code: int = 200,
@@ -315,10 +312,18 @@ def _case_page(
         proof_required=proof_required(visit.db, case),
         long_text=len(case.text) > LONG_TEXT,
         text_excerpt=case.text[:LONG_TEXT].rsplit(" ", 1)[0],
+        shown_publicly=is_public(visit.settings, case),
+        publish_policy=visit.settings.publish_policy,
+        hide_reasons=[
+            (reason.value, visit.t.gettext(HIDE_REASONS[reason])) for reason in HideReason
+        ],
+        hidden_reason=visit.t.gettext(HIDE_REASONS[HideReason(case.hidden_reason)])
+        if case.hidden_reason in HideReason.__members__
+        else None,
     )
 
 
-def _not_found(visit: Visit, code: str) -> Response:
+def not_found_page(visit: Visit, code: str) -> Response:
     title = visit.t.gettext("Kasus tidak ditemukan")
     return visit.render("not_found.html", 404, page_path="/console", code=code[:20], title=title)
 
@@ -330,8 +335,8 @@ def case_page(code: str, visit: VisitDep) -> Response:
         return refusal
     case = service.case_for_user(visit.db, visit.user, code)
     if case is None:
-        return _not_found(visit, code)
-    return _case_page(visit, case)
+        return not_found_page(visit, code)
+    return render_case_page(visit, case)
 
 
 @router.get("/cases/{code}/attachments/{attachment_id}")
@@ -357,7 +362,7 @@ def _apply(
         change()
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
+        return render_case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     # forwarded to another agency, the case has left this officer's queue: back to the queue
     still_mine = service.can_work_on(visit.user, case)
@@ -370,7 +375,7 @@ def _posted_case(visit: Visit, code: str, csrf: str) -> tuple[Case | None, Respo
         return None, refusal
     case = service.case_for_user(visit.db, visit.user, code)
     if case is None:
-        return None, _not_found(visit, code)
+        return None, not_found_page(visit, code)
     return case, None
 
 
@@ -395,12 +400,12 @@ def reveal_contact(code: str, visit: VisitDep, csrf: Text = "") -> Response:
         visit.db.rollback()
         status_code = 403 if exc.reason == RevealRefusal.anonymous else 409
         message = visit.t.gettext(REVEAL_REFUSALS[exc.reason])
-        return _case_page(visit, case, status_code, refused(visit, message))
+        return render_case_page(visit, case, status_code, refused(visit, message))
     visit.db.commit()
     log.info(
         "contact of case %s shown to %s in the console", case.tracking_code, visit.user.username
     )
-    return _case_page(visit, case, revealed=revealed)
+    return render_case_page(visit, case, revealed=revealed)
 
 
 # why an after-photo was not taken, by `MediaRejected.reason`
@@ -428,7 +433,7 @@ def change_status(
     try:
         body = TransitionIn(status=status, note=note, internal_note=internal_note)
     except ValidationError as exc:
-        return _case_page(visit, case, 422, invalid(visit, exc))
+        return render_case_page(visit, case, 422, invalid(visit, exc))
     try:
         stored = (
             store_upload(visit.settings, photo.file, photo.content_type, photo.filename)
@@ -438,7 +443,9 @@ def change_status(
     except MediaRejected as exc:
         message = PHOTO_REFUSALS.get(exc.reason, PHOTO_REFUSALS["unsupported_type"])
         limit = visit.settings.media_max_bytes // (1024 * 1024)
-        return _case_page(visit, case, 422, refused(visit, visit.t.gettext(message, mb=limit)))
+        return render_case_page(
+            visit, case, 422, refused(visit, visit.t.gettext(message, mb=limit))
+        )
     return _apply(
         visit,
         case,
@@ -472,7 +479,7 @@ def forward_case(
     try:
         body = ForwardIn(agency=agency, note=note, category=category or None)
     except ValidationError as exc:
-        return _case_page(visit, case, 422, invalid(visit, exc))
+        return render_case_page(visit, case, 422, invalid(visit, exc))
     agency_names, _ = _names(visit)
     return _apply(
         visit,
@@ -505,7 +512,7 @@ def add_note(
     try:
         body = NoteIn(text=text, public=bool(public))
     except ValidationError as exc:
-        return _case_page(visit, case, 422, invalid(visit, exc))
+        return render_case_page(visit, case, 422, invalid(visit, exc))
     return _apply(
         visit,
         case,
@@ -546,12 +553,12 @@ def merge_case(code: str, visit: VisitDep, csrf: Text = "") -> Response:
     original = visit.db.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
     if original is None or not service.can_work_on(visit.user, original):
         message = visit.t.gettext("aduan ini tidak punya aduan asal yang bisa Anda buka")
-        return _case_page(visit, case, 409, refused(visit, message))
+        return render_case_page(visit, case, 409, refused(visit, message))
     try:
         merge(visit.db, visit.settings, case, original, actor=visit.user)
     except CaseError as exc:
         visit.db.rollback()
-        return _case_page(visit, case, exc.status_code, case_refused(visit, exc))
+        return render_case_page(visit, case, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         f"/console/cases/{original.tracking_code}",
@@ -605,7 +612,7 @@ def assign_from_triage(
         return refusal
     case = service.case_for_user(visit.db, visit.user, code)
     if case is None:
-        return _not_found(visit, code)
+        return not_found_page(visit, code)
     agency_names, _ = _names(visit)
     if case.status != CaseStatus.triage:  # someone else was quicker: do not move it again
         message = visit.t.gettext(

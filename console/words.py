@@ -59,6 +59,11 @@ EVENTS = {
     EventKind.citizen_note: N_("Tambahan dari warga"),
     EventKind.nudged: N_("Warga menanyakan kelanjutan"),
     EventKind.text_edited: N_("Warga mengoreksi teks aduan"),
+    EventKind.hidden: N_("Disembunyikan dari publik"),
+    EventKind.unhidden: N_("Ditampilkan lagi untuk publik"),
+    EventKind.public_text_edited: N_("Teks untuk publik diubah"),
+    EventKind.photo_published: N_("Foto disetujui untuk publik"),
+    EventKind.photo_withdrawn: N_("Foto ditarik dari publik"),
 }
 MESSAGE_KINDS = {
     MessageKind.acknowledgement: N_("tanda terima"),

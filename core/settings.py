@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     contact_retention_days: int = Field(default=365, gt=0)
     # ... and its photos and files are deleted from storage this many days after; 0 keeps them
     media_retention_days: int = Field(default=730, ge=0)
+    # when a case shows on the public map, list and feeds (cases/publishing.py): once staff
+    # reviewed it, at once, or never
+    publish_policy: Literal["reviewed", "immediate", "never"] = "reviewed"
+    # the public case page names the staff member behind each step (their full name)
+    public_officer_names: bool = False
     # the console's map tiles; the Leaflet code itself is served by the app
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "&copy; OpenStreetMap contributors"

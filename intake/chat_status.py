@@ -65,7 +65,7 @@ def status_by_code(
 
 def case_status(session: Session, settings: Settings, language: str, case: Case) -> str:
     """One case's status, agency, target and latest public note."""
-    view = public_view(session, case, language)
+    view = public_view(session, case, language, settings)
     agency = view.agency.name if view.agency else say(language, REVIEW_DESK)
     lines = [
         say(

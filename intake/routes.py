@@ -140,4 +140,4 @@ def track_complaint(
         ) from exc
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no complaint with code {code!r}")
-    return public_view(session, case, lang)
+    return public_view(session, case, lang, settings)

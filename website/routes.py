@@ -1,4 +1,5 @@
-"""The public web pages: the complaint form, the status page and the rating page."""
+"""The public web pages: the complaint form, the case page (`/track/CODE`) with its
+approved photos, and the rating page. The public reports map, list and feeds: reports.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
@@ -18,10 +20,13 @@ from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.proof import PhotoRemoved, photo_by_link
+from cases.publishing import public_photos
 from cases.service import find_by_code, public_view
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
+from core.maps import tile_layer
 from core.settings import get_settings
+from core.storage import MediaNotFound, get_storage
 from intake.chat_text import LOOKUP_LIMITED
 from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
@@ -185,7 +190,12 @@ def track_page(
         return page
     if case is None:
         return _render(request, "track.html", language, 404, case=None, code=shown, limited=None)
-    view = public_view(session, case, language)
+    view = public_view(session, case, language, settings)
+    pin = (
+        {"lat": f"{view.latitude:.6f}", "lon": f"{view.longitude:.6f}", **tile_layer(settings)}
+        if view.latitude is not None and view.longitude is not None
+        else None
+    )
     return _render(
         request,
         "track.html",
@@ -195,7 +205,32 @@ def track_page(
         new=new,
         done=done,
         limited=None,
+        pin=pin,
     )
+
+
+@pages.get("/track/{code}/photos/{photo_id}")
+def public_photo(
+    code: str,
+    photo_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """A photo of a public case that staff approved; 404 for any other (not approved,
+    withdrawn, deleted, or the case not public), so a guess learns nothing."""
+    case = find_by_code(session, code)
+    photo = next(
+        (p for p in public_photos(session, settings, case) if p.id == photo_id) if case else (),
+        None,
+    )
+    if photo is None:
+        return PlainTextResponse("no such public photo", status.HTTP_404_NOT_FOUND)
+    try:
+        data = get_storage(settings).read(photo.storage_key)
+    except MediaNotFound:
+        return PlainTextResponse("no such public photo", status.HTTP_404_NOT_FOUND)
+    # a withdrawn photo must not live on in caches: each use asks again
+    return Response(data, media_type=photo.content_type, headers={"Cache-Control": "no-cache"})
 
 
 def _rating_case(session: SessionDep, settings: SettingsDep, code: str, token: str):

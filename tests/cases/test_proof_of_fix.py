@@ -3,19 +3,19 @@ receive it with the note and the rating question, each on their own channel."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from core.db import get_engine, utcnow
+from core.db import utcnow
 from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, telegram_post
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import RUBBISH, create_staff, file_complaint, login, png_bytes, run_jobs
+from tests.helpers import RUBBISH, create_staff, file_complaint, login, png_bytes, run_jobs, sql
 
 POTHOLE_TG = "Jembatan kayu di Jl. Pemuda ambrol, pagar jembatan patah dan bahaya buat anak sekolah"
 POTHOLE_WA = "Jembatan Jl. Pemuda rusak, pagar jembatan patah, jembatan goyang kalau dilewati motor"
@@ -23,14 +23,8 @@ NOTE = "Lubang sudah ditambal aspal baru"
 PHOTO_PREFIX = "https://aduan.example.go.id/media/photos/"
 
 
-def _sql(settings: Settings, query: str, **params) -> list:
-    with get_engine(settings.database_url).begin() as connection:
-        result = connection.execute(sa.text(query), params)
-        return list(result) if result.returns_rows else []
-
-
 def _code(settings: Settings, channel: str) -> str:
-    [(code,)] = _sql(
+    [(code,)] = sql(
         settings, "SELECT tracking_code FROM cases WHERE source_channel = :c", c=channel
     )
     return code
@@ -100,7 +94,7 @@ def test_reporter_on_telegram_and_follower_on_whatsapp_both_receive_the_photo(
     assert served.status_code == 200
     assert served.content == photo
     assert served.headers["content-type"] == "image/png"
-    [(status, path)] = _sql(
+    [(status, path)] = sql(
         settings,
         "SELECT status, path FROM notifications WHERE attachment_id IS NOT NULL"
         " AND channel = 'whatsapp'",
@@ -120,7 +114,7 @@ def test_a_rating_button_pressed_on_the_photo_rates_the_case(
     [sent] = [m for m in telegram.messages if "photo" in m.params]
 
     assert telegram_post(client, telegram.press(sent.message_id, "4")).status_code == 200
-    [(rating,)] = _sql(settings, "SELECT rating FROM cases WHERE tracking_code = :c", c=code)
+    [(rating,)] = sql(settings, "SELECT rating FROM cases WHERE tracking_code = :c", c=code)
     assert rating == 4
     assert "4/5" in telegram.messages[-1].text
 
@@ -137,7 +131,7 @@ def test_the_not_fixed_button_reopens_the_case(
     [sent] = [m for m in telegram.messages if "photo" in m.params]
 
     telegram_post(client, telegram.press(sent.message_id, "BELUM"))
-    [(status,)] = _sql(settings, "SELECT status FROM cases WHERE tracking_code = :c", c=code)
+    [(status,)] = sql(settings, "SELECT status FROM cases WHERE tracking_code = :c", c=code)
     assert status == "in_progress"
 
 
@@ -149,14 +143,14 @@ def test_whatsapp_outside_the_window_and_sms_get_a_link(
     headers = _supervisor(client, settings)
     signed_post(client, settings, inbound(POTHOLE_WA, whatsapp=True))
     code = _code(settings, "whatsapp")
-    _sql(settings, "UPDATE contacts SET last_inbound_at = :t", t=utcnow() - timedelta(hours=25))
+    sql(settings, "UPDATE contacts SET last_inbound_at = :t", t=utcnow() - timedelta(hours=25))
     assert _resolve(client, headers, code, png_bytes()).status_code == 200
     run_jobs(settings)
 
     [last] = [m for m in twilio.messages if NOTE in (m.body or "")]
     assert last.channel == "sms" and last.media_urls == ()
     assert f"\nFoto: {PHOTO_PREFIX}" in last.body
-    [(path,)] = _sql(settings, "SELECT path FROM notifications WHERE attachment_id IS NOT NULL")
+    [(path,)] = sql(settings, "SELECT path FROM notifications WHERE attachment_id IS NOT NULL")
     assert path == "sms_fallback"
 
 
@@ -174,6 +168,26 @@ def test_sms_reporter_gets_the_link(
     link = last.body.rsplit("Foto: ", 1)[1]
     assert link.startswith(PHOTO_PREFIX)
     assert client.get(link.removeprefix("https://aduan.example.go.id")).content == png_bytes()
+
+
+def test_the_after_photo_shows_on_the_public_case_page(
+    client: TestClient, settings: Settings
+) -> None:
+    """Resolving is staff's review: the case is public, its page shows the after-photo, marked
+    as such, and serves it to anyone."""
+    headers = _supervisor(client, settings)
+    signed_post(client, settings, inbound(POTHOLE_WA))
+    code = _code(settings, "sms")
+    assert _resolve(client, headers, code, png_bytes()).status_code == 200
+    page = client.get(f"/track/{code}")
+    assert page.status_code == 200
+    [url] = re.findall(
+        rf'<img src="(/track/{code}/photos/\d+)" alt="Foto sesudah perbaikan"', page.text
+    )
+    assert "Sesudah perbaikan</span>" in page.text
+    assert client.get(url).content == png_bytes()
+    feed = client.get("/api/v1/public/cases").json()
+    assert [c["tracking_code"] for c in feed["items"]] == [code]
 
 
 def test_email_reporter_gets_the_photo_attached(
@@ -251,9 +265,9 @@ def test_the_photo_link_refuses_bad_unknown_and_removed_photos(
     assert client.get(path).status_code == 200
     assert client.get(path[:-3] + "abc").status_code == 404
     assert client.get("/media/photos/1").status_code == 404
-    _sql(settings, "UPDATE attachments SET proof = :f", f=False)
+    sql(settings, "UPDATE attachments SET proof = :f", f=False)
     assert client.get(path).status_code == 404
-    _sql(settings, "UPDATE attachments SET proof = :t, removed_at = :now", t=True, now=utcnow())
+    sql(settings, "UPDATE attachments SET proof = :t, removed_at = :now", t=True, now=utcnow())
     assert client.get(path).status_code == 410
 
 

@@ -255,6 +255,55 @@ def _unknown_holder(desk: Desk) -> Refused:
     )
 
 
+def _unknown_hide_reason(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/hide",
+        {"reason": "because"},
+        422,
+        "Pilih alasan dari daftar.",
+        "Choose a reason from the list.",
+    )
+
+
+def _already_hidden(desk: Desk) -> Refused:
+    code = desk.file()
+    desk.sql(
+        "UPDATE cases SET hidden_at = updated_at, hidden_reason = 'other' "
+        "WHERE tracking_code = :code",
+        code=code,
+    )
+    return Refused(
+        f"/console/cases/{code}/hide",
+        {"reason": "offensive"},
+        409,
+        "Aduan ini sudah disembunyikan dari publik.",
+        "This case is already hidden from the public.",
+    )
+
+
+def _not_hidden(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/unhide",
+        {},
+        409,
+        "Aduan ini tidak sedang disembunyikan.",
+        "This case is not hidden.",
+    )
+
+
+def _no_such_photo(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/photos/99999/publish",
+        {},
+        404,
+        "Foto itu tidak ada pada aduan ini (atau sudah dihapus).",
+        "This case has no such photo (or it was deleted).",
+    )
+
+
 SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.status_not_allowed: _status_not_allowed,
     Refusal.status_final: _status_final,
@@ -270,6 +319,10 @@ SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.not_a_holder: _not_a_holder,
     Refusal.unknown_holder: _unknown_holder,
     Refusal.proof_required: _proof_required,
+    Refusal.unknown_hide_reason: _unknown_hide_reason,
+    Refusal.already_hidden: _already_hidden,
+    Refusal.not_hidden: _not_hidden,
+    Refusal.no_such_photo: _no_such_photo,
 }
 
 

@@ -1,0 +1,199 @@
+"""The public cases: the one query behind the public map, list, JSON feed and Atom feeds.
+
+Only cases cases.publishing says are public, each with only what it allows, newest first,
+keyset-paged on the case id: a page below a cursor reads the partial index `ix_cases_public`
+(the id of every case that may be public, whatever the policy) backwards from the cursor, so a
+deep page costs what the first does. Filters narrow the rows the index walk returns; the scale
+work (#25) may add clustering in the database here, behind the same function.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.models import Case
+from cases.publishing import public_condition, publication
+from cases.schemas import PublicCaseItem, PublicCasePage
+from cases.service import agency_ref, category_ref
+from core.settings import Settings
+from notifications.templates import status_label
+from routing.models import Agency, Category, ServiceArea
+
+StatusGroup = Literal["open", "resolved"]
+STATUS_GROUPS: dict[str, frozenset[CaseStatus]] = {
+    "open": frozenset(OPEN_STATUSES),
+    "resolved": frozenset({CaseStatus.resolved, CaseStatus.closed}),
+}
+LIMIT_MAX = 500
+# the largest id a row can have (ids are 32-bit integers)
+ROW_ID_MAX = 2**31 - 1
+
+
+class PublicFilterError(ValueError):
+    """A filter of the public listing that cannot be applied; the message says why."""
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A rectangle of the map in degrees (WGS84), west to east and south to north."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @classmethod
+    def parse(cls, text: str) -> BoundingBox:
+        """`minlon,minlat,maxlon,maxlat` as map libraries write it (Leaflet's toBBoxString)."""
+        parts = text.split(",")
+        try:
+            values = [float(part) for part in parts]
+        except ValueError:
+            values = []
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
+            raise PublicFilterError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+        box = cls(*values)
+        if not (
+            -180 <= box.min_lon <= box.max_lon <= 180 and -90 <= box.min_lat <= box.max_lat <= 90
+        ):
+            raise PublicFilterError(
+                "bbox must be minlon,minlat,maxlon,maxlat with longitudes in -180..180, "
+                "latitudes in -90..90 and each minimum at most its maximum"
+            )
+        return box
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    """What a reader narrowed the public cases to; None is no filter. Codes are the
+    catalogue's (agency, category, service area); dates are the city's calendar days."""
+
+    agency: str | None = None
+    category: str | None = None
+    area: str | None = None
+    status: StatusGroup | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    since: datetime | None = None
+    bbox: BoundingBox | None = None
+
+
+def encode_cursor(case_id: int) -> str:
+    """The opaque cursor of the page after the case `case_id`."""
+    return base64.urlsafe_b64encode(f"c{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The case id a cursor of `encode_cursor` holds; PublicFilterError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    digits = raw[1:]
+    if not raw.startswith("c") or not digits.isdigit() or not 0 < int(digits) <= ROW_ID_MAX:
+        raise PublicFilterError("cursor is not one this service gave out; start again without it")
+    return int(digits)
+
+
+def _day_start(settings: Settings, day: date, days_later: int = 0) -> datetime:
+    """Midnight in the city at the start of `day` (plus `days_later`), in UTC."""
+    try:
+        start = datetime.combine(day + timedelta(days=days_later), time(0))
+        return start.replace(tzinfo=ZoneInfo(settings.city_timezone)).astimezone(UTC)
+    except OverflowError:
+        raise PublicFilterError(f"date {day.isoformat()} is out of range") from None
+
+
+def _code_id(session: Session, model: type, code: str, what: str) -> list[int]:
+    ids = list(session.exec(select(model.id).where(model.code == code)))
+    if not ids:
+        raise PublicFilterError(f"unknown {what} '{code[:40]}'")
+    return ids
+
+
+def public_cases(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    *,
+    language: str,
+    limit: int,
+    cursor: str | None = None,
+) -> PublicCasePage:
+    """One page of the public cases matching `filters`, newest first, worded in `language`;
+    PublicFilterError for an unknown code, a bad cursor or an impossible box."""
+    query = select(Case).where(public_condition(settings))
+    if filters.agency is not None:
+        query = query.where(
+            col(Case.agency_id).in_(_code_id(session, Agency, filters.agency, "agency"))
+        )
+    if filters.category is not None:
+        ids = _code_id(session, Category, filters.category, "category")
+        query = query.where(col(Case.category_id).in_(ids))
+    if filters.area is not None:
+        ids = _code_id(session, ServiceArea, filters.area, "area")
+        query = query.where(col(Case.service_area_id).in_(ids))
+    if filters.status is not None:
+        query = query.where(col(Case.status).in_(sorted(STATUS_GROUPS[filters.status])))
+    if filters.created_from is not None:
+        query = query.where(Case.created_at >= _day_start(settings, filters.created_from))
+    if filters.created_to is not None:
+        end = _day_start(settings, filters.created_to, days_later=1)
+        query = query.where(Case.created_at < end)
+    if filters.since is not None:
+        since = filters.since if filters.since.tzinfo else filters.since.replace(tzinfo=UTC)
+        query = query.where(Case.updated_at >= since)
+    if (box := filters.bbox) is not None:
+        query = query.where(
+            col(Case.latitude).between(box.min_lat, box.max_lat),
+            col(Case.longitude).between(box.min_lon, box.max_lon),
+        )
+    if cursor is not None:
+        query = query.where(Case.id < decode_cursor(cursor))
+    rows = list(session.exec(query.order_by(col(Case.id).desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return PublicCasePage(
+        items=public_items(session, settings, rows, language),
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )
+
+
+def public_items(
+    session: Session, settings: Settings, cases: list[Case], language: str
+) -> list[PublicCaseItem]:
+    """Public cases as the listings show them: each with what cases.publishing allows."""
+    agencies = {a.id: a for a in session.exec(select(Agency))}
+    categories = {c.id: c for c in session.exec(select(Category))}
+    areas = {a.id: a.name for a in session.exec(select(ServiceArea))}
+    items = []
+    for case in cases:
+        shown = publication(case, language)
+        agency, category = agencies.get(case.agency_id), categories.get(case.category_id)
+        items.append(
+            PublicCaseItem(
+                tracking_code=case.tracking_code,
+                status=case.status,
+                status_label=status_label(language, case.status),
+                agency=agency_ref(agency, language),
+                category=category_ref(category, language),
+                area=areas.get(shown.service_area_id),
+                text=shown.text,
+                address=shown.address,
+                latitude=shown.latitude,
+                longitude=shown.longitude,
+                created_at=case.created_at,
+                updated_at=case.updated_at,
+                url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+            )
+        )
+    return items

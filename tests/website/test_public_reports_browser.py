@@ -1,0 +1,122 @@
+"""The public reports map and list in a real Chromium: markers and rows for the public cases
+(never a Rahasia one), a link through to a case's public page, and a case an officer hides
+gone from the map, the list and the feed; nothing refused by the CSP (SQLite only, skipped
+without Chromium)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page
+
+from aduan.app import create_app
+from core.settings import Settings
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    needs_chromium,
+    shot,
+    sign_in,
+    sqlite_only,  # noqa: F401 - this module runs on SQLite only
+)
+from tests.helpers import POTHOLE, create_staff, file_complaint, login
+
+pytestmark = needs_chromium
+
+# two places about 3 km apart in Semarang: separate markers at the map's fitted zoom
+PLACES = ({"lat": -6.9825, "lon": 110.4093}, {"lat": -6.9600, "lon": 110.4300})
+
+
+def _public_cases(settings: Settings) -> list[str]:
+    """Two complaints an officer has taken up (so public under the default policy), and a
+    Rahasia one taken up as well, which must show nowhere."""
+    create_staff(settings, "dpu", "officer", "DPU")
+    codes = []
+    with TestClient(create_app(settings)) as client:
+        headers = login(client, "dpu")
+        for number, place in enumerate((*PLACES, PLACES[0])):
+            text = f"{POTHOLE}, hubungi 0812-3456-7890 ({number})"
+            secret = number == len(PLACES)
+            filed = file_complaint(client, text=text, confidential=secret, **place)
+            code = filed["tracking_code"]
+            moved = client.post(
+                f"/api/v1/cases/{code}/transitions", json={"status": "in_progress"}, headers=headers
+            )
+            assert moved.status_code == 200, moved.text
+            codes.append(code)
+    return codes
+
+
+def _csp_refusals(page: Page) -> list[str]:
+    """What the browser refuses under the Content-Security-Policy, as it happens."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
+def test_reports_map_list_case_page_and_a_hidden_case(
+    browser: Browser, live_server: str, settings: Settings
+) -> None:
+    """/laporan shows both cases as markers and rows; a row opens the case page with its pin;
+    once hidden in the console, the case is gone from the map, the list and the feed."""
+    kept, hidden, secret = _public_cases(settings)
+    page = browser.new_page(viewport=DESKTOP)
+    refused = _csp_refusals(page)
+    page.goto(f"{live_server}/laporan")
+    page.wait_for_selector("#reports-map[data-markers='2']")
+    assert secret not in page.content()
+    for code in (kept, hidden):
+        assert page.locator(f'.leaflet-marker-icon[title="{code}"]').count() == 1
+        assert page.locator("#report-list").get_by_role("link", name=code).is_visible()
+    assert "0812" not in page.content()
+    shot(page, "public-reports")
+    page.locator(f'.leaflet-marker-icon[title="{hidden}"]').click()
+    assert page.locator(".leaflet-popup").get_by_role("link", name=hidden).is_visible()
+    page.locator("#report-list").get_by_role("link", name=hidden).click()
+    page.wait_for_url(f"{live_server}/track/{hidden}*")
+    assert page.locator("#case-text").text_content().endswith("[nomor disembunyikan] (1)")
+    page.wait_for_selector("#case-map .leaflet-marker-icon")
+    shot(page, "public-case")
+
+    console = browser.new_page(viewport=DESKTOP)
+    sign_in(console, live_server, "dpu")
+    console.goto(f"{live_server}/console/cases/{hidden}")
+    console.get_by_role("button", name="Menyebut atau menuduh seseorang").click()
+    console.wait_for_url(f"{live_server}/console/cases/{hidden}")
+    assert "Aduan disembunyikan dari publik." in console.content()
+    assert console.get_by_role("button", name="Tampilkan lagi untuk publik").is_visible()
+    shot(console, "console-case-hidden")
+    console.close()
+
+    page.goto(f"{live_server}/laporan")
+    page.wait_for_selector("#reports-map[data-markers='1']")
+    assert page.locator(f'.leaflet-marker-icon[title="{kept}"]').count() == 1
+    assert page.locator(f'.leaflet-marker-icon[title="{hidden}"]').count() == 0
+    assert page.locator("#report-list").get_by_role("link", name=hidden).count() == 0
+    feed = page.request.get(f"{live_server}/laporan/feed.atom").text()
+    assert kept in feed and hidden not in feed
+    page.goto(f"{live_server}/track/{hidden}")
+    assert page.locator("#not-public").is_visible() and page.locator("#case-map").count() == 0
+    assert refused == []
+    page.close()
+
+
+def test_reports_page_on_a_phone_in_english(
+    browser: Browser, live_server: str, settings: Settings
+) -> None:
+    """On a phone the list and the map stack in one column, worded in English at /reports."""
+    first, _, _ = _public_cases(settings)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{live_server}/reports")
+    page.wait_for_selector("#reports-map[data-markers='2']")
+    assert page.get_by_role("heading", name="Public reports").is_visible()
+    assert page.get_by_label("Agency").is_visible()
+    row = page.locator("#report-list").get_by_role("link", name=first)
+    box, map_box = row.bounding_box(), page.locator("#reports-map").bounding_box()
+    assert map_box["width"] <= PHONE["width"] and box["y"] > map_box["y"] + map_box["height"]
+    shot(page, "public-reports-phone")
+    page.close()
