@@ -17,9 +17,11 @@ from cases.citizen import rating_token_matches
 from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
+from cases.public_stats import public_statistics
 from cases.service import find_by_code, public_view
+from core.charts import weekly_chart
 from core.deps import SessionDep, SettingsDep
-from core.i18n import N_, jinja_environment
+from core.i18n import N_, Numbers, day_in_words, jinja_environment
 from core.settings import get_settings
 from intake.chat_text import LOOKUP_LIMITED
 from intake.lookups import LookupLimited, look_up
@@ -267,3 +269,60 @@ def submit_rating(
     return RedirectResponse(
         f"/track/{case.tracking_code}?lang={language}&done={outcome}", status.HTTP_303_SEE_OTHER
     )
+
+
+def _statistics(
+    request: Request, session: SessionDep, settings: SettingsDep, language: Language, agency: str
+) -> Response:
+    numbers = public_statistics(session, settings.city_timezone)
+    chosen = next((row for row in numbers.agencies if row.code == agency), None)
+    text = page_text(language)
+    title = (
+        text.gettext(
+            "Aduan masuk dan selesai per minggu: %(agency)s", agency=chosen.name_in(language)
+        )
+        if chosen
+        else text.gettext("Aduan masuk dan selesai per minggu, semua dinas")
+    )
+    weeks = numbers.weeks[chosen.code if chosen else None]
+    # the year is written when the range starts in another one
+    today = numbers.period.last
+    return _render(
+        request,
+        "statistics.html",
+        language,
+        numbers=numbers,
+        n=Numbers(language),
+        chosen=chosen.code if chosen else "",
+        weeks=weeks,
+        trend_title=title,
+        trend_chart=weekly_chart(text, "chart-trend", title, weeks),
+        timezone=settings.city_timezone,
+        first=day_in_words(numbers.period.first, language, today=today, weekday=False),
+        last=day_in_words(numbers.period.last, language, today=today, weekday=False),
+    )
+
+
+@pages.get("/statistik", response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    agency: str = "",
+) -> Response:
+    """Per agency over the last 90 days: received, resolved, median days, on-time share, and
+    the weekly trend; the method in plain words."""
+    return _statistics(request, session, settings, _language(lang, settings), agency)
+
+
+@pages.get("/statistics", response_class=HTMLResponse)
+def statistics_page_en(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    agency: str = "",
+) -> Response:
+    """The statistics page in English, unless `lang` asks otherwise."""
+    return _statistics(request, session, settings, _language(lang or "en", settings), agency)
