@@ -129,7 +129,10 @@ def bar_chart(
                 'class="grid"></line>'
             )
             parts.append(_text(left - 6, y + FONT / 3, number(tick), "tick", "end"))
-    every = math.ceil(bands / MAX_LABELS)
+    # as many labels as fit side by side ("14 Sep" needs more room than "W37"), at most
+    # MAX_LABELS; the others' bands go unlabelled
+    label_room = max((len(label) for label in labels), default=1) * FONT * 0.6 + 8
+    every = max(math.ceil(bands / MAX_LABELS), math.ceil(label_room / band))
     thickness = band * BAND_FILL / max(len(series), 1)
     for position, label in enumerate(labels):
         start = position * band + band * (1 - BAND_FILL) / 2
