@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from cases import public_stats
+from core import versions
 from core.db import get_engine, session_scope, utcnow
 from core.settings import Settings
 from routing.models import Agency
@@ -181,3 +182,37 @@ def test_cached_until_a_case_changes_status(
     assert trend(client.get("/statistik").text) != (0, 0)  # still cached
     monkeypatch.setattr(public_stats, "CACHE_SECONDS", 0.0)
     assert trend(client.get("/statistik").text) == (0, 0)
+
+
+def test_a_status_change_in_another_process_is_seen(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move committed elsewhere (the worker's follow-up pass, another web worker) writes its
+    history row; once this process asks the database again (MAX_AGE, here at once), the
+    numbers are computed again."""
+    build_cases(settings)
+    assert row_of(client.get("/statistik").text, "DLH")["resolved"] == "1"
+    with get_engine(settings.database_url).begin() as connection:  # as another process would
+        case_id = connection.execute(
+            sa.text("SELECT id FROM cases WHERE status = 'resolved' AND agency_id = :dlh"),
+            {"dlh": agency_id(settings, "DLH")},
+        ).scalar_one()
+        connection.execute(
+            sa.text("UPDATE cases SET status = 'in_progress', resolved_at = NULL WHERE id = :id"),
+            {"id": case_id},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_events (case_id, kind, from_status, to_status, actor, "
+                "created_at) VALUES (:id, 'status_changed', 'resolved', 'in_progress', "
+                "'citizen', :now)"
+            ),
+            {"id": case_id, "now": utcnow()},
+        )
+    monkeypatch.setattr(versions, "MAX_AGE", 0.0)
+    assert row_of(client.get("/statistik").text, "DLH")["resolved"] == "0"
+
+
+def agency_id(settings: Settings, code: str) -> int:
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        return session.exec(select(Agency.id).where(Agency.code == code)).one()
