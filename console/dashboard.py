@@ -49,6 +49,10 @@ class TimeUnit:
     median: str
     p90: str
 
+    def of(self, hours: float | None) -> float | None:
+        """`hours` in this unit."""
+        return None if hours is None else hours * self.per_hour
+
 
 # the first unit whose limit (in hours) is above the longest time shown: minutes for a city
 # that resolves within the hour, days for one that takes weeks; never a scale of 0,005 jam
@@ -84,7 +88,8 @@ TIME_UNITS = (
 
 
 def time_unit(rows: list[AgencyStats]) -> TimeUnit:
-    """The unit for these agencies' resolution times: the longest p90 picks it."""
+    """The unit of these agencies' resolution times, in the table and the chart: the longest
+    p90 picks it."""
     longest = max((row.p90_resolution_hours or 0 for row in rows), default=0)
     return next(unit for limit, unit in TIME_UNITS if longest < limit)
 
@@ -109,9 +114,6 @@ def _refusal(t: Words, error: stats.PeriodError) -> str:
 
 
 def _hours_chart(t: Words, timed: list[AgencyStats], unit: TimeUnit) -> Markup:
-    def scaled(hours: float | None) -> float | None:
-        return None if hours is None else hours * unit.per_hour
-
     return bar_chart(
         chart_id="chart-hours",
         title=t.gettext(unit.title),
@@ -122,8 +124,8 @@ def _hours_chart(t: Words, timed: list[AgencyStats], unit: TimeUnit) -> Markup:
         ),
         labels=[row.agency for row in timed],
         series=[
-            Series(t.gettext("Median"), [scaled(row.median_resolution_hours) for row in timed]),
-            Series(t.gettext("P90"), [scaled(row.p90_resolution_hours) for row in timed]),
+            Series(t.gettext("Median"), [unit.of(row.median_resolution_hours) for row in timed]),
+            Series(t.gettext("P90"), [unit.of(row.p90_resolution_hours) for row in timed]),
         ],
         horizontal=True,
         number=Numbers(t.language).scale,

@@ -377,6 +377,10 @@ def test_resolution_times_in_one_unit_and_the_page_s_numbers(
             _add(session, agencies, "DPU", "resolved", filed, due_at=now, resolved_at=resolved)
     page = supervisor.get("/console/dashboard").text
     assert "Waktu sampai selesai per dinas, dalam menit" in page
+    # the agency table speaks the chart's unit
+    dpu = row_of(page, "DPU")
+    assert (dpu["median"], dpu["p90"]) == ("18,0", "27,6")
+    assert "Median menit sampai selesai" in page and "Median jam sampai selesai" not in page
     assert row_of(page[page.index('id="hours-stats"') :], "DPU") == {
         "median": "18,0",
         "p90": "27,6",
