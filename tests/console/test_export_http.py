@@ -59,6 +59,7 @@ def test_the_queue_button_downloads_with_the_console_session(
     assert dpu["due_at"].endswith("+07:00")
 
     assert link == "/console/export.csv"  # no filters in the queue, none in the link
+    assert export_link(web.get("/console/dashboard").text) == link  # and on the dashboard
     english = web.get(link, params={"lang": "en"})
     rows = {row["tracking_code"]: row for row in table(english.content.decode("utf-8-sig"))}
     assert rows[pothole]["agency_name"] == "Public Works Agency"
