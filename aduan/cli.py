@@ -338,7 +338,7 @@ def demo_cases(
         try:
             report = seed_demo_cases(session, settings, count)
         except DemoRefused as exc:
-            typer.echo(f"no demo cases added: {exc}, and demo cases only go into an empty one")
+            typer.echo(f"no demo cases added: {exc}")
             return
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(report.by_status.items()))
     typer.echo(f"demo cases: {report.cases} filed over the past 100 days ({statuses})")

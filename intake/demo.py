@@ -38,6 +38,7 @@ from core.settings import Settings
 from intake.messages import InboundMessage, Location
 from intake.service import receive
 from routing.models import Agency, Category
+from routing.stored_catalogue import catalogue_is_empty
 from routing.training import default_examples_path, read_examples
 from staff.demo import create_demo_users
 from staff.enums import Role
@@ -81,7 +82,7 @@ NOTES = {
 
 
 class DemoRefused(RuntimeError):
-    """Demo cases are not added: the database already has cases."""
+    """Demo cases are not added: the database already has cases, or no catalogue."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,11 @@ def seed_demo_cases(session: Session, settings: Settings, count: int = CASES) ->
     database already has a case. Creates the demo accounts that do not exist yet."""
     existing = session.exec(select(sa.func.count()).select_from(Case)).one()
     if existing:
-        raise DemoRefused(f"the database already has {existing} cases")
+        raise DemoRefused(
+            f"the database already has {existing} cases, and demo cases only go into one with none"
+        )
+    if catalogue_is_empty(session):
+        raise DemoRefused("the database has no catalogue yet (`aduan db upgrade` loads it)")
     create_demo_users(session)
     session.commit()
     rng = random.Random(SEED)
