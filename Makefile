@@ -35,6 +35,7 @@ run: $(STAMP) $(CATALOGUES)
 	$(BIN)/aduan db upgrade
 	$(BIN)/aduan demo users
 	test -f routing-model.joblib || $(BIN)/aduan routing train
+	$(BIN)/aduan demo cases
 	$(BIN)/aduan serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 ## Install everything and run the whole suite (SQLite and PostgreSQL, real Redis).

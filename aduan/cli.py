@@ -320,6 +320,30 @@ def demo_users() -> None:
     typer.echo(f"demo accounts: {', '.join(names)} (password: {DEMO_PASSWORD})")
 
 
+@demo_app.command("cases")
+def demo_cases(
+    count: Annotated[int, typer.Option("--count", min=1, max=5000, help="how many")] = 320,
+) -> None:
+    """File and work a few hundred demo complaints of the past 100 days, into a database with
+    no cases (refused in production)."""
+    from intake.demo import DemoRefused, seed_demo_cases
+
+    settings = get_settings()
+    if settings.app_env == "production":
+        raise _fail(
+            "demo cases are never added with APP_ENV=production: they would mix with residents' "
+            "real complaints"
+        )
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        try:
+            report = seed_demo_cases(session, settings, count)
+        except DemoRefused as exc:
+            typer.echo(f"no demo cases added: {exc}")
+            return
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(report.by_status.items()))
+    typer.echo(f"demo cases: {report.cases} filed over the past 100 days ({statuses})")
+
+
 CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the database's")
 
 

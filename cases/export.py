@@ -1,5 +1,9 @@
 """Cases as CSV for a spreadsheet: stable columns, streamed, without citizens' contact details
-(of any case); each case's reporting mode (Anonim, Rahasia) in the last two columns."""
+(of any case); each case's reporting mode (Anonim, Rahasia), then the names of its status,
+agency, category and service area in the reader's language, after the codes.
+
+Times are the city's (CITY_TIMEZONE) with their offset, as staff read them everywhere else:
+"2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from cases.labels import staff_status_name
 from cases.models import Case
 from cases.service import is_overdue, visible_cases
 from routing.models import Agency, Category, ServiceArea
@@ -40,14 +46,20 @@ COLUMNS = (
     "text",
     "anonymous",
     "confidential",
+    "status_name",
+    "agency_name",
+    "category_name",
+    "service_area_name",
 )
 BATCH = 500
+# what makes Excel read the file as UTF-8 rather than the machine's code page (é, ñ, emoji)
+BYTE_ORDER_MARK = "\ufeff"
 # what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _when(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
+def _when(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).isoformat() if value else ""
 
 
 def shown_as_text(value: object) -> object:
@@ -60,13 +72,24 @@ def shown_as_text(value: object) -> object:
 
 
 def csv_lines(
-    session: Session, user: User, *, batch: int = BATCH, **filters: object
+    session: Session,
+    user: User,
+    *,
+    timezone: str,
+    language: str,
+    batch: int = BATCH,
+    **filters: object,
 ) -> Iterator[str]:
-    """The header, then one line per case, newest first, read in keyset batches; no text cell
-    starts like a formula (`shown_as_text`)."""
-    agencies = {a.id: a.code for a in session.exec(select(Agency))}
-    categories = {c.id: c.code for c in session.exec(select(Category))}
-    areas = {a.id: a.code for a in session.exec(select(ServiceArea))}
+    """The header, then one line per case, newest first, read in keyset batches; times in
+    `timezone`, names in `language`; no text cell starts like a formula (`shown_as_text`)."""
+    zone = ZoneInfo(timezone)
+    en = language == "en"
+    agencies = {a.id: (a.code, a.name_en if en else a.name) for a in session.exec(select(Agency))}
+    categories = {
+        c.id: (c.code, c.name_en if en else c.name) for c in session.exec(select(Category))
+    }
+    areas = {a.id: (a.code, a.name) for a in session.exec(select(ServiceArea))}
+    nothing = ("", "")
     query = visible_cases(session, user, **filters).order_by(col(Case.id).desc()).limit(batch)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,19 +120,19 @@ def csv_lines(
                 [
                     case.tracking_code,
                     case.status,
-                    agencies.get(case.agency_id, ""),
-                    categories.get(case.category_id, ""),
-                    areas.get(case.service_area_id, ""),
+                    agencies.get(case.agency_id, nothing)[0],
+                    categories.get(case.category_id, nothing)[0],
+                    areas.get(case.service_area_id, nothing)[0],
                     case.source_channel,
                     case.language,
-                    _when(case.created_at),
-                    _when(case.due_at),
+                    _when(case.created_at, zone),
+                    _when(case.due_at, zone),
                     "yes" if is_overdue(case) else "no",
-                    _when(case.assigned_at),
-                    _when(case.in_progress_at),
-                    _when(case.resolved_at),
-                    _when(case.closed_at),
-                    _when(case.rejected_at),
+                    _when(case.assigned_at, zone),
+                    _when(case.in_progress_at, zone),
+                    _when(case.resolved_at, zone),
+                    _when(case.closed_at, zone),
+                    _when(case.rejected_at, zone),
                     "" if case.latitude is None else case.latitude,
                     "" if case.longitude is None else case.longitude,
                     case.address or "",
@@ -118,6 +141,10 @@ def csv_lines(
                     case.text,
                     "yes" if case.anonymous else "no",
                     "yes" if case.confidential else "no",
+                    staff_status_name(case.status, language),
+                    agencies.get(case.agency_id, nothing)[1],
+                    categories.get(case.category_id, nothing)[1],
+                    areas.get(case.service_area_id, nothing)[1],
                 ]
             )
         last_id = batch[-1].id

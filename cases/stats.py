@@ -133,11 +133,6 @@ class WeekCount:
     opened: int
     resolved: int
 
-    @property
-    def label(self) -> str:
-        year, week, _ = self.first.isocalendar()
-        return f"{year}-W{week:02d}"
-
 
 # an agency's code, or None for the triage desk, and a city day
 DayKey = tuple[str | None, date]
@@ -158,25 +153,35 @@ class Overview:
 
     def weeks(self, agency: str | None = None) -> list[WeekCount]:
         """Per ISO week of the range, of one agency (by code) or of every case."""
-        spans = self.period.weeks()
-        first_monday = spans[0][0] - timedelta(days=spans[0][0].weekday())
+        return weeks_of(self.period, self.filed, self.resolved, agency)
 
-        def by_week(counts: Mapping[DayKey, int]) -> list[int]:
-            sums = [0] * len(spans)
-            for (code, day), count in counts.items():
-                if agency is None or code == agency:
-                    # days are 24-hour steps (`_per_day`): in a daylight-saving zone a row of
-                    # the range's last hour may land a day late; it stays in the last week
-                    week = min(max((day - first_monday).days // 7, 0), len(spans) - 1)
-                    sums[week] += count
-            return sums
 
-        return [
-            WeekCount(first, last, opened, resolved)
-            for (first, last), opened, resolved in zip(
-                spans, by_week(self.filed), by_week(self.resolved), strict=True
-            )
-        ]
+def weeks_of(
+    period: Period,
+    filed: Mapping[DayKey, int],
+    resolved: Mapping[DayKey, int],
+    agency: str | None = None,
+) -> list[WeekCount]:
+    """Per ISO week of the range, the day counts of one agency (by code) or of every case."""
+    spans = period.weeks()
+    first_monday = spans[0][0] - timedelta(days=spans[0][0].weekday())
+
+    def by_week(counts: Mapping[DayKey, int]) -> list[int]:
+        sums = [0] * len(spans)
+        for (code, day), count in counts.items():
+            if agency is None or code == agency:
+                # days are 24-hour steps (`_per_day`): in a daylight-saving zone a row of
+                # the range's last hour may land a day late; it stays in the last week
+                week = min(max((day - first_monday).days // 7, 0), len(spans) - 1)
+                sums[week] += count
+        return sums
+
+    return [
+        WeekCount(first, last, opened, done)
+        for (first, last), opened, done in zip(
+            spans, by_week(filed), by_week(resolved), strict=True
+        )
+    ]
 
 
 @dataclass
@@ -439,3 +444,20 @@ def overview(session: Session, period: Period) -> Overview:
 
 def agency_stats(session: Session, period: Period) -> list[AgencyStats]:
     return overview(session, period).agencies
+
+
+def public_weeks(session: Session, period: Period) -> dict[str | None, list[WeekCount]]:
+    """Cases filed and resolved per ISO week of the range, per agency code and (key None) for
+    every case, leaving out Rahasia cases: cases/publishing.py lets them count in an agency's
+    totals only, and a week is finer than that."""
+    codes = {agency.id: agency.code for agency in session.exec(select(Agency))}
+    shown = col(Case.confidential) == sa.false()
+    filed = _per_day(session, period, col(Case.created_at), shown)
+    resolved = _per_day(
+        session, period, col(Case.resolved_at), col(Case.status).in_(RESOLVED_STATUSES), shown
+    )
+    by_day = [
+        {(codes.get(agency_id), day): count for agency_id, day, count in rows}
+        for rows in (filed, resolved)
+    ]
+    return {code: weeks_of(period, *by_day, code) for code in (None, *codes.values())}

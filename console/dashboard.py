@@ -6,6 +6,7 @@ writes the numbers the way the page's language does, and draws the charts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -16,10 +17,10 @@ from markupsafe import Markup
 
 from cases import stats
 from cases.schemas import AgencyStats
-from console.charts import Series, bar_chart
 from console.session import Visit, VisitDep
 from console.words import Words
-from core.i18n import N_
+from core.charts import Series, bar_chart, weekly_chart
+from core.i18n import N_, Numbers
 from routing import stored_catalogue
 from routing.models import Agency
 from staff.enums import Role
@@ -29,7 +30,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 # enough for any date typed by hand; longer input is cut before it is shown again
 DATE_INPUT_MAX = 32
 DATE_SHOWN = "%d-%m-%Y"
-_INDONESIAN_MARKS = str.maketrans({",": ".", ".": ","})
 # why a period was refused, by `stats.PeriodError.reason`
 PERIOD_REFUSALS = {
     "bad_date": N_(
@@ -41,19 +41,57 @@ PERIOD_REFUSALS = {
 
 
 @dataclass(frozen=True)
-class Numbers:
-    """Numbers as the page's language writes them: 1.234,5 in Indonesian, 1,234.5 in English."""
+class TimeUnit:
+    """The unit the resolution-time chart and its table speak, and its titles."""
 
-    lang: str
+    per_hour: float  # how many of the unit one hour is
+    title: str
+    median: str
+    p90: str
 
-    def __call__(self, value: float | None, digits: int = 0) -> str:
-        if value is None:
-            return "-"
-        text = f"{value:,.{digits}f}"
-        return text.translate(_INDONESIAN_MARKS) if self.lang == "id" else text
+    def of(self, hours: float | None) -> float | None:
+        """`hours` in this unit."""
+        return None if hours is None else hours * self.per_hour
 
-    def percent(self, share: float | None) -> str:
-        return "-" if share is None else f"{self(share * 100, 1)}%"
+
+# the first unit whose limit (in hours) is above the longest time shown: minutes for a city
+# that resolves within the hour, days for one that takes weeks; never a scale of 0,005 jam
+TIME_UNITS = (
+    (
+        1.0,
+        TimeUnit(
+            60,
+            N_("Waktu sampai selesai per dinas, dalam menit"),
+            N_("Median menit sampai selesai"),
+            N_("P90 menit sampai selesai"),
+        ),
+    ),
+    (
+        72.0,
+        TimeUnit(
+            1,
+            N_("Waktu sampai selesai per dinas, dalam jam"),
+            N_("Median jam sampai selesai"),
+            N_("P90 jam sampai selesai"),
+        ),
+    ),
+    (
+        math.inf,
+        TimeUnit(
+            1 / 24,
+            N_("Waktu sampai selesai per dinas, dalam hari"),
+            N_("Median hari sampai selesai"),
+            N_("P90 hari sampai selesai"),
+        ),
+    ),
+)
+
+
+def time_unit(rows: list[AgencyStats]) -> TimeUnit:
+    """The unit of these agencies' resolution times, in the table and the chart: the longest
+    p90 picks it."""
+    longest = max((row.p90_resolution_hours or 0 for row in rows), default=0)
+    return next(unit for limit, unit in TIME_UNITS if longest < limit)
 
 
 def _day(text: str) -> date | None:
@@ -75,38 +113,22 @@ def _refusal(t: Words, error: stats.PeriodError) -> str:
     )
 
 
-def _weekly_chart(t: Words, title: str, weeks: list[stats.WeekCount]) -> Markup:
-    opened, resolved = [w.opened for w in weeks], [w.resolved for w in weeks]
-    return bar_chart(
-        chart_id="chart-weekly",
-        title=title,
-        description=t.gettext(
-            "%(weeks)s minggu ISO: %(opened)s aduan masuk, %(resolved)s selesai.",
-            weeks=len(weeks),
-            opened=sum(opened),
-            resolved=sum(resolved),
-        ),
-        labels=[w.label.split("-")[1] for w in weeks],  # "W07": the table has the year
-        series=[Series(t.gettext("Masuk"), opened), Series(t.gettext("Selesai"), resolved)],
-        counts=True,
-    )
-
-
-def _hours_chart(t: Words, timed: list[AgencyStats]) -> Markup:
+def _hours_chart(t: Words, timed: list[AgencyStats], unit: TimeUnit) -> Markup:
     return bar_chart(
         chart_id="chart-hours",
-        title=t.gettext("Waktu sampai selesai per dinas, dalam jam"),
+        title=t.gettext(unit.title),
         description=t.gettext(
-            "Median dan persentil ke-90 jam dari aduan masuk sampai selesai, untuk %(count)s "
+            "Median dan persentil ke-90 waktu dari aduan masuk sampai selesai, untuk %(count)s "
             "dinas yang menyelesaikan aduan di periode ini.",
             count=len(timed),
         ),
         labels=[row.agency for row in timed],
         series=[
-            Series(t.gettext("Median"), [row.median_resolution_hours for row in timed]),
-            Series(t.gettext("P90"), [row.p90_resolution_hours for row in timed]),
+            Series(t.gettext("Median"), [unit.of(row.median_resolution_hours) for row in timed]),
+            Series(t.gettext("P90"), [unit.of(row.p90_resolution_hours) for row in timed]),
         ],
         horizontal=True,
+        number=Numbers(t.language).scale,
     )
 
 
@@ -138,6 +160,7 @@ def _page(
         else visit.t.gettext("Aduan masuk dan selesai per minggu")
     )
     timed = [row for row in overview.agencies if row.median_resolution_hours is not None]
+    unit = time_unit(timed)
     return visit.render(
         "dashboard.html",
         **context,
@@ -147,9 +170,10 @@ def _page(
         timezone=days.timezone,
         weeks=weeks,
         weekly_title=weekly_title,
-        weekly_chart=_weekly_chart(visit.t, weekly_title, weeks),
+        weekly_chart=weekly_chart(visit.t, "chart-weekly", weekly_title, weeks),
         timed=timed,
-        hours_chart=_hours_chart(visit.t, timed) if timed else None,
+        unit=unit,
+        hours_chart=_hours_chart(visit.t, timed, unit) if timed else None,
     )
 
 

@@ -197,30 +197,17 @@ def queue(
     if refusal := visit.refuse(*CASE_ROLES):
         return refusal
     user = visit.user
-    agencies, categories = _agencies(visit.db), _categories(visit.db)
+    agencies, categories = _agencies(visit.db), _queue_categories(visit)
     supervisor = user.role == Role.supervisor
-    if not supervisor:
-        categories = [c for c in categories if c.agency_id == user.agency_id]
-    filters = {
-        "status": status if status in CaseStatus.__members__ else "",
-        "category": category if category in {c.code for c in categories} else "",
-        "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
-        "q": q.strip()[:SEARCH_MAX],
-        "sort": "urgent" if sort == "urgent" else "newest",
-        "mine": "1" if mine == "1" else "",
-    }
+    filters = _queue_filters(visit, agencies, categories, status, category, agency, q, sort, mine)
     position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
     page = service.list_cases(
         visit.db,
         user,
-        status=CaseStatus(filters["status"]) if filters["status"] else None,
-        agency_code=filters["agency"] or None,
         limit=PAGE_SIZE,
         cursor=position,
-        category_code=filters["category"] or None,
-        search=filters["q"] or None,
         most_urgent=filters["sort"] == "urgent",
-        assignee_id=user.id if filters["mine"] else None,
+        **_case_filters(visit, filters),
     )
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     next_url = (
@@ -245,7 +232,86 @@ def queue(
         assignee_names=assignees.labels(visit.db, (c.assignee for c in page.items)),
         next_url=next_url,
         first_url=first_url,
+        export_url=_export_url({k: v for k, v in active.items() if k != "sort"}),
     )
+
+
+def _export_url(filters: dict[str, str]) -> str:
+    """Where the queue's export button downloads the cases of these filters."""
+    return "/console/export.csv" + ("?" + urlencode(filters) if filters else "")
+
+
+def _queue_categories(visit: Visit) -> list[Category]:
+    """The categories the visitor's queue filters by: every one for a supervisor, an
+    officer's agency's for an officer."""
+    categories = _categories(visit.db)
+    if visit.user is not None and visit.user.role == Role.supervisor:
+        return categories
+    return [c for c in categories if visit.user is not None and c.agency_id == visit.user.agency_id]
+
+
+def _queue_filters(
+    visit: Visit,
+    agencies: list[Agency],
+    categories: list[Category],
+    status: str,
+    category: str,
+    agency: str,
+    q: str,
+    sort: str,
+    mine: str,
+) -> dict[str, str]:
+    """The queue's filters as typed, each kept only when it names something the visitor may
+    filter by (an officer's queue is their agency's; `categories` are theirs)."""
+    supervisor = visit.user is not None and visit.user.role == Role.supervisor
+    return {
+        "status": status if status in CaseStatus.__members__ else "",
+        "category": category if category in {c.code for c in categories} else "",
+        "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
+        "q": q.strip()[:SEARCH_MAX],
+        "sort": "urgent" if sort == "urgent" else "newest",
+        "mine": "1" if mine == "1" else "",
+    }
+
+
+def _case_filters(visit: Visit, filters: dict[str, str]) -> dict[str, object]:
+    """The queue's filters as `cases.service.visible_cases` takes them."""
+    return {
+        "status": CaseStatus(filters["status"]) if filters["status"] else None,
+        "agency_code": filters["agency"] or None,
+        "category_code": filters["category"] or None,
+        "search": filters["q"] or None,
+        "assignee_id": visit.user.id if filters["mine"] and visit.user else None,
+    }
+
+
+@router.get("/export.csv")
+def export_csv(
+    visit: VisitDep,
+    status: str = "",
+    category: str = "",
+    agency: str = "",
+    q: str = "",
+    mine: str = "",
+) -> Response:
+    """The queue's cases with its filters, every page of them, as the API's CSV (with a byte
+    order mark for Excel, names in the console's language); the same role and agency rules."""
+    if refusal := visit.refuse(*CASE_ROLES):
+        return refusal
+    user = visit.user
+    agencies, categories = _agencies(visit.db), _queue_categories(visit)
+    filters = _queue_filters(
+        visit, agencies, categories, status, category, agency, q, "newest", mine
+    )
+    download = staff_api.csv_download(
+        visit.db,
+        user,
+        timezone=visit.settings.city_timezone,
+        language=visit.lang,
+        byte_order_mark=True,
+        **_case_filters(visit, filters),
+    )
+    return visit.finish(download)
 
 
 # --- one case -----------------------------------------------------------------------------

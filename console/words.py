@@ -1,9 +1,9 @@
 """The staff console's words for codes (statuses, roles, channels, ...), and its translator.
 
-Statuses read as staff speak of a case ("menunggu keterangan warga"), not as the resident is
-told about it ("menunggu keterangan dari Anda", notifications.templates). Every other sentence of
-the console is written out where it is used, as `_()` in the templates and `t.gettext()` here and
-in the routes; the wording of both languages is in the message catalogue (core/i18n.py).
+Statuses read as staff speak of a case (cases/labels.py, shared with the CSV export). Every
+other sentence of the console is written out where it is used, as `_()` in the templates and
+`t.gettext()` here and in the routes; the wording of both languages is in the message
+catalogue (core/i18n.py).
 """
 
 from __future__ import annotations
@@ -11,20 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cases.enums import CaseStatus, EventKind, SourceChannel
+from cases.labels import STAFF_STATUS_NAMES
 from cases.transitions import MoveName
 from core.i18n import N_, Translator
 from notifications.enums import Channel, MessageKind, NotificationStatus
 from staff.enums import Role, SessionKind
 
-STATUSES = {
-    CaseStatus.triage: N_("menunggu triase"),
-    CaseStatus.assigned: N_("diteruskan ke dinas"),
-    CaseStatus.in_progress: N_("sedang dikerjakan"),
-    CaseStatus.waiting: N_("menunggu keterangan warga"),
-    CaseStatus.resolved: N_("selesai ditangani"),
-    CaseStatus.closed: N_("ditutup"),
-    CaseStatus.rejected: N_("ditolak"),
-}
 # the lifecycle's moves (cases.transitions) as steps, the way a refusal names them
 STEPS = {
     MoveName.file: N_("masuk ke dinas"),
@@ -116,7 +108,7 @@ class Words(Translator):
     """A console page's translator, with the words for the codes its pages show."""
 
     def status(self, value: str) -> str:
-        return self.gettext(STATUSES[CaseStatus(value)])
+        return self.gettext(STAFF_STATUS_NAMES[CaseStatus(value)])
 
     def move(self, value: str) -> str:
         return self.gettext(STEPS[MoveName(value)])

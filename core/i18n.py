@@ -23,7 +23,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
@@ -97,6 +98,34 @@ def day_in_words(day: date, language: str, *, today: date, weekday: bool = True)
     return format_date(day, format=pattern, locale=language)
 
 
+def short_day(day: date, language: str) -> str:
+    """`day` as a chart's label in `language`: "7 Des", "Dec 7"."""
+    return format_skeleton("MMMd", day, locale=language)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Numbers as `language` writes them (Babel): 1.234,5 in Indonesian, 1,234.5 in English;
+    "-" for a number that is not there."""
+
+    language: str
+
+    def __call__(self, value: float | None, digits: int = 0) -> str:
+        """`value` with exactly `digits` decimals."""
+        if value is None:
+            return "-"
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.language)
+
+    def percent(self, share: float | None) -> str:
+        """A share of 1 as a percentage with one decimal: "33,3%"."""
+        return "-" if share is None else f"{self(share * 100, 1)}%"
+
+    def scale(self, value: float) -> str:
+        """A value on a chart's scale: as few decimals as it needs (0, 2,5, 0,005)."""
+        return format_decimal(value, format="#,##0.###", locale=self.language)
+
+
 # Jinja's newstyle gettext calls these with the template's context: the language is the
 # page's `lang`, so one environment serves requests in both languages at once.
 @pass_context
@@ -132,4 +161,5 @@ def jinja_environment(directory: Path) -> Environment:
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
     )
     environment.globals["language_names"] = LANGUAGE_NAMES
+    environment.globals["short_day"] = short_day
     return environment

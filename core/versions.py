@@ -47,6 +47,12 @@ class CachedVersion:
                 self._read[engine] = (now, version)
         return version
 
+    @property
+    def generation(self) -> int:
+        """Moves on every forget(): a value computed from this version before it is stale even
+        when the version reads the same again (a test database emptied and refilled)."""
+        return self._generation
+
     def forget(self) -> None:
         with self._lock:
             self._generation += 1

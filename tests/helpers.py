@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from core.db import get_engine, session_scope
 from core.queue import get_queue
 from core.settings import Settings
+from intake.demo import plain_png
 from notifications.dispatch import RQDispatcher
 from notifications.enums import Channel, MessageKind
 from notifications.messages import written_message
@@ -116,21 +117,7 @@ def file_complaint(client: TestClient, **fields: Any) -> dict[str, Any]:
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:
     """A small but complete PNG image, as a phone camera app would send (only smaller)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return plain_png(width, height, (0x80, 0x40, 0x20))
 
 
 def owe(

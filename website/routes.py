@@ -20,10 +20,12 @@ from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.proof import PhotoRemoved, photo_by_link
+from cases.public_stats import public_statistics
 from cases.publishing import public_photos
 from cases.service import find_by_code, public_view
+from core.charts import weekly_chart
 from core.deps import SessionDep, SettingsDep
-from core.i18n import N_, jinja_environment
+from core.i18n import N_, Numbers, day_in_words, jinja_environment
 from core.maps import tile_layer
 from core.settings import get_settings
 from core.storage import MediaNotFound, get_storage
@@ -321,3 +323,60 @@ def proof_photo(token: str, session: SessionDep, settings: SettingsDep) -> Respo
         # personal enough: no shared cache keeps it, and no browser reads it as anything else
         headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _statistics(
+    request: Request, session: SessionDep, settings: SettingsDep, language: Language, agency: str
+) -> Response:
+    numbers = public_statistics(session, settings.city_timezone)
+    chosen = next((row for row in numbers.agencies if row.code == agency), None)
+    text = page_text(language)
+    title = (
+        text.gettext(
+            "Aduan masuk dan selesai per minggu: %(agency)s", agency=chosen.name_in(language)
+        )
+        if chosen
+        else text.gettext("Aduan masuk dan selesai per minggu, semua dinas")
+    )
+    weeks = numbers.weeks[chosen.code if chosen else None]
+    # the year is written when the range starts in another one
+    today = numbers.period.last
+    return _render(
+        request,
+        "statistics.html",
+        language,
+        numbers=numbers,
+        n=Numbers(language),
+        chosen=chosen.code if chosen else "",
+        weeks=weeks,
+        trend_title=title,
+        trend_chart=weekly_chart(text, "chart-trend", title, weeks),
+        timezone=settings.city_timezone,
+        first=day_in_words(numbers.period.first, language, today=today, weekday=False),
+        last=day_in_words(numbers.period.last, language, today=today, weekday=False),
+    )
+
+
+@pages.get("/statistik", response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    agency: str = "",
+) -> Response:
+    """Per agency over the last 90 days: received, resolved, median days, on-time share, and
+    the weekly trend; the method in plain words."""
+    return _statistics(request, session, settings, _language(lang, settings), agency)
+
+
+@pages.get("/statistics", response_class=HTMLResponse)
+def statistics_page_en(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    agency: str = "",
+) -> Response:
+    """The statistics page in English, unless `lang` asks otherwise."""
+    return _statistics(request, session, settings, _language(lang or "en", settings), agency)

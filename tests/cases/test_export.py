@@ -74,7 +74,7 @@ def test_export_reads_in_batches_without_losing_or_repeating_cases(
     ]
     with Session(get_engine(settings.database_url)) as session:
         user = session.exec(select(User)).one()
-        lines = list(csv_lines(session, user, batch=2))
+        lines = list(csv_lines(session, user, timezone="Asia/Jakarta", language="id", batch=2))
     exported = list(csv.DictReader(io.StringIO("".join(lines))))
     assert [r["tracking_code"] for r in exported] == list(reversed(codes))
 

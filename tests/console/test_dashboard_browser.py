@@ -5,6 +5,8 @@ SQLite only, like every browser test; the screenshots land in test-artifacts/con
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser
 
 from core.settings import Settings
@@ -72,3 +74,28 @@ def test_supervisor_filters_the_dashboard(
     assert 0 < width <= PHONE["width"]
     shot(page, "dashboard-phone")
     phone.close()
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def test_dashboard_fits_a_laptop_screen(
+    live_server: str, browser: Browser, settings: Settings
+) -> None:
+    """At 1366x768 nothing is cut off: the page does not scroll sideways, the agency table
+    ends inside the viewport, and the weeks are named by the day they start."""
+    days = build_scenario(settings)
+    create_staff(settings, "kepala", "supervisor")
+    laptop = browser.new_context(viewport=LAPTOP)
+    page = laptop.new_page()
+    sign_in(page, live_server, "kepala")
+    page.goto(f"{live_server}/console/dashboard?from={days.days_ago(13)}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = page.locator("#agency-stats").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= LAPTOP["width"]
+    scroller = page.locator("#agency-stats").locator("xpath=..")
+    assert scroller.evaluate("box => box.scrollWidth <= box.clientWidth")
+    shot(page, "dashboard-1366")
+    labels = page.locator("#chart-weekly text.label").all_text_contents()
+    assert labels and all(re.fullmatch(r"\d{1,2} \w{3}", label) for label in labels), labels
+    laptop.close()

@@ -344,3 +344,57 @@ def test_only_supervisors_see_the_dashboard(web: TestClient, settings: Settings)
     page = web.get("/console/dashboard")
     assert page.status_code == 200
     assert '<a href="/console/dashboard" aria-current="page">Dasbor</a>' in page.text
+
+
+def test_weeks_are_named_by_their_first_day(supervisor: TestClient, settings: Settings) -> None:
+    """The weekly chart and its table name each week by the city day it starts, as the page's
+    language writes a date ("7 Des", "Dec 7"), not by ISO week numbers."""
+    days = build_scenario(settings)
+    span = {"from": days.days_ago(13), "to": days.days_ago(0)}
+    for lang, pattern in (("id", r"\d{1,2} [A-Z][a-z]{2}"), ("en", r"[A-Z][a-z]{2} \d{1,2}")):
+        page = supervisor.get("/console/dashboard", params={**span, "lang": lang}).text
+        chart = page[page.index('id="chart-weekly"') : page.index("</svg>")]
+        labels = re.findall(r'class="label" text-anchor="middle">([^<]+)</text>', chart)
+        assert labels and all(re.fullmatch(pattern, label) for label in labels), labels
+        table = page[page.index('id="weekly-stats"') :]
+        starts = re.findall(r'<tr data-week="([^"]+)">\s*<th scope="row">([^<]+)</th>', table)
+        assert [name for _, name in starts] == labels
+        assert starts[0][0] == days.days_ago(13)  # the first week starts with the range
+        assert "-W" not in page
+
+
+def test_resolution_times_in_one_unit_and_the_page_s_numbers(
+    supervisor: TestClient, settings: Settings
+) -> None:
+    """Cases resolved within minutes are charted in minutes, the scale and the table beside it
+    in the same unit and the page's decimal mark; in days when they take weeks."""
+    now = utcnow()
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        agencies = {a.code: a.id for a in session.exec(select(Agency))}
+        for minutes in (12, 18, 30):
+            filed = now - timedelta(hours=2)
+            resolved = filed + timedelta(minutes=minutes)
+            _add(session, agencies, "DPU", "resolved", filed, due_at=now, resolved_at=resolved)
+    page = supervisor.get("/console/dashboard").text
+    assert "Waktu sampai selesai per dinas, dalam menit" in page
+    # the agency table speaks the chart's unit
+    dpu = row_of(page, "DPU")
+    assert (dpu["median"], dpu["p90"]) == ("18,0", "27,6")
+    assert "Median menit sampai selesai" in page and "Median jam sampai selesai" not in page
+    assert row_of(page[page.index('id="hours-stats"') :], "DPU") == {
+        "median": "18,0",
+        "p90": "27,6",
+    }
+    chart = page[page.index('id="chart-hours"') :]
+    ticks = re.findall(r'class="tick" text-anchor="middle">([^<]+)</text>', chart)
+    assert ticks == ["0", "10", "20", "30"]
+    assert "0.005" not in page and "0,005" not in page
+
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        agencies = {a.code: a.id for a in session.exec(select(Agency))}
+        filed = now - timedelta(days=20)
+        resolved = filed + timedelta(days=9, hours=12)
+        _add(session, agencies, "DLH", "resolved", filed, due_at=now, resolved_at=resolved)
+    page = supervisor.get("/console/dashboard", params={"lang": "en"}).text
+    assert "Time to resolve per agency, in days" in page
+    assert row_of(page[page.index('id="hours-stats"') :], "DLH") == {"median": "9.5", "p90": "9.5"}

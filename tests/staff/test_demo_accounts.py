@@ -11,6 +11,7 @@ from sqlmodel import select
 from aduan.app import create_app
 from core.db import get_engine, session_scope
 from core.settings import Settings
+from routing.models import Agency
 from staff.auth import passwords
 from staff.demo import DEMO_PASSWORD
 from staff.models import User
@@ -54,12 +55,17 @@ def test_production_start_deactivates_the_demo_accounts(
     with caplog.at_level(logging.ERROR, logger="staff.demo"), TestClient(create_app(production)):
         pass
     [line] = [m for m in caplog.messages if m.startswith("deactivated the demo accounts")]
-    assert line.startswith("deactivated the demo accounts admin, officer.dlh, officer.dpu:")
+    # an officer of every agency in the catalogue, as `aduan demo users` made them
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        officers = {f"officer.{code.lower()}" for code in session.exec(select(Agency.code))}
+    assert {"officer.dpu", "officer.dlh", "officer.pdam"} <= officers
+    assert line.startswith(
+        f"deactivated the demo accounts {', '.join(sorted({'admin', *officers}))}:"
+    )
     assert "supervisor" not in line and DEMO_PASSWORD not in line
     assert accounts(settings) == {
         "admin": False,
-        "officer.dlh": False,
-        "officer.dpu": False,
+        **dict.fromkeys(officers, False),
         "supervisor": True,
     }
     assert client.get("/api/v1/cases", headers=bearer).status_code == 401

@@ -1,17 +1,23 @@
-"""Grouped bar charts as inline SVG, drawn on the server.
+"""Grouped bar charts as inline SVG, drawn on the server, for the console and the public pages.
 
-No script and no chart library: the console's Content-Security-Policy allows no script, and a
-picture drawn here works without one. The colours come from classes in console.css (`series-0`,
-`series-1`, ...), the size from the viewBox, so a chart scales to a phone's width. Each chart is
-role="img" with a <title> and <desc>; the page puts the same numbers in a table beside it.
+No script and no chart library: the pages' Content-Security-Policy allows no inline script, and a
+picture drawn here works without one. The colours come from classes in each room's stylesheet
+(`series-0`, `series-1`, ...), the size from the viewBox, so a chart scales to a phone's width.
+Each chart is role="img" with a <title> and <desc>; the page puts the same numbers in a table
+beside it. Numbers on the scale are written by the caller's `number` (the page's language).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 from markupsafe import Markup, escape
+
+from core.i18n import Numbers, Translator, short_day
 
 WIDTH = 600
 FONT = 15
@@ -42,7 +48,8 @@ def ticks(top: float, whole: bool = False) -> list[float]:
     return [i * step for i in range(math.ceil(top / step - 1e-9) + 1)]
 
 
-def _number(value: float) -> str:
+def plain_number(value: float) -> str:
+    """A number without locale: the default when the caller gives no `number`."""
     return f"{value:g}"
 
 
@@ -73,10 +80,11 @@ def bar_chart(
     series: list[Series],
     horizontal: bool = False,
     counts: bool = False,
+    number: Callable[[float], str] = plain_number,
 ) -> Markup:
     """Bars of every series side by side for each label: columns, or rows when `horizontal`
     (long label lists such as agencies read better down the page). `counts` are whole numbers,
-    so the scale has no steps of a half."""
+    so the scale has no steps of a half. `number` writes the scale's and the bars' values."""
     values = [v for one in series for v in one.values if v is not None]
     scale = ticks(max(values, default=0), whole=counts)
     top = scale[-1]
@@ -113,15 +121,18 @@ def bar_chart(
                 f'<line x1="{x:.1f}" y1="{LEGEND_HEIGHT}" x2="{x:.1f}" '
                 f'y2="{height - bottom}" class="grid"></line>'
             )
-            parts.append(_text(x, height - bottom + FONT + 4, _number(tick), "tick"))
+            parts.append(_text(x, height - bottom + FONT + 4, number(tick), "tick"))
         else:
             y = origin - along(tick)
             parts.append(
                 f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
                 'class="grid"></line>'
             )
-            parts.append(_text(left - 6, y + FONT / 3, _number(tick), "tick", "end"))
-    every = math.ceil(bands / MAX_LABELS)
+            parts.append(_text(left - 6, y + FONT / 3, number(tick), "tick", "end"))
+    # as many labels as fit side by side ("14 Sep" needs more room than "W37"), at most
+    # MAX_LABELS; the others' bands go unlabelled
+    label_room = max((len(label) for label in labels), default=1) * FONT * 0.6 + 8
+    every = max(math.ceil(bands / MAX_LABELS), math.ceil(label_room / band))
     thickness = band * BAND_FILL / max(len(series), 1)
     for position, label in enumerate(labels):
         start = position * band + band * (1 - BAND_FILL) / 2
@@ -146,7 +157,7 @@ def bar_chart(
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{tall:.1f}" '
                 f'class="bar series-{index}"><title>{escape(label)}: {escape(one.name)} '
-                f"{_number(value)}</title></rect>"
+                f"{number(value)}</title></rect>"
             )
     if horizontal:
         parts.append(
@@ -160,3 +171,33 @@ def bar_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+class Week(Protocol):
+    """Cases filed and resolved in a week starting on `first` (cases.stats.WeekCount)."""
+
+    @property
+    def first(self) -> date: ...
+    @property
+    def opened(self) -> int: ...
+    @property
+    def resolved(self) -> int: ...
+
+
+def weekly_chart(t: Translator, chart_id: str, title: str, weeks: Sequence[Week]) -> Markup:
+    """Cases filed and resolved per week, each week named by the day it starts ("7 Des")."""
+    opened, resolved = [w.opened for w in weeks], [w.resolved for w in weeks]
+    return bar_chart(
+        chart_id=chart_id,
+        title=title,
+        description=t.gettext(
+            "%(weeks)s minggu: %(opened)s aduan masuk, %(resolved)s selesai.",
+            weeks=len(weeks),
+            opened=sum(opened),
+            resolved=sum(resolved),
+        ),
+        labels=[short_day(w.first, t.language) for w in weeks],
+        series=[Series(t.gettext("Masuk"), opened), Series(t.gettext("Selesai"), resolved)],
+        counts=True,
+        number=Numbers(t.language).scale,
+    )
