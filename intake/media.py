@@ -71,15 +71,21 @@ def _real_type(data: bytes, declared: str | None, allowed: list[str]) -> tuple[s
     raise MediaRejected("unsupported_type", f"the file is not of an accepted type ({accepted})")
 
 
-def store_media(
-    settings: Settings, data: bytes, content_type: str | None, filename: str | None = None
-) -> StoredMedia:
-    """Check a resident's file and save it through the configured storage."""
+def check_media(settings: Settings, data: bytes, content_type: str | None) -> tuple[str, str]:
+    """The content type and file suffix of a resident's file that may be stored; MediaRejected
+    (empty, too large, or of a type not allowed, as its bytes show) otherwise."""
     if not data:
         raise MediaRejected("empty", "the file is empty")
     if len(data) > settings.media_max_bytes:
         raise _too_large(settings)
-    real_type, suffix = _real_type(data, _bare_type(content_type), settings.media_allowed_types)
+    return _real_type(data, _bare_type(content_type), settings.media_allowed_types)
+
+
+def store_media(
+    settings: Settings, data: bytes, content_type: str | None, filename: str | None = None
+) -> StoredMedia:
+    """Check a resident's file and save it through the configured storage."""
+    real_type, suffix = check_media(settings, data, content_type)
     key = get_storage(settings).save(data, content_type=real_type, suffix=suffix)
     return StoredMedia(
         content_type=real_type, storage_key=key, size=len(data), filename=_clean_filename(filename)
