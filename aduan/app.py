@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aduan.channels import build_channels
 from aduan.docs import install_docs
@@ -37,10 +39,12 @@ from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
-from website.routes import STATIC_DIR
+from website.routes import STATIC_DIR, not_found_page
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
+# where an unknown address keeps its JSON 404, whatever the client accepts
+JSON_PATHS = ("/api/", "/webhooks/", "/console", "/openapi.json", "/docs")
 
 
 def _disable_demo_accounts(engine: sa.Engine) -> None:
@@ -129,6 +133,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # a browser that follows a broken link gets a page it can read and leave by
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_page and not request.url.path.startswith(JSON_PATHS):
+            return not_found_page(request)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(sa.exc.DataError)
     async def _unstorable(request: Request, exc: sa.exc.DataError) -> JSONResponse:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
@@ -18,14 +18,20 @@ from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
 from cases.service import find_by_code, public_view
+from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, jinja_environment
 from core.settings import get_settings
+from intake.chat_links import issue_link
 from intake.chat_text import LOOKUP_LIMITED
+from intake.limits import contact_sender
 from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
-from intake.service import IntakeError, IntakeLimited, receive
+from intake.service import IntakeError, IntakeLimited
+from intake.uploads import MAX_PHOTOS, Upload, UploadsRejected, receive_with_photos
+from website.filer import filer_view, remember_filing
+from website.site import logo, site
 from website.words import page_text
 
 pages = APIRouter(include_in_schema=False)
@@ -46,6 +52,19 @@ FORM_FIELDS = (
     "anonymous",
     "confidential",
 )
+# the form's 429, by what hit its limit (intake/limits.py)
+LIMITED_BY = {
+    "contact": N_(
+        "Mohon maaf, dari nomor HP atau e-mail ini sudah masuk %(limit)s aduan dalam satu jam "
+        "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
+        "tetap kami proses; cek statusnya dengan kode pelacakan di bawah."
+    ),
+    "address": N_(
+        "Mohon maaf, dari alamat internet ini sudah masuk %(limit)s aduan dalam satu jam "
+        "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
+        "tetap kami proses; cek statusnya dengan kode pelacakan di bawah."
+    ),
+}
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
 # the console's words for its own broken forms, which fit this one too
 BAD_FORM_TOKEN = N_(
@@ -59,11 +78,9 @@ def _language(lang: str | None, settings: SettingsDep) -> Language:
 
 
 def _render(request: Request, name: str, lang: Language, status_code: int = 200, **context):
+    shown = {"lang": lang, "t": page_text(lang), "site": site(request.app.state.settings)}
     return templates.TemplateResponse(
-        request,
-        name,
-        {"lang": lang, "t": page_text(lang), **context},
-        status_code=status_code,
+        request, name, {**shown, "photos_max": MAX_PHOTOS, **context}, status_code=status_code
     )
 
 
@@ -94,6 +111,7 @@ def submit_complaint_form(
     form_token: Annotated[str, Form(max_length=64)] = "",
     anonymous: Annotated[str, Form(max_length=8)] = "",
     confidential: Annotated[str, Form(max_length=8)] = "",
+    photos: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ) -> Response:
     language = _language(lang, settings)
     form = {
@@ -114,10 +132,18 @@ def submit_complaint_form(
         return _render(
             request, "form.html", language, 422, form=form, errors=[error], form_token=token
         )
+    # Telegram is a choice only with a bot to link to; its contact comes with the link
+    telegram = notify_via == "telegram" and settings.telegram_bot_username is not None
+    uploads = [
+        Upload(photo.filename, photo.content_type, photo.file.read())
+        for photo in photos
+        if photo.filename  # a file input left empty still sends a part, without a name
+    ]
     try:
         complaint = ComplaintIn.model_validate(
             {
                 **form,
+                "notify_via": "none" if telegram else notify_via,
                 "lat": lat or None,
                 "lon": lon or None,
                 "language": language,
@@ -126,20 +152,28 @@ def submit_complaint_form(
             }
         )
         message = complaint.to_message(form_token or None)
-        result = receive(session, settings, message, sender=request_sender(request))
+        result = receive_with_photos(
+            session,
+            settings,
+            message,
+            uploads,
+            sender=contact_sender(message.reply_to),
+            client=request_sender(request),
+        )
     except ValidationError as exc:
         errors = [page_text(language).explain(err) for err in exc.errors()]
+        return _render(
+            request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
+        )
+    except UploadsRejected as exc:
+        errors = page_text(language).photo_problems(exc, settings.media_max_bytes)
         return _render(
             request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
         )
     except IntakeLimited as exc:
         refusal = exc.refusal
         polite = page_text(language).gettext(
-            "Mohon maaf, dari alamat internet ini sudah masuk %(limit)s aduan dalam satu jam "
-            "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
-            "tetap kami proses; cek statusnya dengan kode pelacakan di bawah.",
-            limit=refusal.limit,
-            minutes=refusal.minutes,
+            LIMITED_BY[refusal.by], limit=refusal.limit, minutes=refusal.minutes
         )
         page = _render(
             request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
@@ -151,9 +185,15 @@ def submit_complaint_form(
         return _render(
             request, "form.html", language, 422, form=form, errors=[error], form_token=form_token
         )
-    return RedirectResponse(
+    link = None
+    if telegram:
+        link = issue_link(session, result.case, utcnow())
+        session.commit()
+    redirect = RedirectResponse(
         f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER
     )
+    remember_filing(redirect, settings, result.tracking_code, link)
+    return redirect
 
 
 @pages.get("/track", response_class=HTMLResponse)
@@ -194,6 +234,7 @@ def track_page(
         new=new,
         done=done,
         limited=None,
+        **filer_view(request, session, settings, case),
     )
 
 
@@ -266,4 +307,28 @@ def submit_rating(
     session.commit()
     return RedirectResponse(
         f"/track/{case.tracking_code}?lang={language}&done={outcome}", status.HTTP_303_SEE_OTHER
+    )
+
+
+@pages.get("/privasi", response_class=HTMLResponse)
+def privacy_notice(request: Request, settings: SettingsDep, lang: str | None = None) -> Response:
+    """What is stored about a resident, who sees it, and for how long."""
+    return _render(request, "privacy.html", _language(lang, settings))
+
+
+@pages.get("/logo")
+@pages.get("/favicon.ico")
+def city_logo(settings: SettingsDep) -> FileResponse:
+    """The city's logo (CITY_LOGO), also the site's icon."""
+    path, media_type = logo(settings)
+    # an SVG opened on its own is a document: it may draw, never run anything
+    headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def not_found_page(request: Request) -> Response:
+    """An unknown public address, as a page in the public style and the asked-for language."""
+    settings = request.app.state.settings
+    return _render(
+        request, "not_found.html", _language(request.query_params.get("lang"), settings), 404
     )
