@@ -143,7 +143,7 @@ def receive(
     case, decision = stored
     session.commit()
     # an anonymous reporter is not linked to their case even in the (masked) log
-    shown_sender = "an anonymous reporter" if case.anonymous else sender or "a web client"
+    shown_sender = "an anonymous reporter" if case.anonymous else sender or client
     log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, shown_sender)
     return IntakeResult(case, True, decision.agency, decision.category)
 
