@@ -168,8 +168,8 @@ def _rating_link(settings: Settings, code: str) -> str:
 def test_public_pages_read_well(
     client: TestClient, settings: Settings, worked_cases: dict[str, str], language: str
 ) -> None:
-    """The form, its errors, the status page, a code not found and the rating page with each of
-    its refusals, in each language."""
+    """The form, its errors, the status page, a code not found, the rating page with each of
+    its refusals, the privacy notice and an unknown address, in each language."""
     lang = {"lang": language}
     link = _rating_link(settings, worked_cases["resolved"])
     not_open = _rating_link(settings, worked_cases["worked"])
@@ -197,6 +197,19 @@ def test_public_pages_read_well(
             200,
         ),
         "track not found": (client.get("/track/ZZZZ-ZZZZ", params=lang), 404),
+        "form, bad photo": (
+            client.post(
+                "/complaints",
+                data={"text": POTHOLE, **lang},
+                files=[("photos", ("surat.pdf", b"%PDF-1.4\n", "application/pdf"))],
+            ),
+            422,
+        ),
+        "privacy notice": (client.get("/privasi", params=lang), 200),
+        "unknown address": (
+            client.get("/tidak-ada", params=lang, headers={"Accept": "text/html"}),
+            404,
+        ),
         "rate": (client.get(f"{link}&lang={language}"), 200),
         "rate, bad link": (
             client.get(f"/track/{worked_cases['resolved']}/rate", params={"t": "x", **lang}),

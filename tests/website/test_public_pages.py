@@ -46,7 +46,8 @@ def test_every_public_page_says_whose_service_it_is(city: TestClient) -> None:
         for path in ("/", f"/track/{code}", "/privasi"):
             page = city.get(path, params={"lang": lang})
             assert page.status_code == 200
-            assert '<img src="/logo" alt="" width="32" height="32"> Kota Semarang' in page.text
+            brand = '<img src="/logo" alt="" width="32" height="32"> <span lang="id">'
+            assert f"{brand}Kota Semarang</span>" in page.text
             assert '<link rel="icon" href="/logo">' in page.text
             assert '<a href="tel:(024)112">(024) 112</a>' in page.text
             assert f'href="/privasi?lang={lang}"' in page.text
@@ -61,7 +62,7 @@ def test_every_public_page_says_whose_service_it_is(city: TestClient) -> None:
 def test_the_shipped_logo_and_name_serve_until_a_city_sets_its_own(client: TestClient) -> None:
     """Unset, the brand is "Aduan Warga" with the shipped SVG, and no hotline line."""
     page = client.get("/").text
-    assert "> Aduan Warga</a>" in page and "tel:" not in page
+    assert '<span lang="id">Aduan Warga</span></a>' in page and "tel:" not in page
     logo = client.get("/logo")
     assert logo.headers["content-type"].startswith("image/svg+xml")
     assert logo.text.startswith("<svg")
