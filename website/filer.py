@@ -56,7 +56,8 @@ def remember_filing(
 
 def filer_view(request: Request, session: Session, settings: Settings, case: Case) -> dict:
     """What the status page adds for the browser that filed `case`: `rate_token` (the case is
-    resolved: it may rate it or say it is not fixed) and `telegram_link`; None each otherwise."""
+    resolved: it may rate it or say it is not fixed) and `telegram_link` (valid for
+    `link_hours`); None each otherwise."""
     code = case.tracking_code
     filed = request.cookies.get(FILED_COOKIE, "")
     rate = case.status == CaseStatus.resolved and rating_token_matches(settings, code, filed)
@@ -65,4 +66,5 @@ def filer_view(request: Request, session: Session, settings: Settings, case: Cas
     return {
         "rate_token": filed if rate else None,
         "telegram_link": telegram_url(settings, token) if linkable else None,
+        "link_hours": int(LINK_LIFETIME.total_seconds() // 3600),
     }

@@ -40,7 +40,8 @@ def city(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
 
 def test_every_public_page_says_whose_service_it_is(city: TestClient) -> None:
     """The form, a status page and the privacy notice show the city's name, logo (also the
-    icon) and hotline, and link the privacy notice, in both languages."""
+    icon) and hotline, and link the privacy notice, in both languages; the console names the
+    city."""
     code = city.post("/api/v1/complaints", json={"text": POTHOLE}).json()["tracking_code"]
     for lang in ("id", "en"):
         for path in ("/", f"/track/{code}", "/privasi"):
@@ -57,6 +58,8 @@ def test_every_public_page_says_whose_service_it_is(city: TestClient) -> None:
     assert logo.content == png_bytes(16, 16)
     assert "default-src 'none'" in logo.headers["content-security-policy"]
     assert city.get("/favicon.ico").content == png_bytes(16, 16)
+    console = city.get("/console/login").text  # staff see whose console it is too
+    assert '<span class="city" lang="id">Kota Semarang</span>' in console
 
 
 def test_the_shipped_logo_and_name_serve_until_a_city_sets_its_own(client: TestClient) -> None:
