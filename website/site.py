@@ -9,6 +9,8 @@ from pathlib import Path
 from core.settings import LOGO_TYPES, Settings
 
 SHIPPED_LOGO = Path(__file__).parent / "static" / "logo.svg"
+# what the form's text fields may take of a request, besides its photos
+FORM_ROOM = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,10 @@ class Site:
     map_lon: str
     contact_retention_days: int
     media_retention_days: int
+    # the largest photo, and the most all of a form's photos may weigh (MAX_REQUEST_BYTES less
+    # room for the rest of the form): the browser says so before sending, in megabytes
+    photo_max_bytes: int
+    photos_max_bytes: int
 
 
 def site(settings: Settings) -> Site:
@@ -41,6 +47,8 @@ def site(settings: Settings) -> Site:
         map_lon=f"{lon:.6f}",
         contact_retention_days=settings.contact_retention_days,
         media_retention_days=settings.media_retention_days,
+        photo_max_bytes=settings.media_max_bytes,
+        photos_max_bytes=max(0, (settings.max_request_bytes or 0) - FORM_ROOM),
     )
 
 

@@ -119,3 +119,27 @@ def test_without_javascript_the_form_files_with_the_address_alone(
         [(address, lat)] = connection.execute(sa.text("SELECT address, latitude FROM cases")).all()
     assert (address, lat) == ("Pasar Johar, pintu timur", None)
     context.close()
+
+
+def test_the_browser_refuses_a_photo_over_the_limit_before_sending(
+    browser: Browser, live_server: str, settings: Settings
+) -> None:
+    """A photo larger than MEDIA_MAX_BYTES is named at once and the form is not sent (the
+    server would refuse the whole request); a smaller choice clears the message."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{live_server}/")
+    page.fill("#text", RUBBISH)
+    huge = png_bytes() + bytes(settings.media_max_bytes)
+    page.set_input_files(
+        "#photos", [{"name": "besar.png", "mimeType": "image/png", "buffer": huge}]
+    )
+    message = page.eval_on_selector("#photos", "input => input.validationMessage")
+    assert message == "Foto ini lebih besar dari batas 10 MB: besar.png"
+    page.click("button[type=submit]")
+    assert page.url == f"{live_server}/"
+    small = {"name": "kecil.png", "mimeType": "image/png", "buffer": png_bytes()}
+    page.set_input_files("#photos", [small])
+    assert page.eval_on_selector("#photos", "input => input.validationMessage") == ""
+    with get_engine(settings.database_url).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0
+    page.close()

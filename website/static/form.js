@@ -76,8 +76,20 @@
     photos.addEventListener("change", function () {
       previews.textContent = "";
       var files = Array.prototype.slice.call(photos.files);
-      var max = Number(photos.dataset.max);
-      photos.setCustomValidity(files.length > max ? photos.dataset.tooMany : "");
+      // what the server would refuse, said before the whole form travels
+      var large = files.filter(function (file) {
+        return file.size > Number(photos.dataset.maxBytes);
+      });
+      var total = files.reduce(function (sum, file) {
+        return sum + file.size;
+      }, 0);
+      var problem = "";
+      if (files.length > Number(photos.dataset.max)) problem = photos.dataset.tooMany;
+      else if (large.length) {
+        problem = photos.dataset.tooLarge + " " + large.map(function (f) { return f.name; }).join(", ");
+      } else if (total > Number(photos.dataset.totalBytes)) problem = photos.dataset.tooHeavy;
+      photos.setCustomValidity(problem);
+      if (problem) photos.reportValidity();
       files.forEach(function (file) {
         var item = document.createElement("li");
         var name = document.createElement("span");
