@@ -29,7 +29,7 @@ from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
 from intake.service import IntakeError, IntakeLimited
-from intake.uploads import MAX_PHOTOS, Upload, UploadsRejected, receive_with_photos
+from intake.uploads import Upload, UploadsRejected, receive_with_photos
 from website.filer import filer_view, remember_filing
 from website.site import logo, site
 from website.words import page_text
@@ -79,9 +79,7 @@ def _language(lang: str | None, settings: SettingsDep) -> Language:
 
 def _render(request: Request, name: str, lang: Language, status_code: int = 200, **context):
     shown = {"lang": lang, "t": page_text(lang), "site": site(request.app.state.settings)}
-    return templates.TemplateResponse(
-        request, name, {**shown, "photos_max": MAX_PHOTOS, **context}, status_code=status_code
-    )
+    return templates.TemplateResponse(request, name, {**shown, **context}, status_code=status_code)
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -137,7 +135,7 @@ def submit_complaint_form(
     uploads = [
         Upload(photo.filename, photo.content_type, photo.file.read())
         for photo in photos
-        if photo.filename  # a file input left empty still sends a part, without a name
+        if photo.filename  # a file input left empty may still send a part, without a name
     ]
     try:
         complaint = ComplaintIn.model_validate(

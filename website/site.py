@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import LOGO_TYPES, Settings
+from intake.uploads import MAX_PHOTOS
 
 SHIPPED_LOGO = Path(__file__).parent / "static" / "logo.svg"
 # what the form's text fields may take of a request, besides its photos
@@ -33,6 +34,7 @@ class Site:
     # room for the rest of the form): the browser says so before sending, in megabytes
     photo_max_bytes: int
     photos_max_bytes: int
+    photos_max: int = MAX_PHOTOS
 
 
 def site(settings: Settings) -> Site:
