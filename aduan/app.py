@@ -17,7 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aduan.channels import build_channels
 from aduan.docs import install_docs
-from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from aduan.middleware import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    wants_page,
+)
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
@@ -39,12 +44,10 @@ from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
-from website.routes import STATIC_DIR, not_found_page
+from website.routes import STATIC_DIR, not_found_page, too_large_page
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
-# where an unknown address keeps its JSON 404, whatever the client accepts
-JSON_PATHS = ("/api/", "/webhooks/", "/console", "/openapi.json", "/docs")
 
 
 def _disable_demo_accounts(engine: sa.Engine) -> None:
@@ -114,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # the last added runs first: the id and headers are on every answer, 413s included
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, page=too_large_page)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
@@ -136,10 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # a browser that follows a broken link gets a page it can read and leave by
-        wants_page = "text/html" in request.headers.get("accept", "")
-        if exc.status_code == 404 and wants_page and not request.url.path.startswith(JSON_PATHS):
+        # a browser that follows a broken link, or sends too large a form, gets a page it can
+        # read and leave by
+        if exc.status_code == 404 and wants_page(request):
             return not_found_page(request)
+        if exc.status_code == 413 and wants_page(request):
+            return too_large_page(request)
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(sa.exc.DataError)

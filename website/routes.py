@@ -330,3 +330,11 @@ def not_found_page(request: Request) -> Response:
     return _render(
         request, "not_found.html", _language(request.query_params.get("lang"), settings), 404
     )
+
+
+def too_large_page(request: Request) -> Response:
+    """A form too large to read at all (photos over MAX_REQUEST_BYTES together): what to do."""
+    settings = request.app.state.settings
+    language = _language(request.query_params.get("lang"), settings)
+    limit_mb = f"{round(settings.max_request_bytes / (1024 * 1024), 1):g}"
+    return _render(request, "too_large.html", language, 413, limit_mb=limit_mb)
