@@ -102,5 +102,5 @@ def _discard(settings: Settings, stored: list[StoredMedia]) -> None:
     for item in stored:
         try:
             storage.delete(item.storage_key)
-        except OSError as exc:  # an orphan file costs space, not correctness
+        except Exception as exc:  # a disk's or a bucket's: an orphan costs space, not correctness
             log.warning("could not delete an unused upload: %s", exc)
