@@ -9,13 +9,20 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aduan.channels import build_channels
 from aduan.docs import install_docs
-from aduan.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from aduan.middleware import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    wants_page,
+)
 from bots.telegram.runtime import telegram_runtime
 from bots.telegram.webhook import router as telegram_webhook_router
 from bots.twilio.status import router as twilio_status_router
@@ -40,7 +47,7 @@ from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
 from website.reports import api as public_cases_api
 from website.reports import pages as reports_pages
-from website.routes import STATIC_DIR
+from website.routes import STATIC_DIR, not_found_page, too_large_page
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
@@ -113,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # the last added runs first: the id and headers are on every answer, 413s included
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, page=too_large_page)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
@@ -132,6 +139,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # a browser that follows a broken link, or sends too large a form, gets a page it can
+        # read and leave by
+        if exc.status_code == 404 and wants_page(request):
+            return not_found_page(request)
+        if exc.status_code == 413 and wants_page(request):
+            return too_large_page(request)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(sa.exc.DataError)
     async def _unstorable(request: Request, exc: sa.exc.DataError) -> JSONResponse:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import logs
 from core.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# where an error stays JSON whatever the client accepts: the API, webhooks, the console (which
+# answers its own pages) and the API documentation
+JSON_PATHS = ("/api/", "/webhooks/", "/console", "/openapi.json", "/docs")
 # what a proxy or client may hand us as the id: anything else (spaces, newlines, a novel) could
 # forge or break log lines, so it is replaced by our own
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/=+-]{0,127}")
@@ -61,16 +66,27 @@ def too_large_reason(limit: int) -> str:
     return f"the request body is larger than the limit of {limit:,} bytes"
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for a public page: its errors are pages too, not JSON."""
+    accepts_html = "text/html" in request.headers.get("accept", "")
+    return accepts_html and not request.url.path.startswith(JSON_PATHS)
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over `limit` bytes with 413, before they fill memory or disk.
 
-    A Content-Length over the limit is refused at once, without reading a byte. A body without
-    one (chunked) is counted as the app reads it, and stopped as soon as it passes the limit.
+    A Content-Length over the limit is refused at once, without reading a byte: with `page`'s
+    answer for a browser (`wants_page`: the web form with too many photos), else JSON. A body
+    without one (chunked) is counted as the app reads it, and stopped as soon as it passes the
+    limit (BodyTooLarge, which the app's exception handlers answer).
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, page: Callable[[Request], Response] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,7 +94,11 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.limit:
-            response = JSONResponse({"detail": too_large_reason(self.limit)}, status_code=413)
+            request = Request(scope)
+            if self.page is not None and wants_page(request):
+                response = self.page(request)
+            else:
+                response = JSONResponse({"detail": too_large_reason(self.limit)}, status_code=413)
             await response(scope, receive, send)
             return
         received = 0

@@ -29,12 +29,14 @@ def _rating_signer(settings: Settings) -> URLSafeSerializer:
 
 
 def rate_url(settings: Settings, code: str) -> str:
-    """The link a citizen who cannot reply (web form, e-mail) rates with.
+    """The link a citizen who cannot reply (web form, e-mail) rates with."""
+    return f"{track_url(settings, code)}/rate?t={rating_token(settings, code)}"
 
-    Signed, because a tracking code alone is shared and guessable enough to look up a status,
-    not to speak for the reporter.
-    """
-    return f"{track_url(settings, code)}/rate?t={_rating_signer(settings).dumps(code)}"
+
+def rating_token(settings: Settings, code: str) -> str:
+    """What proves the right to rate case `code`: signed, as a tracking code alone is shared
+    and guessable enough to look up a status, not to speak for the reporter."""
+    return _rating_signer(settings).dumps(code)
 
 
 def rating_token_matches(settings: Settings, code: str, token: str) -> bool:

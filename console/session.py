@@ -175,6 +175,7 @@ class Visit:
                 "switch_url": f"{path}?{urlencode({**query, 'lang': other})}",
                 "user": self.user,
                 "csrf": self.state.csrf,
+                "city_name": self.settings.city_name,
                 "flash": self.t.gettext(flash[0], **flash[1]) if flash else None,
                 **context,
             },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,6 +13,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PLACEHOLDER_SECRET = "dev-insecure-change-me"
 # HS256 signs with the key: RFC 7518 asks for at least as many bytes as the hash (32)
 SECRET_KEY_MIN_BYTES = 32
+# the image files CITY_LOGO may name, and the type each is served as
+LOGO_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
 
 
 def normalise_database_url(url: str) -> str:
@@ -82,6 +91,9 @@ class Settings(BaseSettings):
     # the console's map tiles; the Leaflet code itself is served by the app
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "&copy; OpenStreetMap contributors"
+    # where the web form's map opens before the resident places a pin: "latitude,longitude"
+    # (the shipped catalogue's city, Semarang)
+    map_center: Annotated[tuple[float, float], NoDecode] = (-6.9932, 110.4203)
     duplicate_max_distance_m: float = Field(default=150.0, ge=0)
     duplicate_min_similarity: float = Field(default=0.35, ge=0, le=1)
     duplicate_window_days: int = Field(default=30, gt=0)
@@ -115,6 +127,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
+    # the bot's @username: with it, the web form offers updates on Telegram through a
+    # t.me/<username>?start=<token> link that binds the case to the resident's chat
+    telegram_bot_username: str | None = None
 
     media_dir: Path = Path("./media")
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -148,8 +163,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout: float = 15.0
 
-    # new complaints one sender (chat, phone number, client address) may file per hour; 0 = off
+    # new complaints one sender (chat, phone number, e-mail address) may file per hour; 0 = off
     intake_limit_per_hour: int = Field(default=10, ge=0)
+    # new web and API complaints one client address may file per hour, whatever contact they
+    # give: a loose brake, as mobile carriers put many residents behind one address; 0 = off
+    web_complaints_per_address_per_hour: int = Field(default=100, ge=0)
     # tracking codes that find no complaint one client may look up per hour (status page, API,
     # CEK); past it every lookup of theirs is refused until the hour moves on; 0 = off
     lookup_misses_per_hour: int = Field(default=20, ge=0)
@@ -160,13 +178,24 @@ class Settings(BaseSettings):
     max_request_bytes: int | None = Field(default=None, gt=0)
     log_format: Literal["text", "json"] = "text"
 
+    # whose service this is, on every public page: the city's name, its logo (an image file
+    # the app serves at /logo, also the favicon; unset: the shipped one) and its hotline
+    city_name: str = Field(default="Aduan Warga", min_length=1, max_length=100)
+    city_logo: Path | None = None
+    city_hotline: str | None = Field(default=None, max_length=40)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, url: str) -> str:
         return normalise_database_url(url)
 
     @field_validator(
-        "redis_url", "telegram_bot_token", "twilio_account_sid", "smtp_host", "s3_bucket"
+        "redis_url",
+        "telegram_bot_token",
+        "twilio_account_sid",
+        "smtp_host",
+        "s3_bucket",
+        "city_hotline",
     )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
@@ -178,6 +207,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("map_center", mode="before")
+    @classmethod
+    def _center(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(","))
+        return value
+
+    @field_validator("map_center")
+    @classmethod
+    def _center_on_earth(cls, center: tuple[float, float]) -> tuple[float, float]:
+        if not (-90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+            raise ValueError("give latitude,longitude, e.g. -6.9932,110.4203")
+        return center
 
     @field_validator("media_allowed_types", mode="before")
     @classmethod
@@ -203,6 +246,23 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone '{name}'") from exc
         return name
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, name: str | None) -> str | None:
+        name = (name or "").strip().removeprefix("@")
+        if name and not re.fullmatch(r"[A-Za-z0-9_]{5,32}", name):
+            raise ValueError("a Telegram bot username has 5 to 32 letters, digits or _")
+        return name or None
+
+    @field_validator("city_logo")
+    @classmethod
+    def _logo(cls, path: Path | None) -> Path | None:
+        if path is not None and path.suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"the logo must be one of {', '.join(sorted(LOGO_TYPES))}")
+        if path is not None and not path.is_file():
+            raise ValueError(f"no logo file at {path}")
+        return path
 
     @field_validator("public_base_url")
     @classmethod

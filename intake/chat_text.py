@@ -237,3 +237,21 @@ CHOICE_BOTH = N_("Anonim dan Rahasia")
 RATING_NOT_FIXED = N_("Belum beres")
 # what that button answers, read as typing it; one word the conversation reads in any language
 NOT_FIXED_REPLY = "BELUM"
+# --- the web form's Telegram link: /start <token> (intake/chat_links.py) ----------------------
+LINK_BOUND = N_(
+    "Aduan %(code)s dari formulir web kini tersambung dengan Telegram ini. Setiap kabar "
+    "penanganannya akan kami kirim di sini. Cek status kapan saja: /status %(code)s"
+)
+LINK_ALREADY = N_("Aduan %(code)s sudah tersambung dengan Telegram ini.")
+LINK_USED = N_(
+    "Tautan ini sudah dipakai di akun Telegram lain, jadi tidak ada yang diubah. Kabar aduan "
+    "%(code)s tetap dikirim ke akun itu."
+)
+LINK_EXPIRED = N_(
+    "Tautan ini sudah kedaluwarsa (berlaku %(hours)s jam). Aduan %(code)s tetap kami proses; "
+    "cek statusnya dengan /status %(code)s"
+)
+LINK_UNKNOWN = N_(
+    "Tautan ini tidak kami kenali. Untuk melapor, tulis saja aduan Anda di sini; untuk cek "
+    "status, /status KODE."
+)

@@ -16,6 +16,8 @@ class CommandName(StrEnum):
     # what is stored about the resident (DATA SAYA), and the request to erase it (HAPUS DATA)
     data = "data"
     erase = "erase"
+    # Telegram's /start with a payload: the web form's link to bind a case (intake/chat_links.py)
+    link = "link"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def parse_command(text: str) -> Command | None:
         return Command(CommandName.data)
     if (slash and head in ERASE_COMMANDS and not rest) or (not slash and whole in ERASE_WORDS):
         return Command(CommandName.erase)
+    if slash and head == "start" and len(rest) == 1:
+        return Command(CommandName.link, rest[0])
     if head in HELP_WORDS and (slash or not rest):
         return Command(CommandName.help, FULL_HELP if head in FULL_HELP_WORDS else None)
     if head in STATUS_WORDS:

@@ -26,7 +26,7 @@ from cases.models import Case
 from cases.modes import ORDINARY, mode_of
 from core.db import insert_on_conflict, utcnow
 from core.settings import Settings
-from intake import attachments, questions
+from intake import attachments, chat_links, questions
 from intake.additions import add_words, edit, follow_up, open_cases
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
 from intake.chat_data import ERASE_PURPOSE, ask_erase, data_replies, erase_now, kept
@@ -42,6 +42,11 @@ from intake.chat_text import (
     HELP_TELEGRAM,
     KEPT_ONE,
     LANG_SET,
+    LINK_ALREADY,
+    LINK_BOUND,
+    LINK_EXPIRED,
+    LINK_UNKNOWN,
+    LINK_USED,
     MODE_NEXT,
     RATED,
     SALAM,
@@ -340,6 +345,25 @@ def _help(session: Session, event: ChatEvent, contact: Contact, full: bool) -> l
     return [ChatReply(say(language, HELP_SMS))]
 
 
+# what the bot answers to a web form's Telegram link, by what the link did
+LINK_REPLIES = {
+    chat_links.Bound.bound: LINK_BOUND,
+    chat_links.Bound.already: LINK_ALREADY,
+    chat_links.Bound.used: LINK_USED,
+    chat_links.Bound.expired: LINK_EXPIRED,
+    chat_links.Bound.unknown: LINK_UNKNOWN,
+}
+
+
+def _bind(session: Session, event: ChatEvent, contact: Contact, token: str) -> ChatOutcome:
+    """The web form's Telegram link, opened: the case's updates now come to this chat."""
+    outcome, case = chat_links.bind(session, token, contact, event.received_at)
+    code = case.tracking_code if case is not None else None
+    hours = int(chat_links.LINK_LIFETIME.total_seconds() // 3600)
+    text = say(contact.language, LINK_REPLIES[outcome], code=code, hours=hours)
+    return reply(text, case_code=code)
+
+
 def _command(
     session: Session, settings: Settings, event: ChatEvent, contact: Contact, command: Command
 ) -> ChatOutcome:
@@ -357,6 +381,8 @@ def _command(
             return ChatOutcome(data_replies(session, settings, contact, slash_commands=slash))
         case CommandName.erase:
             return ask_erase(session, contact, event.received_at)
+        case CommandName.link:
+            return _bind(session, event, contact, command.argument or "")
     client = chat_sender(event.sender)
     code = command.argument or ""
     return reply(status_by_code(session, settings, language, code, client=client))

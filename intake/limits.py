@@ -1,8 +1,11 @@
 """How many new complaints one sender may file: INTAKE_LIMIT_PER_HOUR in any moving hour.
 
-A sender is a Telegram chat, a phone number (SMS and WhatsApp count together) or, for the web
-form and the API, the client address (the proxy's X-Forwarded-For is trusted only as uvicorn's
-FORWARDED_ALLOW_IPS says). `intake.service.receive` asks here about every complaint of every
+A sender is a contact: a Telegram chat, a phone number (SMS, WhatsApp and a web form's phone
+number count together) or an e-mail address. Web and API complaints also count against their
+client address (the proxy's X-Forwarded-For is trusted only as uvicorn's FORWARDED_ALLOW_IPS
+says), but only with the far looser WEB_COMPLAINTS_PER_ADDRESS_PER_HOUR: Indonesian mobile
+carriers put many residents behind one address. A web complaint that gives no contact at all
+meets only that address brake. `intake.service.receive` asks here about every complaint of every
 channel; commands, photos and locations never get that far.
 
 A complaint is checked before it is stored and counted only once its INSERT has shown it is no
@@ -21,6 +24,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from limits.errors import StorageError
 
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 3600
 NAME = "intake-limit"
+ADDRESS_NAME = "intake-address-limit"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Refusal:
 
     limit: int
     retry_after: int  # seconds until this sender may file again
+    # what hit the limit: the contact, or (web) the client address's looser brake
+    by: Literal["contact", "address"] = "contact"
 
     @property
     def minutes(self) -> int:
@@ -48,10 +55,18 @@ class Refusal:
 
 
 def chat_sender(address: ReplyAddress) -> str:
-    """A chat channel's sender: the Telegram chat, or the phone number behind SMS or WhatsApp."""
+    """A contact as a sender: the Telegram chat, the phone number behind SMS or WhatsApp (or a
+    web form's phone number), or the e-mail address, however cased."""
     if address.channel in (Channel.sms, Channel.whatsapp):
         return f"phone:{address.address}"
+    if address.channel == Channel.email:
+        return f"email:{address.address.lower()}"
     return f"{address.channel}:{address.address}"
+
+
+def contact_sender(address: ReplyAddress | None) -> str | None:
+    """The sender a complaint's contact makes it, if it gives one."""
+    return chat_sender(address) if address is not None else None
 
 
 def client_sender(client_host: str | None) -> str | None:
@@ -66,46 +81,59 @@ def sender_key(settings: Settings, sender: str) -> str:
     return digest.hexdigest()[:32]
 
 
-class SenderLimit:
-    """The limit as it stands for one complaint of `sender`: `refusal()` before storing it,
-    `count()` once it is stored. No limit, no sender or no Redis: neither refuses."""
+@dataclass(frozen=True)
+class _Check:
+    limit: RateLimit
+    key: str
+    amount: int
+    by: Literal["contact", "address"]
 
-    def __init__(self, settings: Settings, sender: str | None) -> None:
-        self.sender, self.amount = sender, settings.intake_limit_per_hour
-        self._limit: RateLimit | None = None
-        self._key = ""
-        if self.amount and sender is not None:
-            self._limit = rate_limit(settings, NAME, self.amount, WINDOW_SECONDS)
-            self._key = sender_key(settings, sender)
+
+class SenderLimit:
+    """The limits as they stand for one complaint of `sender` (a contact) and, for the web,
+    `client` (its address): `refusal()` before storing it, `count()` once it is stored. No
+    limit, no sender or no Redis: neither refuses."""
+
+    def __init__(self, settings: Settings, sender: str | None, client: str | None = None) -> None:
+        self.sender = sender
+        self._checks: list[_Check] = []
+        # the address first: a complaint the contact's own limit takes back after counting
+        # costs the address one place of a hundred, not the contact one of ten
+        wanted = (
+            (ADDRESS_NAME, settings.web_complaints_per_address_per_hour, client, "address"),
+            (NAME, settings.intake_limit_per_hour, sender, "contact"),
+        )
+        for name, amount, identity, by in wanted:
+            if amount and identity is not None:
+                limit = rate_limit(settings, name, amount, WINDOW_SECONDS)
+                self._checks.append(_Check(limit, sender_key(settings, identity), amount, by))
 
     def refusal(self) -> Refusal | None:
-        """A Refusal when the sender has filed the limit's worth within the last hour."""
-        if self._limit is None:
-            return None
+        """A Refusal when the sender, or its address, has filed its limit's worth within the
+        last hour."""
         try:
-            wait = self._limit.wait(self._key)
+            for check in self._checks:
+                if wait := check.limit.wait(check.key):
+                    return self._refused(check, wait)
         except StorageError as exc:
             log.warning("intake limit not checked, Redis unavailable: %s", exc)
-            self._limit = None  # nor counted: an outage delays this complaint once, not twice
-            return None
-        return self._refused(wait) if wait else None
+            self._checks = []  # nor counted: an outage delays this complaint once, not twice
+        return None
 
     def count(self) -> Refusal | None:
         """Count the complaint just stored; a Refusal when, since `refusal()`, another
-        complaint of the sender's took the last place in the hour."""
-        if self._limit is None:
-            return None
+        complaint of the sender's (or its address's) took the last place in the hour."""
         try:
-            if self._limit.hit(self._key):
-                return None
-            wait = self._limit.wait(self._key)
+            for check in self._checks:
+                if not check.limit.hit(check.key):
+                    return self._refused(check, max(1, check.limit.wait(check.key)))
         except StorageError as exc:
             log.warning(
                 "complaint not counted against the intake limit, Redis unavailable: %s", exc
             )
-            return None
-        return self._refused(max(1, wait))
+        return None
 
-    def _refused(self, wait: int) -> Refusal:
-        log.warning("intake limit of %d an hour reached for %s", self.amount, self.sender)
-        return Refusal(limit=self.amount, retry_after=wait)
+    def _refused(self, check: _Check, wait: int) -> Refusal:
+        who = self.sender if check.by == "contact" else "a client address"
+        log.warning("intake limit of %d an hour reached for %s", check.amount, who)
+        return Refusal(limit=check.amount, retry_after=wait, by=check.by)

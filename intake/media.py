@@ -71,6 +71,22 @@ def _real_type(data: bytes, declared: str | None, allowed: list[str]) -> tuple[s
     raise MediaRejected("unsupported_type", f"the file is not of an accepted type ({accepted})")
 
 
+def check_media(
+    settings: Settings, data: bytes, content_type: str | None, *, photos_only: bool = False
+) -> tuple[str, str]:
+    """The content type and file suffix of a file that may be stored; MediaRejected (empty, too
+    large, or of a type not allowed, as its bytes show) otherwise. `photos_only` accepts only
+    the image types among MEDIA_ALLOWED_TYPES (an officer's after-photo, a web form's photo)."""
+    if not data:
+        raise MediaRejected("empty", "the file is empty")
+    if len(data) > settings.media_max_bytes:
+        raise _too_large(settings)
+    allowed = settings.media_allowed_types
+    if photos_only:
+        allowed = [kind for kind in allowed if kind.startswith("image/")]
+    return _real_type(data, _bare_type(content_type), allowed)
+
+
 def store_media(
     settings: Settings,
     data: bytes,
@@ -79,16 +95,8 @@ def store_media(
     *,
     photos_only: bool = False,
 ) -> StoredMedia:
-    """Check a file and save it through the configured storage; `photos_only` accepts only
-    the image types among MEDIA_ALLOWED_TYPES (an officer's after-photo)."""
-    if not data:
-        raise MediaRejected("empty", "the file is empty")
-    if len(data) > settings.media_max_bytes:
-        raise _too_large(settings)
-    allowed = settings.media_allowed_types
-    if photos_only:
-        allowed = [kind for kind in allowed if kind.startswith("image/")]
-    real_type, suffix = _real_type(data, _bare_type(content_type), allowed)
+    """Check a file (as `check_media`) and save it through the configured storage."""
+    real_type, suffix = check_media(settings, data, content_type, photos_only=photos_only)
     key = get_storage(settings).save(data, content_type=real_type, suffix=suffix)
     return StoredMedia(
         content_type=real_type, storage_key=key, size=len(data), filename=_clean_filename(filename)

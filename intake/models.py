@@ -77,3 +77,18 @@ def remembered(
         session.delete(row)
         return None
     return row
+
+
+class ChatLink(SQLModel, table=True):
+    """A single-use, expiring link that binds a web complaint to the Telegram chat that opens
+    it (intake/chat_links.py). Only the token's SHA-256 is kept: reading the table gives no
+    one a link that works."""
+
+    __tablename__ = "chat_links"
+    __table_args__ = (sa.UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    token_hash: str = Field(sa_type=sa.String(64))
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

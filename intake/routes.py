@@ -14,7 +14,7 @@ from cases.schemas import PublicCase
 from cases.service import agency_ref, public_view
 from core.deps import SessionDep, SettingsDep, app_session
 from core.responses import PUBLIC_ERRORS
-from intake.limits import client_sender
+from intake.limits import client_sender, contact_sender
 from intake.lookups import LookupLimited, look_up
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintCreated, ComplaintIn
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
@@ -26,8 +26,8 @@ Language = Literal["id", "en"]
 
 
 def request_sender(request: Request) -> str | None:
-    """Who counts as the sender of a web complaint: the client address (uvicorn has already
-    taken it from X-Forwarded-For when, and only when, the proxy is in FORWARDED_ALLOW_IPS)."""
+    """The client address a web request counts against (uvicorn has already taken it from
+    X-Forwarded-For when, and only when, the proxy is in FORWARDED_ALLOW_IPS)."""
     return client_sender(request.client.host if request.client else None)
 
 
@@ -42,8 +42,15 @@ def _file(
     complaint: ComplaintIn,
     key: str | None,
 ) -> IntakeResult:
+    message = complaint.to_message(key)
     try:
-        return receive(session, settings, complaint.to_message(key), sender=request_sender(request))
+        return receive(
+            session,
+            settings,
+            message,
+            sender=contact_sender(message.reply_to),
+            client=request_sender(request),
+        )
     except IntakeLimited as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers=retry_after(exc)
@@ -61,7 +68,10 @@ def _file(
             "model": ComplaintCreated,
             "description": "a retry with the same Idempotency-Key: the complaint filed then",
         },
-        429: {"description": "this sender filed too many complaints this hour (Retry-After)"},
+        429: {
+            "description": "this contact, or (far more) this client address, filed too many "
+            "complaints this hour (Retry-After)"
+        },
     },
 )
 async def file_complaint(

@@ -40,7 +40,8 @@ class IntakeError(ValueError):
 
 
 class IntakeLimited(IntakeError):
-    """The sender filed INTAKE_LIMIT_PER_HOUR complaints within the last hour."""
+    """The sender filed INTAKE_LIMIT_PER_HOUR complaints within the last hour (or its client
+    address WEB_COMPLAINTS_PER_ADDRESS_PER_HOUR)."""
 
     def __init__(self, refusal: limits.Refusal) -> None:
         super().__init__(
@@ -104,14 +105,25 @@ def _existing(session: Session, intake_key: str | None) -> Case | None:
     return session.get(Case, case_id) if case_id is not None else None
 
 
+def filed_before(session: Session, message: InboundMessage) -> Case | None:
+    """The case `message`'s idempotency key already filed, if any."""
+    return _existing(session, _intake_key(message))
+
+
 def receive(
-    session: Session, settings: Settings, message: InboundMessage, *, sender: str | None = None
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    *,
+    sender: str | None = None,
+    client: str | None = None,
 ) -> IntakeResult:
     """Validate, store, route and acknowledge one complaint in one transaction.
 
     Calling it again with the same idempotency key returns the first case and sends nothing.
-    A new complaint counts against `sender`'s hourly limit (see `intake.limits`); over it,
-    IntakeLimited is raised and no case is stored.
+    A new complaint counts against `sender`'s hourly limit and a web request's `client`
+    address brake (see `intake.limits`); over either, IntakeLimited is raised and no case is
+    stored.
 
     The key is not looked up first: nearly every complaint is new, and the INSERT finds a
     repeat anyway (ON CONFLICT), which is then not counted. Only a refused complaint is looked
@@ -119,7 +131,7 @@ def receive(
     """
     text = validate(message)
     intake_key = _intake_key(message)
-    limit = limits.SenderLimit(settings, sender)
+    limit = limits.SenderLimit(settings, sender, client)
     if (refusal := limit.refusal()) is not None:
         if (case := _existing(session, intake_key)) is not None:
             return IntakeResult(case, created=False)
@@ -131,7 +143,7 @@ def receive(
     case, decision = stored
     session.commit()
     # an anonymous reporter is not linked to their case even in the (masked) log
-    shown_sender = "an anonymous reporter" if case.anonymous else sender
+    shown_sender = "an anonymous reporter" if case.anonymous else sender or client
     log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, shown_sender)
     return IntakeResult(case, True, decision.agency, decision.category)
 

@@ -51,6 +51,7 @@ PER_TEST_TABLES = (
     "pending_locations",
     "pending_choices",
     "pending_modes",
+    "chat_links",
     "cases",
     "staff_sessions",
     "users",

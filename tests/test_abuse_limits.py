@@ -2,7 +2,8 @@
 channel's real interface, counted in the real Redis.
 
 The other test modules switch the intake limit off (they file many complaints from one test
-client); here it has its shipped default of 10 new complaints an hour. The lookup brake has its
+client); here it has its shipped default of 10 new complaints an hour per contact (100 per web
+client address). The lookup brake has its
 shipped default everywhere: 20 codes that find nothing an hour.
 """
 
@@ -21,7 +22,9 @@ from aduan.app import create_app
 from cases.codes import new_tracking_code
 from core.db import get_engine
 from core.settings import Settings, get_settings
-from intake.limits import SenderLimit, client_sender
+from intake.limits import SenderLimit, contact_sender
+from intake.messages import ReplyAddress
+from notifications.enums import Channel
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE, inbound, signed_post, twiml_texts
 from tests.channels import telegram_post as post
@@ -33,6 +36,11 @@ MISSES = 20  # LOOKUP_MISSES_PER_HOUR's default
 OTHER_CHAT = 5_550_999_888
 OTHER_PHONE = "+6281177772222"
 OTHER_CLIENT = ("203.0.113.7", 50000)
+WEB_PHONE = "+6281177773333"
+
+
+def sms(phone: str) -> ReplyAddress:
+    return ReplyAddress(Channel.sms, phone)
 
 
 @pytest.fixture
@@ -149,51 +157,90 @@ def test_the_11th_sms_from_a_number_is_refused_and_whatsapp_shares_the_count(
     assert case_count(settings) == LIMIT + 1
 
 
-def test_the_11th_web_form_complaint_from_an_address_gets_a_429_page(
+def test_the_11th_web_form_complaint_from_a_phone_number_gets_a_429_page(
     client: TestClient, settings: Settings
 ) -> None:
-    """The form comes back with the citizen's text kept, a polite message and Retry-After;
-    another client address files normally."""
-    for n in range(LIMIT):
-        response = client.post(
-            "/complaints", data={"text": complaint(n), "lang": "id"}, follow_redirects=False
-        )
+    """Web complaints count against the phone number they give (with or without updates),
+    together with SMS from it: the form comes back with the citizen's text kept, a polite
+    message and Retry-After; another number from the same address files normally."""
+    for n in range(LIMIT - 1):
+        data = {"text": complaint(n), "lang": "id", "phone": WEB_PHONE}
+        response = client.post("/complaints", data=data, follow_redirects=False)
         assert response.status_code == 303
-    response = client.post("/complaints", data={"text": RUBBISH, "lang": "en"})
+    signed_post(client, settings, inbound(complaint(LIMIT), From=WEB_PHONE))
+    assert case_count(settings) == LIMIT
+    data = {"text": RUBBISH, "lang": "en", "phone": "0811-7777-3333", "notify_via": "sms"}
+    response = client.post("/complaints", data=data)
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 3600
-    assert "Sorry, 10 complaints have come from this internet address" in response.text
+    assert "Sorry, 10 complaints have come from this mobile number or e-mail address" in (
+        response.text
+    )
     assert RUBBISH in response.text
     assert case_count(settings) == LIMIT
 
-    elsewhere = TestClient(client.app, client=OTHER_CLIENT)
-    response = elsewhere.post("/complaints", data={"text": RUBBISH}, follow_redirects=False)
-    assert response.status_code == 303
+    data = {"text": RUBBISH, "phone": OTHER_PHONE}
+    assert client.post("/complaints", data=data, follow_redirects=False).status_code == 303
     assert case_count(settings) == LIMIT + 1
 
 
-def test_the_11th_api_complaint_from_an_address_is_429_with_retry_after(
+def test_the_11th_api_complaint_from_an_e_mail_address_is_429_with_retry_after(
     client: TestClient, settings: Settings
 ) -> None:
-    """The API says why and when to come back; repeating an earlier request (same
-    Idempotency-Key) is not a new complaint, so it still answers with the first one."""
+    """The API counts by the e-mail address given, however cased, says why and when to come
+    back; repeating an earlier request (same Idempotency-Key) is not a new complaint, so it
+    still answers with the first one."""
     first = None
     for n in range(LIMIT):
+        body = {"text": complaint(n), "email": "warga@example.com"}
         response = client.post(
-            "/api/v1/complaints", json={"text": complaint(n)}, headers={"Idempotency-Key": f"k{n}"}
+            "/api/v1/complaints", json=body, headers={"Idempotency-Key": f"k{n}"}
         )
         assert response.status_code == 201
         first = first or response.json()["tracking_code"]
-    response = client.post("/api/v1/complaints", json={"text": RUBBISH})
+    response = client.post(
+        "/api/v1/complaints", json={"text": RUBBISH, "email": "Warga@Example.com"}
+    )
     assert response.status_code == 429
     assert "at most 10 an hour" in response.json()["detail"]
     assert 0 < int(response.headers["Retry-After"]) <= 3600
 
     repeat = client.post(
-        "/api/v1/complaints", json={"text": complaint(0)}, headers={"Idempotency-Key": "k0"}
+        "/api/v1/complaints",
+        json={"text": complaint(0), "email": "warga@example.com"},
+        headers={"Idempotency-Key": "k0"},
     )
     assert (repeat.status_code, repeat.json()["tracking_code"]) == (200, first)
     assert case_count(settings) == LIMIT
+
+
+def test_one_address_is_braked_far_later_than_one_contact(app_with, settings: Settings) -> None:
+    """Many residents behind one carrier address each have their own hourly limit; the address
+    as a whole meets only WEB_COMPLAINTS_PER_ADDRESS_PER_HOUR, which is all a complaint giving
+    no contact meets. Each 429 says which limit it was."""
+    client = app_with(intake_limit_per_hour=2, web_complaints_per_address_per_hour=4)
+
+    def send(n: int, phone: str = "", lang: str = "en") -> int:
+        data = {"text": complaint(n), "phone": phone, "lang": lang}
+        response = client.post("/complaints", data=data, follow_redirects=False)
+        if response.status_code == 429:
+            sent.append(response.text)
+        return response.status_code
+
+    sent: list[str] = []
+    assert [send(0, WEB_PHONE), send(1, WEB_PHONE), send(2, WEB_PHONE)] == [303, 303, 429]
+    assert "from this mobile number or e-mail address" in sent[-1]
+    assert [send(3, OTHER_PHONE), send(4), send(5, "081177774444")] == [303, 303, 429]
+    assert "Sorry, 4 complaints have come from this internet address" in sent[-1]
+    assert case_count(settings) == 4
+
+    elsewhere = TestClient(client.app, client=OTHER_CLIENT)
+    statuses = [
+        elsewhere.post("/complaints", data={"text": complaint(n)}, follow_redirects=False)
+        for n in range(5)
+    ]
+    assert [r.status_code for r in statuses] == [303, 303, 303, 303, 429]
+    assert "dari alamat internet ini sudah masuk 4 aduan" in statuses[-1].text
 
 
 @pytest.mark.parametrize("counted_in", ["redis", "memory"])
@@ -205,7 +252,7 @@ def test_repeats_do_not_use_up_the_limit(app_with, settings: Settings, counted_i
     client = app_with(redis_url=redis_url, intake_limit_per_hour=2)
 
     def post(n: int) -> int:
-        body, headers = {"text": complaint(n)}, {"Idempotency-Key": f"k{n}"}
+        body, headers = {"text": complaint(n), "phone": WEB_PHONE}, {"Idempotency-Key": f"k{n}"}
         return client.post("/api/v1/complaints", json=body, headers=headers).status_code
 
     assert [post(0), post(0), post(0), post(0)] == [201, 200, 200, 200]
@@ -226,8 +273,8 @@ def test_a_complaint_that_loses_the_race_for_the_last_place_is_refused(
 
     def file_a_rival(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if statement.startswith("INSERT INTO cases") and not rival:
-            # another request from the same address is counted while this one is stored
-            limit = SenderLimit(client.app.state.settings, client_sender("testclient"))
+            # another complaint from the same number is counted while this one is stored
+            limit = SenderLimit(client.app.state.settings, contact_sender(sms(OTHER_PHONE)))
             rival.append(limit.count())
 
     sa.event.listen(engine, "before_cursor_execute", file_a_rival)
@@ -263,11 +310,12 @@ def test_without_redis_the_process_counts_in_memory(
     """The embedded set-up (no REDIS_URL) limits too, and writes nothing to Redis."""
     client = app_with(redis_url=None, intake_limit_per_hour=2)
     statuses = [
-        client.post("/api/v1/complaints", json={"text": complaint(n)}).status_code for n in range(3)
+        client.post("/api/v1/complaints", json={"text": complaint(n), "phone": WEB_PHONE})
+        for n in range(3)
     ]
-    assert statuses == [201, 201, 429]
-    elsewhere = TestClient(client.app, client=OTHER_CLIENT)
-    assert elsewhere.post("/api/v1/complaints", json={"text": RUBBISH}).status_code == 201
+    assert [response.status_code for response in statuses] == [201, 201, 429]
+    other = {"text": RUBBISH, "phone": OTHER_PHONE}
+    assert client.post("/api/v1/complaints", json=other).status_code == 201
     assert limit_keys(redis_connection, settings) == []
 
 

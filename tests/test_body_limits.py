@@ -97,3 +97,31 @@ def test_a_body_under_the_limit_goes_through(small: TestClient) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_browser_sending_too_large_a_form_gets_a_page(
+    small: TestClient, settings: Settings, chunked: bool
+) -> None:
+    """The web form with photos over the limit together, from a browser: a 413 page in the
+    form's language saying what to do, under the site's CSP; nothing is stored."""
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * LIMIT
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
+        + POTHOLE.encode()
+        + b'\r\n--B\r\nContent-Disposition: form-data; name="photos"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--B--\r\n"
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=B", "Accept": "text/html"}
+    response = small.post(
+        "/complaints?lang=en", content=chunks(body) if chunked else body, headers=headers
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert (
+        "Your complaint was not sent: all the photos together are larger than the limit of "
+        "0.1 MB." in response.text
+    )
+    assert "send fewer or smaller photos" in response.text
+    assert no_cases(settings)

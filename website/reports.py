@@ -34,7 +34,7 @@ from intake.routes import Language
 from routing import stored_catalogue
 from routing.models import ServiceArea
 from website.atom import atom_feed
-from website.routes import templates
+from website.routes import render_page
 from website.words import page_text
 
 pages = APIRouter(include_in_schema=False)
@@ -126,27 +126,24 @@ def _reports_page(
     path = PATHS[language]
     here = {**active, "lang": language}
     api_filters = {k: v for k, v in active.items() if k in ("agency", "category", "area", "status")}
-    return templates.TemplateResponse(
+    return render_page(
         request,
         "reports.html",
-        {
-            "lang": language,
-            "t": page_text(language),
-            "page": page,
-            "choices": choices,
-            "active": active,
-            "errors": errors,
-            "path": path,
-            "next_url": f"{path}?{urlencode({**here, 'cursor': page.next_cursor})}"
-            if page.next_cursor
-            else None,
-            "first_url": f"{path}?{urlencode(here)}" if cursor else None,
-            "feed_url": f"{path}/feed.atom?{urlencode({**api_filters, 'lang': language})}",
-            "map_url": "/api/v1/public/cases?"
-            + urlencode({**api_filters, **_created(active), "lang": language, "limit": MAP_BATCH}),
-            "map": tile_layer(settings),
-        },
-        status_code=422 if errors else 200,
+        language,
+        422 if errors else 200,
+        page=page,
+        choices=choices,
+        active=active,
+        errors=errors,
+        path=path,
+        next_url=f"{path}?{urlencode({**here, 'cursor': page.next_cursor})}"
+        if page.next_cursor
+        else None,
+        first_url=f"{path}?{urlencode(here)}" if cursor else None,
+        feed_url=f"{path}/feed.atom?{urlencode({**api_filters, 'lang': language})}",
+        map_url="/api/v1/public/cases?"
+        + urlencode({**api_filters, **_created(active), "lang": language, "limit": MAP_BATCH}),
+        map=tile_layer(settings),
     )
 
 

@@ -8,9 +8,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
@@ -24,16 +30,22 @@ from cases.public_stats import public_statistics
 from cases.publishing import public_photos
 from cases.service import find_by_code, public_view
 from core.charts import weekly_chart
+from core.db import utcnow
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_, Numbers, day_in_words, jinja_environment
 from core.maps import tile_layer
 from core.settings import get_settings
 from core.storage import MediaNotFound, get_storage
+from intake.chat_links import issue_link
 from intake.chat_text import LOOKUP_LIMITED
+from intake.limits import contact_sender
 from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
-from intake.service import IntakeError, IntakeLimited, receive
+from intake.service import IntakeError, IntakeLimited
+from intake.uploads import Upload, UploadsRejected, receive_with_photos
+from website.filer import filer_view, remember_filing
+from website.site import logo, site
 from website.words import page_text
 
 pages = APIRouter(include_in_schema=False)
@@ -54,6 +66,19 @@ FORM_FIELDS = (
     "anonymous",
     "confidential",
 )
+# the form's 429, by what hit its limit (intake/limits.py)
+LIMITED_BY = {
+    "contact": N_(
+        "Mohon maaf, dari nomor HP atau e-mail ini sudah masuk %(limit)s aduan dalam satu jam "
+        "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
+        "tetap kami proses; cek statusnya dengan kode pelacakan di bawah."
+    ),
+    "address": N_(
+        "Mohon maaf, dari alamat internet ini sudah masuk %(limit)s aduan dalam satu jam "
+        "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
+        "tetap kami proses; cek statusnya dengan kode pelacakan di bawah."
+    ),
+}
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
 # the console's words for its own broken forms, which fit this one too
 BAD_FORM_TOKEN = N_(
@@ -66,13 +91,12 @@ def _language(lang: str | None, settings: SettingsDep) -> Language:
     return lang if lang in ("id", "en") else settings.default_language
 
 
-def _render(request: Request, name: str, lang: Language, status_code: int = 200, **context):
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"lang": lang, "t": page_text(lang), **context},
-        status_code=status_code,
-    )
+def render_page(
+    request: Request, name: str, lang: Language, status_code: int = 200, **context
+) -> Response:
+    """A public page: the template with the language, its words and the city's branding."""
+    shown = {"lang": lang, "t": page_text(lang), "site": site(request.app.state.settings)}
+    return templates.TemplateResponse(request, name, {**shown, **context}, status_code=status_code)
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -80,7 +104,7 @@ def complaint_form(request: Request, settings: SettingsDep, lang: str | None = N
     # the token makes a double-tapped submit button file one complaint, not two
     token = secrets.token_urlsafe(16)
     blank = {**dict.fromkeys(FORM_FIELDS, ""), "notify_via": "none"}
-    return _render(
+    return render_page(
         request, "form.html", _language(lang, settings), form=blank, errors=[], form_token=token
     )
 
@@ -102,6 +126,7 @@ def submit_complaint_form(
     form_token: Annotated[str, Form(max_length=64)] = "",
     anonymous: Annotated[str, Form(max_length=8)] = "",
     confidential: Annotated[str, Form(max_length=8)] = "",
+    photos: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ) -> Response:
     language = _language(lang, settings)
     form = {
@@ -119,13 +144,21 @@ def submit_complaint_form(
     }
     if form_token and not IDEMPOTENCY_KEY.fullmatch(form_token):
         error, token = page_text(language).gettext(BAD_FORM_TOKEN), secrets.token_urlsafe(16)
-        return _render(
+        return render_page(
             request, "form.html", language, 422, form=form, errors=[error], form_token=token
         )
+    # Telegram is a choice only with a bot to link to; its contact comes with the link
+    telegram = notify_via == "telegram" and settings.telegram_bot_username is not None
+    uploads = [
+        Upload(photo.filename, photo.content_type, photo.file.read())
+        for photo in photos
+        if photo.filename  # a file input left empty may still send a part, without a name
+    ]
     try:
         complaint = ComplaintIn.model_validate(
             {
                 **form,
+                "notify_via": "none" if telegram else notify_via,
                 "lat": lat or None,
                 "lon": lon or None,
                 "language": language,
@@ -134,34 +167,48 @@ def submit_complaint_form(
             }
         )
         message = complaint.to_message(form_token or None)
-        result = receive(session, settings, message, sender=request_sender(request))
+        result = receive_with_photos(
+            session,
+            settings,
+            message,
+            uploads,
+            sender=contact_sender(message.reply_to),
+            client=request_sender(request),
+        )
     except ValidationError as exc:
         errors = [page_text(language).explain(err) for err in exc.errors()]
-        return _render(
+        return render_page(
+            request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
+        )
+    except UploadsRejected as exc:
+        errors = page_text(language).photo_problems(exc, settings.media_max_bytes)
+        return render_page(
             request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
         )
     except IntakeLimited as exc:
         refusal = exc.refusal
         polite = page_text(language).gettext(
-            "Mohon maaf, dari alamat internet ini sudah masuk %(limit)s aduan dalam satu jam "
-            "terakhir. Silakan kirim lagi sekitar %(minutes)s menit lagi. Aduan yang sudah masuk "
-            "tetap kami proses; cek statusnya dengan kode pelacakan di bawah.",
-            limit=refusal.limit,
-            minutes=refusal.minutes,
+            LIMITED_BY[refusal.by], limit=refusal.limit, minutes=refusal.minutes
         )
-        page = _render(
+        page = render_page(
             request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
         )
         page.headers.update(retry_after(exc))
         return page
     except IntakeError as exc:
         error = page_text(language).refusal(exc.reason, exc.params)
-        return _render(
+        return render_page(
             request, "form.html", language, 422, form=form, errors=[error], form_token=form_token
         )
-    return RedirectResponse(
+    link = None
+    if telegram:
+        link = issue_link(session, result.case, utcnow())
+        session.commit()
+    redirect = RedirectResponse(
         f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER
     )
+    remember_filing(redirect, settings, result.tracking_code, link)
+    return redirect
 
 
 @pages.get("/track", response_class=HTMLResponse)
@@ -187,18 +234,22 @@ def track_page(
         case = look_up(session, settings, code, client=request_sender(request))
     except LookupLimited as exc:
         limited = page_text(language).gettext(LOOKUP_LIMITED, minutes=exc.refusal.minutes)
-        page = _render(request, "track.html", language, 429, case=None, code=shown, limited=limited)
+        page = render_page(
+            request, "track.html", language, 429, case=None, code=shown, limited=limited
+        )
         page.headers.update(retry_after(exc))
         return page
     if case is None:
-        return _render(request, "track.html", language, 404, case=None, code=shown, limited=None)
+        return render_page(
+            request, "track.html", language, 404, case=None, code=shown, limited=None
+        )
     view = public_view(session, case, language, settings)
     pin = (
         {"lat": f"{view.latitude:.6f}", "lon": f"{view.longitude:.6f}", **tile_layer(settings)}
         if view.latitude is not None and view.longitude is not None
         else None
     )
-    return _render(
+    return render_page(
         request,
         "track.html",
         language,
@@ -208,6 +259,7 @@ def track_page(
         done=done,
         limited=None,
         pin=pin,
+        **filer_view(request, session, settings, case),
     )
 
 
@@ -248,11 +300,15 @@ def _rating_case(session: SessionDep, settings: SettingsDep, code: str, token: s
 def _rate_page(request: Request, code: str, token: str, language: Language, case, problem):
     text = page_text(language)
     if problem is None:
-        return _render(request, "rate.html", language, code=code, token=token, ask=True, error=None)
+        return render_page(
+            request, "rate.html", language, code=code, token=token, ask=True, error=None
+        )
     status_code, message = problem
     shown = case.tracking_code if case else (normalise_tracking_code(code) or code[:20])
     error = text.gettext(message, status=text.status(case.status) if case else "")
-    return _render(request, "rate.html", language, status_code, code=shown, ask=False, error=error)
+    return render_page(
+        request, "rate.html", language, status_code, code=shown, ask=False, error=error
+    )
 
 
 @pages.get("/track/{code}/rate", response_class=HTMLResponse)
@@ -291,7 +347,7 @@ def submit_rating(
         rate(session, case, int(rating))
         outcome = "rated"
     else:
-        return _render(
+        return render_page(
             request,
             "rate.html",
             language,
@@ -341,7 +397,7 @@ def _statistics(
     weeks = numbers.weeks[chosen.code if chosen else None]
     # the year is written when the range starts in another one
     today = numbers.period.last
-    return _render(
+    return render_page(
         request,
         "statistics.html",
         language,
@@ -380,3 +436,35 @@ def statistics_page_en(
 ) -> Response:
     """The statistics page in English, unless `lang` asks otherwise."""
     return _statistics(request, session, settings, _language(lang or "en", settings), agency)
+
+
+@pages.get("/privasi", response_class=HTMLResponse)
+def privacy_notice(request: Request, settings: SettingsDep, lang: str | None = None) -> Response:
+    """What is stored about a resident, who sees it, and for how long."""
+    return render_page(request, "privacy.html", _language(lang, settings))
+
+
+@pages.get("/logo")
+@pages.get("/favicon.ico")
+def city_logo(settings: SettingsDep) -> FileResponse:
+    """The city's logo (CITY_LOGO), also the site's icon."""
+    path, media_type = logo(settings)
+    # an SVG opened on its own is a document: it may draw, never run anything
+    headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def not_found_page(request: Request) -> Response:
+    """An unknown public address, as a page in the public style and the asked-for language."""
+    settings = request.app.state.settings
+    return render_page(
+        request, "not_found.html", _language(request.query_params.get("lang"), settings), 404
+    )
+
+
+def too_large_page(request: Request) -> Response:
+    """A form too large to read at all (photos over MAX_REQUEST_BYTES together): what to do."""
+    settings = request.app.state.settings
+    language = _language(request.query_params.get("lang"), settings)
+    limit_mb = f"{round(settings.max_request_bytes / (1024 * 1024), 1):g}"
+    return render_page(request, "too_large.html", language, 413, limit_mb=limit_mb)

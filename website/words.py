@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cases.modes import ReportingMode, mode_sentence
 from cases.schemas import PublicCase
 from core.i18n import N_, Translator
+from intake.uploads import MAX_PHOTOS, UploadsRejected
 from notifications.templates import status_label
 
 # how a resident may ask to be kept informed (the form's choices)
@@ -19,6 +20,7 @@ NOTIFY_CHOICES = {
     "sms": N_("SMS"),
     "whatsapp": N_("WhatsApp"),
     "email": N_("E-mail"),
+    "telegram": N_("Telegram"),
 }
 FIELD_NAMES = {
     "text": N_("Isi aduan"),
@@ -47,6 +49,15 @@ ERRORS = {
     "location_invalid": N_("lokasi tidak valid"),
     "text_unstorable": N_("berisi karakter yang tidak bisa disimpan; hapus karakter itu"),
 }
+# why a photo was refused (intake/uploads.py); %(name)s is the file's name
+PHOTO_PROBLEMS = {
+    "empty": N_("Foto %(name)s: berkasnya kosong"),
+    "too_large": N_("Foto %(name)s: lebih besar dari batas %(limit_mb)s MB"),
+    "unsupported_type": N_("Foto %(name)s: jenis berkas ini tidak kami terima"),
+    "not_photo": N_("Foto %(name)s: bukan foto; kirim berkas gambar (JPEG, PNG, WebP, GIF)"),
+}
+TOO_MANY_PHOTOS = N_("Foto: paling banyak %(limit)s foto untuk satu aduan")
+PHOTOS_NOT_KEPT = N_("Pilih lagi foto yang ingin dikirim; aduan belum tersimpan.")
 # a rule the form has no sentence of its own for
 UNKNOWN_ERROR = N_("isian ini tidak valid")
 # a case's reporting mode (cases/modes.py), named on its status page
@@ -87,6 +98,18 @@ class PageText(Translator):
             values["via"] = self.via(values["via"])
         message = self.gettext(ERRORS.get(key, UNKNOWN_ERROR), **values)
         return f"{self.gettext(where)}: {message}" if where else message
+
+    def photo_problems(self, exc: UploadsRejected, max_bytes: int) -> list[str]:
+        """Why the form's photos were refused, one sentence per file, naming it."""
+        if exc.too_many:
+            problems = [self.gettext(TOO_MANY_PHOTOS, limit=MAX_PHOTOS)]
+        else:
+            limit_mb = f"{max_bytes / (1024 * 1024):g}"
+            problems = [
+                self.gettext(PHOTO_PROBLEMS[p.reason], name=p.filename, limit_mb=limit_mb)
+                for p in exc.problems
+            ]
+        return [*problems, self.gettext(PHOTOS_NOT_KEPT)]
 
     def refusal(self, reason: str, params: dict[str, object]) -> str:
         """Why intake turned the complaint down (`intake.service.IntakeError`), as a sentence."""

@@ -36,3 +36,36 @@ def test_production_refuses_the_placeholder_and_takes_a_long_key() -> None:
 def test_development_takes_any_key() -> None:
     """Outside production a short key is fine (a laptop try-out)."""
     assert Settings(app_env="development", secret_key="a", _env_file=None).secret_key == "a"
+
+
+def test_the_public_pages_settings_are_read_as_an_operator_writes_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """TELEGRAM_BOT_USERNAME may carry its @; MAP_CENTER is "lat,lon"; an empty CITY_HOTLINE
+    is none; CITY_LOGO must be an image file that exists; each mistake is named."""
+    logo = tmp_path / "lambang.svg"
+    logo.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@AduanKotaBot")
+    monkeypatch.setenv("MAP_CENTER", "-7.2575, 112.7521")
+    monkeypatch.setenv("CITY_HOTLINE", "")
+    monkeypatch.setenv("CITY_LOGO", str(logo))
+    settings = Settings(_env_file=None)
+    assert settings.telegram_bot_username == "AduanKotaBot"
+    assert settings.map_center == (-7.2575, 112.7521)
+    assert (settings.city_hotline, settings.city_logo) == (None, logo)
+    bad = {
+        "TELEGRAM_BOT_USERNAME": "Aduan Kota",
+        "MAP_CENTER": "112.75,-7.25,3",
+        "CITY_LOGO": str(tmp_path / "missing.png"),
+    }
+    for name, value in bad.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+    problems = settings_problems(refused.value)
+    assert "TELEGRAM_BOT_USERNAME: a Telegram bot username has 5 to 32" in problems
+    assert "MAP_CENTER" in problems
+    assert f"CITY_LOGO: no logo file at {tmp_path / 'missing.png'}" in problems
+    monkeypatch.setenv("CITY_LOGO", str(tmp_path / "lambang.bmp"))
+    with pytest.raises(ValidationError, match="the logo must be one of"):
+        Settings(_env_file=None)

@@ -168,8 +168,8 @@ def _rating_link(settings: Settings, code: str) -> str:
 def test_public_pages_read_well(
     client: TestClient, settings: Settings, worked_cases: dict[str, str], language: str
 ) -> None:
-    """The form, its errors, the status page, a code not found, the statistics and the rating
-    page with each of its refusals, in each language."""
+    """The form, its errors, the status page, a code not found, the statistics, the rating
+    page with each of its refusals, the privacy notice and an unknown address, in each language."""
     lang = {"lang": language}
     link = _rating_link(settings, worked_cases["resolved"])
     not_open = _rating_link(settings, worked_cases["worked"])
@@ -201,6 +201,19 @@ def test_public_pages_read_well(
         "statistics, one agency": (
             client.get("/statistics", params={"agency": "DPU", **lang}),
             200,
+        ),
+        "form, bad photo": (
+            client.post(
+                "/complaints",
+                data={"text": POTHOLE, **lang},
+                files=[("photos", ("surat.pdf", b"%PDF-1.4\n", "application/pdf"))],
+            ),
+            422,
+        ),
+        "privacy notice": (client.get("/privasi", params=lang), 200),
+        "unknown address": (
+            client.get("/tidak-ada", params=lang, headers={"Accept": "text/html"}),
+            404,
         ),
         "rate": (client.get(f"{link}&lang={language}"), 200),
         "rate, bad link": (

@@ -28,7 +28,9 @@ def test_a_resident_files_anonymously_and_confidentially_from_the_form(
     anonymous = page.get_by_label("Anonim")
     confidential = page.get_by_label("Rahasia")
     assert page.get_by_text("Petugas tidak melihat nama, nomor HP, dan e-mail Anda.").is_visible()
-    assert page.get_by_text("tidak pernah ditampilkan untuk umum").is_visible()
+    assert page.locator(
+        "#confidential-hint", has_text="tidak pernah ditampilkan untuk umum"
+    ).is_visible()
     assert not anonymous.is_checked() and not confidential.is_checked()
     page.fill("#text", RUBBISH)
     anonymous.check()
