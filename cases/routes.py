@@ -249,7 +249,7 @@ def resolve_case(
             else None
         )
     except MediaRejected as exc:
-        code_for = {"too_large": 413, "unsupported_type": 415}
+        code_for = {"too_large": 413, "unsupported_type": 415, "not_photo": 415}
         raise HTTPException(code_for.get(exc.reason, 422), detail=str(exc)) from exc
     _apply(
         session,

@@ -478,6 +478,7 @@ def reveal_contact(code: str, visit: VisitDep, csrf: Text = "") -> Response:
 PHOTO_REFUSALS = {
     "too_large": N_("foto lebih besar dari batas %(mb)s MB"),
     "unsupported_type": N_("berkas foto harus berupa gambar (JPEG, PNG, WebP atau GIF)"),
+    "not_photo": N_("berkas foto harus berupa gambar (JPEG, PNG, WebP atau GIF)"),
     "empty": N_("berkas foto kosong"),
 }
 

@@ -75,16 +75,17 @@ def check_media(
     settings: Settings, data: bytes, content_type: str | None, *, photos_only: bool = False
 ) -> tuple[str, str]:
     """The content type and file suffix of a file that may be stored; MediaRejected (empty, too
-    large, or of a type not allowed, as its bytes show) otherwise. `photos_only` accepts only
-    the image types among MEDIA_ALLOWED_TYPES (an officer's after-photo, a web form's photo)."""
+    large, or of a type not allowed, as its bytes show) otherwise. With `photos_only` an allowed
+    file that is not an image is refused too, as `not_photo` (an officer's after-photo, a web
+    form's photos)."""
     if not data:
         raise MediaRejected("empty", "the file is empty")
     if len(data) > settings.media_max_bytes:
         raise _too_large(settings)
-    allowed = settings.media_allowed_types
-    if photos_only:
-        allowed = [kind for kind in allowed if kind.startswith("image/")]
-    return _real_type(data, _bare_type(content_type), allowed)
+    real_type, suffix = _real_type(data, _bare_type(content_type), settings.media_allowed_types)
+    if photos_only and not real_type.startswith("image/"):
+        raise MediaRejected("not_photo", f"a {real_type} file is not a photo")
+    return real_type, suffix
 
 
 def store_media(
