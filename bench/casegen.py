@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 from bench.common import complaint_texts, libpq_dsn, recreate_database, run_aduan
 from cases.enums import HideReason
 from core.db import get_engine
+from core.settings import normalise_database_url
 from routing.areas import area_id_for
 from routing.models import Agency, ServiceArea
 from routing.models import Category as CatalogueCategory
@@ -350,7 +351,8 @@ def _catalogue(session: Session) -> tuple[dict[int, str], list[Category]]:
 
 def load_cases(url: str, count: int, seed: int = 6) -> tuple[int, int]:
     """Load `count` cases and their histories into the (empty) schema at `url` (the app's
-    form): COPY on PostgreSQL, batched INSERTs on SQLite. Returns (cases, events)."""
+    form or libpq's): COPY on PostgreSQL, batched INSERTs on SQLite. Returns (cases, events)."""
+    url = normalise_database_url(url)
     now = datetime.now(UTC)
     with Session(get_engine(url)) as session:
         history = CityHistory(*_catalogue(session), CityMap(session), now=now, seed=seed)
