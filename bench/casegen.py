@@ -8,23 +8,45 @@ few percent forwarded by an agency that was not theirs, ratings on about a third
 ones. Each case gets the history the app would have written: its `created` event, its forwards,
 and a `status_changed` event per step it went through.
 
-Cases go in with ids in filing order, as the app assigns them. The history is written to a
-temporary CSV while the cases stream in, then copied after them, so neither is held in memory.
+What the public side reads is shaped too: located cases lie inside the city's service areas (the
+routing catalogue's), most of them around a few busy places, with the service area routing
+would give them and, often, an address; `reviewed_at` is the first time staff acted on a case;
+a few percent are Rahasia (`confidential`) and about one in a hundred hidden by staff, so the
+public condition filters as it would in a real city.
+
+Cases go in with ids in filing order, as the app assigns them. On PostgreSQL the history is
+written to a temporary CSV while the cases stream in, then copied after them, so neither is held
+in memory; on SQLite both are inserted in batches.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import random
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
+import shapely
+from shapely.geometry import shape
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
-from bench.common import LATITUDES, LONGITUDES, complaint_texts
+from bench.common import complaint_texts, libpq_dsn, recreate_database, run_aduan
+from cases.enums import HideReason
+from core.db import get_engine
+from core.settings import normalise_database_url
+from routing.areas import area_id_for
+from routing.models import Agency, ServiceArea
+from routing.models import Category as CatalogueCategory
+from routing.versions import catalogue_version
 
 YEARS = 3
 # filings per agency code, relative; a code not listed (a city's own agency) weighs 2
@@ -40,6 +62,22 @@ REJECTED_SHARE = 0.03
 STUCK_SHARE = 0.015  # never worked on: the old part of the backlog
 RATED_SHARE = 0.35
 RATINGS = ((1, 8), (2, 7), (3, 15), (4, 35), (5, 35))
+LOCATED_SHARE = 0.6  # complaints that came with a location
+ADDRESS_SHARE = 0.4  # of the located ones: the resident also wrote the street
+CONFIDENTIAL_SHARE = 0.03  # Rahasia: never on the public side
+HIDDEN_SHARE = 0.01  # hidden by staff (moderation)
+# where complaints gather (Semarang: Simpang Lima, Tugu Muda, Pasar Johar, Tembalang,
+# Banyumanik, Ngaliyan), relative weight; the rest fall anywhere in the service areas
+HOTSPOTS = (
+    ((-6.9905, 110.4229), 5), ((-6.9840, 110.4093), 3), ((-6.9680, 110.4270), 3),
+    ((-7.0500, 110.4380), 2), ((-7.0610, 110.4170), 2), ((-6.9960, 110.3530), 1),
+)  # fmt: skip
+HOTSPOT_SHARE = 0.7
+HOTSPOT_SPREAD = 0.008  # degrees, one standard deviation: about 900 m
+STREETS = (
+    "Jl. Pemuda", "Jl. Pandanaran", "Jl. Gajah Mada", "Jl. MT Haryono", "Jl. Pahlawan",
+    "Jl. Setiabudi", "Jl. Ngesrep Timur", "Jl. Majapahit", "Jl. Siliwangi", "Jl. Kaligawe",
+)  # fmt: skip
 WAITING_SHARE = 0.2  # of the open cases: waiting on the citizen
 AUTO_CLOSE = timedelta(days=7)
 # alphabet of tracking codes; an odd multiplier is a bijection modulo 2**40, so codes are unique
@@ -48,9 +86,10 @@ CODE_MULTIPLIER = 0x9E3779B97F & ((1 << 40) - 1) | 1
 
 CASE_COLUMNS = (
     "id", "tracking_code", "status", "text", "language", "source_channel", "notify",
-    "agency_id", "category_id", "routing_confidence", "latitude", "longitude", "due_at",
-    "paused_at", "rating", "rated_at", "created_at", "updated_at", "assigned_at",
-    "in_progress_at", "resolved_at", "closed_at", "rejected_at",
+    "agency_id", "category_id", "routing_confidence", "due_at", "paused_at", "rating",
+    "rated_at", "created_at", "updated_at", "assigned_at", "in_progress_at", "resolved_at",
+    "closed_at", "rejected_at", "latitude", "longitude", "address", "service_area_id",
+    "confidential", "reviewed_at", "hidden_at", "hidden_reason",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "case_id", "kind", "from_status", "to_status", "from_agency_id", "to_agency_id", "actor",
@@ -76,13 +115,50 @@ def working_hours(sla_hours: int) -> timedelta:
     return timedelta(hours=sla_hours * 7 / 5)
 
 
+class CityMap:
+    """Where located complaints fall: inside the union of the city's service areas, most near
+    the hotspots; and which service area of an agency holds a point (routing.areas' answer)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.version = catalogue_version(session)
+        areas = session.exec(select(ServiceArea.geometry).where(ServiceArea.active)).all()
+        if not areas:
+            raise SystemExit("the catalogue has no service areas to place cases in")
+        self.city = shapely.union_all([shape(geometry) for geometry in areas])
+        shapely.prepare(self.city)
+        self.bounds = self.city.bounds  # min lon, min lat, max lon, max lat
+        self.hotspots, self.hotspot_weights = zip(*HOTSPOTS, strict=True)
+
+    def place(self, rng: random.Random) -> tuple[float, float]:
+        """A (latitude, longitude) inside the service areas."""
+        min_lon, min_lat, max_lon, max_lat = self.bounds
+        while True:
+            if rng.random() < HOTSPOT_SHARE:
+                lat, lon = rng.choices(self.hotspots, self.hotspot_weights)[0]
+                point = (rng.gauss(lat, HOTSPOT_SPREAD), rng.gauss(lon, HOTSPOT_SPREAD))
+            else:
+                point = (rng.uniform(min_lat, max_lat), rng.uniform(min_lon, max_lon))
+            if shapely.contains_xy(self.city, point[1], point[0]):
+                return point
+
+    def area(self, agency_id: int | None, latitude: float, longitude: float) -> int | None:
+        return area_id_for(self.session, self.version, agency_id, latitude, longitude)
+
+
 class CityHistory:
     """Draws the cases and their histories; the same ones for the same seed and `now`."""
 
     def __init__(
-        self, agencies: dict[int, str], categories: list[Category], now: datetime, seed: int
+        self,
+        agencies: dict[int, str],
+        categories: list[Category],
+        city: CityMap,
+        now: datetime,
+        seed: int,
     ) -> None:
         self.rng = random.Random(seed)
+        self.city = city
         self.now = now
         self.start = now - timedelta(days=365 * YEARS)
         self.agency_ids = list(agencies)
@@ -116,7 +192,7 @@ class CityHistory:
         if agency is None:  # still waiting in triage for a supervisor
             due = created + timedelta(hours=24)
             row = self._row(number, created, text, None, None, "triage", due=due, confidence=0.3)
-            return row, events
+            return row + self._public_side(number, created, None, events), events
         category = rng.choice(self.categories[agency])
         times = self._outcome(assigned, category.sla_hours)
         for step in ("in_progress", "waiting", "resolved", "closed", "rejected"):
@@ -136,7 +212,32 @@ class CityHistory:
             assigned=assigned,
             times=times,
         )
-        return row, events
+        return row + self._public_side(number, created, agency, events), events
+
+    def _public_side(
+        self, number: int, created: datetime, agency: int | None, events: list[tuple]
+    ) -> tuple:
+        """Where the case is and what the public side decides on: (address, service area,
+        confidential, reviewed_at, hidden_at, hidden_reason). Appends the hiding to `events`."""
+        rng, now = self.rng, self.now
+        address = area = None
+        if rng.random() < LOCATED_SHARE:
+            latitude, longitude = self.city.place(rng)
+            area = self.city.area(agency, latitude, longitude)
+            if rng.random() < ADDRESS_SHARE:
+                address = f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}, Semarang"
+        else:
+            latitude = longitude = None
+        # the first time staff acted on it: a forward, an assignment, a status move
+        reviewed = min((e[-1] for e in events if e[6] != "citizen"), default=None)
+        hidden = reason = None
+        if rng.random() < HIDDEN_SHARE:
+            moment = created + timedelta(hours=rng.uniform(1, 96))
+            if moment <= now:
+                hidden, reason = moment, rng.choice(list(HideReason)).value
+                events.append((number, "hidden", None, None, None, None, "officer", hidden))
+        confidential = rng.random() < CONFIDENTIAL_SHARE
+        return latitude, longitude, address, area, confidential, reviewed, hidden, reason
 
     def _routing(
         self, number: int, created: datetime, topic: int
@@ -211,7 +312,6 @@ class CityHistory:
         times: dict[str, datetime | None] | None = None,
     ) -> tuple:
         rng, times = self.rng, times or {}
-        located = rng.random() < 0.6
         rated = times.get("rated")
         moments = [created, assigned, *times.values()]
         return (
@@ -225,8 +325,6 @@ class CityHistory:
             agency,
             category,
             confidence,
-            rng.uniform(*LATITUDES) if located else None,
-            rng.uniform(*LONGITUDES) if located else None,
             due,
             times.get("waiting"),
             rng.choices(*zip(*RATINGS, strict=True))[0] if rated else None,
@@ -241,28 +339,36 @@ class CityHistory:
         )
 
 
-def _catalogue(connection: psycopg.Connection) -> tuple[dict[int, str], list[Category]]:
-    agencies = dict(connection.execute("SELECT id, code FROM agencies WHERE active").fetchall())
-    categories = [
-        Category(*row)
-        for row in connection.execute(
-            "SELECT id, agency_id, sla_hours FROM categories WHERE active"
-        ).fetchall()
-        if row[1] in agencies
-    ]
-    return agencies, categories
+def _catalogue(session: Session) -> tuple[dict[int, str], list[Category]]:
+    agencies = dict(session.exec(select(Agency.id, Agency.code).where(Agency.active)).all())
+    rows = session.exec(
+        select(
+            CatalogueCategory.id, CatalogueCategory.agency_id, CatalogueCategory.sla_hours
+        ).where(CatalogueCategory.active)
+    ).all()
+    return agencies, [Category(*row) for row in rows if row[1] in agencies]
 
 
-def load_cases(dsn: str, count: int, seed: int = 6) -> tuple[int, int]:
-    """COPY `count` cases and their histories into the (empty) schema; (cases, events)."""
+def load_cases(url: str, count: int, seed: int = 6) -> tuple[int, int]:
+    """Load `count` cases and their histories into the (empty) schema at `url` (the app's
+    form or libpq's): COPY on PostgreSQL, batched INSERTs on SQLite. Returns (cases, events)."""
+    url = normalise_database_url(url)
     now = datetime.now(UTC)
+    with Session(get_engine(url)) as session:
+        history = CityHistory(*_catalogue(session), CityMap(session), now=now, seed=seed)
+        stories = history.stories(count)
+        if make_url(url).get_backend_name() == "sqlite":
+            return count, _insert_sqlite(make_url(url).database or "", stories)
+        return count, _copy_postgresql(libpq_dsn(url), stories, count)
+
+
+def _copy_postgresql(dsn: str, stories: Iterable[tuple[tuple, list[tuple]]], count: int) -> int:
     events = 0
     with psycopg.connect(dsn) as connection, tempfile.TemporaryFile("w+", newline="") as spool:
-        history = CityHistory(*_catalogue(connection), now=now, seed=seed)
         writer = csv.writer(spool)
         cases = f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(cases) as copy:
-            for row, rows in history.stories(count):
+            for row, rows in stories:
                 copy.write_row(row)
                 writer.writerows(rows)
                 events += len(rows)
@@ -272,4 +378,67 @@ def load_cases(dsn: str, count: int, seed: int = 6) -> tuple[int, int]:
             while chunk := spool.read(1 << 20):
                 copy.write(chunk)
         connection.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (count,))
-    return count, events
+    return events
+
+
+def _sqlite_value(value: object) -> object:
+    """A value as SQLAlchemy stores it in SQLite: UTC timestamps naive, in its text form."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _insert_sqlite(path: str, stories: Iterable[tuple[tuple, list[tuple]]]) -> int:
+    events = 0
+    insert_case = "INSERT INTO cases ({}) VALUES ({})".format(
+        ", ".join(CASE_COLUMNS), ", ".join("?" * len(CASE_COLUMNS))
+    )
+    insert_event = "INSERT INTO case_events ({}) VALUES ({})".format(
+        ", ".join(EVENT_COLUMNS), ", ".join("?" * len(EVENT_COLUMNS))
+    )
+    connection = sqlite3.connect(path)
+    try:
+        stream = iter(stories)
+        while batch := list(itertools.islice(stream, 10_000)):
+            with connection:
+                connection.executemany(
+                    insert_case, ([_sqlite_value(v) for v in row] for row, _ in batch)
+                )
+                history = [[_sqlite_value(v) for v in e] for _, rows in batch for e in rows]
+                connection.executemany(insert_event, history)
+            events += len(history)
+    finally:
+        connection.close()
+    return events
+
+
+def prepare_database(url: str, cases: int, reuse: bool, workdir: Path, env: dict[str, str]) -> None:
+    """A schema at `url` with `cases` cases and their history, analysed for the planner; unless
+    `reuse` and the database already holds exactly that many."""
+    if reuse:
+        engine = get_engine(url)
+        try:
+            with engine.connect() as connection:
+                found = connection.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+        except Exception:  # no database, no schema: load it
+            found = None
+        engine.dispose()  # a pooled connection must not outlive the database it opened
+        if found == cases:
+            print(f"reusing {url}: {found} cases", flush=True)
+            return
+    recreate_database(url)
+    run_aduan(["db", "upgrade"], env, workdir)
+    started = time.monotonic()
+    loaded, events = load_cases(url, cases)
+    if make_url(url).get_backend_name() == "sqlite":
+        with sqlite3.connect(make_url(url).database or "") as connection:
+            connection.execute("ANALYZE")
+    else:
+        with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE cases")
+            connection.execute("VACUUM ANALYZE case_events")
+    print(
+        f"loaded {loaded} cases and {events} history rows, analysed, "
+        f"in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )

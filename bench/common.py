@@ -100,16 +100,21 @@ def make_complaints(count: int, first: int = 0) -> list[Complaint]:
 
 
 def recreate_database(url: str) -> str:
-    """Drop and create the database `url` names; returns the URL in the app's driver form.
+    """Drop and create the database `url` names (a SQLite file: delete it); returns the URL in
+    the app's driver form.
 
     Refuses a name without the bench prefix, so a mistyped option cannot drop real data.
     """
     parsed = make_url(url)
     name = parsed.database or ""
-    if not name.startswith(DATABASE_PREFIX):
+    if not Path(name).name.startswith(DATABASE_PREFIX):
         raise SystemExit(
             f"refusing to drop database {name!r}: its name must start with {DATABASE_PREFIX!r}"
         )
+    if parsed.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return url
     with psycopg.connect(admin_dsn(url), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')

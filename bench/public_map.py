@@ -1,0 +1,202 @@
+"""Public map benchmark on a million cases: the public reports against the scale goals (#25).
+
+Run from the repository root: `.venv/bin/python -m bench.public_map` (`--help` for the options).
+
+It creates the database `aduan_bench_public_map` (dropped first) with `aduan db upgrade`, loads a
+city's three years of cases with bench/casegen.py (located inside the service areas, most near a
+few busy places; a few percent Rahasia or hidden; public once staff acted on them, as the
+default PUBLISH_POLICY=reviewed says), analyses them, starts `aduan serve --workers 2` as the
+Procfile does, and times anonymous requests over HTTP: the JSON feed of the map for the whole
+city (first page, and a page 99% deep through its cursor; with a status and an agency filter),
+for a street-level box of about 300 m in the busiest place (alone and with a status filter),
+the reports page `/laporan`, a public case page `/track/CODE` and the Atom feed.
+
+The goals are #25's: the city-wide map under 100 ms (where #25 wants clusters computed in the
+database; what is measured here is the page of up to 500 markers the map asks for today), a
+street-level box under 50 ms, a case page under 20 ms. The reports page and the feed have none.
+An endpoint over its goal is taken apart as bench/stats.py does (slowest SQL statements; with
+--explain every endpoint, with query plans). `--reuse` keeps a loaded database. `--sqlite`
+runs the same on a SQLite file (100,000 cases unless --cases says otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from bench.casegen import HOTSPOTS, CityMap, prepare_database
+from bench.common import (
+    ADUAN,
+    DATABASE_PREFIX,
+    DEFAULT_REDIS_URL,
+    Processes,
+    default_database_url,
+    free_port,
+    run_benchmark,
+    scratch_directory,
+    service_environment,
+)
+from bench.http_timing import Endpoint, print_table, take_apart, time_endpoints
+from cases.models import PUBLIC_CANDIDATE_SQL
+from cases.public_listing import LIMIT_MAX, encode_cursor
+from core.db import get_engine
+from core.settings import normalise_database_url
+
+CITY_MS, STREET_MS, CASE_PAGE_MS = 100.0, 50.0, 20.0
+# half a side of the street-level box, in degrees: about 150 m, so the box is about 300 m
+STREET_HALF = 0.00135
+QUEUE = "aduan-bench-public-map"
+# the public cases under the default PUBLISH_POLICY=reviewed (cases/publishing.py)
+PUBLIC_SQL = f"{PUBLIC_CANDIDATE_SQL} AND reviewed_at IS NOT NULL"
+
+
+def items(response: httpx.Response) -> int:
+    return len(response.json()["items"])
+
+
+def listed(response: httpx.Response) -> int:
+    """Cases on the reports page: each links to its case page with its code."""
+    return response.text.count('class="code"')
+
+
+def entries(response: httpx.Response) -> int:
+    return response.text.count("<entry>")
+
+
+def one(response: httpx.Response) -> int:
+    return 1
+
+
+def _box(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> str:
+    return f"{min_lon:.5f},{min_lat:.5f},{max_lon:.5f},{max_lat:.5f}"
+
+
+def endpoints(url: str) -> list[Endpoint]:
+    """What a map reader, a list reader, a feed reader and a code holder ask for."""
+    with Session(get_engine(url)) as session:
+        box = CityMap(session).bounds  # the whole city: every service area
+    with get_engine(url).connect() as connection:
+
+        def scalar(sql: str, **params: object) -> object:
+            return connection.execute(sa.text(sql), params).scalar()
+
+        in_city = (
+            f"{PUBLIC_SQL} AND latitude BETWEEN :min_lat AND :max_lat "
+            "AND longitude BETWEEN :min_lon AND :max_lon"
+        )
+        bounds = dict(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True))
+        located = scalar(f"SELECT count(*) FROM cases WHERE {in_city}", **bounds)
+        deep = scalar(
+            f"SELECT id FROM cases WHERE {in_city} ORDER BY id DESC LIMIT 1 OFFSET :skip",
+            **bounds,
+            skip=int(located or 0) * 99 // 100,
+        )
+        agency = scalar(
+            "SELECT a.code FROM cases c JOIN agencies a ON a.id = c.agency_id "
+            "GROUP BY a.code ORDER BY count(*) DESC LIMIT 1"
+        )
+        rare = scalar(
+            "SELECT a.code FROM cases c JOIN agencies a ON a.id = c.agency_id "
+            "GROUP BY a.code ORDER BY count(*), a.code LIMIT 1"
+        )
+        with_area = f"{PUBLIC_SQL} AND service_area_id IS NOT NULL"
+        code = scalar(
+            f"SELECT tracking_code FROM cases WHERE {with_area} ORDER BY id LIMIT 1 OFFSET :skip",
+            skip=int(scalar(f"SELECT count(*) FROM cases WHERE {with_area}") or 0) // 2,
+        )
+    (lat, lon), _ = HOTSPOTS[0]  # the busiest place
+    street = _box(lon - STREET_HALF, lat - STREET_HALF, lon + STREET_HALF, lat + STREET_HALF)
+    city = f"/api/v1/public/cases?limit={LIMIT_MAX}&bbox={_box(*box)}"
+    street_path = f"/api/v1/public/cases?limit={LIMIT_MAX}&bbox={street}"
+    return [
+        Endpoint("map, city, first page", city, CITY_MS, items),
+        Endpoint(
+            "map, city, 99% deep (cursor)",
+            f"{city}&cursor={encode_cursor(int(deep or 1))}",
+            CITY_MS,
+            items,
+        ),
+        Endpoint("map, city, status=open", f"{city}&status=open", CITY_MS, items),
+        Endpoint(
+            f"map, city, {agency} resolved",
+            f"{city}&agency={agency}&status=resolved",
+            CITY_MS,
+            items,
+        ),
+        Endpoint(f"map, city, {rare} (fewest cases)", f"{city}&agency={rare}", CITY_MS, items),
+        Endpoint("map, street ~300 m", street_path, STREET_MS, items),
+        Endpoint("map, street ~300 m, status=open", f"{street_path}&status=open", STREET_MS, items),
+        Endpoint("/laporan (first page)", "/laporan", None, listed),
+        Endpoint("/track/CODE (public case page)", f"/track/{code}", CASE_PAGE_MS, one),
+        Endpoint("/laporan/feed.atom", "/laporan/feed.atom", None, entries),
+    ]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--cases", type=int, help="cases to load (1,000,000; with --sqlite 100,000)"
+    )
+    parser.add_argument("--runs", type=int, default=11, help="timed requests per endpoint")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="on a SQLite file instead of PostgreSQL"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="bench database, dropped and recreated (name must start with aduan_bench); "
+        f"default {default_database_url('public_map')}, with --sqlite a file in the temp dir",
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="take every endpoint apart, with query plans"
+    )
+    args = parser.parse_args()
+    if args.cases is None:
+        args.cases = 100_000 if args.sqlite else 1_000_000
+    if args.database_url is None:
+        args.database_url = (
+            f"sqlite:///{Path(tempfile.gettempdir()) / f'{DATABASE_PREFIX}_public_map.db'}"
+            if args.sqlite
+            else default_database_url("public_map")
+        )
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    url = normalise_database_url(args.database_url)
+    with ExitStack() as stack:
+        workdir = stack.enter_context(scratch_directory())
+        processes = stack.enter_context(Processes(workdir))
+        port = free_port()
+        env = service_environment(
+            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
+        )
+        prepare_database(url, args.cases, args.reuse, workdir, env)
+        targets = endpoints(url)
+        base_url = f"http://127.0.0.1:{port}"
+        processes.start("aduan", [ADUAN, "serve", "--port", str(port), "--workers", "2"], env)
+        processes.wait_healthy("aduan", f"{base_url}/healthz")
+        backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+        print(f"public map: {args.cases} cases on {backend}, {args.runs} runs per endpoint")
+        timings = time_endpoints(base_url, targets, args.runs)
+        processes.stop("aduan")
+        print_table(timings)
+        slow = [t.endpoint for t in timings if t.over_goal]
+        if slow or args.explain:
+            os.environ.update(env)
+            take_apart(targets if args.explain else slow, with_plans=args.explain)
+
+
+if __name__ == "__main__":
+    run_benchmark(main)
