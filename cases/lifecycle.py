@@ -19,8 +19,8 @@ from cases.notes import SystemNote
 from cases.proof import attach_proof, check_proof
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
 from core.db import utcnow
+from core.media import StoredMedia
 from core.settings import Settings
-from intake.messages import StoredMedia
 from notifications.enums import MessageKind
 from routing.areas import area_for
 from routing.models import Agency, Category, RoutingExample

@@ -14,10 +14,9 @@ from sqlmodel import Session
 
 from cases.errors import CaseError, Refusal
 from cases.models import Attachment, Case
+from core.media import StoredMedia, store_media
 from core.settings import Settings
 from core.storage import MediaNotFound, get_storage
-from intake.media import store_media
-from intake.messages import StoredMedia
 from notifications.photos import photo_id
 from routing.models import Category
 
@@ -53,7 +52,7 @@ def store_upload(
 ) -> StoredMedia | None:
     """Check and store an uploaded after-photo, with the rules of residents' photos (the bytes
     decide the type, MEDIA_MAX_BYTES the size); None when the form sent no file. Raises
-    intake.media.MediaRejected with a reason safe to show.
+    core.media.MediaRejected with a reason safe to show.
     """
     data = file.read(settings.media_max_bytes + 1)
     if not data and not filename:  # a form whose file field was left empty

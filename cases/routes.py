@@ -36,9 +36,9 @@ from cases.schemas import (
 )
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
+from core.media import MediaRejected
 from core.responses import FILE_GONE, STAFF_ERRORS, error_response
 from core.storage import MediaNotFound, get_storage
-from intake.media import MediaRejected
 from staff.auth import CaseWorker, Supervisor
 from staff.models import User
 

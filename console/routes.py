@@ -36,7 +36,7 @@ from console.session import Visit, VisitDep, csrf_failed
 from core.deps import client_address
 from core.i18n import N_
 from core.maps import tile_layer
-from intake.media import MediaRejected
+from core.media import MediaRejected
 from privacy import reveals
 from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
 from routing import stored_catalogue

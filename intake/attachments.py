@@ -17,6 +17,7 @@ from cases import resident
 from cases.duplicates import link_possible_duplicate
 from cases.models import Case
 from cases.service import open_cases_of
+from core.media import MediaRejected, StoredMedia, store_media
 from core.settings import Settings
 from intake import questions
 from intake.chat import ChatEvent, ChatOutcome, MediaKind, reply
@@ -35,8 +36,8 @@ from intake.chat_text import (
 )
 from intake.choices import Held
 from intake.filing import file_complaint, keep_location
-from intake.media import MediaDownloadError, MediaRejected, store_media
-from intake.messages import Location, StoredMedia
+from intake.media import MediaDownloadError
+from intake.messages import Location
 from intake.service import attach_media
 from notifications.models import Contact
 from routing.areas import area_for

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from intake.messages import Location, StoredMedia
+from core.media import StoredMedia
+from intake.messages import Location
 from intake.models import PendingChoice, remembered
 from notifications.models import Contact
 

@@ -8,11 +8,12 @@ from sqlmodel import Session
 
 from cases.modes import ORDINARY, ReportingMode
 from core.db import insert_on_conflict
+from core.media import StoredMedia
 from core.settings import Settings
 from intake.chat import ChatEvent, ChatOutcome, reply
 from intake.chat_text import LIMITED_SMS, LIMITED_TELEGRAM, REFUSALS, UNSUPPORTED, say
 from intake.limits import chat_sender
-from intake.messages import InboundMessage, Location, StoredMedia
+from intake.messages import InboundMessage, Location
 from intake.models import PendingLocation
 from intake.modes import kept_mode, used_mode
 from intake.service import IntakeError, IntakeLimited, receive

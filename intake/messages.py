@@ -8,6 +8,7 @@ from datetime import datetime
 from cases.enums import SourceChannel
 from cases.modes import ORDINARY, ReportingMode
 from core.db import utcnow
+from core.media import StoredMedia
 from notifications.enums import Channel
 
 MAX_TEXT_CHARS = 4000
@@ -27,16 +28,6 @@ class ReplyAddress:
 
     channel: Channel
     address: str
-
-
-@dataclass(frozen=True)
-class StoredMedia:
-    """A file a channel already saved through the media storage."""
-
-    content_type: str
-    storage_key: str
-    size: int
-    filename: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from cases.lifecycle import record_event
 from cases.models import Attachment, Case
 from cases.transitions import opening
 from core.db import as_persistent, insert_on_conflict
+from core.media import StoredMedia
 from core.settings import Settings
 from intake import limits
-from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage, StoredMedia
+from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
 from notifications.service import get_or_create_contact
 from routing.service import RoutedAgency, RoutedCategory, RoutingDecision, route
 

@@ -1,6 +1,6 @@
 """Photos a web form brings with its complaint: checked as chat media are, all or none stored.
 
-Every file is checked (type from its bytes, MEDIA_MAX_BYTES, MEDIA_ALLOWED_TYPES: intake.media)
+Every file is checked (type from its bytes, MEDIA_MAX_BYTES, MEDIA_ALLOWED_TYPES: core.media)
 before any is stored, so a form with one bad photo comes back naming it and stores nothing. A
 form sent again with the same token (a double tap) stores its photos once: a repeat finds its
 case before storing, and one that loses a race to store the case deletes what it stored.
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
+from core.media import MediaRejected, StoredMedia, check_media, store_media
 from core.settings import Settings
 from core.storage import get_storage
-from intake.media import MediaRejected, check_media, store_media
-from intake.messages import InboundMessage, StoredMedia
+from intake.messages import InboundMessage
 from intake.service import IntakeResult, filed_before, receive
 
 log = logging.getLogger(__name__)

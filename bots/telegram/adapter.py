@@ -19,11 +19,12 @@ from telegram.error import BadRequest, TelegramError
 from bots.telegram.choices import choice_keyboard, press_id, pressed_message, settle_press
 from cases.enums import SourceChannel
 from core.db import open_session, utcnow
+from core.media import MediaRejected
 from core.settings import Settings
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, MediaFetch, MediaItem, MediaKind
 from intake.chat_text import SHARE_LOCATION, say
 from intake.conversation import handle
-from intake.media import MediaDownloadError, MediaRejected
+from intake.media import MediaDownloadError
 from intake.messages import Location, ReplyAddress
 from notifications.dispatch import Dispatcher
 from notifications.enums import Channel
@@ -51,7 +52,7 @@ def _media_fetch(
 
     The conversation runs in a worker thread; the bot belongs to the web process's event loop,
     so the download is handed back to that loop. `declared` is the type Telegram names (the
-    bytes decide, intake.media).
+    bytes decide, core.media).
     """
     loop = asyncio.get_running_loop()
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 from cases.enums import SourceChannel
 from cases.models import Attachment
 from core.db import get_engine, session_scope
+from core.media import store_media
 from core.settings import Settings
-from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
 from tests.helpers import POTHOLE, RUBBISH, create_staff, login

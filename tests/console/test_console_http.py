@@ -19,8 +19,8 @@ from cases.models import Attachment
 from console import routes as console_routes
 from console.session import COOKIE_NAME, serializer
 from core.db import get_engine, session_scope, utcnow
+from core.media import store_media
 from core.settings import Settings, get_settings
-from intake.media import store_media
 from intake.messages import InboundMessage
 from intake.service import receive
 from tests.console.helpers import case_row, csrf_of, history, post, sign_in, signed_in

@@ -1,4 +1,4 @@
-"""The smallest files of each kind residents send that the byte sniffer (intake.media) knows
+"""The smallest files of each kind residents send that the byte sniffer (core.media) knows
 for what they are: not playable, but stored, typed and served like the real thing."""
 
 from __future__ import annotations

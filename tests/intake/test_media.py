@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from core.media import MediaRejected, store_media
 from core.settings import Settings
 from core.storage import LocalStorage
-from intake.media import MediaDownloadError, MediaRejected, download_media, store_media
+from intake.media import MediaDownloadError, download_media
 from tests.fakes.twilio_api import FakeTwilio
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"

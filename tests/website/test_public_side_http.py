@@ -18,8 +18,8 @@ from cases.enums import CaseStatus, SourceChannel
 from cases.models import Attachment, Case
 from cases.publishing import is_public, public_condition
 from core.db import get_engine, session_scope, utcnow
+from core.media import store_media
 from core.settings import Settings
-from intake.media import store_media
 from intake.messages import InboundMessage, Location
 from intake.service import receive
 from tests.console.helpers import case_row, history, post, signed_in
