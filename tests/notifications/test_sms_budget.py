@@ -236,6 +236,14 @@ NOT_ON_SMS = {
     "REVIEW_DESK",
     "DATA_ERASE_TELEGRAM",
     "ASK_MODE",
+    # the rating request's button (Telegram, WhatsApp)
+    "RATING_NOT_FIXED",
+    # answers to a web form's Telegram link (/start TOKEN)
+    "LINK_BOUND",
+    "LINK_ALREADY",
+    "LINK_USED",
+    "LINK_EXPIRED",
+    "LINK_UNKNOWN",
 }
 
 
