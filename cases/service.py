@@ -86,9 +86,11 @@ def visible_cases(
     category_code: str | None = None,
     search: str | None = None,
     assignee_id: int | None = None,
+    without_announced: bool = False,
 ) -> SelectOfScalar[Case]:
     """The cases `user` may see that match the filters, unordered: one place for the rules
-    every listing (queue, API, export) shares."""
+    every listing (queue, API, export) shares. `without_announced` leaves out the cases linked
+    to an agency's announcement (cases/announcements.py)."""
     query = select(Case)
     if user.role == Role.officer:
         query = query.where(Case.agency_id == user.agency_id)
@@ -109,6 +111,8 @@ def visible_cases(
         query = matching(query, search)
     if assignee_id is not None:
         query = query.where(Case.assignee_id == assignee_id)
+    if without_announced:
+        query = query.where(col(Case.announcement_id).is_(None))
     return query
 
 
@@ -124,6 +128,7 @@ def list_cases(
     search: str | None = None,
     most_urgent: bool = False,
     assignee_id: int | None = None,
+    without_announced: bool = False,
 ) -> CasePage:
     """Newest first, keyset-paged on id so a deep page costs what the first does.
 
@@ -139,6 +144,7 @@ def list_cases(
         category_code=category_code,
         search=search,
         assignee_id=assignee_id,
+        without_announced=without_announced,
     ).limit(limit + 1)
     if most_urgent:
         query = query.order_by(*_urgency_order()).offset(cursor or 0)

@@ -190,8 +190,10 @@ def queue(
     sort: str = "newest",
     cursor: str = "",
     mine: str = "",
+    announced: str = "",
 ) -> Response:
-    """An officer's agency cases, or every case for a supervisor; filtered, searched, paged."""
+    """An officer's agency cases, or every case for a supervisor; filtered, searched, paged.
+    `announced=hide` leaves out complaints filed under an announcement of a known problem."""
     if visit.user is not None and visit.user.role == Role.admin:  # an admin has no queue
         return visit.redirect("/console/admin/users")
     if refusal := visit.refuse(*CASE_ROLES):
@@ -208,6 +210,7 @@ def queue(
         "q": q.strip()[:SEARCH_MAX],
         "sort": "urgent" if sort == "urgent" else "newest",
         "mine": "1" if mine == "1" else "",
+        "announced": "hide" if announced == "hide" else "",
     }
     position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
     page = service.list_cases(
@@ -221,6 +224,7 @@ def queue(
         search=filters["q"] or None,
         most_urgent=filters["sort"] == "urgent",
         assignee_id=user.id if filters["mine"] else None,
+        without_announced=bool(filters["announced"]),
     )
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     next_url = (

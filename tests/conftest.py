@@ -52,6 +52,7 @@ PER_TEST_TABLES = (
     "pending_choices",
     "pending_modes",
     "cases",
+    "announcements",
     "staff_sessions",
     "users",
     "contacts",
