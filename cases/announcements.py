@@ -96,8 +96,6 @@ STATUS_CODES = {Refusal.not_allowed: 403, Refusal.not_found: 404, Refusal.alread
 KNOWN_PROBLEM = N_("Sudah ada pengumuman: %(text)s, %(until)s.")
 UNTIL = N_("sampai %(moment)s")
 FROM_UNTIL = N_("mulai %(start)s sampai %(end)s")
-# a moment of another day than today: "6 Desember 18:00"
-DAY_AND_TIME = N_("%(day)s %(time)s")
 
 
 class AnnouncementError(ValueError):
@@ -360,8 +358,7 @@ def _moment(settings: Settings, moment: datetime, language: str, now: datetime) 
     time = local.strftime("%H:%M")
     if local.date() == today:
         return time
-    day = day_in_words(local.date(), language, today=today, weekday=False)
-    return translator(language).gettext(DAY_AND_TIME, day=day, time=time)
+    return f"{day_in_words(local.date(), language, today=today, weekday=False)} {time}"
 
 
 def window_words(
