@@ -259,7 +259,7 @@ def post(
     return announcement, told
 
 
-def find(session: Session, announcement_id: int) -> Announcement:
+def _find(session: Session, announcement_id: int) -> Announcement:
     announcement = session.get(Announcement, announcement_id)
     if announcement is None:
         raise AnnouncementError(Refusal.not_found)
@@ -268,7 +268,7 @@ def find(session: Session, announcement_id: int) -> Announcement:
 
 def cancel(session: Session, *, actor: User, announcement_id: int) -> Announcement:
     """End an announcement now, in the caller's transaction. Its linked cases stay as they are."""
-    announcement = find(session, announcement_id)
+    announcement = _find(session, announcement_id)
     if not may_announce(actor, announcement.agency_id):
         raise AnnouncementError(Refusal.not_allowed)
     now = utcnow()
