@@ -9,7 +9,8 @@ and category (any of the agency's when it names none) located in its area is lin
 acknowledgement names the announcement, and the console's queue can leave such cases out.
 Cancelling or ending an announcement changes no case.
 
-Who may post and cancel: officers of the agency (its head among them) and supervisors.
+Who may post and cancel: officers of the agency (its head among them) and supervisors. What
+the console's list and the public see of them is cases/announcement_views.py's.
 """
 
 from __future__ import annotations
@@ -21,20 +22,18 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import shapely
-import sqlalchemy as sa
 from shapely.geometry import mapping, shape
 from sqlmodel import Session, col, select
 
 from cases.enums import OPEN_STATUSES
 from cases.models import Announcement, Case, CaseSubscriber
-from cases.redaction import redact
-from cases.schemas import AgencyRef, CategoryRef, PublicAnnouncement
 from core.db import utcnow
-from core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, day_in_words, translator
+from core.i18n import N_, day_in_words, translator
 from core.settings import Settings
 from notifications.messages import announcement_message
 from notifications.models import Contact
 from notifications.service import queue_messages
+from notifications.templates import language_of
 from routing.models import Agency, Category, ServiceArea
 from staff.enums import Role
 from staff.models import User
@@ -110,7 +109,7 @@ class AnnouncementError(ValueError):
         return STATUS_CODES.get(self.reason, 422)
 
     def text(self, language: str) -> str:
-        return translator(_language(language)).gettext(REFUSALS[self.reason], **self.params)
+        return translator(language_of(language)).gettext(REFUSALS[self.reason], **self.params)
 
 
 @dataclass(frozen=True)
@@ -124,10 +123,6 @@ class AreaInput:
     longitude: float | None = None
     radius_m: float | None = None
     points: tuple[tuple[float, float], ...] = field(default_factory=tuple)
-
-
-def _language(language: str) -> str:
-    return language if language in LANGUAGES else SOURCE_LANGUAGE
 
 
 def may_announce(user: User, agency_id: int) -> bool:
@@ -281,7 +276,7 @@ def cancel(session: Session, *, actor: User, announcement_id: int) -> Announceme
 
 def service_areas(session: Session, language: str) -> list[tuple[int, str]]:
     """The active service areas an announcement may cover, (id, "name (agency)"), by name."""
-    english = _language(language) == "en"
+    english = language_of(language) == "en"
     rows = session.exec(
         select(ServiceArea, Agency)
         .join(Agency, col(Agency.id) == ServiceArea.agency_id)
@@ -338,7 +333,7 @@ def tell_residents(
     now = utcnow()
     residents = _residents(session, announcement)
     for contact, language in residents:
-        language = _language(language)
+        language = language_of(language)
         message = announcement_message(
             language,
             reference=f"PENGUMUMAN-{announcement.id}",
@@ -366,7 +361,7 @@ def window_words(
 ) -> str:
     """When `announcement` holds, in `language`: "sampai 18:00", or "mulai ... sampai ..." when
     it has not started yet."""
-    language = _language(language)
+    language = language_of(language)
     t = translator(language)
     end = _moment(settings, announcement.ends_at, language, now)
     if announcement.starts_at <= now:
@@ -412,112 +407,7 @@ def known_problem_sentence(
     settings: Settings, announcement: Announcement, language: str, now: datetime
 ) -> str:
     """The acknowledgement's sentence naming the announcement, in `language`."""
-    language = _language(language)
+    language = language_of(language)
     text = announcement.text.rstrip(" .")
     until = window_words(settings, announcement, language, now)
     return translator(language).gettext(KNOWN_PROBLEM, text=text, until=until)
-
-
-@dataclass(frozen=True)
-class ListedAnnouncement:
-    """One line of the console's list, names in the page's language."""
-
-    id: int
-    agency: str
-    category: str | None
-    text: str
-    area: str | None  # the service area's name; None for a drawn polygon or a circle
-    area_kind: str
-    radius_m: int | None
-    starts_at: datetime
-    ends_at: datetime
-    state: str  # active, scheduled, cancelled or ended
-    linked: int  # complaints filed under it
-
-
-def state_of(announcement: Announcement, now: datetime) -> str:
-    if announcement.cancelled_at is not None:
-        return "cancelled"
-    if announcement.ends_at <= now:
-        return "ended"
-    return "active" if announcement.starts_at <= now else "scheduled"
-
-
-def listing(
-    session: Session, *, user: User, language: str, limit: int = 100
-) -> list[ListedAnnouncement]:
-    """The newest announcements `user` may see in the console: their agency's, every agency's
-    for a supervisor, each with how many complaints were linked to it."""
-    english = _language(language) == "en"
-    query = select(Announcement)
-    if user.role != Role.supervisor:
-        query = query.where(Announcement.agency_id == (user.agency_id or -1))
-    rows = list(session.exec(query.order_by(col(Announcement.id).desc()).limit(limit)))
-    linked = dict(
-        session.exec(
-            select(Case.announcement_id, sa.func.count())
-            .where(col(Case.announcement_id).in_([a.id for a in rows] or [-1]))
-            .group_by(Case.announcement_id)
-        ).all()
-    )
-    now = utcnow()
-    listed = []
-    for a in rows:
-        agency = session.get(Agency, a.agency_id)
-        category = session.get(Category, a.category_id) if a.category_id else None
-        area = session.get(ServiceArea, a.service_area_id) if a.service_area_id else None
-        listed.append(
-            ListedAnnouncement(
-                id=a.id,
-                agency=agency.name_en if english else agency.name,
-                category=(category.name_en if english else category.name) if category else None,
-                text=a.text,
-                area=area.name if area else None,
-                area_kind=a.area_kind,
-                radius_m=a.radius_m,
-                starts_at=a.starts_at,
-                ends_at=a.ends_at,
-                state=state_of(a, now),
-                linked=linked.get(a.id, 0),
-            )
-        )
-    return listed
-
-
-def public_view(
-    session: Session, settings: Settings, announcement: Announcement, language: str, now: datetime
-) -> PublicAnnouncement:
-    """What the public map and list show of an active announcement: its text redacted."""
-    language = _language(language)
-    english = language == "en"
-    agency = session.get(Agency, announcement.agency_id)
-    category = session.get(Category, announcement.category_id) if announcement.category_id else None
-    area = (
-        session.get(ServiceArea, announcement.service_area_id)
-        if announcement.service_area_id
-        else None
-    )
-    return PublicAnnouncement(
-        id=announcement.id,
-        agency=AgencyRef(code=agency.code, name=agency.name_en if english else agency.name),
-        category=CategoryRef(
-            code=category.code, name=category.name_en if english else category.name
-        )
-        if category
-        else None,
-        text=redact(announcement.text, language),
-        area=area.name if area else None,
-        starts_at=announcement.starts_at,
-        ends_at=announcement.ends_at,
-        until=window_words(settings, announcement, language, now),
-        geometry=announcement.geometry,
-        radius_m=announcement.radius_m,
-    )
-
-
-def public_announcements(
-    session: Session, settings: Settings, language: str
-) -> list[PublicAnnouncement]:
-    """Every active announcement as the public sees it, newest first."""
-    now = utcnow()
-    return [public_view(session, settings, a, language, now) for a in active(session, now)]

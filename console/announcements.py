@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
-from cases import announcements
+from cases import announcement_views, announcements
 from cases.announcements import AnnouncementError, AreaInput, AreaKind, Refusal
 from console.routes import CASE_ROLES
 from console.session import Visit, VisitDep
@@ -45,7 +45,7 @@ FORM_FIELDS = (
     "ends_at",
 )
 FIELD_MAX = 4000  # a polygon of 200 points fits
-# how the list names where an announcement stands (cases.announcements.state_of)
+# how the list names where an announcement stands (cases.announcement_views.state_of)
 STATES = {
     "active": N_("Berlaku"),
     "scheduled": N_("Terjadwal"),
@@ -116,7 +116,7 @@ def _page(
         for c in stored_catalogue.categories(visit.db, active_only=True)
         if c.agency_id in agency_ids
     ]
-    items = announcements.listing(visit.db, user=user, language=visit.lang)
+    items = announcement_views.listing(visit.db, user=user, language=visit.lang)
     default_agency = next((a.code for a in agencies if a.id == user.agency_id), "")
     return visit.render(
         "announcements.html",

@@ -5,7 +5,7 @@ them the agencies' active announcements of known problems, also as JSON
 
 Thin: every case shown comes from `cases.public_listing.public_cases`, which asks
 cases.publishing what is public and what of it may be shown; every announcement from
-`cases.announcements.public_announcements`, its text redacted.
+`cases.announcement_views.public_announcements`, its text redacted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
-from cases.announcements import public_announcements
+from cases.announcement_views import public_announcements
 from cases.public_listing import (
     LIMIT_MAX,
     STATUS_GROUPS,
