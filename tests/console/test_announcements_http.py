@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from core.db import utcnow
 from core.settings import Settings, get_settings
+from tests.channels import PHONE, inbound, signed_post, twiml_texts
 from tests.console.helpers import csrf_of, post, signed_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
@@ -302,3 +303,52 @@ def test_public_json_and_list_show_only_active_announcements_redacted(
     for leak in ("None", "<bound method", "sampai", "Pengumuman gangguan"):
         assert leak not in english
     assert "None" not in page and "<bound method" not in page
+
+
+def test_an_erased_reporter_is_not_told(
+    web: TestClient, settings: Settings, pdam: str, twilio: FakeTwilio
+) -> None:
+    """A resident who erased their data (HAPUS DATA, then yes, by SMS) keeps their case in the
+    area open but hears nothing of the announcement; a neighbour still does."""
+    erased = file_complaint(web, text=WATER, phone=PHONE, notify_via="sms", **INSIDE)
+    file_complaint(web, text=WATER_TOO, phone=PHONE_A, notify_via="sms", **INSIDE_TOO)
+    assert (
+        "Hapus data kontak Anda?"
+        in twiml_texts(signed_post(web, settings, inbound("HAPUS DATA")))[0]
+    )
+    assert "Data Anda sudah dihapus" in twiml_texts(signed_post(web, settings, inbound("1")))[0]
+    status = scalar(
+        settings, "SELECT status FROM cases WHERE tracking_code = :c", c=erased["tracking_code"]
+    )
+    assert status == "assigned"
+    run_jobs(settings)
+    sent_before = len(twilio.messages)
+
+    assert _announce(web, settings, pdam).status_code == 303
+    run_jobs(settings)
+    assert [m.to for m in twilio.messages[sent_before:]] == [PHONE_A]
+
+
+def test_the_console_page_reads_well_in_english(
+    web: TestClient, settings: Settings, pdam: str
+) -> None:
+    """The announcements page and the queue's filter in English: translated, nothing raw."""
+    assert (
+        _announce(
+            web, settings, pdam, area_kind="circle", lat="-6.99", lon="110.416", radius_m="700"
+        ).status_code
+        == 303
+    )
+    page = web.get("/console/announcements?lang=en").text
+    for wording in (
+        "Area announcements",
+        "In force",
+        "Circle of 700 m",
+        "0 linked complaints",
+        "Tirta Moedal Municipal Water Company",
+        "Post the announcement",
+    ):
+        assert wording in page
+    for leak in ("None", "<bound method", "Berlaku", "Pengumuman baru", "active", "circle m"):
+        assert leak not in page
+    assert "Hide complaints covered by an announcement" in web.get("/console").text
