@@ -231,6 +231,13 @@ class DuplicateRef(BaseModel):
     similarity: float | None
 
 
+class AnnouncementRef(BaseModel):
+    id: int
+    text: str
+    ends_at: datetime
+    cancelled: bool
+
+
 class CaseDetail(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -273,6 +280,9 @@ class CaseDetail(BaseModel):
     rejected_at: datetime | None
     duplicate_of: DuplicateRef | None = None
     merged_into: str | None = None
+    announcement: AnnouncementRef | None = Field(
+        default=None, description="the agency's announcement of the known problem it came under"
+    )
     followers: int = Field(default=0, description="reporters of merged duplicates who get updates")
     assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
     escalation_level: int = Field(

@@ -9,12 +9,13 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import Refusal, UnknownAgency
-from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
+from cases.models import Announcement, Attachment, Case, CaseEvent, CaseSubscriber
 from cases.notes import worded
 from cases.publishing import is_public, public_photos, publication, published_note
 from cases.reporter import delivery_views, reporter_view
 from cases.schemas import (
     AgencyRef,
+    AnnouncementRef,
     AttachmentView,
     CaseDetail,
     CasePage,
@@ -375,6 +376,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
     ).all()
     code_of = {a_id: a.code for a_id, a in agencies.items()}
+    announcement = session.get(Announcement, case.announcement_id) if case.announcement_id else None
     return CaseDetail(
         tracking_code=case.tracking_code,
         status=case.status,
@@ -410,6 +412,14 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         if case.duplicate_of_id in codes
         else None,
         merged_into=codes.get(case.merged_into_id),
+        announcement=AnnouncementRef(
+            id=announcement.id,
+            text=announcement.text,
+            ends_at=announcement.ends_at,
+            cancelled=announcement.cancelled_at is not None,
+        )
+        if announcement
+        else None,
         followers=len(
             session.exec(select(CaseSubscriber.id).where(CaseSubscriber.case_id == case.id)).all()
         ),

@@ -222,6 +222,10 @@ def test_a_complaint_in_the_area_during_the_window_is_linked(
     assert f"Sudah ada pengumuman: {ANNOUNCED}, sampai " in mails["warga@example.com"]
     assert "Sudah ada pengumuman" not in mails["jauh@example.com"]
 
+    case_page = web.get(f"/console/cases/{inside['tracking_code']}").text
+    assert f"Diadukan saat ada pengumuman dinas: {ANNOUNCED} (sampai " in case_page
+    assert f'href="/console/announcements#announcement-{announcement}"' in case_page
+    assert "Diadukan saat" not in web.get(f"/console/cases/{outside['tracking_code']}").text
     queue = web.get("/console").text
     assert inside["tracking_code"] in queue and outside["tracking_code"] in queue
     hidden = web.get("/console?announced=hide").text
