@@ -31,6 +31,7 @@ from cases.followups import run_followups
 from cases.routes import router as cases_router
 from console import account as console_account
 from console import admin as console_admin
+from console import announcements as console_announcements
 from console import dashboard as console_dashboard
 from console import moderation as console_moderation
 from console import routes as console
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_admin.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
+    app.include_router(console_announcements.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     install_docs(app, settings)

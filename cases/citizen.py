@@ -5,9 +5,10 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
+from cases.announcements import known_problem_sentence
 from cases.due import due_sentence
 from cases.enums import SourceChannel
-from cases.models import Case, CaseSubscriber
+from cases.models import Announcement, Case, CaseSubscriber
 from cases.modes import mode_of, mode_sentence
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
@@ -86,11 +87,27 @@ def acknowledge(
     case: Case,
     contact: Contact | None,
     agency: Agency | RoutedAgency | None,
+    announcement: Announcement | None = None,
 ) -> None:
     """Queue the acknowledgement of a case just filed. Its reporter is the only one who can
-    follow it yet and routing has just named the agency, so nothing is read back."""
+    follow it yet and routing has just named the agency, so nothing is read back. With the
+    `announcement` the case was linked to, it adds a sentence naming it."""
     if case.notify and contact is not None:
-        _queue(session, settings, case, MessageKind.acknowledgement, contact, case.language, agency)
+        notice = (
+            known_problem_sentence(settings, announcement, case.language, case.created_at)
+            if announcement is not None
+            else None
+        )
+        _queue(
+            session,
+            settings,
+            case,
+            MessageKind.acknowledgement,
+            contact,
+            case.language,
+            agency,
+            notice=notice,
+        )
 
 
 def _queue(
@@ -103,6 +120,7 @@ def _queue(
     agency: Agency | RoutedAgency | None,
     note: str | None = None,
     photo_id: int | None = None,
+    notice: str | None = None,
 ) -> None:
     acknowledgement = kind is MessageKind.acknowledgement
     message = render_message(
@@ -120,6 +138,7 @@ def _queue(
         else None,
         # the reporter hears which mode they filed in once, when the complaint is received
         mode=mode_sentence(language, mode_of(case)) if acknowledgement else None,
+        notice=notice,
         photo_id=photo_id,
     )
     queue_messages(session, contact=contact, case_id=case.id, message=message)

@@ -87,6 +87,10 @@ class Case(SQLModel, table=True):
         # the public map, list and feeds (cases/public_listing.py): newest first below a
         # cursor, reading only cases that may be public
         partial_index("ix_cases_public", "id", where=PUBLIC_CANDIDATE_SQL),
+        # the cases of one announcement, for the console's queue
+        partial_index(
+            "ix_cases_announcement_id", "announcement_id", where="announcement_id IS NOT NULL"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -143,6 +147,9 @@ class Case(SQLModel, table=True):
     hidden_reason: str | None = Field(default=None, sa_type=sa.String(32))
     # what the public reads instead of `text` when staff rewrote it (`text` stays as written)
     public_text: str | None = Field(default=None, sa_type=sa.Text)
+    # the agency's announcement this complaint was filed under (same problem, same place, during
+    # its window): the resident was told of it, and the queue can leave such cases out
+    announcement_id: int | None = Field(default=None, foreign_key="announcements.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -230,3 +237,34 @@ class Holiday(SQLModel, table=True):
     name: str = Field(sa_type=sa.String(200))
     off: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Announcement(SQLModel, table=True):
+    """An agency's notice about a known problem in an area for a time ("Pemadaman air PDAM di
+    Kel. Pleburan sampai 18:00"): residents there are told, the public map shows it, and new
+    complaints about it in its area and window are linked to it (cases/announcements.py).
+
+    The area is GeoJSON: a Polygon or MultiPolygon (drawn, or copied from the service area
+    `service_area_id` at posting, so a later change to that area does not move it), or a Point
+    with `radius_m` for a circle.
+    """
+
+    __tablename__ = "announcements"
+    __table_args__ = (sa.Index("ix_announcements_ends_at", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agencies.id", index=True)
+    # the problem: a complaint of this category is linked; None: any of the agency's complaints
+    category_id: int | None = Field(default=None, foreign_key="categories.id")
+    text: str = Field(sa_type=sa.Text)
+    # one of cases.announcements.AreaKind
+    area_kind: str = Field(sa_type=sa.String(16))
+    service_area_id: int | None = Field(default=None, foreign_key="service_areas.id")
+    geometry: dict = Field(sa_type=sa.JSON)
+    radius_m: int | None = None
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: int | None = Field(default=None, foreign_key="users.id")

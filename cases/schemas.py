@@ -231,6 +231,13 @@ class DuplicateRef(BaseModel):
     similarity: float | None
 
 
+class AnnouncementRef(BaseModel):
+    id: int
+    text: str
+    ends_at: datetime
+    cancelled: bool
+
+
 class CaseDetail(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -273,6 +280,9 @@ class CaseDetail(BaseModel):
     rejected_at: datetime | None
     duplicate_of: DuplicateRef | None = None
     merged_into: str | None = None
+    announcement: AnnouncementRef | None = Field(
+        default=None, description="the agency's announcement of the known problem it came under"
+    )
     followers: int = Field(default=0, description="reporters of merged duplicates who get updates")
     assignee: str | None = Field(default=None, description=ASSIGNEE_DESCRIPTION)
     escalation_level: int = Field(
@@ -411,3 +421,20 @@ class PublicTextIn(BaseModel):
         "still hidden); null or empty for the resident's words",
     )
     note: str | None = Field(default=None, max_length=MODERATION_NOTE_MAX)
+
+
+class PublicAnnouncement(BaseModel):
+    """An agency's announcement active now, as the public map and list show it."""
+
+    id: int
+    agency: AgencyRef
+    category: CategoryRef | None = Field(description="the problem it is about; null: any")
+    text: str = Field(description="the agency's words with personal data hidden")
+    area: str | None = Field(description="the service area's name, when it covers one")
+    starts_at: datetime
+    ends_at: datetime
+    until: str = Field(description='when it holds, in words ("sampai 18:00")')
+    geometry: dict = Field(
+        description="GeoJSON: a Polygon or MultiPolygon, or a Point with radius_m (a circle)"
+    )
+    radius_m: int | None = Field(description="the circle's radius in metres; null for a polygon")

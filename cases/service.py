@@ -9,12 +9,13 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import Refusal, UnknownAgency
-from cases.models import Attachment, Case, CaseEvent, CaseSubscriber
+from cases.models import Announcement, Attachment, Case, CaseEvent, CaseSubscriber
 from cases.notes import worded
 from cases.publishing import is_public, public_photos, publication, published_note
 from cases.reporter import delivery_views, reporter_view
 from cases.schemas import (
     AgencyRef,
+    AnnouncementRef,
     AttachmentView,
     CaseDetail,
     CasePage,
@@ -86,9 +87,11 @@ def visible_cases(
     category_code: str | None = None,
     search: str | None = None,
     assignee_id: int | None = None,
+    without_announced: bool = False,
 ) -> SelectOfScalar[Case]:
     """The cases `user` may see that match the filters, unordered: one place for the rules
-    every listing (queue, API, export) shares."""
+    every listing (queue, API, export) shares. `without_announced` leaves out the cases linked
+    to an agency's announcement (cases/announcements.py)."""
     query = select(Case)
     if user.role == Role.officer:
         query = query.where(Case.agency_id == user.agency_id)
@@ -109,6 +112,8 @@ def visible_cases(
         query = matching(query, search)
     if assignee_id is not None:
         query = query.where(Case.assignee_id == assignee_id)
+    if without_announced:
+        query = query.where(col(Case.announcement_id).is_(None))
     return query
 
 
@@ -124,6 +129,7 @@ def list_cases(
     search: str | None = None,
     most_urgent: bool = False,
     assignee_id: int | None = None,
+    without_announced: bool = False,
 ) -> CasePage:
     """Newest first, keyset-paged on id so a deep page costs what the first does.
 
@@ -139,6 +145,7 @@ def list_cases(
         category_code=category_code,
         search=search,
         assignee_id=assignee_id,
+        without_announced=without_announced,
     ).limit(limit + 1)
     if most_urgent:
         query = query.order_by(*_urgency_order()).offset(cursor or 0)
@@ -369,6 +376,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         select(Attachment).where(Attachment.case_id == case.id).order_by(col(Attachment.id))
     ).all()
     code_of = {a_id: a.code for a_id, a in agencies.items()}
+    announcement = session.get(Announcement, case.announcement_id) if case.announcement_id else None
     return CaseDetail(
         tracking_code=case.tracking_code,
         status=case.status,
@@ -404,6 +412,14 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
         if case.duplicate_of_id in codes
         else None,
         merged_into=codes.get(case.merged_into_id),
+        announcement=AnnouncementRef(
+            id=announcement.id,
+            text=announcement.text,
+            ends_at=announcement.ends_at,
+            cancelled=announcement.cancelled_at is not None,
+        )
+        if announcement
+        else None,
         followers=len(
             session.exec(select(CaseSubscriber.id).where(CaseSubscriber.case_id == case.id)).all()
         ),

@@ -190,8 +190,10 @@ def queue(
     sort: str = "newest",
     cursor: str = "",
     mine: str = "",
+    announced: str = "",
 ) -> Response:
-    """An officer's agency cases, or every case for a supervisor; filtered, searched, paged."""
+    """An officer's agency cases, or every case for a supervisor; filtered, searched, paged.
+    `announced=hide` leaves out complaints filed under an announcement of a known problem."""
     if visit.user is not None and visit.user.role == Role.admin:  # an admin has no queue
         return visit.redirect("/console/admin/users")
     if refusal := visit.refuse(*CASE_ROLES):
@@ -199,7 +201,9 @@ def queue(
     user = visit.user
     agencies, categories = _agencies(visit.db), _queue_categories(visit)
     supervisor = user.role == Role.supervisor
-    filters = _queue_filters(visit, agencies, categories, status, category, agency, q, sort, mine)
+    filters = _queue_filters(
+        visit, agencies, categories, status, category, agency, q, sort, mine, announced
+    )
     position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
     page = service.list_cases(
         visit.db,
@@ -260,6 +264,7 @@ def _queue_filters(
     q: str,
     sort: str,
     mine: str,
+    announced: str,
 ) -> dict[str, str]:
     """The queue's filters as typed, each kept only when it names something the visitor may
     filter by (an officer's queue is their agency's; `categories` are theirs)."""
@@ -271,6 +276,7 @@ def _queue_filters(
         "q": q.strip()[:SEARCH_MAX],
         "sort": "urgent" if sort == "urgent" else "newest",
         "mine": "1" if mine == "1" else "",
+        "announced": "hide" if announced == "hide" else "",
     }
 
 
@@ -282,6 +288,7 @@ def _case_filters(visit: Visit, filters: dict[str, str]) -> dict[str, object]:
         "category_code": filters["category"] or None,
         "search": filters["q"] or None,
         "assignee_id": visit.user.id if filters["mine"] and visit.user else None,
+        "without_announced": bool(filters["announced"]),
     }
 
 
@@ -293,6 +300,7 @@ def export_csv(
     agency: str = "",
     q: str = "",
     mine: str = "",
+    announced: str = "",
 ) -> Response:
     """The queue's cases with its filters, every page of them, as the API's CSV (with a byte
     order mark for Excel, names in the console's language); the same role and agency rules."""
@@ -301,7 +309,7 @@ def export_csv(
     user = visit.user
     agencies, categories = _agencies(visit.db), _queue_categories(visit)
     filters = _queue_filters(
-        visit, agencies, categories, status, category, agency, q, "newest", mine
+        visit, agencies, categories, status, category, agency, q, "newest", mine, announced
     )
     download = staff_api.csv_download(
         visit.db,

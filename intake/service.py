@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from cases import announcements
 from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
@@ -212,6 +213,16 @@ def _store(
         updated_at=now,
         assigned_at=now if routed else None,
     )
+    # the agency already announced this problem here: the complaint is linked and told so
+    announcement = announcements.for_new_case(
+        session,
+        agency_id=values["agency_id"],
+        category_id=values["category_id"],
+        latitude=values["latitude"],
+        longitude=values["longitude"],
+        now=now,
+    )
+    values["announcement_id"] = announcement.id if announcement else None
     duplicate = find_duplicate(session, settings, SimpleNamespace(id=None, **values))
     if duplicate is not None:
         values |= duplicate_marks(duplicate)
@@ -236,7 +247,7 @@ def _store(
     if duplicate is not None:
         note_duplicate(session, case, duplicate)
     attach_media(session, case, message.media)
-    acknowledge(session, settings, case, contact, decision.agency)
+    acknowledge(session, settings, case, contact, decision.agency, announcement)
     return case, decision
 
 

@@ -29,6 +29,8 @@ class MessageKind(StrEnum):
     rating_request = "rating_request"
     auto_closed = "auto_closed"
     reopened = "reopened"
+    # an agency's announcement of a known problem in the resident's area (cases/announcements.py)
+    announcement = "announcement"
     # to staff, by e-mail
     overdue_digest = "overdue_digest"
     escalation = "escalation"

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.i18n import translator
 from notifications.enums import MessageKind
-from notifications.templates import message_variables, render, subject
+from notifications.templates import (
+    ANNOUNCEMENT,
+    ANNOUNCEMENT_SUBJECT,
+    language_of,
+    message_variables,
+    render,
+    subject,
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +50,20 @@ def render_message(
     invite_details: bool = False,
     rate_url: str | None = None,
     mode: str | None = None,
+    notice: str | None = None,
     photo_id: int | None = None,
 ) -> Message:
     """The message of `kind` about case `code` to a citizen (see `templates.render`), with the
     attachment `photo_id` when a photo goes with it."""
     values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note, due=due)
     body = render(
-        kind, language, invite_details=invite_details, rate_url=rate_url, mode=mode, **values
+        kind,
+        language,
+        invite_details=invite_details,
+        rate_url=rate_url,
+        mode=mode,
+        notice=notice,
+        **values,
     )
     return Message(
         kind=kind,
@@ -65,3 +80,22 @@ def written_message(kind: MessageKind, language: str, *, reference: str, body: s
     """A message whose body its writer composed (a digest, an escalation), with its kind's
     subject and no template values."""
     return Message(kind, language, reference, body, subject(language, reference, kind))
+
+
+def announcement_message(
+    language: str, *, reference: str, agency: str, text: str, until: str, map_url: str
+) -> Message:
+    """An agency's announcement to a resident of its area: `text` in the officer's words,
+    `until` when it ends in `language` ("sampai 18:00"), `map_url` the public map. Its values
+    are stored for a WhatsApp template (kind `announcement`)."""
+    t = translator(language_of(language))
+    values = {"agency": agency, "text": text.strip(), "until": until, "map_url": map_url}
+    sentence = values["text"] if values["text"][-1:] in (".", "!", "?") else values["text"] + "."
+    return Message(
+        kind=MessageKind.announcement,
+        language=language,
+        reference=reference,
+        body=t.gettext(ANNOUNCEMENT, **values | {"text": sentence}),
+        subject=t.gettext(ANNOUNCEMENT_SUBJECT, agency=agency),
+        variables=values,
+    )

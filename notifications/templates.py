@@ -53,6 +53,12 @@ RATING_ASK_REPLY = N_(
 )
 RATING_ASK_LINK = N_("Beri nilai 1-5 atau laporkan belum beres: %(rate_url)s")
 
+# an agency's announcement to the residents of an area: not about one case, so no tracking
+# code; %(until)s is when it ends, e.g. "sampai 18:00" (cases/announcements.py)
+# TRANSLATORS: %(agency)s an agency's name, %(text)s the officer's words, %(until)s "sampai 18:00"
+ANNOUNCEMENT = N_("Pengumuman %(agency)s, %(until)s: %(text)s Info: %(map_url)s")
+ANNOUNCEMENT_SUBJECT = N_("Pengumuman %(agency)s")
+
 CITIZEN_SUBJECT = N_("Aduan %(code)s")
 SUBJECTS = {
     MessageKind.overdue_digest: N_("Kasus terlambat per %(code)s"),
@@ -104,11 +110,13 @@ def render(
     invite_details: bool = False,
     rate_url: str | None = None,
     mode: str | None = None,
+    notice: str | None = None,
 ) -> str:
     """The text of one message; missing optional parts simply drop out.
 
-    `due` is the sentence that says when the case will be handled (cases/due.py), and `mode`
-    the one that says it was filed Anonim or Rahasia (cases/modes.py), each already in
+    `due` is the sentence that says when the case will be handled (cases/due.py), `mode` the
+    one that says it was filed Anonim or Rahasia (cases/modes.py), and `notice` the one naming
+    the announcement a new complaint was linked to (cases/announcements.py), each already in
     `language`. A rating request asks for a reply, or with `rate_url` (contacts who cannot
     reply) a click.
     """
@@ -127,7 +135,7 @@ def render(
             else t.gettext(RATING_ASK_REPLY)
         )
         text += " " + ask
-    text += _sentence(mode)
+    text += _sentence(notice) + _sentence(mode)
     return f"{text} {t.gettext(INVITE_DETAILS)}" if invite_details else text
 
 

@@ -53,6 +53,7 @@ PER_TEST_TABLES = (
     "pending_modes",
     "chat_links",
     "cases",
+    "announcements",
     "staff_sessions",
     "users",
     "contacts",

@@ -1,8 +1,11 @@
 """The public reports: the page with the map and the list (`/laporan`, English `/reports`),
-its Atom feeds per area or agency, and the same cases as JSON (`/api/v1/public/cases`).
+its Atom feeds per area or agency, and the same cases as JSON (`/api/v1/public/cases`); above
+them the agencies' active announcements of known problems, also as JSON
+(`/api/v1/public/announcements`).
 
 Thin: every case shown comes from `cases.public_listing.public_cases`, which asks
-cases.publishing what is public and what of it may be shown.
+cases.publishing what is public and what of it may be shown; every announcement from
+`cases.announcement_views.public_announcements`, its text redacted.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
+from cases.announcement_views import public_announcements
 from cases.public_listing import (
     LIMIT_MAX,
     STATUS_GROUPS,
@@ -24,7 +28,7 @@ from cases.public_listing import (
     StatusGroup,
     public_cases,
 )
-from cases.schemas import PublicCasePage
+from cases.schemas import PublicAnnouncement, PublicCasePage
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_
 from core.maps import tile_layer
@@ -132,6 +136,8 @@ def _reports_page(
         language,
         422 if errors else 200,
         page=page,
+        announcements=public_announcements(session, settings, language),
+        announcements_url=f"/api/v1/public/announcements?lang={language}",
         choices=choices,
         active=active,
         errors=errors,
@@ -256,3 +262,12 @@ def list_public_cases(
         query["cursor"] = page.next_cursor
         page.next = f"{settings.public_base_url}/api/v1/public/cases?{urlencode(query)}"
     return page
+
+
+@api.get("/announcements", response_model=list[PublicAnnouncement])
+def list_public_announcements(
+    session: SessionDep, settings: SettingsDep, lang: Annotated[Language, Query()] = "id"
+) -> list[PublicAnnouncement]:
+    """The agencies' announcements active now (started, not ended, not cancelled), newest
+    first, each with its area as GeoJSON and its text with personal data hidden."""
+    return public_announcements(session, settings, lang)

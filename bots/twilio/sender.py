@@ -86,6 +86,7 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     MessageKind.rating_request: ("code", "status", "note", "track_url"),
     MessageKind.auto_closed: ("code", "track_url"),
     MessageKind.reopened: ("code", "agency", "track_url"),
+    MessageKind.announcement: ("agency", "text", "until", "map_url"),
 }
 
 

@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from aduan.translations import TEMPLATE, catalogue_path, extract
 from core.i18n import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, translations, translator
 from notifications.enums import MessageKind
+from notifications.messages import announcement_message
 from notifications.templates import render, subject
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,12 @@ def test_the_languages_say_things_differently() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
     "kind",
-    [k for k in MessageKind if k not in (MessageKind.overdue_digest, MessageKind.escalation)],
+    # staff mail, and the announcement (not about one case: its own test below)
+    [
+        k
+        for k in MessageKind
+        if k not in (MessageKind.overdue_digest, MessageKind.escalation, MessageKind.announcement)
+    ],
 )
 def test_every_message_kind_renders(kind: MessageKind, language: str) -> None:
     """Each kind a resident receives comes out whole in each language, with all its blanks
@@ -148,6 +154,26 @@ def test_every_message_kind_renders(kind: MessageKind, language: str) -> None:
         status="resolved",
         note="Sudah",
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_announcement_renders_in_each_language(language: str) -> None:
+    """An agency's announcement comes out whole in each language, its subject too, with the
+    values a WhatsApp template takes."""
+    values = dict(
+        reference="PENGUMUMAN-1",
+        agency="PDAM",
+        text="Pemadaman air di Kel. Pleburan",
+        until="sampai 18:00" if language == "id" else "until 18:00",
+        map_url="https://aduan.example.go.id/laporan",
+    )
+    message = announcement_message(language, **values)
+    assert "Pemadaman air di Kel. Pleburan." in message.body and "18:00" in message.body
+    assert "PDAM" in message.subject and message.kind == MessageKind.announcement
+    assert "%(" not in message.body + message.subject
+    assert message.variables["until"] == values["until"]
+    other = "en" if language == "id" else "id"
+    assert message.body != announcement_message(other, **values).body
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -19,17 +19,18 @@ import pytest
 import time_machine
 from sqlmodel import Session, col, select
 
+from cases.announcements import tell_residents
 from cases.citizen import acknowledge, tell_citizen
 from cases.enums import CaseStatus, SourceChannel
-from cases.models import Case
+from cases.models import Announcement, Case
 from core.db import get_engine, open_session, session_scope
 from core.i18n import LANGUAGES
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
 from notifications.models import Notification
 from notifications.service import get_or_create_contact
-from notifications.templates import subject
 from routing.models import Agency
+from staff.models import User
 from tests.helpers import POTHOLE
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "messages"
@@ -72,7 +73,14 @@ KINDS = {
     "rating_request": (MessageKind.rating_request, CaseStatus.resolved, LATE, NOTES),
     "auto_closed": (MessageKind.auto_closed, CaseStatus.closed, LATE, None),
     "reopened": (MessageKind.reopened, CaseStatus.in_progress, LATE, None),
+    # an agency's announcement (cases/announcements.py) to a resident with an open case in its
+    # area, and the acknowledgement of a complaint filed under it
+    "announcement": (MessageKind.announcement, CaseStatus.in_progress, DUE, None),
+    "acknowledgement_announced": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
 }
+ANNOUNCED = {"acknowledgement_announced", "announcement"}
+PLACE = (-6.99, 110.416)
+ANNOUNCED_UNTIL = datetime(2026, 12, 14, 18, 0, tzinfo=WIB)
 # the kinds of case filed Anonim and Rahasia (cases/modes.py): its acknowledgement says so
 IN_BOTH_MODES = {"acknowledgement_anonymous_confidential"}
 # where the complaint came in: a chat app invites a location and a photo in the acknowledgement
@@ -102,16 +110,44 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
         due_at=due,
         anonymous=name in IN_BOTH_MODES,
         confidential=name in IN_BOTH_MODES,
+        latitude=PLACE[0],
+        longitude=PLACE[1],
     )
     session.add(case)
     session.flush()
-    if kind is MessageKind.acknowledgement:
-        acknowledge(session, settings, case, contact, agency)
+    announcement = _announcement(session) if name in ANNOUNCED else None
+    if kind is MessageKind.announcement:
+        tell_residents(session, settings, announcement, session.get(Agency, announcement.agency_id))
+    elif kind is MessageKind.acknowledgement:
+        acknowledge(session, settings, case, contact, agency, announcement)
     else:
         tell_citizen(session, settings, case, kind, note=notes[language] if notes else None)
     return session.exec(
-        select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
+        select(Notification)
+        .where(Notification.contact_id == contact.id)
+        .order_by(col(Notification.id))
     ).all()
+
+
+def _announcement(session: Session) -> Announcement:
+    """PDAM's announcement of a water outage around the case's place, until 18:00 today."""
+    pdam = session.exec(select(Agency).where(Agency.code == "PDAM")).one()
+    officer = User(username="golden", password_hash="-", role="officer", agency_id=pdam.id)
+    session.add(officer)
+    session.flush()
+    announcement = Announcement(
+        agency_id=pdam.id,
+        text="Pemadaman air di Kel. Pleburan karena perbaikan pipa induk",
+        area_kind="circle",
+        geometry={"type": "Point", "coordinates": [PLACE[1], PLACE[0]]},
+        radius_m=500,
+        starts_at=NOW,
+        ends_at=ANNOUNCED_UNTIL,
+        created_by=officer.id,
+    )
+    session.add(announcement)
+    session.flush()
+    return announcement
 
 
 def _received(settings: Settings, name: str) -> str:
@@ -130,7 +166,7 @@ def _received(settings: Settings, name: str) -> str:
                 rows = _queue(session, settings, name, language, channel)
                 sections.append(f"\n=== {language} · {channel} ===")
                 if channel is Channel.email:
-                    sections.append(f"Subject: {subject(language, CODE, rows[0].kind)}\n")
+                    sections.append(f"Subject: {rows[0].subject}\n")
                 for index, row in enumerate(rows):
                     if index:
                         sections.append("--- next message ---")

@@ -34,6 +34,7 @@ from intake import chat_text
 from intake.chat_text import say
 from intake.messages import MAX_TEXT_CHARS
 from notifications.enums import Channel, MessageKind
+from notifications.messages import announcement_message
 from notifications.models import Notification
 from notifications.service import get_or_create_contact
 from notifications.templates import status_label
@@ -211,6 +212,7 @@ def test_every_outbox_message_fits_two_segments(settings: Settings) -> None:
     assert {scenario.kind for scenario in OUTBOX.values()} == set(MessageKind) - {
         MessageKind.overdue_digest,
         MessageKind.escalation,
+        MessageKind.announcement,  # the officer's words, not about one case: measured below
     }
     engine = get_engine(settings.database_url)
     measured: dict[str, Segments] = {}
@@ -225,6 +227,24 @@ def test_every_outbox_message_fits_two_segments(settings: Settings) -> None:
     assert_within_budget(
         measured, {f"{name} [{lang}]" for name in OUTBOX_ONE_SEGMENT for lang in LANGUAGES}
     )
+
+
+def test_an_announcement_of_usual_length_fits_two_segments() -> None:
+    """An agency's announcement as officers write one (the issue's example, with a reason)
+    fits two segments in both languages from the agency with the longest name; its length is
+    the officer's (at most cases.announcements.TEXT_MAX characters), so a longer one is split
+    as any long message is."""
+    text = "Pemadaman air PDAM di Kel. Pleburan karena perbaikan pipa induk"
+    for language in LANGUAGES:
+        message = announcement_message(
+            language,
+            reference="PENGUMUMAN-1",
+            agency=LONGEST_AGENCY.name_en if language == "en" else LONGEST_AGENCY.name,
+            text=text,
+            until="sampai 18:00" if language == "id" else "until 18:00",
+            map_url=f"{CITY_URL}/laporan",
+        )
+        assert segments(message.body).count <= 2, message.body
 
 
 # chat texts that never reach an SMS: Telegram's own, a button's label, and a fragment of

@@ -1,5 +1,6 @@
 /* The public reports map: every case of the JSON feed (the page's filters) as a marker,
- * clustered where they crowd, each opening the case's public page.
+ * clustered where they crowd, each opening the case's public page; and the agencies' active
+ * announcements (when the page lists any) as their areas, a polygon or a circle, with the text.
  *
  * An enhancement only: the list beside it works without this script. Markers are built from
  * the feed's JSON with DOM text nodes, never as HTML, so a resident's words cannot run here.
@@ -64,9 +65,58 @@
       });
   }
 
-  load(box.dataset.feed, MAX_PAGES, [])
-    .then(function (markers) {
-      if (!markers.length) {
+  function announcementPopup(item) {
+    var content = document.createElement("div");
+    var agency = document.createElement("strong");
+    agency.textContent = item.agency.name;
+    content.appendChild(agency);
+    var text = document.createElement("p");
+    text.textContent = item.text;
+    content.appendChild(text);
+    var until = document.createElement("div");
+    until.textContent = item.until;
+    content.appendChild(until);
+    return content;
+  }
+
+  function announcementShape(item) {
+    var geometry = item.geometry;
+    var style = { color: "#b45309", weight: 2, fillOpacity: 0.15 };
+    if (geometry.type === "Point") {
+      var centre = [geometry.coordinates[1], geometry.coordinates[0]];
+      return L.circle(centre, Object.assign({ radius: item.radius_m }, style));
+    }
+    return L.geoJSON(geometry, { style: style });
+  }
+
+  function loadAnnouncements() {
+    if (!box.dataset.announcements) {
+      return Promise.resolve([]);
+    }
+    return fetch(box.dataset.announcements, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("announcements answered " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (items) {
+        return items.map(function (item) {
+          var shape = announcementShape(item);
+          shape.bindPopup(announcementPopup(item));
+          return shape;
+        });
+      })
+      .catch(function () {
+        return []; // the list above the map still names them
+      });
+  }
+
+  Promise.all([load(box.dataset.feed, MAX_PAGES, []), loadAnnouncements()])
+    .then(function (loaded) {
+      var markers = loaded[0];
+      var shapes = loaded[1];
+      if (!markers.length && !shapes.length) {
         return; // nothing to place: the list says so
       }
       box.hidden = false;
@@ -84,8 +134,22 @@
         cluster.addLayer(marker);
       });
       map.addLayer(cluster);
-      map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 16 });
+      var bounds = L.latLngBounds([]);
+      if (markers.length) {
+        bounds.extend(cluster.getBounds());
+      }
+      shapes.forEach(function (shape) {
+        shape.addTo(map);
+        // a circle knows its bounds only once drawn: from its centre and radius instead
+        bounds.extend(
+          shape instanceof L.Circle
+            ? shape.getLatLng().toBounds(2 * shape.getRadius())
+            : shape.getBounds()
+        );
+      });
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
       box.dataset.markers = String(markers.length);
+      box.dataset.areas = String(shapes.length);
     })
     .catch(function () {
       box.hidden = true; // the list is still there
