@@ -67,6 +67,7 @@ MESSAGE_KINDS = {
     MessageKind.reopened: N_("dibuka kembali"),
     MessageKind.overdue_digest: N_("ringkasan kasus terlambat"),
     MessageKind.escalation: N_("eskalasi"),
+    MessageKind.announcement: N_("pengumuman wilayah"),
 }
 DELIVERY = {
     NotificationStatus.pending: N_("menunggu"),
