@@ -77,6 +77,18 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """What the browser refuses on `page` under the Content-Security-Policy, as it happens."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

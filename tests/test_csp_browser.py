@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser
 
 from tests.browser import (
+    csp_refusals,
     needs_chromium,
     sqlite_only,  # noqa: F401 - this module runs on SQLite only
 )
@@ -24,13 +25,7 @@ def test_the_location_button_works_and_nothing_is_refused(
     """form.js shows the button and fills the location; the browser reports no CSP violation."""
     context = browser.new_context(geolocation=SEMARANG, permissions=["geolocation"])
     page = context.new_page()
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
     page.goto(f"{live_server}/")
     page.click("#locate")
     page.wait_for_function("document.getElementById('lat').value !== ''")

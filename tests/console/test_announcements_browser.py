@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from core.db import utcnow
 from core.settings import Settings
 from tests.browser import (
     DESKTOP,
+    csp_refusals,
     needs_chromium,
     shot,
     sign_in,
@@ -25,17 +26,6 @@ pytestmark = needs_chromium
 TEXT = "Pemadaman air PDAM di Kel. Pleburan karena perbaikan pipa induk"
 
 
-def _csp_refusals(page: Page) -> list[str]:
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    return refused
-
-
 def test_an_officer_posts_an_announcement_and_the_public_map_shows_it(
     browser: Browser, live_server: str, settings: Settings
 ) -> None:
@@ -44,7 +34,7 @@ def test_an_officer_posts_an_announcement_and_the_public_map_shows_it(
     holds the text."""
     create_staff(settings, "air", "officer", "PDAM")
     page = browser.new_page(viewport=DESKTOP)
-    refused = _csp_refusals(page)
+    refused = csp_refusals(page)
     sign_in(page, live_server, "air")
     page.get_by_role("link", name="Pengumuman").click()
     page.wait_for_url(f"{live_server}/console/announcements")

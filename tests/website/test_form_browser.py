@@ -17,6 +17,7 @@ from core.db import get_engine
 from core.settings import Settings, get_settings
 from tests.browser import (
     PHONE,
+    csp_refusals,
     needs_chromium,
     shot,
     sqlite_only,  # noqa: F401 - this module runs on SQLite only
@@ -44,15 +45,9 @@ def test_a_resident_places_a_pin_attaches_photos_and_asks_for_telegram(
     photos show as previews; Telegram is chosen; the acknowledgement shows the code and the
     t.me link; the case has the pin's place and both photos. No script error on the way
     (the CSP would report an inline script or a blocked image)."""
-    problems: list[str] = []
     page = browser.new_page(viewport=PHONE)
+    problems = csp_refusals(page)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
     page.goto(f"{live_server}/")
     page.fill("#text", RUBBISH)
 

@@ -6,13 +6,14 @@ without Chromium)."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from aduan.app import create_app
 from core.settings import Settings
 from tests.browser import (
     DESKTOP,
     PHONE,
+    csp_refusals,
     needs_chromium,
     shot,
     sign_in,
@@ -46,18 +47,6 @@ def _public_cases(settings: Settings) -> list[str]:
     return codes
 
 
-def _csp_refusals(page: Page) -> list[str]:
-    """What the browser refuses under the Content-Security-Policy, as it happens."""
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    return refused
-
-
 def test_reports_map_list_case_page_and_a_hidden_case(
     browser: Browser, live_server: str, settings: Settings
 ) -> None:
@@ -65,7 +54,7 @@ def test_reports_map_list_case_page_and_a_hidden_case(
     once hidden in the console, the case is gone from the map, the list and the feed."""
     kept, hidden, secret = _public_cases(settings)
     page = browser.new_page(viewport=DESKTOP)
-    refused = _csp_refusals(page)
+    refused = csp_refusals(page)
     page.goto(f"{live_server}/laporan")
     page.wait_for_selector("#reports-map[data-markers='2']")
     assert secret not in page.content()
