@@ -31,6 +31,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -386,9 +387,16 @@ class FakeTelegram(HttpFake):
             return tg_error(400, "Bad Request: message text is empty")
         if len(text) > MAX_TEXT_LENGTH:
             return tg_error(400, "Bad Request: message is too long")
-        markup = params.get("reply_markup")
-        if (error := _check_inline_keyboard(markup)) is not None:
+        if (error := _check_inline_keyboard(params.get("reply_markup"))) is not None:
             return error
+        return _ok(self._sent_message(params, text, {"text": text}))
+
+    def _sent_message(
+        self, params: dict[str, Any], text: str, content: Callable[[int], dict] | dict
+    ) -> dict[str, Any]:
+        """Record a message the bot sent (`text`: its text or caption) and return the Message
+        Telegram answers with: `content` (or `content(message_id)`) holds what it carries."""
+        markup = params.get("reply_markup")
         with self._lock:
             message_id = self._next_message_id
             self._next_message_id += 1
@@ -402,13 +410,13 @@ class FakeTelegram(HttpFake):
             "from": {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
             "chat": _chat(chat_id),
             "date": int(time.time()),
-            "text": text,
+            **(content(message_id) if callable(content) else content),
         }
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             result["reply_markup"] = markup  # Telegram echoes inline keyboards only
         with self._lock:
             self._sent[message_id] = result
-        return _ok(result)
+        return result
 
     def _send_photo(self, params: dict[str, Any]) -> HttpResponse:
         """A photo uploaded (multipart) with an optional caption and keyboard; recorded among
@@ -421,41 +429,19 @@ class FakeTelegram(HttpFake):
         caption = params.get("caption") or ""
         if len(caption) > MAX_CAPTION_LENGTH:
             return tg_error(400, "Bad Request: message caption is too long")
-        markup = params.get("reply_markup")
-        if (error := _check_inline_keyboard(markup)) is not None:
+        if (error := _check_inline_keyboard(params.get("reply_markup"))) is not None:
             return error
-        with self._lock:
-            message_id = self._next_message_id
-            self._next_message_id += 1
-        chat_id = params["chat_id"]
-        self._record(
-            self._messages,
-            SentMessage(message_id, chat_id, caption, params.get("parse_mode"), markup, params),
-        )
         size = len(photo) if isinstance(photo, bytes) else 0
-        file_id = f"photo-{message_id}"
-        result: dict[str, Any] = {
-            "message_id": message_id,
-            "from": {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
-            "chat": _chat(chat_id),
-            "date": int(time.time()),
-            "photo": [
-                {
-                    "file_id": file_id,
-                    "file_unique_id": hashlib.sha1(file_id.encode()).hexdigest()[:16],
-                    "width": 4,
-                    "height": 3,
-                    "file_size": size,
-                }
-            ],
-        }
-        if caption:
-            result["caption"] = caption
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            result["reply_markup"] = markup
-        with self._lock:
-            self._sent[message_id] = result
-        return _ok(result)
+
+        def content(message_id: int) -> dict[str, Any]:
+            file_id = f"photo-{message_id}"
+            unique = hashlib.sha1(file_id.encode()).hexdigest()[:16]
+            sizes = {"file_id": file_id, "file_unique_id": unique, "width": 4, "height": 3}
+            return {"photo": [{**sizes, "file_size": size}]} | (
+                {"caption": caption} if caption else {}
+            )
+
+        return _ok(self._sent_message(params, caption, content))
 
     def _answer_callback_query(self, params: dict[str, Any]) -> HttpResponse:
         query_id = str(params.get("callback_query_id") or "")
