@@ -174,7 +174,8 @@ def public_items(
     """Public cases as the listings show them: each with what cases.publishing allows."""
     agencies = {a.id: a for a in session.exec(select(Agency))}
     categories = {c.id: c for c in session.exec(select(Category))}
-    areas = {a.id: a.name for a in session.exec(select(ServiceArea))}
+    # the names only: a service area's row also holds its whole boundary
+    areas = dict(session.exec(select(ServiceArea.id, ServiceArea.name)).all())
     items = []
     for case in cases:
         shown = publication(case, language)

@@ -65,8 +65,10 @@ def _choices(session: SessionDep, language: Language) -> dict[str, list[tuple[st
     agencies = stored_catalogue.agencies(session, active_only=True)
     categories = stored_catalogue.categories(session, active_only=True)
     areas: dict[str, str] = {}
-    for area in session.exec(select(ServiceArea).where(ServiceArea.active)):
-        areas.setdefault(area.code, area.name)
+    # the names only: a service area's row also holds its whole boundary
+    named = select(ServiceArea.code, ServiceArea.name).where(ServiceArea.active)
+    for code, name in session.exec(named):
+        areas.setdefault(code, name)
     return {
         "agency": [(a.code, a.name_en if english else a.name) for a in agencies],
         "category": [(c.code, c.name_en if english else c.name) for c in categories],
