@@ -159,12 +159,15 @@ def note_duplicate(session: Session, case: Case, found: Resemblance) -> None:
 
 
 def merge(
-    session: Session, settings: Settings, duplicate: Case, original: Case, *, actor: User
+    session: Session, settings: Settings, duplicate: Case, original: Case, *, actor: User | None
 ) -> Case:
-    """Close `duplicate` into `original`; its reporter hears every later update of `original`."""
+    """Close `duplicate` into `original`; its reporter hears every later update of `original`,
+    and its reports count among `original`'s. `actor` None: the reporter chose it themselves
+    ("the same problem", cases/following.py)."""
     if duplicate.id == original.id:
         raise CaseError("a case cannot be merged into itself", Refusal.merge_into_itself)
-    check_move(duplicate, MOVES[MoveName.merge])
+    move = MoveName.merge if actor is not None else MoveName.join
+    check_move(duplicate, MOVES[move])
     if original.merged_into_id is not None or original.status in (
         CaseStatus.closed,
         CaseStatus.rejected,
@@ -182,7 +185,7 @@ def merge(
         session,
         settings,
         duplicate,
-        MoveName.merge,
+        move,
         actor=actor,
         public_note=told,
         internal_note=note(NoteCode.merged_into, code=original.tracking_code),
@@ -196,6 +199,8 @@ def merge(
         internal_note=note(NoteCode.merged_here, code=duplicate.tracking_code),
     )
     _subscribe_reporters(session, duplicate, original)
+    original.report_count += duplicate.report_count
+    session.add(original)
     return original
 
 

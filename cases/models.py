@@ -150,6 +150,9 @@ class Case(SQLModel, table=True):
     # the agency's announcement this complaint was filed under (same problem, same place, during
     # its window): the resident was told of it, and the queue can leave such cases out
     announcement_id: int | None = Field(default=None, foreign_key="announcements.id")
+    # how many residents reported the problem or follow the case: the reporter, each resident
+    # who said "the same problem" (cases/following.py) and the reports merged into it
+    report_count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -210,7 +213,8 @@ class Attachment(SQLModel, table=True):
 
 
 class CaseSubscriber(SQLModel, table=True):
-    """Another citizen who hears about a case: the reporter of a duplicate merged into it."""
+    """Another resident who hears about a case: the reporter of a duplicate merged into it, or
+    one who said their problem is the same (cases/following.py)."""
 
     __tablename__ = "case_subscribers"
     __table_args__ = (sa.UniqueConstraint("case_id", "contact_id"),)

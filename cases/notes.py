@@ -33,6 +33,7 @@ class NoteCode(StrEnum):
     hidden_offensive = "hidden_offensive"
     hidden_not_public = "hidden_not_public"
     hidden_other = "hidden_other"
+    followed = "followed"
 
 
 # the placeholders are the note's params
@@ -62,6 +63,10 @@ WORDING = {
     NoteCode.hidden_offensive: N_("Alasan: kata-kata kasar atau menyinggung. %(note)s"),
     NoteCode.hidden_not_public: N_("Alasan: bukan urusan publik. %(note)s"),
     NoteCode.hidden_other: N_("Alasan lain. %(note)s"),
+    NoteCode.followed: N_(
+        "seorang warga melaporkan masalah yang sama dan kini ikut mendapat kabar "
+        "(%(count)s warga melapor atau mengikuti)"
+    ),
 }
 
 

@@ -35,6 +35,7 @@ class MoveName(StrEnum):
     resolve = "resolve"
     reject = "reject"
     merge = "merge"
+    join = "join"
     reopen = "reopen"
     not_fixed = "not_fixed"
     close = "close"
@@ -146,6 +147,16 @@ MOVES: dict[MoveName, Move] = {
             Party.staff,
             "a duplicate folded into its original, whose news its reporter then gets",
             event=EventKind.merged,
+        ),
+        Move(
+            MoveName.join,
+            OPEN_STATUSES,
+            CaseStatus.closed,
+            Party.citizen,
+            "the citizen says the complaint is one already reported: folded into it, they "
+            "follow it",
+            event=EventKind.merged,
+            tells=None,
         ),
         Move(
             MoveName.reopen,

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     duplicate_max_distance_m: float = Field(default=150.0, ge=0)
     duplicate_min_similarity: float = Field(default=0.35, ge=0, le=1)
     duplicate_window_days: int = Field(default=30, gt=0)
+    # "already reported?": how far from a new complaint's place the web form and the chat bots
+    # look for an open public case of the same category to offer following (cases/following.py)
+    already_reported_radius_m: float = Field(default=250.0, ge=0, le=5000)
 
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)
