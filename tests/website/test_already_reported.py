@@ -337,3 +337,21 @@ def test_the_console_queue_sorts_by_report_count(
     assert "Most reported" in english
     items = client.get("/api/v1/cases", headers=login(client, "kepala")).json()["items"]
     assert {i["tracking_code"]: i["report_count"] for i in items}[popular] == 3
+
+
+def test_a_follow_link_opened_after_the_case_closed_follows_nothing(
+    app_with: AppWith, settings: Settings, officer: dict, telegram: FakeTelegram
+) -> None:
+    """A case resolved between the follow and the /start is no longer followed: the bot
+    says the link no longer works, nothing is counted, and the link is used up."""
+    web = app_with(telegram_bot_username="AduanKotaBot")
+    code = public(web, officer, text=POTHOLE, **HERE)
+    answer = follow_form(web, code, notify_via="telegram")
+    token = LINK.search(web.get(answer.headers["location"]).text).group(1)
+    web.post(f"/api/v1/cases/{code}/transitions", json={"status": "resolved"}, headers=officer)
+
+    telegram_post(web, tg.text(f"/start {token}"))
+    assert telegram.messages[-1].text.startswith("Tautan ini sudah kedaluwarsa")
+    assert report_count(settings, code) == 1
+    assert scalar(settings, "SELECT count(*) FROM case_subscribers") == 0
+    assert LINK.search(web.get(answer.headers["location"]).text) is None
