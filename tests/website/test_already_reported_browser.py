@@ -176,7 +176,10 @@ def test_the_panel_speaks_english_and_stays_away_without_javascript(
     expect(panel.get_by_role("heading")).to_have_text("Already reported?")
     expect(panel.get_by_role("link", name=code)).to_have_attribute("href", f"/track/{code}?lang=en")
     expect(panel).to_contain_text("Residents reporting or following: 1")
-    expect(panel.get_by_role("button", name="This is the same problem")).to_be_visible()
+    # no way to be told chosen yet: said at once, nothing sent
+    panel.get_by_role("button", name="This is the same problem").click()
+    expect(panel.get_by_role("alert")).to_contain_text("choose how we should keep you informed")
+    assert page.url == f"{live_server}/?lang=en"
     assert_clean(page.content(), "en")
     shot(page, "already-reported-03-offered-phone-en")
     page.close()

@@ -69,6 +69,7 @@
   var follow = document.getElementById("follow");
   if (panel && text && follow && window.fetch) {
     var list = document.getElementById("nearby-list");
+    var problem = document.getElementById("nearby-problem");
     var form = text.form;
     var timer = null;
     var asked = ""; // the last question sent: the same one is not asked again
@@ -113,6 +114,14 @@
         same.textContent = panel.dataset.same;
         same.dataset.code = found.tracking_code;
         same.addEventListener("click", function () {
+          // following without a way to be told means nothing: said here, before the photos
+          // travel for nothing (the server refuses it too)
+          var via = form.querySelector("input[name=notify_via]:checked");
+          if (!via || via.value === "none") {
+            problem.hidden = false;
+            return;
+          }
+          problem.hidden = true;
           follow.value = same.dataset.code;
           if (form.requestSubmit) form.requestSubmit();
           else form.submit();
