@@ -46,6 +46,7 @@ from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
 from staff.routes import router as staff_router
+from website.nearby import api as nearby_api
 from website.reports import api as public_cases_api
 from website.reports import pages as reports_pages
 from website.routes import STATIC_DIR, not_found_page, too_large_page
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_pages)
     app.include_router(reports_pages)
     app.include_router(public_cases_api)
+    app.include_router(nearby_api)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)

@@ -195,6 +195,7 @@ def public_items(
                 created_at=case.created_at,
                 updated_at=case.updated_at,
                 url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+                report_count=case.report_count,
             )
         )
     return items

@@ -88,6 +88,9 @@ class PublicCase(BaseModel):
     photos: list[PublicPhoto] = Field(
         default_factory=list, description="photos staff approved, only while shown publicly"
     )
+    report_count: int = Field(
+        default=1, description="residents who reported or follow it (the reporter counts)"
+    )
 
 
 class PublicCaseItem(BaseModel):
@@ -106,6 +109,9 @@ class PublicCaseItem(BaseModel):
     created_at: datetime
     updated_at: datetime
     url: str = Field(description="the case's public page")
+    report_count: int = Field(
+        default=1, description="residents who reported or follow it (the reporter counts)"
+    )
 
 
 class PublicCasePage(BaseModel):
@@ -140,6 +146,9 @@ class CaseSummary(BaseModel):
     nudges: int = Field(default=0, description="how often the resident asked when it is done")
     citizen_noted_at: datetime | None = Field(
         default=None, description="the resident added words the staff have not acted on since"
+    )
+    report_count: int = Field(
+        default=1, description="residents who reported or follow it (the reporter counts)"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
@@ -117,6 +119,10 @@ def visible_cases(
     return query
 
 
+# how a list of cases is ordered: newest first, most urgent first, most reported first
+QueueOrder = Literal["newest", "urgent", "reported"]
+
+
 def list_cases(
     session: Session,
     user: User,
@@ -127,14 +133,15 @@ def list_cases(
     cursor: int | None,
     category_code: str | None = None,
     search: str | None = None,
-    most_urgent: bool = False,
+    order: QueueOrder = "newest",
     assignee_id: int | None = None,
     without_announced: bool = False,
 ) -> CasePage:
     """Newest first, keyset-paged on id so a deep page costs what the first does.
 
-    `most_urgent` sorts overdue cases first, then open ones by due date; those pages go by
-    offset, so `cursor` and `next_cursor` then count the cases already shown.
+    `order="urgent"` sorts overdue cases first, then open ones by due date; `"reported"` the
+    cases most residents reported or follow first (newest first among equals). Those pages go
+    by offset, so `cursor` and `next_cursor` then count the cases already shown.
     """
     agencies = _agencies(session)
     query = visible_cases(
@@ -147,8 +154,11 @@ def list_cases(
         assignee_id=assignee_id,
         without_announced=without_announced,
     ).limit(limit + 1)
-    if most_urgent:
+    if order == "urgent":
         query = query.order_by(*_urgency_order()).offset(cursor or 0)
+    elif order == "reported":
+        query = query.order_by(col(Case.report_count).desc(), col(Case.id).desc())
+        query = query.offset(cursor or 0)
     else:
         query = query.order_by(col(Case.id).desc())
         if cursor is not None:
@@ -175,10 +185,12 @@ def list_cases(
             assignee=assignees.get(c.assignee_id),
             nudges=c.nudges,
             citizen_noted_at=c.citizen_noted_at,
+            report_count=c.report_count,
         )
         for c in rows
     ]
-    next_cursor = str((cursor or 0) + limit if most_urgent else rows[-1].id) if more else None
+    by_offset = order != "newest"
+    next_cursor = str((cursor or 0) + limit if by_offset else rows[-1].id) if more else None
     return CasePage(items=items, next_cursor=next_cursor)
 
 
@@ -347,6 +359,7 @@ def public_view(session: Session, case: Case, language: str, settings: Settings)
             )
             for photo in public_photos(session, settings, case)
         ],
+        report_count=case.report_count,
     )
 
 

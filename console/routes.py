@@ -10,7 +10,7 @@ import logging
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -210,7 +210,7 @@ def queue(
         user,
         limit=PAGE_SIZE,
         cursor=position,
-        most_urgent=filters["sort"] == "urgent",
+        order=filters["sort"],
         **_case_filters(visit, filters),
     )
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
@@ -274,7 +274,7 @@ def _queue_filters(
         "category": category if category in {c.code for c in categories} else "",
         "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
         "q": q.strip()[:SEARCH_MAX],
-        "sort": "urgent" if sort == "urgent" else "newest",
+        "sort": sort if sort in get_args(service.QueueOrder) else "newest",
         "mine": "1" if mine == "1" else "",
         "announced": "hide" if announced == "hide" else "",
     }
@@ -653,7 +653,7 @@ def _triage_page(visit: Visit, status_code: int = 200, error: str | None = None)
         agency_code=None,
         limit=PAGE_SIZE,
         cursor=None,
-        most_urgent=True,
+        order="urgent",
     )
     agency_names, category_names = _names(visit)
     return visit.render(

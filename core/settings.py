@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # "already reported?": how far from a new complaint's place the web form and the chat bots
     # look for an open public case of the same category to offer following (cases/following.py)
     already_reported_radius_m: float = Field(default=250.0, ge=0, le=5000)
+    # "already reported?" searches one client address may make per hour (the web form asks
+    # as the resident types, debounced; each search runs the classifier); 0 = off
+    nearby_searches_per_hour: int = Field(default=600, ge=0)
 
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
     notify_lease_seconds: int = Field(default=120, gt=0)

@@ -3,8 +3,11 @@
 A resident who files on the web form and asks for updates on Telegram gets a link
 `https://t.me/<TELEGRAM_BOT_USERNAME>?start=<token>`. Opening it in Telegram sends the bot
 `/start <token>`; the case's contact becomes that chat, so every update goes there, and the bot
-confirms in the language the resident filed in. A token is 128 random bits, works once, and
-only for LINK_LIFETIME; only its SHA-256 is stored.
+confirms in the language the resident filed in. A resident who instead says "the same
+problem" about a case someone else reported gets a follow link (`issue_follow_link`): opening
+it makes the chat a follower of that case (cases/following.py), counted and told of every
+update. A token is 128 random bits, works once, and only for LINK_LIFETIME; only its SHA-256 is
+stored.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cases.models import Case
-from core.settings import Settings
+from cases.following import Followed, follow
+from cases.models import Case, CaseSubscriber
+from core.settings import Settings, get_settings
 from intake.language import set_language
 from intake.models import ChatLink
 from notifications.models import Contact
@@ -53,15 +57,31 @@ def telegram_url(settings: Settings, token: str) -> str | None:
     return f"https://t.me/{settings.telegram_bot_username}?start={token}"
 
 
-def issue_link(session: Session, case: Case, now: datetime) -> str:
-    """A new token for `case` (a form sent twice gets a fresh one, the unused old one goes);
-    the caller commits."""
-    session.execute(
-        sa.delete(ChatLink).where(col(ChatLink.case_id) == case.id, col(ChatLink.used_at).is_(None))
-    )
+def _new_link(session: Session, case: Case, now: datetime, **kind: object) -> str:
     token = secrets.token_urlsafe(16)
-    session.add(ChatLink(case_id=case.id, token_hash=_hash(token), expires_at=now + LINK_LIFETIME))
+    session.add(
+        ChatLink(case_id=case.id, token_hash=_hash(token), expires_at=now + LINK_LIFETIME, **kind)
+    )
     return token
+
+
+def issue_link(session: Session, case: Case, now: datetime) -> str:
+    """A new token that makes the opening chat `case`'s contact (a form sent twice gets a
+    fresh one, the unused old one goes); the caller commits."""
+    session.execute(
+        sa.delete(ChatLink).where(
+            col(ChatLink.case_id) == case.id,
+            col(ChatLink.used_at).is_(None),
+            col(ChatLink.follows).is_(False),
+        )
+    )
+    return _new_link(session, case, now)
+
+
+def issue_follow_link(session: Session, case: Case, language: str, now: datetime) -> str:
+    """A new token that makes the opening chat a follower of `case`, told in `language`; each
+    follower has their own. The caller checked the case may be followed, and commits."""
+    return _new_link(session, case, now, follows=True, language=language)
 
 
 def link_usable(session: Session, case: Case, token: str, now: datetime) -> bool:
@@ -80,8 +100,9 @@ def link_usable(session: Session, case: Case, token: str, now: datetime) -> bool
 def bind(
     session: Session, token: str, contact: Contact, now: datetime
 ) -> tuple[Bound, Case | None]:
-    """Bind the case of `token` to `contact` (a Telegram chat): updates now go there. Returns
-    what happened and the case (None for an unknown token); the caller commits."""
+    """Bind the case of `token` to `contact` (a Telegram chat): updates now go there, as to
+    the case's contact or (a follow link) to one of its followers. Returns what happened and
+    the case (None for an unknown token); the caller commits."""
     link = None
     if TOKEN_SHAPE.fullmatch(token):
         hashed = _hash(token)
@@ -92,14 +113,39 @@ def bind(
     if link is None or case is None:
         return Bound.unknown, None
     if link.used_at is not None:
-        return (Bound.already if case.contact_id == contact.id else Bound.used), case
+        mine = _follows(session, case, contact) if link.follows else case.contact_id == contact.id
+        return (Bound.already if mine else Bound.used), case
     if link.expires_at <= now:
         return Bound.expired, case
     link.used_at = now
-    case.contact_id, case.notify, case.updated_at = contact.id, True, now
-    session.add_all([link, case])
+    session.add(link)
+    language = link.language or case.language
+    if link.follows:
+        # the chat conversation that calls this holds no settings; the process's are the same
+        followed = follow(session, get_settings(), case, contact.id, language, at=now)
+        if followed is Followed.not_open:  # closed (or hidden) since the link was given
+            return Bound.expired, case
+        outcome = Bound.bound if followed is Followed.followed else Bound.already
+    else:
+        case.contact_id, case.notify, case.updated_at = contact.id, True, now
+        session.add(case)
+        outcome = Bound.bound
     # the resident chose the form's language: the bot speaks it, unless they pinned another
-    if not contact.language_pinned and contact.language != case.language:
-        set_language(session, contact, case.language)
-    log.info("case %s bound to a Telegram chat", case.tracking_code)
-    return Bound.bound, case
+    if not contact.language_pinned and contact.language != language:
+        set_language(session, contact, language)
+    log.info(
+        "case %s %s a Telegram chat",
+        case.tracking_code,
+        "followed by" if link.follows else "bound to",
+    )
+    return outcome, case
+
+
+def _follows(session: Session, case: Case, contact: Contact) -> bool:
+    """`contact` already follows `case` (or reported it)."""
+    if case.contact_id == contact.id:
+        return True
+    found = select(CaseSubscriber.id).where(
+        CaseSubscriber.case_id == case.id, CaseSubscriber.contact_id == contact.id
+    )
+    return session.exec(found).first() is not None

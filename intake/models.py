@@ -81,8 +81,9 @@ def remembered(
 
 class ChatLink(SQLModel, table=True):
     """A single-use, expiring link that binds a web complaint to the Telegram chat that opens
-    it (intake/chat_links.py). Only the token's SHA-256 is kept: reading the table gives no
-    one a link that works."""
+    it (intake/chat_links.py): as the case's contact, or (`follows`) as a follower of a case
+    someone else reported. Only the token's SHA-256 is kept: reading the table gives no one a
+    link that works."""
 
     __tablename__ = "chat_links"
     __table_args__ = (sa.UniqueConstraint("token_hash"),)
@@ -92,3 +93,7 @@ class ChatLink(SQLModel, table=True):
     token_hash: str = Field(sa_type=sa.String(64))
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the chat becomes a follower of the case (cases/following.py), not its contact
+    follows: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # the follower's language, as the form they followed from was
+    language: str | None = Field(default=None, max_length=8)

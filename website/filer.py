@@ -4,7 +4,8 @@ The acknowledgement's redirect gives that browser two HttpOnly cookies scoped to
 own pages (`/track/<code>`): the case's signed rating token (cases/citizen.py, the one e-mail
 links carry), so the status page offers it "rate" and "not fixed" once the case is resolved;
 and, when it asked for updates on Telegram, the link token (intake/chat_links.py), so the page
-shows the t.me link until it is used or expires. Any other browser sees neither.
+shows the t.me link until it is used or expires. A browser that followed a case someone else
+reported on Telegram gets only the link's cookie. Any other browser sees neither.
 """
 
 from __future__ import annotations
@@ -31,27 +32,31 @@ def remember_filing(
     response: Response, settings: Settings, code: str, telegram_token: str | None
 ) -> None:
     """Give the filing browser its cookies for case `code`."""
-    secure = settings.public_base_url.startswith("https://")
-    path = f"/track/{code}"
     response.set_cookie(
         FILED_COOKIE,
         rating_token(settings, code),
         max_age=int(FILED_LIFETIME.total_seconds()),
-        path=path,
+        path=f"/track/{code}",
         httponly=True,
-        secure=secure,
+        secure=settings.public_base_url.startswith("https://"),
         samesite="lax",
     )
     if telegram_token is not None:
-        response.set_cookie(
-            TELEGRAM_COOKIE,
-            telegram_token,
-            max_age=int(LINK_LIFETIME.total_seconds()),
-            path=path,
-            httponly=True,
-            secure=secure,
-            samesite="lax",
-        )
+        remember_telegram_link(response, settings, code, telegram_token)
+
+
+def remember_telegram_link(response: Response, settings: Settings, code: str, token: str) -> None:
+    """Give the browser the Telegram link `token` for case `code` (a filing's or a follower's):
+    its status page shows the t.me link until it is used or expires."""
+    response.set_cookie(
+        TELEGRAM_COOKIE,
+        token,
+        max_age=int(LINK_LIFETIME.total_seconds()),
+        path=f"/track/{code}",
+        httponly=True,
+        secure=settings.public_base_url.startswith("https://"),
+        samesite="lax",
+    )
 
 
 def filer_view(request: Request, session: Session, settings: Settings, case: Case) -> dict:

@@ -1,5 +1,7 @@
-"""The public web pages: the complaint form, the case page (`/track/CODE`) with its
-approved photos, and the rating page. The public reports map, list and feeds: reports.py."""
+"""The public web pages: the complaint form (which may follow a case already reported
+instead of filing: "Ini masalah yang sama"), the case page (`/track/CODE`) with its approved
+photos, and the rating page. The public reports map, list and feeds: reports.py; the form's
+"already reported?" search: nearby.py."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from cases.citizen import rating_token_matches
 from cases.codes import normalise_tracking_code
 from cases.enums import CaseStatus
 from cases.feedback import rate, reopen
+from cases.following import Followed
 from cases.proof import PhotoRemoved, photo_by_link
 from cases.public_stats import public_statistics
 from cases.publishing import public_photos
@@ -38,13 +41,14 @@ from core.settings import get_settings
 from core.storage import MediaNotFound, get_storage
 from intake.chat_links import issue_link
 from intake.chat_text import LOOKUP_LIMITED
+from intake.follows import NotFollowable, follow_by_code
 from intake.limits import contact_sender
 from intake.lookups import LookupLimited, look_up
 from intake.routes import Language, request_sender, retry_after
 from intake.schemas import IDEMPOTENCY_KEY, ComplaintIn
 from intake.service import IntakeError, IntakeLimited
 from intake.uploads import Upload, UploadsRejected, receive_with_photos
-from website.filer import filer_view, remember_filing
+from website.filer import filer_view, remember_filing, remember_telegram_link
 from website.site import logo, site
 from website.words import page_text
 
@@ -79,6 +83,16 @@ LIMITED_BY = {
         "tetap kami proses; cek statusnya dengan kode pelacakan di bawah."
     ),
 }
+# "Ini masalah yang sama" (intake/follows.py): following needs a way to be told, and a case
+# that may be followed
+FOLLOW_NEEDS_CHANNEL = N_(
+    "Untuk mengikuti aduan ini, pilih cara kami mengabari Anda (SMS, WhatsApp, e-mail atau "
+    "Telegram) dan isi kontaknya. Mengikuti tanpa dikabari tidak ada gunanya."
+)
+NOT_FOLLOWABLE = N_(
+    "Aduan %(code)s tidak bisa diikuti: mungkin sudah selesai, atau tidak ditampilkan untuk "
+    "umum. Kirim saja aduan Anda sebagai aduan baru."
+)
 NOT_AWAITING_RATING = N_("Aduan ini tidak sedang menunggu penilaian (status: %(status)s).")
 # the console's words for its own broken forms, which fit this one too
 BAD_FORM_TOKEN = N_(
@@ -127,7 +141,10 @@ def submit_complaint_form(
     anonymous: Annotated[str, Form(max_length=8)] = "",
     confidential: Annotated[str, Form(max_length=8)] = "",
     photos: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
+    follow: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    """File the form's complaint; or, with `follow` (the "Ini masalah yang sama" button of a
+    case offered as already reported), make the resident a follower of that case instead."""
     language = _language(lang, settings)
     form = {
         "text": text,
@@ -149,6 +166,8 @@ def submit_complaint_form(
         )
     # Telegram is a choice only with a bot to link to; its contact comes with the link
     telegram = notify_via == "telegram" and settings.telegram_bot_username is not None
+    if follow:
+        return _follow(request, session, settings, language, form, follow.strip(), telegram)
     uploads = [
         Upload(photo.filename, photo.content_type, photo.file.read())
         for photo in photos
@@ -186,15 +205,7 @@ def submit_complaint_form(
             request, "form.html", language, 422, form=form, errors=errors, form_token=form_token
         )
     except IntakeLimited as exc:
-        refusal = exc.refusal
-        polite = page_text(language).gettext(
-            LIMITED_BY[refusal.by], limit=refusal.limit, minutes=refusal.minutes
-        )
-        page = render_page(
-            request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
-        )
-        page.headers.update(retry_after(exc))
-        return page
+        return _limited_form(request, language, form, form_token, exc)
     except IntakeError as exc:
         error = page_text(language).refusal(exc.reason, exc.params)
         return render_page(
@@ -208,6 +219,80 @@ def submit_complaint_form(
         f"/track/{result.tracking_code}?lang={language}&new=1", status.HTTP_303_SEE_OTHER
     )
     remember_filing(redirect, settings, result.tracking_code, link)
+    return redirect
+
+
+def _limited_form(
+    request: Request, language: Language, form: dict, form_token: str, exc: IntakeLimited
+) -> Response:
+    """The form again, 429: the sender or its address is over the intake limit."""
+    refusal = exc.refusal
+    polite = page_text(language).gettext(
+        LIMITED_BY[refusal.by], limit=refusal.limit, minutes=refusal.minutes
+    )
+    page = render_page(
+        request, "form.html", language, 429, form=form, errors=[polite], form_token=form_token
+    )
+    page.headers.update(retry_after(exc))
+    return page
+
+
+def _follow(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    language: Language,
+    form: dict,
+    code: str,
+    telegram: bool,
+) -> Response:
+    """ "Ini masalah yang sama": the resident follows case `code` on the channel the form
+    chose (Telegram: through a link, as a filing's), no new case; the form again, 4xx, when
+    they chose none, gave a bad contact, the case may not be followed, or a limit is hit."""
+    text = page_text(language)
+    token = secrets.token_urlsafe(16)
+
+    def again(status_code: int, errors: list[str]) -> Response:
+        return render_page(
+            request, "form.html", language, status_code, form=form, errors=errors, form_token=token
+        )
+
+    try:
+        # the contact as a filing's would be read (the phone normalised); the words stay
+        # here: they only found the case, which the resident says is theirs
+        contact = {field: form[field] for field in ("text", "name", "phone", "email")}
+        via = "none" if telegram else form["notify_via"]
+        complaint = ComplaintIn.model_validate({**contact, "notify_via": via})
+    except ValidationError as exc:
+        return again(422, [text.explain(err) for err in exc.errors()])
+    reply_to, notify = complaint.reply_to()
+    if not (telegram or notify):
+        return again(422, [text.gettext(FOLLOW_NEEDS_CHANNEL)])
+    try:
+        following = follow_by_code(
+            session,
+            settings,
+            code,
+            None if telegram else reply_to,
+            name=complaint.name,
+            language=language,
+            client=request_sender(request),
+        )
+    except NotFollowable:
+        shown = normalise_tracking_code(code) or code[:20]
+        return again(409, [text.gettext(NOT_FOLLOWABLE, code=shown)])
+    except IntakeLimited as exc:
+        return _limited_form(request, language, form, token, exc)
+    via = "telegram" if telegram else reply_to.channel
+    done = "1" if following.outcome is Followed.followed else "already"
+    redirect = RedirectResponse(
+        f"/track/{following.case.tracking_code}?lang={language}&followed={done}&via={via}",
+        status.HTTP_303_SEE_OTHER,
+    )
+    if following.telegram_token is not None:
+        remember_telegram_link(
+            redirect, settings, following.case.tracking_code, following.telegram_token
+        )
     return redirect
 
 
@@ -227,6 +312,8 @@ def track_page(
     lang: str | None = None,
     new: bool = False,
     done: Literal["rated", "reopened", ""] = "",
+    followed: Literal["1", "already", ""] = "",
+    via: Literal["sms", "whatsapp", "email", "telegram", ""] = "",
 ) -> Response:
     language = _language(lang, settings)
     shown = normalise_tracking_code(code) or code[:20]
@@ -257,6 +344,8 @@ def track_page(
         code=view.tracking_code,
         new=new,
         done=done,
+        followed=followed,
+        via=via,
         limited=None,
         pin=pin,
         **filer_view(request, session, settings, case),

@@ -1,5 +1,5 @@
-// The complaint form's map picker, "use my location" button, photo previews and focus on
-// errors. Served as a file, not inline, so the Content-Security-Policy can refuse every inline
+// The complaint form's map picker, "use my location" button, "already reported?" panel,
+// photo previews and focus on errors. Served as a file, not inline, so the Content-Security-Policy can refuse every inline
 // script. Progressive enhancement: without JavaScript, Leaflet, tiles or geolocation the form
 // still works (address text, photos without previews).
 (function () {
@@ -12,11 +12,14 @@
   var located = document.getElementById("located");
   var placePin = null; // set once the map is drawn
 
+  var askNearby = function () {}; // set below once the "already reported?" panel is there
+
   function setPlace(latitude, longitude) {
     lat.value = latitude.toFixed(6);
     lon.value = longitude.toFixed(6);
     located.textContent = located.dataset.done;
     if (placePin) placePin(latitude, longitude);
+    askNearby();
   }
 
   // the map: tapping places the pin, dragging it moves it; both fill lat/lon
@@ -57,6 +60,102 @@
     map.on("click", function (event) {
       setPlace(event.latlng.lat, event.latlng.lng);
     });
+  }
+
+  // "Already reported?": with a pin and a few words, the open public cases nearby of the
+  // problem the words describe; "Ini masalah yang sama" sends the form as a follow of one
+  var panel = document.getElementById("nearby");
+  var text = document.getElementById("text");
+  var follow = document.getElementById("follow");
+  if (panel && text && follow && window.fetch) {
+    var list = document.getElementById("nearby-list");
+    var problem = document.getElementById("nearby-problem");
+    var form = text.form;
+    var timer = null;
+    var asked = ""; // the last question sent: the same one is not asked again
+    var latest = 0; // answers to older questions, arriving late, are dropped
+    // back to this page from the browser's history: a plain send files, follows nothing
+    window.addEventListener("pageshow", function () {
+      follow.value = "";
+    });
+    var words = function () {
+      return text.value.trim().split(/\s+/).filter(Boolean);
+    };
+    var show = function (cases) {
+      list.textContent = "";
+      cases.forEach(function (found) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "/track/" + encodeURIComponent(found.tracking_code) + "?lang=" + panel.dataset.lang;
+        link.className = "code";
+        link.textContent = found.tracking_code;
+        item.appendChild(link);
+        var status = document.createElement("strong");
+        status.textContent = found.status_label;
+        item.appendChild(document.createTextNode(" · "));
+        item.appendChild(status);
+        if (found.text) {
+          var excerpt = document.createElement("p");
+          excerpt.className = "excerpt";
+          var few = found.text.split(/\s+/).slice(0, 20).join(" ");
+          excerpt.textContent = few.length < found.text.length ? few + " …" : few;
+          item.appendChild(excerpt);
+        }
+        var meta = document.createElement("div");
+        meta.className = "meta";
+        meta.textContent =
+          panel.dataset.reports.replace("{count}", found.report_count) +
+          " · " +
+          panel.dataset.distance.replace("{metres}", found.distance_m);
+        item.appendChild(meta);
+        var same = document.createElement("button");
+        same.type = "button"; // Enter in a field still files: the form's first submit button
+        same.className = "secondary";
+        same.textContent = panel.dataset.same;
+        same.dataset.code = found.tracking_code;
+        same.addEventListener("click", function () {
+          // following without a way to be told means nothing: said here, before the photos
+          // travel for nothing (the server refuses it too)
+          var via = form.querySelector("input[name=notify_via]:checked");
+          if (!via || via.value === "none") {
+            problem.hidden = false;
+            return;
+          }
+          problem.hidden = true;
+          follow.value = same.dataset.code;
+          if (form.requestSubmit) form.requestSubmit();
+          else form.submit();
+        });
+        item.appendChild(same);
+        list.appendChild(item);
+      });
+      panel.hidden = cases.length === 0;
+    };
+    askNearby = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (!lat.value || !lon.value || words().length < 3) return;
+        var query = new URLSearchParams({
+          lat: lat.value,
+          lon: lon.value,
+          text: text.value.trim().slice(0, 1000),
+          lang: panel.dataset.lang,
+        }).toString();
+        if (query === asked) return;
+        asked = query;
+        var mine = ++latest;
+        fetch(panel.dataset.url + "?" + query, { headers: { Accept: "application/json" } })
+          .then(function (answer) {
+            return answer.ok ? answer.json() : { cases: [] };
+          })
+          .then(function (found) {
+            if (mine === latest) show(found.cases || []);
+          })
+          .catch(function () {}); // no answer: the form files as it always did
+      }, 700);
+    };
+    text.addEventListener("input", askNearby);
+    askNearby(); // the form came back with a pin and words already in
   }
 
   var button = document.getElementById("locate");
