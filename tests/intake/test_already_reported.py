@@ -274,3 +274,28 @@ def test_a_case_waiting_for_its_reporter_is_not_said_to_wait_for_the_resident_as
         f"Sepertinya sudah dilaporkan: {code} (Jalan berlubang..., menunggu keterangan "
         "pelapor). Balas IKUT untuk ikut mendapat kabar, atau LAPOR BARU."
     )
+
+
+def test_the_buttons_read_ikut_and_lapor_baru(
+    client: TestClient, settings: Settings, telegram: FakeTelegram, twilio: FakeTwilio, staff: dict
+) -> None:
+    """Telegram's inline keyboard and WhatsApp's quick replies label the two answers."""
+    reported(client, staff)
+    for channel in ("telegram", "whatsapp"):
+        resident = Resident(client, settings, telegram, twilio, channel)
+        resident.shares_location(*NEAR)
+        resident.answer(MY_POTHOLE)
+    [keyboard] = [m.reply_markup for m in telegram.messages if m.reply_markup]
+    labels = [button["text"] for row in keyboard["inline_keyboard"] for button in row]
+    assert labels == ["IKUT", "LAPOR BARU"]
+    [quick_reply] = [m for m in twilio.messages if m.content]
+    assert quick_reply.buttons == ["IKUT", "LAPOR BARU"]
+
+
+def test_of_several_cases_near_the_nearest_is_offered(
+    sms_resident: Resident, client: TestClient, staff: dict
+) -> None:
+    reported(client, staff)  # about 80 m from where the resident is
+    nearest = reported(client, staff, lat=NEAR[0], lon=NEAR[1])
+    sms_resident.shares_location(*NEAR)
+    assert sms_resident.answer(MY_POTHOLE) == ASKED.format(code=nearest)
