@@ -19,7 +19,7 @@ from cases.models import Case
 from cases.service import open_cases_of
 from core.media import MediaRejected, StoredMedia, store_media
 from core.settings import Settings
-from intake import questions
+from intake import already_reported, questions
 from intake.chat import ChatEvent, ChatOutcome, MediaKind, reply
 from intake.chat_text import (
     LOCATION_ADDED,
@@ -73,10 +73,16 @@ def place(
         link_possible_duplicate(session, settings, case)
 
 
-def located(language: str, case: Case) -> ChatOutcome:
-    return reply(
-        say(language, LOCATION_ADDED, code=case.tracking_code), case_code=case.tracking_code
-    )
+def located(
+    session: Session, settings: Settings, contact: Contact, case: Case, at: datetime
+) -> ChatOutcome:
+    """The confirmation that `case` has its place; it asks, too, when an open public case
+    already reports the problem there (intake/already_reported.py)."""
+    offer = already_reported.offer_joining(session, settings, contact, case, at)
+    if offer is not None:
+        return ChatOutcome([offer], case_code=case.tracking_code)
+    told = say(contact.language, LOCATION_ADDED, code=case.tracking_code)
+    return reply(told, case_code=case.tracking_code)
 
 
 def add_location(
@@ -93,7 +99,7 @@ def add_location(
         held = Held("attachment", location=location)
         return questions.which_case(session, contact, event.received_at, cases, held, or_new=False)
     place(session, settings, cases[0], location, event.received_at)
-    return located(contact.language, cases[0])
+    return located(session, settings, contact, cases[0], event.received_at)
 
 
 def kind_name(language: str, kinds: Sequence[MediaKind]) -> str:
@@ -153,7 +159,10 @@ def add_media(
             log.warning("media download failed for %s: %s", event.external_id, exc)
             return reply(say(language, MEDIA_FAILED))
     if not cases or (len(cases) == 1 and _new_complaint(session, settings, caption, cases[0])):
-        return file_complaint(session, settings, event, contact, caption, tuple(stored))
+        offer = already_reported.offer_before_filing(
+            session, settings, event, contact, caption, stored
+        )
+        return offer or file_complaint(session, settings, event, contact, caption, tuple(stored))
     if len(cases) > 1:
         held = Held("attachment", text=caption or None, media=tuple(stored))
         return questions.which_case(

@@ -255,3 +255,36 @@ LINK_UNKNOWN = N_(
     "Tautan ini tidak kami kenali. Untuk melapor, tulis saja aduan Anda di sini; untuk cek "
     "status, /status KODE."
 )
+
+# --- "already reported?" (intake/already_reported.py): an open public case near the place -----
+# `about` is the case's first words and its status; one SMS with a 9-character code
+ALREADY_REPORTED = N_(
+    "Sepertinya sudah dilaporkan: %(code)s (%(about)s). Balas IKUT untuk ikut mendapat kabar, "
+    "atau LAPOR BARU."
+)
+# the answer to a location that placed the resident's complaint `own`, asking on the same
+ALREADY_REPORTED_HERE = N_(
+    "Lokasi ditambahkan ke %(own)s. Sepertinya sudah dilaporkan: %(code)s. Balas IKUT untuk "
+    "ikut mendapat kabar (%(own)s digabung ke sana), atau LAPOR BARU."
+)
+# the status of a case offered that waits for its reporter (not for the resident asked)
+WAITING_FOR_REPORTER = N_("menunggu keterangan pelapor")
+CHOICE_FOLLOW = N_("IKUT")
+CHOICE_REPORT_NEW = N_("LAPOR BARU")
+FOLLOWING = N_(
+    "Baik, Anda kini ikut mendapat kabar aduan %(code)s. %(count)s warga sudah melaporkan "
+    "atau mengikuti masalah ini."
+)
+FOLLOWING_ALREADY = N_("Anda sudah mendapat kabar aduan %(code)s.")
+FOLLOW_NOT_OPEN = N_(
+    "Aduan %(code)s sudah tidak terbuka, jadi aduan Anda kami catat sebagai aduan baru."
+)
+JOINED = N_(
+    "Baik, aduan %(own)s digabung ke aduan %(code)s. Kabar selanjutnya kami kirim untuk "
+    "aduan %(code)s; %(count)s warga sudah melaporkan atau mengikuti masalah ini."
+)
+JOIN_NOT_OPEN = N_(
+    "Aduan %(own)s tidak bisa digabung lagi ke aduan %(code)s karena statusnya sudah berubah. "
+    "Tidak ada yang diubah."
+)
+KEPT_OWN = N_("Baik, aduan %(code)s tetap kami proses sebagai aduan tersendiri.")

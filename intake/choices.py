@@ -31,18 +31,21 @@ class Option:
     """What one number does: `file` a new complaint, `add` to case `case_id`, `split` off
     the held words as complaints of their own (in the mode of case `case_id`), `keep` things
     as they are, ask for the reporting `mode` its `text` names (intake/modes.py), `erase` the
-    resident's data or `keep_data`."""
+    resident's data or `keep_data`; for a case already reported (`found_id`,
+    intake/already_reported.py), `follow` it instead of filing, `file_anew` all the same,
+    `join` case `case_id` into it or `keep_own` case `case_id` as it is."""
 
     do: str
     case_id: int | None = None
     text: str | None = None
+    found_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Held:
     """What the answer acts on: the words, the files already stored, a location."""
 
-    purpose: str  # talk, follow_up, attachment, split, mode, erase
+    purpose: str  # talk, follow_up, attachment, split, mode, erase, already
     text: str | None = None
     media: tuple[StoredMedia, ...] = ()
     location: Location | None = None

@@ -7,13 +7,16 @@ Each message is read in the context of the sender's cases and the question the b
 order: an edit, the words that ask for Anonim or Rahasia (intake/modes.py, taken off the front
 of the message), a file or location, the answer to a numbered question, a command, then the
 words themselves (intake/intent.py): thanks and greetings, a question about the service, "it is
-still not fixed", "when will it be done?", the answer an officer waits for, or a complaint.
+still not fixed", "when will it be done?", the answer an officer waits for, or a complaint. A
+complaint about a problem an open public case already reports near its place is offered to
+follow that case first (intake/already_reported.py).
 When unsure, it asks. Acknowledgements of new complaints go through the outbox like every other
 message we owe a citizen; the replies returned here are the immediate answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,11 +25,13 @@ from sqlmodel import Session, col
 
 from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
+from cases.following import Followed
 from cases.models import Case
 from cases.modes import ORDINARY, mode_of
 from core.db import insert_on_conflict, utcnow
+from core.media import StoredMedia
 from core.settings import Settings
-from intake import attachments, chat_links, questions
+from intake import already_reported, attachments, chat_links, questions
 from intake.additions import add_words, edit, follow_up, open_cases
 from intake.chat import ChatEvent, ChatOutcome, ChatReply, media_kind, reply
 from intake.chat_data import ERASE_PURPOSE, ask_erase, data_replies, erase_now, kept
@@ -67,6 +72,11 @@ from notifications.models import Contact
 from notifications.service import get_or_create_contact
 from routing.service import RoutingDecision, problems, route
 
+# the questions whose options also take words, by their purpose (the numbers always do)
+ANSWER_WORDS: dict[str, Callable[[str], int | None]] = {
+    ERASE_PURPOSE: yes_no,
+    already_reported.ALREADY_PURPOSE: already_reported.answer_number,
+}
 # words routing gives mostly to "not a complaint" are asked about rather than filed
 CHATTER_SHARE = 0.5
 # "when?" in this many words that routing places is as much a new complaint as a question
@@ -140,9 +150,10 @@ def _respond(
     if not text:
         return reply(say(contact.language, UNSUPPORTED))
     if question is not None:
+        words = ANSWER_WORDS.get(question.payload.get("purpose"))
         chosen = number(text)
-        if chosen is None and question.payload.get("purpose") == ERASE_PURPOSE:
-            chosen = yes_no(text)  # "ya" / "tidak" answer it too
+        if chosen is None and words is not None:
+            chosen = words(text)  # "ya" / "tidak", "IKUT" / "LAPOR BARU" answer it too
         rating_first = chosen is not None and _rating_asked_since(session, contact, question)
         if chosen is not None and not rating_first:
             if chosen > len(question.options):
@@ -276,10 +287,20 @@ def _file(
     contact: Contact,
     text: str,
     decision: RoutingDecision,
+    media: Sequence[StoredMedia] = (),
+    *,
+    offer: bool = True,
 ) -> ChatOutcome:
     """File the words as a complaint; when they hold problems for different agencies, offer
-    to file each on its own."""
-    outcome = file_complaint(session, settings, event, contact, text)
+    to file each on its own. With `offer`, ask first when an open public case already
+    reports the problem at the location kept for them (intake/already_reported.py)."""
+    if offer and (
+        asked := already_reported.offer_before_filing(
+            session, settings, event, contact, text, media
+        )
+    ):
+        return asked
+    outcome = file_complaint(session, settings, event, contact, text, tuple(media))
     if outcome.filed_case_id is None:
         return outcome
     found = problems(session, text, decision, min_confidence=settings.routing_min_confidence)
@@ -315,7 +336,21 @@ def _act(
         replies = [r for outcome in filed for r in outcome.replies]
         return ChatOutcome(replies, case_code=filed[0].case_code if filed else None)
     if option.do == "file":
-        return file_complaint(session, settings, event, contact, held.text or "", held.media)
+        words = held.text or ""
+        asked = already_reported.offer_before_filing(
+            session, settings, event, contact, words, held.media
+        )
+        return asked or file_complaint(session, settings, event, contact, words, held.media)
+    if option.do == "file_anew":  # LAPOR BARU
+        return _file_held(session, settings, event, contact, held)
+    if option.do == "follow":
+        return _follow_instead(session, settings, event, contact, option.found_id, held)
+    if option.do == "join":
+        return already_reported.join_found(
+            session, settings, contact, option.case_id, option.found_id
+        )
+    if option.do == "keep_own":
+        return already_reported.keep_own(session, contact, option.case_id)
     case = session.get(Case, option.case_id)
     if case is None or case.contact_id != contact.id:
         return reply(say(language, UNSUPPORTED))
@@ -324,11 +359,39 @@ def _act(
     if held.purpose == "attachment":
         if held.location is not None:
             attachments.place(session, settings, case, held.location, event.received_at)
-            return attachments.located(language, case)
+            return attachments.located(session, settings, contact, case, event.received_at)
         kinds = [media_kind(item.content_type, audio_is_voice=True) for item in held.media]
         name = attachments.kind_name(language, kinds)
         return attachments.attached(session, case, held.media, held.text or "", name, language)
     return add_words(session, settings, case, held.text or "", language)
+
+
+def _follow_instead(
+    session: Session,
+    settings: Settings,
+    event: ChatEvent,
+    contact: Contact,
+    found_id: int,
+    held: Held,
+) -> ChatOutcome:
+    """IKUT: follow the case already reported instead of filing the held words; when it can
+    no longer be followed, say so and file them after all."""
+    at = event.received_at
+    followed, told = already_reported.follow_found(session, settings, contact, found_id, at)
+    if followed is not Followed.not_open:
+        return told
+    filed = _file_held(session, settings, event, contact, held)
+    return replace(filed, replies=[*told.replies, *filed.replies])
+
+
+def _file_held(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact, held: Held
+) -> ChatOutcome:
+    """The words (and files) held by the "already reported?" question, filed as they would
+    have been had nothing been reported near."""
+    text = held.text or ""
+    decision = _routed(session, settings, text)
+    return _file(session, settings, event, contact, text, decision, held.media, offer=False)
 
 
 def _help(session: Session, event: ChatEvent, contact: Contact, full: bool) -> list[ChatReply]:

@@ -39,6 +39,20 @@ def _usable(pending: PendingLocation | None, now: datetime) -> Location | None:
     return Location(pending.latitude, pending.longitude)
 
 
+def kept_location(session: Session, contact: Contact, now: datetime) -> Location | None:
+    """The location the contact's next complaint would be filed with; None for none (or one
+    too old to take)."""
+    return _usable(session.get(PendingLocation, contact.id), now)
+
+
+def forget_location(session: Session, contact: Contact) -> None:
+    """The kept location went with words that filed nothing (intake/already_reported.py):
+    the next complaint does not take it."""
+    pending = session.get(PendingLocation, contact.id)
+    if pending is not None:
+        session.delete(pending)
+
+
 def file_complaint(
     session: Session,
     settings: Settings,

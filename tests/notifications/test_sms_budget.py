@@ -281,6 +281,10 @@ def _blanks(language: str) -> dict[str, str]:
         "note": NOTES[language],
         # a case told apart by its first words, as the chat's questions show it
         "summary": "Penerangan jalan...",
+        # a case already reported, offered to follow: its first words and status
+        "about": "Penerangan jalan..., "
+        + max((status_label(language, s) for s in CaseStatus), key=len),
+        "own": CODE,
         "kind": max((say(language, kind) for kind in chat_text.MEDIA_KINDS.values()), key=len),
         "number": "4",
         # two problems, each quoted in at most 30 characters (intake/questions.py)
