@@ -288,3 +288,19 @@ JOIN_NOT_OPEN = N_(
     "Tidak ada yang diubah."
 )
 KEPT_OWN = N_("Baik, aduan %(code)s tetap kami proses sebagai aduan tersendiri.")
+
+# --- the rating request's list on WhatsApp (bots/twilio/rating_list.py) ------------------------
+# the button that opens the list: at most 20 characters
+RATING_LIST_BUTTON = N_("Pilih jawaban")
+# each rating's title (at most 24 characters) and its description (at most 72), 5 to 1
+RATING_TITLES = {
+    5: N_("Sangat puas"),
+    4: N_("Puas"),
+    3: N_("Biasa saja"),
+    2: N_("Kecewa"),
+    1: N_("Sangat kecewa"),
+}
+# TRANSLATORS: under a rating's title in the WhatsApp list, e.g. "Nilai 4 dari 5"
+RATING_DESCRIPTION = N_("Nilai %(rating)s dari 5")
+# under RATING_NOT_FIXED in the list
+NOT_FIXED_DESCRIPTION = N_("Masalahnya masih ada: aduan dibuka kembali")

@@ -3,7 +3,8 @@
 The post is signed, so a malformed one comes from Twilio itself (a change on its side) or from
 someone holding our auth token; either way it is not a resident's message to file. Each field
 the webhook reads is checked here: the sender is a phone number, the message has a SID, a
-pressed button's payload is one of our choice numbers, the media count is Twilio's (0 to 10)
+pressed button's payload or a tapped list item's id is one of our choices' answers, the media
+count is Twilio's (0 to 10)
 with a URL for each file, a location is two numbers in range, and no text holds what no
 database stores (core.text).
 """
@@ -16,11 +17,16 @@ import re
 from starlette.datastructures import FormData
 
 from core.text import UNSTORABLE_REASON, storable
+from intake.chat_text import NOT_FIXED_REPLY
 
 MAX_MEDIA = 10  # Twilio's own maximum per message
 _SENDER = re.compile(r"(?:whatsapp:)?\+[1-9]\d{6,14}")  # E.164, WhatsApp's with its prefix
 SID = re.compile(r"[A-Za-z0-9]{2,64}")
-_CHOICE = re.compile(r"\d{1,2}")  # the quick replies' ids are the choices' numbers
+# the ids of our quick replies (the choices' numbers) and of the rating list's items (a rating,
+# or the word that says "not fixed")
+_CHOICE = re.compile(rf"\d{{1,2}}|{re.escape(NOT_FIXED_REPLY)}")
+# the fields Twilio puts a pressed button's or a tapped list item's id in
+CHOICE_FIELDS = ("ButtonPayload", "ListId")
 _COUNT = re.compile(r"\d{1,2}")
 _MEDIA_URL = re.compile(r"https?://\S{1,2040}")
 # the longest each free text may be: a WhatsApp profile name, a shared place's name and
@@ -87,9 +93,10 @@ def form_problem(form: FormData) -> str | None:
         return "From must be a phone number (E.164, or whatsapp: and one)"
     if not SID.fullmatch(field(form, "MessageSid") or field(form, "SmsSid")):
         return "MessageSid must be a Twilio SID"
-    payload = field(form, "ButtonPayload")
-    if payload and not _CHOICE.fullmatch(payload):
-        return "ButtonPayload must be the number of one of our choices"
+    for name in CHOICE_FIELDS:
+        payload = field(form, name)
+        if payload and not _CHOICE.fullmatch(payload):
+            return f"{name} must be the answer of one of our choices"
     for name, limit in MAX_CHARS.items():
         if len(field(form, name)) > limit:
             return f"{name} is longer than {limit} characters"

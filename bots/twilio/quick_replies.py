@@ -9,10 +9,10 @@ hold three buttons at most; variables need a sample value when the content is ma
 own reply buttons hold a title of at most 20 characters, unique within the message.
 
 So there is one content per number of buttons (1 to 3), made once per account and found again
-by its friendly name after a restart: its body and titles are all variables, its ids fixed "1",
-"2", "3". A pressed button arrives as ButtonPayload "n", exactly the number the reply's text
-asks the resident to type. A title longer than 20 characters is cut with "…" (the text lists
-the choice in full).
+by its friendly name after a restart (`bots.twilio.contents`): its body and titles are all
+variables, its ids fixed "1", "2", "3". A pressed button arrives as ButtonPayload "n", exactly
+the number the reply's text asks the resident to type. A title longer than 20 characters is
+cut with "…" (the text lists the choice in full).
 
 The quick reply is sent through the REST API instead of TwiML, so the replies before it go the
 same way, in order; the replies after it stay in the TwiML answer. Whenever Twilio refuses (or
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Sequence
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -33,6 +32,7 @@ from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 
 from bots.twilio.client import twilio_client
+from bots.twilio.contents import content_sid, forget
 from core.settings import Settings
 from intake.chat import ChatReply
 from notifications.channels import DeliveryError
@@ -45,10 +45,6 @@ BODY_MAX = 1024
 CONTENT_NAME = "aduan_choices_{count}_v1"  # a new shape needs a new name
 SAMPLE_BODY = "Ini aduan baru? Balas 1 = aduan baru, 2 = tambahan untuk aduan HBPS-SX30"
 SAMPLE_TITLES = ("Aduan baru", "Tambahan", "Batal")
-
-# content sids by (account, Content API address, number of buttons), for the process's life
-_sids: dict[tuple[str, str, int], str] = {}
-_sids_lock = threading.Lock()
 
 
 class QuickReplyFailed(Exception):
@@ -89,24 +85,6 @@ def _content_spec(count: int) -> ContentList.ContentCreateRequest:
     )
 
 
-def _content_sid(client: Client, count: int) -> str:
-    """The sid of the content with `count` buttons: remembered, found, or made now."""
-    key = (client.account_sid, client.content.base_url, count)
-    name = CONTENT_NAME.format(count=count)
-    with _sids_lock:  # made once, not once per thread that needs it first
-        if key not in _sids:
-            found = (c.sid for c in client.content.v1.contents.stream() if c.friendly_name == name)
-            sid = next(found, None) or client.content.v1.contents.create(_content_spec(count)).sid
-            _sids[key] = str(sid)
-        return _sids[key]
-
-
-def _forget(client: Client, count: int) -> None:
-    """A content deleted from the account fails its sends: look for it again next time."""
-    with _sids_lock:
-        _sids.pop((client.account_sid, client.content.base_url, count), None)
-
-
 def _send(settings: Settings, reply: ChatReply, *, to: str, from_: str) -> None:
     variables = quick_reply_variables(reply)
     client: Client | None = None
@@ -118,12 +96,12 @@ def _send(settings: Settings, reply: ChatReply, *, to: str, from_: str) -> None:
         client.messages.create(
             to=to,
             from_=from_,
-            content_sid=_content_sid(client, len(reply.choices)),
+            content_sid=content_sid(client, _content_spec(len(reply.choices))),
             content_variables=json.dumps(variables, ensure_ascii=False),
         )
     except TwilioRestException as exc:
         if client is not None and variables is not None:
-            _forget(client, len(reply.choices))
+            forget(client, CONTENT_NAME.format(count=len(reply.choices)))
         raise QuickReplyFailed(f"Twilio error {exc.code or exc.status}") from exc
     except (TwilioException, DeliveryError, OSError) as exc:
         raise QuickReplyFailed(type(exc).__name__) from exc

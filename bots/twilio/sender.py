@@ -22,6 +22,16 @@ signed link (`notifications.photos`, under PUBLIC_BASE_URL). Outside it the SMS 
 the link in its text; an approved template carries its own text only. SMS never carries media
 (`photos` is false): the outbox gives it the text with the link.
 
+Inside the window the rating request (or the last of its parts, the one ending with the
+question) goes as a list the resident taps: 5 to 1 and "not fixed" (`bots.twilio.rating_list`);
+its photo goes first, as a media message of its own, as the list cannot carry one. When Twilio
+does not take the list (refused, unreachable, or the text longer than a list's body holds),
+the same text goes as free text in the same attempt, without the photo that already went; a
+63016 to the list goes on as outside the window. The list is a session message like free text
+and is recorded under the same path "whatsapp", so a late 63016 resends it the same way
+(`bots.twilio.status`); the row's provider id is the list's, not the photo's. Should the text
+fail as well, the message is tried again later as any failed send is, its photo included.
+
 Template variables are numbered in this order per kind (`TEMPLATE_VARIABLES`); write the
 approved template text with the same numbers:
 
@@ -56,25 +66,32 @@ Every send asks Twilio to report delivery to PUBLIC_BASE_URL + `STATUS_PATH`
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from bots.twilio import rating_list
 from bots.twilio.addresses import on_whatsapp, phone_number
 from bots.twilio.client import twilio_client
+from bots.twilio.contents import content_sid, forget
 from bots.twilio.errors import OUTSIDE_WINDOW
 from core.db import utcnow
 from core.settings import Settings
 from notifications.channels import DeliveryError, OutboundMessage, SendResult
 from notifications.enums import Channel, MessageKind
 from notifications.photos import with_photo_link
-from notifications.service import PART_KEY
+from notifications.service import PART_KEY, PARTS_KEY
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 1600
 # where Twilio posts delivery reports (bots/twilio/status.py)
 STATUS_PATH = "/webhooks/twilio/status"
 WHATSAPP_WINDOW = timedelta(hours=24)
-# free text on WhatsApp: a late 63016 report for it sends the message again (status.py)
+# a session message on WhatsApp (free text, or the rating list): a late 63016 report for it
+# sends the message again (status.py)
 FREE_TEXT_PATH = "whatsapp"
 TEMPLATE_VALUE_MAX = 700  # leaves room for the template's own text within 1024
 
@@ -117,6 +134,10 @@ class _OutsideWindow(Exception):
     """Twilio refused free text because the 24-hour window is closed."""
 
 
+class _ListNotTaken(Exception):
+    """Twilio did not take the rating list; the reason names no resident."""
+
+
 def _sms_from(settings: Settings) -> str:
     if not settings.twilio_sms_from:
         raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=False)
@@ -137,12 +158,18 @@ def _template_sid(message: OutboundMessage, settings: Settings) -> str | None:
     return templates.get(f"{message.kind}:{message.language}") or templates.get(message.kind)
 
 
-def _create(settings: Settings, *, free_whatsapp: bool = False, **fields: str) -> str:
-    """Hand one message to Twilio, asking for its delivery reports; returns its sid."""
-    client = twilio_client(settings)
+def _hand_over(settings: Settings, **fields: object) -> str:
+    """Hand one message to Twilio, asking for its delivery reports; returns its sid. Raises
+    what the Twilio client raises."""
     fields["status_callback"] = settings.public_base_url + STATUS_PATH
+    return str(twilio_client(settings).messages.create(**fields).sid)
+
+
+def _create(settings: Settings, *, free_whatsapp: bool = False, **fields: object) -> str:
+    """`_hand_over`, its failures as DeliveryError (or _OutsideWindow for a session message
+    WhatsApp's window refused)."""
     try:
-        sent = client.messages.create(**fields)
+        return _hand_over(settings, **fields)
     except TwilioRestException as exc:
         if free_whatsapp and exc.code == OUTSIDE_WINDOW:
             raise _OutsideWindow from exc
@@ -154,7 +181,40 @@ def _create(settings: Settings, *, free_whatsapp: bool = False, **fields: str) -
         ) from exc
     except (TwilioException, OSError) as exc:
         raise DeliveryError(f"Twilio unreachable: {exc}", permanent=False) from exc
-    return str(sent.sid)
+
+
+def _asks_rating(message: OutboundMessage) -> bool:
+    """The message ends with the rating question: a rating request, or its last part."""
+    variables = message.variables or {}
+    last_part = variables.get(PART_KEY, "1") == variables.get(PARTS_KEY, "1")
+    return message.kind == MessageKind.rating_request and last_part
+
+
+def _send_rating_list(message: OutboundMessage, settings: Settings, *, to: str, from_: str) -> str:
+    """Send the message's text as the rating list; its sid. Raises _OutsideWindow when WhatsApp's
+    window refused it, _ListNotTaken when Twilio would not take it for another reason."""
+    variables = rating_list.list_variables(message.language, message.body)
+    if variables is None:
+        raise _ListNotTaken("the text does not fit a list")
+    client = None
+    try:
+        client = twilio_client(settings)
+        return _hand_over(
+            settings,
+            to=to,
+            from_=from_,
+            content_sid=content_sid(client, rating_list.content_spec()),
+            content_variables=json.dumps(variables, ensure_ascii=False),
+        )
+    except TwilioRestException as exc:
+        if exc.code == OUTSIDE_WINDOW:
+            raise _OutsideWindow from exc
+        if client is not None:
+            forget(client, rating_list.CONTENT_NAME)
+        # the code only: Twilio's text names the resident's number
+        raise _ListNotTaken(f"Twilio error {exc.code or exc.status}") from exc
+    except (TwilioException, DeliveryError, OSError) as exc:
+        raise _ListNotTaken(type(exc).__name__) from exc
 
 
 class TwilioChannel:
@@ -176,21 +236,30 @@ class TwilioChannel:
             sid = _create(settings, to=number, from_=from_, body=message.body)
             return SendResult(provider_id=sid, path="sms")
         if in_whatsapp_window(message):
-            media = {"media_url": [message.photo.url]} if message.photo is not None else {}
             try:
-                sid = _create(
-                    settings,
-                    free_whatsapp=True,
-                    to=on_whatsapp(number),
-                    from_=_whatsapp_from(settings),
-                    body=message.body,
-                    **media,
-                )
+                return _inside_window(message, number, settings)
             except _OutsideWindow:
                 pass  # Twilio knows better than our clock: go on as outside the window
-            else:
-                return SendResult(provider_id=sid, path=FREE_TEXT_PATH)
         return _outside_window(message, number, settings)
+
+
+def _inside_window(message: OutboundMessage, number: str, settings: Settings) -> SendResult:
+    """Send within WhatsApp's window: the rating question as a list (its photo first), anything
+    else, or a list Twilio would not take, as text (with its photo as media)."""
+    to, from_ = on_whatsapp(number), _whatsapp_from(settings)
+    if _asks_rating(message):
+        if message.photo is not None:
+            _create(settings, free_whatsapp=True, to=to, from_=from_, media_url=[message.photo.url])
+            message = replace(message, photo=None)  # gone: the text does not carry it again
+        try:
+            sid = _send_rating_list(message, settings, to=to, from_=from_)
+        except _ListNotTaken as exc:
+            log.warning("a %s message goes as text, not as a list: %s", message.kind, exc)
+        else:
+            return SendResult(provider_id=sid, path=FREE_TEXT_PATH)
+    media = {"media_url": [message.photo.url]} if message.photo is not None else {}
+    sid = _create(settings, free_whatsapp=True, to=to, from_=from_, body=message.body, **media)
+    return SendResult(provider_id=sid, path=FREE_TEXT_PATH)
 
 
 def _outside_window(message: OutboundMessage, number: str, settings: Settings) -> SendResult:

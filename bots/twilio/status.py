@@ -2,9 +2,9 @@
 
 Twilio posts `MessageSid`, `MessageStatus` and, on failure, `ErrorCode`, as often as it likes and
 in any order. Its statuses are put in our words (`notifications.reports`, which decides which
-report wins) and a failure gets a readable reason. WhatsApp often accepts free text and only
-later reports 63016 (outside the 24-hour window); that message is then sent again as a
-template or by SMS.
+report wins) and a failure gets a readable reason. WhatsApp often accepts free text (or the
+rating list, another session message) and only later reports 63016 (outside the 24-hour
+window); that message is then sent again as a template or by SMS.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """POST /webhooks/twilio: SMS and WhatsApp messages in, TwiML replies out.
 
 On WhatsApp a reply with numbered choices goes with quick-reply buttons (bots.twilio.quick_replies)
-and a pressed button arrives as its ButtonPayload, the choice's number; SMS is plain text.
+and a pressed button arrives as its ButtonPayload, the choice's number; a tapped item of the
+rating list (bots.twilio.rating_list) arrives as its ListId, the rating or the word for "not
+fixed". Either is read as the resident typing it. SMS is plain text.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bots.twilio.addresses import is_whatsapp, phone_number
-from bots.twilio.form_shape import SID, field, form_problem, media_count
+from bots.twilio.form_shape import CHOICE_FIELDS, SID, field, form_problem, media_count
 from bots.twilio.quick_replies import send_ahead
 from bots.twilio.signature import SignedForm
 from cases.enums import SourceChannel
@@ -63,8 +65,9 @@ def to_chat_event(form: FormData, settings: Settings) -> ChatEvent:
     whatsapp = is_whatsapp(sender)
     address = phone_number(sender)
     name = field(form, "ProfileName")
-    # a pressed quick-reply button: Body is its title, ButtonPayload the choice's number
-    text = field(form, "ButtonPayload") or form.get("Body")
+    # a pressed button or a tapped list item: Body is its title, the id the answer it stands for
+    choice = next((field(form, name) for name in CHOICE_FIELDS if field(form, name)), "")
+    text = choice or form.get("Body")
     return ChatEvent(
         channel=SourceChannel.whatsapp if whatsapp else SourceChannel.sms,
         sender=ReplyAddress(Channel.whatsapp if whatsapp else Channel.sms, address),

@@ -63,7 +63,7 @@ def test_reporter_on_telegram_and_follower_on_whatsapp_both_receive_the_photo(
 ) -> None:
     """Resolved with a photo over HTTP (multipart): Telegram gets sendPhoto with the note as
     caption and rating buttons; WhatsApp, in its window, a media message whose signed link
-    serves the same photo."""
+    serves the same photo, then the note and the question as a list to tap."""
     headers = _supervisor(client, settings)
     code = _telegram_reporter_and_whatsapp_follower(client, settings, headers)
     photo = png_bytes(8, 6)
@@ -87,7 +87,8 @@ def test_reporter_on_telegram_and_follower_on_whatsapp_both_receive_the_photo(
     assert keyboard[1][0]["text"] == "Belum beres"
 
     [whatsapp] = [m for m in twilio.messages_to(f"whatsapp:{PHONE}") if m.media_urls]
-    assert NOTE in whatsapp.body and code in whatsapp.body
+    [question] = [m for m in twilio.messages_to(f"whatsapp:{PHONE}") if m.items]
+    assert NOTE in question.content["body"] and code in question.content["body"]
     [url] = whatsapp.media_urls
     assert url.startswith(PHOTO_PREFIX)
     served = client.get(url.removeprefix("https://aduan.example.go.id"))

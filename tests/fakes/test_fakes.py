@@ -192,6 +192,67 @@ def test_twilio_content_api_refuses_a_malformed_quick_reply(
     assert twilio_fake.contents == []
 
 
+def _list_picker() -> ContentList.ContentCreateRequest:
+    items = [
+        {"id": "5", "item": "{{2}}", "description": "{{3}}"},
+        {"id": "BELUM", "item": "Belum beres", "description": "Dibuka kembali"},
+    ]
+    return ContentList.ContentCreateRequest(
+        {
+            "friendly_name": "rating",
+            "language": "id",
+            "variables": {"1": "Sudah beres?", "2": "Sangat puas", "3": "Nilai 5 dari 5"},
+            "types": {"twilio/list-picker": {"body": "{{1}}", "button": "Pilih", "items": items}},
+        }
+    )
+
+
+def _send_content(client: Client, sid: str, variables: str = "{}") -> None:
+    client.messages.create(
+        to="whatsapp:+6281234567890",
+        from_="whatsapp:+14155238886",
+        content_sid=sid,
+        content_variables=variables,
+    )
+
+
+def test_twilio_content_api_sends_a_list_picker(twilio_fake: FakeTwilio) -> None:
+    """A list picker is recorded as shown, its variables filled over the samples; a field
+    longer than Twilio's maximum once filled is refused with 21658 and not recorded."""
+    client = _client(twilio_fake)
+    sid = client.content.v1.contents.create(_list_picker()).sid
+    _send_content(client, sid, '{"1": "Aduan X selesai. Nilai?", "2": "Puas sekali"}')
+    [sent] = twilio_fake.messages
+    assert sent.content == {
+        "body": "Aduan X selesai. Nilai?",
+        "button": "Pilih",
+        "items": [
+            {"id": "5", "item": "Puas sekali", "description": "Nilai 5 dari 5"},
+            {"id": "BELUM", "item": "Belum beres", "description": "Dibuka kembali"},
+        ],
+    }
+    assert sent.items == [
+        ("5", "Puas sekali", "Nilai 5 dari 5"),
+        ("BELUM", "Belum beres", "Dibuka kembali"),
+    ]
+    with pytest.raises(TwilioRestException) as error:
+        _send_content(client, sid, '{"2": "Sangat sangat puas sekali!"}')  # 27 characters
+    assert (error.value.status, error.value.code) == (400, 21658)
+    assert len(twilio_fake.messages) == 1
+
+
+def test_twilio_deleted_content_is_refused_with_21655(twilio_fake: FakeTwilio) -> None:
+    """Deleting a content (204) removes it from the list, and a message naming it is refused."""
+    client = _client(twilio_fake)
+    sid = client.content.v1.contents.create(_list_picker()).sid
+    assert client.content.v1.contents(sid).delete() is True
+    assert twilio_fake.contents == []
+    with pytest.raises(TwilioRestException) as error:
+        _send_content(client, sid)
+    assert (error.value.status, error.value.code) == (400, 21655)
+    assert twilio_fake.messages == []
+
+
 def test_twilio_bad_auth_is_401(twilio_fake: FakeTwilio) -> None:
     """Wrong credentials give TwilioRestException with status 401 and code 20003."""
     with pytest.raises(TwilioRestException) as exc_info:

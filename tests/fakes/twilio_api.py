@@ -26,11 +26,14 @@ Content API
 The same fake serves ``content.twilio.com``'s v1 Content resource (point
 ``client.content.base_url`` at ``fake.url``): ``POST /v1/Content`` with the JSON
 ``ContentList.create`` sends, ``GET /v1/Content`` (pages with ``meta``, as the
-client's ``stream`` reads them) and ``GET /v1/Content/{sid}``. A message sent
-with the ``ContentSid`` of a ``twilio/quick-reply`` content created here is
-recorded with the quick reply as the resident sees it (``TwilioMessage.content``,
-its ``{{n}}`` filled from ``ContentVariables`` over the content's samples). A
-``ContentSid`` not created here is taken as a template approved elsewhere.
+client's ``stream`` reads them), ``GET /v1/Content/{sid}`` and ``DELETE
+/v1/Content/{sid}`` (204, as an operator deleting it in Twilio's console). A
+message sent with the ``ContentSid`` of a ``twilio/quick-reply`` or
+``twilio/list-picker`` content created here is recorded as the resident sees it
+(``TwilioMessage.content``, its ``{{n}}`` filled from ``ContentVariables`` over
+the content's samples); a filled field longer than its documented maximum is
+refused with 21658, and a deleted content's sid with 21655. A ``ContentSid``
+never created here is taken as a template approved elsewhere.
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ ERROR_MESSAGES: dict[int, str] = {
     21603: "A 'From' phone number is required.",
     21604: "A 'To' phone number is required.",
     21610: "Attempt to send to unsubscribed recipient",
+    21655: "The ContentSid is Invalid.",
     21656: "The ContentVariables Parameter is invalid.",
+    21658: "Parameter exceeded character limit",
     21910: "Invalid From and To pair. From and To should be of the same channel",
     63016: (
         "Failed to send freeform message because you are outside the allowed window. "
@@ -82,6 +87,10 @@ QUICK_REPLY = "twilio/quick-reply"
 QUICK_REPLY_BODY_MAX = 1024
 QUICK_REPLY_ACTIONS_MAX = 10
 QUICK_REPLY_ID_MAX = 200
+LIST_PICKER = "twilio/list-picker"
+# Twilio's documented maxima for a list picker's fields (the button's is WhatsApp's)
+LIST_PICKER_MAX = {"body": 1024, "button": 20, "item": 24, "id": 200, "description": 72}
+LIST_PICKER_ITEMS_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,8 @@ class TwilioMessage:
     status_callback: str | None = None
     media_urls: tuple[str, ...] = ()
     messaging_service_sid: str | None = None
-    # a quick reply sent by ContentSid, as shown: {"body": ..., "actions": [{"id", "title"}]}
+    # a quick reply or list picker sent by ContentSid, as shown: {"body": ..., "actions":
+    # [{"id", "title"}]}, or {"body": ..., "button": ..., "items": [{"id", "item", "description"}]}
     content: dict[str, Any] | None = None
 
     @property
@@ -108,6 +118,14 @@ class TwilioMessage:
     def buttons(self) -> list[str]:
         """The titles of a quick reply's buttons, in order."""
         return [action["title"] for action in (self.content or {}).get("actions", [])]
+
+    @property
+    def items(self) -> list[tuple[str, str, str]]:
+        """A list picker's items as (id, title, description), in order."""
+        return [
+            (item["id"], item["item"], item["description"])
+            for item in (self.content or {}).get("items", [])
+        ]
 
 
 def twilio_error(status: int, code: int, message: str | None = None) -> HttpResponse:
@@ -164,6 +182,7 @@ class FakeTwilio(HttpFake):
         self._media: dict[str, tuple[bytes, str]] = {}  # path suffix -> (content, type)
         self._cdn: dict[str, str] = {}  # cdn key -> path suffix
         self._contents: dict[str, dict[str, Any]] = {}  # content sid -> resource
+        self._deleted_contents: set[str] = set()
         self._answering: Counter[str | None] = Counter()  # API requests in hand, by To
         self._most_total = 0  # the most API requests in hand at once
         self._most_answering: Counter[str | None] = Counter()  # the most at once, by To
@@ -315,8 +334,14 @@ class FakeTwilio(HttpFake):
 
         with self._lock:
             content = self._contents.get(content_sid or "")
+            deleted = content_sid in self._deleted_contents
+        if deleted:
+            return twilio_error(400, 21655)
+        shown = _content_shown(content, variables) if content else None
+        if shown is not None and (problem := _shown_problem(content, shown)):
+            return twilio_error(400, 21658, problem)
         message = TwilioMessage(
-            content=_quick_reply_shown(content, variables) if content else None,
+            content=shown,
             sid=_sid("SM"),
             to=to,
             from_=from_,
@@ -334,6 +359,12 @@ class FakeTwilio(HttpFake):
     def _content_api(self, request: HttpRequest, sid: str | None) -> HttpResponse:
         if request.method == "POST" and sid is None:
             return self._create_content(request)
+        if request.method == "DELETE" and sid is not None:
+            with self._lock:
+                if self._contents.pop(sid, None) is None:
+                    return twilio_error(404, 20404)
+                self._deleted_contents.add(sid)
+            return HttpResponse(204)
         if request.method != "GET":
             return twilio_error(405, 20004, "Method not allowed")
         with self._lock:
@@ -452,9 +483,24 @@ def _content_problem(spec: dict[str, Any]) -> str | None:
         return "Types must hold at least one content type"
     if not spec.get("language"):
         return "Language is required"
-    quick_reply = types.get(QUICK_REPLY)
-    if quick_reply is None:
+    if (quick_reply := types.get(QUICK_REPLY)) is not None:
+        problem = _quick_reply_problem(quick_reply)
+        texts = [quick_reply.get("body") or "", *_action_texts(quick_reply.get("actions") or [])]
+    elif (list_picker := types.get(LIST_PICKER)) is not None:
+        problem = _list_picker_problem(list_picker)
+        texts = [list_picker.get(name) or "" for name in ("body", "button")]
+        texts += [str(item.get(name) or "") for item in list_picker["items"] for name in item]
+    else:
         return None
+    if problem:
+        return problem
+    used = {name for text in texts for name in _VARIABLE.findall(text)}
+    if missing := used - set(spec.get("variables") or {}):
+        return f"Variables without a sample value: {', '.join(sorted(missing))}"
+    return None
+
+
+def _quick_reply_problem(quick_reply: dict[str, Any]) -> str | None:
     body, actions = quick_reply.get("body") or "", quick_reply.get("actions") or []
     if not body.strip() or len(body) > QUICK_REPLY_BODY_MAX:
         return f"Quick reply body must be 1-{QUICK_REPLY_BODY_MAX} characters"
@@ -464,9 +510,20 @@ def _content_problem(spec: dict[str, Any]) -> str | None:
         title, action_id = action.get("title") or "", action.get("id") or ""
         if not title.strip() or not action_id or len(action_id) > QUICK_REPLY_ID_MAX:
             return "Each quick reply action needs a title and an id of at most 200 characters"
-    used = {name for text in [body, *_action_texts(actions)] for name in _VARIABLE.findall(text)}
-    if missing := used - set(spec.get("variables") or {}):
-        return f"Variables without a sample value: {', '.join(sorted(missing))}"
+    return None
+
+
+def _list_picker_problem(list_picker: dict[str, Any]) -> str | None:
+    """The list picker's required fields (its lengths are checked once filled, at send)."""
+    items = list_picker.get("items") or []
+    if not (list_picker.get("body") or "").strip() or not (list_picker.get("button") or "").strip():
+        return "List picker needs a body and a button"
+    if not 1 <= len(items) <= LIST_PICKER_ITEMS_MAX:
+        return f"List picker holds 1-{LIST_PICKER_ITEMS_MAX} items"
+    if not all((item.get("item") or "").strip() and item.get("id") for item in items):
+        return "Each list item needs an item and an id"
+    if len({item["id"] for item in items}) < len(items):
+        return "List item ids must be unique"
     return None
 
 
@@ -474,23 +531,44 @@ def _action_texts(actions: list[dict[str, Any]]) -> list[str]:
     return [text for action in actions for text in (action.get("title"), action.get("id")) if text]
 
 
-def _quick_reply_shown(
+def _content_shown(
     content: dict[str, Any], variables: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    """The quick reply of a content with its variables filled (the samples where a value is
-    not given), as WhatsApp shows it; None for a content of another type."""
-    quick_reply = content["types"].get(QUICK_REPLY)
-    if quick_reply is None:
-        return None
+    """The quick reply or list picker of a content with its variables filled (the samples
+    where a value is not given), as WhatsApp shows it; None for a content of another type."""
     values = {**content["variables"], **(variables or {})}
 
-    def fill(text: str) -> str:
-        return _VARIABLE.sub(lambda m: str(values.get(m[1], m[0])), text)
+    def fill(text: str | None) -> str:
+        return _VARIABLE.sub(lambda m: str(values.get(m[1], m[0])), text or "")
 
-    return {
-        "body": fill(quick_reply["body"]),
-        "actions": [
-            {"id": fill(action["id"]), "title": fill(action["title"])}
-            for action in quick_reply["actions"]
-        ],
-    }
+    if (quick_reply := content["types"].get(QUICK_REPLY)) is not None:
+        return {
+            "body": fill(quick_reply["body"]),
+            "actions": [
+                {"id": fill(action["id"]), "title": fill(action["title"])}
+                for action in quick_reply["actions"]
+            ],
+        }
+    if (list_picker := content["types"].get(LIST_PICKER)) is not None:
+        return {
+            "body": fill(list_picker["body"]),
+            "button": fill(list_picker["button"]),
+            "items": [
+                {name: fill(item.get(name)) for name in ("id", "item", "description")}
+                for item in list_picker["items"]
+            ],
+        }
+    return None
+
+
+def _shown_problem(content: dict[str, Any], shown: dict[str, Any]) -> str | None:
+    """Why Twilio refuses to send a list picker filled so (21658), or None."""
+    if LIST_PICKER not in content["types"]:
+        return None
+    fields = [(name, shown[name]) for name in ("body", "button")]
+    for item in shown["items"]:
+        fields += [(name, item[name]) for name in ("item", "id", "description")]
+    for name, value in fields:
+        if len(value) > LIST_PICKER_MAX[name]:
+            return f"The list picker's {name} is longer than {LIST_PICKER_MAX[name]} characters"
+    return None

@@ -50,6 +50,9 @@ MALFORMED: dict[str, dict[str, str]] = {
     "ButtonPayload with NUL": inbound("Aduan baru", whatsapp=True, ButtonPayload="\x00"),
     "ButtonPayload of 5,000 digits": inbound("Aduan baru", whatsapp=True, ButtonPayload="9" * 5000),
     "ButtonPayload a word": inbound("Aduan baru", whatsapp=True, ButtonPayload="yes"),
+    "ListId a word": inbound("Puas", whatsapp=True, ListId="puas"),
+    "ListId with NUL": inbound("Puas", whatsapp=True, ListId="4\x00"),
+    "ListId of 5,000 digits": inbound("Puas", whatsapp=True, ListId="4" * 5000),
     "ProfileName with NUL": inbound(POTHOLE, whatsapp=True, ProfileName="Bu\x00di"),
     "ProfileName of 5,000 letters": inbound(POTHOLE, whatsapp=True, ProfileName="B" * 5000),
 }

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from starlette.datastructures import FormData
 
-from bots.twilio import quick_replies
+from bots.twilio import contents
 from bots.twilio.quick_replies import send_ahead
 from bots.twilio.webhook import to_chat_event, twiml_answer
 from core.settings import Settings
@@ -103,7 +103,7 @@ def test_one_content_per_button_count_made_once_and_found_after_a_restart(
     instead of making another."""
     ahead(settings, ASK)
     ahead(settings, ASK)
-    monkeypatch.setattr(quick_replies, "_sids", {})  # a new process
+    monkeypatch.setattr(contents, "_sids", {})  # a new process
     ahead(settings, ASK)
     [content] = twilio.contents
     assert content["friendly_name"] == "aduan_choices_2_v1"
