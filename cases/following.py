@@ -56,9 +56,11 @@ def nearby_public_cases(
     category_id: int,
     language: str,
     limit: int = NEARBY_LIMIT,
+    not_of_contact: int | None = None,
 ) -> list[NearbyCase]:
     """The open public cases of `category_id` within ALREADY_REPORTED_RADIUS_M of the point,
-    nearest first, at most `limit`; their words redacted for readers of `language`."""
+    nearest first, at most `limit`; their words redacted for readers of `language`. With
+    `not_of_contact`, none that contact reported (nobody is offered their own case)."""
     radius = settings.already_reported_radius_m
     dlat = radius / METRES_PER_DEGREE
     dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
@@ -69,6 +71,10 @@ def nearby_public_cases(
         col(Case.latitude).between(latitude - dlat, latitude + dlat),
         col(Case.longitude).between(longitude - dlon, longitude + dlon),
     )
+    if not_of_contact is not None:
+        query = query.where(
+            sa.or_(col(Case.contact_id).is_(None), Case.contact_id != not_of_contact)
+        )
     found: list[NearbyCase] = []
     for case in session.exec(query):
         distance = distance_m(latitude, longitude, case.latitude, case.longitude)

@@ -29,6 +29,7 @@ STEPS = {
     MoveName.resolve: N_("tandai selesai"),
     MoveName.reject: N_("tolak"),
     MoveName.merge: N_("gabungkan ke aduan asal"),
+    MoveName.join: N_("warga menggabungkan aduannya ke aduan yang sudah ada"),
     MoveName.reopen: N_("buka kembali"),
     MoveName.not_fixed: N_("warga bilang belum beres"),
     MoveName.close: N_("tutup"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases.duplicates import merge
 from cases.enums import OPEN_STATUSES, CaseStatus
@@ -78,7 +78,7 @@ def _nearest(
     category_id: int,
 ) -> NearbyCase | None:
     """The nearest open public case of `category_id` near the point that is not the contact's
-    own (among the nearest cases.following.NEARBY_LIMIT)."""
+    own."""
     found = nearby_public_cases(
         session,
         settings,
@@ -86,17 +86,10 @@ def _nearest(
         longitude=longitude,
         category_id=category_id,
         language=contact.language,
+        limit=1,
+        not_of_contact=contact.id,
     )
-    if not found:
-        return None
-    own = set(
-        session.exec(
-            select(Case.id).where(
-                Case.contact_id == contact.id, col(Case.id).in_([case.id for case in found])
-            )
-        )
-    )
-    return next((case for case in found if case.id not in own), None)
+    return found[0] if found else None
 
 
 def _about(language: str, found: NearbyCase) -> str:

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from cases.following import Followed, follow
 from cases.models import Case, CaseSubscriber
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from intake.language import set_language
 from intake.models import ChatLink
 from notifications.models import Contact
@@ -44,6 +44,8 @@ class Bound(StrEnum):
     used = "used"  # another chat used it
     expired = "expired"
     unknown = "unknown"
+    followed = "followed"  # a follow link: this chat now hears the case's updates
+    closed = "closed"  # a follow link opened after the case closed (or left the public)
 
 
 def _hash(token: str) -> str:
@@ -98,7 +100,7 @@ def link_usable(session: Session, case: Case, token: str, now: datetime) -> bool
 
 
 def bind(
-    session: Session, token: str, contact: Contact, now: datetime
+    session: Session, settings: Settings, token: str, contact: Contact, now: datetime
 ) -> tuple[Bound, Case | None]:
     """Bind the case of `token` to `contact` (a Telegram chat): updates now go there, as to
     the case's contact or (a follow link) to one of its followers. Returns what happened and
@@ -121,11 +123,10 @@ def bind(
     session.add(link)
     language = link.language or case.language
     if link.follows:
-        # the chat conversation that calls this holds no settings; the process's are the same
-        followed = follow(session, get_settings(), case, contact.id, language, at=now)
+        followed = follow(session, settings, case, contact.id, language, at=now)
         if followed is Followed.not_open:  # closed (or hidden) since the link was given
-            return Bound.expired, case
-        outcome = Bound.bound if followed is Followed.followed else Bound.already
+            return Bound.closed, case
+        outcome = Bound.followed if followed is Followed.followed else Bound.already
     else:
         case.contact_id, case.notify, case.updated_at = contact.id, True, now
         session.add(case)

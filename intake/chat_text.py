@@ -304,3 +304,13 @@ RATING_TITLES = {
 RATING_DESCRIPTION = N_("Nilai %(rating)s dari 5")
 # under RATING_NOT_FIXED in the list
 NOT_FIXED_DESCRIPTION = N_("Masalahnya masih ada: aduan dibuka kembali")
+
+# --- a web form's follow link opened in Telegram (intake/chat_links.py) ------------------------
+LINK_FOLLOWED = N_(
+    "Anda kini ikut mendapat kabar aduan %(code)s di Telegram ini. Setiap kabar penanganannya "
+    "akan kami kirim di sini. Cek status kapan saja: /status %(code)s"
+)
+LINK_CLOSED = N_(
+    "Aduan %(code)s sudah tidak terbuka, jadi tidak ada yang perlu diikuti. Lihat hasilnya "
+    "dengan /status %(code)s"
+)

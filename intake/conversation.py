@@ -49,7 +49,9 @@ from intake.chat_text import (
     LANG_SET,
     LINK_ALREADY,
     LINK_BOUND,
+    LINK_CLOSED,
     LINK_EXPIRED,
+    LINK_FOLLOWED,
     LINK_UNKNOWN,
     LINK_USED,
     MODE_NEXT,
@@ -415,12 +417,16 @@ LINK_REPLIES = {
     chat_links.Bound.used: LINK_USED,
     chat_links.Bound.expired: LINK_EXPIRED,
     chat_links.Bound.unknown: LINK_UNKNOWN,
+    chat_links.Bound.followed: LINK_FOLLOWED,
+    chat_links.Bound.closed: LINK_CLOSED,
 }
 
 
-def _bind(session: Session, event: ChatEvent, contact: Contact, token: str) -> ChatOutcome:
+def _bind(
+    session: Session, settings: Settings, event: ChatEvent, contact: Contact, token: str
+) -> ChatOutcome:
     """The web form's Telegram link, opened: the case's updates now come to this chat."""
-    outcome, case = chat_links.bind(session, token, contact, event.received_at)
+    outcome, case = chat_links.bind(session, settings, token, contact, event.received_at)
     code = case.tracking_code if case is not None else None
     hours = int(chat_links.LINK_LIFETIME.total_seconds() // 3600)
     text = say(contact.language, LINK_REPLIES[outcome], code=code, hours=hours)
@@ -445,7 +451,7 @@ def _command(
         case CommandName.erase:
             return ask_erase(session, contact, event.received_at)
         case CommandName.link:
-            return _bind(session, event, contact, command.argument or "")
+            return _bind(session, settings, event, contact, command.argument or "")
     client = chat_sender(event.sender)
     code = command.argument or ""
     return reply(status_by_code(session, settings, language, code, client=client))

@@ -23,6 +23,8 @@ from tests.helpers import POTHOLE, create_staff, file_complaint, login
 
 SUPERVISOR = "kepala"
 UNROUTABLE = "Mohon bantuannya pak, ini sudah lama sekali"
+# POTHOLE's problem in other words: routing gives it the same category
+SAME_POTHOLE = "Aspal Jl. Pemuda rusak berlubang dalam depan toko bangunan, banyak motor terjatuh"
 NOTHING_YET: dict[str, Any] = {"status": None, "history": [], "notifications": []}
 
 
@@ -119,6 +121,28 @@ def merging(client: TestClient, settings: Settings, staff: dict) -> tuple[str, M
     return duplicate, make
 
 
+def joining_on_whatsapp(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
+    """A resident's complaint, placed next to a public one about the same problem; the bot
+    asked "already reported?" and they answer IKUT."""
+    here = {"lat": -6.99321, "lon": 110.44210}
+    original = file_complaint(client, text=POTHOLE, email="warga@example.com", **here)
+    walk(client, staff, original["tracking_code"], "in_progress")
+    ok(signed_post(client, settings, inbound(SAME_POTHOLE, whatsapp=True)))
+    [mine] = [
+        case["tracking_code"]
+        for case in client.get("/api/v1/cases", headers=staff).json()["items"]
+        if case["tracking_code"] != original["tracking_code"]
+    ]
+    where = {"Latitude": str(here["lat"]), "Longitude": str(here["lon"])}
+    ok(signed_post(client, settings, inbound("", whatsapp=True, **where)))
+
+    def make() -> str:
+        ok(signed_post(client, settings, inbound("IKUT", whatsapp=True)))
+        return mine
+
+    return mine, make
+
+
 def not_fixed_by_sms(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
     ok(signed_post(client, settings, inbound(POTHOLE)))
     [case] = client.get("/api/v1/cases", headers=staff).json()["items"]
@@ -167,6 +191,7 @@ DRIVERS: dict[MoveName, Driver] = {
     MoveName.resolve: by_status(("waiting",), "resolved"),
     MoveName.reject: by_status((), "rejected"),
     MoveName.merge: merging,
+    MoveName.join: joining_on_whatsapp,
     MoveName.reopen: by_status(("resolved",), "in_progress"),
     MoveName.not_fixed: not_fixed_by_sms,
     MoveName.close: by_status(("resolved",), "closed"),
@@ -187,6 +212,8 @@ EXPECTED: dict[MoveName, tuple[str, str | None]] = {
     MoveName.resolve: ("status_changed", "rating_request"),
     MoveName.reject: ("status_changed", "status_changed"),
     MoveName.merge: ("merged", "status_changed"),
+    # answered in the chat at once
+    MoveName.join: ("merged", None),
     MoveName.reopen: ("status_changed", "status_changed"),
     MoveName.not_fixed: ("status_changed", "reopened"),
     MoveName.close: ("status_changed", "status_changed"),

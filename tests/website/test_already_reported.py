@@ -279,7 +279,7 @@ def test_following_on_telegram_binds_the_chat_through_the_link(
 
     assert telegram_post(web, tg.text(f"/start {token}")).status_code == 200
     assert telegram.messages[-1].chat_id == tg.CHAT_ID
-    assert code in telegram.messages[-1].text
+    assert telegram.messages[-1].text.startswith(f"You now receive the news of complaint {code}")
     assert report_count(settings, code) == 2
     follower = scalar(
         settings,
@@ -343,7 +343,7 @@ def test_a_follow_link_opened_after_the_case_closed_follows_nothing(
     app_with: AppWith, settings: Settings, officer: dict, telegram: FakeTelegram
 ) -> None:
     """A case resolved between the follow and the /start is no longer followed: the bot
-    says the link no longer works, nothing is counted, and the link is used up."""
+    says the case is no longer open, nothing is counted, and the link is used up."""
     web = app_with(telegram_bot_username="AduanKotaBot")
     code = public(web, officer, text=POTHOLE, **HERE)
     answer = follow_form(web, code, notify_via="telegram")
@@ -351,7 +351,7 @@ def test_a_follow_link_opened_after_the_case_closed_follows_nothing(
     web.post(f"/api/v1/cases/{code}/transitions", json={"status": "resolved"}, headers=officer)
 
     telegram_post(web, tg.text(f"/start {token}"))
-    assert telegram.messages[-1].text.startswith("Tautan ini sudah kedaluwarsa")
+    assert telegram.messages[-1].text.startswith(f"Aduan {code} sudah tidak terbuka")
     assert report_count(settings, code) == 1
     assert scalar(settings, "SELECT count(*) FROM case_subscribers") == 0
     assert LINK.search(web.get(answer.headers["location"]).text) is None
