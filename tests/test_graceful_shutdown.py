@@ -13,6 +13,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from core.settings import Settings
+from tests.browser import sqlite_only  # noqa: F401 - uvicorn's signal handling is the same on both
 from tests.channels import inbound
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import png_bytes, scalar

@@ -152,7 +152,7 @@ class HttpFake(RecordingFake):
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"{type(self).__name__}-server",
             daemon=True,
         )
