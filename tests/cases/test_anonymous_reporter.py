@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from fastapi.testclient import TestClient
 
 from cases.reporter import mask_address
@@ -19,10 +18,14 @@ from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE
 from tests.console.helpers import signed_in
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import create_staff, file_complaint, login, run_jobs
-from tests.intake.test_conversation import CHANNELS, RUBBISH, WATER, Resident
+from tests.residents import (  # noqa: F401 - on_every_channel is the `resident` fixture
+    RUBBISH,
+    WATER,
+    Resident,
+    on_every_channel,
+)
 
 # what would name the reporter of each channel: the chat or number, and the name sent along
 # (masked as an ordinary case shows them, too)
@@ -37,17 +40,6 @@ FLOOD_A = "Gorong-gorong mampet di Jl. Majapahit depan Indomaret, air meluber ke
 FLOOD_B = "gorong2 mampet jl majapahit dpn indomaret, airnya meluber ke jalan kalau hujan"
 HERE = {"lat": -6.99321, "lon": 110.44210}
 NEAR = {"lat": -6.99380, "lon": 110.44250}
-
-
-@pytest.fixture(params=CHANNELS)
-def resident(
-    request: pytest.FixtureRequest,
-    client: TestClient,
-    settings: Settings,
-    telegram: FakeTelegram,
-    twilio: FakeTwilio,
-) -> Resident:
-    return Resident(client, settings, telegram, twilio, request.param)
 
 
 def codes_by_mode(client: TestClient, staff: dict[str, str]) -> tuple[str, str]:

@@ -12,7 +12,14 @@ from core.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login, sql
-from tests.intake.test_conversation import CHANNELS, STREET_LIGHT, Resident, age, files, move
+from tests.residents import (  # noqa: F401 - on_every_channel is the `resident` fixture
+    STREET_LIGHT,
+    Resident,
+    age,
+    files,
+    move,
+    on_every_channel,
+)
 
 HERE = {"lat": -6.99321, "lon": 110.44210}
 NEAR = (-6.99380, 110.44250)  # about 80 m from HERE
@@ -24,17 +31,6 @@ ASKED = (
     "untuk ikut mendapat kabar, atau LAPOR BARU."
 )
 FIXED = "Lubang sudah ditambal dan diaspal ulang"
-
-
-@pytest.fixture(params=CHANNELS)
-def resident(
-    request: pytest.FixtureRequest,
-    client: TestClient,
-    settings: Settings,
-    telegram: FakeTelegram,
-    twilio: FakeTwilio,
-) -> Resident:
-    return Resident(client, settings, telegram, twilio, request.param)
 
 
 @pytest.fixture

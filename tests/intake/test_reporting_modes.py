@@ -18,7 +18,13 @@ from intake.modes import split_mode
 from tests.bots import telegram_payloads as tg
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.intake.test_conversation import CHANNELS, RUBBISH, STREET_LIGHT, WATER, Resident
+from tests.residents import (  # noqa: F401 - on_every_channel is the `resident` fixture
+    RUBBISH,
+    STREET_LIGHT,
+    WATER,
+    Resident,
+    on_every_channel,
+)
 from tests.website.test_web_form import form_token
 
 ANONYMOUS = ReportingMode(anonymous=True)
@@ -72,17 +78,6 @@ def test_the_words_in_front_ask_for_a_mode(text: str, mode: ReportingMode, rest:
 def test_other_words_ask_for_nothing(text: str) -> None:
     """A longer word, the word later in the message, or a question about it is no request."""
     assert split_mode(text) == (ORDINARY, text)
-
-
-@pytest.fixture(params=CHANNELS)
-def resident(
-    request: pytest.FixtureRequest,
-    client: TestClient,
-    settings: Settings,
-    telegram: FakeTelegram,
-    twilio: FakeTwilio,
-) -> Resident:
-    return Resident(client, settings, telegram, twilio, request.param)
 
 
 def filed(settings: Settings) -> list[tuple[str, bool, bool]]:

@@ -14,25 +14,19 @@ from core.settings import Settings
 from tests.bots import telegram_payloads as tg
 from tests.channels import PHONE
 from tests.console.helpers import signed_in
-from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import create_staff, login, sql
-from tests.intake.test_conversation import CHANNELS, RUBBISH, STREET_LIGHT, Resident, files, move
+from tests.residents import (  # noqa: F401 - on_every_channel is the `resident` fixture
+    RUBBISH,
+    STREET_LIGHT,
+    Resident,
+    files,
+    move,
+    on_every_channel,
+)
 
 # what the channels know the resident by: never on a staff view once they are erased
 ADDRESS = {"telegram": str(tg.CHAT_ID), "whatsapp": PHONE, "sms": PHONE}
 NAME = {"telegram": "Siti Rahayu", "whatsapp": "Budi", "sms": None}
-
-
-@pytest.fixture(params=CHANNELS)
-def resident(
-    request: pytest.FixtureRequest,
-    client: TestClient,
-    settings: Settings,
-    telegram: FakeTelegram,
-    twilio: FakeTwilio,
-) -> Resident:
-    return Resident(client, settings, telegram, twilio, request.param)
 
 
 @pytest.fixture

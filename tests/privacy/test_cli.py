@@ -16,7 +16,7 @@ from tests.cli import Finished, run_aduan
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import sql
-from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Resident, files
+from tests.residents import RUBBISH, STREET_LIGHT, WATER, Resident, files
 
 # the resident's number as they say it at the counter
 TYPED = "0813-9000-1234"

@@ -19,7 +19,7 @@ from tests.console.helpers import signed_in
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import create_staff, file_complaint, login, run_jobs, sql
-from tests.intake.test_conversation import RUBBISH, STREET_LIGHT, WATER, Resident, files, move
+from tests.residents import RUBBISH, STREET_LIGHT, WATER, Resident, files, move
 
 LONG_AGO = timedelta(days=400)  # past CONTACT_RETENTION_DAYS (365), not MEDIA_RETENTION_DAYS
 LONGER_AGO = timedelta(days=800)  # past both
