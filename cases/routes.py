@@ -34,6 +34,7 @@ from cases.schemas import (
     TransitionIn,
     UnhideIn,
 )
+from cases.service import QueueOrder
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
 from core.media import MediaRejected
@@ -61,11 +62,25 @@ def list_cases(
         int | None,
         Query(ge=1, le=ROW_ID_MAX, description="next_cursor of the previous page"),
     ] = None,
+    sort: Annotated[
+        QueueOrder,
+        Query(
+            description="newest first (default); urgent: overdue first, then by due time; "
+            "reported: most residents reported or follow first"
+        ),
+    ] = "newest",
 ) -> CasePage:
-    """Cases newest first: an officer sees their agency's, a supervisor everyone's."""
+    """Cases newest first (or as `sort` says): an officer sees their agency's, a supervisor
+    everyone's."""
     try:
         return service.list_cases(
-            session, user, status=status_filter, agency_code=agency, limit=limit, cursor=cursor
+            session,
+            user,
+            status=status_filter,
+            agency_code=agency,
+            limit=limit,
+            cursor=cursor,
+            order=sort,
         )
     except CaseError as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from exc

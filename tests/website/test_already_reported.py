@@ -311,7 +311,7 @@ def test_the_console_queue_sorts_by_report_count(
     client: TestClient, settings: Settings, officer: dict
 ) -> None:
     """ "Paling banyak dilaporkan" puts the case most residents reported or follow first and
-    shows the count in its row; the staff API carries the count too."""
+    shows the count in its row; the staff API carries the count and sorts by it too."""
     create_staff(settings, "kepala", "supervisor")
     lone = public(client, officer, text=POTHOLE, **FAR)
     popular = public(client, officer, text=POTHOLE, **HERE)
@@ -335,8 +335,13 @@ def test_the_console_queue_sorts_by_report_count(
     assert_clean(page, "en")
     english = client.get("/console", params={"sort": "reported", "lang": "en"}).text
     assert "Most reported" in english
-    items = client.get("/api/v1/cases", headers=login(client, "kepala")).json()["items"]
+    token = login(client, "kepala")
+    items = client.get("/api/v1/cases", headers=token).json()["items"]
     assert {i["tracking_code"]: i["report_count"] for i in items}[popular] == 3
+    by_reports = client.get("/api/v1/cases", params={"sort": "reported"}, headers=token).json()
+    assert [i["tracking_code"] for i in by_reports["items"]] == [popular, newest, lone]
+    wrong = client.get("/api/v1/cases", params={"sort": "loudest"}, headers=token)
+    assert wrong.status_code == 422
 
 
 def test_a_follow_link_opened_after_the_case_closed_follows_nothing(
