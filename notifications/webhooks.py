@@ -380,6 +380,7 @@ def _requeue(session: Session, ids: list[int]) -> None:
             attempts=0,
             next_attempt_at=utcnow(),
             lease_until=None,
+            sent_at=None,
             failed_at=None,
         )
         .execution_options(synchronize_session="fetch")
