@@ -428,3 +428,27 @@ def deliveries(session: Session, endpoint_id: int, limit: int = LOG_ROWS) -> lis
             .limit(limit)
         )
     )
+
+
+def forget_reporters(session: Session, references: Iterable[str]) -> int:
+    """Take the reporter out of the stored events about the cases `references` (tracking
+    codes), whose reporter's contact details are being erased, in the caller's transaction: an
+    event not sent yet goes out without them, and the delivery log keeps none. Returns how many
+    events held them."""
+    codes = list(references)
+    if not codes:
+        return 0
+    rows = session.exec(
+        select(Notification).where(
+            col(Notification.endpoint_id).is_not(None), col(Notification.reference).in_(codes)
+        )
+    )
+    changed = 0
+    for row in rows:
+        envelope = json.loads(row.body)
+        if envelope["data"].get("reporter"):
+            envelope["data"]["reporter"] = None
+            row.body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+            session.add(row)
+            changed += 1
+    return changed

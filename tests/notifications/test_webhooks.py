@@ -21,6 +21,7 @@ from core.settings import Settings, get_settings
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.models import Notification, WebhookEndpoint
 from notifications.webhooks import Event, add_endpoint
+from tests.cli import run_aduan
 from tests.console.helpers import post, signed_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.webhook_receiver import STALL, WebhookReceiver, redirect
@@ -351,3 +352,22 @@ def test_an_endpoint_that_keeps_failing_is_paused_the_admins_told_and_resumed(
     assert sorted(d.code for d in receiver.accepted) == sorted(codes)
     assert endpoint_row(settings, endpoint_id).paused_at is None
     assert {row.status for row in rows_of(settings, endpoint_id)} == {"sent"}
+
+
+def test_an_erased_reporter_leaves_the_stored_events_too(
+    client: TestClient, settings: Settings, receiver: WebhookReceiver
+) -> None:
+    """Once a resident's contact details are erased at their request, the events kept for a
+    trusted endpoint name them no more, sent or not; the rest of the event stays."""
+    endpoint_id = register(settings, receiver, events=["case.created"])
+    code = file_complaint(client, name=NAME, email=EMAIL)["tracking_code"]
+    deliver_everything(settings)
+    assert receiver.accepted[0].payload["data"]["reporter"]["address"] == EMAIL
+
+    erased = run_aduan("privacy", "erase", "--email", EMAIL, "--yes")
+    assert erased.returncode == 0, erased.stderr
+
+    [row] = rows_of(settings, endpoint_id)
+    kept = json.loads(row.body)["data"]
+    assert kept["reporter"] is None and kept["case"]["tracking_code"] == code
+    assert EMAIL not in row.body and NAME not in row.body
