@@ -35,6 +35,7 @@ from console import announcements as console_announcements
 from console import dashboard as console_dashboard
 from console import moderation as console_moderation
 from console import routes as console
+from console import webhooks as console_webhooks
 from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
 from core.periodic import Every
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_account.router)
     app.include_router(console_admin.router)
+    app.include_router(console_webhooks.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
     app.include_router(console_announcements.router)

@@ -45,7 +45,12 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(cases_app, name="cases")
 app.add_typer(translations_app, name="translations")
+webhooks_app = typer.Typer(
+    help="Partners' webhook endpoints: signed events about cases and announcements.",
+    no_args_is_help=True,
+)
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -574,3 +579,74 @@ def privacy_erase(
 
 def main() -> None:
     app()
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: Annotated[str, typer.Argument(help="the endpoint's http:// or https:// URL")],
+    events: Annotated[
+        str, typer.Option(help="comma-separated, e.g. case.created,case.status_changed")
+    ],
+    agency: Annotated[
+        list[str] | None, typer.Option("--agency", help="only this agency's (repeatable)")
+    ] = None,
+    trusted: Annotated[
+        bool, typer.Option(help="send reporters' contacts and Rahasia and hidden cases' words")
+    ] = False,
+) -> None:
+    """Register an endpoint; prints its id and its signing secret, shown this once only."""
+    from notifications.webhooks import WebhookError, add_endpoint
+
+    try:
+        with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+            endpoint = add_endpoint(
+                session, url=url, events=events.split(","), agencies=agency or (), trusted=trusted
+            )
+            endpoint_id, secret = endpoint.id, endpoint.secret
+    except WebhookError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"endpoint {endpoint_id}")
+    typer.echo(f"secret {secret}")
+    typer.echo("keep the secret now: it is not shown again", err=True)
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """Every endpoint: id, URL (without its query), events, agencies, trust and health."""
+    from notifications.webhooks import all_endpoints, shown_url
+
+    with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+        for e in all_endpoints(session):
+            state = "paused" if e.paused_at else "active"
+            typer.echo(
+                f"{e.id}\t{shown_url(e.url)}\t{','.join(e.events)}\t"
+                f"{','.join(e.agencies) or 'all agencies'}\t"
+                f"{'trusted' if e.trusted else 'untrusted'}\t{state}\t"
+                f"failures={e.consecutive_failures}\tlast={e.last_status or '-'}"
+            )
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(endpoint_id: Annotated[int, typer.Argument(help="the endpoint's id")]) -> None:
+    """Delete an endpoint with its delivery log; its events not yet sent are dropped."""
+    from notifications.webhooks import WebhookError, remove_endpoint
+
+    try:
+        with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+            remove_endpoint(session, endpoint_id)
+    except WebhookError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"removed endpoint {endpoint_id}")
+
+
+@webhooks_app.command("resume")
+def webhooks_resume(endpoint_id: Annotated[int, typer.Argument(help="the endpoint's id")]) -> None:
+    """Deliver to a paused endpoint again; its held events go out within a sweep."""
+    from notifications.webhooks import WebhookError, resume
+
+    try:
+        with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+            resume(session, endpoint_id)
+    except WebhookError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"resumed endpoint {endpoint_id}")

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from cases.enums import OPEN_STATUSES
 from cases.models import Announcement, Case, CaseSubscriber
+from cases.webhooks import raise_announcement
 from core.db import utcnow
 from core.i18n import N_, day_in_words, translator
 from core.settings import Settings
@@ -251,6 +252,7 @@ def post(
     session.add(announcement)
     session.flush()
     told = tell_residents(session, settings, announcement, agency)
+    raise_announcement(session, announcement, agency)
     return announcement, told
 
 

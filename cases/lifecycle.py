@@ -1,4 +1,5 @@
-"""Every change to a case goes through here: validate, stamp, record, tell the citizen."""
+"""Every change to a case goes through here: validate, stamp, record, tell the citizen and
+the partners' webhooks."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cases.models import Case, CaseEvent
 from cases.notes import SystemNote
 from cases.proof import attach_proof, check_proof
 from cases.transitions import MOVES, Move, MoveName, Party, by_status, refusal
+from cases.webhooks import raise_case_event
 from core.db import utcnow
 from core.media import StoredMedia
 from core.settings import Settings
@@ -178,6 +180,15 @@ def transition(
     )
     if move.tells is not None:
         tell_citizen(session, settings, case, move.tells, note=public_note, photo_id=photo_id)
+    raise_case_event(
+        session,
+        settings,
+        case,
+        move.event,
+        from_status=current,
+        from_agency_id=from_agency_id if moved else None,
+        note=public_note,
+    )
     return case
 
 
@@ -337,6 +348,7 @@ def add_note(
     )
     if public:
         tell_citizen(session, settings, case, MessageKind.public_note, note=text)
+        raise_case_event(session, settings, case, EventKind.note, note=text)
     return case
 
 

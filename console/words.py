@@ -69,6 +69,7 @@ MESSAGE_KINDS = {
     MessageKind.overdue_digest: N_("ringkasan kasus terlambat"),
     MessageKind.escalation: N_("eskalasi"),
     MessageKind.announcement: N_("pengumuman wilayah"),
+    MessageKind.webhook_paused: N_("webhook dijeda"),
 }
 DELIVERY = {
     NotificationStatus.pending: N_("menunggu"),
@@ -77,6 +78,7 @@ DELIVERY = {
     NotificationStatus.delivered: N_("diterima warga"),
     NotificationStatus.failed: N_("gagal"),
     NotificationStatus.cancelled: N_("dibatalkan, data warga dihapus"),
+    NotificationStatus.held: N_("ditahan, endpoint dijeda"),
 }
 ESCALATIONS = {1: N_("ke kepala dinas"), 2: N_("ke supervisor kota")}
 # where a complaint came in, and where a contact is reached

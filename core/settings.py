@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # messages one delivery job has at the providers at once (to different citizens; one
     # citizen's go one after another): a send mostly waits for the provider's answer
     notify_send_concurrency: int = Field(default=10, ge=1, le=32)
+    # failed attempts in a row after which a partner's webhook endpoint is paused (its events
+    # held) and the admins are told by e-mail; an admin resumes it (notifications/webhooks.py)
+    webhook_pause_after_failures: int = Field(default=10, ge=1)
     # how far `aduan worker` lowers its CPU priority: where it shares a machine with the web
     # processes, they get a core first when both want one (the worker still sends in between)
     worker_nice: int = Field(default=10, ge=0, le=19)
@@ -123,7 +126,8 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
-    # seconds a provider call may take before it counts as failed and is retried later
+    # seconds a provider call (a webhook delivery too) may take before it counts as failed and
+    # is retried later
     provider_timeout_seconds: float = Field(default=15.0, gt=0)
     # WhatsApp templates per message kind, e.g. {"status_changed": "HX..."}; used outside the
     # 24-hour window, where free text is refused. Without one, the update goes by SMS.

@@ -20,6 +20,7 @@ from cases.duplicates import duplicate_marks, find_duplicate, note_duplicate
 from cases.lifecycle import record_event
 from cases.models import Attachment, Case
 from cases.transitions import opening
+from cases.webhooks import raise_case_event
 from core.db import as_persistent, insert_on_conflict
 from core.media import StoredMedia
 from core.settings import Settings
@@ -244,6 +245,7 @@ def _store(
         to_status=case.status,
         to_agency_id=case.agency_id,
     )
+    raise_case_event(session, settings, case, filing.event)
     if duplicate is not None:
         note_duplicate(session, case, duplicate)
     attach_media(session, case, message.media)

@@ -11,7 +11,7 @@ runs with.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -45,6 +45,10 @@ class OutboundMessage:
     last_inbound_at: datetime | None = None
     # a photo that goes with the text; only ever set for a channel whose `photos` is true
     photo: OutboundPhoto | None = None
+    # the outbox row's own id, the same on every attempt (a webhook's `webhook-id`)
+    message_id: str = ""
+    # the key a webhook body is signed with; None for a message to a person
+    signing_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
-from core.db import UTCDateTime, open_session, utcnow
+from core.db import Dispatcher, UTCDateTime, open_session, utcnow
 from core.settings import Settings
+from notifications import webhooks
 from notifications.channels import (
     Channel,
     Channels,
@@ -42,12 +43,13 @@ from notifications.channels import (
     SendResult,
 )
 from notifications.enums import NotificationStatus
-from notifications.models import Contact, Notification
+from notifications.models import Contact, Notification, WebhookEndpoint
 from notifications.photos import outbound_photos, with_photo_link
 from notifications.recipients import (
     ERASED,
     Recipient,
     contact_recipient,
+    endpoint_recipient,
     staff_recipient,
     unreachable_reason,
 )
@@ -104,10 +106,16 @@ def _earlier_unsent(earlier: type[Notification], later: type[Notification]) -> l
     A row has either a contact or a user, so an equality holds only between rows of the same
     kind of recipient (NULL equals nothing), and each side of the OR keeps its index."""
     return [
-        sa.or_(earlier.contact_id == later.contact_id, earlier.user_id == later.user_id),
+        sa.or_(
+            earlier.contact_id == later.contact_id,
+            earlier.user_id == later.user_id,
+            earlier.endpoint_id == later.endpoint_id,
+        ),
         earlier.reference == later.reference,
         earlier.id < later.id,
-        earlier.status.in_([NotificationStatus.pending, NotificationStatus.sending]),
+        earlier.status.in_(
+            [NotificationStatus.pending, NotificationStatus.sending, NotificationStatus.held]
+        ),
     ]
 
 
@@ -169,6 +177,7 @@ def deliver(
     *,
     channels: Channels,
     should_stop: Callable[[], bool] = _never,
+    dispatcher: Dispatcher | None = None,
 ) -> dict[int, AttemptResult]:
     """Send each due row among `notification_ids` once, each through its channel in `channels`;
     never raises for a delivery problem.
@@ -179,11 +188,14 @@ def deliver(
     too), so each pass claims what the previous pass unblocked. When `should_stop` turns true
     the rows in flight (a claim's first row counts as started) are finished and the other
     claimed rows go back to pending, untouched, for the next worker.
+
+    Rows a delivery writes itself (the admins' e-mail about a paused webhook endpoint) go to
+    `dispatcher` once committed; without one, the sweep finds them.
     """
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
     pool = _send_pool(settings.notify_send_concurrency)
-    with open_session(engine, dispatcher=None) as session:
+    with open_session(engine, dispatcher=dispatcher) as session:
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():
@@ -235,11 +247,12 @@ def _send_claimed(
     said.
     """
     rows = [
-        (notification, _recipient(contact, user))
-        for notification, contact, user in session.exec(
-            select(Notification, Contact, User)
+        (notification, _recipient(contact, user, endpoint))
+        for notification, contact, user, endpoint in session.exec(
+            select(Notification, Contact, User, WebhookEndpoint)
             .outerjoin(Contact, Contact.id == Notification.contact_id)
             .outerjoin(User, User.id == Notification.user_id)
+            .outerjoin(WebhookEndpoint, WebhookEndpoint.id == Notification.endpoint_id)
             .where(Notification.id.in_(claimed))
             .order_by(Notification.id)
         )
@@ -287,11 +300,15 @@ def _send_claimed(
     return results
 
 
-def _recipient(contact: Contact | None, user: User | None) -> Recipient:
-    """The row's recipient: the contact when it has one, else the staff user; neither only
-    when the citizen was erased (the CHECK constraint `ONE_RECIPIENT`)."""
+def _recipient(
+    contact: Contact | None, user: User | None, endpoint: WebhookEndpoint | None
+) -> Recipient:
+    """The row's recipient: its contact, staff user or webhook endpoint; none only when the
+    citizen was erased (the CHECK constraint `ONE_RECIPIENT`)."""
     if contact is not None:
         return contact_recipient(contact)
+    if endpoint is not None:
+        return endpoint_recipient(endpoint)
     return staff_recipient(user) if user is not None else ERASED
 
 
@@ -380,6 +397,8 @@ def _message(
         variables=notification.variables,
         last_inbound_at=contact.last_inbound_at if contact is not None else None,
         photo=photo,
+        message_id=f"msg_{notification.id}",
+        signing_secret=recipient.endpoint.secret if recipient.endpoint is not None else None,
     )
     if photo is not None and not channel.photos:
         return replace(message, body=with_photo_link(message), photo=None)
@@ -394,19 +413,34 @@ def _record(
     settings: Settings,
 ) -> AttemptResult:
     """What the provider's answer (or its refusal of an earlier message) makes of the row.
-    Only a citizen's contact is marked unreachable; to a staff user it is one failed row."""
+    Only a citizen's contact is marked unreachable; to a staff user it is one failed row. A
+    webhook endpoint keeps count of its failures in a row (notifications/webhooks.py)."""
     contact = recipient.contact
     if answer is _REFUSED:  # only ever after an earlier row to the same contact
         answer = DeliveryError(unreachable_reason(contact), permanent=True)
+    if isinstance(answer, Exception) and not isinstance(answer, DeliveryError):
+        # a bug in a sender must not leave the row claimed forever
+        log.error("unexpected error sending notification %s", notification.id, exc_info=answer)
+        answer = DeliveryError(repr(answer), permanent=False)
     if isinstance(answer, DeliveryError):
         if answer.unreachable and contact is not None and contact.unreachable_at is None:
             contact.unreachable_at = utcnow()
             session.add(contact)
-        return _record_failure(notification, answer, settings)
-    if isinstance(answer, Exception):  # a bug in a sender must not leave the row claimed forever
-        log.error("unexpected error sending notification %s", notification.id, exc_info=answer)
-        return _record_failure(notification, DeliveryError(repr(answer), permanent=False), settings)
+        result = _record_failure(notification, answer, settings)
+        endpoint = recipient.endpoint
+        if endpoint is not None:
+            webhooks.record_failure(session, settings, endpoint, answer)
+            if endpoint.paused_at is not None and notification.status in (
+                NotificationStatus.pending,
+                NotificationStatus.held,
+            ):  # held until an admin resumes the endpoint
+                notification.status = NotificationStatus.held
+                return AttemptResult(Outcome.skipped)
+        return result
     assert isinstance(answer, SendResult)
+    if recipient.endpoint is not None:
+        webhooks.record_success(recipient.endpoint, answer)
+        session.add(recipient.endpoint)
     notification.status = NotificationStatus.sent
     notification.provider_message_id = answer.provider_id[:64] or None
     notification.path = answer.path[:32]

@@ -180,6 +180,7 @@ class EmbeddedDispatcher:
                     ids,
                     channels=self.channels,
                     should_stop=self._stop.is_set,
+                    dispatcher=self,
                 )
             except Exception:  # the thread must outlive a database hiccup
                 log.exception("embedded delivery loop failed; retrying")

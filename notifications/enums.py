@@ -18,6 +18,8 @@ class NotificationStatus(StrEnum):
     failed = "failed"
     # never sent: the citizen's contact details were erased first
     cancelled = "cancelled"
+    # to a webhook endpoint that is paused: pending again once an admin resumes it
+    held = "held"
 
 
 class MessageKind(StrEnum):
@@ -34,3 +36,5 @@ class MessageKind(StrEnum):
     # to staff, by e-mail
     overdue_digest = "overdue_digest"
     escalation = "escalation"
+    # to the admins: a partner's webhook endpoint kept failing and was paused
+    webhook_paused = "webhook_paused"

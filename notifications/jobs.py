@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
@@ -39,6 +40,7 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
         notification_ids,
         channels=installed(),
         should_stop=stop_requested.is_set,
+        dispatcher=_JobDispatcher(settings),
     )
     for notification_id, result in results.items():
         if result.outcome is Outcome.retry and result.retry_at is not None:
@@ -59,3 +61,16 @@ def deliver_later(settings: Settings, notification_id: int, when: datetime) -> N
         queue.enqueue_at(when, deliver_notifications, [notification_id], **JOB_OPTIONS)
     except RedisError as exc:
         log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
+
+
+class _JobDispatcher:
+    """Hands the rows a delivery itself writes (the admins' e-mail about a paused webhook
+    endpoint) to jobs of their own."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        now = utcnow()
+        for notification_id in notification_ids:
+            deliver_later(self.settings, notification_id, now)

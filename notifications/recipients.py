@@ -1,16 +1,17 @@
 """Who an outbox row goes to, looked up when it is sent.
 
-A row is addressed to a citizen's contact or to a staff user. A contact's address is the one
-the citizen wrote from; a staff user's is the e-mail address on their account at send time, so
-a changed address is used by every message not yet sent. The reasons a recipient cannot be
-sent to are final for the row: it fails at once, without a call to the provider.
+A row is addressed to a citizen's contact, a staff user or a partner's webhook endpoint. A
+contact's address is the one the citizen wrote from; a staff user's is the e-mail address on
+their account at send time, so a changed address is used by every message not yet sent; an
+endpoint's is its URL. The reasons a recipient cannot be sent to are final for the row: it
+fails at once, without a call to the provider.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from notifications.models import Contact
+from notifications.models import Contact, WebhookEndpoint
 from staff.models import User
 
 
@@ -25,6 +26,8 @@ class Recipient:
     contact: Contact | None = None
     # why nothing can be sent to this recipient now; None when it can
     refusal: str | None = None
+    # a partner's webhook endpoint (its secret signs the body); None for a person
+    endpoint: WebhookEndpoint | None = None
 
 
 def unreachable_reason(contact: Contact) -> str:
@@ -55,3 +58,8 @@ def staff_recipient(user: User) -> Recipient:
     elif not user.email:
         refusal = f"staff user {user.id} has no e-mail address: an admin can add one"
     return Recipient(("user", user.id), user.email or "", refusal=refusal)
+
+
+def endpoint_recipient(endpoint: WebhookEndpoint) -> Recipient:
+    """A partner's webhook endpoint, at its URL."""
+    return Recipient(("endpoint", endpoint.id), endpoint.url, endpoint=endpoint)

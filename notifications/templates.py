@@ -63,6 +63,7 @@ CITIZEN_SUBJECT = N_("Aduan %(code)s")
 SUBJECTS = {
     MessageKind.overdue_digest: N_("Kasus terlambat per %(code)s"),
     MessageKind.escalation: N_("Eskalasi: aduan %(code)s"),
+    MessageKind.webhook_paused: N_("Webhook dijeda: %(code)s"),
 }
 
 NOTE = N_("Catatan petugas: %(note)s")

@@ -31,6 +31,7 @@ from intake.models import InboundReceipt, PendingChoice, PendingLocation, Pendin
 from intake.phone import normalise_phone
 from notifications.enums import Channel, NotificationStatus
 from notifications.models import Contact, Notification
+from notifications.webhooks import forget_reporters
 from routing.models import Agency
 
 # one number, two channels: a resident who writes by SMS owns the number's WhatsApp too
@@ -274,6 +275,7 @@ def erase(
     ids = [contact.id for contact in contacts]
     if not ids:
         return Erasure()
+    _forget_in_webhooks(session, col(Case.contact_id).in_(ids))
     done = _unlink(session, col(Case.contact_id).in_(ids), now)
     done.subscriptions = _delete(session, CaseSubscriber, col(CaseSubscriber.contact_id).in_(ids))
     done.cancelled, done.messages = _release_messages(
@@ -319,6 +321,7 @@ def erase_case_links(
             select(CaseSubscriber.contact_id).where(col(CaseSubscriber.case_id).in_(case_ids))
         ).all()
     )
+    _forget_in_webhooks(session, in_cases)
     done = _unlink(session, in_cases, now)
     done.subscriptions = _delete(session, CaseSubscriber, col(CaseSubscriber.case_id).in_(case_ids))
     done.cancelled, done.messages = _release_messages(
@@ -345,6 +348,15 @@ def without_cases(session: Session, contact_ids: Iterable[int]) -> list[int]:
             .order_by(col(Contact.id))
         )
     )
+
+
+def _forget_in_webhooks(session: Session, which: sa.ColumnElement[bool]) -> None:
+    """The reporter of the cases `which` selects leaves the events kept for partners' webhooks
+    too (a trusted endpoint's carry the reporter's contact)."""
+    codes = session.exec(
+        select(Case.tracking_code).where(which, col(Case.contact_id).is_not(None))
+    ).all()
+    forget_reporters(session, codes)
 
 
 def _unlink(session: Session, which: sa.ColumnElement[bool], now: datetime) -> Erasure:

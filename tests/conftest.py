@@ -42,6 +42,7 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PER_TEST_TABLES = (
     "contact_reveals",
     "notifications",
+    "webhook_endpoints",
     "attachments",
     "case_events",
     "case_subscribers",

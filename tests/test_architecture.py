@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ("routing", "cases", "staff", "intake", "notifications", "privacy")
-PROVIDERS = ("telegram", "twilio")
+PROVIDERS = ("telegram", "twilio", "standardwebhooks")
 # what no domain may import: the providers' libraries, the channels, the web rooms, the shell
 OUTSIDE_DOMAINS = (*PROVIDERS, "bots", "console", "website", "aduan")
 FORBIDDEN = {domain: OUTSIDE_DOMAINS for domain in DOMAINS} | {

@@ -127,7 +127,13 @@ def test_the_languages_say_things_differently() -> None:
     [
         k
         for k in MessageKind
-        if k not in (MessageKind.overdue_digest, MessageKind.escalation, MessageKind.announcement)
+        if k
+        not in (
+            MessageKind.overdue_digest,
+            MessageKind.escalation,
+            MessageKind.webhook_paused,
+            MessageKind.announcement,
+        )
     ],
 )
 def test_every_message_kind_renders(kind: MessageKind, language: str) -> None:
