@@ -42,6 +42,7 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from open311.write_routes import router as open311_write_router
 from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(intake_api)
+    app.include_router(open311_write_router)
     app.include_router(staff_router)
     app.include_router(cases_router)
     app.include_router(privacy_router)
