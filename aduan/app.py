@@ -34,6 +34,7 @@ from console import admin as console_admin
 from console import announcements as console_announcements
 from console import dashboard as console_dashboard
 from console import moderation as console_moderation
+from console import open311_keys as console_open311_keys
 from console import routes as console
 from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_account.router)
     app.include_router(console_admin.router)
+    app.include_router(console_open311_keys.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
     app.include_router(console_announcements.router)

@@ -32,7 +32,12 @@ KEY_MAX = 100
 
 
 class KeyRefused(ValueError):
-    """A key cannot be made as asked; the message names what is wrong."""
+    """A key cannot be made as asked; the message (English, for the command line) names what
+    is wrong, and `reason` (`bad_name`, `unknown_service`) with `params` let a page say it."""
+
+    def __init__(self, text: str, reason: str, **params: object) -> None:
+        super().__init__(text)
+        self.reason, self.params = reason, params
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,16 @@ def create_key(
     name or a service code the catalogue does not have."""
     name = name.strip()
     if not name or len(name) > PARTNER_NAME_MAX:
-        raise KeyRefused(f"the name must have 1 to {PARTNER_NAME_MAX} characters")
+        raise KeyRefused(
+            f"the name must have 1 to {PARTNER_NAME_MAX} characters",
+            "bad_name",
+            max=PARTNER_NAME_MAX,
+        )
     if services is not None:
         known = set(session.exec(select(Category.code).where(col(Category.code).in_(services))))
         if unknown := [code for code in services if code not in known]:
-            raise KeyRefused(f"no service with code {', '.join(unknown)}")
+            codes = ", ".join(unknown)
+            raise KeyRefused(f"no service with code {codes}", "unknown_service", codes=codes)
     secret = KEY_PREFIX + secrets.token_urlsafe(16)
     row = PartnerKey(
         name=name,
