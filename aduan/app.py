@@ -43,6 +43,7 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from open311.routes import router as open311_router
 from open311.write_routes import router as open311_write_router
 from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_pages)
     app.include_router(public_cases_api)
     app.include_router(nearby_api)
+    app.include_router(open311_router)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)

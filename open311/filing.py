@@ -4,9 +4,9 @@
 The form is read as FixMyStreet's Open311 client posts it (perllib/Open311.pm): `api_key`,
 `jurisdiction_id` (ignored: one city per installation), `service_code`, `lat` + `long` or
 `address_string` or `address_id`, `description`, `attribute[code]` (and `attribute[code][]`
-for a list), `media_url` (repeatable), `email`, `first_name`, `last_name`, `phone`,
-`device_id`, `account_id`. Every refusal is an `Open311Error` (400, 403, 404) or `PostLimited`
-(429), raised before anything is stored.
+for a list; checked as open311/attributes.py says), `media_url` (repeatable), `email`,
+`first_name`, `last_name`, `phone`, `device_id`, `account_id`. Every refusal is an
+`Open311Error` (400, 403, 404) or `PostLimited` (429), raised before anything is stored.
 
 `media_url` is kept as a link in the case's staff-only history, not fetched: the web process
 would otherwise fetch any address a partner names (a request forgery into the city's own
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from limits.errors import StorageError
@@ -44,6 +44,7 @@ from intake.models import PartnerKey, PartnerUpdate
 from intake.phone import normalise_phone
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
 from notifications.enums import Channel
+from open311.attributes import Answers, checked_answers
 from open311.formats import Open311Error
 from routing.models import Category
 
@@ -86,8 +87,9 @@ class ServiceRequest:
     reply_to: ReplyAddress | None
     name: str | None
     account_id: str | None
-    # what staff see in the history: attribute[...], media_url, device_id, account_id
-    details: list[str] = field(default_factory=list)
+    attributes: Answers
+    # what staff see in the history besides the attributes: media_url, device_id, account_id
+    details: list[str]
 
 
 def _one(form: Posted, name: str, limit: int = FIELD_MAX) -> str | None:
@@ -166,16 +168,15 @@ def _contact(form: Posted) -> tuple[ReplyAddress | None, str | None]:
     return None, name
 
 
-def _attributes(form: Posted) -> list[str]:
-    """`attribute[code]=value` (and `attribute[code][]` per list entry), as history lines."""
-    lines = []
+def _attributes(form: Posted) -> Answers:
+    """`attribute[code]=value` (and `attribute[code][]` per entry of a list), by code."""
+    answers: Answers = {}
     for name in dict.fromkeys(form):
         if match := _ATTRIBUTE.match(name):
-            values = _texts(form, name, FIELD_MAX)
-            lines.append(f"attribute[{match.group(1)}]: {', '.join(values)}")
-    if len(lines) > ATTRIBUTES_MAX:
+            answers.setdefault(match.group(1), []).extend(_texts(form, name, FIELD_MAX))
+    if len(answers) > ATTRIBUTES_MAX:
         raise Open311Error(400, f"at most {ATTRIBUTES_MAX} attributes")
-    return lines
+    return answers
 
 
 def read_request(form: Posted) -> ServiceRequest:
@@ -195,13 +196,20 @@ def read_request(form: Posted) -> ServiceRequest:
         raise Open311Error(400, "media_url must be an http or https address")
     account_id, device_id = _one(form, "account_id", ID_MAX), _one(form, "device_id", ID_MAX)
     details = [
-        *_attributes(form),
         *(f"media_url: {url}" for url in media),
         *([f"device_id: {device_id}"] if device_id else []),
         *([f"account_id: {account_id}"] if account_id else []),
     ]
     return ServiceRequest(
-        service_code, description, location, address, reply_to, name, account_id, details
+        service_code,
+        description,
+        location,
+        address,
+        reply_to,
+        name,
+        account_id,
+        _attributes(form),
+        details,
     )
 
 
@@ -235,7 +243,8 @@ def file_request(
 ) -> tuple[IntakeResult, ServiceRequest]:
     """File the posted request through intake, into the service it names, and commit."""
     posted = read_request(form)
-    service_of(session, key, posted.service_code)
+    category = service_of(session, key, posted.service_code)
+    answers = checked_answers(category.attributes, posted.attributes)
     message = InboundMessage(
         channel=SourceChannel.open311,
         text=posted.description,
@@ -252,7 +261,7 @@ def file_request(
         raise PostLimited(str(exc), exc.refusal.retry_after) from exc
     except IntakeError as exc:
         raise Open311Error(400, str(exc)) from exc
-    lines = [f"Open311 · {key.name}", *posted.details]
+    lines = [f"Open311 · {key.name}", *answers, *posted.details]
     record_event(
         session,
         result.case,

@@ -2,7 +2,7 @@
 
 The one way every Open311 route answers, so that the two formats never drift apart:
 
-- a list answer (`services`, `service_requests`, `service_request_updates`) is a list of dicts:
+- a list answer (`services`, `service_requests`, `service_requests_updates`) is a list of dicts:
   JSON writes the list itself; XML writes `<root>` with one item element per dict, named as
   the spec names it (`ITEM_ELEMENTS`: `services/service`, `service_requests/request`, ...);
 - a document answer (`service_definition`, `discovery`) is one dict: JSON writes the object;
@@ -46,6 +46,9 @@ MEDIA_TYPES: dict[str, str] = {
 ITEM_ELEMENTS: dict[str, str] = {
     "services": "service",
     "service_requests": "request",
+    # mySociety's extension: GET servicerequestupdates answers `service_requests_updates`
+    # (as FixMyStreet reads it); its POST answers `service_request_updates`
+    "service_requests_updates": "request_update",
     "service_request_updates": "request_update",
     "attributes": "attribute",
     "values": "value",

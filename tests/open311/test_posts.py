@@ -322,3 +322,59 @@ def test_bad_updates_are_refused_and_add_nothing(
     assert xml_of(response.text).findtext("error/code") == str(status)
     assert scalar(settings, "SELECT count(*) FROM open311_updates") == 0
     assert scalar(settings, "SELECT count(*) FROM case_events WHERE kind = 'citizen_note'") == 0
+
+
+def road(key: str, *answers: tuple[str, str]) -> list[tuple[str, str]]:
+    """A road_damage request (its definition asks road_closed, required, and hole_width_cm)
+    with `answers` as FixMyStreet's extra fields instead of the street light's."""
+    fields = fms_request(
+        key,
+        service_code="road_damage",
+        **{"attribute[fixmystreet_id]": None, "attribute[road_closed]": None},
+    )
+    return [*fields, *answers, ("attribute[fixmystreet_id]", "4822")]
+
+
+def test_answers_to_the_service_definition_are_kept_in_its_order(
+    client: TestClient, settings: Settings
+) -> None:
+    """road_closed and hole_width_cm answered as the definition asks are kept first, in its
+    order; FixMyStreet's own attribute after them, unchecked."""
+    key = make_key(settings)
+    fields = road(key, ("attribute[hole_width_cm]", "40"), ("attribute[road_closed]", "partly"))
+    assert post(client, REQUESTS, fields).status_code == 200
+    [note] = sql(settings, "SELECT internal_note FROM case_events WHERE kind = 'note'")
+    assert note[0].splitlines()[1:4] == [
+        "attribute[road_closed]: partly",
+        "attribute[hole_width_cm]: 40",
+        "attribute[fixmystreet_id]: 4822",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        ((), "attribute[road_closed] is required: Is the road closed or impassable?"),
+        ((("attribute[road_closed]", "maybe"),), "must be one of: yes, partly, no"),
+        ((("attribute[road_closed]", "yes"), ("attribute[road_closed]", "no")), "one value"),
+        ((("attribute[road_closed][]", "yes"),), None),
+        (
+            (("attribute[road_closed]", "no"), ("attribute[hole_width_cm]", "lebar")),
+            "attribute[hole_width_cm] must be a number",
+        ),
+        ((("attribute[road_closed]", "no"), ("attribute[hole_width_cm]", "inf")), "a number"),
+    ],
+)
+def test_answers_against_the_definition_are_checked(
+    client: TestClient, settings: Settings, answers: tuple, reason: str | None
+) -> None:
+    """A required question unanswered, a value not among the list's keys, two values for
+    one, a number that is none: 400 naming it, nothing stored (the list form of a
+    singlevaluelist is one value, and files)."""
+    response = post(client, REQUESTS, road(make_key(settings), *answers))
+    if reason is None:
+        assert response.status_code == 200, response.text
+        return
+    assert response.status_code == 400
+    assert reason in xml_of(response.text).findtext("error/description")
+    assert nothing_stored(settings)

@@ -1,7 +1,7 @@
 """open311_keys and open311_updates: partners' API keys and the residents' updates they post
 
 Revision ID: f1a7c3e9b2d5
-Revises: e5b9d3f7a2c4
+Revises: f7a1c3e5b9d2
 Create Date: 2026-12-05 10:30:00
 
 A partner's app files complaints through `POST /open311/v2/requests` with a key an admin made
@@ -18,7 +18,7 @@ from alembic import op
 import core.db
 
 revision: str = "f1a7c3e9b2d5"
-down_revision: str | None = "e5b9d3f7a2c4"
+down_revision: str | None = "f7a1c3e5b9d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
