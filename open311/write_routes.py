@@ -31,6 +31,77 @@ from open311.formats import response_format as format_of
 router = APIRouter(prefix="/open311/v2", route_class=Open311Route, tags=["open311"])
 log = logging.getLogger(__name__)
 
+BOTH = {"text/xml": {}, "application/json": {}}
+ANSWERS: dict[int | str, dict] = {
+    200: {"description": "the answer, in the format the path's suffix asks", "content": BOTH},
+    400: {"description": "errors/error: a field missing or wrong, named", "content": BOTH},
+    403: {
+        "description": "errors/error: no api_key, an unknown or revoked one, or one that may "
+        "not file into this service",
+        "content": BOTH,
+    },
+    404: {
+        "description": "errors/error: unknown service_code or service_request_id, or a "
+        "suffix other than .xml and .json",
+        "content": BOTH,
+    },
+    429: {
+        "description": "errors/error: this key's posts in the hour, or this resident's "
+        "complaints, reached their limit (Retry-After)",
+        "content": BOTH,
+    },
+}
+
+
+def _form(required: list[str], fields: dict[str, str]) -> dict:
+    """The OpenAPI request body of a form of `fields` (name: description), all text."""
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        }
+    }
+
+
+REQUEST_FORM = _form(
+    ["api_key", "service_code", "description"],
+    {
+        "api_key": "the partner's key, from an admin",
+        "jurisdiction_id": "accepted and ignored: one city per installation",
+        "service_code": "a service_code of services.{xml,json}",
+        "description": "the complaint, 3 to 4000 characters",
+        "lat": "latitude, WGS84 decimal degrees (with long)",
+        "long": "longitude, WGS84 decimal degrees (with lat)",
+        "address_string": "the place in words, when there is no lat and long",
+        "address_id": "the partner's address id, when there is neither",
+        "attribute[code]": "an answer to the service definition's question `code`",
+        "media_url": "a photo's address (kept as a link for staff, not fetched); repeatable",
+        "email": "the resident's e-mail: told there",
+        "phone": "the resident's phone: told by SMS when no e-mail is given",
+        "first_name": "the resident's first name",
+        "last_name": "the resident's last name",
+        "device_id": "kept for staff",
+        "account_id": "kept for staff and answered back",
+    },
+)
+UPDATE_FORM = _form(
+    ["api_key", "service_request_id", "description"],
+    {
+        "api_key": "the partner's key, from an admin",
+        "service_request_id": "the tracking code",
+        "description": "the resident's words",
+        "update_id": "the partner's own id of the update: a repeat answers the first",
+        "media_url": "a photo's address, kept with the words",
+        "status": "read, not used: a partner cannot move a case",
+        "updated_datetime": "read, not used",
+        "email": "read, not used",
+        "first_name": "read, not used",
+        "last_name": "read, not used",
+    },
+)
+
 
 Work = Callable[[Session, Settings, PartnerKey, Posted], list[dict]]
 
@@ -79,7 +150,12 @@ def _updated(session: Session, settings: Settings, key: PartnerKey, form: Posted
     return [{"update_id": str(post_update(session, settings, key, form))}]
 
 
-@router.post("/requests.{suffix}", summary="File a service request (GeoReport v2)")
+@router.post(
+    "/requests.{suffix}",
+    summary="File a service request (GeoReport v2)",
+    responses=ANSWERS,
+    openapi_extra=REQUEST_FORM,
+)
 async def post_request(request: Request, suffix: str) -> Response:
     """File a complaint into the service `service_code` names, for a partner's `api_key`;
     answers `service_requests/request{service_request_id, service_notice, account_id}`."""
@@ -87,7 +163,10 @@ async def post_request(request: Request, suffix: str) -> Response:
 
 
 @router.post(
-    "/servicerequestupdates.{suffix}", summary="Post a resident's update (mySociety extension)"
+    "/servicerequestupdates.{suffix}",
+    summary="Post a resident's update (mySociety extension)",
+    responses=ANSWERS,
+    openapi_extra=UPDATE_FORM,
 )
 async def post_service_request_update(request: Request, suffix: str) -> Response:
     """A resident's update on the case `service_request_id`, for a partner's `api_key`;
