@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 
 from aduan.app import create_app
 from core.settings import Settings, get_settings
+from tests.console.helpers import sign_in
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import run_jobs, scalar, sql
+from tests.helpers import create_staff, run_jobs, scalar, sql
 from tests.open311.partners import (
     DESCRIPTION,
     EMAIL,
@@ -26,6 +27,7 @@ from tests.open311.partners import (
     post,
     revoke,
 )
+from tests.website.test_public_pages import LEAKS
 
 REQUESTS, UPDATES = "/open311/v2/requests.xml", "/open311/v2/servicerequestupdates.xml"
 
@@ -378,3 +380,40 @@ def test_answers_against_the_definition_are_checked(
     assert response.status_code == 400
     assert reason in xml_of(response.text).findtext("error/description")
     assert nothing_stored(settings)
+
+
+def test_the_officer_sees_where_it_came_from_and_the_partners_details(
+    client: TestClient, settings: Settings
+) -> None:
+    """DISPERKIM's officer finds the case in the console with its channel worded (both
+    languages), the partner's staff note and the resident's update; no leak."""
+    key = make_key(settings)
+    code = file_one(client, key)
+    assert post(client, UPDATES, fms_update(key, code)).status_code == 200
+    create_staff(settings, "disperkim", "officer", "DISPERKIM")
+    client.base_url = "https://testserver"
+    assert sign_in(client, "disperkim").status_code == 303
+    page = client.get(f"/console/cases/{code}").text
+    assert "aplikasi mitra (Open311)" in page
+    assert "Open311 · FixMyStreet Semarang" in page and "attribute[fixmystreet_id]: 4821" in page
+    assert "Sudah dua malam masih gelap" in page
+    assert "partner&#39;s app (Open311)" in client.get(f"/console/cases/{code}?lang=en").text
+    for leak in LEAKS:
+        assert leak not in page, leak
+
+
+def test_a_residents_own_hourly_limit_holds_through_a_partner(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """INTAKE_LIMIT_PER_HOUR=1: the same resident's second complaint through the partner is
+    429 with Retry-After, nothing stored; another resident still files."""
+    monkeypatch.setenv("INTAKE_LIMIT_PER_HOUR", "1")
+    get_settings.cache_clear()
+    with TestClient(create_app(get_settings())) as client:
+        key = make_key(settings)
+        file_one(client, key)
+        again = post(client, REQUESTS, fms_request(key))
+        assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
+        assert "at most 1 an hour" in xml_of(again.text).findtext("error/description")
+        assert scalar(settings, "SELECT count(*) FROM cases") == 1
+        file_one(client, key, email="budi@example.com", phone=None)
