@@ -184,8 +184,9 @@ def test_status_notes_and_updates_follow_the_public_history(
     web: TestClient, settings: Settings
 ) -> None:
     """Staff's moves show as open/closed with the detailed status and the latest note to the
-    resident (redacted) as status_notes; each move and note is one update in mySociety's
-    words, oldest first; a Rahasia case's history is no update."""
+    resident (redacted) as status_notes; each move and each note to the resident is one
+    update in mySociety's words (a note in the status of its case then), oldest first; an
+    internal note and a Rahasia case's history are none."""
     create_staff(settings, "dpu", "officer", "DPU")
     code = file_complaint(web, text=PRIVATE, **PEMUDA)["tracking_code"]
     secret = file_complaint(web, text=PRIVATE, confidential=True, **PEMUDA)["tracking_code"]
@@ -194,6 +195,13 @@ def test_status_notes_and_updates_follow_the_public_history(
     [working], _ = read(web, f"requests/{code}")
     assert (working["status"], working["detailed_status"]) == ("open", "in_progress")
     assert working["status_notes"] == "Tim menuju lokasi, info [nomor disembunyikan]"
+    for public, text in ((True, "Aspal datang besok"), (False, "Internal: tunggu anggaran")):
+        noted = web.post(
+            f"/api/v1/cases/{code}/notes",
+            json={"text": text, "public": public},
+            headers=login(web, "dpu"),
+        )
+        assert noted.status_code == 201, noted.text
     _move(web, code, "resolved", "Sudah ditambal")
     [done], root = read(web, f"requests/{code}")
     assert (done["status"], done["detailed_status"]) == ("closed", "resolved")
@@ -203,12 +211,14 @@ def test_status_notes_and_updates_follow_the_public_history(
     assert updates_root.tag == "service_requests_updates"
     assert [(u["service_request_id"], u["status"], u["description"]) for u in updates] == [
         (code, "in_progress", "Tim menuju lokasi, info [nomor disembunyikan]"),
+        (code, "in_progress", "Aspal datang besok"),
         (code, "fixed", "Sudah ditambal"),
     ]
+    assert "Internal" not in web.get(f"{BASE}/servicerequestupdates.xml").text
     assert all(u["updated_datetime"].endswith("+07:00") for u in updates)
     assert [e["update_id"] for e in entries(updates_root)] == [u["update_id"] for u in updates]
-    later, _ = read(web, "servicerequestupdates", page="2", page_size="1")
-    assert later == updates[1:]
+    later, _ = read(web, "servicerequestupdates", page="2", page_size="2")
+    assert later == updates[2:]
     long_ago = (utcnow() - timedelta(days=200)).isoformat()
     none, _ = read(web, "servicerequestupdates", end_date=long_ago)
     assert none == []
