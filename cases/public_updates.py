@@ -5,8 +5,9 @@ Only of cases cases.publishing says are public, each note with personal data hid
 staff-only history (assignments, escalations, the resident's own later words, moderation)
 carries no public note and is never one of them. Oldest first within a window of time: the
 partial index `ix_case_events_public_updates` holds only these entries by time, so a window
-reads its own entries and, for each, its case (by primary key) and the status it left the case
-in (the case's latest status entry up to it, by `ix_case_events_case_id`).
+reads its own entries and, for each, its case (by primary key); a note without a status of
+its own takes the status its case was in then (its case's status entries, read by
+`ix_case_events_case_id`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cases.models import PUBLIC_UPDATE_SQL, Case, CaseEvent
@@ -47,23 +47,12 @@ def public_updates(
 ) -> list[PublicUpdate]:
     """The public updates written from `start` until `end` (both included), oldest first,
     skipping the first `offset`; notes with hidden data worded for `language`."""
-    earlier = aliased(CaseEvent)
-    status_then = (
-        select(earlier.to_status)
-        .where(
-            earlier.case_id == CaseEvent.case_id,
-            col(earlier.to_status).is_not(None),
-            earlier.id <= CaseEvent.id,
-        )
-        .order_by(col(earlier.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     query = (
         select(
             CaseEvent.id,
+            CaseEvent.case_id,
             Case.tracking_code,
-            status_then,
+            CaseEvent.to_status,
             CaseEvent.public_note,
             CaseEvent.created_at,
         )
@@ -78,16 +67,40 @@ def public_updates(
         .offset(offset)
         .limit(limit)
     )
+    rows = list(session.exec(query))
+    moves = _status_moves(session, {case_id for _, case_id, _, status, _, _ in rows if not status})
     return [
         PublicUpdate(
             id=event_id,
             tracking_code=code,
-            status=status,
+            status=status or _status_at(moves[case_id], event_id),
             note=published_note(note, language),
             at=at,
         )
-        for event_id, code, status, note, at in session.exec(query)
+        for event_id, case_id, code, status, note, at in rows
     ]
+
+
+def _status_moves(session: Session, case_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """The status entries (id, status) of each case, oldest first, by `ix_case_events_case_id`:
+    a note leaves its case in the status of the latest one before it."""
+    moves: dict[int, list[tuple[int, str]]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return moves
+    query = (
+        select(CaseEvent.case_id, CaseEvent.id, CaseEvent.to_status)
+        .where(col(CaseEvent.case_id).in_(sorted(case_ids)), col(CaseEvent.to_status).is_not(None))
+        .order_by(col(CaseEvent.id))
+    )
+    for case_id, event_id, status in session.exec(query):
+        moves[case_id].append((event_id, status))
+    return moves
+
+
+def _status_at(moves: list[tuple[int, str]], event_id: int) -> str:
+    """The status the entries `moves` left a case in just after entry `event_id` (every case
+    has one from its filing on)."""
+    return [status for moved_id, status in moves if moved_id <= event_id][-1]
 
 
 def latest_notes(session: Session, codes: list[str], *, language: str) -> dict[str, str]:

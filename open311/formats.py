@@ -19,6 +19,7 @@ Routes raise `Open311Error` for anything the caller got wrong; a router built wi
 `route_class=Open311Route` turns it, and FastAPI's own validation errors, into the error
 answer in the format the path asked for (XML when the suffix is neither). GET answers carry a
 strong ETag over their bytes and are answered 304 when the caller already holds them.
+`RESPONSES` documents these answers in the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -63,6 +64,31 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CACHE_CONTROL = "public, no-cache"
 
 Body = list[dict[str, Any]] | dict[str, Any]
+
+
+def _documented(description: str, json_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": json_schema}, "text/xml": {"schema": {}}},
+    }
+
+
+_ERRORS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
+# the answers an Open311 route may give, for the OpenAPI schema (`responses=` of a router)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _documented("the answer, in the format of the path's suffix", {}),
+    304: {"description": "the caller's copy (If-None-Match) is still the answer"},
+    400: _documented("a parameter is wrong; the error says which", _ERRORS_SCHEMA),
+    403: _documented("no valid API key, or one that may not do this", _ERRORS_SCHEMA),
+    404: _documented("no such service, request or format", _ERRORS_SCHEMA),
+}
 
 
 class Open311Error(Exception):

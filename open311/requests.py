@@ -5,8 +5,8 @@ A request's `service_request_id` is the case's tracking code. Its `status` is `o
 assigned, in progress, waiting for the resident) or `closed` (resolved, closed); the detailed
 status is the extension element `detailed_status` (one of cases.enums.CaseStatus, never
 `rejected`: a rejected case is not public), and `status_notes` is the latest note staff wrote
-to the resident, redacted. An update's `status` is mySociety's word for the detailed status
-(`UPDATE_STATUSES`).
+to the resident, redacted; `media_url` is its first photo anyone may see (on the public case
+page). An update's `status` is mySociety's word for the detailed status (`UPDATE_STATUSES`).
 
 Everything here comes from cases.public_listing and cases.public_updates, which ask
 cases.publishing what is public and what of it may be shown: Rahasia and hidden cases are
@@ -32,6 +32,7 @@ from cases.public_listing import (
     public_cases_by_code,
 )
 from cases.public_updates import latest_notes, public_updates
+from cases.publishing import first_public_photos
 from cases.schemas import PublicCaseItem
 from core.db import utcnow
 from core.settings import Settings
@@ -133,8 +134,12 @@ class RequestQuery:
     page_size: str | None = None
 
 
-def _request(item: PublicCaseItem, notes: dict[str, str], zone: str) -> dict[str, object]:
+def _request(
+    item: PublicCaseItem, notes: dict[str, str], photos: dict[str, int], settings: Settings
+) -> dict[str, object]:
     status = "open" if item.status in OPEN_STATUSES else "closed"
+    zone, photo = settings.city_timezone, photos.get(item.tracking_code)
+    photo_url = f"{settings.public_base_url}/track/{item.tracking_code}/photos/{photo}"
     return {
         "service_request_id": item.tracking_code,
         "status": status,
@@ -148,7 +153,7 @@ def _request(item: PublicCaseItem, notes: dict[str, str], zone: str) -> dict[str
         "address": item.address,
         "lat": item.latitude,
         "long": item.longitude,
-        "media_url": None,
+        "media_url": photo_url if photo else None,
         "detailed_status": str(item.status),
     }
 
@@ -156,8 +161,10 @@ def _request(item: PublicCaseItem, notes: dict[str, str], zone: str) -> dict[str
 def _requests(
     session: Session, settings: Settings, items: list[PublicCaseItem], language: str
 ) -> list[dict[str, object]]:
-    notes = latest_notes(session, [item.tracking_code for item in items], language=language)
-    return [_request(item, notes, settings.city_timezone) for item in items]
+    codes = [item.tracking_code for item in items]
+    notes = latest_notes(session, codes, language=language)
+    photos = first_public_photos(session, settings, codes)
+    return [_request(item, notes, photos, settings) for item in items]
 
 
 def service_requests(

@@ -16,9 +16,15 @@ from fastapi.responses import Response
 
 from core.deps import SessionDep, SettingsDep
 from open311 import requests, services
-from open311.formats import Open311Route, answer, response_format
+from open311.formats import RESPONSES, Open311Route, answer, response_format
 
-router = APIRouter(prefix=services.PATH, tags=["open311"], route_class=Open311Route)
+router = APIRouter(
+    prefix=services.PATH,
+    tags=["open311"],
+    route_class=Open311Route,
+    default_response_class=Response,
+    responses=RESPONSES,
+)
 
 Language = Annotated[
     Literal["id", "en"] | None,

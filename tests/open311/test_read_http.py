@@ -1,7 +1,7 @@
 """The Open311 GeoReport v2 server's reading side over HTTP, on both databases: services and
 their definitions from the catalogue, discovery, requests and mySociety's updates; only public
 cases, with what cases.publishing allows; the spec's errors for bad parameters and unknown
-ids; ETag and 304."""
+ids; ETag and 304; approved photos as media_url."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from aduan.app import create_app
-from core.db import utcnow
+from cases.enums import SourceChannel
+from cases.models import Attachment
+from core.db import get_engine, session_scope, utcnow
+from core.media import store_media
 from core.settings import Settings
+from intake.messages import InboundMessage, Location
+from intake.service import receive
 from tests.console.helpers import post, signed_in
-from tests.helpers import RUBBISH, create_staff, file_complaint, login
+from tests.helpers import RUBBISH, create_staff, file_complaint, login, png_bytes
 from tests.open311.helpers import BASE, entries, read, refused, valid_xml
 
 PHONE, NIK = "0812-3456-7890", "3374012345678901"
@@ -184,8 +190,9 @@ def test_status_notes_and_updates_follow_the_public_history(
     web: TestClient, settings: Settings
 ) -> None:
     """Staff's moves show as open/closed with the detailed status and the latest note to the
-    resident (redacted) as status_notes; each move and note is one update in mySociety's
-    words, oldest first; a Rahasia case's history is no update."""
+    resident (redacted) as status_notes; each move and each note to the resident is one
+    update in mySociety's words (a note in the status of its case then), oldest first; an
+    internal note and a Rahasia case's history are none."""
     create_staff(settings, "dpu", "officer", "DPU")
     code = file_complaint(web, text=PRIVATE, **PEMUDA)["tracking_code"]
     secret = file_complaint(web, text=PRIVATE, confidential=True, **PEMUDA)["tracking_code"]
@@ -194,6 +201,13 @@ def test_status_notes_and_updates_follow_the_public_history(
     [working], _ = read(web, f"requests/{code}")
     assert (working["status"], working["detailed_status"]) == ("open", "in_progress")
     assert working["status_notes"] == "Tim menuju lokasi, info [nomor disembunyikan]"
+    for public, text in ((True, "Aspal datang besok"), (False, "Internal: tunggu anggaran")):
+        noted = web.post(
+            f"/api/v1/cases/{code}/notes",
+            json={"text": text, "public": public},
+            headers=login(web, "dpu"),
+        )
+        assert noted.status_code == 201, noted.text
     _move(web, code, "resolved", "Sudah ditambal")
     [done], root = read(web, f"requests/{code}")
     assert (done["status"], done["detailed_status"]) == ("closed", "resolved")
@@ -203,12 +217,14 @@ def test_status_notes_and_updates_follow_the_public_history(
     assert updates_root.tag == "service_requests_updates"
     assert [(u["service_request_id"], u["status"], u["description"]) for u in updates] == [
         (code, "in_progress", "Tim menuju lokasi, info [nomor disembunyikan]"),
+        (code, "in_progress", "Aspal datang besok"),
         (code, "fixed", "Sudah ditambal"),
     ]
+    assert "Internal" not in web.get(f"{BASE}/servicerequestupdates.xml").text
     assert all(u["updated_datetime"].endswith("+07:00") for u in updates)
     assert [e["update_id"] for e in entries(updates_root)] == [u["update_id"] for u in updates]
-    later, _ = read(web, "servicerequestupdates", page="2", page_size="1")
-    assert later == updates[1:]
+    later, _ = read(web, "servicerequestupdates", page="2", page_size="2")
+    assert later == updates[2:]
     long_ago = (utcnow() - timedelta(days=200)).isoformat()
     none, _ = read(web, "servicerequestupdates", end_date=long_ago)
     assert none == []
@@ -314,3 +330,31 @@ def test_answers_carry_an_etag_and_a_repeat_gets_304(web: TestClient) -> None:
     assert web.get(f"{BASE}/services.json").headers["etag"] == services
     changed = web.get(f"{BASE}/requests.json", headers={"If-None-Match": requests})
     assert changed.status_code == 200 and changed.headers["etag"] != requests
+
+
+def test_media_url_is_the_first_photo_anyone_may_see(web: TestClient, settings: Settings) -> None:
+    """A resident's photo is the request's media_url once an officer approved it, served at
+    that address; withdrawn, the request has none again."""
+    create_staff(settings, "dpu", "officer", "DPU")
+    media = store_media(settings, png_bytes(), "image/png", "lubang.png")
+    message = InboundMessage(
+        channel=SourceChannel.telegram,
+        text=PRIVATE,
+        media=(media,),
+        location=Location(PEMUDA["lat"], PEMUDA["lon"]),
+    )
+    with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+        case = receive(session, settings, message).case
+        code = case.tracking_code
+        photo = session.exec(select(Attachment.id).where(Attachment.case_id == case.id)).one()
+    [before], root = read(web, f"requests/{code}")
+    assert before["media_url"] is None and root.findtext("request/media_url") == ""
+    csrf = signed_in(web, "dpu")
+    assert post(web, f"/console/cases/{code}/photos/{photo}/publish", csrf).status_code == 303
+    [after], root = read(web, f"requests/{code}")
+    path = f"/track/{code}/photos/{photo}"
+    assert after["media_url"] == settings.public_base_url + path
+    assert root.findtext("request/media_url") == after["media_url"]
+    assert web.get(path).content == png_bytes()
+    assert post(web, f"/console/cases/{code}/photos/{photo}/withdraw", csrf).status_code == 303
+    assert read(web, f"requests/{code}")[0][0]["media_url"] is None
