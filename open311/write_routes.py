@@ -25,30 +25,19 @@ from open311.filing import (
     post_update,
     service_notice,
 )
-from open311.formats import Open311Error, Open311Route, answer, error_answer
+from open311.formats import RESPONSES, Open311Error, Open311Route, answer, error_answer
 from open311.formats import response_format as format_of
 
 router = APIRouter(prefix="/open311/v2", route_class=Open311Route, tags=["open311"])
 log = logging.getLogger(__name__)
 
-BOTH = {"text/xml": {}, "application/json": {}}
+# formats' answers, and 429 with the same errors/error body
 ANSWERS: dict[int | str, dict] = {
-    200: {"description": "the answer, in the format the path's suffix asks", "content": BOTH},
-    400: {"description": "errors/error: a field missing or wrong, named", "content": BOTH},
-    403: {
-        "description": "errors/error: no api_key, an unknown or revoked one, or one that may "
-        "not file into this service",
-        "content": BOTH,
-    },
-    404: {
-        "description": "errors/error: unknown service_code or service_request_id, or a "
-        "suffix other than .xml and .json",
-        "content": BOTH,
-    },
-    429: {
-        "description": "errors/error: this key's posts in the hour, or this resident's "
-        "complaints, reached their limit (Retry-After)",
-        "content": BOTH,
+    **RESPONSES,
+    429: RESPONSES[403]
+    | {
+        "description": "this key's posts in the hour, or this resident's complaints, reached "
+        "their limit (Retry-After)"
     },
 }
 
