@@ -34,6 +34,7 @@ from console import admin as console_admin
 from console import announcements as console_announcements
 from console import dashboard as console_dashboard
 from console import moderation as console_moderation
+from console import open311_keys as console_open311_keys
 from console import routes as console
 from console import webhooks as console_webhooks
 from core.db import get_engine, session_scope, utcnow
@@ -43,6 +44,8 @@ from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
 from notifications.dispatch import EmbeddedDispatcher, GatheringDispatcher, RQDispatcher, sweep
+from open311.routes import router as open311_router
+from open311.write_routes import router as open311_write_router
 from privacy.retention import run_retention
 from privacy.routes import router as privacy_router
 from staff.demo import disable_demo_accounts
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(intake_api)
+    app.include_router(open311_write_router)
     app.include_router(staff_router)
     app.include_router(cases_router)
     app.include_router(privacy_router)
@@ -189,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_pages)
     app.include_router(public_cases_api)
     app.include_router(nearby_api)
+    app.include_router(open311_router)
     app.include_router(telegram_webhook_router)
     app.include_router(twilio_webhook_router)
     app.include_router(twilio_status_router)
@@ -196,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_account.router)
     app.include_router(console_admin.router)
     app.include_router(console_webhooks.router)
+    app.include_router(console_open311_keys.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
     app.include_router(console_announcements.router)

@@ -37,6 +37,9 @@ privacy_app = typer.Typer(
     help="A resident's data, at their request in person: what is stored, and its erasure.",
     no_args_is_help=True,
 )
+open311_app = typer.Typer(help="The Open311 API for partners' apps.", no_args_is_help=True)
+open311_keys_app = typer.Typer(help="Partners' API keys.", no_args_is_help=True)
+open311_app.add_typer(open311_keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
@@ -51,6 +54,7 @@ webhooks_app = typer.Typer(
 )
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(open311_app, name="open311")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -310,6 +314,59 @@ def users_create(
     except UserError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"created {role_value} '{name}'")
+
+
+@open311_keys_app.command("create")
+def open311_keys_create(
+    name: Annotated[str, typer.Argument(help="the partner, as admins will know it")],
+    services: Annotated[
+        str | None, typer.Option(help="service codes it may file into, e.g. a,b (default: all)")
+    ] = None,
+) -> None:
+    """Make a partner's API key; it is printed once and stored only hashed."""
+    from intake.partner_keys import KeyRefused, create_key, parse_services
+
+    settings = get_settings()
+    try:
+        with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
+            made = create_key(
+                session,
+                settings,
+                name=name,
+                services=parse_services(services),
+                created_by="cli",
+            )
+            key_id = made.row.id
+    except KeyRefused as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"key {key_id} for {name.strip()}: {made.secret}")
+    typer.echo("keep it now: it is stored only hashed and cannot be shown again")
+
+
+@open311_keys_app.command("list")
+def open311_keys_list() -> None:
+    """Every key: id, state, name, services, when made and by whom (never the key)."""
+    from intake.partner_keys import all_keys
+
+    with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+        for key in all_keys(session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            services = ",".join(key.services) if key.services else "all services"
+            made = f"{key.created_at:%Y-%m-%d} by {key.created_by}"
+            typer.echo(f"{key.id}\t{state}\t{key.name}\t{services}\t{made}")
+
+
+@open311_keys_app.command("revoke")
+def open311_keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id")]) -> None:
+    """Revoke a key: its partner's next post is refused (403)."""
+    from intake.partner_keys import revoke_key
+
+    with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
+        row = revoke_key(session, key_id, revoked_by="cli")
+        name = row.name if row else None
+    if name is None:
+        raise _fail(f"no key with id {key_id}")
+    typer.echo(f"key {key_id} ({name}) revoked")
 
 
 @demo_app.command("users")

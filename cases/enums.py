@@ -57,3 +57,5 @@ class SourceChannel(StrEnum):
     telegram = "telegram"
     sms = "sms"
     whatsapp = "whatsapp"
+    # a partner's app, through the Open311 GeoReport v2 API (open311/)
+    open311 = "open311"

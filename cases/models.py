@@ -24,6 +24,9 @@ REJECTED_WITH_CONTACT_SQL = f"status = '{CaseStatus.rejected}' AND contact_id IS
 # policy's own condition): not Rahasia, not hidden by staff, not folded into another case, not
 # rejected. Written out as constants so that the public listing's query, which repeats it
 # word for word, can use the partial index below
+# the history entries a partner's feed of updates (Open311 servicerequestupdates) is made of:
+# every status change and every note staff wrote to the resident
+PUBLIC_UPDATE_SQL = f"kind = '{EventKind.status_changed}' OR public_note IS NOT NULL"
 PUBLIC_CANDIDATE_SQL = (
     f"confidential = false AND hidden_at IS NULL AND merged_into_id IS NULL "
     f"AND status <> '{CaseStatus.rejected}'"
@@ -174,6 +177,8 @@ class CaseEvent(SQLModel, table=True):
             where=PASSING_ON_SQL,
             postgresql_include=["kind", "from_agency_id", "to_agency_id"],
         ),
+        # the updates of a time window, oldest first (open311/): only those entries
+        partial_index("ix_case_events_public_updates", "created_at", "id", where=PUBLIC_UPDATE_SQL),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
 from cases.publishing import public_condition, publication
 from cases.schemas import PublicCaseItem, PublicCasePage
-from cases.service import agency_ref, category_ref
+from cases.service import agency_ref, category_ref, holds_every_word
 from core.settings import Settings
 from notifications.templates import status_label
 from routing.models import Agency, Category, ServiceArea
@@ -74,8 +75,9 @@ class BoundingBox:
 
 @dataclass(frozen=True)
 class PublicFilters:
-    """What a reader narrowed the public cases to; None is no filter. Codes are the
-    catalogue's (agency, category, service area); dates are the city's calendar days."""
+    """What a reader narrowed the public cases to; None (or empty) is no filter. Codes are the
+    catalogue's (agency, category, service area); dates are the city's calendar days,
+    datetimes instants."""
 
     agency: str | None = None
     category: str | None = None
@@ -85,6 +87,12 @@ class PublicFilters:
     created_to: date | None = None
     since: datetime | None = None
     bbox: BoundingBox | None = None
+    # any of these categories (on top of `category`); filed from / until these instants
+    categories: tuple[str, ...] = ()
+    filed_from: datetime | None = None
+    filed_until: datetime | None = None
+    # every one of these words in the words the public reads (see `published_words`)
+    words: str | None = None
 
 
 def encode_cursor(case_id: int) -> str:
@@ -128,9 +136,12 @@ def public_cases(
     language: str,
     limit: int,
     cursor: str | None = None,
+    offset: int = 0,
 ) -> PublicCasePage:
-    """One page of the public cases matching `filters`, newest first, worded in `language`;
-    PublicFilterError for an unknown code, a bad cursor or an impossible box."""
+    """One page of the public cases matching `filters`, newest first, worded in `language`,
+    below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
+    to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
+    impossible box or words that could only find hidden data."""
     query = select(Case).where(public_condition(settings))
     if filters.agency is not None:
         query = query.where(
@@ -138,6 +149,9 @@ def public_cases(
         )
     if filters.category is not None:
         ids = _code_id(session, Category, filters.category, "category")
+        query = query.where(col(Case.category_id).in_(ids))
+    if filters.categories:
+        ids = [i for c in filters.categories for i in _code_id(session, Category, c, "category")]
         query = query.where(col(Case.category_id).in_(ids))
     if filters.area is not None:
         ids = _code_id(session, ServiceArea, filters.area, "area")
@@ -149,6 +163,12 @@ def public_cases(
     if filters.created_to is not None:
         end = _day_start(settings, filters.created_to, days_later=1)
         query = query.where(Case.created_at < end)
+    if filters.filed_from is not None:
+        query = query.where(Case.created_at >= filters.filed_from)
+    if filters.filed_until is not None:
+        query = query.where(Case.created_at <= filters.filed_until)
+    if filters.words is not None:
+        query = query.where(published_words(filters.words))
     if filters.since is not None:
         since = filters.since if filters.since.tzinfo else filters.since.replace(tzinfo=UTC)
         query = query.where(Case.updated_at >= since)
@@ -159,13 +179,39 @@ def public_cases(
         )
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
-    rows = list(session.exec(query.order_by(col(Case.id).desc()).limit(limit + 1)))
+    query = query.order_by(col(Case.id).desc()).offset(offset).limit(limit + 1)
+    rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
     return PublicCasePage(
         items=public_items(session, settings, rows, language),
         next_cursor=encode_cursor(rows[-1].id) if more else None,
     )
+
+
+def published_words(words: str) -> sa.ColumnElement[bool]:
+    """Cases whose public words (staff's public text, or else the resident's) hold every word
+    of `words`, ignoring case; PublicFilterError for a word with a digit or an @, which could
+    only confirm what redaction hides (a phone number, an e-mail address, a NIK).
+
+    A plain LIKE, as the staff search (cases.service.matching): it reads the rows the rest
+    of the query leaves, so callers bound it (a window of time)."""
+    split = words.split()
+    if not split:
+        raise PublicFilterError("give at least one word to search for")
+    if any(any(c.isdigit() or c == "@" for c in word) for word in split):
+        raise PublicFilterError("search words cannot hold digits or @; search for words")
+    return holds_every_word(sa.func.coalesce(col(Case.public_text), col(Case.text)), split)
+
+
+def public_cases_by_code(
+    session: Session, settings: Settings, codes: list[str], *, language: str
+) -> list[PublicCaseItem]:
+    """The public cases among the tracking codes `codes` (at most a few hundred), newest
+    first; a code of a case that is not public, or of none, is left out."""
+    query = select(Case).where(public_condition(settings), col(Case.tracking_code).in_(codes))
+    rows = list(session.exec(query.order_by(col(Case.id).desc())))
+    return public_items(session, settings, rows, language)
 
 
 def public_items(

@@ -93,13 +93,36 @@ def public_photos(session: Session, settings: Settings, case: Case) -> list[Atta
     """
     if not is_public(settings, case) or not publication(case, "id").photos:
         return []
-    shown = sa.and_(
+    query = select(Attachment).where(Attachment.case_id == case.id, _shown_photo())
+    return list(session.exec(query.order_by(col(Attachment.id))))
+
+
+def _shown_photo() -> sa.ColumnElement[bool]:
+    """A photo of a public case that anyone may see (`public_photos`)."""
+    return sa.and_(
         sa.or_(col(Attachment.published_at).is_not(None), col(Attachment.proof)),
         col(Attachment.removed_at).is_(None),
         col(Attachment.content_type).startswith("image/"),
     )
-    query = select(Attachment).where(Attachment.case_id == case.id, shown)
-    return list(session.exec(query.order_by(col(Attachment.id))))
+
+
+def first_public_photos(session: Session, settings: Settings, codes: list[str]) -> dict[str, int]:
+    """The id of the oldest photo anyone may see of each public case among the tracking codes
+    `codes`, as `public_photos` decides it; a case without one is left out. Reads each case's
+    attachments by `ix_attachments_case_id`."""
+    if not codes:
+        return {}
+    query = (
+        select(Case.tracking_code, sa.func.min(Attachment.id))
+        .join(Attachment, col(Attachment.case_id) == Case.id)
+        .where(
+            col(Case.tracking_code).in_(codes),
+            public_condition(settings),
+            _shown_photo(),
+        )
+        .group_by(col(Case.tracking_code))
+    )
+    return dict(session.exec(query).all())
 
 
 def publication(case: Case, language: str) -> Publication:

@@ -199,12 +199,15 @@ def matching(query: Select, words: str) -> Select:
 
     A plain LIKE for now: the one place a full-text index would replace.
     """
-    escaped = [
-        w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words.split()
-    ]
-    in_text = sa.and_(*(col(Case.text).ilike(f"%{w}%", escape="\\") for w in escaped))
+    in_text = holds_every_word(col(Case.text), words.split())
     code = normalise_tracking_code(words)
     return query.where(sa.or_(Case.tracking_code == code, in_text) if code else in_text)
+
+
+def holds_every_word(text: sa.ColumnElement[str], words: list[str]) -> sa.ColumnElement[bool]:
+    """`text` holds each of `words` (LIKE's wildcards in them taken literally), ignoring case."""
+    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+    return sa.and_(*(text.ilike(f"%{w}%", escape="\\") for w in escaped))
 
 
 def _urgency_order() -> tuple:

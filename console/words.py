@@ -84,6 +84,7 @@ ESCALATIONS = {1: N_("ke kepala dinas"), 2: N_("ke supervisor kota")}
 # where a complaint came in, and where a contact is reached
 CHANNELS = {
     SourceChannel.web: N_("formulir daring"),
+    SourceChannel.open311: N_("aplikasi mitra (Open311)"),
     Channel.email: N_("e-mail"),
     Channel.sms: N_("SMS"),
     Channel.whatsapp: N_("WhatsApp"),

@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     # new web and API complaints one client address may file per hour, whatever contact they
     # give: a loose brake, as mobile carriers put many residents behind one address; 0 = off
     web_complaints_per_address_per_hour: int = Field(default=100, ge=0)
+    # Open311 requests and updates one partner's API key may post per hour, for all the
+    # residents it files for (each resident still meets INTAKE_LIMIT_PER_HOUR); 0 = off
+    open311_posts_per_key_per_hour: int = Field(default=600, ge=0)
     # tracking codes that find no complaint one client may look up per hour (status page, API,
     # CEK); past it every lookup of theirs is refused until the hour moves on; 0 = off
     lookup_misses_per_hour: int = Field(default=20, ge=0)

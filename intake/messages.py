@@ -45,3 +45,6 @@ class InboundMessage:
     received_at: datetime = field(default_factory=utcnow)
     # Anonim and/or Rahasia, as the resident asked (cases/modes.py)
     mode: ReportingMode = ORDINARY
+    # the catalogue category the sender chose (an Open311 service_code): filed there instead of
+    # where the classifier would send it; it must name a category of the catalogue
+    category_code: str | None = None

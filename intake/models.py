@@ -97,3 +97,38 @@ class ChatLink(SQLModel, table=True):
     follows: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # the follower's language, as the form they followed from was
     language: str | None = Field(default=None, max_length=8)
+
+
+# the longest name a partner's Open311 key may have
+PARTNER_NAME_MAX = 100
+
+
+class PartnerKey(SQLModel, table=True):
+    """One partner's key; `services` is None for every service, else the category codes."""
+
+    __tablename__ = "open311_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.String(PARTNER_NAME_MAX))
+    key_hash: str = Field(sa_type=sa.String(64), unique=True)
+    services: list[str] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(sa_type=sa.String(100))
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def may_file_into(self, service_code: str) -> bool:
+        return self.services is None or service_code in self.services
+
+
+class PartnerUpdate(SQLModel, table=True):
+    """A resident's update a partner posted (servicerequestupdates); its id is the update_id
+    we answer with. The partner's own id of it makes a repeated post return the first."""
+
+    __tablename__ = "open311_updates"
+    __table_args__ = (sa.UniqueConstraint("key_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: int = Field(foreign_key="open311_keys.id")
+    external_id: str | None = Field(default=None, sa_type=sa.String(128))
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

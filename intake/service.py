@@ -27,7 +27,13 @@ from core.settings import Settings
 from intake import limits
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
 from notifications.service import get_or_create_contact
-from routing.service import RoutedAgency, RoutedCategory, RoutingDecision, route
+from routing.service import (
+    RoutedAgency,
+    RoutedCategory,
+    RoutingDecision,
+    route,
+    route_to_category,
+)
 
 log = logging.getLogger(__name__)
 CODE_ATTEMPTS = 5
@@ -175,11 +181,11 @@ def _store(
         )
     language = message.language or (contact.language if contact else settings.default_language)
     location = message.location
-    decision = route(
-        session,
-        text,
-        min_confidence=settings.routing_min_confidence,
-        location=(location.latitude, location.longitude) if location else None,
+    point = (location.latitude, location.longitude) if location else None
+    decision = (
+        route(session, text, min_confidence=settings.routing_min_confidence, location=point)
+        if message.category_code is None
+        else chosen_category(session, message.category_code, point)
     )
     now = message.received_at
     routed = decision.agency is not None
@@ -251,6 +257,17 @@ def _store(
     attach_media(session, case, message.media)
     acknowledge(session, settings, case, contact, decision.agency, announcement)
     return case, decision
+
+
+def chosen_category(
+    session: Session, code: str, location: tuple[float, float] | None
+) -> RoutingDecision:
+    """Where a complaint filed into the category `code` goes; IntakeError when there is no
+    such category."""
+    decision = route_to_category(session, code, location=location)
+    if decision is None:
+        raise IntakeError(f"no category with code {code!r}", "unknown_category", code=code)
+    return decision
 
 
 def _insert(session: Session, values: dict[str, Any]) -> Case | None:

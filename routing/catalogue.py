@@ -11,6 +11,7 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import shapely
 import yaml
@@ -29,6 +30,13 @@ AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 AREA_CODE = CATEGORY_CODE
 AREA_GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
+# what an attribute's code may be: it travels in form fields as attribute[code]
+ATTRIBUTE_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+# Open311 GeoReport v2's datatypes; the list types offer the attribute's `values`
+AttributeDatatype = Literal[
+    "string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"
+]
+LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 
 
 class CatalogueError(ValueError):
@@ -51,6 +59,52 @@ class Keywords(BaseModel):
         return [*self.id, *self.en]
 
 
+class AttributeValue(BaseModel):
+    """One choice of a list attribute: its key (what a client sends) and its names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+
+
+class AttributeSpec(BaseModel):
+    """A question a category asks besides the complaint's words ("is the road closed?"),
+    as Open311 service definitions publish it (open311/)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    datatype: AttributeDatatype
+    required: bool = False
+    description: str = Field(min_length=1, max_length=500)
+    description_en: str = Field(min_length=1, max_length=500)
+    # the position the question takes among the category's, 1 first; unique in the category
+    order: int = Field(gt=0, le=1000)
+    # the choices of a singlevaluelist or multivaluelist; none for the other datatypes
+    values: list[AttributeValue] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not ATTRIBUTE_CODE.match(code):
+            raise ValueError("attribute code must be letters, digits and _, e.g. road_closed")
+        return code
+
+    @model_validator(mode="after")
+    def _values_fit_datatype(self) -> AttributeSpec:
+        listed = self.datatype in LIST_DATATYPES
+        if listed and not self.values:
+            raise ValueError(f"a {self.datatype} attribute needs values to choose from")
+        if not listed and self.values:
+            raise ValueError(f"a {self.datatype} attribute takes no values")
+        keys = [value.key for value in self.values]
+        if len(set(keys)) != len(keys):
+            raise ValueError("the keys of an attribute's values must be unique")
+        return self
+
+
 class CategorySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +115,8 @@ class CategorySpec(BaseModel):
     keywords: Keywords
     # a case of this category is resolved only with an after-photo (cases/proof.py)
     proof_required: bool = False
+    # what a complaint of this category is asked besides its words (Open311 service definition)
+    attributes: list[AttributeSpec] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -68,6 +124,14 @@ class CategorySpec(BaseModel):
         if not CATEGORY_CODE.match(code):
             raise ValueError("category code must be lower_snake_case, e.g. road_damage")
         return code
+
+    @model_validator(mode="after")
+    def _unique_attributes(self) -> CategorySpec:
+        for what in ("code", "order"):
+            seen = [getattr(attribute, what) for attribute in self.attributes]
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"the attributes of a category must each have their own {what}")
+        return self
 
 
 class AreaSpec(BaseModel):

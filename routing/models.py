@@ -34,6 +34,11 @@ class Category(SQLModel, table=True):
     keywords_en: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     # a case of this category is resolved only with an after-photo (`proof_required` in the file)
     proof_required: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # the questions a complaint of this category is asked besides its words: the catalogue
+    # file's `attributes`, each as routing.catalogue.AttributeSpec dumps it
+    attributes: list[dict] = Field(
+        default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
+    )
     active: bool = True
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

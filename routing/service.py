@@ -135,6 +135,23 @@ def route(
     return RoutingDecision(snapshot.agencies[category.agency_id], category, prediction, area_id)
 
 
+def route_to_category(
+    session: Session, code: str, *, location: tuple[float, float] | None = None
+) -> RoutingDecision | None:
+    """The decision for a complaint whose sender chose its category (an Open311 service_code):
+    that category's agency, with certainty, and the agency's service area holding `location`;
+    None when no category has `code`."""
+    version = catalogue_version(session)
+    snapshot = _snapshot(session, version)
+    category = snapshot.categories.get(code)
+    if category is None:
+        return None
+    agency = snapshot.agencies[category.agency_id]
+    prediction = Prediction(agency.code, code, 1.0, ((agency.code, code, 1.0),))
+    area_id = area_id_for(session, version, category.agency_id, *location) if location else None
+    return RoutingDecision(agency, category, prediction, area_id)
+
+
 # where one problem ends and another may begin: punctuation and joining words, never inside one
 _JOINS = re.compile(
     r"\s*(?:[,;.!?\n]+|\b(?:dan|serta|terus|trus|lalu|and)\b|&|\+)\s*", re.IGNORECASE

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from core.db import utcnow
-from routing.catalogue import AgencySpec, Catalogue, CategorySpec, Keywords
+from routing.catalogue import AgencySpec, AttributeSpec, Catalogue, CategorySpec, Keywords
 from routing.models import Agency, Category, ServiceArea
 
 
@@ -58,6 +58,7 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
                 list(cat.keywords.en),
             )
             category.proof_required = cat.proof_required
+            category.attributes = [attribute.model_dump() for attribute in cat.attributes]
             category.active, category.updated_at = True, now
             session.add(category)
             seen_categories.add(cat.code)
@@ -117,6 +118,7 @@ def catalogue_from_database(session: Session) -> Catalogue:
                 sla_hours=c.sla_hours,
                 keywords=Keywords(id=c.keywords_id, en=c.keywords_en),
                 proof_required=c.proof_required,
+                attributes=[AttributeSpec.model_validate(a) for a in c.attributes],
             )
         )
     return Catalogue(

@@ -40,6 +40,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # tables holding per-test data, children first; the catalogue stays loaded for the session
 PER_TEST_TABLES = (
+    "open311_updates",
+    "open311_keys",
     "contact_reveals",
     "notifications",
     "webhook_endpoints",

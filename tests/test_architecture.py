@@ -15,12 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ("routing", "cases", "staff", "intake", "notifications", "privacy")
 PROVIDERS = ("telegram", "twilio", "standardwebhooks")
 # what no domain may import: the providers' libraries, the channels, the web rooms, the shell
-OUTSIDE_DOMAINS = (*PROVIDERS, "bots", "console", "website", "aduan")
+OUTSIDE_DOMAINS = (*PROVIDERS, "bots", "console", "website", "open311", "aduan")
 FORBIDDEN = {domain: OUTSIDE_DOMAINS for domain in DOMAINS} | {
     "core": OUTSIDE_DOMAINS + DOMAINS,
-    "bots": ("console", "website", "aduan"),
-    "console": (*PROVIDERS, "bots", "website", "aduan"),
-    "website": (*PROVIDERS, "bots", "console", "aduan"),
+    "bots": ("console", "website", "open311", "aduan"),
+    "console": (*PROVIDERS, "bots", "website", "open311", "aduan"),
+    "website": (*PROVIDERS, "bots", "console", "open311", "aduan"),
+    "open311": (*PROVIDERS, "bots", "console", "website", "aduan"),
     # the shell wires the channels in; it does not speak to a provider itself
     "aduan": PROVIDERS,
 }

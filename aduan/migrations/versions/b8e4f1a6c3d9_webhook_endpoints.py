@@ -1,7 +1,7 @@
 """webhook endpoints: partners' systems sent signed events through the outbox
 
 Revision ID: b8e4f1a6c3d9
-Revises: e5b9d3f7a2c4
+Revises: f1a7c3e9b2d5
 Create Date: 2026-12-05 10:10:00
 
 `webhook_endpoints` holds each partner's URL, events, agencies, whether it is trusted, its
@@ -20,7 +20,7 @@ from alembic import op
 import core.db
 
 revision: str = "b8e4f1a6c3d9"
-down_revision: str | None = "e5b9d3f7a2c4"
+down_revision: str | None = "f1a7c3e9b2d5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
