@@ -13,6 +13,17 @@ cases.publishing what is public and what of it may be shown: Rahasia and hidden 
 never listed, words are redacted, no reporter is named and no contact is shown.
 
 Parameters a caller sends are checked here; a wrong one is an Open311Error 400 saying which.
+
+What each call reads, on a million cases (tests/open311/test_query_plans.py):
+- a page of requests: on PostgreSQL the partial index `ix_cases_public` backwards from the
+  newest, stopping after the page (the window and filters drop rows as it goes; a window
+  long past may instead read `ix_cases_created_at` for the window and sort it); SQLite reads
+  the window's cases by `ix_cases_created_at` and sorts them. The spec's 90-day cap bounds
+  both, and the numbered pages' offset. `q` filters the rows the window leaves (LIKE);
+- then, for the page only, its cases' latest notes and first public photos, by case id;
+- requests by id: the tracking codes' unique index;
+- a page of updates: the partial index `ix_case_events_public_updates` by time, each entry's
+  case by primary key, and for notes their cases' status entries by `ix_case_events_case_id`.
 """
 
 from __future__ import annotations

@@ -30,13 +30,17 @@ KEY_SERVICE = N_(
 )
 
 
-def _active_categories(session: Session) -> list[tuple[Category, Agency]]:
+def _active_categories(session: Session, code: str | None = None) -> list[tuple[Category, Agency]]:
+    """The categories that take complaints (they and their agency active), in the
+    catalogue's order; only the one of `code` when given."""
     query = (
         select(Category, Agency)
         .join(Agency, col(Agency.id) == Category.agency_id)
         .where(col(Category.active), col(Agency.active))
         .order_by(col(Category.id))
     )
+    if code is not None:
+        query = query.where(Category.code == code)
     return list(session.exec(query).all())
 
 
@@ -65,11 +69,10 @@ def service_list(session: Session, language: str) -> list[dict[str, object]]:
 
 
 def service_definition(session: Session, code: str, language: str) -> dict[str, object]:
-    """The questions the active category `code` asks, in their order, worded in `language`;
-    a category that asks none has an empty definition. Open311Error 404 for any other code."""
-    category = session.exec(
-        select(Category).where(Category.code == code, col(Category.active))
-    ).first()
+    """The questions the category `code` asks, in their order, worded in `language`; a
+    category that asks none has an empty definition. Open311Error 404 for a code that is not
+    a service (unknown, or no longer taking complaints)."""
+    category = next((c for c, _ in _active_categories(session, code)), None)
     if category is None:
         raise Open311Error(404, f"service_code '{code[:64]}' not found")
     attributes: list[dict[str, object]] = []

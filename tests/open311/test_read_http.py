@@ -21,6 +21,10 @@ from core.settings import Settings
 from intake.messages import InboundMessage, Location
 from intake.service import receive
 from tests.console.helpers import post, signed_in
+from tests.console.test_admin_http import (
+    admin_session,
+    catalogue_restored,  # noqa: F401 - puts back the category the test switches off
+)
 from tests.helpers import RUBBISH, create_staff, file_complaint, login, png_bytes
 from tests.open311.helpers import BASE, entries, read, refused, valid_xml
 
@@ -358,3 +362,22 @@ def test_media_url_is_the_first_photo_anyone_may_see(web: TestClient, settings: 
     assert web.get(path).content == png_bytes()
     assert post(web, f"/console/cases/{code}/photos/{photo}/withdraw", csrf).status_code == 303
     assert read(web, f"requests/{code}")[0][0]["media_url"] is None
+
+
+@pytest.mark.usefixtures("catalogue_restored")
+def test_a_category_taken_out_of_service_leaves_the_services(
+    web: TestClient, settings: Settings
+) -> None:
+    """An admin switching a category off in the console takes it off the service list (a
+    new ETag) and its definition answers 404; switched on again, both are back."""
+    csrf = admin_session(web, settings)
+    etag = web.get(f"{BASE}/services.json").headers["etag"]
+    off = post(web, "/console/admin/catalogue/road_damage", csrf, sla_hours="168")
+    assert off.status_code == 303
+    services, _ = read(web, "services")
+    assert "road_damage" not in [s["service_code"] for s in services]
+    assert web.get(f"{BASE}/services.json").headers["etag"] != etag
+    assert "not found" in refused(web, "services/road_damage", 404)
+    on = post(web, "/console/admin/catalogue/road_damage", csrf, sla_hours="168", active="1")
+    assert on.status_code == 303
+    assert read(web, "services/road_damage")[0]["attributes"][0]["code"] == "road_closed"
