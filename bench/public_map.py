@@ -9,7 +9,9 @@ default PUBLISH_POLICY=reviewed says), analyses them, starts `aduan serve --work
 Procfile does, and times anonymous requests over HTTP: the JSON feed of the map for the whole
 city (first page, and a page 99% deep through its cursor; with a status and an agency filter),
 for a street-level box of about 300 m in the busiest place (alone and with a status filter),
-the reports page `/laporan`, a public case page `/track/CODE` and the Atom feed.
+the reports page `/laporan`, a public case page `/track/CODE` and the Atom feed; and the Open311
+GeoReport v2 reading side (open311/): the services, a page of requests of the last 90 days (as
+a client that asks without dates gets), open ones only, one request by its id, and the updates.
 
 The goals are #25's: the city-wide map under 100 ms (where #25 wants clusters computed in the
 database; what is measured here is the page of up to 500 markers the map asks for today), a
@@ -74,6 +76,11 @@ def one(response: httpx.Response) -> int:
     return 1
 
 
+def listed_json(response: httpx.Response) -> int:
+    """Open311's JSON answers are lists."""
+    return len(response.json())
+
+
 def _box(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> str:
     return f"{min_lon:.5f},{min_lat:.5f},{max_lon:.5f},{max_lat:.5f}"
 
@@ -136,6 +143,28 @@ def endpoints(url: str) -> list[Endpoint]:
         Endpoint("/laporan (first page)", "/laporan", None, listed),
         Endpoint("/track/CODE (public case page)", f"/track/{code}", CASE_PAGE_MS, one),
         Endpoint("/laporan/feed.atom", "/laporan/feed.atom", None, entries),
+        Endpoint("open311 services.json", "/open311/v2/services.json", None, listed_json),
+        Endpoint(
+            "open311 requests.json (90 days, 100)",
+            "/open311/v2/requests.json?page_size=100",
+            None,
+            listed_json,
+        ),
+        Endpoint(
+            "open311 requests.json status=open",
+            "/open311/v2/requests.json?status=open&page_size=100",
+            None,
+            listed_json,
+        ),
+        Endpoint(
+            "open311 requests/CODE.json", f"/open311/v2/requests/{code}.json", None, listed_json
+        ),
+        Endpoint(
+            "open311 servicerequestupdates.json",
+            "/open311/v2/servicerequestupdates.json?page_size=100",
+            None,
+            listed_json,
+        ),
     ]
 
 
