@@ -6,6 +6,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
 from cases.announcements import known_problem_sentence
+from cases.codes import track_url
 from cases.due import due_sentence
 from cases.enums import SourceChannel
 from cases.models import Announcement, Case, CaseSubscriber
@@ -19,10 +20,6 @@ from routing.models import Agency
 from routing.service import RoutedAgency
 
 CHAT_APPS = frozenset({SourceChannel.telegram, SourceChannel.whatsapp})
-
-
-def track_url(settings: Settings, code: str) -> str:
-    return f"{settings.public_base_url}/track/{code}"
 
 
 def _rating_signer(settings: Settings) -> URLSafeSerializer:

@@ -27,8 +27,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-# the module, not its function: cases.citizen imports cases.announcements, which imports this
-from cases import citizen
+from cases.codes import track_url
 from cases.enums import EventKind
 from cases.models import Announcement, Case
 from cases.publishing import is_public, publication, published_note
@@ -78,7 +77,7 @@ def _case(session: Session, settings: Settings, case: Case, *, trusted: bool) ->
         "status": case.status,
         "agency": _agency_code(session, case.agency_id),
         "category": category.code if category else None,
-        "url": citizen.track_url(settings, case.tracking_code),
+        "url": track_url(settings, case.tracking_code),
         "created_at": _iso(case.created_at),
         "updated_at": _iso(case.updated_at),
         "report_count": case.report_count,
