@@ -13,6 +13,9 @@ routed to any agency is wrong, and so is a complaint left in triage.
 Figures, each at one threshold:
 - complaints routed: the share of agency- and referral-labelled texts that are routed at all;
 - precision of the routed: the share of ALL routed texts (whatever their label) routed right;
+  as chatter and questions are never right when routed, the routed right are all complaints, and
+  the report also gives their share of the routed complaints alone, and how much of the chatter
+  and questions stays in triage;
 - accuracy: the share of all texts whose outcome is right;
 - macro-F1 over the labels, a right outcome counting as its label and any other as what it was.
 """
@@ -179,6 +182,11 @@ def format_outcome_report(report: OutcomeReport) -> str:
         f"({_share(d.complaints_routed, report.complaints)})",
         f"  precision of routed:    {d.routed_right} of {d.routed} routed texts right "
         f"({_share(d.routed_right, d.routed)})",
+        f"  of the routed complaints, right agency or referral: {d.routed_right} of "
+        f"{d.complaints_routed} ({_share(d.routed_right, d.complaints_routed)})",
+        f"  chatter and questions left to triage: {d.right - d.routed_right} of "
+        f"{report.rows - report.complaints} "
+        f"({_share(d.right - d.routed_right, report.rows - report.complaints)})",
         f"  accuracy:               {report.accuracy:.3f}",
         f"  macro-F1:               {d.macro_f1:.3f}",
         "",

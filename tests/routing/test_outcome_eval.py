@@ -82,6 +82,9 @@ def test_format_shows_the_figures_and_the_table(report) -> None:
     out = format_outcome_report(report)
     assert "complaints routed:      3 of 4 (75.0%)" in out
     assert "precision of routed:    1 of 5 routed texts right (20.0%)" in out
+    assert "of the routed complaints, right agency or referral: 1 of 3 (33.3%)" in out
+    # chatter and questions: rows 4 and 6 to triage, rows 5 and 7 routed
+    assert "chatter and questions left to triage: 2 of 4 (50.0%)" in out
     assert "accuracy:               0.375" in out
     assert "labels: DPU 2, chatter 2, question 2, DLH 1, referral:PLN 1" in out
     table = out.split("threshold  routed")[1].splitlines()[1:]
