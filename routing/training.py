@@ -65,17 +65,20 @@ def default_examples_path() -> Path:
     return Path(str(resources.files("routing") / "data" / "examples.csv"))
 
 
-def read_examples(path: Path) -> Iterator[dict[str, str]]:
-    """The rows of a labelled CSV (at least `text` and `agency` columns), checked as they come."""
+def read_examples(
+    path: Path, required: tuple[str, ...] = ("text", "agency")
+) -> Iterator[dict[str, str]]:
+    """The rows of a labelled CSV, checked as they come: every `required` column is there and
+    filled in on every row (ExamplesError naming the file, and the line, otherwise)."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            missing = {"text", "agency"} - set(reader.fieldnames or ())
+            missing = set(required) - set(reader.fieldnames or ())
             if missing:
                 raise ExamplesError(f"{path} lacks the column(s): {', '.join(sorted(missing))}")
             for number, row in enumerate(reader, start=2):
-                if not (row.get("text") or "").strip() or not (row.get("agency") or "").strip():
-                    raise ExamplesError(f"{path}, line {number}: empty text or agency")
+                if not all((row.get(column) or "").strip() for column in required):
+                    raise ExamplesError(f"{path}, line {number}: empty {' or '.join(required)}")
                 yield {key: (value or "").strip() for key, value in row.items() if key}
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ExamplesError(f"cannot read {path}: {exc}") from exc

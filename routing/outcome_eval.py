@@ -1,0 +1,201 @@
+"""How routing's OUTCOMES compare with hand labels on real text: what a city would live with.
+
+A labelled file (`routing/data/realtext.csv`) has a `text` and a `label` column. A label is one
+of: an agency code of the catalogue (`DPU`); `referral:<BODY>` for a matter outside the city
+government (`referral:PLN`); `chatter` (not a report); `question` (asks for information).
+
+Routing's outcome for a text is the agency (or referral code) it predicts when the confidence
+reaches the threshold ("routed"), and triage otherwise. An outcome is right when it equals the
+label, or when a `chatter` or `question` text goes to triage: routing has no outcome of its own
+for those yet, and triage is where a person sorts them. So a referral, chatter or question text
+routed to any agency is wrong, and so is a complaint left in triage.
+
+Figures, each at one threshold:
+- complaints routed: the share of agency- and referral-labelled texts that are routed at all;
+- precision of the routed: the share of ALL routed texts (whatever their label) routed right;
+  as chatter and questions are never right when routed, the routed right are all complaints, and
+  the report also gives their share of the routed complaints alone, and how much of the chatter
+  and questions stays in triage;
+- accuracy: the share of all texts whose outcome is right;
+- macro-F1 over the labels, a right outcome counting as its label and any other as what it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sklearn.metrics import f1_score
+
+from routing.model import Classifier
+from routing.training import ExamplesError, read_examples
+
+__all__ = [
+    "CHATTER_LABEL",
+    "QUESTION_LABEL",
+    "THRESHOLDS",
+    "TRIAGE",
+    "LabelledText",
+    "OutcomeReport",
+    "ThresholdFigures",
+    "evaluate_outcomes",
+    "format_outcome_report",
+    "has_label_column",
+    "read_outcome_labels",
+]
+
+CHATTER_LABEL = "chatter"
+QUESTION_LABEL = "question"
+TRIAGE = "(triage)"  # the outcome of a text whose prediction stays below the threshold
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+_NOT_FOR_AN_AGENCY = {CHATTER_LABEL, QUESTION_LABEL}
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]*|referral:[A-Z][A-Z0-9_]*|chatter|question")
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class _Predicted:
+    label: str
+    agency: str | None  # what the classifier predicts, whatever the confidence
+    confidence: float
+
+
+@dataclass(frozen=True)
+class ThresholdFigures:
+    threshold: float
+    routed: int  # texts routed, whatever their label
+    routed_right: int
+    complaints_routed: int  # agency- and referral-labelled texts routed (right or not)
+    right: int  # texts whose outcome is right
+    macro_f1: float
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    rows: int
+    complaints: int  # texts labelled with an agency or a referral
+    by_label: dict[str, int]  # how many texts carry each label, most frequent first
+    default: ThresholdFigures  # at the configured threshold
+    curve: list[ThresholdFigures]  # at each of THRESHOLDS
+
+    @property
+    def accuracy(self) -> float:
+        """The share of texts whose outcome is right at the configured threshold."""
+        return self.default.right / self.rows
+
+
+def has_label_column(path: Path) -> bool:
+    """Whether a CSV's header has a `label` column (ExamplesError when it cannot be read)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return "label" in (next(csv.reader(handle), None) or [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExamplesError(f"cannot read {path}: {exc}") from exc
+
+
+def read_outcome_labels(path: Path) -> list[LabelledText]:
+    """The `text` and `label` of every row; ExamplesError names the line of a malformed label."""
+    rows = []
+    for number, row in enumerate(read_examples(path, required=("text", "label")), start=2):
+        if not _LABEL.fullmatch(row["label"]):
+            raise ExamplesError(
+                f"{path}, line {number}: label {row['label']!r} is none of: an agency code, "
+                "referral:<BODY>, chatter, question"
+            )
+        rows.append(LabelledText(row["text"], row["label"]))
+    return rows
+
+
+def _outcome(prediction: _Predicted, threshold: float) -> str:
+    routed = prediction.agency is not None and prediction.confidence >= threshold
+    return prediction.agency if routed and prediction.agency else TRIAGE
+
+
+def _is_right(label: str, outcome: str) -> bool:
+    return outcome == label or (label in _NOT_FOR_AN_AGENCY and outcome == TRIAGE)
+
+
+def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFigures:
+    outcomes = [_outcome(p, threshold) for p in predictions]
+    labels = [p.label for p in predictions]
+    right = [_is_right(label, o) for label, o in zip(labels, outcomes, strict=True)]
+    routed = [o != TRIAGE for o in outcomes]
+    scored = [label if ok else o for label, o, ok in zip(labels, outcomes, right, strict=True)]
+    macro = f1_score(labels, scored, labels=sorted(set(labels)), average="macro", zero_division=0)
+    return ThresholdFigures(
+        threshold=threshold,
+        routed=sum(routed),
+        routed_right=sum(r and ok for r, ok in zip(routed, right, strict=True)),
+        complaints_routed=sum(
+            r and label not in _NOT_FOR_AN_AGENCY for r, label in zip(routed, labels, strict=True)
+        ),
+        right=sum(right),
+        macro_f1=float(macro),
+    )
+
+
+def evaluate_outcomes(
+    classifier: Classifier, rows: Iterable[LabelledText], min_confidence: float
+) -> OutcomeReport:
+    """Predict every text once; figures at `min_confidence` and at each of THRESHOLDS.
+
+    ValueError when there are no rows.
+    """
+    predictions = []
+    for row in rows:
+        prediction = classifier.predict(row.text)
+        predictions.append(_Predicted(row.label, prediction.agency, prediction.confidence))
+    if not predictions:
+        raise ValueError("no labelled rows to evaluate (an empty file)")
+    counts = Counter(p.label for p in predictions)
+    return OutcomeReport(
+        rows=len(predictions),
+        complaints=sum(p.label not in _NOT_FOR_AN_AGENCY for p in predictions),
+        by_label=dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+        default=_figures(predictions, min_confidence),
+        curve=[_figures(predictions, t) for t in THRESHOLDS],
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def format_outcome_report(report: OutcomeReport) -> str:
+    """The report as plain text for a terminal."""
+    d = report.default
+    lines = [
+        f"texts: {report.rows}, of them complaints (agency or referral): {report.complaints}",
+        "labels: " + ", ".join(f"{label} {n}" for label, n in report.by_label.items()),
+        "",
+        f"at confidence >= {d.threshold:g}:",
+        f"  complaints routed:      {d.complaints_routed} of {report.complaints} "
+        f"({_share(d.complaints_routed, report.complaints)})",
+        f"  precision of routed:    {d.routed_right} of {d.routed} routed texts right "
+        f"({_share(d.routed_right, d.routed)})",
+        f"  of the routed complaints, right agency or referral: {d.routed_right} of "
+        f"{d.complaints_routed} ({_share(d.routed_right, d.complaints_routed)})",
+        f"  chatter and questions left to triage: {d.right - d.routed_right} of "
+        f"{report.rows - report.complaints} "
+        f"({_share(d.right - d.routed_right, report.rows - report.complaints)})",
+        f"  accuracy:               {report.accuracy:.3f}",
+        f"  macro-F1:               {d.macro_f1:.3f}",
+        "",
+        "threshold  routed  complaints routed  precision of routed  accuracy  macro-F1",
+    ]
+    lines += [
+        f"{f.threshold:>9.1f}  {f.routed:>6}  {_share(f.complaints_routed, report.complaints):>17}"
+        f"  {_share(f.routed_right, f.routed):>19}  {f.right / report.rows:>8.3f}"
+        f"  {f.macro_f1:>8.3f}"
+        for f in report.curve
+    ]
+    return "\n".join(lines)
