@@ -504,7 +504,13 @@ def routing_eval(
 
 @routing_app.command("predict")
 def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) -> None:
-    """Read JSON lines {"text": ...}; write {"agency","category","confidence","alternatives"}."""
+    """Read JSON lines {"text": ...}; write {"agency","category","confidence","alternatives",
+    "routed","outcome"}: `agency` is the prediction whatever the confidence; `routed` whether
+    it clears ROUTING_MIN_CONFIDENCE (straight to the agency, no triage); `outcome` agency,
+    chatter or triage."""
+    from routing.service import is_routed, outcome
+
+    min_confidence = get_settings().routing_min_confidence
     classifier = _routing_classifier(catalogue)
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
@@ -530,6 +536,8 @@ def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) 
                     "category": prediction.category,
                     "confidence": round(prediction.confidence, 4),
                     "alternatives": alternatives,
+                    "routed": is_routed(prediction, min_confidence),
+                    "outcome": outcome(prediction, min_confidence),
                 }
             ),
             flush=True,

@@ -26,9 +26,8 @@ from sqlmodel import Session
 from bench.common import prepare_service, scratch_directory
 from bench.routing import HELDOUT, THRESHOLD, TWEETS
 from core.db import get_engine
-from intake.conversation import CHATTER_SHARE
 from intake.intent import Intent, read
-from routing.service import problems, route
+from routing.service import CHATTER_SHARE, problems, route
 
 
 def texts(path: Path) -> list[str]:

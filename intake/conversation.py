@@ -72,15 +72,13 @@ from intake.models import InboundReceipt
 from intake.modes import keep_mode, split_mode
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
-from routing.service import RoutingDecision, problems, route
+from routing.service import CHATTER_SHARE, RoutingDecision, problems, route
 
 # the questions whose options also take words, by their purpose (the numbers always do)
 ANSWER_WORDS: dict[str, Callable[[str], int | None]] = {
     ERASE_PURPOSE: yes_no,
     already_reported.ALREADY_PURPOSE: already_reported.answer_number,
 }
-# words routing gives mostly to "not a complaint" are asked about rather than filed
-CHATTER_SHARE = 0.5
 # "when?" in this many words that routing places is as much a new complaint as a question
 DESCRIBES_WORDS = 8
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Literal
 
 from sqlmodel import Session, select
 
@@ -113,6 +114,25 @@ class RoutingDecision:
         }
 
 
+# a text routing does not place, whose "not a complaint" share is at least this, is chatter
+CHATTER_SHARE = 0.5
+# what routing makes of a text: straight to an agency, chatter, or a person's sorting in triage
+Outcome = Literal["agency", "chatter", "triage"]
+
+
+def is_routed(prediction: Prediction, min_confidence: float) -> bool:
+    """The prediction sends the text straight to its category's agency, without triage."""
+    return prediction.category is not None and prediction.confidence >= min_confidence
+
+
+def outcome(prediction: Prediction, min_confidence: float) -> Outcome:
+    """Where the prediction sends the text: its agency, or (not routed) chatter when the
+    "not a complaint" share reaches CHATTER_SHARE, else triage."""
+    if is_routed(prediction, min_confidence):
+        return "agency"
+    return "chatter" if prediction.chatter >= CHATTER_SHARE else "triage"
+
+
 def route(
     session: Session,
     text: str,
@@ -128,7 +148,7 @@ def route(
     version = catalogue_version(session)
     snapshot = _snapshot(session, version)
     prediction = snapshot.classifier.predict(text)
-    if prediction.category is None or prediction.confidence < min_confidence:
+    if not is_routed(prediction, min_confidence):
         return RoutingDecision(None, None, prediction)
     category = snapshot.categories[prediction.category]
     area_id = area_id_for(session, version, category.agency_id, *location) if location else None

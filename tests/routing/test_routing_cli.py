@@ -74,11 +74,21 @@ def test_train_writes_a_model_that_the_service_uses(trained: dict[str, str]) -> 
 
 
 def test_predict_returns_alternatives(trained: dict[str, str]) -> None:
-    """Each line gets the agency, category, confidence and the top three alternatives."""
-    stdin = json.dumps({"text": "lampu jalan mati di gang 3, gelap sekali"}) + "\n"
+    """Each line gets the agency, category, confidence, the top three alternatives, whether it
+    is routed without triage, and the outcome: agency, chatter or triage."""
+    lines = [
+        "lampu jalan mati di gang 3, gelap sekali",
+        "selamat pagi semua",
+        "mohon bantuannya pak ini sudah lama sekali",
+    ]
+    stdin = "".join(json.dumps({"text": line}) + "\n" for line in lines)
     result = aduan("routing", "predict", env=trained, stdin=stdin)
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout)
+    out, chatter, unclear = map(json.loads, result.stdout.splitlines())
+    assert (out["routed"], out["outcome"]) == (True, "agency")
+    assert (chatter["routed"], chatter["outcome"]) == (False, "chatter")
+    assert chatter["agency"] is not None  # the agency it would be, whatever the confidence
+    assert (unclear["routed"], unclear["outcome"]) == (False, "triage")
     assert (out["agency"], out["category"]) == ("DISPERKIM", "street_light")
     assert len(out["alternatives"]) == 3
     assert out["alternatives"][0] == {
