@@ -33,7 +33,7 @@ from cases.models import Announcement, Case
 from cases.publishing import is_public, publication, published_note
 from core.settings import Settings
 from notifications.models import Contact
-from notifications.webhooks import Event, queue_event, subscribed
+from notifications.webhooks import Event, for_agency, listening, queue_event, subscribed
 from routing.models import Agency, Category
 
 EVENTS = {
@@ -111,8 +111,11 @@ def raise_case_event(
     event = EVENTS.get(kind)
     if event is None:
         return
+    endpoints = listening(session, event)
+    if not endpoints:  # the agency is not even looked up
+        return
     agency_code = _agency_code(session, case.agency_id)
-    endpoints = subscribed(session, event, agency_code)
+    endpoints = for_agency(endpoints, agency_code)
     if not endpoints:
         return
     merged_into = session.get(Case, case.merged_into_id) if case.merged_into_id else None

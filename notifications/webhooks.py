@@ -211,13 +211,22 @@ def remove_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
+def listening(session: Session, event: Event) -> list[WebhookEndpoint]:
+    """The endpoints sent `event`, whatever the agency: one small query, and none of the
+    event's own work is needed when this is empty (most cities have no endpoint at all)."""
+    return [endpoint for endpoint in all_endpoints(session) if event in endpoint.events]
+
+
+def for_agency(
+    endpoints: Iterable[WebhookEndpoint], agency_code: str | None
+) -> list[WebhookEndpoint]:
+    """Those of `endpoints` that take events about `agency_code`'s cases and announcements."""
+    return [e for e in endpoints if not e.agencies or agency_code in e.agencies]
+
+
 def subscribed(session: Session, event: Event, agency_code: str | None) -> list[WebhookEndpoint]:
     """The endpoints sent `event` about `agency_code`'s case or announcement."""
-    return [
-        endpoint
-        for endpoint in all_endpoints(session)
-        if event in endpoint.events and (not endpoint.agencies or agency_code in endpoint.agencies)
-    ]
+    return for_agency(listening(session, event), agency_code)
 
 
 def body(event: Event, data: Mapping[str, object], now: datetime) -> str:
