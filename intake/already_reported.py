@@ -53,7 +53,7 @@ from intake.filing import forget_location, kept_location
 from intake.modes import kept_mode
 from notifications.models import Contact
 from notifications.templates import status_label
-from routing.service import route
+from routing.service import RoutingDecision, route
 
 ALREADY_PURPOSE = "already"
 # the answers typed instead of the numbers, in either language (compared lower case, spaces
@@ -114,14 +114,17 @@ def offer_before_filing(
     contact: Contact,
     text: str,
     media: Sequence[StoredMedia] = (),
+    decision: RoutingDecision | None = None,
 ) -> ChatOutcome | None:
     """The question to ask instead of filing `text` (with `media`) at the contact's kept
-    location, holding both; None when there is nothing to offer and the words are filed."""
+    location, holding both; None when there is nothing to offer and the words are filed.
+    `decision` is routing's for `text` when the caller has it already."""
     at, language = event.received_at, contact.language
     location = kept_location(session, contact, at)
     if location is None or kept_mode(session, contact, at).confidential:
         return None
-    decision = route(session, text, min_confidence=settings.routing_min_confidence)
+    if decision is None:
+        decision = route(session, text, min_confidence=settings.routing_min_confidence)
     if decision.category is None:
         return None
     found = _nearest(

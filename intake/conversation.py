@@ -296,7 +296,7 @@ def _file(
     reports the problem at the location kept for them (intake/already_reported.py)."""
     if offer and (
         asked := already_reported.offer_before_filing(
-            session, settings, event, contact, text, media
+            session, settings, event, contact, text, media, decision
         )
     ):
         return asked
