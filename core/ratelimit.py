@@ -44,6 +44,11 @@ class RateLimit:
         """Count one hit; False (and nothing counted) when the window is already full."""
         return self.limiter.hit(self.item, *identity)
 
+    def take(self, *identity: str) -> int:
+        """Count one hit and return 0; the window full, count nothing and return the seconds
+        until `identity` may be hit again."""
+        return 0 if self.hit(*identity) else max(1, self.wait(*identity))
+
     def clear(self, *identity: str) -> None:
         """Forget every hit of `identity`."""
         self.limiter.clear(self.item, *identity)

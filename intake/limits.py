@@ -125,8 +125,8 @@ class SenderLimit:
         complaint of the sender's (or its address's) took the last place in the hour."""
         try:
             for check in self._checks:
-                if not check.limit.hit(check.key):
-                    return self._refused(check, max(1, check.limit.wait(check.key)))
+                if wait := check.limit.take(check.key):
+                    return self._refused(check, wait)
         except StorageError as exc:
             log.warning(
                 "complaint not counted against the intake limit, Redis unavailable: %s", exc

@@ -16,6 +16,7 @@ staff-only entry; the complaint's text is the description alone.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterator
@@ -47,6 +48,8 @@ from notifications.enums import Channel
 from open311.attributes import Answers, checked_answers
 from open311.formats import Open311Error
 from routing.models import Category
+
+log = logging.getLogger(__name__)
 
 FIELD_MAX = 500
 ID_MAX = 128
@@ -231,11 +234,12 @@ def count_post(settings: Settings, key: PartnerKey) -> None:
         return
     limit = rate_limit(settings, "open311-key", amount, KEY_WINDOW_SECONDS)
     try:
-        if not limit.hit(str(key.id)):
-            wait = max(1, limit.wait(str(key.id)))
-            raise PostLimited(f"this api_key may post at most {amount} times an hour", wait)
-    except StorageError:
+        wait = limit.take(str(key.id))
+    except StorageError as exc:
+        log.warning("Open311 post not counted against its key's limit, Redis unavailable: %s", exc)
         return
+    if wait:
+        raise PostLimited(f"this api_key may post at most {amount} times an hour", wait)
 
 
 def file_request(

@@ -74,7 +74,7 @@ def _braked(settings: Settings, client: str | None) -> int:
     limit = rate_limit(settings, LIMIT_NAME, amount, WINDOW_SECONDS)
     key = sender_key(settings, client)
     try:
-        return 0 if limit.hit(key) else max(1, limit.wait(key))
+        return limit.take(key)
     except StorageError as exc:
         log.warning("nearby searches not braked, Redis unavailable: %s", exc)
         return 0
