@@ -37,6 +37,11 @@ AttributeDatatype = Literal[
     "string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"
 ]
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
+# what a body complaints are routed to is: one of the city's agencies, or a referral body
+# outside the city government (PLN, the police...) that a resident is pointed to instead
+AgencyKind = Literal["city", "referral"]
+CITY: AgencyKind = "city"
+REFERRAL: AgencyKind = "referral"
 
 
 class CatalogueError(ValueError):
@@ -145,6 +150,9 @@ class AreaSpec(BaseModel):
 
 
 class AgencySpec(BaseModel):
+    """A city agency, or (kind referral) a body outside the city government that residents are
+    pointed to: then `channel`, `channel_en` and perhaps `hotline` say where to go."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: str
@@ -153,6 +161,12 @@ class AgencySpec(BaseModel):
     categories: list[CategorySpec] = Field(min_length=1)
     # a GeoJSON FeatureCollection of the agency's service areas, relative to the catalogue file
     areas: str | None = Field(default=None, min_length=1)
+    kind: AgencyKind = CITY
+    # a referral body's website, app or office, in Indonesian and English
+    channel: str | None = Field(default=None, min_length=1, max_length=300)
+    channel_en: str | None = Field(default=None, min_length=1, max_length=300)
+    # a referral body's call-centre number, as residents dial it
+    hotline: str | None = Field(default=None, min_length=1, max_length=40)
     _service_areas: list[AreaSpec] = PrivateAttr(default_factory=list)
 
     @field_validator("code")
@@ -162,6 +176,16 @@ class AgencySpec(BaseModel):
             raise ValueError("agency code must be upper case letters and digits, e.g. DPU")
         return code
 
+    @model_validator(mode="after")
+    def _where_to_go(self) -> AgencySpec:
+        if self.kind == REFERRAL and not (self.channel and self.channel_en):
+            raise ValueError("a referral body needs channel and channel_en: where to go")
+        if self.kind == CITY and (self.channel or self.channel_en or self.hotline):
+            raise ValueError("channel, channel_en and hotline are for referral bodies only")
+        if self.kind == REFERRAL and self.areas:
+            raise ValueError("a referral body has no service areas")
+        return self
+
     @property
     def service_areas(self) -> list[AreaSpec]:
         """The areas `read_catalogue` read from the `areas` file; none without one."""
@@ -169,9 +193,35 @@ class AgencySpec(BaseModel):
 
 
 class Catalogue(BaseModel):
+    """Every body complaints are routed to. The file lists the city's agencies under
+    `agencies` and referral bodies under `referrals`; once read, `agencies` holds both (the
+    referral bodies last, with kind referral), so routing treats them alike."""
+
     model_config = ConfigDict(extra="forbid")
 
     agencies: list[AgencySpec] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _referrals_are_agencies(cls, raw: object) -> object:
+        if not isinstance(raw, dict) or "referrals" not in raw:
+            return raw
+        raw = dict(raw)
+        referrals = raw.pop("referrals") or []
+        if not isinstance(referrals, list) or not all(isinstance(r, dict) for r in referrals):
+            raise ValueError("referrals must be a list of referral bodies")
+        if any("kind" in r for r in referrals):
+            raise ValueError("referrals take no kind: every entry there is a referral body")
+        raw["agencies"] = [
+            *(raw.get("agencies") or []),
+            *({**r, "kind": REFERRAL} for r in referrals),
+        ]
+        return raw
+
+    @property
+    def referrals(self) -> list[AgencySpec]:
+        """The referral bodies, in the file's order."""
+        return [a for a in self.agencies if a.kind == REFERRAL]
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Catalogue:

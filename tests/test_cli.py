@@ -25,15 +25,16 @@ def fresh_db(tmp_path: Path) -> dict[str, str]:
 
 
 def test_db_upgrade_migrates_and_loads_the_catalogue_once(fresh_db: dict[str, str]) -> None:
-    """A fresh database gets the schema and the 15 agencies; a second run changes nothing."""
+    """A fresh database gets the schema and the catalogue (19 agencies and 11 referral
+    bodies); a second run changes nothing."""
     first = aduan("db", "upgrade", env=fresh_db)
     assert first.returncode == 0, first.stderr
-    assert "loaded 15 agencies" in first.stdout
+    assert "loaded 30 agencies" in first.stdout
     second = aduan("db", "upgrade", env=fresh_db)
     assert second.returncode == 0
     assert "loaded" not in second.stdout
     with get_engine(fresh_db["DATABASE_URL"]).connect() as connection:
-        assert connection.execute(sa.text("SELECT count(*) FROM agencies")).scalar_one() == 15
+        assert connection.execute(sa.text("SELECT count(*) FROM agencies")).scalar_one() == 30
 
 
 def test_users_create_reads_the_password_from_stdin(fresh_db: dict[str, str]) -> None:
