@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -15,9 +16,23 @@ REALTEXT = default_examples_path().with_name("realtext.csv")
 NOT_YET_IN_CATALOGUE = {"BKPSDM", "DISNAKER", "DISPERINDAG", "DISPERTAN"}
 
 
+RUN = 8  # words in a row that make a text a copy of another (retweets, near-copies)
+
+
 def _same(text: str) -> str:
     """What makes two texts the same example: case and spacing do not count."""
     return " ".join(text.casefold().split())
+
+
+def _words(text: str) -> list[str]:
+    """The README's dedupe rule: lower case; links, @handles, punctuation and spacing dropped."""
+    text = re.sub(r"https?://\S+|www\.\S+|@\w+", " ", text.casefold())
+    return re.sub(r"[\W_]+", " ", text).split()
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +71,26 @@ def test_no_realtext_in_what_training_reads(catalogue: Catalogue, realtext: set[
     trained_on = {_same(text) for text, _ in training_rows(None, catalogue)}
     assert len(trained_on) > 1000  # the rows were really read
     assert not trained_on & realtext
+
+
+def test_no_examples_text_copies_a_realtext_text() -> None:
+    """No examples.csv text shares a run of 8 normalised words with a realtext.csv text, nor
+    equals one once normalised: the real tweets in training are not copies of evaluation ones."""
+    real = [row.text for row in read_outcome_labels(REALTEXT)]
+    real_runs = set().union(*(_runs(text) for text in real))
+    real_words = {tuple(_words(text)) for text in real}
+    copies = [
+        row["text"]
+        for row in read_examples(default_examples_path())
+        if _runs(row["text"]) & real_runs or tuple(_words(row["text"])) in real_words
+    ]
+    assert len(real_runs) > 5000  # the evaluation texts were really read
+    assert not copies, copies[:5]
+
+
+def test_the_copy_check_catches_a_retweet_copy() -> None:
+    """The check above sees through links, handles, case and punctuation."""
+    original = "Lampu PJU di Jl. Mangga XI blok 0 mati sudah 2 hari, mohon diperbaiki"
+    retweet = "@DKIJakarta lampu pju di jl mangga xi blok 0 MATI sudah 2 hari!! https://t.co/x"
+    assert _runs(original) & _runs(retweet)
+    assert not _runs(original) & _runs("lampu pju mati sudah 2 hari di jalan lain, tolong")
