@@ -33,7 +33,8 @@ import joblib
 import numpy as np
 
 from routing.catalogue import Catalogue
-from routing.keywords import _ALIASES, _STRETCHED, Prediction, _fold
+from routing.keywords import Prediction
+from routing.reading import normalise, sentences, strip_formalities
 
 # scikit-learn is imported where a model is trained or read (unpickling imports it), not here: a
 # process that never classifies (a worker sending messages, the scheduler, most CLI commands, a
@@ -55,40 +56,8 @@ __all__ = [
 
 # Bump whenever features, normalisation or the saved layout change: a model file trained by older
 # code would otherwise be read with different features and silently predict nonsense.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CHATTER = "_chatter"
-
-# Chat shorthand beyond the keyword classifier's aliases. Those cover words that carry meaning
-# for keywords; these only help n-grams line up ("yg rusak" and "yang rusak").
-_SLANG = {
-    "yg": "yang",
-    "tp": "tapi",
-    "tpi": "tapi",
-    "sm": "sama",
-    "jg": "juga",
-    "org": "orang",
-    "kalo": "kalau",
-    "klo": "kalau",
-    "kl": "kalau",
-    "dr": "dari",
-    "utk": "untuk",
-    "u": "untuk",
-    "gmn": "bagaimana",
-    "gimana": "bagaimana",
-    "knp": "kenapa",
-    "bkn": "bukan",
-    "lg": "lagi",
-    "sdg": "sedang",
-    "dlm": "dalam",
-    "kmrn": "kemarin",
-    "kmren": "kemarin",
-    "hr": "hari",
-    "thn": "tahun",
-    "bln": "bulan",
-    "mgg": "minggu",
-    "ujan": "hujan",
-    "ngga": "tidak",
-}
 
 # Chosen by 5-fold cross-validation on examples.csv (held-out data never tuned anything): C=20
 # routes ~3/4 of complaints at the 0.4 threshold with ~96% of them right, while ~95% of chatter
@@ -101,6 +70,11 @@ _CHAR_MIN_DF = 3  # as accurate as 1 or 2, and a smaller, faster model
 # words whose character n-grams each process keeps (see `_Block`): some 4 MB at most
 _CACHED_WORDS = 20_000
 _UNKNOWN = -1  # the index of an n-gram outside the vocabulary
+# every CALIBRATION_FOLD-th example is held back once to calibrate a model trained on the others
+# (Platt scaling of the agency share); then the model is trained again on every row
+CALIBRATION_FOLD = 5
+# a long message is read as its first sentences: enough for the problem, bounded in time
+MAX_SENTENCES = 8
 
 
 class Classifier(Protocol):
@@ -111,23 +85,6 @@ class Classifier(Protocol):
 
 class StaleModel(Exception):
     """A saved model that must not be used; the message says why (for the operator's log)."""
-
-
-def normalise(text: str) -> str:
-    """Fold, then collapse stretched letters and unify shorthand, word by word.
-
-    Filler words stay (unlike in keyword matching): "tolong dibantu ya" is chatter precisely
-    because it is all filler.
-    """
-    return " ".join(map(_normal_word, _fold(text).split()))
-
-
-@lru_cache(maxsize=_CACHED_WORDS)
-def _normal_word(raw: str) -> str:
-    """One folded word as the model sees it; cached, as a regex per word cost a fifth of a
-    prediction."""
-    word = _STRETCHED.sub(r"\1", raw)
-    return _ALIASES.get(word) or _SLANG.get(word, word)
 
 
 def catalogue_labels(catalogue: Catalogue) -> tuple[tuple[str, str], ...]:
@@ -203,14 +160,30 @@ class _Block:
         word_indices = lru_cache(maxsize=_CACHED_WORDS)(lambda word: tuple(indices(word)))
         self._indices = lambda text: chain.from_iterable(map(word_indices, text.split()))
 
-    def scores(self, text: str) -> np.ndarray | float:
-        counts = Counter(self._indices(text))
-        if not counts:
-            return 0.0
-        index = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Each text's class scores, one row per text (zeros for a text with no known n-gram).
+
+        The texts share one gather of the coefficients, which is most of the cost: a long message
+        and its sentences cost little more than the message alone.
+        """
+        counts = [Counter(self._indices(text)) for text in texts]
+        columns: dict[int, int] = {}
+        for found in counts:
+            for index in found:
+                columns.setdefault(index, len(columns))
+        if not columns:
+            return np.zeros((len(texts), self._weights.shape[1]))
+        values = np.zeros((len(texts), len(columns)))
+        for row, found in enumerate(counts):
+            if found:
+                at = np.fromiter(map(columns.__getitem__, found), dtype=np.intp, count=len(found))
+                tf = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+                values[row, at] = 1.0 + np.log(tf)
+        index = np.fromiter(columns, dtype=np.intp, count=len(columns))
         values *= self._idf[index]
-        values /= np.sqrt(values @ values)
+        norms = np.sqrt(np.einsum("ij,ij->i", values, values))
+        norms[norms == 0.0] = 1.0
+        values /= norms[:, np.newaxis]
         return values @ self._weights[index]
 
 
@@ -222,7 +195,11 @@ class TrainedClassifier:
     """
 
     def __init__(
-        self, features: FeatureUnion, model: LogisticRegression, agency_of: dict[str, str]
+        self,
+        features: FeatureUnion,
+        model: LogisticRegression,
+        agency_of: dict[str, str],
+        calibration: tuple[float, float] = (1.0, 0.0),
     ) -> None:
         self._blocks: list[_Block] = []
         start = 0
@@ -249,61 +226,127 @@ class TrainedClassifier:
         for row, agency in enumerate(self._agencies):
             self._member[row, columns[agency]] = True
         self.labels = tuple(sorted((agency_of[c], c) for c in agency_of))
+        # Platt scaling of an agency share s: 1 / (1 + exp(-(slope * logit(s) + intercept)))
+        self.calibration = calibration
 
     @classmethod
-    def fit(cls, catalogue: Catalogue, rows: Sequence[tuple[str, str]]) -> TrainedClassifier:
-        """Train on (text, category) rows; CHATTER marks text that is not a complaint.
+    def fit(
+        cls, catalogue: Catalogue, rows: Sequence[tuple[str, str]], *, phrases: int = 0
+    ) -> TrainedClassifier:
+        """Train on (text, category) rows; CHATTER marks text that is not a complaint. The first
+        `phrases` rows are the catalogue's keywords and names: trained on, never calibrated on
+        (a keyword alone is easy, and says nothing of how sure the model is of a message).
 
-        Deterministic: the vectorisers' vocabularies are sorted, lbfgs has no randomness, and
-        BLAS runs on one thread (several threads may sum in another order, and the optimiser
-        is also faster on one thread at this size), so the same rows in the same order give
-        the same coefficients, bit for bit.
+        Calibrated on every CALIBRATION_FOLD-th row after the phrases (see `_calibration`) with
+        a model trained without them, then trained again on every row. Deterministic: the
+        vectorisers' vocabularies are sorted, lbfgs has no randomness, and BLAS runs on one
+        thread (several threads may sum in another order, and the optimiser is also faster on
+        one thread at this size), so the same rows in the same order give the same model, bit
+        for bit.
         """
         agency_of = {c.code: a.code for a in catalogue.agencies for c in a.categories}
         unknown = sorted({category for _, category in rows} - set(agency_of) - {CHATTER})
         if unknown:
             raise ValueError(f"categories not in the catalogue: {', '.join(unknown)}")
-        texts = [normalise(text) for text, _ in rows]
-        targets = [category for _, category in rows]
-        if len(set(targets) - {CHATTER}) < 2:
+        if len({category for _, category in rows} - {CHATTER}) < 2:
             raise ValueError("training needs examples of at least two categories")
+        held_out = range(phrases, len(rows), CALIBRATION_FOLD)
+        held = [rows[index] for index in held_out]
+        kept = [row for index, row in enumerate(rows) if index not in held_out]
+        calibration = (1.0, 0.0)
+        if len({category for _, category in kept} - {CHATTER}) >= 2:
+            calibration = cls._fit_rows(kept, agency_of)._calibration(held, agency_of)
+        return cls._fit_rows(rows, agency_of, calibration)
+
+    @classmethod
+    def _fit_rows(
+        cls,
+        rows: Sequence[tuple[str, str]],
+        agency_of: dict[str, str],
+        calibration: tuple[float, float] = (1.0, 0.0),
+    ) -> TrainedClassifier:
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
         features = _features()
-        matrix = features.fit_transform(texts)
+        matrix = features.fit_transform([normalise(text) for text, _ in rows])
         model = LogisticRegression(C=_C, max_iter=_MAX_ITER, random_state=0)
         with threadpool_limits(limits=1):
-            model.fit(matrix, targets)
-        return cls(features, model, agency_of)
+            model.fit(matrix, [category for _, category in rows])
+        return cls(features, model, agency_of, calibration)
+
+    def _calibration(
+        self, rows: Sequence[tuple[str, str]], agency_of: dict[str, str]
+    ) -> tuple[float, float]:
+        """Platt scaling fitted on rows this model never saw: how often its best agency share
+        is the row's agency (never, for chatter), as a logistic function of that share's logit.
+
+        So a confidence of 0.9 means that about nine in ten such predictions were right, on text
+        like the training data. Identity when the rows cannot tell (all right or all wrong).
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        shares, right = [], []
+        for text, category in rows:
+            prediction = self.predict(text)
+            shares.append(prediction.confidence)
+            right.append(prediction.agency == agency_of.get(category))
+        if len(set(right)) < 2:
+            return (1.0, 0.0)
+        platt = LogisticRegression(C=1e6, max_iter=_MAX_ITER)
+        platt.fit(_logit(np.array(shares)).reshape(-1, 1), right)
+        return (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
 
     def probabilities(self, text: str) -> np.ndarray | None:
         """Softmax over every class (CHATTER included), as predict_proba gives; None: no words."""
-        clean = normalise(text)
-        if not clean:
-            return None
-        scores = self._intercept.copy()
-        for block in self._blocks:
-            scores += block.scores(clean)
-        scores = np.exp(scores - scores.max())
-        return scores / scores.sum()
+        return self._probabilities([text])[0]
+
+    def _probabilities(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """`probabilities` of each text, computed together."""
+        clean = [normalise(text) for text in texts]
+        scores = self._intercept + sum(block.scores(clean) for block in self._blocks)
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+        return [row if words else None for row, words in zip(scores, clean, strict=True)]
 
     def predict(self, text: str) -> Prediction:
-        probabilities = self.probabilities(text)
-        if probabilities is None:
+        """The agency shares of `text` as read: formalities stripped, and for several sentences
+        the mean of the whole text's probabilities and of its sentences' (each weighted by its
+        complaint share, so the sentence that states the problem counts and context does not);
+        every share then calibrated."""
+        read = strip_formalities(text)
+        parts = sentences(read)[:MAX_SENTENCES]
+        whole, *each = self._probabilities([read, *parts] if len(parts) > 1 else [read])
+        if whole is None:
             return Prediction(agency=None, category=None, confidence=0.0)
+        probabilities = self._with_sentences(whole, each) if each else whole
         shares = np.add.reduceat(probabilities[self._grouped], self._starts)
         # another agency's classes become -1, which never wins the argmax
         best = np.where(self._member, probabilities, -1.0).argmax(axis=1)
         # highest share first; between equal shares, the agency first in code order
         top = sorted(range(len(shares)), key=lambda row: (-shares[row], row))[:3]
         alternatives = tuple(
-            (self._agencies[row], self._classes[best[row]], round(float(shares[row]), 4))
+            (self._agencies[row], self._classes[best[row]], round(self._calibrated(shares[row]), 4))
             for row in top
         )
         agency, category, confidence = alternatives[0]
         chatter = max(0.0, 1.0 - float(shares.sum()))
         return Prediction(agency, category, confidence, alternatives, round(chatter, 4))
+
+    def _with_sentences(self, whole: np.ndarray, parts: Sequence[np.ndarray | None]) -> np.ndarray:
+        """The mean of `whole` and of the parts weighted by their complaint share."""
+        weighted = np.zeros_like(whole)
+        total = 0.0
+        for probabilities in parts:
+            if probabilities is not None:
+                weight = float(probabilities[self._grouped].sum())
+                weighted += weight * probabilities
+                total += weight
+        return (whole + weighted / total) / 2 if total > 0 else whole
+
+    def _calibrated(self, share: float) -> float:
+        slope, intercept = self.calibration
+        return float(1.0 / (1.0 + np.exp(-(slope * _logit(share) + intercept))))
 
     def save(self, path: Path) -> None:
         """Write the model with what `load` needs to refuse it later.
@@ -349,3 +392,9 @@ class TrainedClassifier:
             f"(new or moved categories: {', '.join(added) or '-'}; "
             f"gone or moved: {', '.join(dropped) or '-'})"
         )
+
+
+def _logit(share: np.ndarray | float) -> np.ndarray | float:
+    """The log-odds of a share, kept finite at 0 and 1."""
+    clipped = np.clip(share, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped))

@@ -147,14 +147,15 @@ def training_rows(
 
 
 def train(catalogue: Catalogue, rows: list[Row]) -> TrainedClassifier:
-    """Fit a model, refusing when nothing but the catalogue's own phrases is there to learn from.
+    """Fit a model on `training_rows` (the catalogue's phrases first), refusing when nothing but
+    those phrases is there to learn from.
 
     Keyword phrases alone teach the model less than the keyword classifier already knows.
     """
     if len(rows) <= len(_catalogue_rows(catalogue)):
         raise TrainingImpossible("no labelled examples: neither an examples file nor corrections")
     try:
-        return TrainedClassifier.fit(catalogue, rows)
+        return TrainedClassifier.fit(catalogue, rows, phrases=len(_catalogue_rows(catalogue)))
     except ValueError as exc:
         raise TrainingImpossible(str(exc)) from exc
 

@@ -237,6 +237,54 @@ def test_held_out_accuracy(model: TrainedClassifier) -> None:
     assert by_language["en"].accuracy >= 0.85, summary
 
 
+def test_confidence_is_calibrated_on_examples_it_did_not_learn(model: TrainedClassifier) -> None:
+    """Platt scaling from a held-back fifth of the examples: on the held-out complaints (never
+    seen in training or calibration), predictions in each confidence band are right about as
+    often as the band says."""
+    slope, _ = model.calibration
+    assert slope > 0  # more share, more confidence: the order of predictions is kept
+    rows = read_labelled(HELDOUT)
+    for low, high in ((0.5, 0.8), (0.8, 0.95), (0.95, 1.01)):
+        band = [
+            (got.confidence, got.agency == row.agency)
+            for row in rows
+            if low <= (got := model.predict(row.text)).confidence < high
+        ]
+        assert len(band) >= 20, (low, high, len(band))
+        stated = sum(confidence for confidence, _ in band) / len(band)
+        right = sum(ok for _, ok in band) / len(band)
+        assert abs(stated - right) < 0.1, (low, high, stated, right)
+
+
+LETTER = (
+    "Assalamualaikum wr. wb. Yth. Bapak Walikota Semarang beserta jajarannya. Dengan hormat, "
+    "izin menyampaikan keluhan warga RT 03 RW 05 Kelurahan Tlogosari Kulon. Kami sudah tinggal "
+    "di sini lebih dari sepuluh tahun dan selalu mendukung program pemerintah kota. Sebelumnya "
+    "hal ini sudah kami sampaikan kepada ketua RT, namun belum ada tanggapan. {problem} Kami "
+    "memahami anggaran pemerintah terbatas, tetapi kami berharap laporan ini diteruskan kepada "
+    "pihak yang berwenang. Mohon maaf apabila ada kata yang kurang berkenan. Atas perhatian dan "
+    "kerjasamanya kami ucapkan terima kasih. Wassalamualaikum wr. wb."
+)
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("Sampah di TPS depan masjid sudah seminggu tidak diangkut dan baunya menyengat.", "DLH"),
+        ("Lampu PJU di gang kami mati sejak dua minggu, malam hari gelap gulita.", "DISPERKIM"),
+        ("Air PDAM tidak mengalir sudah tiga hari, warga terpaksa membeli air galon.", "PDAM"),
+    ],
+)
+def test_a_long_letter_is_routed_by_the_sentence_that_states_the_problem(
+    model: TrainedClassifier, problem: str, expected: str
+) -> None:
+    """Greetings, context and closing outweigh one sentence in words; read sentence by sentence,
+    the letter still goes where its problem belongs."""
+    letter = LETTER.format(problem=problem)
+    assert len(letter) > 600
+    assert model.predict(letter).agency == expected
+
+
 def test_corrections_teach_the_model(database: str) -> None:
     """Officers' corrections in the database are training data: the prediction follows them.
 
