@@ -505,10 +505,11 @@ def routing_eval(
 @routing_app.command("predict")
 def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) -> None:
     """Read JSON lines {"text": ...}; write {"agency","category","confidence","alternatives",
-    "routed","outcome"}: `agency` is the prediction whatever the confidence; `routed` whether
-    it clears ROUTING_MIN_CONFIDENCE (straight to the agency, no triage); `outcome` agency,
-    chatter or triage."""
-    from routing.service import is_routed, outcome
+    "routed","outcome","problems"}: `agency` is the prediction whatever the confidence; `routed`
+    whether it goes straight to the agency, without triage (it clears ROUTING_MIN_CONFIDENCE and
+    holds one problem); `outcome` agency, chatter, question or triage; `problems` the separate
+    problems of a message that holds several (text and agency)."""
+    from routing.service import assess
 
     min_confidence = get_settings().routing_min_confidence
     classifier = _routing_classifier(catalogue)
@@ -524,7 +525,8 @@ def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) 
             typer.secho(f'line {number}: expected {{"text": "..."}}', err=True, fg="red")
             print(json.dumps({"error": "expected a JSON object with a string 'text'"}), flush=True)
             continue
-        prediction = classifier.predict(text)
+        assessment = assess(classifier, text, min_confidence)
+        prediction = assessment.prediction
         alternatives = [
             {"agency": a, "category": c, "confidence": round(s, 4)}
             for a, c, s in prediction.alternatives
@@ -536,8 +538,9 @@ def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) 
                     "category": prediction.category,
                     "confidence": round(prediction.confidence, 4),
                     "alternatives": alternatives,
-                    "routed": is_routed(prediction, min_confidence),
-                    "outcome": outcome(prediction, min_confidence),
+                    "routed": assessment.routed,
+                    "outcome": assessment.outcome,
+                    "problems": [{"agency": a, "text": t} for t, a in assessment.problems],
                 }
             ),
             flush=True,

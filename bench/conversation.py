@@ -27,7 +27,7 @@ from bench.common import prepare_service, scratch_directory
 from bench.routing import HELDOUT, THRESHOLD, TWEETS
 from core.db import get_engine
 from intake.intent import Intent, read
-from routing.service import CHATTER_SHARE, problems, route
+from routing.service import route
 
 
 def texts(path: Path) -> list[str]:
@@ -47,9 +47,9 @@ def report(session: Session, name: str, rows: list[str]) -> None:
         if reading.intent is Intent.question and decision.agency is None:
             answered += 1
         elif reading.intent in (Intent.talk, Intent.question) and len(text.split()) >= 3:
-            if decision.agency is None and decision.prediction.chatter >= CHATTER_SHARE:
+            if decision.outcome in ("chatter", "question"):
                 asked += 1
-            elif problems(session, text, decision, min_confidence=THRESHOLD):
+            elif decision.problems:
                 split += 1
         took.append(time.perf_counter() - start)
     total = len(rows)

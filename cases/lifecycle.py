@@ -26,6 +26,7 @@ from core.settings import Settings
 from notifications.enums import MessageKind
 from routing.areas import area_for
 from routing.models import Agency, Category, RoutingExample
+from routing.service import RoutingDecision
 from staff.enums import HOLDER_ROLES
 from staff.models import User
 
@@ -320,6 +321,29 @@ def forward(
             source="triage" if from_triage else "forward",
             case_id=case.id,
         )
+    )
+    return case
+
+
+def keep_first_problem(
+    session: Session, settings: Settings, case: Case, decision: RoutingDecision
+) -> Case:
+    """The citizen split a message of several problems that waits in triage: `case` goes to the
+    agency routing placed its first problem with (`decision`, routed), its SLA clock starting
+    there."""
+    if decision.agency is None or decision.category is None:
+        raise ValueError("the first problem must be routed to an agency")
+    transition(
+        session,
+        settings,
+        case,
+        MoveName.split,
+        changes={
+            "agency_id": decision.agency.id,
+            "category_id": decision.category.id,
+            "service_area_id": decision.service_area_id,
+            "due_at": due_at(session, settings, utcnow(), decision.category.sla_hours),
+        },
     )
     return case
 

@@ -126,6 +126,8 @@ class Suggestion(BaseModel):
     agency: str
     category: str | None
     score: float
+    # the part of a message of several problems that is about this agency's problem
+    problem: str | None = None
 
 
 class CaseSummary(BaseModel):

@@ -235,11 +235,18 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 
 def suggestions(case: Case) -> list[Suggestion]:
-    """Routing's top guesses, kept from intake, for whoever assigns a case out of triage."""
-    alternatives = (case.routing_suggestion or {}).get("alternatives", [])
+    """Routing's top guesses, kept from intake, for whoever assigns a case out of triage; for
+    a message of several problems, each guess with the words about its problem."""
+    kept = case.routing_suggestion or {}
+    problem_of = {p["agency"]: p["text"] for p in kept.get("problems", [])}
     return [
-        Suggestion(agency=a["agency"], category=a.get("category"), score=a.get("score", 0.0))
-        for a in alternatives[:3]
+        Suggestion(
+            agency=a["agency"],
+            category=a.get("category"),
+            score=a.get("score", 0.0),
+            problem=problem_of.get(a["agency"]),
+        )
+        for a in kept.get("alternatives", [])[:3]
         if a.get("agency")
     ]
 

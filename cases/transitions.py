@@ -28,6 +28,7 @@ class MoveName(StrEnum):
     file = "file"
     file_for_triage = "file_for_triage"
     forward = "forward"
+    split = "split"
     start = "start"
     wait = "wait"
     resume = "resume"
@@ -88,6 +89,16 @@ MOVES: dict[MoveName, Move] = {
             CaseStatus.assigned,
             Party.staff,
             "to the agency that should act, with a reason; its SLA clock starts anew",
+            event=EventKind.forwarded,
+            tells=MessageKind.forwarded,
+        ),
+        Move(
+            MoveName.split,
+            frozenset({CaseStatus.triage}),
+            CaseStatus.assigned,
+            Party.citizen,
+            "the citizen splits a message of several problems: the case keeps the first and "
+            "goes to its agency, the others are filed apart",
             event=EventKind.forwarded,
             tells=MessageKind.forwarded,
         ),

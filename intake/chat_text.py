@@ -108,7 +108,7 @@ ASK_SPLIT = N_(
     "Pesan Anda berisi %(count)s masalah: %(problems)s. Balas 2 untuk kami pisahkan menjadi "
     "%(count)s aduan, 1 = tetap satu aduan."
 )
-KEPT_ONE = N_("Baik, tetap satu aduan.")
+KEPT_ONE = N_("Baik, tetap satu aduan. Petugas kami akan meneruskannya ke dinas yang tepat.")
 CHOICE_RANGE = N_("Balas dengan nomor 1 sampai %(count)s.")
 CHOICE_NEW = N_("Aduan baru")
 CHOICE_SEND = N_("Kirim sebagai aduan")
@@ -313,4 +313,15 @@ LINK_FOLLOWED = N_(
 LINK_CLOSED = N_(
     "Aduan %(code)s sudah tidak terbuka, jadi tidak ada yang perlu diikuti. Lihat hasilnya "
     "dengan /status %(code)s"
+)
+# TRANSLATORS: a message routing reads as a question for the city, not a report of a problem
+ASK_IS_QUESTION = N_(
+    "Sepertinya ini pertanyaan, bukan laporan masalah. Informasi layanan kota ada di situs "
+    "resmi pemerintah kota. Kalau ini aduan, balas 1 untuk mengirimnya, atau tulis masalahnya: "
+    "apa yang terjadi dan di mana."
+)
+ASK_IS_QUESTION_HOTLINE = N_(
+    "Sepertinya ini pertanyaan, bukan laporan masalah. Untuk informasi layanan kota, hubungi "
+    "%(hotline)s. Kalau ini aduan, balas 1 untuk mengirimnya, atau tulis masalahnya: apa yang "
+    "terjadi dan di mana."
 )

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from cases.enums import CaseStatus
 from cases.feedback import awaiting_feedback, parse_rating, rate, reopen
 from cases.following import Followed
+from cases.lifecycle import keep_first_problem
 from cases.models import Case
 from cases.modes import ORDINARY, mode_of
 from core.db import insert_on_conflict, utcnow
@@ -72,7 +73,7 @@ from intake.models import InboundReceipt
 from intake.modes import keep_mode, split_mode
 from notifications.models import Contact
 from notifications.service import get_or_create_contact
-from routing.service import CHATTER_SHARE, RoutingDecision, problems, route
+from routing.service import RoutingDecision, route
 
 # the questions whose options also take words, by their purpose (the numbers always do)
 ANSWER_WORDS: dict[str, Callable[[str], int | None]] = {
@@ -250,11 +251,13 @@ def _read(
         return add_words(session, settings, waiting[0], text, language)
     if len(text.split()) < attachments.MIN_COMPLAINT_WORDS:
         return reply(say(language, TOO_SHORT))
-    if decision.agency is None and decision.prediction.chatter >= CHATTER_SHARE:
+    if decision.outcome in ("chatter", "question"):
         held = Held("talk", text=text)
         recent = attachments.recent_cases(session, contact, at)
         if recent:
             return questions.new_or_add(session, contact, at, recent[0], held)
+        if decision.outcome == "question":
+            return questions.is_question(session, settings, contact, at, held)
         return questions.is_complaint(session, contact, at, held)
     return _file(session, settings, event, contact, text, decision)
 
@@ -303,13 +306,25 @@ def _file(
     outcome = file_complaint(session, settings, event, contact, text, tuple(media))
     if outcome.filed_case_id is None:
         return outcome
-    found = problems(session, text, decision, min_confidence=settings.routing_min_confidence)
-    if not found:
+    if not decision.problems:
         return outcome
     case = session.get(Case, outcome.filed_case_id)
-    others = [p for p in found if p.agency.id != case.agency_id] or found[1:]
-    offer = questions.split(session, contact, event.received_at, case, found, others)
+    offer = questions.split(session, contact, event.received_at, case, decision.problems)
     return replace(outcome, replies=[*outcome.replies, offer])
+
+
+def _keep_first(session: Session, settings: Settings, case: Case, problem: str) -> None:
+    """The case filed for a message of several problems keeps the first: from triage, it goes
+    to the agency routing places that problem with (else, or when staff have moved it since,
+    it stays where it is)."""
+    if case.status != CaseStatus.triage:
+        return
+    point = (case.latitude, case.longitude) if case.latitude is not None else None
+    decision = route(
+        session, problem, min_confidence=settings.routing_min_confidence, location=point
+    )
+    if decision.agency is not None:
+        keep_first_problem(session, settings, case, decision)
 
 
 def _act(
@@ -329,8 +344,11 @@ def _act(
     if option.do == "split":
         first = session.get(Case, option.case_id) if option.case_id is not None else None
         mode = mode_of(first) if first is not None else ORDINARY
+        parts = (held.text or "").splitlines()
+        if first is not None and parts:
+            _keep_first(session, settings, first, parts.pop(0))
         filed: list[ChatOutcome] = []
-        for index, part in enumerate((held.text or "").splitlines()):
+        for index, part in enumerate(parts, start=1):
             split_event = replace(event, external_id=f"{event.external_id}:{index}")
             filed.append(file_complaint(session, settings, split_event, contact, part, mode=mode))
         replies = [r for outcome in filed for r in outcome.replies]

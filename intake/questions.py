@@ -12,10 +12,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from cases.models import Case
+from core.settings import Settings
 from intake.chat import ChatOutcome, ChatReply
 from intake.chat_status import SMS_ELLIPSIS, SMS_EXCERPT_CHARS, excerpt
 from intake.chat_text import (
     ASK_IS_COMPLAINT,
+    ASK_IS_QUESTION,
+    ASK_IS_QUESTION_HOTLINE,
     ASK_MODE,
     ASK_NEW_OR_ADD,
     ASK_SPLIT,
@@ -74,6 +77,19 @@ def is_complaint(session: Session, contact: Contact, at: datetime, held: Held) -
     return _asked(session, contact, at, text, [Option("file")], [say(language, CHOICE_SEND)], held)
 
 
+def is_question(
+    session: Session, settings: Settings, contact: Contact, at: datetime, held: Held
+) -> ChatOutcome:
+    """ "This reads like a question": where the city answers questions (its hotline, when it
+    has one), and the choice to send the words as a complaint after all."""
+    language = contact.language
+    if settings.city_hotline:
+        text = say(language, ASK_IS_QUESTION_HOTLINE, hotline=settings.city_hotline)
+    else:
+        text = say(language, ASK_IS_QUESTION)
+    return _asked(session, contact, at, text, [Option("file")], [say(language, CHOICE_SEND)], held)
+
+
 def which_case(
     session: Session,
     contact: Contact,
@@ -99,21 +115,16 @@ def which_case(
 
 
 def split(
-    session: Session,
-    contact: Contact,
-    at: datetime,
-    case: Case,
-    found: Sequence[Problem],
-    others: Sequence[Problem],
+    session: Session, contact: Contact, at: datetime, case: Case, found: Sequence[Problem]
 ) -> ChatReply:
-    """ "Your message holds N problems: shall we file them apart?" Answering 2 files each of
-    `others` (the problems `case`, the complaint just filed, was not routed for) on its own,
-    in the mode `case` was filed in."""
+    """ "Your message holds N problems: shall we file them apart?" `case`, the complaint just
+    filed, waits in triage; answering 2 sends it to the first problem's agency and files each
+    other problem on its own, in the mode `case` was filed in."""
     language = contact.language
     problems = ", ".join(excerpt(p.text, PROBLEM_CHARS, SMS_ELLIPSIS) for p in found)
     text = say(language, ASK_SPLIT, count=len(found), problems=problems)
     options = [Option("keep"), Option("split", case.id)]
-    held = Held("split", text="\n".join(problem.text for problem in others))
+    held = Held("split", text="\n".join(problem.text for problem in found))
     ask(session, contact, options, held, at)
     return ChatReply(text, choices=(say(language, CHOICE_ONE), say(language, CHOICE_SPLIT)))
 

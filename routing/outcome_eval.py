@@ -4,18 +4,17 @@ A labelled file (`routing/data/realtext.csv`) has a `text` and a `label` column.
 of: an agency code of the catalogue (`DPU`); `referral:<BODY>` for a matter outside the city
 government (`referral:PLN`); `chatter` (not a report); `question` (asks for information).
 
-Routing's outcome for a text is the agency (or referral code) it predicts when the confidence
-reaches the threshold ("routed"), and triage otherwise. An outcome is right when it equals the
-label, or when a `chatter` or `question` text goes to triage: routing has no outcome of its own
-for those yet, and triage is where a person sorts them. So a referral, chatter or question text
-routed to any agency is wrong, and so is a complaint left in triage.
+Routing's outcome for a text (routing/service.py `judge`) is the agency it predicts when the text
+is routed, else `chatter`, `question` or triage. An outcome is right when it equals the label, or
+when a `chatter` or `question` text goes to triage (where a person sorts it). So a referral,
+chatter or question text routed to any agency is wrong, and so is a complaint left in triage
+(or taken for chatter or a question).
 
 Figures, each at one threshold:
 - complaints routed: the share of agency- and referral-labelled texts that are routed at all;
-- precision of the routed: the share of ALL routed texts (whatever their label) routed right;
-  as chatter and questions are never right when routed, the routed right are all complaints, and
-  the report also gives their share of the routed complaints alone, and how much of the chatter
-  and questions stays in triage;
+- right of the routed complaints: the share of those routed to the right agency or referral;
+- precision of routed: the share of ALL routed texts (whatever their label) routed right;
+- chatter and questions kept out: the share of those texts that are not routed;
 - accuracy: the share of all texts whose outcome is right;
 - macro-F1 over the labels, a right outcome counting as its label and any other as what it was.
 """
@@ -32,6 +31,7 @@ from pathlib import Path
 from sklearn.metrics import f1_score
 
 from routing.model import Classifier
+from routing.service import Scored, judge, score
 from routing.training import ExamplesError, read_examples
 
 __all__ = [
@@ -51,8 +51,9 @@ __all__ = [
 CHATTER_LABEL = "chatter"
 QUESTION_LABEL = "question"
 TRIAGE = "(triage)"  # the outcome of a text whose prediction stays below the threshold
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 _NOT_FOR_AN_AGENCY = {CHATTER_LABEL, QUESTION_LABEL}
+_NOT_ROUTED = {TRIAGE, CHATTER_LABEL, QUESTION_LABEL}
 _LABEL = re.compile(r"[A-Z][A-Z0-9_]*|referral:[A-Z][A-Z0-9_]*|chatter|question")
 
 
@@ -65,8 +66,7 @@ class LabelledText:
 @dataclass(frozen=True)
 class _Predicted:
     label: str
-    agency: str | None  # what the classifier predicts, whatever the confidence
-    confidence: float
+    scored: Scored
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ class ThresholdFigures:
     complaints_routed: int  # agency- and referral-labelled texts routed (right or not)
     right: int  # texts whose outcome is right
     macro_f1: float
+    others_kept_out: int  # chatter and questions not routed
+    others_named: int  # chatter and questions whose outcome is their own label
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,12 @@ def read_outcome_labels(path: Path) -> list[LabelledText]:
     return rows
 
 
-def _outcome(prediction: _Predicted, threshold: float) -> str:
-    routed = prediction.agency is not None and prediction.confidence >= threshold
-    return prediction.agency if routed and prediction.agency else TRIAGE
+def _outcome(predicted: _Predicted, threshold: float) -> str:
+    """The agency a routed text goes to, else chatter, question or TRIAGE."""
+    assessment = judge(predicted.scored, threshold)
+    if assessment.routed:
+        return assessment.prediction.agency or TRIAGE
+    return TRIAGE if assessment.outcome == "triage" else assessment.outcome
 
 
 def _is_right(label: str, outcome: str) -> bool:
@@ -128,7 +133,7 @@ def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFi
     outcomes = [_outcome(p, threshold) for p in predictions]
     labels = [p.label for p in predictions]
     right = [_is_right(label, o) for label, o in zip(labels, outcomes, strict=True)]
-    routed = [o != TRIAGE for o in outcomes]
+    routed = [o not in _NOT_ROUTED for o in outcomes]
     scored = [label if ok else o for label, o, ok in zip(labels, outcomes, right, strict=True)]
     macro = f1_score(labels, scored, labels=sorted(set(labels)), average="macro", zero_division=0)
     return ThresholdFigures(
@@ -140,6 +145,13 @@ def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFi
         ),
         right=sum(right),
         macro_f1=float(macro),
+        others_kept_out=sum(
+            not r and label in _NOT_FOR_AN_AGENCY for r, label in zip(routed, labels, strict=True)
+        ),
+        others_named=sum(
+            o == label and label in _NOT_FOR_AN_AGENCY
+            for o, label in zip(outcomes, labels, strict=True)
+        ),
     )
 
 
@@ -150,10 +162,7 @@ def evaluate_outcomes(
 
     ValueError when there are no rows.
     """
-    predictions = []
-    for row in rows:
-        prediction = classifier.predict(row.text)
-        predictions.append(_Predicted(row.label, prediction.agency, prediction.confidence))
+    predictions = [_Predicted(row.label, score(classifier, row.text)) for row in rows]
     if not predictions:
         raise ValueError("no labelled rows to evaluate (an empty file)")
     counts = Counter(p.label for p in predictions)
@@ -173,6 +182,7 @@ def _share(part: int, whole: int) -> str:
 def format_outcome_report(report: OutcomeReport) -> str:
     """The report as plain text for a terminal."""
     d = report.default
+    others = report.rows - report.complaints
     lines = [
         f"texts: {report.rows}, of them complaints (agency or referral): {report.complaints}",
         "labels: " + ", ".join(f"{label} {n}" for label, n in report.by_label.items()),
@@ -180,20 +190,22 @@ def format_outcome_report(report: OutcomeReport) -> str:
         f"at confidence >= {d.threshold:g}:",
         f"  complaints routed:      {d.complaints_routed} of {report.complaints} "
         f"({_share(d.complaints_routed, report.complaints)})",
-        f"  precision of routed:    {d.routed_right} of {d.routed} routed texts right "
-        f"({_share(d.routed_right, d.routed)})",
         f"  of the routed complaints, right agency or referral: {d.routed_right} of "
         f"{d.complaints_routed} ({_share(d.routed_right, d.complaints_routed)})",
-        f"  chatter and questions left to triage: {d.right - d.routed_right} of "
-        f"{report.rows - report.complaints} "
-        f"({_share(d.right - d.routed_right, report.rows - report.complaints)})",
+        f"  precision of routed:    {d.routed_right} of {d.routed} routed texts right "
+        f"({_share(d.routed_right, d.routed)})",
+        f"  chatter and questions kept out: {d.others_kept_out} of {others} "
+        f"({_share(d.others_kept_out, others)}); named as such: {d.others_named}",
         f"  accuracy:               {report.accuracy:.3f}",
         f"  macro-F1:               {d.macro_f1:.3f}",
         "",
-        "threshold  routed  complaints routed  precision of routed  accuracy  macro-F1",
+        "threshold  complaints routed  right of those  chatter kept out  "
+        "precision of routed  accuracy  macro-F1",
     ]
     lines += [
-        f"{f.threshold:>9.1f}  {f.routed:>6}  {_share(f.complaints_routed, report.complaints):>17}"
+        f"{f.threshold:>9.2f}  {_share(f.complaints_routed, report.complaints):>17}"
+        f"  {_share(f.routed_right, f.complaints_routed):>14}"
+        f"  {_share(f.others_kept_out, others):>16}"
         f"  {_share(f.routed_right, f.routed):>19}  {f.right / report.rows:>8.3f}"
         f"  {f.macro_f1:>8.3f}"
         for f in report.curve

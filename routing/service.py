@@ -14,6 +14,7 @@ from routing.areas import area_id_for
 from routing.keywords import Prediction
 from routing.model import Classifier
 from routing.models import Agency, Category
+from routing.reading import asks
 from routing.stored_catalogue import catalogue_from_database
 from routing.training import classifier_for_catalogue, model_file_state
 from routing.versions import catalogue_version
@@ -43,6 +44,10 @@ class _Snapshot:
     classifier: Classifier
     agencies: dict[int, RoutedAgency]
     categories: dict[str, RoutedCategory]
+
+    @property
+    def agencies_by_code(self) -> dict[str, RoutedAgency]:
+        return {agency.code: agency for agency in self.agencies.values()}
 
 
 @dataclass
@@ -91,6 +96,105 @@ def classifier_for(session: Session) -> Classifier:
     return _snapshot(session, catalogue_version(session)).classifier
 
 
+# where one problem ends and another may begin: punctuation and joining words, never inside one
+_JOINS = re.compile(
+    r"\s*(?:[,;.!?\n]+|\b(?:dan|serta|terus|trus|lalu|plus|and)\b|&|\+|\s-\s)\s*", re.IGNORECASE
+)
+MIN_PROBLEM_WORDS = 2
+# a text routing does not place, whose "not a complaint" share is at least this, is chatter
+CHATTER_SHARE = 0.5
+# what routing makes of a text: straight to an agency; not a complaint (chatter) or a question,
+# answered at once; or a person's sorting in triage (unsure, or several problems)
+Outcome = Literal["agency", "chatter", "question", "triage"]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A text as the classifier sees it, whatever the threshold: the prediction for all of it,
+    one for each part that may be a problem of its own, and whether it asks something."""
+
+    prediction: Prediction
+    parts: tuple[tuple[str, Prediction], ...]
+    asks: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What routing makes of one text at one threshold.
+
+    `problems` holds (part of the text, agency code) for each separate problem when the text
+    holds problems for at least two agencies (see `several_problems`); such a text goes to
+    triage with them as suggestions, whatever its confidence.
+    """
+
+    prediction: Prediction
+    routed: bool
+    outcome: Outcome
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+def score(classifier: Classifier, text: str) -> Scored:
+    """Predict `text` and each of its parts (split at punctuation and joining words)."""
+    parts = (part.strip() for part in _JOINS.split(text))
+    return Scored(
+        classifier.predict(text),
+        tuple(
+            (part, classifier.predict(part))
+            for part in parts
+            if len(part.split()) >= MIN_PROBLEM_WORDS
+        ),
+        asks(text),
+    )
+
+
+def several_problems(scored: Scored, min_confidence: float) -> tuple[tuple[str, str], ...]:
+    """The separate problems of a text that belong to different agencies, in the order written:
+    (part, agency code), one part per agency (the first); empty unless at least two parts are
+    each placed with confidence, with different agencies that are also among the three best
+    guesses for the whole text."""
+    guessed = {agency for agency, _, _ in scored.prediction.alternatives}
+    found: dict[str, str] = {}
+    for part, placed in scored.parts:
+        if is_routed(placed, min_confidence) and placed.agency in guessed:
+            found.setdefault(placed.agency, part)
+    return tuple((part, agency) for agency, part in found.items()) if len(found) > 1 else ()
+
+
+def is_routed(prediction: Prediction, min_confidence: float) -> bool:
+    """The prediction is confident enough to send the text straight to its category's agency."""
+    return prediction.category is not None and prediction.confidence >= min_confidence
+
+
+def judge(scored: Scored, min_confidence: float) -> Assessment:
+    """Where a scored text goes: its agency when the prediction reaches `min_confidence` and the
+    text holds one problem; else chatter when the "not a complaint" share reaches
+    CHATTER_SHARE, a question when it asks one, triage otherwise."""
+    prediction = scored.prediction
+    problems = several_problems(scored, min_confidence)
+    if is_routed(prediction, min_confidence) and not problems:
+        return Assessment(prediction, True, "agency")
+    if problems:
+        found: Outcome = "triage"
+    elif prediction.chatter >= CHATTER_SHARE:
+        found = "chatter"
+    else:
+        found = "question" if scored.asks else "triage"
+    return Assessment(prediction, False, found, problems)
+
+
+def assess(classifier: Classifier, text: str, min_confidence: float) -> Assessment:
+    """`judge` of `score`: where `text` goes at `min_confidence`."""
+    return judge(score(classifier, text), min_confidence)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One part of a message that routing places, on its own, with an agency."""
+
+    text: str
+    agency: RoutedAgency
+
+
 @dataclass(frozen=True)
 class RoutingDecision:
     """Where a complaint goes; `agency` is None when it must go to triage."""
@@ -100,6 +204,10 @@ class RoutingDecision:
     prediction: Prediction
     # the agency's office whose service area holds the complaint's location, if any
     service_area_id: int | None = None
+    # the separate problems of a message that holds several (then it goes to triage)
+    problems: tuple[Problem, ...] = ()
+    # what routing makes of the words (`judge`); "agency" exactly when `agency` is set
+    outcome: Outcome = "agency"
 
     @property
     def suggestion(self) -> dict:
@@ -111,26 +219,8 @@ class RoutingDecision:
                 {"agency": a, "category": c, "score": round(s, 3)}
                 for a, c, s in self.prediction.alternatives
             ],
+            "problems": [{"agency": p.agency.code, "text": p.text} for p in self.problems],
         }
-
-
-# a text routing does not place, whose "not a complaint" share is at least this, is chatter
-CHATTER_SHARE = 0.5
-# what routing makes of a text: straight to an agency, chatter, or a person's sorting in triage
-Outcome = Literal["agency", "chatter", "triage"]
-
-
-def is_routed(prediction: Prediction, min_confidence: float) -> bool:
-    """The prediction sends the text straight to its category's agency, without triage."""
-    return prediction.category is not None and prediction.confidence >= min_confidence
-
-
-def outcome(prediction: Prediction, min_confidence: float) -> Outcome:
-    """Where the prediction sends the text: its agency, or (not routed) chatter when the
-    "not a complaint" share reaches CHATTER_SHARE, else triage."""
-    if is_routed(prediction, min_confidence):
-        return "agency"
-    return "chatter" if prediction.chatter >= CHATTER_SHARE else "triage"
 
 
 def route(
@@ -140,16 +230,23 @@ def route(
     min_confidence: float,
     location: tuple[float, float] | None = None,
 ) -> RoutingDecision:
-    """Classify a complaint; below `min_confidence` it goes to triage with the guess kept.
+    """Classify a complaint (`assess`); unless it goes straight to an agency it goes to triage,
+    with the guess and any separate problems kept.
 
     With a `location` (latitude, longitude), a routed complaint also gets the agency's service
     area holding that point, if the agency has one there.
     """
     version = catalogue_version(session)
     snapshot = _snapshot(session, version)
-    prediction = snapshot.classifier.predict(text)
-    if not is_routed(prediction, min_confidence):
-        return RoutingDecision(None, None, prediction)
+    assessment = assess(snapshot.classifier, text, min_confidence)
+    prediction = assessment.prediction
+    if not assessment.routed:
+        problems = tuple(
+            Problem(part, snapshot.agencies_by_code[agency]) for part, agency in assessment.problems
+        )
+        return RoutingDecision(
+            None, None, prediction, problems=problems, outcome=assessment.outcome
+        )
     category = snapshot.categories[prediction.category]
     area_id = area_id_for(session, version, category.agency_id, *location) if location else None
     return RoutingDecision(snapshot.agencies[category.agency_id], category, prediction, area_id)
@@ -170,37 +267,3 @@ def route_to_category(
     prediction = Prediction(agency.code, code, 1.0, ((agency.code, code, 1.0),))
     area_id = area_id_for(session, version, category.agency_id, *location) if location else None
     return RoutingDecision(agency, category, prediction, area_id)
-
-
-# where one problem ends and another may begin: punctuation and joining words, never inside one
-_JOINS = re.compile(
-    r"\s*(?:[,;.!?\n]+|\b(?:dan|serta|terus|trus|lalu|and)\b|&|\+)\s*", re.IGNORECASE
-)
-MIN_PROBLEM_WORDS = 2
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One part of a message that routing places, on its own, with an agency."""
-
-    text: str
-    agency: RoutedAgency
-
-
-def problems(
-    session: Session, text: str, whole: RoutingDecision, *, min_confidence: float
-) -> list[Problem]:
-    """The separate problems in `text` that belong to different agencies, in the order written;
-    empty unless at least two parts are each placed with confidence, with different agencies
-    that are also among `whole`'s (routing's decision for all of `text`) three best guesses
-    (one part per agency: the first)."""
-    guessed = {agency for agency, _, _ in whole.prediction.alternatives}
-    found: dict[int, Problem] = {}
-    for part in _JOINS.split(text):
-        part = part.strip()
-        if len(part.split()) < MIN_PROBLEM_WORDS:
-            continue
-        agency = route(session, part, min_confidence=min_confidence).agency
-        if agency is not None and agency.code in guessed and agency.id not in found:
-            found[agency.id] = Problem(part, agency)
-    return list(found.values()) if len(found) > 1 else []

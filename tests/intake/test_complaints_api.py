@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import httpx
@@ -42,6 +43,21 @@ def test_unclear_complaint_goes_to_triage(client: TestClient) -> None:
     assert body["status"] == "triage"
     assert body["agency"] is None
     assert body["due_at"]
+
+
+def test_a_complaint_of_two_problems_goes_to_triage_with_both(client: TestClient) -> None:
+    """Two agencies' problems in one web complaint: triage, with each problem's words kept as
+    the suggestion for its agency (the supervisor sees both; tests/intake/test_conversation.py
+    has the chat, which also offers to split)."""
+    body = file_complaint(client, text="air PDAM mati dan jalan juga banjir")
+    assert (body["status"], body["agency"]) == ("triage", None)
+    with get_engine(client.app.state.settings.database_url).connect() as connection:
+        kept = connection.execute(sa.text("SELECT routing_suggestion FROM cases")).scalar_one()
+    kept = kept if isinstance(kept, dict) else json.loads(kept)
+    assert [(p["agency"], p["text"]) for p in kept["problems"]] == [
+        ("PDAM", "air PDAM mati"),
+        ("BPBD", "jalan juga banjir"),
+    ]
 
 
 def test_codes_are_unique_across_many_complaints(client: TestClient) -> None:

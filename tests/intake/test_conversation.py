@@ -154,22 +154,39 @@ def test_with_two_open_cases_the_bot_asks_which_one_a_location_is_for(
     assert [c.latitude for c in cases(resident.settings)] == [-6.99, None]
 
 
-def test_two_problems_become_two_cases_when_the_resident_agrees(resident: Resident) -> None:
+def test_two_problems_wait_in_triage_and_become_two_cases_when_the_resident_agrees(
+    resident: Resident, client: TestClient, staff: dict
+) -> None:
+    """Filed for triage with both problems as suggestions; "2" sends the case to the first
+    problem's agency (the resident is told) and files the second on its own."""
     offer = resident.answer("air PDAM mati dan jalan juga banjir")
     assert "2 masalah" in offer and "Balas 2" in offer
     [first] = cases(resident.settings)
-    assert first.agency == "PDAM"
+    assert (first.agency, first.status) == (None, "triage")
+    suggested = client.get(f"/api/v1/cases/{first.tracking_code}", headers=staff).json()[
+        "routing_suggestion"
+    ]
+    assert {p["agency"] for p in suggested["problems"]} == {"PDAM", "BPBD"}
     assert resident.says("2") == []
-    assert [c.agency for c in cases(resident.settings)] == ["PDAM", "BPBD"]
+    assert [(c.agency, c.status) for c in cases(resident.settings)] == [
+        ("PDAM", "assigned"),
+        ("BPBD", "assigned"),
+    ]
     codes = [c.tracking_code for c in cases(resident.settings)]
     news = resident.news()
     assert all(any(code in message for message in news) for code in codes)
+    assert any(f"Aduan {codes[0]} dialihkan ke" in message for message in news)
 
 
-def test_one_problem_stays_one_case_when_the_resident_says_so(resident: Resident) -> None:
+def test_one_problem_stays_one_case_in_triage_when_the_resident_says_so(
+    resident: Resident,
+) -> None:
     resident.answer("air PDAM mati dan jalan juga banjir")
-    assert resident.answer("1") == "Baik, tetap satu aduan."
-    assert len(cases(resident.settings)) == 1
+    assert resident.answer("1") == (
+        "Baik, tetap satu aduan. Petugas kami akan meneruskannya ke dinas yang tepat."
+    )
+    [case] = cases(resident.settings)
+    assert (case.agency, case.status) == (None, "triage")
 
 
 def test_words_that_read_like_chatter_are_asked_about_not_filed(resident: Resident) -> None:

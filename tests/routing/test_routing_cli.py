@@ -10,8 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import get_engine
+from core.settings import Settings
 from routing.model import TrainedClassifier
+from routing.outcome_eval import THRESHOLDS
 from tests.test_cli import aduan
+
+THRESHOLD = Settings.model_fields["routing_min_confidence"].default
 
 pytestmark = pytest.mark.runs_long
 
@@ -164,20 +168,11 @@ def test_eval_on_hand_labels_prints_outcomes_and_the_threshold_table(
     out = result.stdout
     assert "texts: 4, of them complaints (agency or referral): 3" in out
     assert "labels: DLH 1, DPU 1, chatter 1, referral:PLN 1" in out
-    assert "at confidence >= 0.4:" in out
+    assert f"at confidence >= {THRESHOLD:g}:" in out
     for figure in ("complaints routed:", "precision of routed:", "accuracy:", "macro-F1:"):
         assert figure in out
-    table = out.split("threshold  routed")[1].splitlines()[1:]
-    assert [line.split()[0] for line in table] == [
-        "0.2",
-        "0.3",
-        "0.4",
-        "0.5",
-        "0.6",
-        "0.7",
-        "0.8",
-        "0.9",
-    ]
+    table = out.split("threshold  complaints routed")[1].splitlines()[1:]
+    assert [float(line.split()[0]) for line in table] == list(THRESHOLDS)
     assert "complaints:" not in out  # not the agency-column report
 
 
