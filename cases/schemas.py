@@ -31,6 +31,14 @@ class CategoryRef(BaseModel):
     name: str
 
 
+class ReferralRef(BaseModel):
+    """A body outside the city government a case was referred to, and how to reach it."""
+
+    code: str
+    name: str
+    where: str = Field(description="its channel (website, app, office) and hotline, if any")
+
+
 class ServiceAreaRef(BaseModel):
     code: str
     name: str
@@ -90,6 +98,11 @@ class PublicCase(BaseModel):
     )
     report_count: int = Field(
         default=1, description="residents who reported or follow it (the reporter counts)"
+    )
+    referred_to: ReferralRef | None = Field(
+        default=None,
+        description="for a referred case: the body outside the city it belongs to, and how "
+        "to reach it",
     )
 
 

@@ -42,6 +42,8 @@ LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 AgencyKind = Literal["city", "referral"]
 CITY: AgencyKind = "city"
 REFERRAL: AgencyKind = "referral"
+# how a referral body is named where routing's output meets hand labels: referral:PLN
+REFERRAL_PREFIX = "referral:"
 
 
 class CatalogueError(ValueError):
@@ -222,6 +224,16 @@ class Catalogue(BaseModel):
     def referrals(self) -> list[AgencySpec]:
         """The referral bodies, in the file's order."""
         return [a for a in self.agencies if a.kind == REFERRAL]
+
+    @property
+    def referral_codes(self) -> frozenset[str]:
+        return frozenset(a.code for a in self.referrals)
+
+
+def destination(agency: str | None, referrals: frozenset[str]) -> str | None:
+    """How routing names where it sends a text: an agency's code, or `referral:<CODE>` for one
+    of the `referrals` (referral bodies' codes)."""
+    return f"{REFERRAL_PREFIX}{agency}" if agency in referrals else agency
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Catalogue:

@@ -4,8 +4,9 @@ A labelled file (`routing/data/realtext.csv`) has a `text` and a `label` column.
 of: an agency code of the catalogue (`DPU`); `referral:<BODY>` for a matter outside the city
 government (`referral:PLN`); `chatter` (not a report); `question` (asks for information).
 
-Routing's outcome for a text is the agency (or referral code) it predicts when the confidence
-reaches the threshold ("routed"), and triage otherwise. An outcome is right when it equals the
+Routing's outcome for a text is the agency it predicts when the confidence reaches the
+threshold ("routed"), named `referral:<CODE>` when it is one of the catalogue's referral
+bodies, and triage otherwise. An outcome is right when it equals the
 label, or when a `chatter` or `question` text goes to triage: routing has no outcome of its own
 for those yet, and triage is where a person sorts them. So a referral, chatter or question text
 routed to any agency is wrong, and so is a complaint left in triage.
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from sklearn.metrics import f1_score
 
+from routing.catalogue import destination
 from routing.model import Classifier
 from routing.training import ExamplesError, read_examples
 
@@ -144,16 +146,21 @@ def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFi
 
 
 def evaluate_outcomes(
-    classifier: Classifier, rows: Iterable[LabelledText], min_confidence: float
+    classifier: Classifier,
+    rows: Iterable[LabelledText],
+    min_confidence: float,
+    referrals: frozenset[str] = frozenset(),
 ) -> OutcomeReport:
     """Predict every text once; figures at `min_confidence` and at each of THRESHOLDS.
+    A predicted agency among `referrals` (referral bodies' codes) is `referral:<CODE>`.
 
     ValueError when there are no rows.
     """
     predictions = []
     for row in rows:
         prediction = classifier.predict(row.text)
-        predictions.append(_Predicted(row.label, prediction.agency, prediction.confidence))
+        agency = destination(prediction.agency, referrals)
+        predictions.append(_Predicted(row.label, agency, prediction.confidence))
     if not predictions:
         raise ValueError("no labelled rows to evaluate (an empty file)")
     counts = Counter(p.label for p in predictions)

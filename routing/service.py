@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.settings import get_settings
 from routing.areas import area_id_for
+from routing.catalogue import CITY, REFERRAL
 from routing.keywords import Prediction
 from routing.model import Classifier
 from routing.models import Agency, Category
@@ -27,6 +28,15 @@ class RoutedAgency:
     code: str
     name: str
     name_en: str
+    kind: str = CITY
+    # a referral body's where to go (routing.catalogue.AgencySpec)
+    channel: str | None = None
+    channel_en: str | None = None
+    hotline: str | None = None
+
+    @property
+    def is_referral(self) -> bool:
+        return self.kind == REFERRAL
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,9 @@ def _snapshot(session: Session, version: tuple) -> _Snapshot:
                 version=version,
                 classifier=classifier_for_catalogue(catalogue, settings, session),
                 agencies={
-                    a.id: RoutedAgency(a.id, a.code, a.name, a.name_en)
+                    a.id: RoutedAgency(
+                        a.id, a.code, a.name, a.name_en, a.kind, a.channel, a.channel_en, a.hotline
+                    )
                     for a in session.exec(select(Agency))
                 },
                 categories={
@@ -116,8 +128,9 @@ class RoutingDecision:
 
 # a text routing does not place, whose "not a complaint" share is at least this, is chatter
 CHATTER_SHARE = 0.5
-# what routing makes of a text: straight to an agency, chatter, or a person's sorting in triage
-Outcome = Literal["agency", "chatter", "triage"]
+# what routing makes of a text: straight to an agency or to a referral body outside the city,
+# chatter, or a person's sorting in triage
+Outcome = Literal["agency", "referral", "chatter", "triage"]
 
 
 def is_routed(prediction: Prediction, min_confidence: float) -> bool:
@@ -125,11 +138,14 @@ def is_routed(prediction: Prediction, min_confidence: float) -> bool:
     return prediction.category is not None and prediction.confidence >= min_confidence
 
 
-def outcome(prediction: Prediction, min_confidence: float) -> Outcome:
-    """Where the prediction sends the text: its agency, or (not routed) chatter when the
-    "not a complaint" share reaches CHATTER_SHARE, else triage."""
+def outcome(
+    prediction: Prediction, min_confidence: float, referrals: frozenset[str] = frozenset()
+) -> Outcome:
+    """Where the prediction sends the text: its agency (referral when that is one of the
+    `referrals`, referral bodies' codes), or (not routed) chatter when the "not a complaint"
+    share reaches CHATTER_SHARE, else triage."""
     if is_routed(prediction, min_confidence):
-        return "agency"
+        return "referral" if prediction.agency in referrals else "agency"
     return "chatter" if prediction.chatter >= CHATTER_SHARE else "triage"
 
 
