@@ -334,20 +334,25 @@ class TransitionIn(BaseModel):
     _strip = field_validator("note", "internal_note")(_strip_or_none)
 
 
-class ForwardIn(BaseModel):
+class ReferIn(BaseModel):
+    """Where a case goes (an agency, or for a referral a body outside the city) and why."""
+
     model_config = ConfigDict(extra="forbid")
 
     agency: str = Field(min_length=1, max_length=32)
     note: str = Field(min_length=1, max_length=NOTE_MAX, description="why; kept internal")
-    category: str | None = Field(default=None, max_length=64)
 
     @field_validator("note")
     @classmethod
     def _note(cls, note: str) -> str:
         note = note.strip()
         if not note:
-            raise PydanticCustomError("blank", "a forward needs a reason")
+            raise PydanticCustomError("blank", "a forward or referral needs a reason")
         return note
+
+
+class ForwardIn(ReferIn):
+    category: str | None = Field(default=None, max_length=64)
 
 
 class NoteIn(BaseModel):

@@ -29,7 +29,7 @@ from cases.moderation import HIDE_REASONS
 from cases.notes import NoteCode, SystemNote
 from cases.proof import proof_required, store_upload
 from cases.publishing import is_public
-from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
+from cases.schemas import ForwardIn, Location, NoteIn, ReferIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import Visit, VisitDep, csrf_failed
@@ -595,7 +595,7 @@ def refer_case(
     if refusal:
         return refusal
     try:
-        body = ForwardIn(agency=agency, note=note)
+        body = ReferIn(agency=agency, note=note)
     except ValidationError as exc:
         return render_case_page(visit, case, 422, invalid(visit, exc))
     agency_names, _ = _names(visit)

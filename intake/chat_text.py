@@ -314,3 +314,7 @@ LINK_CLOSED = N_(
     "Aduan %(code)s sudah tidak terbuka, jadi tidak ada yang perlu diikuti. Lihat hasilnya "
     "dengan /status %(code)s"
 )
+
+# --- a case referred to a body outside the city government (/status) -------------------------
+# TRANSLATORS: %(where)s how to reach the body, e.g. "Aplikasi PLN Mobile, telepon 123"
+REFERRAL_WHERE = N_("Hubungi: %(where)s")
