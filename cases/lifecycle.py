@@ -189,6 +189,7 @@ def transition(
         from_status=current,
         from_agency_id=from_agency_id if moved else None,
         note=public_note,
+        moved=moved,
     )
     return case
 

@@ -78,7 +78,7 @@ FIELDS = {
     ("ForwardIn", "category"): N_("Kategori di dinas tujuan"),
     ("ForwardIn", "note"): N_("Alasan (internal)"),
     ("ReferIn", "agency"): N_("Instansi tujuan"),
-    ("ReferIn", "note"): N_("Alasan (internal)"),
+    ("ReferIn", "note"): N_("Alasan merujuk (internal)"),
     ("NoteIn", "text"): N_("Catatan"),
 }
 # by the error's type (pydantic's, or cases.schemas' own); the placeholders are its context

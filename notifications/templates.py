@@ -46,11 +46,10 @@ TEMPLATES = {
         "Cek: %(track_url)s"
     ),
     # TRANSLATORS: %(agency)s a body outside the city government (PLN, the police);
-    # %(where)s how to reach it, e.g. "Aplikasi PLN Mobile, telepon 123"; %(note)s is empty
-    # or the officer's note with its own leading space
+    # %(where)s how to reach it, e.g. "aplikasi PLN Mobile, telepon 123"
     MessageKind.referred: N_(
-        "Aduan %(code)s tercatat. Masalah ini ditangani %(agency)s, bukan Pemerintah Kota; "
-        "silakan hubungi: %(where)s.%(note)s Cek: %(track_url)s"
+        "Aduan %(code)s tercatat. Ini wewenang %(agency)s, bukan Pemkot. Hubungi %(where)s. "
+        "Cek: %(track_url)s"
     ),
 }
 
@@ -79,7 +78,7 @@ NOTE = N_("Catatan petugas: %(note)s")
 INVITE_DETAILS = N_("Kirim juga lokasi dan foto agar petugas mudah menemukannya.")
 TRIAGE_AGENCY = N_("petugas verifikasi")
 # how to reach a referral body: its channel (website, app, office) and call-centre number
-# TRANSLATORS: %(channel)s e.g. "Aplikasi PLN Mobile", %(hotline)s a telephone number
+# TRANSLATORS: %(channel)s e.g. "aplikasi PLN Mobile", %(hotline)s a telephone number
 REFERRAL_HOTLINE = N_("%(channel)s, telepon %(hotline)s")
 # a referred case's status where the body it went to is known: not a failure of the city
 # TRANSLATORS: %(agency)s a body outside the city government, e.g. PT PLN (Persero)

@@ -229,12 +229,6 @@ class Catalogue(BaseModel):
     def referral_codes(self) -> frozenset[str]:
         return frozenset(a.code for a in self.referrals)
 
-
-def destination(agency: str | None, referrals: frozenset[str]) -> str | None:
-    """How routing names where it sends a text: an agency's code, or `referral:<CODE>` for one
-    of the `referrals` (referral bodies' codes)."""
-    return f"{REFERRAL_PREFIX}{agency}" if agency in referrals else agency
-
     @model_validator(mode="after")
     def _unique_codes(self) -> Catalogue:
         agency_codes = [a.code for a in self.agencies]
@@ -244,6 +238,12 @@ def destination(agency: str | None, referrals: frozenset[str]) -> str | None:
             if repeated:
                 raise ValueError(f"{kind} codes must be unique; repeated: {', '.join(repeated)}")
         return self
+
+
+def destination(agency: str | None, referrals: frozenset[str]) -> str | None:
+    """How routing names where it sends a text: an agency's code, or `referral:<CODE>` for one
+    of the `referrals` (referral bodies' codes)."""
+    return f"{REFERRAL_PREFIX}{agency}" if agency in referrals else agency
 
 
 def default_catalogue_path() -> Path:

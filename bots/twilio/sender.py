@@ -45,7 +45,7 @@ public_note        code, note, track_url
 rating_request     code, status, note, track_url
 auto_closed        code, track_url
 reopened           code, agency, track_url
-referred           code, agency, where, note, track_url
+referred           code, agency, where, track_url
 =================  ======================================================
 
 `status` is the label the citizen reads ("selesai ditangani"), `agency` the agency's name in the
@@ -105,7 +105,7 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     MessageKind.rating_request: ("code", "status", "note", "track_url"),
     MessageKind.auto_closed: ("code", "track_url"),
     MessageKind.reopened: ("code", "agency", "track_url"),
-    MessageKind.referred: ("code", "agency", "where", "note", "track_url"),
+    MessageKind.referred: ("code", "agency", "where", "track_url"),
     MessageKind.announcement: ("agency", "text", "until", "map_url"),
 }
 

@@ -17,7 +17,7 @@ from tests.residents import rows
 
 POTHOLE_ON_PANTURA = "Jalan berlubang besar di Jl. Kaligawe depan pabrik, motor sering jatuh"
 VAGUE = "Mohon bantuannya pak, ini sudah lama sekali"  # routing cannot place it: triage
-BBPJN_NAME = "Balai Besar Pelaksanaan Jalan Nasional (Kementerian Pekerjaan Umum)"
+BBPJN_NAME = "Balai Besar Pelaksanaan Jalan Nasional (BBPJN)"
 LEAKS = ("None", "referred<", ">referred", "%(")
 
 
@@ -127,7 +127,7 @@ def test_a_supervisor_refers_from_triage(web: TestClient, settings: Settings) ->
     response = post(web, f"/console/triage/{code}/assign", csrf, agency="POLRI")
     assert response.status_code == 303
     assert (
-        f"{code} dirujuk ke Kepolisian Negara Republik Indonesia (Polri)"
+        f"{code} dirujuk ke Kepolisian Republik Indonesia (Polri)"
         in web.get("/console/triage").text
     )
     assert case_row(settings, code).status == "referred"
@@ -162,8 +162,8 @@ def test_a_referred_case_shows_as_referred_everywhere(web: TestClient, settings:
     track = web.get(f"/track/{code}").text
     assert f"Dirujuk ke {BBPJN_NAME}" in track and "pu.go.id" in track
     english = web.get(f"/track/{code}", params={"lang": "en"}).text
-    assert "Referred to National Road Implementation Centre" in english
-    assert "Ministry of Public Works&#39; website" in english or "website (pu.go.id)" in english
+    assert "Referred to National Road Implementation Centre (BBPJN)" in english
+    assert "pu.go.id or lapor.go.id" in english
     for page in (track, english):
         assert not any(leak in page for leak in LEAKS)
 

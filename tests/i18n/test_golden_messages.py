@@ -78,9 +78,9 @@ KINDS = {
     "announcement": (MessageKind.announcement, CaseStatus.in_progress, DUE, None),
     "acknowledgement_announced": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
     # a complaint routed to a referral body outside the city, answered with where to go at
-    # filing; and one a supervisor referred later, with the reason for the resident
+    # filing; and one staff referred later (the reason stays internal)
     "referred": (MessageKind.referred, CaseStatus.referred, None, None),
-    "referred_by_staff": (MessageKind.referred, CaseStatus.referred, None, NOTES),
+    "referred_by_staff": (MessageKind.referred, CaseStatus.referred, None, None),
 }
 # the referral body of each referred kind: PLN has a hotline, the land office has none
 REFERRED_TO = {"referred": "PLN", "referred_by_staff": "BPN"}
