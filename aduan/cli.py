@@ -244,10 +244,7 @@ def db_upgrade() -> None:
                 report = load_catalogue(session, read_catalogue(path))
             except CatalogueError as exc:
                 raise _fail(str(exc)) from exc
-            typer.echo(
-                f"loaded {report.agencies} agencies, {report.categories} categories, "
-                f"{report.areas} service areas from {path}"
-            )
+            typer.echo(f"loaded {report.loaded} from {path}")
 
 
 @catalog_app.command("load")
@@ -262,11 +259,7 @@ def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file"
         raise _fail(str(exc)) from exc
     with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
         report = load_catalogue(session, catalogue)
-    typer.echo(
-        f"loaded {report.agencies} agencies, {report.categories} categories, "
-        f"{report.areas} service areas; "
-        f"deactivated {report.deactivated}"
-    )
+    typer.echo(f"loaded {report.loaded}; deactivated {report.deactivated}")
 
 
 @cases_app.command("lifecycle")
@@ -409,23 +402,25 @@ def demo_cases(
 CATALOGUE_OPTION = typer.Option(help="use this catalogue file instead of the database's")
 
 
-def _routing_classifier(catalogue: Path | None) -> Classifier:
-    """The classifier routing would use: for the database's catalogue, or for a catalogue file."""
+def _routing_classifier(catalogue: Path | None) -> tuple[Classifier, frozenset[str]]:
+    """The classifier routing would use, and the codes of the referral bodies: for the
+    database's catalogue, or for a catalogue file."""
     from routing.catalogue import CatalogueError, read_catalogue
     from routing.service import classifier_for
-    from routing.stored_catalogue import catalogue_is_empty
+    from routing.stored_catalogue import catalogue_from_database, catalogue_is_empty
     from routing.training import classifier_for_catalogue
 
     settings = get_settings()
     if catalogue is not None:
         try:
-            return classifier_for_catalogue(read_catalogue(catalogue), settings)
+            read = read_catalogue(catalogue)
         except CatalogueError as exc:
             raise _fail(str(exc)) from exc
+        return classifier_for_catalogue(read, settings), read.referral_codes
     with session_scope(get_engine(settings.database_url), dispatcher=None) as session:
         if catalogue_is_empty(session):
             raise _fail("the database has no catalogue: run `aduan db upgrade` first")
-        return classifier_for(session)
+        return classifier_for(session), catalogue_from_database(session).referral_codes
 
 
 @routing_app.command("train")
@@ -484,10 +479,10 @@ def routing_eval(
     except ExamplesError as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from exc
-    classifier = _routing_classifier(catalogue)
+    classifier, referrals = _routing_classifier(catalogue)
     try:
         if by_outcome:
-            outcomes = evaluate_outcomes(classifier, rows, threshold)
+            outcomes = evaluate_outcomes(classifier, rows, threshold, referrals)
             text = format_outcome_report(outcomes)
             accuracy = outcomes.accuracy
         else:
@@ -505,14 +500,16 @@ def routing_eval(
 @routing_app.command("predict")
 def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) -> None:
     """Read JSON lines {"text": ...}; write {"agency","category","confidence","alternatives",
-    "routed","outcome","problems"}: `agency` is the prediction whatever the confidence; `routed`
-    whether it goes straight to the agency, without triage (it clears ROUTING_MIN_CONFIDENCE and
-    holds one problem); `outcome` agency, chatter, question or triage; `problems` the separate
+    "routed","outcome","problems"}: `agency` is the prediction whatever the confidence,
+    `referral:<CODE>` for a referral body outside the city; `routed` whether it goes straight to
+    the agency or referral, without triage (it clears ROUTING_MIN_CONFIDENCE and holds one
+    problem); `outcome` agency, referral, chatter, question or triage; `problems` the separate
     problems of a message that holds several (text and agency)."""
+    from routing.catalogue import destination
     from routing.service import assess
 
     min_confidence = get_settings().routing_min_confidence
-    classifier = _routing_classifier(catalogue)
+    classifier, referrals = _routing_classifier(catalogue)
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -525,22 +522,25 @@ def routing_predict(catalogue: Annotated[Path | None, CATALOGUE_OPTION] = None) 
             typer.secho(f'line {number}: expected {{"text": "..."}}', err=True, fg="red")
             print(json.dumps({"error": "expected a JSON object with a string 'text'"}), flush=True)
             continue
-        assessment = assess(classifier, text, min_confidence)
+        assessment = assess(classifier, text, min_confidence, referrals)
         prediction = assessment.prediction
         alternatives = [
-            {"agency": a, "category": c, "confidence": round(s, 4)}
+            {"agency": destination(a, referrals), "category": c, "confidence": round(s, 4)}
             for a, c, s in prediction.alternatives
         ]
         print(
             json.dumps(
                 {
-                    "agency": prediction.agency,
+                    "agency": destination(prediction.agency, referrals),
                     "category": prediction.category,
                     "confidence": round(prediction.confidence, 4),
                     "alternatives": alternatives,
                     "routed": assessment.routed,
                     "outcome": assessment.outcome,
-                    "problems": [{"agency": a, "text": t} for t, a in assessment.problems],
+                    "problems": [
+                        {"agency": destination(a, referrals), "text": t}
+                        for t, a in assessment.problems
+                    ],
                 }
             ),
             flush=True,

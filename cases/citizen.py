@@ -16,6 +16,7 @@ from notifications.enums import Channel, MessageKind
 from notifications.messages import render_message
 from notifications.models import Contact
 from notifications.service import queue_messages
+from notifications.templates import where_to_go
 from routing.models import Agency
 from routing.service import RoutedAgency
 
@@ -78,6 +79,15 @@ def tell_citizen(
         _queue(session, settings, case, kind, contact, language, agency, note, photo)
 
 
+def referral_where(agency: Agency | RoutedAgency | None, language: str) -> str | None:
+    """How to reach `agency`, a referral body, in `language` (its channel and hotline); None
+    for none, or for a city agency."""
+    if agency is None or not agency.is_referral:
+        return None
+    channel = agency.channel_en if language == "en" else agency.channel
+    return where_to_go(language, channel or "", agency.hotline)
+
+
 def acknowledge(
     session: Session,
     settings: Settings,
@@ -88,8 +98,10 @@ def acknowledge(
 ) -> None:
     """Queue the acknowledgement of a case just filed. Its reporter is the only one who can
     follow it yet and routing has just named the agency, so nothing is read back. With the
-    `announcement` the case was linked to, it adds a sentence naming it."""
+    `announcement` the case was linked to, it adds a sentence naming it. A case filed with a
+    referral body is answered with where to go instead (MessageKind.referred)."""
     if case.notify and contact is not None:
+        referred = agency is not None and agency.is_referral
         notice = (
             known_problem_sentence(settings, announcement, case.language, case.created_at)
             if announcement is not None
@@ -99,11 +111,12 @@ def acknowledge(
             session,
             settings,
             case,
-            MessageKind.acknowledgement,
+            MessageKind.referred if referred else MessageKind.acknowledgement,
             contact,
             case.language,
             agency,
             notice=notice,
+            filing=True,
         )
 
 
@@ -118,23 +131,29 @@ def _queue(
     note: str | None = None,
     photo_id: int | None = None,
     notice: str | None = None,
+    filing: bool = False,
 ) -> None:
-    acknowledgement = kind is MessageKind.acknowledgement
+    """`filing`: the message answers the complaint just filed (its acknowledgement)."""
+    english = language == "en"
+    where = referral_where(agency, language) if kind is MessageKind.referred else None
     message = render_message(
         kind,
         language,
         code=case.tracking_code,
         track_url=track_url(settings, case.tracking_code),
-        agency=(agency.name_en if language == "en" else agency.name) if agency else None,
+        agency=(agency.name_en if english else agency.name) if agency else None,
         status=case.status,
         note=note,
         due=due_sentence(settings, case, language),
-        invite_details=acknowledgement and case.source_channel in CHAT_APPS,
+        where=where,
+        invite_details=filing
+        and kind is MessageKind.acknowledgement
+        and case.source_channel in CHAT_APPS,
         rate_url=rate_url(settings, case.tracking_code)
         if contact.channel == Channel.email
         else None,
         # the reporter hears which mode they filed in once, when the complaint is received
-        mode=mode_sentence(language, mode_of(case)) if acknowledgement else None,
+        mode=mode_sentence(language, mode_of(case)) if filing else None,
         notice=notice,
         photo_id=photo_id,
     )

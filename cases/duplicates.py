@@ -171,6 +171,7 @@ def merge(
     if original.merged_into_id is not None or original.status in (
         CaseStatus.closed,
         CaseStatus.rejected,
+        CaseStatus.referred,
     ):
         raise NotMergeable(
             f"{original.tracking_code} is {original.status}; merge into an open case",

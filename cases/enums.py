@@ -10,6 +10,9 @@ class CaseStatus(StrEnum):
     resolved = "resolved"
     closed = "closed"
     rejected = "rejected"
+    # the matter belongs to a body outside the city government (routing's referral bodies):
+    # the resident was told where to go; final, with no SLA clock
+    referred = "referred"
 
 
 # the statuses whose SLA clock runs: a case in one of them past its due time is overdue

@@ -33,6 +33,10 @@ class Refusal(StrEnum):
     already_hidden = "already_hidden"
     not_hidden = "not_hidden"
     no_such_photo = "no_such_photo"
+    # a referral body outside the city is referred to (the move `refer`), never forwarded to;
+    # and only a referral body is referred to
+    forward_to_referral = "forward_to_referral"
+    not_a_referral = "not_a_referral"
 
 
 class CaseError(Exception):

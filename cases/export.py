@@ -1,6 +1,7 @@
 """Cases as CSV for a spreadsheet: stable columns, streamed, without citizens' contact details
 (of any case); each case's reporting mode (Anonim, Rahasia), then the names of its status,
-agency, category and service area in the reader's language, after the codes.
+agency, category and service area in the reader's language, after the codes; last, when a case was
+referred to a body outside the city government.
 
 Times are the city's (CITY_TIMEZONE) with their offset, as staff read them everywhere else:
 "2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601."""
@@ -50,6 +51,8 @@ COLUMNS = (
     "agency_name",
     "category_name",
     "service_area_name",
+    # last, so that the columns before it keep their places for existing spreadsheets
+    "referred_at",
 )
 BATCH = 500
 # what makes Excel read the file as UTF-8 rather than the machine's code page (é, ñ, emoji)
@@ -145,6 +148,7 @@ def csv_lines(
                     agencies.get(case.agency_id, nothing)[1],
                     categories.get(case.category_id, nothing)[1],
                     areas.get(case.service_area_id, nothing)[1],
+                    _when(case.referred_at, zone),
                 ]
             )
         last_id = batch[-1].id

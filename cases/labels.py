@@ -15,6 +15,7 @@ STAFF_STATUS_NAMES = {
     CaseStatus.resolved: N_("selesai ditangani"),
     CaseStatus.closed: N_("ditutup"),
     CaseStatus.rejected: N_("ditolak"),
+    CaseStatus.referred: N_("dirujuk ke instansi di luar pemkot"),
 }
 
 

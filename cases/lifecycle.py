@@ -36,6 +36,7 @@ STATUS_TIMESTAMP = {
     CaseStatus.resolved: "resolved_at",
     CaseStatus.closed: "closed_at",
     CaseStatus.rejected: "rejected_at",
+    CaseStatus.referred: "referred_at",
 }
 # the statuses a case passes on its way, in order: one sent back to an earlier one loses the
 # stamps of those after it, so each time is measured to the final pass (a reopened case's
@@ -189,6 +190,7 @@ def transition(
         from_status=current,
         from_agency_id=from_agency_id if moved else None,
         note=public_note,
+        moved=moved,
     )
     return case
 
@@ -269,6 +271,46 @@ def _category_for_forward(
     return categories[0]
 
 
+def _new_agency(session: Session, case: Case, code: str, *, referral: bool) -> Agency:
+    """The active agency (or, `referral`, referral body) `code` that `case` is handed to;
+    refused when there is none, when it is the other kind, or when the case is with it already."""
+    agency = session.exec(select(Agency).where(Agency.code == code, Agency.active)).first()
+    if agency is None:
+        raise UnknownAgency(f"unknown agency '{code}'", Refusal.unknown_agency, agency=code)
+    if agency.is_referral and not referral:
+        raise UnknownAgency(
+            f"{agency.code} is a referral body outside the city: refer the case to it",
+            Refusal.forward_to_referral,
+            agency=agency.code,
+        )
+    if referral and not agency.is_referral:
+        raise UnknownAgency(
+            f"{agency.code} is a city agency: forward the case to it",
+            Refusal.not_a_referral,
+            agency=agency.code,
+        )
+    if agency.id == case.agency_id:
+        raise CaseError(
+            f"the case is already with {agency.code}",
+            Refusal.already_with_agency,
+            agency=agency.code,
+        )
+    return agency
+
+
+def _learn(session: Session, case: Case, agency: Agency, category: Category) -> None:
+    """A person just said where this complaint belongs: routing learns from it."""
+    session.add(
+        RoutingExample(
+            text=case.text,
+            agency_code=agency.code,
+            category_code=category.code,
+            source="triage" if case.status == CaseStatus.triage else "forward",
+            case_id=case.id,
+        )
+    )
+
+
 def forward(
     session: Session,
     settings: Settings,
@@ -280,21 +322,11 @@ def forward(
     category_code: str | None = None,
 ) -> Case:
     """Hand a case to another agency (or out of triage), with the reason as an internal note;
-    its SLA clock starts again there."""
+    its SLA clock starts again there. A referral body is referred to (`refer`), not forwarded to."""
     check_move(case, MOVES[MoveName.forward])  # before the agency and category are looked up
-    agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
-    if agency is None:
-        raise UnknownAgency(
-            f"unknown agency '{agency_code}'", Refusal.unknown_agency, agency=agency_code
-        )
-    if agency.id == case.agency_id:
-        raise CaseError(
-            f"the case is already with {agency.code}",
-            Refusal.already_with_agency,
-            agency=agency.code,
-        )
+    agency = _new_agency(session, case, agency_code, referral=False)
     category = _category_for_forward(session, case, agency, category_code)
-    from_triage = case.status == CaseStatus.triage
+    _learn(session, case, agency, category)
     # the new agency's office for the case's place, if any; never the old agency's
     area = area_for(session, agency.id, case.latitude, case.longitude)
     transition(
@@ -312,15 +344,39 @@ def forward(
             "due_at": due_at(session, settings, utcnow(), category.sla_hours),
         },
     )
-    # a person just said where this complaint belongs: routing learns from it
-    session.add(
-        RoutingExample(
-            text=case.text,
-            agency_code=agency.code,
-            category_code=category.code,
-            source="triage" if from_triage else "forward",
-            case_id=case.id,
-        )
+    return case
+
+
+def refer(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    *,
+    agency_code: str,
+    note: str | SystemNote,
+    actor: User,
+) -> Case:
+    """Refer an open case to the referral body `agency_code` (outside the city government),
+    with the reason as an internal note: the resident is told where to go (the body's name,
+    channel and hotline) and the case ends as `referred`, with no SLA clock and no officer."""
+    check_move(case, MOVES[MoveName.refer])
+    body = _new_agency(session, case, agency_code, referral=True)
+    category = _category_for_forward(session, case, body, None)
+    _learn(session, case, body, category)
+    transition(
+        session,
+        settings,
+        case,
+        MoveName.refer,
+        actor=actor,
+        internal_note=note,
+        changes={
+            "agency_id": body.id,
+            "category_id": category.id,
+            "service_area_id": None,
+            "assignee_id": None,
+            "due_at": None,
+        },
     )
     return case
 

@@ -20,6 +20,7 @@ PASSING_ON_SQL = f"kind IN ('{EventKind.created}', '{EventKind.forwarded}')"
 # is closed): the retention pass erases the link once that is CONTACT_RETENTION_DAYS ago
 CLOSED_WITH_CONTACT_SQL = f"status = '{CaseStatus.closed}' AND contact_id IS NOT NULL"
 REJECTED_WITH_CONTACT_SQL = f"status = '{CaseStatus.rejected}' AND contact_id IS NOT NULL"
+REFERRED_WITH_CONTACT_SQL = f"status = '{CaseStatus.referred}' AND contact_id IS NOT NULL"
 # the cases that may be public whatever PUBLISH_POLICY says (cases/publishing.py adds the
 # policy's own condition): not Rahasia, not hidden by staff, not folded into another case, not
 # rejected. Written out as constants so that the public listing's query, which repeats it
@@ -86,6 +87,9 @@ class Case(SQLModel, table=True):
         partial_index("ix_cases_closed_with_contact", "closed_at", where=CLOSED_WITH_CONTACT_SQL),
         partial_index(
             "ix_cases_rejected_with_contact", "rejected_at", where=REJECTED_WITH_CONTACT_SQL
+        ),
+        partial_index(
+            "ix_cases_referred_with_contact", "referred_at", where=REFERRED_WITH_CONTACT_SQL
         ),
         # the public map, list and feeds (cases/public_listing.py): newest first below a
         # cursor, reading only cases that may be public
@@ -163,6 +167,7 @@ class Case(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    referred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -226,12 +226,13 @@ def public_items(
     for case in cases:
         shown = publication(case, language)
         agency, category = agencies.get(case.agency_id), categories.get(case.category_id)
+        named = agency_ref(agency, language)
         items.append(
             PublicCaseItem(
                 tracking_code=case.tracking_code,
                 status=case.status,
-                status_label=status_label(language, case.status),
-                agency=agency_ref(agency, language),
+                status_label=status_label(language, case.status, named.name if named else None),
+                agency=named,
                 category=category_ref(category, language),
                 area=areas.get(shown.service_area_id),
                 text=shown.text,

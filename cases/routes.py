@@ -31,6 +31,7 @@ from cases.schemas import (
     MergeIn,
     NoteIn,
     PublicTextIn,
+    ReferIn,
     TransitionIn,
     UnhideIn,
 )
@@ -298,6 +299,22 @@ def forward_case(
             note=body.note,
             actor=user,
             category_code=body.category,
+        ),
+    )
+    return service.detail_view(session, case)
+
+
+@router.post("/cases/{code}/refer", response_model=CaseDetail)
+def refer_case(
+    code: str, body: ReferIn, session: SessionDep, settings: SettingsDep, user: CaseWorker
+) -> CaseDetail:
+    """Refer an open case to a body outside the city government (a referral body of the
+    catalogue), with the reason; its resident is told where to go and the case ends."""
+    case = _case_or_404(session, user, code)
+    _apply(
+        session,
+        lambda: lifecycle.refer(
+            session, settings, case, agency_code=body.agency, note=body.note, actor=user
         ),
     )
     return service.detail_view(session, case)

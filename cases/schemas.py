@@ -31,6 +31,14 @@ class CategoryRef(BaseModel):
     name: str
 
 
+class ReferralRef(BaseModel):
+    """A body outside the city government a case was referred to, and how to reach it."""
+
+    code: str
+    name: str
+    where: str = Field(description="its channel (website, app, office) and hotline, if any")
+
+
 class ServiceAreaRef(BaseModel):
     code: str
     name: str
@@ -90,6 +98,11 @@ class PublicCase(BaseModel):
     )
     report_count: int = Field(
         default=1, description="residents who reported or follow it (the reporter counts)"
+    )
+    referred_to: ReferralRef | None = Field(
+        default=None,
+        description="for a referred case: the body outside the city it belongs to, and how "
+        "to reach it",
     )
 
 
@@ -323,20 +336,25 @@ class TransitionIn(BaseModel):
     _strip = field_validator("note", "internal_note")(_strip_or_none)
 
 
-class ForwardIn(BaseModel):
+class ReferIn(BaseModel):
+    """Where a case goes (an agency, or for a referral a body outside the city) and why."""
+
     model_config = ConfigDict(extra="forbid")
 
     agency: str = Field(min_length=1, max_length=32)
     note: str = Field(min_length=1, max_length=NOTE_MAX, description="why; kept internal")
-    category: str | None = Field(default=None, max_length=64)
 
     @field_validator("note")
     @classmethod
     def _note(cls, note: str) -> str:
         note = note.strip()
         if not note:
-            raise PydanticCustomError("blank", "a forward needs a reason")
+            raise PydanticCustomError("blank", "a forward or referral needs a reason")
         return note
+
+
+class ForwardIn(ReferIn):
+    category: str | None = Field(default=None, max_length=64)
 
 
 class NoteIn(BaseModel):

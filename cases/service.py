@@ -29,11 +29,13 @@ from cases.schemas import (
     PublicCase,
     PublicEvent,
     PublicPhoto,
+    ReferralRef,
     ServiceAreaRef,
     Suggestion,
 )
 from core.db import utcnow
 from core.settings import Settings
+from notifications.templates import where_to_go
 from routing.models import Agency, Category, ServiceArea
 from routing.service import RoutedAgency
 from staff.enums import Role
@@ -370,6 +372,23 @@ def public_view(session: Session, case: Case, language: str, settings: Settings)
             for photo in public_photos(session, settings, case)
         ],
         report_count=case.report_count,
+        referred_to=referral_ref(agencies.get(case.agency_id), language)
+        if case.status == CaseStatus.referred
+        else None,
+    )
+
+
+def referral_ref(body: Agency | None, language: str) -> ReferralRef | None:
+    """A referral body as the public reads it, with how to reach it, in `language`; None for
+    none, or for a city agency."""
+    if body is None or not body.is_referral:
+        return None
+    english = language == "en"
+    channel = (body.channel_en if english else body.channel) or ""
+    return ReferralRef(
+        code=body.code,
+        name=body.name_en if english else body.name,
+        where=where_to_go(language, channel, body.hotline),
     )
 
 

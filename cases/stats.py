@@ -23,6 +23,9 @@ What the numbers mean (the range is whole days `first`..`last` of the city's cal
 - misrouting rate: forwards out of the agency in the range / cases it received in the range
   (filed there or forwarded to it), from the case history.
 - rating: the citizens' 1-5 ratings given in the range, their count and mean.
+- referred: cases referred in the range (at filing or by staff) to each referral body outside
+  the city government. They are neither resolved nor rejected, and the bodies have no row of
+  the agency table: a referral is not the city's work, nor its failure.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import TypeVar
@@ -46,6 +49,7 @@ from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.models import PASSING_ON_SQL, Case, CaseEvent
 from cases.schemas import AgencyStats
 from core.db import UTCDateTime, open_session, utcnow
+from routing.catalogue import REFERRAL
 from routing.models import Agency
 
 T = TypeVar("T")
@@ -139,9 +143,20 @@ DayKey = tuple[str | None, date]
 
 
 @dataclass(frozen=True)
+class ReferredCount:
+    """Cases referred in the range to one referral body outside the city government."""
+
+    code: str
+    name: str
+    name_en: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Overview:
-    """The dashboard: a row per active agency, their totals, the triage desk's backlog, and the
-    cases filed and resolved per agency and day for the weekly chart."""
+    """The dashboard: a row per active city agency, their totals, the triage desk's backlog,
+    the cases filed and resolved per agency and day for the weekly chart, and the cases
+    referred per referral body (those with any, most first)."""
 
     period: Period
     agencies: list[AgencyStats]
@@ -150,6 +165,11 @@ class Overview:
     triage_overdue: int
     filed: Mapping[DayKey, int]
     resolved: Mapping[DayKey, int]
+    referred: list[ReferredCount] = field(default_factory=list)
+
+    @property
+    def referred_total(self) -> int:
+        return sum(row.count for row in self.referred)
 
     def weeks(self, agency: str | None = None) -> list[WeekCount]:
         """Per ISO week of the range, of one agency (by code) or of every case."""
@@ -266,6 +286,15 @@ def _ratings(session: Session, period: Period) -> Iterable[tuple[int | None, int
     return session.execute(
         sa.select(Case.agency_id, sa.func.count(), sa.func.sum(Case.rating))
         .where(period.holds(col(Case.rated_at)), col(Case.rating).is_not(None))
+        .group_by(Case.agency_id)
+    ).all()
+
+
+def _referred(session: Session, period: Period) -> Iterable[tuple[int | None, int]]:
+    """Cases referred in the range, per referral body."""
+    return session.execute(
+        sa.select(Case.agency_id, sa.func.count())
+        .where(Case.status == CaseStatus.referred, period.holds(col(Case.referred_at)))
         .group_by(Case.agency_id)
     ).all()
 
@@ -403,7 +432,8 @@ def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
 
 
 def overview(session: Session, period: Period) -> Overview:
-    """Every active agency's numbers for the range, and their totals (agency and name empty)."""
+    """Every active city agency's numbers for the range, their totals (agency and name
+    empty), and the cases referred to bodies outside the city."""
     now = utcnow()
     history = _alongside(session, _history_reads(period))
     tally: defaultdict[int | None, _Tally] = defaultdict(_Tally)
@@ -427,7 +457,13 @@ def overview(session: Session, period: Period) -> Overview:
 
     agencies = list(session.exec(select(Agency).order_by(Agency.code)))
     codes = {agency.id: agency.code for agency in agencies}
-    active = [agency for agency in agencies if agency.active]
+    active = [agency for agency in agencies if agency.active and agency.kind != REFERRAL]
+    bodies = {agency.id: agency for agency in agencies if agency.kind == REFERRAL}
+    referred = [
+        ReferredCount(bodies[i].code, bodies[i].name, bodies[i].name_en, count)
+        for i, count in _referred(session, period)
+        if i in bodies
+    ]
     no_hours = (None, None)
     return Overview(
         period=period,
@@ -439,6 +475,7 @@ def overview(session: Session, period: Period) -> Overview:
         triage_overdue=tally[None].overdue,
         filed={(codes.get(agency_id), day): count for agency_id, day, count in filed},
         resolved={(codes.get(agency_id), day): count for agency_id, day, count in resolved},
+        referred=sorted(referred, key=lambda row: (-row.count, row.code)),
     )
 
 

@@ -27,8 +27,10 @@ class Party(StrEnum):
 class MoveName(StrEnum):
     file = "file"
     file_for_triage = "file_for_triage"
+    file_referred = "file_referred"
     forward = "forward"
     split = "split"
+    refer = "refer"
     start = "start"
     wait = "wait"
     resume = "resume"
@@ -84,6 +86,16 @@ MOVES: dict[MoveName, Move] = {
             tells=MessageKind.acknowledgement,
         ),
         Move(
+            MoveName.file_referred,
+            NEW,
+            CaseStatus.referred,
+            Party.citizen,
+            "a complaint routing placed with a referral body outside the city government: "
+            "the resident is told where to go (name, channel, hotline) at once",
+            event=EventKind.created,
+            tells=MessageKind.referred,
+        ),
+        Move(
             MoveName.forward,
             OPEN_STATUSES,
             CaseStatus.assigned,
@@ -101,6 +113,15 @@ MOVES: dict[MoveName, Move] = {
             "goes to its agency, the others are filed apart",
             event=EventKind.forwarded,
             tells=MessageKind.forwarded,
+        ),
+        Move(
+            MoveName.refer,
+            OPEN_STATUSES,
+            CaseStatus.referred,
+            Party.staff,
+            "to a referral body outside the city government, with a reason; the resident is "
+            "told where to go and the city's work ends",
+            tells=MessageKind.referred,
         ),
         Move(
             MoveName.start,
@@ -205,9 +226,12 @@ MOVES: dict[MoveName, Move] = {
 }
 
 
-def opening(routed: bool) -> Move:
-    """The move that files a new complaint: to an agency when routing placed it, else triage."""
-    return MOVES[MoveName.file if routed else MoveName.file_for_triage]
+def opening(routed: bool, *, referral: bool = False) -> Move:
+    """The move that files a new complaint: to an agency when routing placed it (referred at
+    once when that is a `referral` body), else triage."""
+    if not routed:
+        return MOVES[MoveName.file_for_triage]
+    return MOVES[MoveName.file_referred if referral else MoveName.file]
 
 
 def in_status_order(statuses: frozenset[CaseStatus]) -> list[CaseStatus]:

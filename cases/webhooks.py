@@ -10,8 +10,9 @@ new case); `raise_announcement` where an announcement is posted.
 - `case`: `tracking_code`, `status`, `agency` and `category` (codes, None in triage), `url` (its
   public tracking page), `created_at`, `updated_at`, `report_count`, `confidential`, and its
   words and place: `text`, `address`, `latitude`, `longitude`;
-- `change`: `from_status`, `to_status`, `from_agency`, `to_agency`, `note` (an officer's words
-  to the resident), `merged_into` (a tracking code), each None where the event has none;
+- `change`: `from_status`, `to_status`, `from_agency`, `to_agency` (where a forward or a
+  referral handed the case), `note` (an officer's words to the resident), `merged_into` (a
+  tracking code), each None where the event has none;
 - `reporter`: `channel`, `address`, `name`, or None.
 
 An untrusted endpoint is sent what the public side shows (cases/publishing.py): the case's
@@ -105,9 +106,11 @@ def raise_case_event(
     from_status: str | None = None,
     from_agency_id: int | None = None,
     note: str | None = None,
+    moved: bool = False,
 ) -> None:
     """Queue the event a history entry of `kind` on `case` is for the endpoints subscribed to
-    it, in the caller's transaction; an entry of another kind raises none."""
+    it, in the caller's transaction; an entry of another kind raises none. `moved`: the change
+    handed the case to another agency (a forward, a referral), which `to_agency` then names."""
     event = EVENTS.get(kind)
     if event is None:
         return
@@ -123,7 +126,7 @@ def raise_case_event(
         "from_status": from_status,
         "to_status": case.status if kind is not EventKind.note else None,
         "from_agency": _agency_code(session, from_agency_id),
-        "to_agency": agency_code if kind is EventKind.forwarded else None,
+        "to_agency": agency_code if moved or kind is EventKind.forwarded else None,
         "note": note,
         "merged_into": merged_into.tracking_code if merged_into else None,
     }

@@ -22,6 +22,7 @@ from console.words import Words
 from core.charts import Series, bar_chart, weekly_chart
 from core.i18n import N_, Numbers
 from routing import stored_catalogue
+from routing.catalogue import CITY
 from routing.models import Agency
 from staff.enums import Role
 
@@ -188,7 +189,7 @@ def dashboard(
     for supervisors; the range defaults to the last 12 weeks."""
     if refusal := visit.refuse(Role.supervisor):
         return refusal
-    agencies = stored_catalogue.agencies(visit.db, active_only=True)
+    agencies = stored_catalogue.agencies(visit.db, active_only=True, kind=CITY)
     form = {
         "from": first.strip()[:DATE_INPUT_MAX],
         "to": last.strip()[:DATE_INPUT_MAX],

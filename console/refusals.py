@@ -59,6 +59,12 @@ REFUSALS = {
     Refusal.already_hidden: N_("Aduan ini sudah disembunyikan dari publik."),
     Refusal.not_hidden: N_("Aduan ini tidak sedang disembunyikan."),
     Refusal.no_such_photo: N_("Foto itu tidak ada pada aduan ini (atau sudah dihapus)."),
+    Refusal.forward_to_referral: N_(
+        "%(agency)s bukan dinas pemkot: rujuk aduan ke sana lewat formulir Rujuk."
+    ),
+    Refusal.not_a_referral: N_(
+        "%(agency)s adalah dinas pemkot: alihkan aduan ke sana lewat formulir Alihkan."
+    ),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})
@@ -71,6 +77,8 @@ FIELDS = {
     ("ForwardIn", "agency"): N_("Dinas tujuan"),
     ("ForwardIn", "category"): N_("Kategori di dinas tujuan"),
     ("ForwardIn", "note"): N_("Alasan (internal)"),
+    ("ReferIn", "agency"): N_("Instansi tujuan"),
+    ("ReferIn", "note"): N_("Alasan merujuk (internal)"),
     ("NoteIn", "text"): N_("Catatan"),
 }
 # by the error's type (pydantic's, or cases.schemas' own); the placeholders are its context

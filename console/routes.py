@@ -29,7 +29,7 @@ from cases.moderation import HIDE_REASONS
 from cases.notes import NoteCode, SystemNote
 from cases.proof import proof_required, store_upload
 from cases.publishing import is_public
-from cases.schemas import ForwardIn, Location, NoteIn, TransitionIn
+from cases.schemas import ForwardIn, Location, NoteIn, ReferIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import Visit, VisitDep, csrf_failed
@@ -40,6 +40,7 @@ from core.media import MediaRejected
 from privacy import reveals
 from privacy.reveals import RevealedContact, RevealRefusal, RevealRefused
 from routing import stored_catalogue
+from routing.catalogue import CITY, REFERRAL
 from routing.models import Agency, Category
 from staff.enums import Role, SessionKind
 from staff.sessions import end_session
@@ -74,7 +75,13 @@ def _safe_next(target: str) -> str:
 
 
 def _agencies(session: Session) -> list[Agency]:
-    return stored_catalogue.agencies(session, active_only=True)
+    """The city's agencies a case can be forwarded to."""
+    return stored_catalogue.agencies(session, active_only=True, kind=CITY)
+
+
+def _referral_bodies(session: Session) -> list[Agency]:
+    """The bodies outside the city government a case can be referred to."""
+    return stored_catalogue.agencies(session, active_only=True, kind=REFERRAL)
 
 
 def _categories(session: Session) -> list[Category]:
@@ -365,6 +372,8 @@ def render_case_page(
         error=error,
         next_statuses=status_targets(current),
         can_forward=current in MOVES[MoveName.forward].sources,
+        can_refer=current in MOVES[MoveName.refer].sources,
+        referral_bodies=_referral_bodies(visit.db),
         can_merge=detail.duplicate_of is not None
         and case.merged_into_id is None
         and current in MOVES[MoveName.merge].sources,
@@ -573,6 +582,39 @@ def forward_case(
     )
 
 
+@router.post("/cases/{code}/refer", response_class=HTMLResponse)
+def refer_case(
+    code: str,
+    visit: VisitDep,
+    csrf: Text = "",
+    agency: Text = "",
+    note: Text = "",
+) -> Response:
+    """Refer the case to a body outside the city government; its resident is told where to go."""
+    case, refusal = _posted_case(visit, code, csrf)
+    if refusal:
+        return refusal
+    try:
+        body = ReferIn(agency=agency, note=note)
+    except ValidationError as exc:
+        return render_case_page(visit, case, 422, invalid(visit, exc))
+    agency_names, _ = _names(visit)
+    return _apply(
+        visit,
+        case,
+        lambda: lifecycle.refer(
+            visit.db,
+            visit.settings,
+            case,
+            agency_code=body.agency,
+            note=body.note,
+            actor=visit.user,
+        ),
+        N_("Aduan dirujuk ke %(agency)s; warga diberi tahu ke mana harus menghubungi."),
+        agency=agency_names.get(body.agency, body.agency),
+    )
+
+
 @router.post("/cases/{code}/notes", response_class=HTMLResponse)
 def add_note(
     code: str,
@@ -664,6 +706,7 @@ def _triage_page(visit: Visit, status_code: int = 200, error: str | None = None)
         error=error,
         agency_names=agency_names,
         category_names=category_names,
+        referral_codes={a.code for a in _referral_bodies(visit.db)},
     )
 
 
@@ -696,23 +739,36 @@ def assign_from_triage(
             status=visit.t.status(case.status),
         )
         return _triage_page(visit, 409, refused(visit, message))
+    referral = agency in {a.code for a in _referral_bodies(visit.db)}
     try:
-        lifecycle.forward(
-            visit.db,
-            visit.settings,
-            case,
-            agency_code=agency,
-            note=SystemNote(NoteCode.from_triage),
-            actor=visit.user,
-            category_code=category or None,
-        )
+        if referral:
+            lifecycle.refer(
+                visit.db,
+                visit.settings,
+                case,
+                agency_code=agency,
+                note=SystemNote(NoteCode.from_triage),
+                actor=visit.user,
+            )
+        else:
+            lifecycle.forward(
+                visit.db,
+                visit.settings,
+                case,
+                agency_code=agency,
+                note=SystemNote(NoteCode.from_triage),
+                actor=visit.user,
+                category_code=category or None,
+            )
     except CaseError as exc:
         visit.db.rollback()
         return _triage_page(visit, exc.status_code, case_refused(visit, exc))
     visit.db.commit()
     return visit.redirect(
         "/console/triage",
-        N_("%(code)s diberikan ke %(agency)s."),
+        N_("%(code)s dirujuk ke %(agency)s.")
+        if referral
+        else N_("%(code)s diberikan ke %(agency)s."),
         code=case.tracking_code,
         agency=agency_names.get(agency, agency),
     )

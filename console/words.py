@@ -21,7 +21,9 @@ from staff.enums import Role, SessionKind
 STEPS = {
     MoveName.file: N_("masuk ke dinas"),
     MoveName.file_for_triage: N_("masuk ke triase"),
+    MoveName.file_referred: N_("masuk dan langsung dirujuk ke instansi di luar pemkot"),
     MoveName.forward: N_("alihkan ke dinas lain"),
+    MoveName.refer: N_("rujuk ke instansi di luar pemkot"),
     MoveName.start: N_("mulai kerjakan"),
     MoveName.wait: N_("tunggu keterangan warga"),
     MoveName.resume: N_("lanjutkan pengerjaan"),
@@ -66,6 +68,7 @@ MESSAGE_KINDS = {
     MessageKind.rating_request: N_("selesai + minta nilai"),
     MessageKind.auto_closed: N_("ditutup otomatis"),
     MessageKind.reopened: N_("dibuka kembali"),
+    MessageKind.referred: N_("rujukan ke instansi lain"),
     MessageKind.overdue_digest: N_("ringkasan kasus terlambat"),
     MessageKind.escalation: N_("eskalasi"),
     MessageKind.announcement: N_("pengumuman wilayah"),

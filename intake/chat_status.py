@@ -16,6 +16,7 @@ from cases.service import open_cases_of, public_view
 from core.settings import Settings
 from intake.chat_text import (
     LOOKUP_LIMITED,
+    REFERRAL_WHERE,
     REVIEW_DESK,
     STATUS_BAD_CODE,
     STATUS_LINE,
@@ -72,10 +73,14 @@ def case_status(session: Session, settings: Settings, language: str, case: Case)
             language,
             STATUS_LINE,
             code=view.tracking_code,
-            status=status_label(language, view.status),
+            status=status_label(
+                language, view.status, view.referred_to.name if view.referred_to else None
+            ),
             agency=agency,
         )
     ]
+    if view.referred_to:
+        lines.append(say(language, REFERRAL_WHERE, where=view.referred_to.where))
     if due := due_sentence(settings, case, language):
         lines.append(due)
     notes = [event.note for event in view.history if event.note]

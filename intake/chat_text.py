@@ -325,3 +325,7 @@ ASK_IS_QUESTION_HOTLINE = N_(
     "%(hotline)s. Kalau ini aduan, balas 1 untuk mengirimnya, atau tulis masalahnya: apa yang "
     "terjadi dan di mana."
 )
+
+# --- a case referred to a body outside the city government (/status) -------------------------
+# TRANSLATORS: %(where)s how to reach the body, e.g. "Aplikasi PLN Mobile, telepon 123"
+REFERRAL_WHERE = N_("Hubungi: %(where)s")

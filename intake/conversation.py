@@ -315,15 +315,16 @@ def _file(
 
 def _keep_first(session: Session, settings: Settings, case: Case, problem: str) -> None:
     """The case filed for a message of several problems keeps the first: from triage, it goes
-    to the agency routing places that problem with (else, or when staff have moved it since,
-    it stays where it is)."""
+    to the city agency routing places that problem with (else, or when staff have moved it
+    since, it stays where it is: a supervisor refers a first problem that is a referral
+    body's)."""
     if case.status != CaseStatus.triage:
         return
     point = (case.latitude, case.longitude) if case.latitude is not None else None
     decision = route(
         session, problem, min_confidence=settings.routing_min_confidence, location=point
     )
-    if decision.agency is not None:
+    if decision.agency is not None and not decision.agency.is_referral:
         keep_first_problem(session, settings, case, decision)
 
 

@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 
 from cases.enums import CaseStatus, SourceChannel
 from cases.feedback import rate, reopen
-from cases.lifecycle import forward, move_to, transition
+from cases.lifecycle import forward, move_to, refer, transition
 from cases.models import Case
 from cases.modes import ReportingMode
 from cases.proof import proof_required, store_upload
@@ -217,9 +217,23 @@ class _Seeder:
             if rng.random() < 0.5 and (moment := self._step(moment, 10)) is not None:
                 self._move(case, moment, CaseStatus.rejected, "unclear")
             return
+        if case.status == CaseStatus.referred:  # told where to go at filing: not the city's work
+            return
         if case.agency_id != right.id:
             # routing guessed wrong (or left it to triage): the case goes where it belongs
             if (moment := self._step(moment, 3)) is None:
+                return
+            if right.is_referral:  # a body outside the city: referred, and that is all
+                with _at(moment):
+                    refer(
+                        self.session,
+                        self.settings,
+                        case,
+                        agency_code=right.code,
+                        note="Bukan kewenangan pemkot",
+                        actor=self._officer(case) if case.agency_id else self.supervisor,
+                    )
+                    self.session.commit()
                 return
             with _at(moment):
                 forward(

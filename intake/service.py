@@ -189,7 +189,9 @@ def _store(
     )
     now = message.received_at
     routed = decision.agency is not None
-    filing = opening(routed)
+    # a matter for a body outside the city: filed, told where to go and referred at once
+    referral = routed and decision.agency.is_referral
+    filing = opening(routed, referral=referral)
     # the new row's columns, as a dict: validating them into a Case only for the INSERT to
     # take them apart again cost more than the duplicate search
     values = dict(
@@ -210,7 +212,9 @@ def _store(
         address=message.address or (location.address if location else None),
         intake_key=intake_key,
         service_area_id=decision.service_area_id,
-        due_at=due_at(
+        due_at=None
+        if referral
+        else due_at(
             session,
             settings,
             now,
@@ -218,7 +222,8 @@ def _store(
         ),
         created_at=now,
         updated_at=now,
-        assigned_at=now if routed else None,
+        assigned_at=now if routed and not referral else None,
+        referred_at=now if referral else None,
     )
     # the agency already announced this problem here: the complaint is linked and told so
     announcement = announcements.for_new_case(

@@ -31,6 +31,8 @@ class MessageKind(StrEnum):
     rating_request = "rating_request"
     auto_closed = "auto_closed"
     reopened = "reopened"
+    # the matter belongs to a referral body outside the city: where to go, and the case ends
+    referred = "referred"
     # an agency's announcement of a known problem in the resident's area (cases/announcements.py)
     announcement = "announcement"
     # to staff, by e-mail

@@ -52,10 +52,19 @@ def render_message(
     mode: str | None = None,
     notice: str | None = None,
     photo_id: int | None = None,
+    where: str | None = None,
 ) -> Message:
     """The message of `kind` about case `code` to a citizen (see `templates.render`), with the
     attachment `photo_id` when a photo goes with it."""
-    values = dict(code=code, track_url=track_url, agency=agency, status=status, note=note, due=due)
+    values = dict(
+        code=code,
+        track_url=track_url,
+        agency=agency,
+        status=status,
+        note=note,
+        due=due,
+        where=where,
+    )
     body = render(
         kind,
         language,

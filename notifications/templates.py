@@ -18,6 +18,7 @@ STATUS_LABELS = {
     "resolved": N_("selesai ditangani"),
     "closed": N_("ditutup"),
     "rejected": N_("ditolak"),
+    "referred": N_("dirujuk ke instansi lain"),
 }
 
 # %(due)s and %(note)s are empty or a sentence with its own leading space: when the case will
@@ -42,6 +43,12 @@ TEMPLATES = {
     # TRANSLATORS: %(due)s is empty or when the case will be handled, with its own leading space
     MessageKind.reopened: N_(
         "Aduan %(code)s dibuka kembali dan ditangani lagi oleh %(agency)s.%(due)s "
+        "Cek: %(track_url)s"
+    ),
+    # TRANSLATORS: %(agency)s a body outside the city government (PLN, the police);
+    # %(where)s how to reach it, e.g. "aplikasi PLN Mobile, telepon 123"
+    MessageKind.referred: N_(
+        "Aduan %(code)s tercatat. Ini wewenang %(agency)s, bukan Pemkot. Hubungi %(where)s. "
         "Cek: %(track_url)s"
     ),
 }
@@ -70,6 +77,12 @@ NOTE = N_("Catatan petugas: %(note)s")
 # for complaints that came in on a chat app, which can send a location and a photo next
 INVITE_DETAILS = N_("Kirim juga lokasi dan foto agar petugas mudah menemukannya.")
 TRIAGE_AGENCY = N_("petugas verifikasi")
+# how to reach a referral body: its channel (website, app, office) and call-centre number
+# TRANSLATORS: %(channel)s e.g. "aplikasi PLN Mobile", %(hotline)s a telephone number
+REFERRAL_HOTLINE = N_("%(channel)s, telepon %(hotline)s")
+# a referred case's status where the body it went to is known: not a failure of the city
+# TRANSLATORS: %(agency)s a body outside the city government, e.g. PT PLN (Persero)
+REFERRED_TO = N_("dirujuk ke %(agency)s")
 
 
 def _note(language: str, note: str | None) -> str:
@@ -91,11 +104,25 @@ def language_of(language: str | None) -> str:
     return language if language in LANGUAGES else "id"
 
 
-def status_label(language: str, status: str | None) -> str:
-    """A status as the resident reads it; "" for none."""
+def where_to_go(language: str, channel: str, hotline: str | None) -> str:
+    """How to reach a referral body, in `language`: its channel, and its hotline if it has one.
+    `channel` is already in `language` (the catalogue's channel or channel_en)."""
+    if not hotline:
+        return channel
+    return translator(language_of(language)).gettext(
+        REFERRAL_HOTLINE, channel=channel, hotline=hotline
+    )
+
+
+def status_label(language: str, status: str | None, referred_to: str | None = None) -> str:
+    """A status as the resident reads it; "" for none. A referred case names the body it was
+    referred to when `referred_to` gives its name."""
     if not status:
         return ""
-    return translator(language_of(language)).gettext(STATUS_LABELS[status])
+    t = translator(language_of(language))
+    if status == "referred" and referred_to:
+        return t.gettext(REFERRED_TO, agency=referred_to)
+    return t.gettext(STATUS_LABELS[status])
 
 
 def render(
@@ -112,6 +139,7 @@ def render(
     rate_url: str | None = None,
     mode: str | None = None,
     notice: str | None = None,
+    where: str | None = None,
 ) -> str:
     """The text of one message; missing optional parts simply drop out.
 
@@ -119,15 +147,23 @@ def render(
     one that says it was filed Anonim or Rahasia (cases/modes.py), and `notice` the one naming
     the announcement a new complaint was linked to (cases/announcements.py), each already in
     `language`. A rating request asks for a reply, or with `rate_url` (contacts who cannot
-    reply) a click.
+    reply) a click. `where` says how to reach a referral body (`where_to_go`).
     """
     language = language_of(language)
     t = translator(language)
     values = message_variables(
-        language, code=code, track_url=track_url, agency=agency, status=status, note=note, due=due
+        language,
+        code=code,
+        track_url=track_url,
+        agency=agency,
+        status=status,
+        note=note,
+        due=due,
+        where=where,
     )
     values["note"] = _note(language, note)
     values["due"] = _sentence(due)
+    values["where"] = (where or "").strip()
     text = t.gettext(TEMPLATES[kind], **values)
     if kind is MessageKind.rating_request:
         ask = (
@@ -149,15 +185,17 @@ def message_variables(
     status: str | None = None,
     note: str | None = None,
     due: str | None = None,
+    where: str | None = None,
 ) -> dict[str, str]:
     """The values a message is made from, as the citizen reads them (status label, agency name).
 
     Stored on the outbox row so a channel that sends pre-approved templates (WhatsApp outside the
-    24-hour window) can fill its own text; `note` is the bare note and `due` the sentence on
-    when the case will be handled, each "" when there is none.
+    24-hour window) can fill its own text; `note` is the bare note, `due` the sentence on
+    when the case will be handled, each "" when there is none, and `where` how to reach a
+    referral body, only in a message that has one.
     """
     language = language_of(language)
-    return {
+    values = {
         "code": code,
         "status": status_label(language, status),
         "agency": agency or translator(language).gettext(TRIAGE_AGENCY),
@@ -165,6 +203,7 @@ def message_variables(
         "due": (due or "").strip(),
         "track_url": track_url,
     }
+    return values if where is None else values | {"where": where.strip()}
 
 
 def subject(language: str, code: str, kind: str | None = None) -> str:

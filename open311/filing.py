@@ -28,6 +28,8 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session, select
 
 from cases import resident
+from cases.citizen import referral_where
+from cases.codes import track_url
 from cases.enums import EventKind, SourceChannel
 from cases.lifecycle import record_event
 from cases.models import Case
@@ -44,7 +46,8 @@ from intake.messages import MAX_TEXT_CHARS, InboundMessage, Location, ReplyAddre
 from intake.models import PartnerKey, PartnerUpdate
 from intake.phone import normalise_phone
 from intake.service import IntakeError, IntakeLimited, IntakeResult, receive
-from notifications.enums import Channel
+from notifications.enums import Channel, MessageKind
+from notifications.templates import render
 from open311.attributes import Answers, checked_answers
 from open311.formats import Open311Error
 from routing.models import Category
@@ -278,13 +281,23 @@ def file_request(
     return result, posted
 
 
-def service_notice(result: IntakeResult) -> str:
-    """What the partner may tell the resident: the tracking code and where it went."""
+def service_notice(settings: Settings, result: IntakeResult) -> str:
+    """What the partner may tell the resident: the tracking code and where it went; for a
+    body outside the city, the words the resident is sent with where to go."""
     case, agency = result.case, result.agency
     words = translator(case.language)
     if agency is None:
         return words.gettext(TRIAGE_NOTICE, code=case.tracking_code)
     name = agency.name_en if case.language == "en" else agency.name
+    if agency.is_referral:
+        return render(
+            MessageKind.referred,
+            case.language,
+            code=case.tracking_code,
+            track_url=track_url(settings, case.tracking_code),
+            agency=name,
+            where=referral_where(agency, case.language),
+        )
     return words.gettext(SERVICE_NOTICE, code=case.tracking_code, agency=name)
 
 

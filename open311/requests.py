@@ -2,7 +2,8 @@
 and their public history as mySociety's `service_requests_updates`.
 
 A request's `service_request_id` is the case's tracking code. Its `status` is `open` (triage,
-assigned, in progress, waiting for the resident) or `closed` (resolved, closed); the detailed
+assigned, in progress, waiting for the resident) or `closed` (resolved, closed, or referred
+to a body outside the city government, which `status_notes` then names); the detailed
 status is the extension element `detailed_status` (one of cases.enums.CaseStatus, never
 `rejected`: a rejected case is not public), and `status_notes` is the latest note staff wrote
 to the resident, redacted; `media_url` is its first photo anyone may see (on the public case
@@ -62,6 +63,8 @@ UPDATE_STATUSES: dict[str, str] = {
     CaseStatus.waiting: "investigating",
     CaseStatus.resolved: "fixed",
     CaseStatus.closed: "closed",
+    # handed to a body outside the city government (PLN, the police): closed for the city
+    CaseStatus.referred: "closed",
 }
 STATUS_GROUPS = {"open": "open", "closed": "resolved"}
 
@@ -154,7 +157,9 @@ def _request(
     return {
         "service_request_id": item.tracking_code,
         "status": status,
-        "status_notes": notes.get(item.tracking_code),
+        # a referred case's notes name the body it went to, when staff wrote none
+        "status_notes": notes.get(item.tracking_code)
+        or (item.status_label if item.status == CaseStatus.referred else None),
         "service_name": item.category.name if item.category else None,
         "service_code": item.category.code if item.category else None,
         "description": item.text,

@@ -129,7 +129,7 @@ def _filed(session: Session, settings: Settings, key: PartnerKey, form: Posted) 
     return [
         {
             "service_request_id": result.tracking_code,
-            "service_notice": service_notice(result),
+            "service_notice": service_notice(settings, result),
             "account_id": posted.account_id,
         }
     ]

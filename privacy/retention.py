@@ -79,6 +79,7 @@ def _ended_before(cutoff: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(
         sa.and_(Case.status == CaseStatus.closed, col(Case.closed_at) <= cutoff),
         sa.and_(Case.status == CaseStatus.rejected, col(Case.rejected_at) <= cutoff),
+        sa.and_(Case.status == CaseStatus.referred, col(Case.referred_at) <= cutoff),
     )
 
 
@@ -89,6 +90,7 @@ def _cases_to_forget(session: Session, cutoff: datetime) -> list[int]:
     for status, ended in (
         (CaseStatus.closed, Case.closed_at),
         (CaseStatus.rejected, Case.rejected_at),
+        (CaseStatus.referred, Case.referred_at),
     ):
         query = select(Case.id).where(
             Case.status == status, col(Case.contact_id).is_not(None), col(ended) <= cutoff

@@ -42,6 +42,8 @@ LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 AgencyKind = Literal["city", "referral"]
 CITY: AgencyKind = "city"
 REFERRAL: AgencyKind = "referral"
+# how a referral body is named where routing's output meets hand labels: referral:PLN
+REFERRAL_PREFIX = "referral:"
 
 
 class CatalogueError(ValueError):
@@ -223,6 +225,10 @@ class Catalogue(BaseModel):
         """The referral bodies, in the file's order."""
         return [a for a in self.agencies if a.kind == REFERRAL]
 
+    @property
+    def referral_codes(self) -> frozenset[str]:
+        return frozenset(a.code for a in self.referrals)
+
     @model_validator(mode="after")
     def _unique_codes(self) -> Catalogue:
         agency_codes = [a.code for a in self.agencies]
@@ -232,6 +238,12 @@ class Catalogue(BaseModel):
             if repeated:
                 raise ValueError(f"{kind} codes must be unique; repeated: {', '.join(repeated)}")
         return self
+
+
+def destination(agency: str | None, referrals: frozenset[str]) -> str | None:
+    """How routing names where it sends a text: an agency's code, or `referral:<CODE>` for one
+    of the `referrals` (referral bodies' codes)."""
+    return f"{REFERRAL_PREFIX}{agency}" if agency in referrals else agency
 
 
 def default_catalogue_path() -> Path:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime, utcnow
+from routing.catalogue import CITY, REFERRAL
 
 
 class Agency(SQLModel, table=True):
@@ -17,8 +18,21 @@ class Agency(SQLModel, table=True):
     code: str = Field(sa_type=sa.String(32), unique=True, index=True)
     name: str = Field(sa_type=sa.String(200))
     name_en: str = Field(sa_type=sa.String(200))
+    # city: one of the city's agencies; referral: a body outside the city government whose
+    # complaints are answered with where to go and closed as referred (routing.catalogue)
+    kind: str = Field(
+        default=CITY, sa_type=sa.String(16), sa_column_kwargs={"server_default": CITY}
+    )
+    # a referral body's website, app or office (Indonesian, English) and call-centre number
+    channel: str | None = Field(default=None, sa_type=sa.String(300))
+    channel_en: str | None = Field(default=None, sa_type=sa.String(300))
+    hotline: str | None = Field(default=None, sa_type=sa.String(40))
     active: bool = True
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def is_referral(self) -> bool:
+        return self.kind == REFERRAL
 
 
 class Category(SQLModel, table=True):

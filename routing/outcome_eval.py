@@ -5,7 +5,8 @@ of: an agency code of the catalogue (`DPU`); `referral:<BODY>` for a matter outs
 government (`referral:PLN`); `chatter` (not a report); `question` (asks for information).
 
 Routing's outcome for a text (routing/service.py `judge`) is the agency it predicts when the text
-is routed, else `chatter`, `question` or triage. An outcome is right when it equals the label, or
+is routed (named `referral:<CODE>` when it is one of the catalogue's referral bodies), else
+`chatter`, `question` or triage. An outcome is right when it equals the label, or
 when a `chatter` or `question` text goes to triage (where a person sorts it). So a referral,
 chatter or question text routed to any agency is wrong, and so is a complaint left in triage
 (or taken for chatter or a question).
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from sklearn.metrics import f1_score
 
+from routing.catalogue import destination
 from routing.model import Classifier
 from routing.service import Scored, judge, score
 from routing.training import ExamplesError, read_examples
@@ -67,6 +69,7 @@ class LabelledText:
 class _Predicted:
     label: str
     scored: Scored
+    referrals: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,9 @@ def read_outcome_labels(path: Path) -> list[LabelledText]:
 
 def _outcome(predicted: _Predicted, threshold: float) -> str:
     """The agency a routed text goes to, else chatter, question or TRIAGE."""
-    assessment = judge(predicted.scored, threshold)
+    assessment = judge(predicted.scored, threshold, predicted.referrals)
     if assessment.routed:
-        return assessment.prediction.agency or TRIAGE
+        return destination(assessment.prediction.agency, predicted.referrals) or TRIAGE
     return TRIAGE if assessment.outcome == "triage" else assessment.outcome
 
 
@@ -156,13 +159,17 @@ def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFi
 
 
 def evaluate_outcomes(
-    classifier: Classifier, rows: Iterable[LabelledText], min_confidence: float
+    classifier: Classifier,
+    rows: Iterable[LabelledText],
+    min_confidence: float,
+    referrals: frozenset[str] = frozenset(),
 ) -> OutcomeReport:
-    """Predict every text once; figures at `min_confidence` and at each of THRESHOLDS.
+    """Score every text once; figures at `min_confidence` and at each of THRESHOLDS. A routed
+    agency among `referrals` (referral bodies' codes) is `referral:<CODE>`.
 
     ValueError when there are no rows.
     """
-    predictions = [_Predicted(row.label, score(classifier, row.text)) for row in rows]
+    predictions = [_Predicted(row.label, score(classifier, row.text), referrals) for row in rows]
     if not predictions:
         raise ValueError("no labelled rows to evaluate (an empty file)")
     counts = Counter(p.label for p in predictions)

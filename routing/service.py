@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.settings import get_settings
 from routing.areas import area_id_for
+from routing.catalogue import CITY, REFERRAL
 from routing.keywords import Prediction
 from routing.model import Classifier
 from routing.models import Agency, Category
@@ -28,6 +29,15 @@ class RoutedAgency:
     code: str
     name: str
     name_en: str
+    kind: str = CITY
+    # a referral body's where to go (routing.catalogue.AgencySpec)
+    channel: str | None = None
+    channel_en: str | None = None
+    hotline: str | None = None
+
+    @property
+    def is_referral(self) -> bool:
+        return self.kind == REFERRAL
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,11 @@ class _Snapshot:
     @property
     def agencies_by_code(self) -> dict[str, RoutedAgency]:
         return {agency.code: agency for agency in self.agencies.values()}
+
+    @property
+    def referrals(self) -> frozenset[str]:
+        """The codes of the referral bodies."""
+        return frozenset(a.code for a in self.agencies.values() if a.is_referral)
 
 
 @dataclass
@@ -76,7 +91,9 @@ def _snapshot(session: Session, version: tuple) -> _Snapshot:
                 version=version,
                 classifier=classifier_for_catalogue(catalogue, settings, session),
                 agencies={
-                    a.id: RoutedAgency(a.id, a.code, a.name, a.name_en)
+                    a.id: RoutedAgency(
+                        a.id, a.code, a.name, a.name_en, a.kind, a.channel, a.channel_en, a.hotline
+                    )
                     for a in session.exec(select(Agency))
                 },
                 categories={
@@ -103,9 +120,10 @@ _JOINS = re.compile(
 MIN_PROBLEM_WORDS = 2
 # a text routing does not place, whose "not a complaint" share is at least this, is chatter
 CHATTER_SHARE = 0.5
-# what routing makes of a text: straight to an agency; not a complaint (chatter) or a question,
-# answered at once; or a person's sorting in triage (unsure, or several problems)
-Outcome = Literal["agency", "chatter", "question", "triage"]
+# what routing makes of a text: straight to an agency or to a referral body outside the city;
+# not a complaint (chatter) or a question, answered at once; or a person's sorting in triage
+# (unsure, or several problems)
+Outcome = Literal["agency", "referral", "chatter", "question", "triage"]
 
 
 @dataclass(frozen=True)
@@ -165,14 +183,19 @@ def is_routed(prediction: Prediction, min_confidence: float) -> bool:
     return prediction.category is not None and prediction.confidence >= min_confidence
 
 
-def judge(scored: Scored, min_confidence: float) -> Assessment:
-    """Where a scored text goes: its agency when the prediction reaches `min_confidence` and the
-    text holds one problem; else chatter when the "not a complaint" share reaches
-    CHATTER_SHARE, a question when it asks one, triage otherwise."""
+def judge(
+    scored: Scored, min_confidence: float, referrals: frozenset[str] = frozenset()
+) -> Assessment:
+    """Where a scored text goes: its agency (a referral when that is one of `referrals`, the
+    referral bodies' codes) when the prediction reaches `min_confidence` and the text holds one
+    problem; else chatter when the "not a complaint" share reaches CHATTER_SHARE, a question
+    when it asks one, triage otherwise."""
     prediction = scored.prediction
     problems = several_problems(scored, min_confidence)
     if is_routed(prediction, min_confidence) and not problems:
-        return Assessment(prediction, True, "agency")
+        return Assessment(
+            prediction, True, "referral" if prediction.agency in referrals else "agency"
+        )
     if problems:
         found: Outcome = "triage"
     elif prediction.chatter >= CHATTER_SHARE:
@@ -182,9 +205,14 @@ def judge(scored: Scored, min_confidence: float) -> Assessment:
     return Assessment(prediction, False, found, problems)
 
 
-def assess(classifier: Classifier, text: str, min_confidence: float) -> Assessment:
+def assess(
+    classifier: Classifier,
+    text: str,
+    min_confidence: float,
+    referrals: frozenset[str] = frozenset(),
+) -> Assessment:
     """`judge` of `score`: where `text` goes at `min_confidence`."""
-    return judge(score(classifier, text), min_confidence)
+    return judge(score(classifier, text), min_confidence, referrals)
 
 
 @dataclass(frozen=True)
@@ -206,7 +234,8 @@ class RoutingDecision:
     service_area_id: int | None = None
     # the separate problems of a message that holds several (then it goes to triage)
     problems: tuple[Problem, ...] = ()
-    # what routing makes of the words (`judge`); "agency" exactly when `agency` is set
+    # what routing makes of the words (`judge`): "agency" or "referral" exactly when `agency` is
+    # set (a referral when the agency is a referral body)
     outcome: Outcome = "agency"
 
     @property
@@ -238,7 +267,7 @@ def route(
     """
     version = catalogue_version(session)
     snapshot = _snapshot(session, version)
-    assessment = assess(snapshot.classifier, text, min_confidence)
+    assessment = assess(snapshot.classifier, text, min_confidence, snapshot.referrals)
     prediction = assessment.prediction
     if not assessment.routed:
         problems = tuple(
@@ -249,7 +278,8 @@ def route(
         )
     category = snapshot.categories[prediction.category]
     area_id = area_id_for(session, version, category.agency_id, *location) if location else None
-    return RoutingDecision(snapshot.agencies[category.agency_id], category, prediction, area_id)
+    agency = snapshot.agencies[category.agency_id]
+    return RoutingDecision(agency, category, prediction, area_id, outcome=assessment.outcome)
 
 
 def route_to_category(

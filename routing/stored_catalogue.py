@@ -8,16 +8,32 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from core.db import utcnow
-from routing.catalogue import AgencySpec, AttributeSpec, Catalogue, CategorySpec, Keywords
+from routing.catalogue import (
+    AgencyKind,
+    AgencySpec,
+    AttributeSpec,
+    Catalogue,
+    CategorySpec,
+    Keywords,
+)
 from routing.models import Agency, Category, ServiceArea
 
 
 @dataclass(frozen=True)
 class LoadReport:
-    agencies: int
+    agencies: int  # referral bodies included
     categories: int
     deactivated: int
     areas: int = 0
+    referrals: int = 0  # of `agencies`, the referral bodies
+
+    @property
+    def loaded(self) -> str:
+        """What was loaded, as the CLI says it."""
+        return (
+            f"{self.agencies} agencies ({self.referrals} of them referral bodies), "
+            f"{self.categories} categories, {self.areas} service areas"
+        )
 
 
 def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
@@ -39,6 +55,12 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
             spec.name_en,
             True,
             now,
+        )
+        agency.kind, agency.channel, agency.channel_en, agency.hotline = (
+            spec.kind,
+            spec.channel,
+            spec.channel_en,
+            spec.hotline,
         )
         session.add(agency)
         session.flush()
@@ -71,7 +93,13 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
         session, catalogue, {a.code: a for a in session.exec(select(Agency))}
     )
     session.flush()
-    return LoadReport(len(seen_agencies), len(seen_categories), len(stale) + stale_areas, areas)
+    return LoadReport(
+        len(seen_agencies),
+        len(seen_categories),
+        len(stale) + stale_areas,
+        areas,
+        len(catalogue.referrals),
+    )
 
 
 def _load_areas(
@@ -123,17 +151,33 @@ def catalogue_from_database(session: Session) -> Catalogue:
         )
     return Catalogue(
         agencies=[
-            AgencySpec(code=a.code, name=a.name, name_en=a.name_en, categories=by_agency[a.id])
+            AgencySpec(
+                code=a.code,
+                name=a.name,
+                name_en=a.name_en,
+                categories=by_agency[a.id],
+                kind=a.kind,
+                channel=a.channel,
+                channel_en=a.channel_en,
+                hotline=a.hotline,
+            )
             for a in agencies
             if a.id in by_agency
         ]
     )
 
 
-def agencies(session: Session, *, active_only: bool = False) -> list[Agency]:
-    """Agencies in code order; inactive ones too unless `active_only`."""
+def agencies(
+    session: Session, *, active_only: bool = False, kind: AgencyKind | None = None
+) -> list[Agency]:
+    """Agencies in code order; inactive ones too unless `active_only`; only the city's or
+    only the referral bodies with `kind`, else both."""
     query = select(Agency).order_by(col(Agency.code))
-    return list(session.exec(query.where(Agency.active) if active_only else query))
+    if active_only:
+        query = query.where(Agency.active)
+    if kind is not None:
+        query = query.where(Agency.kind == kind)
+    return list(session.exec(query))
 
 
 def categories(session: Session, *, active_only: bool = False) -> list[Category]:

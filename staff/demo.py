@@ -11,6 +11,7 @@ import logging
 
 from sqlmodel import Session, col, select
 
+from routing.catalogue import CITY
 from routing.models import Agency
 from staff.auth import passwords
 from staff.enums import Role
@@ -34,9 +35,9 @@ def officer_name(agency_code: str) -> str:
 
 
 def demo_users(db: Session, *, active_only: bool = True) -> list[tuple[str, Role, str | None]]:
-    """The demo accounts: the supervisor, an officer of each agency in the catalogue (active
-    ones only unless told), the admin."""
-    query = select(Agency.code).order_by(Agency.code)
+    """The demo accounts: the supervisor, an officer of each city agency in the catalogue
+    (active ones only unless told; a referral body outside the city has none), the admin."""
+    query = select(Agency.code).where(Agency.kind == CITY).order_by(Agency.code)
     if active_only:
         query = query.where(Agency.active)
     officers = [(officer_name(code), Role.officer, code) for code in db.exec(query)]

@@ -45,14 +45,16 @@ public_note        code, note, track_url
 rating_request     code, status, note, track_url
 auto_closed        code, track_url
 reopened           code, agency, track_url
+referred           code, agency, where, track_url
 =================  ======================================================
 
 `status` is the label the citizen reads ("selesai ditangani"), `agency` the agency's name in the
-case's language, `note` the officer's public note. WhatsApp refuses empty parameters and line
-breaks in them, and a filled-in template body may hold at most 1024 characters, so an empty value
-is sent as "-", whitespace is collapsed and a value is cut at `TEMPLATE_VALUE_MAX` characters
-with "…" (the tracking link shows the note whole). Kinds not listed have no
-template and fall back to SMS outside the window.
+case's language (for `referred`, the body outside the city, and `where` how to reach it),
+`note` the officer's public note. WhatsApp refuses empty parameters and line breaks in them,
+and a filled-in template body may hold at most 1024 characters, so an empty value is sent as
+"-", whitespace is collapsed and a value is cut at `TEMPLATE_VALUE_MAX` characters with "…"
+(the tracking link shows the note whole). Kinds not listed have no template and fall back to
+SMS outside the window.
 
 A body too long for one message was split at queue time into parts that each carry the same
 variables plus "part"/"parts". The template is made from the variables, not from the parts, so
@@ -103,6 +105,7 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     MessageKind.rating_request: ("code", "status", "note", "track_url"),
     MessageKind.auto_closed: ("code", "track_url"),
     MessageKind.reopened: ("code", "agency", "track_url"),
+    MessageKind.referred: ("code", "agency", "where", "track_url"),
     MessageKind.announcement: ("agency", "text", "until", "map_url"),
 }
 

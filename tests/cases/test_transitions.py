@@ -23,6 +23,7 @@ from tests.helpers import POTHOLE, create_staff, file_complaint, login
 
 SUPERVISOR = "kepala"
 UNROUTABLE = "Mohon bantuannya pak, ini sudah lama sekali"
+POWER_CUT = "Listrik di rumah kami padam sejak jam 6 pagi, sampai sekarang belum menyala"
 # POTHOLE's problem in other words: routing gives it the same category
 SAME_POTHOLE = "Aspal Jl. Pemuda rusak berlubang dalam depan toko bangunan, banyak motor terjatuh"
 NOTHING_YET: dict[str, Any] = {"status": None, "history": [], "notifications": []}
@@ -108,6 +109,17 @@ def forwarding(client: TestClient, settings: Settings, staff: dict) -> tuple[str
     return code, make
 
 
+def referring(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
+    code = walk(client, staff, followed(client, staff, filed(client)), "in_progress")
+
+    def make() -> str:
+        body = {"agency": "BBPJN", "note": "jalan nasional, bukan jalan kota"}
+        ok(client.post(f"/api/v1/cases/{code}/refer", json=body, headers=staff))
+        return code
+
+    return code, make
+
+
 def merging(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
     original = filed(client)
     # the duplicate has a follower of its own: both hear of the merge
@@ -183,7 +195,9 @@ def closing_by_followups(client: TestClient, settings: Settings, staff: dict) ->
 DRIVERS: dict[MoveName, Driver] = {
     MoveName.file: filing(POTHOLE),
     MoveName.file_for_triage: filing(UNROUTABLE),
+    MoveName.file_referred: filing(POWER_CUT),
     MoveName.forward: forwarding,
+    MoveName.refer: referring,
     MoveName.start: by_status((), "in_progress"),
     MoveName.wait: by_status(("in_progress",), "waiting"),
     MoveName.resume: by_status(("waiting",), "in_progress"),
@@ -203,7 +217,10 @@ DRIVERS: dict[MoveName, Driver] = {
 EXPECTED: dict[MoveName, tuple[str, str | None]] = {
     MoveName.file: ("created", "acknowledgement"),
     MoveName.file_for_triage: ("created", "acknowledgement"),
+    # told where to go instead of being acknowledged
+    MoveName.file_referred: ("created", "referred"),
     MoveName.forward: ("forwarded", "forwarded"),
+    MoveName.refer: ("status_changed", "referred"),
     MoveName.start: ("status_changed", "status_changed"),
     MoveName.wait: ("status_changed", "status_changed"),
     MoveName.resume: ("status_changed", "status_changed"),

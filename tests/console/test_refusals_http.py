@@ -183,6 +183,29 @@ def _already_with_agency(desk: Desk) -> Refused:
     )
 
 
+def _forward_to_referral(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/forward",
+        {"agency": "PLN", "note": "soal listrik"},
+        422,
+        "PT PLN (Persero) bukan dinas pemkot: rujuk aduan ke sana lewat formulir Rujuk.",
+        "PLN, the state electricity company is not a city agency: refer the complaint there "
+        "with the Refer form.",
+    )
+
+
+def _not_a_referral(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/refer",
+        {"agency": "DLH", "note": "soal sampah"},
+        422,
+        "Dinas Lingkungan Hidup adalah dinas pemkot: alihkan aduan ke sana lewat formulir Alihkan.",
+        "Environment Agency is a city agency: forward the complaint there with the Forward form.",
+    )
+
+
 def _merge_into_itself(desk: Desk) -> Refused:
     code = desk.file()
     desk.mark_duplicate(code, of=code)
@@ -323,6 +346,8 @@ SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.already_hidden: _already_hidden,
     Refusal.not_hidden: _not_hidden,
     Refusal.no_such_photo: _no_such_photo,
+    Refusal.forward_to_referral: _forward_to_referral,
+    Refusal.not_a_referral: _not_a_referral,
 }
 
 

@@ -77,7 +77,13 @@ KINDS = {
     # area, and the acknowledgement of a complaint filed under it
     "announcement": (MessageKind.announcement, CaseStatus.in_progress, DUE, None),
     "acknowledgement_announced": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
+    # a complaint routed to a referral body outside the city, answered with where to go at
+    # filing; and one staff referred later (the reason stays internal)
+    "referred": (MessageKind.referred, CaseStatus.referred, None, None),
+    "referred_by_staff": (MessageKind.referred, CaseStatus.referred, None, None),
 }
+# the referral body of each referred kind: PLN has a hotline, the land office has none
+REFERRED_TO = {"referred": "PLN", "referred_by_staff": "BPN"}
 ANNOUNCED = {"acknowledgement_announced", "announcement"}
 PLACE = (-6.99, 110.416)
 ANNOUNCED_UNTIL = datetime(2026, 12, 14, 18, 0, tzinfo=WIB)
@@ -98,7 +104,8 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
     contact = get_or_create_contact(session, channel=channel, address=ADDRESSES[channel])
     agency = None
     if status is not CaseStatus.triage:
-        agency = session.exec(select(Agency).where(Agency.code == "DPU")).one()
+        code = REFERRED_TO.get(name, "DPU")
+        agency = session.exec(select(Agency).where(Agency.code == code)).one()
     case = Case(
         tracking_code=CODE,
         status=status,
@@ -118,7 +125,7 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
     announcement = _announcement(session) if name in ANNOUNCED else None
     if kind is MessageKind.announcement:
         tell_residents(session, settings, announcement, session.get(Agency, announcement.agency_id))
-    elif kind is MessageKind.acknowledgement:
+    elif kind is MessageKind.acknowledgement or name == "referred":
         acknowledge(session, settings, case, contact, agency, announcement)
     else:
         tell_citizen(session, settings, case, kind, note=notes[language] if notes else None)

@@ -37,7 +37,7 @@ from notifications.enums import Channel, MessageKind
 from notifications.messages import announcement_message
 from notifications.models import Notification
 from notifications.service import get_or_create_contact
-from notifications.templates import status_label
+from notifications.templates import status_label, where_to_go
 from routing.catalogue import default_catalogue_path, read_catalogue
 from routing.models import Agency
 from tests.channels import inbound, signed_post, twiml_texts
@@ -63,9 +63,17 @@ NOTES = {
 
 
 # the shipped catalogue's agency with the longest name (in either language)
+# of the city's agencies (a referral body gets a message of its own kind)
 LONGEST_AGENCY = max(
-    read_catalogue(default_catalogue_path()).agencies,
+    (a for a in read_catalogue(default_catalogue_path()).agencies if a.kind == "city"),
     key=lambda a: max(len(a.name), len(a.name_en)),
+)
+# the referral body whose name and where-to-go make the longest referral message
+LONGEST_REFERRAL = max(
+    read_catalogue(default_catalogue_path()).referrals,
+    key=lambda a: (
+        max(len(a.name) + len(a.channel), len(a.name_en) + len(a.channel_en)) + len(a.hotline or "")
+    ),
 )
 
 
@@ -163,6 +171,10 @@ OUTBOX = {
     "auto_closed": Scenario(MessageKind.auto_closed, CaseStatus.closed, DUE_PAST),
     "reopened": Scenario(MessageKind.reopened, CaseStatus.in_progress, DUE_PAST),
     "reopened, DPU": Scenario(MessageKind.reopened, CaseStatus.in_progress, DUE_PAST, agency="DPU"),
+    "referred": Scenario(
+        MessageKind.referred, CaseStatus.referred, DUE_PAST, agency=LONGEST_REFERRAL.code
+    ),
+    "referred, PLN": Scenario(MessageKind.referred, CaseStatus.referred, DUE_PAST, agency="PLN"),
 }
 # what fits one segment, in both languages
 OUTBOX_ONE_SEGMENT = {
@@ -197,7 +209,7 @@ def _sms_body(session: Session, settings: Settings, name: str, language: str) ->
     )
     session.add(case)
     session.flush()
-    if scenario.kind is MessageKind.acknowledgement:
+    if scenario.kind is MessageKind.acknowledgement or (agency and agency.is_referral):
         acknowledge(session, settings, case, contact, agency)
     else:
         note = NOTES[language] if scenario.note else None
@@ -301,6 +313,12 @@ def _blanks(language: str) -> dict[str, str]:
         "day": "30 September 2026",
         "cases": "12",
         "cancelled": "3",
+        # how to reach a referral body (routing's catalogue), its longest
+        "where": where_to_go(
+            language,
+            LONGEST_REFERRAL.channel_en if language == "en" else LONGEST_REFERRAL.channel,
+            LONGEST_REFERRAL.hotline,
+        ),
     }
 
 

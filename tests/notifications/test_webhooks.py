@@ -371,3 +371,27 @@ def test_an_erased_reporter_leaves_the_stored_events_too(
     kept = json.loads(row.body)["data"]
     assert kept["reporter"] is None and kept["case"]["tracking_code"] == code
     assert EMAIL not in row.body and NAME not in row.body
+
+
+def test_a_referral_is_a_created_or_status_changed_event_naming_the_body(
+    client: TestClient, settings: Settings, receiver: WebhookReceiver, supervisor: dict
+) -> None:
+    """A power cut filed and referred to PLN at once is case.created with status referred and
+    agency PLN; a case a supervisor refers later is case.status_changed to referred, from its
+    agency to the body."""
+    register(settings, receiver)
+    power = file_complaint(client, text="Listrik di rumah kami padam sejak pagi, belum menyala")
+    later = file_complaint(client)["tracking_code"]
+    refer = {"agency": "BBPJN", "note": "jalan nasional"}
+    referred = client.post(f"/api/v1/cases/{later}/refer", json=refer, headers=supervisor)
+    assert referred.is_success, referred.text
+
+    deliver_everything(settings)
+
+    events = {(d.code, d.type): d.payload["data"] for d in receiver.accepted}
+    created = events[(power["tracking_code"], "case.created")]["case"]
+    assert (created["status"], created["agency"]) == ("referred", "PLN")
+    assert by_case(receiver, later) == ["case.created", "case.status_changed"]
+    change = events[(later, "case.status_changed")]["change"]
+    assert (change["from_status"], change["to_status"]) == ("assigned", "referred")
+    assert (change["from_agency"], change["to_agency"]) == ("DPU", "BBPJN")

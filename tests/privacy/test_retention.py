@@ -181,3 +181,30 @@ def test_without_redis_the_web_process_runs_retention(
         while contact_of(settings, code) is not None and time.monotonic() < deadline:
             time.sleep(0.05)
     assert contact_of(settings, code) is None
+
+
+def test_a_case_referred_long_ago_forgets_its_reporter(
+    client: TestClient, settings: Settings, telegram: FakeTelegram, twilio: FakeTwilio
+) -> None:
+    """A complaint referred to a body outside the city (a power cut, to PLN) has ended too: over
+    a year after its referral it no longer names its reporter, who is erased with nothing left;
+    one referred this month keeps its reporter."""
+    siti = Resident(client, settings, telegram, twilio, "telegram")
+    budi = Resident(client, settings, telegram, twilio, "sms")
+    old = files(siti, "Listrik di rumah kami padam sejak pagi, sampai sekarang belum menyala")
+    recent = files(budi, "Listrik di gang kami mati dari subuh, belum ada petugas PLN datang")
+    statuses = sql(
+        settings, "SELECT status FROM cases WHERE tracking_code IN (:a, :b)", a=old, b=recent
+    )
+    assert statuses == [("referred",), ("referred",)]
+    sql(
+        settings,
+        "UPDATE cases SET referred_at = :t WHERE tracking_code = :c",
+        t=utcnow() - LONG_AGO,
+        c=old,
+    )
+    budi_contact = contact_of(settings, recent)
+
+    assert retain(settings) == RetentionReport(cases=1, contacts=1, cancelled=0, files=0)
+    assert contact_of(settings, old) is None
+    assert contact_of(settings, recent) == budi_contact

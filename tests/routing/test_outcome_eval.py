@@ -168,3 +168,15 @@ def test_good_labels_are_read(tmp_path: Path) -> None:
         "chatter",
         "question",
     ]
+
+
+def test_a_predicted_referral_body_is_compared_as_referral_code() -> None:
+    """A prediction of a referral body's code is `referral:<CODE>`: right for that label,
+    wrong for a plain agency label of the same code and for another body."""
+    cases = [("referral:PLN", "PLN"), ("PLN", "PLN"), ("referral:POLRI", "PLN")]
+    rows = [LabelledText(f"text {i}", label) for i, (label, _) in enumerate(cases)]
+    table = {f"text {i}": (agency, 0.9) for i, (_, agency) in enumerate(cases)}
+    report = evaluate_outcomes(Scripted(table), rows, 0.4, frozenset({"PLN", "POLRI"}))
+    assert (report.default.routed, report.default.routed_right) == (3, 1)
+    unaware = evaluate_outcomes(Scripted(table), rows, 0.4)
+    assert unaware.default.routed_right == 1  # the plain PLN label, not the referral

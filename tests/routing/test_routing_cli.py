@@ -105,6 +105,21 @@ def test_predict_returns_alternatives(trained: dict[str, str]) -> None:
     )
 
 
+def test_predict_names_a_referral_body_as_referral(trained: dict[str, str]) -> None:
+    """A power cut is PLN's, a body outside the city: `referral:PLN`, outcome referral, in
+    the alternatives too; a city agency keeps its plain code."""
+    stdin = json.dumps({"text": "listrik di rumah padam dari pagi, token juga tidak masuk"})
+    result = aduan("routing", "predict", env=trained, stdin=stdin + "\n")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert (out["agency"], out["category"]) == ("referral:PLN", "electricity_supply")
+    assert (out["routed"], out["outcome"]) == (True, "referral")
+    assert out["alternatives"][0]["agency"] == "referral:PLN"
+    street_light = json.dumps({"text": "lampu jalan mati di gang 3, gelap sekali"})
+    result = aduan("routing", "predict", env=trained, stdin=street_light + "\n")
+    assert json.loads(result.stdout)["agency"] == "DISPERKIM"
+
+
 def test_eval_prints_the_metrics(trained: dict[str, str], tmp_path: Path) -> None:
     """Accuracy, macro-F1, per-language and per-agency figures, and the confusions."""
     data = _csv(tmp_path / "labelled.csv", LABELLED)
@@ -148,8 +163,7 @@ def test_eval_rejects_a_bad_file(
     assert reason in result.stderr
 
 
-# hand labels as in routing/data/realtext.csv: a referral can never be right today (routing has
-# no referral outcome yet), so accuracy stays below 1 whatever the model
+# hand labels as in routing/data/realtext.csv, a referral body's among them
 OUTCOME_LABELLED = [
     {"text": "jalan berlubang besar di depan pasar", "label": "DPU", "source": "t", "note": ""},
     {"text": "sampah menumpuk tidak diangkut seminggu", "label": "DLH", "source": "t", "note": ""},
@@ -169,6 +183,8 @@ def test_eval_on_hand_labels_prints_outcomes_and_the_threshold_table(
     assert "texts: 4, of them complaints (agency or referral): 3" in out
     assert "labels: DLH 1, DPU 1, chatter 1, referral:PLN 1" in out
     assert f"at confidence >= {THRESHOLD:g}:" in out
+    # the power cut predicted as PLN counts as referral:PLN, right
+    assert "right agency or referral: 3 of 3" in out
     for figure in ("complaints routed:", "precision of routed:", "accuracy:", "macro-F1:"):
         assert figure in out
     table = out.split("threshold  complaints routed")[1].splitlines()[1:]
@@ -177,8 +193,9 @@ def test_eval_on_hand_labels_prints_outcomes_and_the_threshold_table(
 
 
 def test_eval_on_hand_labels_honours_min_accuracy(trained: dict[str, str], tmp_path: Path) -> None:
-    """The referral row is always wrong today, so 1.0 is out of reach: exit 1 with the reason."""
-    data = _csv(tmp_path / "labels.csv", OUTCOME_LABELLED)
+    """A deliberately mislabelled row puts 1.0 out of reach: exit 1 with the reason."""
+    wrong = {"text": "banjir setinggi lutut masuk rumah", "label": "BAPENDA", "source": "t"}
+    data = _csv(tmp_path / "labels.csv", [*OUTCOME_LABELLED, wrong])
     result = aduan("routing", "eval", "--data", str(data), "--min-accuracy", "1", env=trained)
     assert result.returncode == 1
     assert "is below --min-accuracy 1" in result.stderr
