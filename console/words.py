@@ -24,6 +24,7 @@ STEPS = {
     MoveName.file_referred: N_("masuk dan langsung dirujuk ke instansi di luar pemkot"),
     MoveName.forward: N_("alihkan ke dinas lain"),
     MoveName.refer: N_("rujuk ke instansi di luar pemkot"),
+    MoveName.split: N_("warga memisahkan aduan berisi beberapa masalah"),
     MoveName.start: N_("mulai kerjakan"),
     MoveName.wait: N_("tunggu keterangan warga"),
     MoveName.resume: N_("lanjutkan pengerjaan"),

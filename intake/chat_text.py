@@ -316,14 +316,12 @@ LINK_CLOSED = N_(
 )
 # TRANSLATORS: a message routing reads as a question for the city, not a report of a problem
 ASK_IS_QUESTION = N_(
-    "Sepertinya ini pertanyaan, bukan laporan masalah. Informasi layanan kota ada di situs "
-    "resmi pemerintah kota. Kalau ini aduan, balas 1 untuk mengirimnya, atau tulis masalahnya: "
-    "apa yang terjadi dan di mana."
+    "Ini tampaknya pertanyaan. Info layanan kota ada di situs resmi pemkot. Kalau ini aduan, "
+    "balas 1, atau tulis apa masalahnya dan di mana."
 )
 ASK_IS_QUESTION_HOTLINE = N_(
-    "Sepertinya ini pertanyaan, bukan laporan masalah. Untuk informasi layanan kota, hubungi "
-    "%(hotline)s. Kalau ini aduan, balas 1 untuk mengirimnya, atau tulis masalahnya: apa yang "
-    "terjadi dan di mana."
+    "Ini tampaknya pertanyaan. Info layanan kota: %(hotline)s. Kalau ini aduan, balas 1, atau "
+    "tulis apa masalahnya dan di mana."
 )
 
 # --- a case referred to a body outside the city government (/status) -------------------------

@@ -226,7 +226,10 @@ def _read(
     decision = _routed(session, settings, text)
     if reading.intent is Intent.not_fixed:
         case = awaiting_feedback(session, contact.id)
-        if case is not None and not _elsewhere(decision, [case]):
+        # a few words ("blm pak, masih mati lampunya") are about that case whatever routing
+        # makes of them; a full description of another agency's problem is a new complaint
+        short = len(text.split()) < DESCRIBES_WORDS
+        if case is not None and (short or not _elsewhere(decision, [case])):
             reopen(session, settings, case)  # the citizen hears it through the outbox
             return ChatOutcome(case_code=case.tracking_code)
     cases = open_cases(session, contact)

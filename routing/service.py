@@ -114,10 +114,15 @@ def classifier_for(session: Session) -> Classifier:
 
 
 # where one problem ends and another may begin: punctuation and joining words, never inside one
+# ("Jl. Pemuda", "No. 5" and "Gg. Melati" are one place)
 _JOINS = re.compile(
-    r"\s*(?:[,;.!?\n]+|\b(?:dan|serta|terus|trus|lalu|plus|and)\b|&|\+|\s-\s)\s*", re.IGNORECASE
+    r"\s*(?:(?<!\bjl)(?<!\bno)(?<!\bgg)\.+|[,;!?\n]+|\b(?:dan|serta|terus|trus|lalu|plus|and)\b"
+    r"|&|\+|\s-\s)\s*",
+    re.IGNORECASE,
 )
-MIN_PROBLEM_WORDS = 2
+MIN_PROBLEM_WORDS = 3
+# the least confidence the whole text gives an agency for a part of it to be that agency's problem
+PROBLEM_SHARE = 0.1
 # a text routing does not place, whose "not a complaint" share is at least this, is chatter
 CHATTER_SHARE = 0.5
 # what routing makes of a text: straight to an agency or to a referral body outside the city;
@@ -169,8 +174,11 @@ def several_problems(scored: Scored, min_confidence: float) -> tuple[tuple[str, 
     """The separate problems of a text that belong to different agencies, in the order written:
     (part, agency code), one part per agency (the first); empty unless at least two parts are
     each placed with confidence, with different agencies that are also among the three best
-    guesses for the whole text."""
-    guessed = {agency for agency, _, _ in scored.prediction.alternatives}
+    guesses for the whole text, each with at least PROBLEM_SHARE of it (a side remark, "bahaya
+    buat anak sekolah", is not a school's problem)."""
+    guessed = {
+        agency for agency, _, share in scored.prediction.alternatives if share >= PROBLEM_SHARE
+    }
     found: dict[str, str] = {}
     for part, placed in scored.parts:
         if is_routed(placed, min_confidence) and placed.agency in guessed:

@@ -24,6 +24,7 @@ from tests.helpers import POTHOLE, create_staff, file_complaint, login
 SUPERVISOR = "kepala"
 UNROUTABLE = "Mohon bantuannya pak, ini sudah lama sekali"
 POWER_CUT = "Listrik di rumah kami padam sejak jam 6 pagi, sampai sekarang belum menyala"
+TWO_PROBLEMS = "air PDAM mati dan jalan juga banjir"
 # POTHOLE's problem in other words: routing gives it the same category
 SAME_POTHOLE = "Aspal Jl. Pemuda rusak berlubang dalam depan toko bangunan, banyak motor terjatuh"
 NOTHING_YET: dict[str, Any] = {"status": None, "history": [], "notifications": []}
@@ -120,6 +121,20 @@ def referring(client: TestClient, settings: Settings, staff: dict) -> tuple[str,
     return code, make
 
 
+def splitting_by_sms(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
+    """Two agencies' problems in one SMS wait in triage; "2" splits them."""
+    ok(signed_post(client, settings, inbound(TWO_PROBLEMS)))
+    [case] = client.get("/api/v1/cases", headers=staff).json()["items"]
+    assert case["status"] == "triage"
+    code = followed(client, staff, case["tracking_code"])
+
+    def make() -> str:
+        ok(signed_post(client, settings, inbound("2")))
+        return code
+
+    return code, make
+
+
 def merging(client: TestClient, settings: Settings, staff: dict) -> tuple[str, Made]:
     original = filed(client)
     # the duplicate has a follower of its own: both hear of the merge
@@ -198,6 +213,7 @@ DRIVERS: dict[MoveName, Driver] = {
     MoveName.file_referred: filing(POWER_CUT),
     MoveName.forward: forwarding,
     MoveName.refer: referring,
+    MoveName.split: splitting_by_sms,
     MoveName.start: by_status((), "in_progress"),
     MoveName.wait: by_status(("in_progress",), "waiting"),
     MoveName.resume: by_status(("waiting",), "in_progress"),
@@ -221,6 +237,7 @@ EXPECTED: dict[MoveName, tuple[str, str | None]] = {
     MoveName.file_referred: ("created", "referred"),
     MoveName.forward: ("forwarded", "forwarded"),
     MoveName.refer: ("status_changed", "referred"),
+    MoveName.split: ("forwarded", "forwarded"),
     MoveName.start: ("status_changed", "status_changed"),
     MoveName.wait: ("status_changed", "status_changed"),
     MoveName.resume: ("status_changed", "status_changed"),

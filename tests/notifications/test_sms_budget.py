@@ -300,6 +300,8 @@ def _blanks(language: str) -> dict[str, str]:
         "own": CODE,
         "kind": max((say(language, kind) for kind in chat_text.MEDIA_KINDS.values()), key=len),
         "number": "4",
+        # the city's hotline (CITY_HOTLINE, at most 40 characters)
+        "hotline": "(024) 3547391 atau WhatsApp 0811-2709-11",
         # two problems, each quoted in at most 30 characters (intake/questions.py)
         "problems": "air PDAM di Perumahan Graha..., jalan di depan SD Negeri 2...",
         # DATA SAYA: a number's two contacts, one named, and twelve complaints' codes
