@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     default_language: Literal["id", "en"] = "id"
 
     catalogue_file: Path | None = None
-    routing_min_confidence: float = Field(default=0.85, ge=0, le=1)
+    routing_min_confidence: float = Field(default=0.9, ge=0, le=1)
     # the model `aduan routing train` writes and routing loads; without it, routing trains in memory
     routing_model_file: Path = Path("./routing-model.joblib")
     # labelled complaints to train on; None means the file shipped in routing/data/examples.csv

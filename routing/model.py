@@ -73,8 +73,6 @@ _UNKNOWN = -1  # the index of an n-gram outside the vocabulary
 # every CALIBRATION_FOLD-th example is held back once to calibrate a model trained on the others
 # (Platt scaling of the agency share); then the model is trained again on every row
 CALIBRATION_FOLD = 5
-# a long message is read as its first sentences: enough for the problem, bounded in time
-MAX_SENTENCES = 8
 
 
 class Classifier(Protocol):
@@ -160,26 +158,30 @@ class _Block:
         word_indices = lru_cache(maxsize=_CACHED_WORDS)(lambda word: tuple(indices(word)))
         self._indices = lambda text: chain.from_iterable(map(word_indices, text.split()))
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Each text's class scores, one row per text (zeros for a text with no known n-gram).
+    def scores(self, texts: Sequence[str], *, total: bool = False) -> np.ndarray:
+        """Each text's class scores, one row per text (zeros for a text with no known n-gram);
+        with `total`, one more row for the texts' n-grams counted together (the text they make
+        up, but for the word pairs across their boundaries).
 
-        The texts share one gather of the coefficients, which is most of the cost: a long message
+        The rows share one gather of the coefficients, which is most of the cost: a long message
         and its sentences cost little more than the message alone.
         """
         counts = [Counter(self._indices(text)) for text in texts]
-        columns: dict[int, int] = {}
-        for found in counts:
-            for index in found:
-                columns.setdefault(index, len(columns))
-        if not columns:
-            return np.zeros((len(texts), self._weights.shape[1]))
-        values = np.zeros((len(texts), len(columns)))
-        for row, found in enumerate(counts):
-            if found:
-                at = np.fromiter(map(columns.__getitem__, found), dtype=np.intp, count=len(found))
-                tf = np.fromiter(found.values(), dtype=np.float64, count=len(found))
-                values[row, at] = 1.0 + np.log(tf)
-        index = np.fromiter(columns, dtype=np.intp, count=len(columns))
+        sizes = [len(found) for found in counts]
+        rows = len(texts) + total
+        if not sum(sizes):
+            return np.zeros((rows, self._weights.shape[1]))
+        found = np.fromiter(chain.from_iterable(counts), dtype=np.intp, count=sum(sizes))
+        tf = np.fromiter(
+            chain.from_iterable(c.values() for c in counts), dtype=np.float64, count=sum(sizes)
+        )
+        index, column = np.unique(found, return_inverse=True)
+        values = np.zeros((rows, len(index)))
+        values[np.repeat(np.arange(len(texts)), sizes), column] = tf
+        if total:
+            values[-1] = np.bincount(column, weights=tf, minlength=len(index))
+        present = values > 0
+        values[present] = 1.0 + np.log(values[present])
         values *= self._idf[index]
         norms = np.sqrt(np.einsum("ij,ij->i", values, values))
         norms[norms == 0.0] = 1.0
@@ -237,8 +239,9 @@ class TrainedClassifier:
         `phrases` rows are the catalogue's keywords and names: trained on, never calibrated on
         (a keyword alone is easy, and says nothing of how sure the model is of a message).
 
-        Calibrated on every CALIBRATION_FOLD-th row after the phrases (see `_calibration`) with
-        a model trained without them, then trained again on every row. Deterministic: the
+        Calibrated on the complaints among every CALIBRATION_FOLD-th row after the phrases (see
+        `_calibration`) with a model trained without those rows, then trained again on every
+        row. Deterministic: the
         vectorisers' vocabularies are sorted, lbfgs has no randomness, and BLAS runs on one
         thread (several threads may sum in another order, and the optimiser is also faster on
         one thread at this size), so the same rows in the same order give the same model, bit
@@ -251,7 +254,7 @@ class TrainedClassifier:
         if len({category for _, category in rows} - {CHATTER}) < 2:
             raise ValueError("training needs examples of at least two categories")
         held_out = range(phrases, len(rows), CALIBRATION_FOLD)
-        held = [rows[index] for index in held_out]
+        held = [rows[index] for index in held_out if rows[index][1] != CHATTER]
         kept = [row for index, row in enumerate(rows) if index not in held_out]
         calibration = (1.0, 0.0)
         if len({category for _, category in kept} - {CHATTER}) >= 2:
@@ -278,11 +281,12 @@ class TrainedClassifier:
     def _calibration(
         self, rows: Sequence[tuple[str, str]], agency_of: dict[str, str]
     ) -> tuple[float, float]:
-        """Platt scaling fitted on rows this model never saw: how often its best agency share
-        is the row's agency (never, for chatter), as a logistic function of that share's logit.
+        """Platt scaling fitted on complaints this model never saw: how often its best agency
+        share is the complaint's agency, as a logistic function of that share's logit.
 
-        So a confidence of 0.9 means that about nine in ten such predictions were right, on text
-        like the training data. Identity when the rows cannot tell (all right or all wrong).
+        So a confidence of 0.9 means that about nine in ten such complaints went to the right
+        agency, on text like the training data (chatter is told apart by its own share, not by
+        this). Identity when the rows cannot tell (all right or all wrong).
         """
         from sklearn.linear_model import LogisticRegression
 
@@ -299,15 +303,19 @@ class TrainedClassifier:
 
     def probabilities(self, text: str) -> np.ndarray | None:
         """Softmax over every class (CHATTER included), as predict_proba gives; None: no words."""
-        return self._probabilities([text])[0]
+        return self._probabilities([normalise(text)])[0]
 
-    def _probabilities(self, texts: Sequence[str]) -> list[np.ndarray | None]:
-        """`probabilities` of each text, computed together."""
-        clean = [normalise(text) for text in texts]
-        scores = self._intercept + sum(block.scores(clean) for block in self._blocks)
+    def _probabilities(
+        self, clean: Sequence[str], *, total: bool = False
+    ) -> list[np.ndarray | None]:
+        """`probabilities` of each normalised text, computed together; with `total`, last, of
+        the texts taken together (see `_Block.scores`)."""
+        scores = self._intercept + sum(block.scores(clean, total=total) for block in self._blocks)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         scores /= scores.sum(axis=1, keepdims=True)
-        return [row if words else None for row, words in zip(scores, clean, strict=True)]
+        said = [bool(words) for words in clean]
+        said += [any(said)] if total else []
+        return [row if words else None for row, words in zip(scores, said, strict=True)]
 
     def predict(self, text: str) -> Prediction:
         """The agency shares of `text` as read: formalities stripped, and for several sentences
@@ -315,8 +323,11 @@ class TrainedClassifier:
         complaint share, so the sentence that states the problem counts and context does not);
         every share then calibrated."""
         read = strip_formalities(text)
-        parts = sentences(read)[:MAX_SENTENCES]
-        whole, *each = self._probabilities([read, *parts] if len(parts) > 1 else [read])
+        parts = [normalise(part) for part in sentences(read)]
+        if len(parts) > 1:
+            *each, whole = self._probabilities(parts, total=True)
+        else:
+            [whole], each = self._probabilities([normalise(read)]), []
         if whole is None:
             return Prediction(agency=None, category=None, confidence=0.0)
         probabilities = self._with_sentences(whole, each) if each else whole

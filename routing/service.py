@@ -134,7 +134,8 @@ Outcome = Literal["agency", "referral", "chatter", "question", "triage"]
 @dataclass(frozen=True)
 class Scored:
     """A text as the classifier sees it, whatever the threshold: the prediction for all of it,
-    one for each part that may be a problem of its own, and whether it asks something."""
+    one for each part that may be a problem of its own (none when the whole cannot hold two:
+    see `score`), and whether it asks something."""
 
     prediction: Prediction
     parts: tuple[tuple[str, Prediction], ...]
@@ -157,17 +158,27 @@ class Assessment:
 
 
 def score(classifier: Classifier, text: str) -> Scored:
-    """Predict `text` and each of its parts (split at punctuation and joining words)."""
+    """Predict `text` and, when it may hold several problems (at least two agencies with
+    PROBLEM_SHARE of it), each of its parts (split at punctuation and joining words)."""
+    prediction = classifier.predict(text)
+    return Scored(prediction, _parts(classifier, text, prediction), asks(text))
+
+
+def _parts(
+    classifier: Classifier, text: str, prediction: Prediction
+) -> tuple[tuple[str, Prediction], ...]:
+    if len(_candidates(prediction)) < 2:
+        return ()
     parts = (part.strip() for part in _JOINS.split(text))
-    return Scored(
-        classifier.predict(text),
-        tuple(
-            (part, classifier.predict(part))
-            for part in parts
-            if len(part.split()) >= MIN_PROBLEM_WORDS
-        ),
-        asks(text),
+    return tuple(
+        (part, classifier.predict(part)) for part in parts if len(part.split()) >= MIN_PROBLEM_WORDS
     )
+
+
+def _candidates(prediction: Prediction) -> set[str]:
+    """The agencies a part of the text may be a problem of: those of the three best guesses for
+    the whole with at least PROBLEM_SHARE of it."""
+    return {agency for agency, _, share in prediction.alternatives if share >= PROBLEM_SHARE}
 
 
 def several_problems(scored: Scored, min_confidence: float) -> tuple[tuple[str, str], ...]:
@@ -176,9 +187,7 @@ def several_problems(scored: Scored, min_confidence: float) -> tuple[tuple[str, 
     each placed with confidence, with different agencies that are also among the three best
     guesses for the whole text, each with at least PROBLEM_SHARE of it (a side remark, "bahaya
     buat anak sekolah", is not a school's problem)."""
-    guessed = {
-        agency for agency, _, share in scored.prediction.alternatives if share >= PROBLEM_SHARE
-    }
+    guessed = _candidates(scored.prediction)
     found: dict[str, str] = {}
     for part, placed in scored.parts:
         if is_routed(placed, min_confidence) and placed.agency in guessed:

@@ -239,12 +239,12 @@ def test_held_out_accuracy(model: TrainedClassifier) -> None:
 
 def test_confidence_is_calibrated_on_examples_it_did_not_learn(model: TrainedClassifier) -> None:
     """Platt scaling from a held-back fifth of the examples: on the held-out complaints (never
-    seen in training or calibration), predictions in each confidence band are right about as
-    often as the band says."""
+    seen in training or calibration), where routing decides (0.8 and up) predictions are right
+    about as often as their confidence says, and below it a confidence never overstates."""
     slope, _ = model.calibration
     assert slope > 0  # more share, more confidence: the order of predictions is kept
     rows = read_labelled(HELDOUT)
-    for low, high in ((0.5, 0.8), (0.8, 0.95), (0.95, 1.01)):
+    for low, high, routing_decides in ((0.5, 0.8, False), (0.8, 0.95, True), (0.95, 1.01, True)):
         band = [
             (got.confidence, got.agency == row.agency)
             for row in rows
@@ -253,7 +253,9 @@ def test_confidence_is_calibrated_on_examples_it_did_not_learn(model: TrainedCla
         assert len(band) >= 20, (low, high, len(band))
         stated = sum(confidence for confidence, _ in band) / len(band)
         right = sum(ok for _, ok in band) / len(band)
-        assert abs(stated - right) < 0.1, (low, high, stated, right)
+        assert right >= stated - 0.05, (low, high, stated, right)
+        if routing_decides:
+            assert abs(stated - right) < 0.05, (low, high, stated, right)
 
 
 LETTER = (
