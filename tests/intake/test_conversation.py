@@ -189,6 +189,18 @@ def test_one_problem_stays_one_case_in_triage_when_the_resident_says_so(
     assert (case.agency, case.status) == (None, "triage")
 
 
+def test_a_question_for_nobody_is_answered_and_filed_only_on_1(resident: Resident) -> None:
+    """Routing places no agency and the words ask: the resident hears where the city answers
+    questions, and may still send them as a complaint."""
+    question = "dimana tempat servis sepeda motor yang bagus di semarang?"
+    answer = resident.answer(question)
+    assert answer.startswith("Ini tampaknya pertanyaan.") and "balas 1" in answer
+    assert cases(resident.settings) == []
+    assert resident.says("1") == []
+    [case] = cases(resident.settings)
+    assert (case.text, case.status) == (question, "triage")
+
+
 def test_words_that_read_like_chatter_are_asked_about_not_filed(resident: Resident) -> None:
     code = files(resident, STREET_LIGHT)
     question = resident.answer("ini fotonya pak")
