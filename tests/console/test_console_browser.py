@@ -80,6 +80,8 @@ def test_officer_and_supervisor_work_cases_in_a_browser(
     page = desk.new_page()
     sign_in(page, base, "kepala")
     page.get_by_role("link", name="English").click()
+    page.wait_for_url(f"{base}/console?lang=en")
+    page.get_by_role("heading", name="Complaint queue").wait_for()  # the page, not the old one
     assert page.get_by_role("heading", name="Complaint queue").is_visible()
     shot(page, "06-queue-desktop-en")
 
