@@ -69,7 +69,6 @@ class LabelledText:
 class _Predicted:
     label: str
     scored: Scored
-    referrals: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -120,11 +119,11 @@ def read_outcome_labels(path: Path) -> list[LabelledText]:
     return rows
 
 
-def _outcome(predicted: _Predicted, threshold: float) -> str:
+def _outcome(predicted: _Predicted, threshold: float, referrals: frozenset[str]) -> str:
     """The agency a routed text goes to, else chatter, question or TRIAGE."""
-    assessment = judge(predicted.scored, threshold, predicted.referrals)
+    assessment = judge(predicted.scored, threshold, referrals)
     if assessment.routed:
-        return destination(assessment.prediction.agency, predicted.referrals) or TRIAGE
+        return destination(assessment.prediction.agency, referrals) or TRIAGE
     return TRIAGE if assessment.outcome == "triage" else assessment.outcome
 
 
@@ -132,8 +131,10 @@ def _is_right(label: str, outcome: str) -> bool:
     return outcome == label or (label in _NOT_FOR_AN_AGENCY and outcome == TRIAGE)
 
 
-def _figures(predictions: Sequence[_Predicted], threshold: float) -> ThresholdFigures:
-    outcomes = [_outcome(p, threshold) for p in predictions]
+def _figures(
+    predictions: Sequence[_Predicted], threshold: float, referrals: frozenset[str]
+) -> ThresholdFigures:
+    outcomes = [_outcome(p, threshold, referrals) for p in predictions]
     labels = [p.label for p in predictions]
     right = [_is_right(label, o) for label, o in zip(labels, outcomes, strict=True)]
     routed = [o not in _NOT_ROUTED for o in outcomes]
@@ -169,7 +170,7 @@ def evaluate_outcomes(
 
     ValueError when there are no rows.
     """
-    predictions = [_Predicted(row.label, score(classifier, row.text), referrals) for row in rows]
+    predictions = [_Predicted(row.label, score(classifier, row.text)) for row in rows]
     if not predictions:
         raise ValueError("no labelled rows to evaluate (an empty file)")
     counts = Counter(p.label for p in predictions)
@@ -177,8 +178,8 @@ def evaluate_outcomes(
         rows=len(predictions),
         complaints=sum(p.label not in _NOT_FOR_AN_AGENCY for p in predictions),
         by_label=dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-        default=_figures(predictions, min_confidence),
-        curve=[_figures(predictions, t) for t in THRESHOLDS],
+        default=_figures(predictions, min_confidence, referrals),
+        curve=[_figures(predictions, t, referrals) for t in THRESHOLDS],
     )
 
 

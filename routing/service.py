@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from threading import Lock
 from typing import Literal
 
@@ -55,11 +56,11 @@ class _Snapshot:
     agencies: dict[int, RoutedAgency]
     categories: dict[str, RoutedCategory]
 
-    @property
+    @cached_property
     def agencies_by_code(self) -> dict[str, RoutedAgency]:
         return {agency.code: agency for agency in self.agencies.values()}
 
-    @property
+    @cached_property
     def referrals(self) -> frozenset[str]:
         """The codes of the referral bodies."""
         return frozenset(a.code for a in self.agencies.values() if a.is_referral)
