@@ -21,6 +21,7 @@ import os
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
@@ -73,30 +74,19 @@ def _letter(complaint: str) -> str:
     return letter
 
 
-def _per_message(call, texts: list[str]) -> str:
-    """Mean and p99 milliseconds of `call` over `texts`, caches warmed first."""
-    for text in texts[:100]:
-        call(text)
-    times = []
-    for text in texts:
-        started = time.perf_counter_ns()
-        call(text)
-        times.append((time.perf_counter_ns() - started) / 1e6)
-    p99 = statistics.quantiles(times, n=100)[98]
-    return f"mean {statistics.fmean(times):.3f} ms, p99 {p99:.3f} ms"
-
-
 def _accuracy(classifier: Classifier, rows: list[tuple[str, str]]) -> float:
     return sum(classifier.predict(text).agency == agency for text, agency in rows) / len(rows)
 
 
-def _latency(classifier: Classifier, texts: list[str]) -> str:
-    for text in texts[:200]:  # warm caches (the keyword classifier's token cache, numpy)
-        classifier.predict(text)
+def _latency(call: Callable[[str], object], texts: list[str]) -> str:
+    """Mean, p99 and max milliseconds of `call` over `texts`, caches warmed first (the keyword
+    classifier's token cache, numpy)."""
+    for text in texts[:200]:
+        call(text)
     times = []
     for text in texts:
         started = time.perf_counter_ns()
-        classifier.predict(text)
+        call(text)
         times.append((time.perf_counter_ns() - started) / 1e6)
     p99 = statistics.quantiles(times, n=100)[98]
     return f"mean {statistics.fmean(times):.3f} ms, p99 {p99:.3f} ms, max {max(times):.2f} ms"
@@ -123,18 +113,17 @@ def main() -> None:
         heldout, tweets = _texts(HELDOUT), _texts(TWEETS)
         for name, texts in (("held-out", heldout), ("tweets", tweets), ("both", heldout + tweets)):
             print(f"predict over {len(texts)} {name} texts")
-            print(f"  model:    {_latency(model, texts)}")
-            print(f"  keywords: {_latency(keywords, texts)}")
+            print(f"  model:    {_latency(model.predict, texts)}")
+            print(f"  keywords: {_latency(keywords.predict, texts)}")
         labelled = _labelled(HELDOUT)
         letters = [(_letter(text), agency) for text, agency in labelled]
         print(
             f"{len(letters)} held-out complaints as letters of {LONG_CHARS}+ characters "
             f"(mean {statistics.fmean(len(t) for t, _ in letters):.0f}):"
         )
-        print(f"  predict: {_per_message(model.predict, [t for t, _ in letters])}")
+        print(f"  predict: {_latency(model.predict, [t for t, _ in letters])}")
         print(
-            "  assess:  "
-            + _per_message(lambda t: assess(model, t, THRESHOLD), [t for t, _ in letters])
+            "  assess:  " + _latency(lambda t: assess(model, t, THRESHOLD), [t for t, _ in letters])
         )
         print(
             f"  agency accuracy: letters {_accuracy(model, letters):.3f}, "
