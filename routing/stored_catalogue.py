@@ -129,6 +129,9 @@ def _load_areas(
 
 
 def catalogue_is_empty(session: Session) -> bool:
+    """Whether the database holds no agency, also when it has no tables yet (never upgraded)."""
+    if not sa.inspect(session.connection()).has_table(Agency.__tablename__):
+        return True
     return session.exec(select(sa.func.count()).select_from(Agency)).one() == 0
 
 

@@ -89,6 +89,15 @@ def test_routing_predict_speaks_json_lines(fresh_db: dict[str, str], routing_mod
     assert "error" in out[3] and "line 4" in result.stderr
 
 
+def test_routing_on_a_database_never_upgraded_says_what_to_run(tmp_path: Path) -> None:
+    """No tables yet: a clear message and exit 1, not a traceback."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'never-upgraded.db'}"}
+    result = aduan("routing", "predict", env=env, stdin='{"text": "banjir"}\n')
+    assert result.returncode == 1
+    assert "run `aduan db upgrade` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_routing_predict_from_a_file_needs_no_database(tmp_path: Path, routing_model: Path) -> None:
     """--catalogue predicts straight from a catalogue file."""
     env = {
