@@ -153,9 +153,13 @@ class Assessment:
     """
 
     prediction: Prediction
-    routed: bool
     outcome: Outcome
     problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def routed(self) -> bool:
+        """Straight to an agency or a referral body, without triage."""
+        return self.outcome in ("agency", "referral")
 
 
 def score(classifier: Classifier, text: str) -> Scored:
@@ -211,16 +215,14 @@ def judge(
     prediction = scored.prediction
     problems = several_problems(scored, min_confidence)
     if is_routed(prediction, min_confidence) and not problems:
-        return Assessment(
-            prediction, True, "referral" if prediction.agency in referrals else "agency"
-        )
+        return Assessment(prediction, "referral" if prediction.agency in referrals else "agency")
     if problems:
         found: Outcome = "triage"
     elif prediction.chatter >= CHATTER_SHARE:
         found = "chatter"
     else:
         found = "question" if scored.asks else "triage"
-    return Assessment(prediction, False, found, problems)
+    return Assessment(prediction, found, problems)
 
 
 def assess(
