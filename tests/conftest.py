@@ -6,6 +6,7 @@ Every test that takes `settings` (or `client`) runs once per database backend.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import ssl
 import uuid
@@ -13,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx._transports.default
+import numpy
 import psycopg
 import pytest
+import sklearn
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from redis import Redis
@@ -159,20 +162,32 @@ def database(database_url: str) -> str:
     return database_url
 
 
-@pytest.fixture(scope="session")
-def routing_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped catalogue's model, trained once and saved as `aduan routing train` would.
+def _model_key() -> str:
+    """What the shipped model is trained from: routing's code, its catalogue and examples,
+    and the versions of the libraries that fit it. Another key means another model."""
+    digest = hashlib.sha256()
+    routing = Path(__file__).resolve().parent.parent / "routing"
+    data = routing / "data"
+    for path in [*sorted(routing.glob("*.py")), data / "catalogue.yaml", data / "examples.csv"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(f"{sklearn.__version__} {numpy.__version__}".encode())
+    return digest.hexdigest()[:16]
 
-    Every app and CLI subprocess of the run loads this file instead of training its own. With
-    pytest-xdist the workers share it: the first to ask trains it under a file lock in the
-    run's base temporary folder, the others wait for it and load the same file.
+
+@pytest.fixture(scope="session")
+def routing_model() -> Path:
+    """The shipped catalogue's model, trained as `aduan routing train` would and saved.
+
+    Every app and CLI subprocess of the run loads this file instead of training its own. The
+    file is kept between runs in `ADUAN_TEST_CACHE` (default ~/.cache/aduan-tests), named by
+    what it was trained from (`_model_key`), so a run retrains only after routing's code or
+    data changed. Parallel workers and runs share it: the first to ask trains it under a file
+    lock, the others wait and load the same file.
     """
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        folder = tmp_path_factory.mktemp("routing")
-    else:  # each worker's basetemp is a folder of the run's own
-        folder = tmp_path_factory.getbasetemp().parent / "routing"
-        folder.mkdir(exist_ok=True)
-    path = folder / "model.joblib"
+    default = Path.home() / ".cache" / "aduan-tests"
+    folder = Path(os.environ.get("ADUAN_TEST_CACHE", default))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"routing-model-{_model_key()}.joblib"
     with (folder / "train.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not path.exists():  # save() writes a partial file and renames it
