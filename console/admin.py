@@ -63,6 +63,10 @@ ACCOUNT_REFUSALS = {
     "agency_required": N_("Petugas harus termasuk sebuah dinas."),
     "head_needs_agency": N_("Hanya anggota sebuah dinas yang bisa menjadi kepalanya."),
     "unknown_agency": N_("Dinas '%(agency)s' tidak ada atau tidak aktif."),
+    "referral_agency": N_(
+        "%(agency)s adalah lembaga di luar pemerintah kota: aduannya dirujuk ke sana, "
+        "jadi tidak punya petugas di sini."
+    ),
     "own_role": N_("Anda tidak dapat mencabut peran admin Anda sendiri."),
     "own_account": N_("Anda tidak dapat menonaktifkan akun Anda sendiri."),
 }
@@ -84,7 +88,8 @@ def _agency_names(visit: Visit) -> dict[int, str]:
 
 
 def _active_agencies(visit: Visit) -> list[Agency]:
-    return stored_catalogue.agencies(visit.db, active_only=True)
+    """The agencies an account may belong to: the city's active ones, no referral body."""
+    return [a for a in stored_catalogue.agencies(visit.db, active_only=True) if not a.is_referral]
 
 
 def _refused(visit: Visit, exc: UserError) -> tuple[int, str]:

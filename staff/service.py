@@ -106,6 +106,12 @@ def _agency_id(
     agency = session.exec(select(Agency).where(Agency.code == agency_code, Agency.active)).first()
     if agency is None:
         raise UserError("unknown_agency", f"unknown agency '{agency_code}'", agency=agency_code)
+    if agency.is_referral:  # its complaints are referred and closed: nobody works on them here
+        raise UserError(
+            "referral_agency",
+            f"'{agency_code}' is a body outside the city government; it has no staff here",
+            agency=agency_code,
+        )
     return agency.id
 
 

@@ -60,6 +60,7 @@ def test_users_create_reads_the_password_from_stdin(fresh_db: dict[str, str]) ->
         (("joko", "--role", "officer"), "needs an agency"),
         (("joko", "--role", "king"), "unknown role"),
         (("joko", "--role", "officer", "--agency", "NOPE"), "unknown agency"),
+        (("joko", "--role", "officer", "--agency", "PLN"), "outside the city government"),
     ):
         failed = aduan("users", "create", *args, env=fresh_db, stdin="another-password\n")
         assert failed.returncode == 1

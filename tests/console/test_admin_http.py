@@ -175,6 +175,8 @@ def test_admin_creates_an_account_that_signs_in(
     csrf = admin_session(web, settings)
     form = web.get("/console/admin/users/new").text
     assert 'for="username"' in form and 'for="password"' in form and 'name="agency_head"' in form
+    # a referral body has no staff: the form does not offer it
+    assert '<option value="DPU"' in form and '<option value="PLN"' not in form
     with caplog.at_level(logging.INFO, logger="staff.service"):
         response = post(
             web,
@@ -213,6 +215,7 @@ def test_admin_creates_an_account_that_signs_in(
         ({"password": "short"}, 422, "Kata sandi minimal 8 karakter."),
         ({"agency": ""}, 422, "Petugas harus termasuk sebuah dinas."),
         ({"agency": "NOPE"}, 422, "Dinas &#39;NOPE&#39; tidak ada atau tidak aktif."),
+        ({"agency": "PLN"}, 422, "PLN adalah lembaga di luar pemerintah kota"),
         ({"role": "admin"}, 422, "Admin tidak termasuk dinas mana pun."),
         ({"role": "king"}, 422, "Peran &#39;king&#39; tidak dikenal."),
         ({"email": "not-an-address"}, 422, "bukan alamat e-mail"),
