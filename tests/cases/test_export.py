@@ -8,17 +8,19 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cases.enums import CLOCK_STATUSES, CaseStatus
-from cases.export import COLUMNS
+from cases.export import COLUMNS, city_time, csv_chunks
 from cases.labels import staff_status_name
 from cases.models import Case
 from core.db import get_engine
 from core.settings import Settings
 from routing.models import Agency, Category, ServiceArea
+from staff.models import User
 from tests.helpers import RUBBISH, create_staff, file_complaint, login
 
 
@@ -67,16 +69,10 @@ def test_officer_exports_only_own_agency_with_filters(
     assert client.get("/api/v1/cases/export.csv").status_code == 401
 
 
-def test_export_reads_in_batches_without_losing_or_repeating_cases(
+def test_export_reads_in_chunks_without_losing_or_repeating_cases(
     client: TestClient, settings: Settings
 ) -> None:
-    """Batch boundaries neither drop nor repeat a case."""
-    from sqlmodel import Session, select
-
-    from cases.export import csv_lines
-    from core.db import get_engine
-    from staff.models import User
-
+    """Chunk boundaries (two rows to a chunk here) neither drop nor repeat a case."""
     create_staff(settings, "sup", "supervisor")
     codes = [
         file_complaint(client, text=f"Jalan berlubang nomor {i} di Jl. Pemuda")["tracking_code"]
@@ -84,8 +80,11 @@ def test_export_reads_in_batches_without_losing_or_repeating_cases(
     ]
     with Session(get_engine(settings.database_url)) as session:
         user = session.exec(select(User)).one()
-        lines = list(csv_lines(session, user, timezone="Asia/Jakarta", language="id", batch=2))
-    exported = list(csv.DictReader(io.StringIO("".join(lines))))
+        chunks = list(
+            csv_chunks(session, user, timezone="Asia/Jakarta", language="id", rows_per_chunk=2)
+        )
+    assert len(chunks) == 4  # the header, then 2 + 2 + 1 rows
+    exported = list(csv.DictReader(io.StringIO("".join(chunks))))
     assert [r["tracking_code"] for r in exported] == list(reversed(codes))
 
 
@@ -102,10 +101,6 @@ def test_resident_text_starting_like_a_formula_is_exported_as_text(
 ) -> None:
     """Text and address cells starting with = + - @ (or a tab or CR) get a leading quote;
     other text and the coordinates are exported as they are."""
-    import sqlalchemy as sa
-
-    from core.db import get_engine
-
     create_staff(settings, "sup", "supervisor")
     sup = login(client, "sup")
     codes = {
@@ -324,3 +319,21 @@ def test_a_large_export_is_complete_and_the_same_cell_for_cell(
     expected = expected_export(settings, language="id", agency="DPU", status="assigned")
     assert len(list(csv.reader(io.StringIO(expected)))) > 5
     assert_same_rows(officer.text, expected)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Asia/Jakarta", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kathmandu", "Australia/Lord_Howe"],
+)
+def test_city_time_writes_what_astimezone_writes(zone: str) -> None:
+    """The export's fast times are the slow way's, character for character: around summer
+    time changes (Berlin, São Paulo's old ones, Lord Howe's half hour), at odd offsets
+    (Kathmandu's +05:45), in the local mean times of a century ago, with and without a
+    fraction of a second; nothing for no time."""
+    city = ZoneInfo(zone)
+    written = city_time(city)
+    recent = [datetime(2017, 1, 1) + timedelta(minutes=17 * i) for i in range(95_000)]
+    old = [datetime(1890, 1, 1) + timedelta(days=7 * i, microseconds=i) for i in range(5_500)]
+    for value in recent + old:
+        assert written(value) == value.replace(tzinfo=UTC).astimezone(city).isoformat(), value
+    assert written(None) == ""
