@@ -7,13 +7,13 @@ city's three years of cases with bench/casegen.py, analyses them, creates a supe
 `aduan users create`, starts `aduan serve --workers 2` as the Procfile does, and downloads
 `GET /api/v1/cases/export.csv` as that supervisor over HTTP: once to warm up (and to count the
 rows with a CSV reader), then `--runs` times timed. For each timed run it prints the rows a
-second, the bytes, the web processes' CPU time, and how far the resident memory of the process
-that served the download rose above what it held before the request: its peak (the kernel's
-high-water mark, VmHWM, reset before the request through /proc/PID/clear_refs) and what it held
-when a tenth, half and all of the file had arrived (VmRSS). Constant memory shows as a peak
-that does not grow with the number of rows: compare `--cases 100000` with the default. The
-downloads' sizes may differ by a few bytes: a case that became overdue meanwhile says "yes"
-where it said "no".
+second, the bytes, the CPU time of the web processes and its own (reading the download), and
+how far the resident memory of the process that served the download rose above what it held
+before the request: its peak (the kernel's high-water mark, VmHWM, reset before the request
+through /proc/PID/clear_refs) and what it held when a tenth, half and all of the file had
+arrived (VmRSS). Constant memory shows as a peak that does not grow with the number of rows:
+compare `--cases 100000` with the default. The downloads' sizes may differ by a few bytes: a
+case that became overdue meanwhile says "yes" where it said "no".
 
 The goal is #25's: a million cases at 50,000 rows a second or more, in constant memory.
 `--sqlite` runs the same on a SQLite file (100,000 cases unless --cases says otherwise).
@@ -85,7 +85,8 @@ def reset_peak(pid: int) -> None:
 class Download:
     seconds: float
     bytes: int
-    cpu_seconds: float
+    cpu_seconds: float  # the web processes'
+    client_cpu_seconds: float  # this process's, reading the download
     # KiB above the serving process's resident size before the request
     peak_growth_kib: int
     growth_at_kib: tuple[int, ...]  # at each of MILESTONES, then at the end
@@ -120,7 +121,7 @@ def download(client: httpx.Client, pids: list[int], expected_bytes: int) -> Down
     for pid in pids:
         reset_peak(pid)
     before = {pid: memory_kib(pid, "VmRSS") for pid in pids}
-    cpu_before = cpu_seconds(pids)
+    cpu_before, client_before = cpu_seconds(pids), time.process_time()
     marks = [int(expected_bytes * share) for share in MILESTONES]
     at_marks: list[dict[int, int]] = []
     received = 0
@@ -133,13 +134,14 @@ def download(client: httpx.Client, pids: list[int], expected_bytes: int) -> Down
                 at_marks.append({pid: memory_kib(pid, "VmRSS") for pid in pids})
     seconds = time.perf_counter() - started
     at_marks.append({pid: memory_kib(pid, "VmRSS") for pid in pids})
-    cpu = cpu_seconds(pids) - cpu_before
+    cpu, client = cpu_seconds(pids) - cpu_before, time.process_time() - client_before
     growth = {pid: memory_kib(pid, "VmHWM") - before[pid] for pid in pids}
     server = max(growth, key=lambda pid: growth[pid])  # the worker that served it
     return Download(
         seconds=seconds,
         bytes=received,
         cpu_seconds=cpu,
+        client_cpu_seconds=client,
         peak_growth_kib=growth[server],
         growth_at_kib=tuple(mark[server] - before[server] for mark in at_marks),
     )
@@ -187,10 +189,14 @@ def main() -> None:
         )
         prepare_database(url, args.cases, args.reuse, workdir, env)
         engine = get_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DELETE FROM users WHERE username = :u"), {"u": SUPERVISOR})
+        with engine.connect() as connection:
+            known = connection.execute(
+                sa.text("SELECT count(*) FROM users WHERE username = :name"), {"name": SUPERVISOR}
+            ).scalar()
         engine.dispose()
-        run_aduan(["users", "create", SUPERVISOR, "--role", "supervisor"], env, workdir, PASSWORD)
+        if not known:  # a reused database has them, with their sessions
+            create = ["users", "create", SUPERVISOR, "--role", "supervisor"]
+            run_aduan(create, env, workdir, PASSWORD)
         base_url = f"http://127.0.0.1:{port}"
         processes.start("aduan", [ADUAN, "serve", "--port", str(port), "--workers", "2"], env)
         processes.wait_healthy("aduan", f"{base_url}/healthz")
@@ -214,7 +220,8 @@ def main() -> None:
                 growth = " / ".join(f"{kib / KIB:.1f}" for kib in done.growth_at_kib)
                 print(
                     f"  {done.seconds:7.2f} s  {done.rows_per_second(rows):9.0f} rows/s  "
-                    f"{done.bytes / 1e6:7.1f} MB  server CPU {done.cpu_seconds:6.2f} s  "
+                    f"{done.bytes / 1e6:7.1f} MB  CPU server {done.cpu_seconds:6.2f} s, "
+                    f"client {done.client_cpu_seconds:6.2f} s  "
                     f"RSS growth peak {done.peak_growth_kib / KIB:6.1f} MiB, at "
                     f"{' / '.join(f'{share:.0%}' for share in MILESTONES)} / end: {growth} MiB",
                     flush=True,
