@@ -210,8 +210,9 @@ def _cells(
     }
     areas = {a.id: _named(a.code, a.name) for a in session.exec(select(ServiceArea))}
     statuses = {s.value: _named(s.value, staff_status_name(s, language)) for s in CaseStatus}
+    # cases.service.is_overdue, on the plain UTC times read here
     running = {s.value for s in CLOCK_STATUSES}
-    now = utcnow().replace(tzinfo=None)  # as the times are read
+    now = utcnow().replace(tzinfo=None)
     when = city_time(zone)
 
     def cells(rows: Sequence[Row], codes: dict[int, object]) -> Iterator[tuple[object, ...]]:
