@@ -4,21 +4,32 @@ agency, category and service area in the reader's language, after the codes; las
 referred to a body outside the city government.
 
 Times are the city's (CITY_TIMEZONE) with their offset, as staff read them everywhere else:
-"2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601."""
+"2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601.
+
+A million cases stream in constant memory: one query reads only the exported columns, as
+tuples, through a server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched),
+`ROWS_PER_CHUNK` at a time; names come from dictionaries built once; times are read as plain
+UTC and moved to the city's zone by an offset known per day (`city_time`); each chunk of rows is
+written by one csv writer into one reused buffer and handed on as one string.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
+from cases.enums import CLOCK_STATUSES, CaseStatus
 from cases.labels import staff_status_name
 from cases.models import Case
-from cases.service import is_overdue, visible_cases
+from cases.service import tracking_codes, visible_cases
+from core.db import UTCDateTime, utcnow
 from routing.models import Agency, Category, ServiceArea
 from staff.models import User
 
@@ -54,15 +65,40 @@ COLUMNS = (
     # last, so that the columns before it keep their places for existing spreadsheets
     "referred_at",
 )
-BATCH = 500
+# what the export reads of a case, in the order `_cells` unpacks it
+READ = (
+    Case.tracking_code,
+    Case.status,
+    Case.agency_id,
+    Case.category_id,
+    Case.service_area_id,
+    Case.source_channel,
+    Case.language,
+    Case.created_at,
+    Case.due_at,
+    Case.assigned_at,
+    Case.in_progress_at,
+    Case.resolved_at,
+    Case.closed_at,
+    Case.rejected_at,
+    Case.latitude,
+    Case.longitude,
+    Case.address,
+    Case.duplicate_of_id,
+    Case.merged_into_id,
+    Case.text,
+    Case.anonymous,
+    Case.confidential,
+    Case.referred_at,
+)
+# rows fetched from the cursor at a time, and written into one string handed to the server: a
+# few hundred kilobytes, so neither a fetch nor a send is paid per row
+ROWS_PER_CHUNK = 1000
 # what makes Excel read the file as UTF-8 rather than the machine's code page (é, ñ, emoji)
 BYTE_ORDER_MARK = "\ufeff"
 # what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _when(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).isoformat() if value else ""
+NOTHING = ("", "")
 
 
 def shown_as_text(value: object) -> object:
@@ -74,81 +110,170 @@ def shown_as_text(value: object) -> object:
     return value
 
 
-def csv_lines(
+def _plain_utc(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[datetime]:
+    """`column` (a UTCDateTime) read as a naive UTC datetime, without a Python call per value:
+    SQLite stores it so; PostgreSQL converts it to a timestamp in UTC."""
+    if dialect == "postgresql":
+        return sa.func.timezone("UTC", column, type_=sa.DateTime()).label(column.key)
+    return sa.type_coerce(column, sa.DateTime()).label(column.key)
+
+
+def city_time(zone: ZoneInfo) -> Callable[[datetime | None], str]:
+    """What writes a naive UTC datetime as `value.replace(tzinfo=UTC).astimezone(zone)
+    .isoformat()` does ("" for None), without its cost per value: each UTC day's offset is
+    worked out once; a day with a change of offset (summer time) is converted value by value."""
+    offsets: dict[int, tuple[timedelta, str] | None] = {}
+    day = timedelta(days=1)
+
+    def exactly(value: datetime) -> str:
+        return value.replace(tzinfo=UTC).astimezone(zone).isoformat()
+
+    def offset_of(start: datetime) -> tuple[timedelta, str] | None:
+        first = start.replace(tzinfo=UTC).astimezone(zone)
+        last = (start + day - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(zone)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset():
+            return None
+        # the suffix isoformat() writes for this offset ("+07:00"; "+05:53:28" for old times)
+        return offset, first.isoformat()[len(first.replace(tzinfo=None).isoformat()) :]
+
+    def written(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        key = value.toordinal()
+        if key not in offsets:
+            offsets[key] = offset_of(datetime.combine(value.date(), datetime.min.time()))
+        known = offsets[key]
+        if known is None:
+            return exactly(value)
+        return (value + known[0]).isoformat() + known[1]
+
+    return written
+
+
+def _named(code: str, name: str) -> tuple[object, object]:
+    return shown_as_text(code), shown_as_text(name)
+
+
+def csv_chunks(
     session: Session,
     user: User,
     *,
     timezone: str,
     language: str,
-    batch: int = BATCH,
+    rows_per_chunk: int = ROWS_PER_CHUNK,
     **filters: object,
 ) -> Iterator[str]:
-    """The header, then one line per case, newest first, read in keyset batches; times in
-    `timezone`, names in `language`; no text cell starts like a formula (`shown_as_text`)."""
-    zone = ZoneInfo(timezone)
-    en = language == "en"
-    agencies = {a.id: (a.code, a.name_en if en else a.name) for a in session.exec(select(Agency))}
-    categories = {
-        c.id: (c.code, c.name_en if en else c.name) for c in session.exec(select(Category))
-    }
-    areas = {a.id: (a.code, a.name) for a in session.exec(select(ServiceArea))}
-    nothing = ("", "")
-    query = visible_cases(session, user, **filters).order_by(col(Case.id).desc()).limit(batch)
+    """The header, then the cases `user` may see that match `filters` (`visible_cases`'),
+    newest first, `rows_per_chunk` rows to a string; times in `timezone`, names in `language`,
+    overdue as of when the export began; no text cell starts like a formula (`shown_as_text`).
+    A bad filter raises before the header is made."""
+    dialect = session.get_bind().dialect.name
+    read = [
+        _plain_utc(column, dialect) if isinstance(column.type, UTCDateTime) else column
+        for column in READ
+    ]
+    query = (
+        visible_cases(session, user, **filters)
+        .with_only_columns(*read, maintain_column_froms=True)
+        .order_by(col(Case.id).desc())
+        .execution_options(yield_per=rows_per_chunk)
+    )
+    cells = _cells(session, ZoneInfo(timezone), language)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def line(values: list[object]) -> str:
+    def written(rows: Iterator[Sequence[object]]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([shown_as_text(value) for value in values])
+        writer.writerows(rows)
         return buffer.getvalue()
 
-    yield line(list(COLUMNS))
-    last_id: int | None = None
-    while True:
-        batch = list(session.exec(query if last_id is None else query.where(Case.id < last_id)))
-        if not batch:
-            return
-        codes = dict(
-            session.exec(
-                select(Case.id, Case.tracking_code).where(
-                    col(Case.id).in_(
-                        {c.duplicate_of_id for c in batch} | {c.merged_into_id for c in batch}
-                    )
-                )
-            ).all()
-        )
-        for case in batch:
-            yield line(
-                [
-                    case.tracking_code,
-                    case.status,
-                    agencies.get(case.agency_id, nothing)[0],
-                    categories.get(case.category_id, nothing)[0],
-                    areas.get(case.service_area_id, nothing)[0],
-                    case.source_channel,
-                    case.language,
-                    _when(case.created_at, zone),
-                    _when(case.due_at, zone),
-                    "yes" if is_overdue(case) else "no",
-                    _when(case.assigned_at, zone),
-                    _when(case.in_progress_at, zone),
-                    _when(case.resolved_at, zone),
-                    _when(case.closed_at, zone),
-                    _when(case.rejected_at, zone),
-                    "" if case.latitude is None else case.latitude,
-                    "" if case.longitude is None else case.longitude,
-                    case.address or "",
-                    codes.get(case.duplicate_of_id, ""),
-                    codes.get(case.merged_into_id, ""),
-                    case.text,
-                    "yes" if case.anonymous else "no",
-                    "yes" if case.confidential else "no",
-                    staff_status_name(case.status, language),
-                    agencies.get(case.agency_id, nothing)[1],
-                    categories.get(case.category_id, nothing)[1],
-                    areas.get(case.service_area_id, nothing)[1],
-                    _when(case.referred_at, zone),
-                ]
+    yield written(iter([COLUMNS]))
+    for rows in session.connection().execute(query).partitions():
+        linked = {row.duplicate_of_id for row in rows} | {row.merged_into_id for row in rows}
+        codes = {id_: shown_as_text(code) for id_, code in tracking_codes(session, linked).items()}
+        yield written(cells(rows, codes))
+
+
+def _cells(
+    session: Session, zone: ZoneInfo, language: str
+) -> Callable[[Sequence[Row], dict[int, object]], Iterator[tuple[object, ...]]]:
+    """What turns rows of `READ` into the export's cells, given the tracking codes of the cases
+    they name as duplicates or merged into; the catalogue's names looked up once."""
+    en = language == "en"
+    agencies = {
+        a.id: _named(a.code, a.name_en if en else a.name) for a in session.exec(select(Agency))
+    }
+    categories = {
+        c.id: _named(c.code, c.name_en if en else c.name) for c in session.exec(select(Category))
+    }
+    areas = {a.id: _named(a.code, a.name) for a in session.exec(select(ServiceArea))}
+    statuses = {s.value: _named(s.value, staff_status_name(s, language)) for s in CaseStatus}
+    # cases.service.is_overdue, on the plain UTC times read here
+    running = {s.value for s in CLOCK_STATUSES}
+    now = utcnow().replace(tzinfo=None)
+    when = city_time(zone)
+
+    def cells(rows: Sequence[Row], codes: dict[int, object]) -> Iterator[tuple[object, ...]]:
+        for (
+            code,
+            status,
+            agency_id,
+            category_id,
+            area_id,
+            channel,
+            case_language,
+            created,
+            due,
+            assigned,
+            in_progress,
+            resolved,
+            closed,
+            rejected,
+            latitude,
+            longitude,
+            address,
+            duplicate_of,
+            merged_into,
+            text,
+            anonymous,
+            confidential,
+            referred,
+        ) in rows:
+            status_code, status_name = statuses[status]
+            agency_code, agency_name = agencies.get(agency_id, NOTHING)
+            category_code, category_name = categories.get(category_id, NOTHING)
+            area_code, area_name = areas.get(area_id, NOTHING)
+            yield (
+                shown_as_text(code),
+                status_code,
+                agency_code,
+                category_code,
+                area_code,
+                shown_as_text(channel),
+                shown_as_text(case_language),
+                when(created),
+                when(due),
+                "yes" if status in running and due is not None and due < now else "no",
+                when(assigned),
+                when(in_progress),
+                when(resolved),
+                when(closed),
+                when(rejected),
+                "" if latitude is None else latitude,
+                "" if longitude is None else longitude,
+                shown_as_text(address) if address else "",
+                codes.get(duplicate_of, ""),
+                codes.get(merged_into, ""),
+                shown_as_text(text),
+                "yes" if anonymous else "no",
+                "yes" if confidential else "no",
+                status_name,
+                agency_name,
+                category_name,
+                area_name,
+                when(referred),
             )
-        last_id = batch[-1].id
+
+    return cells

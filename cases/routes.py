@@ -17,7 +17,7 @@ from cases import assignees, lifecycle, moderation, service
 from cases.duplicates import merge
 from cases.enums import CaseStatus
 from cases.errors import CaseError
-from cases.export import BYTE_ORDER_MARK, csv_lines
+from cases.export import BYTE_ORDER_MARK, csv_chunks
 from cases.models import Attachment, Case
 from cases.proof import store_upload
 from cases.schemas import (
@@ -99,12 +99,12 @@ def csv_download(
     """The cases `user` may see as a CSV download, streamed in constant memory; the API's and
     the console's. The filters run before the first byte, so a bad one raises CaseError here
     and not half-way through a file. `byte_order_mark` tells Excel the file is UTF-8."""
-    lines = csv_lines(session, user, timezone=timezone, language=language, **filters)
-    first = next(lines)
+    chunks = csv_chunks(session, user, timezone=timezone, language=language, **filters)
+    header = next(chunks)
     if byte_order_mark:
-        first = BYTE_ORDER_MARK + first
+        header = BYTE_ORDER_MARK + header
     return StreamingResponse(
-        itertools.chain([first], lines),
+        itertools.chain([header], chunks),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="aduan-cases.csv"',
