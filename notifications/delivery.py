@@ -495,3 +495,24 @@ def due_notification_ids(session: Session, *, older_than: timedelta, limit: int 
             .limit(limit)
         )
     )
+
+
+# built once: the sweep runs it every NOTIFY_SWEEP_SECONDS in every worker
+_RELEASE_LAPSED = (
+    sa.update(Notification)
+    .where(
+        Notification.status == NotificationStatus.sending,
+        Notification.lease_until < sa.bindparam("now", type_=UTCDateTime),
+    )
+    .values(status=NotificationStatus.pending, lease_until=None)
+    .returning(Notification.id)
+)
+
+
+def release_lapsed(session: Session) -> list[int]:
+    """Puts back to pending the rows whose lease ran out (their sender died: a live one's
+    heartbeat renews it) and returns their ids. The attempt stays counted: the message may
+    have gone out."""
+    released = list(session.connection().execute(_RELEASE_LAPSED, {"now": utcnow()}).scalars())
+    session.commit()
+    return released

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from aduan.app import create_app
 from core.db import get_engine, utcnow
+from core.queue import get_queue
 from core.settings import Settings, get_settings
 from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery, deliver
@@ -211,6 +212,36 @@ def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
     assert [m.to for m in smtp.messages] == ["crash@example.com"]
     assert attempt_delivery(engine, settings, row_id, channels=channels).outcome is Outcome.skipped
     assert len(smtp.messages) == 1
+
+
+def test_the_sweep_puts_a_dead_senders_rows_ahead_of_the_backlog(
+    settings: Settings, smtp: SmtpSink
+) -> None:
+    """A row whose lease ran out has no job left to carry it: the sweep puts it back to
+    pending and at the front of the queue, though the queue has a backlog (which holds every
+    other overdue row, so those wait for it to be worked off)."""
+    dead = owe_message(settings, Channel.email, "dead@example.com")
+    queued = [owe_message(settings, Channel.email, f"queued{n}@example.com") for n in range(2)]
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET status='sending', lease_until=:t WHERE id=:id"),
+            {"t": utcnow() - timedelta(seconds=1), "id": dead},
+        )
+    dispatcher = RQDispatcher(settings)
+    queue = get_queue(settings)
+    queue.empty()
+    dispatcher.dispatch(queued)
+    assert sweep(engine, dispatcher, older_than=timedelta(0)) == 1
+    assert [job.args for job in queue.get_jobs()] == [([dead],), (queued,)]
+    assert {row.id: row.status for row in outbox(settings)}[dead] == "pending"
+    run_jobs(settings)
+    smtp.wait_for(lambda: len(smtp.messages) == 3)
+    assert sorted(m.to for m in smtp.messages) == [
+        "dead@example.com",
+        "queued0@example.com",
+        "queued1@example.com",
+    ]
 
 
 def test_a_batch_slower_than_its_lease_keeps_it(
