@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from core.db import get_engine, utcnow
+from core.db import UTCDateTime, get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings, get_settings
 from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
+from notifications.lease import heartbeat
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -32,6 +33,7 @@ from tests.helpers import (
     run_jobs,
     words,
 )
+from tests.processes import wait_until
 
 
 def test_acknowledgement_row_is_written_with_the_case(
@@ -408,3 +410,43 @@ def test_one_staff_users_messages_go_in_order_and_wait_for_no_one_else(
         ("kadis@kota.go.id", "satu"),
         ("kadis@kota.go.id", "dua"),
     ]
+
+
+def test_a_heartbeat_never_takes_back_a_row_claimed_elsewhere(settings: Settings) -> None:
+    """Renewals are fenced by the lease's end this process wrote: once a row was claimed by
+    another sender (after this lease ran out unrenewed, the database unreachable), the
+    heartbeat leaves that sender's lease as it is and no longer lets a send of the row start
+    here; the rows still held are renewed."""
+    short = settings.model_copy(
+        update={
+            "notify_lease_seconds": 2,
+            "notify_heartbeat_seconds": 0.2,
+            "provider_timeout_seconds": 1,
+        }
+    )
+    taken, kept = (owe_message(settings, Channel.sms, f"+62813555060{n}") for n in range(2))
+    until = utcnow() + timedelta(seconds=2)
+    theirs = until + timedelta(seconds=5)
+    # as a claim writes them (SQLite compares the stored text)
+    at = sa.bindparam("t", type_=UTCDateTime)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET status='sending', lease_until=:t").bindparams(at),
+            {"t": until},
+        )
+        connection.execute(
+            sa.text("UPDATE notifications SET lease_until=:t WHERE id=:id").bindparams(at),
+            {"t": theirs, "id": taken},
+        )
+    beats = heartbeat(engine, short)
+    lease = beats.hold([taken, kept], until, short.provider_timeout_seconds)
+    try:
+        assert wait_until(lambda: not lease.allows_send(taken), 5)
+        time.sleep(3)  # past the lease the claim took: only a renewal keeps `kept`
+        assert lease.allows_send(kept)
+    finally:
+        beats.let_go(lease)
+    ends = {row.id: row.lease_until for row in outbox(settings)}
+    assert ends[taken] == theirs
+    assert ends[kept] > until
