@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -122,6 +121,7 @@ def worker(
 
     from aduan.channels import build_channels
     from core.i18n import require_catalogues
+    from core.periodic import Every
     from core.queue import get_queue
     from notifications.channels import install
     from notifications.dispatch import RQDispatcher, sweep
@@ -136,15 +136,6 @@ def worker(
     engine = get_engine(settings.database_url)
     dispatcher = RQDispatcher(settings)
     interval = settings.notify_sweep_seconds
-
-    def sweep_forever() -> None:
-        # the safety net: rows whose enqueue was lost (Redis down, a crash) go out anyway
-        while True:
-            try:
-                sweep(engine, dispatcher, older_than=timedelta(seconds=interval))
-            except Exception:
-                logging.getLogger("aduan.sweep").exception("sweep failed")
-            threading.Event().wait(interval)
 
     class Worker(SimpleWorker):
         def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
@@ -170,7 +161,13 @@ def worker(
             if not sweep(engine, dispatcher, older_than=timedelta(0)):
                 return
     sweep(engine, dispatcher, older_than=timedelta(0))
-    threading.Thread(target=sweep_forever, name="aduan-sweep", daemon=True).start()
+    # the safety net: rows whose enqueue was lost (Redis down, a crash) and a dead worker's,
+    # once their lease has run out, go out anyway
+    Every(
+        interval,
+        lambda: sweep(engine, dispatcher, older_than=timedelta(seconds=interval)),
+        "aduan-sweep",
+    ).start()
     rq_worker.work(with_scheduler=True)
 
 

@@ -1,7 +1,8 @@
-"""A background thread that calls one function every so often, for the embedded set-up.
+"""A background thread that calls one function every so often: the follow-ups of the embedded
+set-up, the outbox sweep of `aduan worker`.
 
-With Redis, RQ's cron scheduler does this in its own process; without it, the web process
-must, or nothing would ever run on a schedule.
+With Redis, RQ's cron scheduler runs the follow-ups in its own process; without it, the web
+process must, or nothing would ever run on a schedule.
 """
 
 from __future__ import annotations

@@ -105,8 +105,12 @@ class Settings(BaseSettings):
     nearby_searches_per_hour: int = Field(default=600, ge=0)
 
     notify_retry_delays: Annotated[list[int], NoDecode] = Field(default=[30, 120, 600, 1800, 7200])
-    notify_lease_seconds: int = Field(default=120, gt=0)
-    notify_sweep_seconds: float = Field(default=30.0, gt=0)
+    # how long a claim holds its messages unless its sender renews it (NOTIFY_HEARTBEAT_SECONDS):
+    # the longest a dead worker's messages wait before another may send them
+    notify_lease_seconds: float = Field(default=25.0, gt=0)
+    # how often `aduan worker` hands over again what should have gone out and did not (a lost
+    # enqueue, a dead worker's messages once their lease ran out)
+    notify_sweep_seconds: float = Field(default=5.0, gt=0)
     # how long a web process gathers committed messages before it hands them to RQ as one job:
     # fewer, larger jobs cost every process less CPU per complaint, and a resident does not
     # notice the wait (docs/performance.md)
@@ -196,6 +200,10 @@ class Settings(BaseSettings):
     city_name: str = Field(default="Aduan Warga", min_length=1, max_length=100)
     city_logo: Path | None = None
     city_hotline: str | None = Field(default=None, max_length=40)
+
+    # worker death (notifications/lease.py): how often a process that sends renews the lease on
+    # the messages it claimed, each time for NOTIFY_LEASE_SECONDS
+    notify_heartbeat_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod
@@ -290,9 +298,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> Settings:
-        # a send still running when its lease ends can be claimed and sent again by another job
-        if self.notify_lease_seconds <= self.provider_timeout_seconds:
-            raise ValueError("NOTIFY_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS")
+        # a send starts only while its lease outlasts it (one still running when the lease ends
+        # could be claimed and sent again elsewhere); the lease falls to its shortest just
+        # before a heartbeat renews it, so it must then still outlast a send, or none starts
+        shortest = self.notify_lease_seconds - self.notify_heartbeat_seconds
+        if shortest <= self.provider_timeout_seconds:
+            raise ValueError(
+                "NOTIFY_LEASE_SECONDS must be longer than NOTIFY_HEARTBEAT_SECONDS plus "
+                "PROVIDER_TIMEOUT_SECONDS"
+            )
         return self
 
     @model_validator(mode="after")

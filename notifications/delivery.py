@@ -1,7 +1,9 @@
 """Delivery attempts of outbox rows: claim them, send them, record what happened.
 
 Every path that sends (an RQ job, the embedded thread) goes through `deliver`, so the
-claim-with-lease rule that stops double sends holds whoever runs it.
+claim-with-lease rule that stops double sends holds whoever runs it. The lease is short and
+renewed by the process's heartbeat while it lives (`notifications.lease`): a dead sender's rows
+are claimable again within NOTIFY_LEASE_SECONDS, a live one's never.
 
 One recipient's messages about one case (same contact or staff user, and same reference) go out
 in the order they were written: one is not claimed while an earlier one is still pending or being
@@ -43,6 +45,7 @@ from notifications.channels import (
     SendResult,
 )
 from notifications.enums import NotificationStatus
+from notifications.lease import Lease, heartbeat
 from notifications.models import Contact, Notification, WebhookEndpoint
 from notifications.photos import outbound_photos, with_photo_link
 from notifications.recipients import (
@@ -56,8 +59,7 @@ from notifications.recipients import (
 from staff.models import User
 
 log = logging.getLogger(__name__)
-# rows claimed and recorded together: a crash re-sends at most this many (their lease runs out
-# with the sends unrecorded), and a claim and a commit are shared by as many messages
+# rows claimed together: a claim is shared by as many messages
 CLAIM_SIZE = 20
 
 
@@ -74,29 +76,34 @@ class AttemptResult:
     retry_at: datetime | None = None
 
 
-def claimable(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
-    """Rows due for an attempt: pending and due, or claimed by a sender whose lease ran out."""
+def claimable(
+    due: datetime | sa.BindParameter[datetime], lease_ended: datetime | sa.BindParameter[datetime]
+) -> sa.ColumnElement[bool]:
+    """Rows due for an attempt: pending and due by `due`, or claimed by a sender whose lease
+    ended before `lease_ended`."""
     return or_(
         sa.and_(
             Notification.status == NotificationStatus.pending,
-            Notification.next_attempt_at <= now,
+            Notification.next_attempt_at <= due,
         ),
         sa.and_(
             Notification.status == NotificationStatus.sending,
-            Notification.lease_until < now,
+            Notification.lease_until < lease_ended,
         ),
     )
 
 
-def _claim(session: Session, notification_ids: list[int], settings: Settings) -> list[int]:
+def _claim(
+    session: Session, notification_ids: list[int], settings: Settings
+) -> tuple[list[int], datetime]:
     """Claims every row among `notification_ids` that is due and not waiting for an earlier one,
-    with one lease for all of them; returns their ids."""
+    with one lease for all of them; returns their ids and the lease's end."""
     now = utcnow()
     lease_until = now + timedelta(seconds=settings.notify_lease_seconds)
     parameters = {"notification_ids": notification_ids, "now": now, "lease_until": lease_until}
     claimed = list(session.connection().execute(_CLAIM, parameters).scalars())
     session.commit()
-    return claimed
+    return claimed, lease_until
 
 
 def _earlier_unsent(earlier: type[Notification], later: type[Notification]) -> list:
@@ -127,11 +134,12 @@ def _earlier_unsent_exists() -> sa.ColumnElement[bool]:
 
 
 # built once: the worker's most frequent statement
+_NOW = sa.bindparam("now", type_=UTCDateTime)
 _CLAIM = (
     sa.update(Notification)
     .where(
         Notification.id.in_(sa.bindparam("notification_ids", expanding=True)),
-        claimable(sa.bindparam("now", type_=UTCDateTime)),
+        claimable(_NOW, _NOW),
         ~_earlier_unsent_exists(),
     )
     .values(
@@ -182,12 +190,15 @@ def deliver(
     """Send each due row among `notification_ids` once, each through its channel in `channels`;
     never raises for a delivery problem.
 
-    The rows are claimed together and their outcomes committed together: a claim and a record
-    per message cost the worker and the database more than the message's own send. A message
-    about a case waits for an earlier one to the same resident (the parts of a split message
-    too), so each pass claims what the previous pass unblocked. When `should_stop` turns true
-    the rows in flight (a claim's first row counts as started) are finished and the other
-    claimed rows go back to pending, untouched, for the next worker.
+    The rows are claimed together, and their outcomes committed as the providers answer, those
+    that came in together at once: a claim and a commit per message cost the worker and the
+    database more than the message's own send, and an answer kept unrecorded while slower sends
+    go on would be sent again if the process died. The process's heartbeat keeps the claim's
+    lease until the last answer is in. A message about a case waits for an earlier one to the
+    same resident (the parts of a split message too), so each pass claims what the previous
+    pass unblocked. When `should_stop` turns true the rows in flight (a claim's first row
+    counts as started) are finished and the other claimed rows go back to pending, untouched,
+    for the next worker.
 
     Rows a delivery writes itself (the admins' e-mail about a paused webhook endpoint) go to
     `dispatcher` once committed; without one, the sweep finds them.
@@ -195,14 +206,21 @@ def deliver(
     ids = list(dict.fromkeys(notification_ids))
     results: dict[int, AttemptResult] = {}
     pool = _send_pool(settings.notify_send_concurrency)
+    leases = heartbeat(engine, settings)
     with open_session(engine, dispatcher=dispatcher) as session:
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():
-                claimed = _claim(session, waiting, settings)
+                claimed, lease_until = _claim(session, waiting, settings)
                 if not claimed:
                     break
-                results |= _send_claimed(session, claimed, settings, channels, should_stop, pool)
+                lease = leases.hold(claimed, lease_until, settings.provider_timeout_seconds)
+                try:
+                    results |= _send_claimed(
+                        session, claimed, lease, settings, channels, should_stop, pool
+                    )
+                finally:
+                    leases.let_go(lease)
                 waiting = [i for i in waiting if i not in results]
             if should_stop():
                 break
@@ -235,6 +253,7 @@ def attempt_delivery(
 def _send_claimed(
     session: Session,
     claimed: list[int],
+    lease: Lease,
     settings: Settings,
     channels: Channels,
     should_stop: Callable[[], bool],
@@ -244,7 +263,8 @@ def _send_claimed(
     written, different recipients' side by side on `pool`'s threads, so a provider's round trip
     (150 ms and more to Twilio from Indonesia) is not waited out once per message. Only this
     thread touches the session: the pool's threads get messages and hand back what the provider
-    said.
+    said. A row whose `lease` does not cover a whole send when its turn comes is not sent and
+    left as it is: it goes out once the lease has run out, claimed again.
     """
     rows = [
         (notification, _recipient(contact, user, endpoint))
@@ -279,23 +299,21 @@ def _send_claimed(
     answers: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
     for chain in chains.values():
         context = contextvars.copy_context()  # the job's id stays on what the threads log
-        pool.submit(context.run, _send_chain, chain, settings, first, should_stop, answers)
+        pool.submit(context.run, _send_chain, chain, lease, settings, first, should_stop, answers)
     by_id = {notification.id: (notification, recipient) for notification, recipient in rows}
     unanswered = {attempt.notification_id for chain in chains.values() for attempt in chain}
-    lease_until = rows[0][0].lease_until if rows else None
     while unanswered:
-        try:
-            notification_id, answer = answers.get(timeout=_until_renewal(lease_until, settings))
-        except queue.Empty:
-            waiting = [by_id[i][0] for i in sorted(unanswered)]
-            lease_until = _renew_leases(session, waiting, settings)
-            continue
+        notification_id, answer = answers.get()
         unanswered.discard(notification_id)
         notification, recipient = by_id[notification_id]
-        if answer is _NOT_STARTED:
+        if answer is _NOT_HELD:
+            results[notification_id] = AttemptResult(Outcome.skipped)
+        elif answer is _NOT_STARTED:
             _release(notification)
         else:
             results[notification_id] = _record(session, notification, recipient, answer, settings)
+        if answers.empty():  # what went out is recorded before waiting for slower sends
+            session.commit()
     session.commit()
     return results
 
@@ -324,12 +342,15 @@ class _Attempt:
 
 # what a chain hands back for a row it did not send because a stop was asked for
 _NOT_STARTED = object()
+# ... because its lease would not outlast a send (the heartbeat could not renew it in time)
+_NOT_HELD = object()
 # ... and for a row it did not send because the channel refused this citizen a moment before
 _REFUSED = object()
 
 
 def _send_chain(
     chain: list[_Attempt],
+    lease: Lease,
     settings: Settings,
     first: int | None,
     should_stop: Callable[[], bool],
@@ -342,6 +363,9 @@ def _send_chain(
         if attempt.notification_id != first and should_stop():
             answers.put((attempt.notification_id, _NOT_STARTED))
             continue
+        if not lease.allows_send(attempt.notification_id):
+            answers.put((attempt.notification_id, _NOT_HELD))
+            continue
         if refused:
             answers.put((attempt.notification_id, _REFUSED))
             continue
@@ -351,25 +375,6 @@ def _send_chain(
             answer = exc
             refused = attempt.to_contact and isinstance(exc, DeliveryError) and exc.unreachable
         answers.put((attempt.notification_id, answer))
-
-
-def _until_renewal(lease_until: datetime | None, settings: Settings) -> float | None:
-    """Seconds until the lease must be renewed: a send started later could outlast it."""
-    if lease_until is None:
-        return None
-    margin = timedelta(seconds=settings.provider_timeout_seconds)
-    return max((lease_until - margin - utcnow()).total_seconds(), 0.0)
-
-
-def _renew_leases(session: Session, rows: list[Notification], settings: Settings) -> datetime:
-    """A long batch (slow provider) outlives its claim's lease: renewed before a send could
-    overrun it, so no other worker takes a row this one is about to send or is sending. The
-    commit records what went out so far too."""
-    lease_until = utcnow() + timedelta(seconds=settings.notify_lease_seconds)
-    for row in rows:
-        row.lease_until = lease_until
-    session.commit()
-    return lease_until
 
 
 def _release(row: Notification) -> None:
@@ -478,13 +483,36 @@ def _record_failure(
 
 
 def due_notification_ids(session: Session, *, older_than: timedelta, limit: int = 500) -> list[int]:
-    """Rows that should have gone out by now: the safety net under every enqueue."""
-    cutoff = utcnow() - older_than
+    """Rows that should have gone out by now: the safety net under every enqueue. A pending row
+    is left `older_than` for the enqueue on its way; a lease that ran out has no such enqueue,
+    and its sender's heartbeat would have renewed it if it lived."""
+    now = utcnow()
     return list(
         session.exec(
             select(Notification.id)
-            .where(claimable(cutoff))
+            .where(claimable(now - older_than, now))
             .order_by(Notification.next_attempt_at)
             .limit(limit)
         )
     )
+
+
+# built once: the sweep runs it every NOTIFY_SWEEP_SECONDS in every worker
+_RELEASE_LAPSED = (
+    sa.update(Notification)
+    .where(
+        Notification.status == NotificationStatus.sending,
+        Notification.lease_until < sa.bindparam("now", type_=UTCDateTime),
+    )
+    .values(status=NotificationStatus.pending, lease_until=None)
+    .returning(Notification.id)
+)
+
+
+def release_lapsed(session: Session) -> list[int]:
+    """Puts back to pending the rows whose lease ran out (their sender died: a live one's
+    heartbeat renews it) and returns their ids. The attempt stays counted: the message may
+    have gone out."""
+    released = list(session.connection().execute(_RELEASE_LAPSED, {"now": utcnow()}).scalars())
+    session.commit()
+    return released

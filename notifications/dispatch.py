@@ -22,7 +22,7 @@ from core.db import open_session
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.channels import Channels
-from notifications.delivery import deliver, due_notification_ids
+from notifications.delivery import deliver, due_notification_ids, release_lapsed
 from notifications.jobs import JOB_OPTIONS, deliver_notifications
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ class RQDispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def dispatch(self, notification_ids: Iterable[int]) -> None:
+    def dispatch(self, notification_ids: Iterable[int], *, at_front: bool = False) -> None:
+        """Enqueue delivery jobs for the rows, `at_front` of the queue or at its end."""
         ids = list(notification_ids)
         try:
             q = get_queue(self.settings)
@@ -51,7 +52,13 @@ class RQDispatcher:
             with q.connection.pipeline() as pipe:
                 for start in range(0, len(ids), JOB_SIZE):
                     chunk = ids[start : start + JOB_SIZE]
-                    q.enqueue(deliver_notifications, chunk, pipeline=pipe, **JOB_OPTIONS)
+                    q.enqueue(
+                        deliver_notifications,
+                        chunk,
+                        pipeline=pipe,
+                        at_front=at_front,
+                        **JOB_OPTIONS,
+                    )
                 pipe.execute()
         except RedisError as exc:
             log.warning("Redis unavailable, the sweep will enqueue later: %s", exc)
@@ -111,16 +118,23 @@ class GatheringDispatcher:
                 log.exception("dispatching %d notifications failed", len(ids))
 
 
-def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> int:
+def sweep(engine: Engine, dispatcher: RQDispatcher, *, older_than: timedelta) -> int:
     """Hand every overdue row to the dispatcher again; returns how many.
 
-    Not while the dispatcher still has a backlog: the rows it holds would only be queued twice
-    (a claim keeps them from going out twice, but the queue would grow with every sweep). What
-    a lost enqueue left behind is found once the backlog is worked off.
+    Rows whose sender died (their lease ran out) go back to pending and to the front of the
+    queue at once, backlog or not: no job holds them any more, and they have waited longest.
+    Other rows not while the queue still has a backlog: the rows it holds would only be queued
+    twice (a claim keeps them from going out twice, but the queue would grow with every
+    sweep). What a lost enqueue left behind is found once the backlog is worked off.
     """
+    with open_session(engine, dispatcher=None) as session:
+        orphaned = release_lapsed(session)
     try:
+        if orphaned:
+            log.info("sweep re-dispatching %d notifications whose sender died", len(orphaned))
+            dispatcher.dispatch(orphaned, at_front=True)
         if dispatcher.backlog():
-            return 0
+            return len(orphaned)
     except RedisError as exc:
         log.warning("Redis unavailable, nothing to sweep into: %s", exc)
         return 0
@@ -129,7 +143,7 @@ def sweep(engine: Engine, dispatcher: Dispatcher, *, older_than: timedelta) -> i
     if ids:
         log.info("sweep re-dispatching %d notifications", len(ids))
         dispatcher.dispatch(ids)
-    return len(ids)
+    return len(orphaned) + len(ids)
 
 
 class EmbeddedDispatcher:

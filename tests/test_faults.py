@@ -148,6 +148,7 @@ def test_a_worker_killed_with_a_backlog_loses_nothing(
         monkeypatch,
         REDIS_URL=private_redis.url,
         NOTIFY_LEASE_SECONDS="8",
+        NOTIFY_HEARTBEAT_SECONDS="1",
         NOTIFY_SWEEP_SECONDS="1",
         PROVIDER_TIMEOUT_SECONDS="5",
         NOTIFY_GATHER_MS="50",  # gathered as deployed: the worker dies in a job of several rows

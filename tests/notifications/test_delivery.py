@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from aduan.app import create_app
-from core.db import get_engine, utcnow
+from core.db import UTCDateTime, get_engine, utcnow
+from core.queue import get_queue
 from core.settings import Settings, get_settings
 from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery, deliver
 from notifications.dispatch import RQDispatcher, sweep
 from notifications.enums import Channel
+from notifications.lease import heartbeat
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -31,6 +33,7 @@ from tests.helpers import (
     run_jobs,
     words,
 )
+from tests.processes import wait_until
 
 
 def test_acknowledgement_row_is_written_with_the_case(
@@ -213,14 +216,50 @@ def test_a_row_whose_sender_died_is_taken_over_after_the_lease(
     assert len(smtp.messages) == 1
 
 
-def test_a_batch_slower_than_its_lease_renews_it(
+def test_the_sweep_puts_a_dead_senders_rows_ahead_of_the_backlog(
+    settings: Settings, smtp: SmtpSink
+) -> None:
+    """A row whose lease ran out has no job left to carry it: the sweep puts it back to
+    pending and at the front of the queue, though the queue has a backlog (which holds every
+    other overdue row, so those wait for it to be worked off)."""
+    dead = owe_message(settings, Channel.email, "dead@example.com")
+    queued = [owe_message(settings, Channel.email, f"queued{n}@example.com") for n in range(2)]
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET status='sending', lease_until=:t WHERE id=:id"),
+            {"t": utcnow() - timedelta(seconds=1), "id": dead},
+        )
+    dispatcher = RQDispatcher(settings)
+    queue = get_queue(settings)
+    queue.empty()
+    dispatcher.dispatch(queued)
+    assert sweep(engine, dispatcher, older_than=timedelta(0)) == 1
+    assert [job.args for job in queue.get_jobs()] == [([dead],), (queued,)]
+    assert {row.id: row.status for row in outbox(settings)}[dead] == "pending"
+    run_jobs(settings)
+    smtp.wait_for(lambda: len(smtp.messages) == 3)
+    assert sorted(m.to for m in smtp.messages) == [
+        "dead@example.com",
+        "queued0@example.com",
+        "queued1@example.com",
+    ]
+
+
+def test_a_batch_slower_than_its_lease_keeps_it(
     settings: Settings, twilio: FakeTwilio, channels: Channels
 ) -> None:
     """Rows claimed together share one lease; when a slow provider makes the batch outlast it
     (two citizens' four messages each, one after another, 3.2 s against a lease of 2), the
-    lease is renewed before a send could overrun it, so no other sender takes a row that is
-    still to go out or in flight. Every attempt made meanwhile finds nothing to do."""
-    short = settings.model_copy(update={"notify_lease_seconds": 2, "provider_timeout_seconds": 1})
+    heartbeat renews it, so no other sender takes a row that is still to go out or in flight.
+    Every attempt made meanwhile finds nothing to do."""
+    short = settings.model_copy(
+        update={
+            "notify_lease_seconds": 2,
+            "notify_heartbeat_seconds": 0.3,
+            "provider_timeout_seconds": 1,
+        }
+    )
     numbers = ["+628135550200", "+628135550201"]
     ids = [
         owe_message(settings, Channel.sms, number, reference=f"TEST-000{turn}")
@@ -371,3 +410,43 @@ def test_one_staff_users_messages_go_in_order_and_wait_for_no_one_else(
         ("kadis@kota.go.id", "satu"),
         ("kadis@kota.go.id", "dua"),
     ]
+
+
+def test_a_heartbeat_never_takes_back_a_row_claimed_elsewhere(settings: Settings) -> None:
+    """Renewals are fenced by the lease's end this process wrote: once a row was claimed by
+    another sender (after this lease ran out unrenewed, the database unreachable), the
+    heartbeat leaves that sender's lease as it is and no longer lets a send of the row start
+    here; the rows still held are renewed."""
+    short = settings.model_copy(
+        update={
+            "notify_lease_seconds": 2,
+            "notify_heartbeat_seconds": 0.2,
+            "provider_timeout_seconds": 1,
+        }
+    )
+    taken, kept = (owe_message(settings, Channel.sms, f"+62813555060{n}") for n in range(2))
+    until = utcnow() + timedelta(seconds=2)
+    theirs = until + timedelta(seconds=5)
+    # as a claim writes them (SQLite compares the stored text)
+    at = sa.bindparam("t", type_=UTCDateTime)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET status='sending', lease_until=:t").bindparams(at),
+            {"t": until},
+        )
+        connection.execute(
+            sa.text("UPDATE notifications SET lease_until=:t WHERE id=:id").bindparams(at),
+            {"t": theirs, "id": taken},
+        )
+    beats = heartbeat(engine, short)
+    lease = beats.hold([taken, kept], until, short.provider_timeout_seconds)
+    try:
+        assert wait_until(lambda: not lease.allows_send(taken), 5)
+        time.sleep(3)  # past the lease the claim took: only a renewal keeps `kept`
+        assert lease.allows_send(kept)
+    finally:
+        beats.let_go(lease)
+    ends = {row.id: row.lease_until for row in outbox(settings)}
+    assert ends[taken] == theirs
+    assert ends[kept] > until
