@@ -15,6 +15,7 @@ columns, each on the day of the timestamp named:
   was already late. Running: the SLA clock still runs; such a case is late once the due time has
   passed, which the statistics decide at reading time (cases/stats.py).
 - referred: cases referred that day (`referred_at`) to the referral body of the row.
+- rating_count, rating_sum: the citizens' ratings given that day (`rated_at`), and their sum.
 - forwarded, received: history entries that passed a case on that day (`created_at` of a
   `created` or `forwarded` entry): forwarded counts those out of the agency, received those into
   it (filings included). These follow the history, which is only ever appended to.
@@ -66,6 +67,8 @@ class Standing:
     due_at: datetime | None
     paused_at: datetime | None
     referred_at: datetime | None
+    rating: int | None
+    rated_at: datetime | None
 
 
 STANDING_COLUMNS = tuple(Standing.__dataclass_fields__)
@@ -103,6 +106,9 @@ def tallies(case: Standing, zone: ZoneInfo) -> Counter[Key]:
             add(case.due_at, "sla_late")
     if case.status == CaseStatus.referred and case.referred_at is not None:
         add(case.referred_at, "referred")
+    if case.rating is not None and case.rated_at is not None:
+        add(case.rated_at, "rating_count")
+        counts[agency, case.rated_at.astimezone(zone).date(), "rating_sum"] += case.rating
     return counts
 
 

@@ -304,3 +304,5 @@ class AgencyDay(SQLModel, table=True):
     forwarded: int = 0
     received: int = 0
     referred: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0

@@ -4,8 +4,8 @@ The dashboard page and the stats API both read them from here, so a number means
 both. The counts of the range come from the daily summary rows (cases/day_stats.py keeps them
 with the cases): one GROUP BY over at most an agency's row per day, whatever the number of
 cases. What the rows cannot hold is read from the cases through an index that covers it: the
-backlog now (the open cases), cases due today whose due time has passed, the ratings of the
-range, and the resolution-time percentiles, which are exact: PostgreSQL computes them with
+backlog now (the open cases), cases due today whose due time has passed, and the resolution-
+time percentiles of the range, which are exact: PostgreSQL computes them with
 percentile_cont over the resolved cases' index, SQLite (which has no percentile function) hands
 back just the durations of the range and `percentile` interpolates them the same way.
 
@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from itertools import groupby
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -292,7 +293,16 @@ def _summed(session: Session, period: Period, today: date) -> Iterable[sa.Row]:
     """The summary rows of the range added up per agency; `late` counts the cases whose clock
     still runs as late on the days before `today`."""
     row = AgencyDay.__table__.c
-    counted = ("filed", "resolved", "sla_on_time", "forwarded", "received", "referred")
+    counted = (
+        "filed",
+        "resolved",
+        "sla_on_time",
+        "forwarded",
+        "received",
+        "referred",
+        "rating_count",
+        "rating_sum",
+    )
     running_late = sa.case((row.day < today, row.sla_running), else_=0)
     return session.execute(
         sa.select(
@@ -320,15 +330,6 @@ def _per_day(
             if value:
                 by_day[codes.get(agency_id), day] = value
     return counts
-
-
-def _ratings(session: Session, period: Period) -> Iterable[tuple[int | None, int, int]]:
-    """How many ratings each agency got in the range, and their sum."""
-    return session.execute(
-        sa.select(Case.agency_id, sa.func.count(), sa.func.sum(Case.rating))
-        .where(period.holds(col(Case.rated_at)), col(Case.rating).is_not(None))
-        .group_by(Case.agency_id)
-    ).all()
 
 
 def _seconds(
@@ -373,18 +374,6 @@ def _resolution_hours(
         key: (percentile(values, 0.5), percentile(values, 0.9))
         for key, values in [*by_agency.items(), (None, everyone)]
     }
-
-
-def _case_reads(
-    period: Period,
-) -> Callable[[Session], tuple[dict[int | None, tuple[float | None, float | None]], list]]:
-    """The reads `overview` hands to a second connection: the resolution-time percentiles and
-    the ratings, from the cases."""
-
-    def read(session: Session) -> tuple[dict, list]:
-        return _resolution_hours(session, period), list(_ratings(session, period))
-
-    return read
 
 
 def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
@@ -443,7 +432,7 @@ class _Numbers:
 
 def _numbers(session: Session, period: Period) -> _Numbers:
     now = utcnow()
-    cases = _alongside(session, _case_reads(period))
+    hours = _alongside(session, partial(_resolution_hours, period=period))
     tally: defaultdict[int | None, _Tally] = defaultdict(_Tally)
     for agency_id, open_now, overdue in _backlog(session, now):
         tally[agency_id].open, tally[agency_id].overdue = open_now, overdue
@@ -455,21 +444,21 @@ def _numbers(session: Session, period: Period) -> _Numbers:
         counts.total, counts.resolved = row.filed, row.resolved
         counts.sla_on_time, counts.sla_late = row.sla_on_time, row.late
         counts.forwarded, counts.received = row.forwarded, row.received
+        counts.rating_count, counts.rating_sum = row.rating_count, row.rating_sum
         if row.referred and agency_id is not None:
             referred_ids[agency_id] = row.referred
     for agency_id, late in _late_today(session, period, now):
         tally[agency_id].sla_late += late
     agencies = list(session.exec(select(Agency).order_by(Agency.code)))
-    hours, ratings = cases.result()
-    for agency_id, count, total in ratings:
-        tally[agency_id].rating_count, tally[agency_id].rating_sum = count, total
     bodies = {agency.id: agency for agency in agencies if agency.kind == REFERRAL}
     referred = [
         ReferredCount(bodies[i].code, bodies[i].name, bodies[i].name_en, count)
         for i, count in referred_ids.items()
         if i in bodies
     ]
-    return _Numbers(agencies, tally, hours, sorted(referred, key=lambda r: (-r.count, r.code)))
+    return _Numbers(
+        agencies, tally, hours.result(), sorted(referred, key=lambda r: (-r.count, r.code))
+    )
 
 
 def overview(session: Session, period: Period) -> Overview:

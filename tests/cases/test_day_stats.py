@@ -170,6 +170,8 @@ def compare(session: Session, period: stats.Period, now: datetime) -> None:
         assert {name: getattr(row, name) for name in COUNTED} == {
             name: counts[name] for name in COUNTED
         }, (period, agency.code)
+        ratings = counts["rating_count"]
+        assert row.rating_mean == (round(counts["rating_sum"] / ratings, 2) if ratings else None)
         sorted_hours = sorted(want.hours[agency.id])
         for value, fraction in (
             (row.median_resolution_hours, 0.5),

@@ -33,6 +33,8 @@ COUNTS = (
     "forwarded",
     "received",
     "referred",
+    "rating_count",
+    "rating_sum",
 )
 
 
