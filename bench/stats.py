@@ -120,6 +120,12 @@ def main() -> None:
         prepare_database(url, args.cases, args.reuse, workdir, env)
         dsn = libpq_dsn(url)
         with psycopg.connect(dsn, autocommit=True) as connection:
+            # a reused database still holds the last run's supervisor and its sign-ins
+            connection.execute(
+                "DELETE FROM staff_sessions WHERE user_id IN "
+                "(SELECT id FROM users WHERE username = %s)",
+                (SUPERVISOR,),
+            )
             connection.execute("DELETE FROM users WHERE username = %s", (SUPERVISOR,))
         run_aduan(["users", "create", SUPERVISOR, "--role", "supervisor"], env, workdir, PASSWORD)
         base_url = f"http://127.0.0.1:{port}"
