@@ -37,6 +37,7 @@ privacy_app = typer.Typer(
     no_args_is_help=True,
 )
 open311_app = typer.Typer(help="The Open311 API for partners' apps.", no_args_is_help=True)
+stats_app = typer.Typer(help="The daily summaries the statistics read.", no_args_is_help=True)
 open311_keys_app = typer.Typer(help="Partners' API keys.", no_args_is_help=True)
 open311_app.add_typer(open311_keys_app, name="keys")
 app.add_typer(db_app, name="db")
@@ -54,6 +55,7 @@ webhooks_app = typer.Typer(
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(open311_app, name="open311")
+app.add_typer(stats_app, name="stats")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -257,6 +259,31 @@ def catalog_load(file: Annotated[Path, typer.Argument(help="catalogue YAML file"
     with session_scope(get_engine(get_settings().database_url), dispatcher=None) as session:
         report = load_catalogue(session, catalogue)
     typer.echo(f"loaded {report.loaded}; deactivated {report.deactivated}")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Compute every agency's daily summary again from the cases and their history: after
+    CITY_TIMEZONE changed, or cases were changed other than through Aduan."""
+    from sqlalchemy.exc import DBAPIError
+
+    from cases.day_stats import rebuild
+
+    settings = get_settings()
+    engine = get_engine(settings.database_url)
+    # on PostgreSQL one snapshot of the cases: a summary row a filing or a move changed since
+    # stops the rebuild (SQLSTATE 40001) rather than be counted twice or not at all
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                rows = rebuild(connection, settings.city_timezone)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "40001":
+            raise
+        raise _fail("cases changed while the summaries were rebuilt; run it again") from exc
+    typer.echo(f"rebuilt {rows} daily summary rows in {settings.city_timezone}")
 
 
 @cases_app.command("lifecycle")

@@ -7,10 +7,12 @@ chat words mean "not fixed" is the conversation's to read: intake/intent.py.)
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cases.day_stats import count_change, standing
 from cases.enums import CaseStatus, EventKind
 from cases.lifecycle import record_event, transition
 from cases.models import Case, CaseSubscriber
@@ -42,11 +44,13 @@ def awaiting_feedback(session: Session, contact_id: int) -> Case | None:
     ).first()
 
 
-def rate(session: Session, case: Case, rating: int) -> Case:
+def rate(session: Session, settings: Settings, case: Case, rating: int) -> Case:
     """Record the citizen's rating; a second one while the case is still resolved replaces it."""
     if not 1 <= rating <= 5:
         raise ValueError("a rating is a whole number from 1 to 5")
+    before = standing(case)
     case.rating, case.rated_at = rating, utcnow()
+    count_change(session, ZoneInfo(settings.city_timezone), before, standing(case))
     session.add(case)
     record_event(
         session,

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from cases.calendar import due_at, load_calendar
 from cases.citizen import tell_citizen
+from cases.day_stats import count_change, passing_on, standing
 from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
 from cases.errors import CaseError, NotAssignable, Refusal, UnknownAgency
 from cases.models import Case, CaseEvent
@@ -62,15 +64,17 @@ def record_event(
     public_note: str | None = None,
     internal_note: str | SystemNote | None = None,
     actor_label: str | None = None,
-) -> None:
-    """Add an entry to `case`'s history, in the caller's transaction. An internal note is a
-    person's text, or a `SystemNote` the history words in its reader's language.
+) -> datetime:
+    """Add an entry to `case`'s history, in the caller's transaction, and return the time it
+    is stamped with. An internal note is a person's text, or a `SystemNote` the history words in
+    its reader's language.
 
     A prebuilt Core INSERT rather than an ORM object: history is only ever appended to and
     never read back by the session that writes it, and a unit-of-work flush per event cost
     every complaint more than the INSERT itself.
     """
     system = internal_note if isinstance(internal_note, SystemNote) else None
+    stamp = utcnow()
     session.connection().execute(
         _EVENT_INSERT,
         {
@@ -86,9 +90,10 @@ def record_event(
             "note_params": dict(system.params) if system else None,
             "actor_user_id": actor.id if actor else None,
             "actor": actor_label or actor_name(actor),
-            "created_at": utcnow(),
+            "created_at": stamp,
         },
     )
+    return stamp
 
 
 _EVENT_INSERT = sa.insert(CaseEvent.__table__)
@@ -146,6 +151,7 @@ def transition(
     if (actor is not None) != (move.by is Party.staff):
         raise ValueError(f"the move '{name}' is made by the {move.by}")
     current = CaseStatus(case.status)
+    before = standing(case)
     now = utcnow()
     if current is CaseStatus.waiting:
         _restart_clock(session, settings, case, now)
@@ -167,18 +173,27 @@ def transition(
         mark_reviewed(case, now)
     session.add(case)
     moved = case.agency_id != from_agency_id
-    record_event(
+    passed_from, passed_to = (from_agency_id, case.agency_id) if moved else (None, None)
+    stamp = record_event(
         session,
         case,
         move.event,
         actor=actor,
         from_status=current,
         to_status=move.target,
-        from_agency_id=from_agency_id if moved else None,
-        to_agency_id=case.agency_id if moved else None,
+        from_agency_id=passed_from,
+        to_agency_id=passed_to,
         public_note=public_note,
         internal_note=internal_note,
         actor_label=None if actor else move.by,
+    )
+    zone = ZoneInfo(settings.city_timezone)
+    count_change(
+        session,
+        zone,
+        before,
+        standing(case),
+        passing_on(move.event, passed_from, passed_to, stamp, zone),
     )
     if move.tells is not None:
         tell_citizen(session, settings, case, move.tells, note=public_note, photo_id=photo_id)

@@ -282,3 +282,27 @@ class Announcement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class AgencyDay(SQLModel, table=True):
+    """One agency's numbers for one day of the city's calendar, kept with the cases in the same
+    transactions (cases/day_stats.py says which column counts what), so that statistics over a
+    range read a row per agency and day instead of every case."""
+
+    __tablename__ = "agency_day_stats"
+
+    # the case's agency, or NO_AGENCY (0) for the triage desk: a key column cannot be NULL
+    agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: date = Field(primary_key=True)
+    filed: int = 0
+    filed_public: int = 0
+    resolved: int = 0
+    resolved_public: int = 0
+    sla_on_time: int = 0
+    sla_late: int = 0
+    sla_running: int = 0
+    forwarded: int = 0
+    received: int = 0
+    referred: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0

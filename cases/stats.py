@@ -1,10 +1,12 @@
-"""Supervisor numbers per agency over a range of city days, aggregated in the database.
+"""Supervisor numbers per agency over a range of city days.
 
 The dashboard page and the stats API both read them from here, so a number means the same in
-both. Every count is a GROUP BY in SQL, one query per kind of row (open now; filed, resolved, due
-or rated in the range; filed or forwarded in the history) so that an index on that one column
-keeps a query to the rows of the range. Only the resolution-time percentiles differ by backend:
-PostgreSQL computes them with percentile_cont, SQLite (which has no percentile function) hands
+both. The counts of the range come from the daily summary rows (cases/day_stats.py keeps them
+with the cases): one GROUP BY over at most an agency's row per day, whatever the number of
+cases. What the rows cannot hold is read from the cases through an index that covers it: the
+backlog now (the open cases), cases due today whose due time has passed, and the resolution-
+time percentiles of the range, which are exact: PostgreSQL computes them with
+percentile_cont over the resolved cases' index, SQLite (which has no percentile function) hands
 back just the durations of the range and `percentile` interpolates them the same way.
 
 What the numbers mean (the range is whole days `first`..`last` of the city's calendar):
@@ -37,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from itertools import groupby
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -45,16 +48,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
-from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
-from cases.models import PASSING_ON_SQL, Case, CaseEvent
+from cases.day_stats import NO_AGENCY, RESOLVED_STATUSES
+from cases.enums import CLOCK_STATUSES, OPEN_STATUSES
+from cases.models import AgencyDay, Case
 from cases.schemas import AgencyStats
-from core.db import UTCDateTime, open_session, utcnow
+from core.db import open_session, utcnow
 from routing.catalogue import REFERRAL
 from routing.models import Agency
 
 T = TypeVar("T")
 
-RESOLVED_STATUSES = (CaseStatus.resolved, CaseStatus.closed)
 DEFAULT_DAYS = 12 * 7
 # one chart bar pair per week: two years is already a hundred of them
 MAX_DAYS = 2 * 366
@@ -190,9 +193,7 @@ def weeks_of(
         sums = [0] * len(spans)
         for (code, day), count in counts.items():
             if agency is None or code == agency:
-                # days are 24-hour steps (`_per_day`): in a daylight-saving zone a row of
-                # the range's last hour may land a day late; it stays in the last week
-                week = min(max((day - first_monday).days // 7, 0), len(spans) - 1)
+                week = (day - first_monday).days // 7
                 sums[week] += count
         return sums
 
@@ -264,39 +265,71 @@ def _backlog(session: Session, now: datetime) -> Iterable[tuple[int | None, int,
     ).all()
 
 
-def _sla(session: Session, period: Period, now: datetime) -> Iterable[tuple[int | None, int, int]]:
-    """On time and late per agency, for the cases due in the range (see the module docstring)."""
-    status, due, resolved_at = col(Case.status), col(Case.due_at), col(Case.resolved_at)
-    finished = sa.and_(status.in_(RESOLVED_STATUSES), resolved_at.is_not(None))
-    on_time = sa.and_(finished, resolved_at <= due)
-    late = sa.or_(
-        sa.and_(finished, resolved_at > due),
-        sa.and_(status.in_(list(CLOCK_STATUSES)), due < now),
-        sa.and_(status == CaseStatus.waiting, due <= col(Case.paused_at)),
-    )
-    return session.execute(
-        sa.select(Case.agency_id, sa.func.count().filter(on_time), sa.func.count().filter(late))
-        .where(period.holds(due))
-        .group_by(Case.agency_id)
-    ).all()
-
-
-def _ratings(session: Session, period: Period) -> Iterable[tuple[int | None, int, int]]:
-    """How many ratings each agency got in the range, and their sum."""
-    return session.execute(
-        sa.select(Case.agency_id, sa.func.count(), sa.func.sum(Case.rating))
-        .where(period.holds(col(Case.rated_at)), col(Case.rating).is_not(None))
-        .group_by(Case.agency_id)
-    ).all()
-
-
-def _referred(session: Session, period: Period) -> Iterable[tuple[int | None, int]]:
-    """Cases referred in the range, per referral body."""
+def _late_today(
+    session: Session, period: Period, now: datetime
+) -> Iterable[tuple[int | None, int]]:
+    """Cases due earlier today (the city's day) whose SLA clock still runs, per agency: late
+    now. The summary rows hold such cases by the day they are due; this day is the one where
+    only some of them are late yet."""
+    day = now.astimezone(ZoneInfo(period.timezone)).date()
+    today = Period(day, day, period.timezone)
+    since, until = max(today.start, period.start), min(now, period.end)
+    if since >= until:
+        return []
+    due = col(Case.due_at)
     return session.execute(
         sa.select(Case.agency_id, sa.func.count())
-        .where(Case.status == CaseStatus.referred, period.holds(col(Case.referred_at)))
+        .where(col(Case.status).in_(list(CLOCK_STATUSES)), due >= since, due < until)
         .group_by(Case.agency_id)
     ).all()
+
+
+def _in_days(period: Period) -> sa.ColumnElement[bool]:
+    day = col(AgencyDay.day)
+    return sa.and_(day >= period.first, day <= period.last)
+
+
+def _summed(session: Session, period: Period, today: date) -> Iterable[sa.Row]:
+    """The summary rows of the range added up per agency; `late` counts the cases whose clock
+    still runs as late on the days before `today`."""
+    row = AgencyDay.__table__.c
+    counted = (
+        "filed",
+        "resolved",
+        "sla_on_time",
+        "forwarded",
+        "received",
+        "referred",
+        "rating_count",
+        "rating_sum",
+    )
+    running_late = sa.case((row.day < today, row.sla_running), else_=0)
+    return session.execute(
+        sa.select(
+            row.agency_id,
+            *(sa.func.sum(row[name]).label(name) for name in counted),
+            sa.func.sum(row.sla_late + running_late).label("late"),
+        )
+        .where(_in_days(period))
+        .group_by(row.agency_id)
+    ).all()
+
+
+def _per_day(
+    session: Session, period: Period, codes: Mapping[int, str], *columns: str
+) -> list[dict[DayKey, int]]:
+    """For each of `columns` of the summary rows, its counts per agency code and day of the
+    range (none for a day without any)."""
+    row = AgencyDay.__table__.c
+    counts: list[dict[DayKey, int]] = [{} for _ in columns]
+    query = sa.select(row.agency_id, row.day, *(row[name] for name in columns)).where(
+        _in_days(period), sa.or_(*(row[name] != 0 for name in columns))
+    )
+    for agency_id, day, *values in session.execute(query):
+        for by_day, value in zip(counts, values, strict=True):
+            if value:
+                by_day[codes.get(agency_id), day] = value
+    return counts
 
 
 def _seconds(
@@ -308,38 +341,6 @@ def _seconds(
     return sa.func.strftime("%s", later) - sa.func.strftime("%s", earlier, type_=sa.Integer)
 
 
-def _whole_days(seconds: sa.ColumnElement[float], dialect: str) -> sa.ColumnElement[int]:
-    """Rounded down, for the non-negative seconds it is given; SQLite may lack floor()."""
-    if dialect == "postgresql":
-        return sa.func.floor(seconds / 86400.0)
-    return sa.cast(seconds / 86400.0, sa.Integer)
-
-
-def _per_day(
-    session: Session,
-    period: Period,
-    column: sa.ColumnElement[datetime],
-    *where: sa.ColumnElement[bool],
-) -> Iterable[tuple[int | None, date, int]]:
-    """Cases per agency and city day whose `column` falls in the range.
-
-    Days are 24-hour steps from the city's midnight starting the range: cheap on both backends
-    (SQLite has no time zones) and exact for zones without daylight saving, as Indonesia's.
-    """
-    dialect = session.get_bind().dialect.name
-    since_start = _seconds(column, sa.literal(period.start, UTCDateTime), dialect)
-    day = _whole_days(since_start, dialect).label("day")
-    query = (
-        sa.select(Case.agency_id, day, sa.func.count())
-        .where(period.holds(column), *where)
-        .group_by(Case.agency_id, day)
-    )
-    return [
-        (agency_id, period.first + timedelta(days=int(index)), count)
-        for agency_id, index, count in session.execute(query)
-    ]
-
-
 def _resolution_hours(
     session: Session, period: Period
 ) -> dict[int | None, tuple[float | None, float | None]]:
@@ -347,7 +348,7 @@ def _resolution_hours(
     dialect = session.get_bind().dialect.name
     hours = _seconds(col(Case.resolved_at), col(Case.created_at), dialect) / 3600.0
     where = (
-        col(Case.status).in_(RESOLVED_STATUSES),
+        col(Case.status).in_(list(RESOLVED_STATUSES)),
         period.holds(col(Case.resolved_at)),
         col(Case.agency_id).is_not(None),
     )
@@ -373,36 +374,6 @@ def _resolution_hours(
         key: (percentile(values, 0.5), percentile(values, 0.9))
         for key, values in [*by_agency.items(), (None, everyone)]
     }
-
-
-def _passing_on(
-    session: Session, period: Period
-) -> Iterable[tuple[str, int | None, int | None, int]]:
-    """Filings and forwards in the range by where they came from and went, from the history:
-    a case's own row only knows where it is now."""
-    return session.execute(
-        sa.select(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id, sa.func.count())
-        .where(sa.text(PASSING_ON_SQL), period.holds(col(CaseEvent.created_at)))
-        .group_by(CaseEvent.kind, CaseEvent.from_agency_id, CaseEvent.to_agency_id)
-    ).all()
-
-
-def _history_reads(
-    period: Period,
-) -> Callable[[Session], tuple[list, list, list]]:
-    """The reads `overview` hands to a second connection: filings and forwards, and cases filed
-    and resolved per day."""
-
-    def read(session: Session) -> tuple[list, list, list]:
-        return (
-            list(_passing_on(session, period)),
-            _per_day(session, period, col(Case.created_at)),
-            _per_day(
-                session, period, col(Case.resolved_at), col(Case.status).in_(RESOLVED_STATUSES)
-            ),
-        )
-
-    return read
 
 
 def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
@@ -431,56 +402,85 @@ def _alongside(session: Session, read: Callable[[Session], T]) -> Future[T]:
     return future
 
 
-def overview(session: Session, period: Period) -> Overview:
-    """Every active city agency's numbers for the range, their totals (agency and name
-    empty), and the cases referred to bodies outside the city."""
+@dataclass(frozen=True)
+class _Numbers:
+    """The agencies' rows, their totals and the referral bodies' counts of a range."""
+
+    agencies: list[Agency]
+    tally: Mapping[int | None, _Tally]
+    hours: Mapping[int | None, tuple[float | None, float | None]]
+    referred: list[ReferredCount]
+
+    @property
+    def codes(self) -> dict[int | None, str]:
+        return {agency.id: agency.code for agency in self.agencies}
+
+    def rows(self) -> tuple[list[AgencyStats], AgencyStats]:
+        """Every active city agency's numbers, and their totals (agency and name empty)."""
+        active = [a for a in self.agencies if a.active and a.kind != REFERRAL]
+        no_hours = (None, None)
+        return (
+            [
+                self.tally[a.id].stats(a.code, a.name, self.hours.get(a.id, no_hours))
+                for a in active
+            ],
+            sum((self.tally[a.id] for a in active), _Tally()).stats(
+                "", "", self.hours.get(None, no_hours)
+            ),
+        )
+
+
+def _numbers(session: Session, period: Period) -> _Numbers:
     now = utcnow()
-    history = _alongside(session, _history_reads(period))
+    hours = _alongside(session, partial(_resolution_hours, period=period))
     tally: defaultdict[int | None, _Tally] = defaultdict(_Tally)
     for agency_id, open_now, overdue in _backlog(session, now):
         tally[agency_id].open, tally[agency_id].overdue = open_now, overdue
-    for agency_id, on_time, late in _sla(session, period, now):
-        tally[agency_id].sla_on_time, tally[agency_id].sla_late = on_time, late
-    for agency_id, count, total in _ratings(session, period):
-        tally[agency_id].rating_count, tally[agency_id].rating_sum = count, total
-    hours = _resolution_hours(session, period)
-    passing_on, filed, resolved = history.result()
-    for kind, from_agency, to_agency, count in passing_on:
-        if kind == EventKind.forwarded and from_agency is not None:
-            tally[from_agency].forwarded += count
-        if to_agency is not None:
-            tally[to_agency].received += count
-    for agency_id, _, count in filed:
-        tally[agency_id].total += count
-    for agency_id, _, count in resolved:
-        tally[agency_id].resolved += count
-
+    today = now.astimezone(ZoneInfo(period.timezone)).date()
+    referred_ids: dict[int, int] = {}
+    for row in _summed(session, period, today):
+        agency_id = None if row.agency_id == NO_AGENCY else row.agency_id
+        counts = tally[agency_id]
+        counts.total, counts.resolved = row.filed, row.resolved
+        counts.sla_on_time, counts.sla_late = row.sla_on_time, row.late
+        counts.forwarded, counts.received = row.forwarded, row.received
+        counts.rating_count, counts.rating_sum = row.rating_count, row.rating_sum
+        if row.referred and agency_id is not None:
+            referred_ids[agency_id] = row.referred
+    for agency_id, late in _late_today(session, period, now):
+        tally[agency_id].sla_late += late
     agencies = list(session.exec(select(Agency).order_by(Agency.code)))
-    codes = {agency.id: agency.code for agency in agencies}
-    active = [agency for agency in agencies if agency.active and agency.kind != REFERRAL]
     bodies = {agency.id: agency for agency in agencies if agency.kind == REFERRAL}
     referred = [
         ReferredCount(bodies[i].code, bodies[i].name, bodies[i].name_en, count)
-        for i, count in _referred(session, period)
+        for i, count in referred_ids.items()
         if i in bodies
     ]
-    no_hours = (None, None)
+    return _Numbers(
+        agencies, tally, hours.result(), sorted(referred, key=lambda r: (-r.count, r.code))
+    )
+
+
+def overview(session: Session, period: Period) -> Overview:
+    """Every active city agency's numbers for the range, their totals (agency and name
+    empty), and the cases referred to bodies outside the city."""
+    numbers = _numbers(session, period)
+    agencies, totals = numbers.rows()
+    filed, resolved = _per_day(session, period, numbers.codes, "filed", "resolved")
     return Overview(
         period=period,
-        agencies=[tally[a.id].stats(a.code, a.name, hours.get(a.id, no_hours)) for a in active],
-        totals=sum((tally[a.id] for a in active), _Tally()).stats(
-            "", "", hours.get(None, no_hours)
-        ),
-        triage_open=tally[None].open,
-        triage_overdue=tally[None].overdue,
-        filed={(codes.get(agency_id), day): count for agency_id, day, count in filed},
-        resolved={(codes.get(agency_id), day): count for agency_id, day, count in resolved},
-        referred=sorted(referred, key=lambda row: (-row.count, row.code)),
+        agencies=agencies,
+        totals=totals,
+        triage_open=numbers.tally[None].open,
+        triage_overdue=numbers.tally[None].overdue,
+        filed=filed,
+        resolved=resolved,
+        referred=numbers.referred,
     )
 
 
 def agency_stats(session: Session, period: Period) -> list[AgencyStats]:
-    return overview(session, period).agencies
+    return _numbers(session, period).rows()[0]
 
 
 def public_weeks(session: Session, period: Period) -> dict[str | None, list[WeekCount]]:
@@ -488,13 +488,5 @@ def public_weeks(session: Session, period: Period) -> dict[str | None, list[Week
     every case, leaving out Rahasia cases: cases/publishing.py lets them count in an agency's
     totals only, and a week is finer than that."""
     codes = {agency.id: agency.code for agency in session.exec(select(Agency))}
-    shown = col(Case.confidential) == sa.false()
-    filed = _per_day(session, period, col(Case.created_at), shown)
-    resolved = _per_day(
-        session, period, col(Case.resolved_at), col(Case.status).in_(RESOLVED_STATUSES), shown
-    )
-    by_day = [
-        {(codes.get(agency_id), day): count for agency_id, day, count in rows}
-        for rows in (filed, resolved)
-    ]
+    by_day = _per_day(session, period, codes, "filed_public", "resolved_public")
     return {code: weeks_of(period, *by_day, code) for code in (None, *codes.values())}

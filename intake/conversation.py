@@ -168,7 +168,7 @@ def _respond(
     language_for(session, contact, text)
     rating = parse_rating(text)
     if rating is not None:
-        rated = _rate(session, contact, rating)
+        rated = _rate(session, settings, contact, rating)
         if rated is not None:
             return rated
     return _read(session, settings, event, contact, text, read(text))
@@ -182,11 +182,13 @@ def _rating_asked_since(session: Session, contact: Contact, question) -> bool:
     )
 
 
-def _rate(session: Session, contact: Contact, rating: int) -> ChatOutcome | None:
+def _rate(
+    session: Session, settings: Settings, contact: Contact, rating: int
+) -> ChatOutcome | None:
     case = awaiting_feedback(session, contact.id)
     if case is None:
         return None
-    rate(session, case, rating)
+    rate(session, settings, case, rating)
     return reply(
         say(contact.language, RATED, code=case.tracking_code, rating=rating),
         case_code=case.tracking_code,

@@ -278,7 +278,12 @@ class _Seeder:
         if rng.random() < 0.55 and (rated := self._step(moment, 8)) is not None:
             late = case.due_at is not None and case.resolved_at > case.due_at
             with _at(rated):
-                rate(self.session, case, rng.choice((1, 2, 3, 3, 4) if late else (3, 4, 4, 5, 5)))
+                rate(
+                    self.session,
+                    self.settings,
+                    case,
+                    rng.choice((1, 2, 3, 3, 4) if late else (3, 4, 4, 5, 5)),
+                )
                 self.session.commit()
         if (closed := self._step(moment, 24 * self.settings.auto_close_days)) is not None:
             # the follow-up pass's move, as it makes it (cases.followups.auto_close)

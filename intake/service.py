@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from cases import announcements
+from cases import announcements, day_stats
 from cases.calendar import due_at
 from cases.citizen import acknowledge
 from cases.codes import new_tracking_code
@@ -247,7 +248,7 @@ def _store(
         session.connection().execute(sa.delete(Case).where(col(Case.id) == case.id))
         session.expunge(case)
         raise IntakeLimited(refusal)
-    record_event(
+    filed_at = record_event(
         session,
         case,
         filing.event,
@@ -261,6 +262,16 @@ def _store(
         note_duplicate(session, case, duplicate)
     attach_media(session, case, message.media)
     acknowledge(session, settings, case, contact, decision.agency, announcement)
+    # last: concurrent complaints to one agency add to the same day's row, which stays locked
+    # from here to the commit
+    zone = ZoneInfo(settings.city_timezone)
+    day_stats.count_change(
+        session,
+        zone,
+        None,
+        day_stats.standing(case),
+        day_stats.passing_on(filing.event, None, case.agency_id, filed_at, zone),
+    )
     return case, decision
 
 

@@ -59,6 +59,7 @@ PER_TEST_TABLES = (
     "pending_modes",
     "chat_links",
     "cases",
+    "agency_day_stats",
     "announcements",
     "staff_sessions",
     "users",

@@ -466,3 +466,48 @@ def test_outbox_rows_of_erased_residents_go_on_downgrade_and_the_old_check_holds
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         _outbox_row(connection, None, None)
     command.upgrade(config, "head")
+
+
+def test_daily_summaries_are_computed_for_the_cases_already_there_and_go_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    """The migration that brings agency_day_stats counts the existing cases and history on the
+    city's days (Asia/Jakarta: a filing at 20:00 UTC is the next day's); the downgrade drops
+    the table and keeps the cases."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "c4d9e2a7f1b3")
+    engine = get_engine(empty_database_url)
+    filed = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO cases (tracking_code, status, text, language, source_channel, "
+                "notify, created_at, updated_at, due_at) VALUES ('ADU-TEST1', 'triage', "
+                "'Lampu jalan mati', 'id', 'web', false, :filed, :filed, :due)"
+            ),
+            {"filed": filed, "due": datetime(2026, 12, 1, 20, 0, tzinfo=UTC)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_events (case_id, kind, to_status, actor, created_at) "
+                "SELECT id, 'created', 'triage', 'citizen', :filed FROM cases"
+            ),
+            {"filed": filed},
+        )
+    command.upgrade(config, "ccb40034e723")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT agency_id, day, filed, filed_public, sla_running, received "
+                "FROM agency_day_stats ORDER BY day"
+            )
+        )
+        # SQLite hands a raw query's date back as its text
+        assert [(row[0], str(row[1]), *row[2:]) for row in rows] == [
+            (0, "2026-12-01", 1, 1, 0, 0),
+            (0, "2026-12-02", 0, 0, 1, 0),
+        ]
+    command.downgrade(config, "c4d9e2a7f1b3")
+    with engine.connect() as connection:
+        assert "agency_day_stats" not in sa.inspect(connection).get_table_names()
+        assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 1

@@ -433,7 +433,7 @@ def submit_rating(
         reopen(session, settings, case)
         outcome = "reopened"
     elif rating in {"1", "2", "3", "4", "5"}:
-        rate(session, case, int(rating))
+        rate(session, settings, case, int(rating))
         outcome = "rated"
     else:
         return render_page(

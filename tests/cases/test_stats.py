@@ -7,18 +7,22 @@ from datetime import timedelta
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from cases.day_stats import rebuild
 from core.db import get_engine, utcnow
 from core.settings import Settings
 from tests.helpers import RUBBISH, create_staff, file_complaint, login
 
 
 def set_times(settings: Settings, code: str, **columns) -> None:
+    """Change a case's times behind the app's back, and rebuild the daily summaries as an
+    operator would after such a change (`aduan stats rebuild`)."""
     assignments = ", ".join(f"{name} = :{name}" for name in columns)
     with get_engine(settings.database_url).begin() as connection:
         connection.execute(
             sa.text(f"UPDATE cases SET {assignments} WHERE tracking_code = :code"),
             {**columns, "code": code},
         )
+        rebuild(connection, settings.city_timezone)
 
 
 def test_counts_overdue_and_resolution_percentiles(client: TestClient, settings: Settings) -> None:

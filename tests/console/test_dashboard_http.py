@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from cases.day_stats import rebuild
 from cases.enums import EventKind
 from cases.models import Case, CaseEvent
 from core.db import get_engine, session_scope, utcnow
@@ -144,6 +145,10 @@ def build_scenario(settings: Settings) -> Scenario:
         add("DLH", "waiting", ago(6), due_at=ago(4), paused_at=ago(3))  # L
         # the triage desk
         add(None, "triage", ago(1), due_at=now - timedelta(hours=2))  # K
+        # written behind the lifecycle's back: the daily summaries are computed as after any
+        # such change (`aduan stats rebuild`)
+        session.flush()
+        rebuild(session.connection(), settings.city_timezone)
     return Scenario(datetime.now(ZoneInfo(settings.city_timezone)).date())
 
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from cases import public_stats
+from cases.day_stats import rebuild
 from core import versions
 from core.db import get_engine, session_scope, utcnow
 from core.settings import Settings
@@ -58,6 +59,7 @@ def build_cases(settings: Settings) -> None:
         connection.execute(
             sa.text("UPDATE cases SET text = :text WHERE confidential"), {"text": SECRET_TEXT}
         )
+        rebuild(connection, settings.city_timezone)  # the cases were written behind its back
 
 
 def trend(page: str) -> tuple[int, int]:
@@ -161,6 +163,7 @@ def test_cached_until_a_case_changes_status(
     assert row_of(client.get("/statistik").text, "DLH")["received"] == "1"
     with get_engine(settings.database_url).begin() as connection:  # not through the ORM
         connection.execute(sa.text("UPDATE cases SET agency_id = NULL WHERE status = 'resolved'"))
+        rebuild(connection, settings.city_timezone)
     assert row_of(client.get("/statistik").text, "DLH")["received"] == "1"  # cached
 
     create_staff(settings, "petugas", "officer", "DPU")
@@ -179,6 +182,7 @@ def test_cached_until_a_case_changes_status(
 
     with get_engine(settings.database_url).begin() as connection:
         connection.execute(sa.text("UPDATE cases SET confidential = true"))
+        rebuild(connection, settings.city_timezone)
     assert trend(client.get("/statistik").text) != (0, 0)  # still cached
     monkeypatch.setattr(public_stats, "CACHE_SECONDS", 0.0)
     assert trend(client.get("/statistik").text) == (0, 0)
@@ -209,6 +213,7 @@ def test_a_status_change_in_another_process_is_seen(
             ),
             {"id": case_id, "now": utcnow()},
         )
+        rebuild(connection, settings.city_timezone)  # as its move would count it
     monkeypatch.setattr(versions, "MAX_AGE", 0.0)
     assert row_of(client.get("/statistik").text, "DLH")["resolved"] == "0"
 

@@ -1,0 +1,204 @@
+"""The daily summary rows the statistics read: per agency and day of the city's calendar, kept
+with the cases in the same transaction as each change, so they are never stale.
+
+What a case counts for is a function of its standing (`Standing`: agency, status and the
+timestamps the statistics look at), so every change is counted the same way: what the case
+counted for before is taken off and what it counts for now is added (`count_change`). A row's
+columns, each on the day of the timestamp named:
+
+- filed (and filed_public, not Rahasia): cases filed that day (`created_at`), under the agency
+  holding them now; a forward moves the count from the old agency's row to the new one's.
+- resolved (and resolved_public): cases resolved or closed after a resolution, on the day of
+  `resolved_at`; a reopened case leaves it.
+- sla_on_time, sla_late, sla_running: cases due that day (`due_at`). On time: resolved by the
+  due time. Late: resolved after it, or waiting on the citizen after a pause that began when it
+  was already late. Running: the SLA clock still runs; such a case is late once the due time has
+  passed, which the statistics decide at reading time (cases/stats.py).
+- referred: cases referred that day (`referred_at`) to the referral body of the row.
+- rating_count, rating_sum: the citizens' ratings given that day (`rated_at`), and their sum.
+- forwarded, received: history entries that passed a case on that day (`created_at` of a
+  `created` or `forwarded` entry): forwarded counts those out of the agency, received those into
+  it (filings included). These follow the history, which is only ever appended to.
+
+`rebuild` computes every row again from the cases and their history, with the same functions:
+for the migration that brings the table, after a change of CITY_TIMEZONE, and after cases were
+changed behind the app's back (`aduan stats rebuild`).
+
+Concurrent transactions add to a row with one upsert each (`INSERT ... ON CONFLICT DO UPDATE
+SET n = n + excluded.n`), so neither increment is lost: the second waits for the first's row
+lock and adds to what it committed. Rows are written in key order, so two transactions touching
+the same rows take their locks in the same order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind
+from cases.models import PASSING_ON_SQL, AgencyDay, Case, CaseEvent
+from core.db import insert_on_conflict
+
+# the agency_id of the rows of cases no agency holds (the triage desk)
+NO_AGENCY = 0
+RESOLVED_STATUSES = frozenset({CaseStatus.resolved, CaseStatus.closed})
+COUNTS = tuple(
+    column.name for column in AgencyDay.__table__.columns if column.name not in ("agency_id", "day")
+)
+# an agency key, a city day and a column of COUNTS
+Key = tuple[int, date, str]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What of a case the summary rows count."""
+
+    agency_id: int | None
+    status: str
+    confidential: bool
+    created_at: datetime
+    resolved_at: datetime | None
+    due_at: datetime | None
+    paused_at: datetime | None
+    referred_at: datetime | None
+    rating: int | None
+    rated_at: datetime | None
+
+
+STANDING_COLUMNS = tuple(Standing.__dataclass_fields__)
+
+
+def standing(case: Case) -> Standing:
+    """`case` as it stands now (its attributes, flushed or not)."""
+    return Standing(*(getattr(case, name) for name in STANDING_COLUMNS))
+
+
+def tallies(case: Standing, zone: ZoneInfo) -> Counter[Key]:
+    """What `case` counts for, by agency, day and column (see the module docstring)."""
+    agency = NO_AGENCY if case.agency_id is None else case.agency_id
+    counts: Counter[Key] = Counter()
+
+    def add(moment: datetime, *columns: str) -> None:
+        day = moment.astimezone(zone).date()
+        for column in columns:
+            counts[agency, day, column] += 1
+
+    add(case.created_at, "filed", *(() if case.confidential else ("filed_public",)))
+    finished = case.status in RESOLVED_STATUSES and case.resolved_at is not None
+    if finished:
+        add(case.resolved_at, "resolved", *(() if case.confidential else ("resolved_public",)))
+    if case.due_at is not None:
+        if finished:
+            add(case.due_at, "sla_on_time" if case.resolved_at <= case.due_at else "sla_late")
+        elif case.status in CLOCK_STATUSES:
+            add(case.due_at, "sla_running")
+        elif (
+            case.status == CaseStatus.waiting
+            and case.paused_at is not None
+            and case.due_at <= case.paused_at
+        ):
+            add(case.due_at, "sla_late")
+    if case.status == CaseStatus.referred and case.referred_at is not None:
+        add(case.referred_at, "referred")
+    if case.rating is not None and case.rated_at is not None:
+        add(case.rated_at, "rating_count")
+        counts[agency, case.rated_at.astimezone(zone).date(), "rating_sum"] += case.rating
+    return counts
+
+
+def passing_on(
+    kind: str, from_agency_id: int | None, to_agency_id: int | None, at: datetime, zone: ZoneInfo
+) -> Counter[Key]:
+    """What one history entry counts for: a filing or forward into `to_agency_id`, a forward out
+    of `from_agency_id`; other entries count for nothing."""
+    counts: Counter[Key] = Counter()
+    if kind not in (EventKind.created, EventKind.forwarded):
+        return counts
+    day = at.astimezone(zone).date()
+    if kind == EventKind.forwarded and from_agency_id is not None:
+        counts[from_agency_id, day, "forwarded"] += 1
+    if to_agency_id is not None:
+        counts[to_agency_id, day, "received"] += 1
+    return counts
+
+
+def count_change(
+    session: Session,
+    zone: ZoneInfo,
+    before: Standing | None,
+    after: Standing,
+    passed_on: Counter[Key] | None = None,
+) -> None:
+    """Count a case's change from `before` (None: it is new) to `after`, and what its history
+    entry `passed_on` (from `passing_on`), on the days of the city's time `zone`, in the
+    caller's transaction."""
+    counts = tallies(after, zone)
+    if before is not None:
+        counts.subtract(tallies(before, zone))
+    if passed_on:
+        counts.update(passed_on)
+    add(session.connection(), counts)
+
+
+def add(connection: sa.Connection, counts: Mapping[Key, int]) -> None:
+    """Add `counts` to their rows, creating those there are not yet; one statement."""
+    _write(connection, _rows(counts))
+
+
+def _rows(counts: Mapping[Key, int]) -> dict[tuple[int, date], dict[str, int]]:
+    """`counts` as a row of every column per agency and day, leaving out what adds nothing."""
+    rows: defaultdict[tuple[int, date], dict[str, int]] = defaultdict(dict.fromkeys(COUNTS, 0).copy)
+    for (agency, day, column), count in counts.items():
+        if count:
+            rows[agency, day][column] = count
+    return rows
+
+
+def _write(connection: sa.Connection, rows: Mapping[tuple[int, date], dict[str, int]]) -> None:
+    if not rows:
+        return
+    table = AgencyDay.__table__
+    insert = insert_on_conflict(connection.dialect.name, table)
+    connection.execute(
+        insert.values(
+            [{"agency_id": agency, "day": day, **rows[agency, day]} for agency, day in sorted(rows)]
+        ).on_conflict_do_update(
+            index_elements=[table.c.agency_id, table.c.day],
+            set_={name: table.c[name] + insert.excluded[name] for name in COUNTS},
+        )
+    )
+
+
+# rows of a rebuild go in this many at a time: few statements, none too large for SQLite
+REBUILD_BATCH = 500
+
+
+def rebuild(connection: sa.Connection, timezone: str) -> int:
+    """Compute every summary row again from the cases and their history, in the caller's
+    transaction; returns how many rows there are."""
+    zone = ZoneInfo(timezone)
+    counts: Counter[Key] = Counter()
+    cases = Case.__table__
+    query = sa.select(*(cases.c[name] for name in STANDING_COLUMNS))
+    for row in connection.execute(query.execution_options(yield_per=10_000)):
+        counts.update(tallies(Standing(*row), zone))
+    events = CaseEvent.__table__
+    history = sa.select(
+        events.c.kind, events.c.from_agency_id, events.c.to_agency_id, events.c.created_at
+    ).where(sa.text(PASSING_ON_SQL))
+    for kind, from_agency, to_agency, at in connection.execute(
+        history.execution_options(yield_per=10_000)
+    ):
+        counts.update(passing_on(kind, from_agency, to_agency, at, zone))
+    connection.execute(sa.delete(AgencyDay.__table__))
+    rows = _rows(counts)
+    keys = sorted(rows)
+    for start in range(0, len(keys), REBUILD_BATCH):
+        _write(connection, {key: rows[key] for key in keys[start : start + REBUILD_BATCH]})
+    return len(rows)
