@@ -37,6 +37,9 @@ class Refusal(StrEnum):
     # and only a referral body is referred to
     forward_to_referral = "forward_to_referral"
     not_a_referral = "not_a_referral"
+    # a staff search (cases/search.py) holds nothing to search, or more than it may
+    search_empty = "search_empty"
+    search_too_long = "search_too_long"
 
 
 class CaseError(Exception):
@@ -59,6 +62,12 @@ class TransitionNotAllowed(CaseError):
 
 
 class UnknownAgency(CaseError):
+    status_code = 422
+
+
+class SearchRefused(CaseError):
+    """A staff search that cannot be run; `str()` says why."""
+
     status_code = 422
 
 

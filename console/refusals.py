@@ -65,6 +65,8 @@ REFUSALS = {
     Refusal.not_a_referral: N_(
         "%(agency)s adalah dinas pemkot: alihkan aduan ke sana lewat formulir Alihkan."
     ),
+    Refusal.search_empty: N_("Ketik kata, kode aduan, atau nomor telepon yang dicari."),
+    Refusal.search_too_long: N_("Pencarian paling banyak %(chars)s karakter dan %(words)s kata."),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})
