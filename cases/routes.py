@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from cases import assignees, lifecycle, moderation, service
 from cases.duplicates import merge
 from cases.enums import CaseStatus
-from cases.errors import CaseError
+from cases.errors import CaseError, SearchRefused
 from cases.export import BYTE_ORDER_MARK, csv_lines
 from cases.models import Attachment, Case
 from cases.proof import store_upload
@@ -94,7 +94,7 @@ def list_cases(
             order=sort,
             search=q,
         )
-    except CaseError as exc:
+    except (CaseError, SearchRefused) as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from exc
 
 

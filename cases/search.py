@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.codes import normalise_tracking_code
-from cases.errors import Refusal, SearchRefused
+from cases.errors import SearchProblem, SearchRefused
 from cases.models import Case
 from intake.phone import normalise_phone
 from notifications.enums import Channel
@@ -56,14 +56,14 @@ class SearchTerms:
         if len(text) > MAX_CHARS or len(words) > MAX_WORDS:
             raise SearchRefused(
                 f"a search is at most {MAX_CHARS} characters and {MAX_WORDS} words",
-                Refusal.search_too_long,
+                SearchProblem.too_long,
                 chars=MAX_CHARS,
                 words=MAX_WORDS,
             )
         if not words:
             raise SearchRefused(
                 "give a word, a tracking code or a phone number to search for",
-                Refusal.search_empty,
+                SearchProblem.empty,
             )
         try:
             phone = normalise_phone(text)

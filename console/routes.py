@@ -32,7 +32,7 @@ from cases.publishing import is_public
 from cases.schemas import CasePage, ForwardIn, Location, NoteIn, ReferIn, TransitionIn
 from cases.search import MAX_CHARS as SEARCH_MAX_CHARS
 from cases.transitions import MOVES, MoveName, status_targets
-from console.refusals import form_errors, refusal_text
+from console.refusals import form_errors, refusal_text, search_refusal_text
 from console.session import Visit, VisitDep, csrf_failed
 from core.deps import client_address
 from core.i18n import N_
@@ -224,7 +224,7 @@ def queue(
             **_case_filters(visit, filters),
         )
     except SearchRefused as exc:  # what was typed in the search box cannot be searched
-        status_code, error = 422, case_refused(visit, exc)
+        status_code, error = 422, search_refusal_text(visit.t, exc)
         page = CasePage(items=[], next_cursor=None)
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     next_url = (
