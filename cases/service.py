@@ -33,7 +33,7 @@ from cases.schemas import (
     ServiceAreaRef,
     Suggestion,
 )
-from cases.search import SearchTerms, matching
+from cases.search import SearchTerms, matching, newest_matches
 from core.db import utcnow
 from core.settings import Settings
 from notifications.templates import where_to_go
@@ -157,17 +157,21 @@ def list_cases(
         search=search,
         assignee_id=assignee_id,
         without_announced=without_announced,
-    ).limit(limit + 1)
-    if order == "urgent":
-        query = query.order_by(*_urgency_order()).offset(cursor or 0)
-    elif order == "reported":
-        query = query.order_by(col(Case.report_count).desc(), col(Case.id).desc())
-        query = query.offset(cursor or 0)
+    )
+    if order == "newest" and search and search.strip():
+        rows = newest_matches(session, query, limit=limit + 1, cursor=cursor)
     else:
-        query = query.order_by(col(Case.id).desc())
-        if cursor is not None:
-            query = query.where(Case.id < cursor)
-    rows = list(session.exec(query))
+        query = query.limit(limit + 1)
+        if order == "urgent":
+            query = query.order_by(*_urgency_order()).offset(cursor or 0)
+        elif order == "reported":
+            query = query.order_by(col(Case.report_count).desc(), col(Case.id).desc())
+            query = query.offset(cursor or 0)
+        else:
+            query = query.order_by(col(Case.id).desc())
+            if cursor is not None:
+                query = query.where(Case.id < cursor)
+        rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
     categories = _categories(session)

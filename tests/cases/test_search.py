@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from cases import search
 from core.settings import Settings
-from tests.helpers import RUBBISH, create_staff, file_complaint, login, sql
+from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login, sql
 
 FLOOD = "Gorong-gorong mampet di Jl. Majapahit, air meluber ke jalan tiap hujan deras"
 NUMBER = "081234567890"
@@ -109,23 +110,36 @@ def test_a_phone_number_finds_its_residents_cases_only_where_the_reader_may_see_
     assert found(client, supervisor, "0899-0000-1111") == []
 
 
-def test_a_search_pages_newest_first_and_keeps_the_filters(
-    client: TestClient, settings: Settings, supervisor: dict[str, str]
-) -> None:
-    """Keyset pages of a search hold each match once, newest first; status and agency narrow
-    it as they narrow the list."""
-    filed = [file_complaint(client, text=f"{RUBBISH} ({n})")["tracking_code"] for n in range(5)]
-    pothole = file_complaint(client)["tracking_code"]
-    assert found(client, supervisor, "sampah menumpuk") == filed[::-1]
+def paged(client: TestClient, staff: dict[str, str], q: str) -> list[str]:
+    """Every case a search finds, following its pages of two."""
     seen, cursor = [], None
     while True:
-        params = {"q": "sampah menumpuk", "limit": "2"} | ({"cursor": cursor} if cursor else {})
-        page = client.get("/api/v1/cases", params=params, headers=supervisor).json()
+        params = {"q": q, "limit": "2"} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/cases", params=params, headers=staff).json()
         assert len(page["items"]) <= 2
         seen += [case["tracking_code"] for case in page["items"]]
         if not (cursor := page["next_cursor"]):
-            break
-    assert seen == filed[::-1]
+            return seen
+
+
+def test_a_search_pages_newest_first_and_keeps_the_filters(
+    client: TestClient,
+    settings: Settings,
+    supervisor: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Keyset pages of a search hold each match once, newest first, also when a page is read
+    partly among the newest cases and partly among older ones; status and agency narrow it as
+    they narrow the list."""
+    filed = [file_complaint(client, text=f"{RUBBISH} ({n})")["tracking_code"] for n in range(3)]
+    pothole = file_complaint(client, text=POTHOLE)["tracking_code"]
+    filed += [file_complaint(client, text=f"{RUBBISH} ({n})")["tracking_code"] for n in (3, 4)]
+    assert found(client, supervisor, "sampah menumpuk") == filed[::-1]
+    assert paged(client, supervisor, "sampah menumpuk") == filed[::-1]
+    monkeypatch.setattr(search, "NEWEST_WINDOW", 3)
+    assert paged(client, supervisor, "sampah menumpuk") == filed[::-1]
+    assert found(client, supervisor, "sampah menumpuk") == filed[::-1]
+    monkeypatch.undo()
 
     assert found(client, supervisor, "jalan", agency="DLH") == filed[::-1]
     assert found(client, supervisor, "jalan", agency="DPU") == [pothole]
