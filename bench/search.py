@@ -240,11 +240,16 @@ def main() -> None:
         prepare_database(url, args.cases, args.reuse, workdir, env)
         add_reporters_and_notes(url)
         agency, terms = searches(url)
-        with get_engine(url).begin() as connection:
+        with get_engine(url).begin() as connection:  # an earlier run's (--reuse)
+            mine = {"a": SUPERVISOR, "b": OFFICER}
             connection.execute(
-                sa.text("DELETE FROM users WHERE username IN (:a, :b)"),
-                {"a": SUPERVISOR, "b": OFFICER},
+                sa.text(
+                    "DELETE FROM staff_sessions WHERE user_id IN "
+                    "(SELECT id FROM users WHERE username IN (:a, :b))"
+                ),
+                mine,
             )
+            connection.execute(sa.text("DELETE FROM users WHERE username IN (:a, :b)"), mine)
         run_aduan(["users", "create", SUPERVISOR, "--role", "supervisor"], env, workdir, PASSWORD)
         run_aduan(
             ["users", "create", OFFICER, "--role", "officer", "--agency", agency],
