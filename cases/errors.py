@@ -85,3 +85,23 @@ class ModerationRefused(CaseError):
     def __init__(self, text: str, reason: Refusal, **params: object) -> None:
         super().__init__(text, reason, **params)
         self.status_code = _MODERATION_CODES.get(reason, 409)
+
+
+class SearchProblem(StrEnum):
+    """Why a staff search (cases/search.py) cannot be run: a stable code a page words."""
+
+    # only punctuation: no word, code or number in it
+    empty = "empty"
+    # more characters or words than a search may hold
+    too_long = "too_long"
+
+
+class SearchRefused(ValueError):
+    """A staff search that cannot be run. `str()` is an English sentence for the staff API;
+    `problem` and `params` let a page say it in its reader's language."""
+
+    status_code = 422
+
+    def __init__(self, text: str, problem: SearchProblem, **params: int) -> None:
+        super().__init__(text)
+        self.problem, self.params = problem, params

@@ -194,8 +194,9 @@ def published_words(words: str) -> sa.ColumnElement[bool]:
     of `words`, ignoring case; PublicFilterError for a word with a digit or an @, which could
     only confirm what redaction hides (a phone number, an e-mail address, a NIK).
 
-    A plain LIKE, as the staff search (cases.service.matching): it reads the rows the rest
-    of the query leaves, so callers bound it (a window of time)."""
+    A plain LIKE (the staff search's index, cases/search.py, holds notes the public may not
+    read): it reads the rows the rest of the query leaves, so callers bound it (a window of
+    time)."""
     split = words.split()
     if not split:
         raise PublicFilterError("give at least one word to search for")

@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from cases import assignees, lifecycle, moderation, service
 from cases.duplicates import merge
 from cases.enums import CaseStatus
-from cases.errors import CaseError
+from cases.errors import CaseError, SearchRefused
 from cases.export import BYTE_ORDER_MARK, csv_chunks
 from cases.models import Attachment, Case
 from cases.proof import store_upload
@@ -35,6 +35,7 @@ from cases.schemas import (
     TransitionIn,
     UnhideIn,
 )
+from cases.search import MAX_CHARS as SEARCH_MAX_CHARS
 from cases.service import QueueOrder
 from cases.stats import PeriodError, agency_stats, period
 from core.deps import SessionDep, SettingsDep
@@ -70,9 +71,18 @@ def list_cases(
             "reported: most residents reported or follow first"
         ),
     ] = "newest",
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=SEARCH_MAX_CHARS,
+            description="words of the complaint or its notes (every one must be there; the "
+            "last may be the start of a word), a tracking code, or a phone number (the cases "
+            "its resident reported, except Anonim ones)",
+        ),
+    ] = None,
 ) -> CasePage:
     """Cases newest first (or as `sort` says): an officer sees their agency's, a supervisor
-    everyone's."""
+    everyone's; `q` searches them."""
     try:
         return service.list_cases(
             session,
@@ -82,8 +92,9 @@ def list_cases(
             limit=limit,
             cursor=cursor,
             order=sort,
+            search=q,
         )
-    except CaseError as exc:
+    except (CaseError, SearchRefused) as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from exc
 
 

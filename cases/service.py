@@ -6,7 +6,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select, SelectOfScalar
+from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.codes import normalise_tracking_code
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
@@ -33,6 +33,7 @@ from cases.schemas import (
     ServiceAreaRef,
     Suggestion,
 )
+from cases.search import SearchTerms, matching, newest_matches
 from core.db import utcnow
 from core.settings import Settings
 from notifications.templates import where_to_go
@@ -94,7 +95,8 @@ def visible_cases(
     without_announced: bool = False,
 ) -> SelectOfScalar[Case]:
     """The cases `user` may see that match the filters, unordered: one place for the rules
-    every listing (queue, API, export) shares. `without_announced` leaves out the cases linked
+    every listing (queue, API, export) shares. `search` is what staff typed (cases/search.py;
+    SearchRefused when it cannot be searched). `without_announced` leaves out the cases linked
     to an agency's announcement (cases/announcements.py)."""
     query = select(Case)
     if user.role == Role.officer:
@@ -112,8 +114,8 @@ def visible_cases(
         query = query.where(
             col(Case.category_id).in_(select(Category.id).where(Category.code == category_code))
         )
-    if search and search.strip():
-        query = matching(query, search)
+    if search and search.strip():  # a blank search box narrows nothing
+        query = matching(session, query, SearchTerms.read(search))
     if assignee_id is not None:
         query = query.where(Case.assignee_id == assignee_id)
     if without_announced:
@@ -155,17 +157,21 @@ def list_cases(
         search=search,
         assignee_id=assignee_id,
         without_announced=without_announced,
-    ).limit(limit + 1)
-    if order == "urgent":
-        query = query.order_by(*_urgency_order()).offset(cursor or 0)
-    elif order == "reported":
-        query = query.order_by(col(Case.report_count).desc(), col(Case.id).desc())
-        query = query.offset(cursor or 0)
+    )
+    if order == "newest" and search and search.strip():
+        rows = newest_matches(session, query, limit=limit + 1, cursor=cursor)
     else:
-        query = query.order_by(col(Case.id).desc())
-        if cursor is not None:
-            query = query.where(Case.id < cursor)
-    rows = list(session.exec(query))
+        query = query.limit(limit + 1)
+        if order == "urgent":
+            query = query.order_by(*_urgency_order()).offset(cursor or 0)
+        elif order == "reported":
+            query = query.order_by(col(Case.report_count).desc(), col(Case.id).desc())
+            query = query.offset(cursor or 0)
+        else:
+            query = query.order_by(col(Case.id).desc())
+            if cursor is not None:
+                query = query.where(Case.id < cursor)
+        rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
     categories = _categories(session)
@@ -194,16 +200,6 @@ def list_cases(
     by_offset = order != "newest"
     next_cursor = str((cursor or 0) + limit if by_offset else rows[-1].id) if more else None
     return CasePage(items=items, next_cursor=next_cursor)
-
-
-def matching(query: Select, words: str) -> Select:
-    """Cases whose tracking code is `words`, or whose text holds every word, ignoring case.
-
-    A plain LIKE for now: the one place a full-text index would replace.
-    """
-    in_text = holds_every_word(col(Case.text), words.split())
-    code = normalise_tracking_code(words)
-    return query.where(sa.or_(Case.tracking_code == code, in_text) if code else in_text)
 
 
 def holds_every_word(text: sa.ColumnElement[str], words: list[str]) -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 from cases.enums import CaseStatus
-from cases.errors import CaseError, Refusal
+from cases.errors import CaseError, Refusal, SearchProblem, SearchRefused
 from cases.transitions import MoveName
 from console.words import Words
 from core.i18n import N_
@@ -65,6 +65,11 @@ REFUSALS = {
     Refusal.not_a_referral: N_(
         "%(agency)s adalah dinas pemkot: alihkan aduan ke sana lewat formulir Alihkan."
     ),
+}
+# why a search of the queue cannot be run (cases.search)
+SEARCH_REFUSALS = {
+    SearchProblem.empty: N_("Ketik kata, kode aduan, atau nomor telepon yang dicari."),
+    SearchProblem.too_long: N_("Pencarian paling banyak %(chars)s karakter dan %(words)s kata."),
 }
 # the params that hold codes of the catalogue, shown by their names where they have one
 AGENCY_PARAMS, CATEGORY_PARAMS = frozenset({"agency"}), frozenset({"category", "choices"})
@@ -131,3 +136,8 @@ def _form_error(t: Words, form: str, error: Mapping) -> str:
 def form_errors(t: Words, exc: ValidationError) -> str:
     """Each invalid field of a case form, named by its label, as one line."""
     return "; ".join(_form_error(t, exc.title, error) for error in exc.errors())
+
+
+def search_refusal_text(t: Words, exc: SearchRefused) -> str:
+    """Why a search cannot be run, as a sentence."""
+    return t.gettext(SEARCH_REFUSALS[exc.problem], **{k: str(v) for k, v in exc.params.items()})

@@ -23,15 +23,16 @@ from cases import assignees, lifecycle, service
 from cases import routes as staff_api
 from cases.duplicates import merge
 from cases.enums import OPEN_STATUSES, CaseStatus, HideReason
-from cases.errors import CaseError
+from cases.errors import CaseError, SearchRefused
 from cases.models import Case
 from cases.moderation import HIDE_REASONS
 from cases.notes import NoteCode, SystemNote
 from cases.proof import proof_required, store_upload
 from cases.publishing import is_public
-from cases.schemas import ForwardIn, Location, NoteIn, ReferIn, TransitionIn
+from cases.schemas import CasePage, ForwardIn, Location, NoteIn, ReferIn, TransitionIn
+from cases.search import MAX_CHARS as SEARCH_MAX_CHARS
 from cases.transitions import MOVES, MoveName, status_targets
-from console.refusals import form_errors, refusal_text
+from console.refusals import form_errors, refusal_text, search_refusal_text
 from console.session import Visit, VisitDep, csrf_failed
 from core.deps import client_address
 from core.i18n import N_
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 CASE_ROLES = (Role.officer, Role.supervisor)
 PAGE_SIZE = 25
 STATUS_ORDER = list(CaseStatus)
-USERNAME_MAX, SEARCH_MAX = 64, 200
+USERNAME_MAX = 64
 # a complaint longer than this shows its start, the rest behind "show all", so the case's
 # actions stay near the top on a phone
 LONG_TEXT = 280
@@ -212,14 +213,19 @@ def queue(
         visit, agencies, categories, status, category, agency, q, sort, mine, announced
     )
     position = int(cursor) if cursor.isdigit() and len(cursor) < 10 else None
-    page = service.list_cases(
-        visit.db,
-        user,
-        limit=PAGE_SIZE,
-        cursor=position,
-        order=filters["sort"],
-        **_case_filters(visit, filters),
-    )
+    status_code, error = 200, None
+    try:
+        page = service.list_cases(
+            visit.db,
+            user,
+            limit=PAGE_SIZE,
+            cursor=position,
+            order=filters["sort"],
+            **_case_filters(visit, filters),
+        )
+    except SearchRefused as exc:  # what was typed in the search box cannot be searched
+        status_code, error = 422, search_refusal_text(visit.t, exc)
+        page = CasePage(items=[], next_cursor=None)
     active = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     next_url = (
         "/console?" + urlencode({**active, "cursor": page.next_cursor})
@@ -231,6 +237,9 @@ def queue(
     own_agency = next((a for a in agencies if a.id == user.agency_id), None)
     return visit.render(
         "queue.html",
+        status_code,
+        error=error,
+        search_max=SEARCH_MAX_CHARS,
         page=page,
         filters=filters,
         statuses=STATUS_ORDER,
@@ -280,7 +289,7 @@ def _queue_filters(
         "status": status if status in CaseStatus.__members__ else "",
         "category": category if category in {c.code for c in categories} else "",
         "agency": agency if supervisor and agency in {a.code for a in agencies} else "",
-        "q": q.strip()[:SEARCH_MAX],
+        "q": q.strip(),
         "sort": sort if sort in get_args(service.QueueOrder) else "newest",
         "mine": "1" if mine == "1" else "",
         "announced": "hide" if announced == "hide" else "",
@@ -318,14 +327,18 @@ def export_csv(
     filters = _queue_filters(
         visit, agencies, categories, status, category, agency, q, "newest", mine, announced
     )
-    download = staff_api.csv_download(
-        visit.db,
-        user,
-        timezone=visit.settings.city_timezone,
-        language=visit.lang,
-        byte_order_mark=True,
-        **_case_filters(visit, filters),
-    )
+    try:
+        download = staff_api.csv_download(
+            visit.db,
+            user,
+            timezone=visit.settings.city_timezone,
+            language=visit.lang,
+            byte_order_mark=True,
+            **_case_filters(visit, filters),
+        )
+    except SearchRefused:  # the queue of these filters says why
+        shown = {k: v for k, v in filters.items() if v and k != "sort"}
+        return visit.redirect("/console?" + urlencode(shown))
     return visit.finish(download)
 
 

@@ -36,9 +36,13 @@ NO_REQUEST = "-"
 KEPT_DIGITS = 3  # a masked number keeps its last digits, so support can still tell two apart
 
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# a number's separators as typed, and as a URL's query writes them (a staff search for a
+# number reaches the access log as `?q=0812+3456+7890` or `?q=%2B62812…`)
+_SEPARATOR = r"(?:[ .+-]|%20)"
+_ESCAPES = re.compile(r"(%2[0Bb])")
 _NUMBERS = re.compile(
-    r"(?<![\w+])\+\d(?:[ .-]?\d){7,14}(?!\d)"  # E.164, also after "whatsapp:"
-    r"|(?<![\w+])08\d(?:[ .-]?\d){6,11}(?!\d)"  # Indonesian mobile: 0812-3456-7890
+    rf"(?<![\w+%])(?:\+|%2[Bb])\d(?:{_SEPARATOR}?\d){{7,14}}(?!\d)"  # E.164, "whatsapp:+…"
+    rf"|(?<![\w+])08\d(?:{_SEPARATOR}?\d){{6,11}}(?!\d)"  # Indonesian mobile: 0812-3456-7890
     r"|(?<![\w.+-])-?\d{9,}(?![\w.])"  # a long bare number: 62812…, chat ids, group ids
 )
 # a shorter number is a chat id when it says so: chat_id=123456, "chat": 123456, telegram:123456
@@ -66,15 +70,21 @@ def escape_controls(text: str) -> str:
 
 
 def _hide_digits(number: str) -> str:
-    digits = sum(c.isdigit() for c in number)
+    """The digits of `number` but its last few as stars; a URL's escapes (`%2B`, `%20`) kept."""
+    parts = _ESCAPES.split(number)  # escapes at the odd places
+    digits = sum(c.isdigit() for part in parts[::2] for c in part)
     hidden = 0
     out = []
-    for char in number:
-        if char.isdigit() and hidden < digits - KEPT_DIGITS:
-            out.append("*")
-            hidden += 1
-        else:
-            out.append(char)
+    for index, part in enumerate(parts):
+        if index % 2:
+            out.append(part)
+            continue
+        for char in part:
+            if char.isdigit() and hidden < digits - KEPT_DIGITS:
+                out.append("*")
+                hidden += 1
+            else:
+                out.append(char)
     return "".join(out)
 
 

@@ -511,3 +511,60 @@ def test_daily_summaries_are_computed_for_the_cases_already_there_and_go_on_down
     with engine.connect() as connection:
         assert "agency_day_stats" not in sa.inspect(connection).get_table_names()
         assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 1
+
+
+def test_the_search_index_takes_in_the_cases_and_notes_already_there(
+    empty_database_url: str,
+) -> None:
+    """Upgrading to the search index indexes every stored case with its notes, so the words
+    of either find it; the downgrade takes the index and its triggers away, and cases are
+    written as before."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "ccb40034e723")
+    engine = get_engine(empty_database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+
+        def insert(statement: str, **values: object) -> None:
+            connection.execute(sa.text(statement), {"now": now, **values})
+
+        for number, text in enumerate(("Lampu jalan padam", "Sampah menumpuk di pasar"), 1):
+            insert(
+                "INSERT INTO cases (tracking_code, status, text, language, source_channel, "
+                "notify, created_at, updated_at) "
+                "VALUES (:code, 'assigned', :text, 'id', 'web', true, :now, :now)",
+                code=f"AAAA-000{number}",
+                text=text,
+            )
+        insert(
+            "INSERT INTO case_events (case_id, kind, internal_note, actor, created_at) "
+            "VALUES (1, 'note', 'tiang miring dekat trafo', 'officer', :now)"
+        )
+    command.upgrade(config, "head")
+    postgresql = engine.dialect.name == "postgresql"
+    search = (
+        "SELECT tracking_code FROM cases WHERE search_words @@ case_search_query(:q) ORDER BY id"
+        if postgresql
+        else "SELECT tracking_code FROM cases WHERE id IN "
+        "(SELECT rowid FROM case_search WHERE case_search MATCH :q) ORDER BY id"
+    )
+    both = "'lampu' & 'trafo'" if postgresql else "lampu trafo"
+    with engine.connect() as connection:
+        assert connection.execute(sa.text(search), {"q": both}).scalars().all() == ["AAAA-0001"]
+        pasar = connection.execute(sa.text(search), {"q": "pasar"}).scalars().all()
+        assert pasar == ["AAAA-0002"]
+    command.downgrade(config, "ccb40034e723")
+    engine.dispose()
+    with engine.begin() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("cases")}
+        assert "search_words" not in columns
+        assert not any(
+            t.startswith("case_search") for t in sa.inspect(connection).get_table_names()
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_events (case_id, kind, internal_note, actor, created_at) "
+                "VALUES (2, 'note', 'tanpa indeks', 'officer', :now)"
+            ),
+            {"now": now},
+        )

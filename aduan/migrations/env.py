@@ -11,6 +11,17 @@ import_models()  # every table, for autogenerate to see them all
 target_metadata = SQLModel.metadata
 
 
+def modelled(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Whether autogenerate compares this object with the models: not the search index, which
+    only migration b298edcb3ea1 and its triggers keep (the FTS5 table `case_search` and its
+    shadow tables on SQLite; `cases.search_words` and its index on PostgreSQL)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith("case_search")
+    return name not in ("search_words", "ix_cases_search_words")
+
+
 def database_url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
@@ -21,6 +32,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -34,6 +46,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_name=modelled,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -59,6 +59,14 @@ JSON_FIELDS = {"time", "level", "logger", "message", "request_id"}
         ("sender telegram:123456", "sender telegram:***456"),
         ("group -1001234567890", "group -**********890"),
         ("to siti.rahayu@example.com.", "to s***@example.com."),
+        # a staff search for a number, as the access log writes its URL
+        (
+            "GET /api/v1/cases?q=%2B6281390001234 HTTP/1.1",
+            "GET /api/v1/cases?q=%2B**********234 HTTP/1.1",
+        ),
+        ("GET /console?q=0813+9000+1234 HTTP/1.1", "GET /console?q=****+****+*234 HTTP/1.1"),
+        ("q=%2B62%20813%209000%201234&x", "q=%2B**%20***%20****%20*234&x"),
+        ("q=0813-9000-1234&status=assigned", "q=****-****-*234&status=assigned"),
     ],
 )
 def test_personal_data_is_masked_in_every_written_form(line: str, masked: str) -> None:

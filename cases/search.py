@@ -1,0 +1,165 @@
+"""Staff search over cases: words of the complaint and its notes, a tracking code, a phone number.
+
+What a staff member types is read once (`SearchTerms.read`): its words (letters and digits; a
+case matches when its text and notes hold every one of them, the last one also as the start of
+a longer word), a tracking code if the whole input can be one, and a phone number if it can be
+one (normalised as intake stores contacts). A case matches the code, the number or the words.
+
+The words are looked up in an index the migration `b298edcb3ea1` keeps with triggers: on
+PostgreSQL a tsvector column (`cases.search_words`, GIN) in the `indonesian` text-search
+configuration, so a word also finds its inflections ("tambal" finds "ditambal"); on SQLite an
+FTS5 table (`case_search`), whole words only. One function, `matching`, chooses by the
+session's database. A phone number finds the cases its resident reported, only those whose
+reporter staff may see at all (never an Anonim case), and only among the cases the user may
+list, which is what keeps an officer from learning that a number filed a case elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from cases.codes import normalise_tracking_code
+from cases.errors import SearchProblem, SearchRefused
+from cases.models import Case
+from intake.phone import normalise_phone
+from notifications.enums import Channel
+from notifications.models import Contact
+
+MAX_CHARS = 200
+MAX_WORDS = 12
+# a last word this long or longer also matches longer words it starts
+PREFIX_MIN_CHARS = 3
+# a word is a run of letters and digits: the same split both indexes make
+_WORD = re.compile(r"[^\W_]+")
+# the channels a phone number is a contact on (intake stores both in E.164)
+PHONE_CHANNELS = (Channel.sms, Channel.whatsapp)
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search asks for: lower-case words, and the code and number the input can be."""
+
+    words: tuple[str, ...]
+    code: str | None
+    phone: str | None
+
+    @classmethod
+    def read(cls, raw: str) -> SearchTerms:
+        """The terms of `raw`; SearchRefused when it is too long or holds nothing to search."""
+        text = raw.strip()
+        words = tuple(_WORD.findall(text.lower()))
+        if len(text) > MAX_CHARS or len(words) > MAX_WORDS:
+            raise SearchRefused(
+                f"a search is at most {MAX_CHARS} characters and {MAX_WORDS} words",
+                SearchProblem.too_long,
+                chars=MAX_CHARS,
+                words=MAX_WORDS,
+            )
+        if not words:
+            raise SearchRefused(
+                "give a word, a tracking code or a phone number to search for",
+                SearchProblem.empty,
+            )
+        try:
+            phone = normalise_phone(text)
+        except ValueError:
+            phone = None
+        return cls(words, normalise_tracking_code(text), phone)
+
+
+def matching(
+    session: Session, query: SelectOfScalar[Case], terms: SearchTerms
+) -> SelectOfScalar[Case]:
+    """`query` narrowed to the cases that match `terms`, in the session's database."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    found = _postgresql_words(terms.words) if postgresql else _sqlite_words(terms.words)
+    if terms.code is not None:
+        found = sa.or_(Case.tracking_code == terms.code, found)
+    contacts = _phone_contacts(session, terms.phone) if terms.phone is not None else []
+    if contacts:
+        # reported from the number, and not Anonim: staff may see who reported it
+        reported = sa.and_(col(Case.contact_id).in_(contacts), col(Case.anonymous).is_(False))
+        found = sa.or_(reported, found)
+    return query.where(found)
+
+
+def _phone_contacts(session: Session, phone: str) -> list[int]:
+    """The ids of the number's contacts (SMS and WhatsApp): looked up first, so that the
+    cases' query reads its contact index as it reads the words' index (a subquery inside OR
+    would be checked case by case)."""
+    found = select(Contact.id).where(
+        col(Contact.channel).in_(PHONE_CHANNELS), Contact.address == phone
+    )
+    return list(session.exec(found))
+
+
+def _inline(value: str) -> sa.BindParameter[str]:
+    """`value` written into the statement, not sent beside it: a prepared statement's generic
+    plan cannot tell a word in every other case from one in a handful, and the best plans of
+    the two differ (walk the newest cases, or read the index)."""
+    return sa.bindparam(None, value, type_=sa.String, literal_execute=True)
+
+
+def _postgresql_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Every word in `cases.search_words`, as to_tsquery reads `'a' & 'b' & 'c':*`."""
+    lexemes = [f"'{word}'" for word in words]
+    if len(words[-1]) >= PREFIX_MIN_CHARS:
+        lexemes[-1] += ":*"
+    query = sa.func.case_search_query(_inline(" & ".join(lexemes)))
+    return sa.literal_column("cases.search_words").op("@@")(query)
+
+
+def _sqlite_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Every word in the FTS5 table `case_search`, as its MATCH reads `"a" "b" "c"*`."""
+    phrases = [f'"{word}"' for word in words]
+    if len(words[-1]) >= PREFIX_MIN_CHARS:
+        phrases[-1] += "*"
+    index = sa.table("case_search", sa.column("rowid"))
+    found = (
+        select(index.c.rowid)
+        .select_from(index)
+        .where(sa.literal_column("case_search").op("MATCH")(_inline(" ".join(phrases))))
+    )
+    return col(Case.id).in_(found)
+
+
+# the newest cases a page of search results is first looked for among (in ids, below the cursor)
+NEWEST_WINDOW = 10_000
+
+
+def newest_matches(
+    session: Session, query: SelectOfScalar[Case], *, limit: int, cursor: int | None
+) -> list[Case]:
+    """Up to `limit` cases of `query` (already narrowed by `matching`), newest first, below
+    the id `cursor`.
+
+    PostgreSQL's planner guesses how many cases hold all the words as if words were
+    independent. Words that come together ("lampu mati": one case in a hundred, guessed one
+    in a thousand) are then read through the word index, every match of them, to sort them:
+    a second at a million cases. So the newest NEWEST_WINDOW cases are walked first, newest
+    first, the word index left aside (a bounded cost, whatever the words); only when they
+    hold less than a page, the words are rare there, and the older cases are read as the
+    planner chooses.
+    """
+    newest = query.order_by(col(Case.id).desc())
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite reads FTS5's matches first, then walks the cases newest first
+        below = newest if cursor is None else newest.where(col(Case.id) < cursor)
+        return list(session.exec(below.limit(limit)))
+    if cursor is None:
+        cursor = (session.exec(select(sa.func.max(Case.id))).one() or 0) + 1
+    floor = max(cursor - NEWEST_WINDOW, 0)
+    session.exec(sa.text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        window = newest.where(col(Case.id) < cursor, col(Case.id) >= floor)
+        rows = list(session.exec(window.limit(limit)))
+    finally:
+        session.exec(sa.text("RESET enable_bitmapscan"))
+    if len(rows) < limit and floor > 0:
+        rows += session.exec(newest.where(col(Case.id) < floor).limit(limit - len(rows)))
+    return rows
