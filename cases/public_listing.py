@@ -3,8 +3,9 @@
 Only cases cases.publishing says are public, each with only what it allows, newest first,
 keyset-paged on the case id: a page below a cursor reads the partial index `ix_cases_public`
 (the id of every case that may be public, whatever the policy) backwards from the cursor, so a
-deep page costs what the first does. Filters narrow the rows the index walk returns; the scale
-work (#25) may add clustering in the database here, behind the same function.
+deep page costs what the first does. Filters narrow the rows the index walk returns. The map,
+when too far out for markers, counts the same filtered cases per cell of a grid
+(cases/public_map.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
@@ -128,20 +130,11 @@ def _code_id(session: Session, model: type, code: str, what: str) -> list[int]:
     return ids
 
 
-def public_cases(
-    session: Session,
-    settings: Settings,
-    filters: PublicFilters,
-    *,
-    language: str,
-    limit: int,
-    cursor: str | None = None,
-    offset: int = 0,
-) -> PublicCasePage:
-    """One page of the public cases matching `filters`, newest first, worded in `language`,
-    below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
-    to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
-    impossible box or words that could only find hidden data."""
+def filtered_public_cases(
+    session: Session, settings: Settings, filters: PublicFilters
+) -> SelectOfScalar[Case]:
+    """The public cases matching `filters`, unordered: what the listing pages and the map
+    counts; PublicFilterError for an unknown code or words that could only find hidden data."""
     query = select(Case).where(public_condition(settings))
     if filters.agency is not None:
         query = query.where(
@@ -177,6 +170,24 @@ def public_cases(
             col(Case.latitude).between(box.min_lat, box.max_lat),
             col(Case.longitude).between(box.min_lon, box.max_lon),
         )
+    return query
+
+
+def public_cases(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    *,
+    language: str,
+    limit: int,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> PublicCasePage:
+    """One page of the public cases matching `filters`, newest first, worded in `language`,
+    below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
+    to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
+    impossible box or words that could only find hidden data."""
+    query = filtered_public_cases(session, settings, filters)
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
     query = query.order_by(col(Case.id).desc()).offset(offset).limit(limit + 1)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 from sqlmodel import select
 
 from cases.announcement_views import public_announcements
@@ -28,7 +29,8 @@ from cases.public_listing import (
     StatusGroup,
     public_cases,
 )
-from cases.schemas import PublicAnnouncement, PublicCasePage
+from cases.public_map import MARKER_ZOOM, ZOOM_MAX, public_clusters
+from cases.schemas import PublicAnnouncement, PublicCasePage, PublicClusterMap
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_
 from core.maps import tile_layer
@@ -224,7 +226,10 @@ def feed_en(request: Request, session: SessionDep, settings: SettingsDep) -> Res
     return _feed(request, session, settings, "en")
 
 
-@api.get("/cases", response_model=PublicCasePage)
+PublicMapAnswer = Annotated[PublicCasePage | PublicClusterMap, Field(discriminator="kind")]
+
+
+@api.get("/cases", response_model=PublicMapAnswer)
 def list_public_cases(
     request: Request,
     session: SessionDep,
@@ -242,9 +247,22 @@ def list_public_cases(
     cursor: Annotated[str | None, Query(max_length=64, description="next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100,
     lang: Annotated[Language, Query()] = "id",
-) -> PublicCasePage:
+    zoom: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=ZOOM_MAX,
+            description=f"the map's zoom: below {MARKER_ZOOM} the answer counts the cases per "
+            "cell of a grid (clusters) instead of listing them",
+        ),
+    ] = None,
+) -> PublicCasePage | PublicClusterMap:
     """Public cases newest first, with only what may be published: never a contact, never a
-    Rahasia or hidden case. Keyset paging: follow `next` until it is null."""
+    Rahasia or hidden case. Keyset paging: follow `next` until it is null. With a `zoom`
+    below the street level, the same cases counted per cell (`kind` says which answer)."""
+    clustered = zoom is not None and zoom < MARKER_ZOOM
+    if clustered and cursor is not None:
+        raise HTTPException(422, detail="clusters come in one answer: drop the cursor")
     try:
         filters = PublicFilters(
             agency=agency,
@@ -256,6 +274,8 @@ def list_public_cases(
             since=since,
             bbox=BoundingBox.parse(bbox) if bbox else None,
         )
+        if clustered:
+            return public_clusters(session, settings, filters, zoom=zoom)
         page = public_cases(session, settings, filters, language=lang, limit=limit, cursor=cursor)
     except PublicFilterError as exc:
         raise HTTPException(422, detail=str(exc)) from exc
