@@ -48,7 +48,7 @@ api = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PUBLIC_ERROR
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
-# the map draws up to this many cases a request, and asks for a few such pages at most
+# at street level the map draws up to this many cases of its view (one request)
 MAP_BATCH = LIMIT_MAX
 PATHS = {"id": "/laporan", "en": "/reports"}
 # what the page's filter form sends; anything else in the address is ignored
@@ -154,6 +154,7 @@ def _reports_page(
         map_url="/api/v1/public/cases?"
         + urlencode({**api_filters, **_created(active), "lang": language, "limit": MAP_BATCH}),
         map=tile_layer(settings),
+        marker_zoom=MARKER_ZOOM,
     )
 
 
