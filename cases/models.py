@@ -33,6 +33,9 @@ PUBLIC_CANDIDATE_SQL = (
     f"AND status <> '{CaseStatus.rejected}'"
 )
 
+# the public cases' places (the map): the located ones of PUBLIC_CANDIDATE_SQL
+PUBLIC_PLACE_SQL = f"{PUBLIC_CANDIDATE_SQL} AND latitude IS NOT NULL"
+
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
@@ -94,6 +97,16 @@ class Case(SQLModel, table=True):
         # the public map, list and feeds (cases/public_listing.py): newest first below a
         # cursor, reading only cases that may be public
         partial_index("ix_cases_public", "id", where=PUBLIC_CANDIDATE_SQL),
+        # the public map inside a box: a street reads the cases of its box, not every public
+        # case newest first until a page is found; on PostgreSQL a page's ids and the city's
+        # clusters come from the index alone
+        partial_index(
+            "ix_cases_public_place",
+            "latitude",
+            "longitude",
+            where=PUBLIC_PLACE_SQL,
+            postgresql_include=["status", "reviewed_at", "id"],
+        ),
         # the cases of one announcement, for the console's queue
         partial_index(
             "ix_cases_announcement_id", "announcement_id", where="announcement_id IS NOT NULL"

@@ -167,6 +167,7 @@ def filtered_public_cases(
         query = query.where(Case.updated_at >= since)
     if (box := filters.bbox) is not None:
         query = query.where(
+            col(Case.latitude).is_not(None),
             col(Case.latitude).between(box.min_lat, box.max_lat),
             col(Case.longitude).between(box.min_lon, box.max_lon),
         )
@@ -191,6 +192,11 @@ def public_cases(
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
     query = query.order_by(col(Case.id).desc()).offset(offset).limit(limit + 1)
+    if filters.bbox is not None:
+        # the page's ids first, from ix_cases_public_place alone (it holds them), then only
+        # those rows: a busy street's box holds thousands of cases, a page only `limit`
+        ids = query.with_only_columns(col(Case.id)).scalar_subquery()
+        query = select(Case).where(col(Case.id).in_(ids)).order_by(col(Case.id).desc())
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
