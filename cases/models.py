@@ -295,3 +295,22 @@ class Announcement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class PublicMapCell(SQLModel, table=True):
+    """The public cases of one cell of the public map's finest summarised grid
+    (cases.public_map.SUMMARY_ZOOM), one row per status and whether staff reviewed them.
+
+    Kept by the database: triggers on `cases` (migration 35a2af86e332) add a case to its cell
+    when it becomes public with a place and take it out when it stops being one or moves, in the
+    transaction that changes it. A row whose cases left stays, with nothing in it."""
+
+    __tablename__ = "public_map_cells"
+
+    cell_row: int = Field(primary_key=True)  # floor((latitude + 90) / cell side)
+    cell_col: int = Field(primary_key=True)  # floor((longitude + 180) / cell side)
+    status: str = Field(sa_type=sa.String(16), primary_key=True)
+    reviewed: bool = Field(primary_key=True)
+    cases: int
+    sum_lat: float
+    sum_lon: float

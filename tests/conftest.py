@@ -59,6 +59,7 @@ PER_TEST_TABLES = (
     "pending_modes",
     "chat_links",
     "cases",
+    "public_map_cells",  # after cases: the triggers of its rows write here
     "announcements",
     "staff_sessions",
     "users",
