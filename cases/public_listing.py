@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
 from cases.publishing import public_condition, publication
-from cases.schemas import PublicCaseItem, PublicCasePage
+from cases.schemas import PublicCaseItem, PublicCasePage, PublicMarker, PublicMarkerPage
 from cases.service import agency_ref, category_ref, holds_every_word
 from core.settings import Settings
 from notifications.templates import status_label
@@ -95,6 +95,8 @@ class PublicFilters:
     filed_until: datetime | None = None
     # every one of these words in the words the public reads (see `published_words`)
     words: str | None = None
+    # only cases with a place (the map's markers)
+    located: bool = False
 
 
 def encode_cursor(case_id: int) -> str:
@@ -165,6 +167,8 @@ def filtered_public_cases(
     if filters.since is not None:
         since = filters.since if filters.since.tzinfo else filters.since.replace(tzinfo=UTC)
         query = query.where(Case.updated_at >= since)
+    if filters.located:
+        query = query.where(col(Case.latitude).is_not(None), col(Case.longitude).is_not(None))
     if (box := filters.bbox) is not None:
         query = query.where(
             col(Case.latitude).is_not(None),
@@ -188,6 +192,57 @@ def public_cases(
     below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
     to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
     impossible box or words that could only find hidden data."""
+    rows, next_cursor = _page(session, settings, filters, limit, cursor, offset)
+    return PublicCasePage(
+        items=public_items(session, settings, rows, language), next_cursor=next_cursor
+    )
+
+
+def public_markers(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    *,
+    language: str,
+    limit: int,
+    cursor: str | None = None,
+) -> PublicMarkerPage:
+    """The page `public_cases` gives, located cases only, as the map's markers: no words, so
+    none to redact (most of a page's time)."""
+    located = replace(filters, located=True)
+    rows, next_cursor = _page(session, settings, located, limit, cursor, 0)
+    categories = {c.id: c for c in session.exec(select(Category))}
+    name = Agency.name_en if language == "en" else Agency.name
+    agencies = dict(session.exec(select(Agency.id, name)).all())
+    items = []
+    for case in rows:
+        shown = publication(case, language)
+        if shown.latitude is None or shown.longitude is None:
+            continue
+        items.append(
+            PublicMarker(
+                tracking_code=case.tracking_code,
+                status=case.status,
+                status_label=status_label(language, case.status, agencies.get(case.agency_id)),
+                category=category_ref(categories.get(case.category_id), language),
+                latitude=shown.latitude,
+                longitude=shown.longitude,
+                url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+                report_count=case.report_count,
+            )
+        )
+    return PublicMarkerPage(items=items, next_cursor=next_cursor)
+
+
+def _page(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    limit: int,
+    cursor: str | None,
+    offset: int,
+) -> tuple[list[Case], str | None]:
+    """One page of the public cases matching `filters`, newest first, and the next's cursor."""
     query = filtered_public_cases(session, settings, filters)
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
@@ -200,10 +255,7 @@ def public_cases(
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
-    return PublicCasePage(
-        items=public_items(session, settings, rows, language),
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    return rows, encode_cursor(rows[-1].id) if more else None
 
 
 def published_words(words: str) -> sa.ColumnElement[bool]:

@@ -137,6 +137,31 @@ class PublicCasePage(BaseModel):
     next: str | None = Field(default=None, description="the next page's address")
 
 
+class PublicMarker(BaseModel):
+    """One public case as the map's marker shows it: where, what and how far along; no words
+    (they are on its page)."""
+
+    tracking_code: str
+    status: CaseStatus
+    status_label: str = Field(description="the status in the language asked for")
+    category: CategoryRef | None
+    latitude: float
+    longitude: float
+    url: str = Field(description="the case's public page")
+    report_count: int = Field(description="residents who reported or follow it")
+
+
+class PublicMarkerPage(BaseModel):
+    """The public cases of a street-level map, newest first, as markers."""
+
+    kind: Literal["markers"] = Field(default="markers", description="a page of markers")
+    items: list[PublicMarker]
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` for the next page; none on the last"
+    )
+    next: str | None = Field(default=None, description="the next page's address")
+
+
 class PublicCluster(BaseModel):
     """The public cases of one cell of the map's grid."""
 

@@ -28,9 +28,15 @@ from cases.public_listing import (
     PublicFilters,
     StatusGroup,
     public_cases,
+    public_markers,
 )
 from cases.public_map import MARKER_ZOOM, ZOOM_MAX, public_clusters
-from cases.schemas import PublicAnnouncement, PublicCasePage, PublicClusterMap
+from cases.schemas import (
+    PublicAnnouncement,
+    PublicCasePage,
+    PublicClusterMap,
+    PublicMarkerPage,
+)
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_
 from core.maps import tile_layer
@@ -227,7 +233,9 @@ def feed_en(request: Request, session: SessionDep, settings: SettingsDep) -> Res
     return _feed(request, session, settings, "en")
 
 
-PublicMapAnswer = Annotated[PublicCasePage | PublicClusterMap, Field(discriminator="kind")]
+PublicMapAnswer = Annotated[
+    PublicCasePage | PublicMarkerPage | PublicClusterMap, Field(discriminator="kind")
+]
 
 
 @api.get("/cases", response_model=PublicMapAnswer)
@@ -254,13 +262,14 @@ def list_public_cases(
             ge=0,
             le=ZOOM_MAX,
             description=f"the map's zoom: below {MARKER_ZOOM} the answer counts the cases per "
-            "cell of a grid (clusters) instead of listing them",
+            "cell of a grid (clusters); from it on, the located cases as markers (no words)",
         ),
     ] = None,
-) -> PublicCasePage | PublicClusterMap:
+) -> PublicCasePage | PublicMarkerPage | PublicClusterMap:
     """Public cases newest first, with only what may be published: never a contact, never a
     Rahasia or hidden case. Keyset paging: follow `next` until it is null. With a `zoom`
-    below the street level, the same cases counted per cell (`kind` says which answer)."""
+    below the street level, the same cases counted per cell; from it on, as markers (`kind`
+    says which answer)."""
     clustered = zoom is not None and zoom < MARKER_ZOOM
     if clustered and cursor is not None:
         raise HTTPException(422, detail="clusters come in one answer: drop the cursor")
@@ -277,7 +286,13 @@ def list_public_cases(
         )
         if clustered:
             return public_clusters(session, settings, filters, zoom=zoom)
-        page = public_cases(session, settings, filters, language=lang, limit=limit, cursor=cursor)
+        page = (
+            public_cases(session, settings, filters, language=lang, limit=limit, cursor=cursor)
+            if zoom is None
+            else public_markers(
+                session, settings, filters, language=lang, limit=limit, cursor=cursor
+            )
+        )
     except PublicFilterError as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     if page.next_cursor:

@@ -219,13 +219,33 @@ def test_clusters_follow_the_markers_filters(web: TestClient, settings: Settings
 
 
 def test_street_level_answers_markers(web: TestClient) -> None:
-    """From MARKER_ZOOM on the answer is the page of cases, as without a zoom."""
-    code = _file(web, *PLACES[0])
+    """From MARKER_ZOOM on the answer is the located cases of the box as markers, newest
+    first and paged as the list is: where and what, never the words."""
+    first = _file(web, *PLACES[0], text="Jalan berlubang di depan SD, hubungi 0812-3456-7890")
+    file_complaint(web)  # no place: no marker
+    second = _file(web, *PLACES[1])
     street = "110.4215,-6.9920,110.4245,-6.9890"
-    answer = web.get("/api/v1/public/cases", params={"bbox": street, "zoom": MARKER_ZOOM})
+    params = {"bbox": street, "zoom": MARKER_ZOOM, "limit": 1}
+    answer = web.get("/api/v1/public/cases", params=params)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["kind"] == "cases"
-    assert [item["tracking_code"] for item in answer.json()["items"]] == [code]
+    page = answer.json()
+    assert page["kind"] == "markers"
+    [marker] = page["items"]
+    assert marker["tracking_code"] == second
+    assert set(marker) == {
+        "tracking_code",
+        "status",
+        "status_label",
+        "category",
+        "latitude",
+        "longitude",
+        "url",
+        "report_count",
+    }
+    after = web.get(page["next"].removeprefix("http://localhost:8000")).json()
+    assert [m["tracking_code"] for m in after["items"]] == [first] and after["next"] is None
+    assert (after["items"][0]["latitude"], after["items"][0]["longitude"]) == PLACES[0]
+    assert "0812" not in answer.text + str(after)
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def test_reports_map_list_case_page_and_a_hidden_case(
     _no_leaks(page)
     shot(page, "public-reports")
     north.click()  # the second place lies north of the first: street level there
-    page.wait_for_selector("#reports-map[data-shown='cases'][data-count='1'][data-zoom='16']")
+    page.wait_for_selector("#reports-map[data-shown='markers'][data-count='1'][data-zoom='16']")
     assert page.locator(".map-cluster").count() == 0
     assert page.locator(f'.leaflet-marker-icon[title="{kept}"]').count() == 0
     _no_leaks(page)
@@ -134,7 +134,7 @@ def test_reports_page_on_a_phone_in_english(
     assert north.get_attribute("title") == "1 report here; click to zoom in"
     _no_leaks(page)
     north.click()
-    page.wait_for_selector("#reports-map[data-shown='cases'][data-count='1']")
+    page.wait_for_selector("#reports-map[data-shown='markers'][data-count='1']")
     page.locator(".leaflet-marker-icon[alt]").click()
     assert page.locator(".leaflet-popup").get_by_role("link", name="Open the report").is_visible()
     _no_leaks(page)

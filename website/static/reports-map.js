@@ -121,11 +121,7 @@
           shown = answer.clusters.map(cluster);
           box.dataset.count = String(answer.total);
         } else {
-          shown = answer.items
-            .filter(function (item) {
-              return item.latitude !== null && item.longitude !== null;
-            })
-            .map(caseMarker);
+          shown = answer.items.map(caseMarker); // markers: every one has its place
           box.dataset.count = String(shown.length);
         }
         shown.forEach(function (marker) {
