@@ -19,12 +19,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
-from cases.publishing import public_condition, publication
+from cases.publishing import public_condition, publication, published_place
 from cases.schemas import PublicCaseItem, PublicCasePage, PublicMarker, PublicMarkerPage
 from cases.service import agency_ref, category_ref, holds_every_word
 from core.settings import Settings
@@ -37,6 +38,21 @@ STATUS_GROUPS: dict[str, frozenset[CaseStatus]] = {
     "resolved": frozenset({CaseStatus.resolved, CaseStatus.closed}),
 }
 LIMIT_MAX = 500
+# what a marker is made of (and what cases.publishing.published_place reads)
+MARKER_COLUMNS = tuple(
+    col(column)
+    for column in (
+        Case.tracking_code,
+        Case.status,
+        Case.agency_id,
+        Case.category_id,
+        Case.latitude,
+        Case.longitude,
+        Case.report_count,
+        Case.confidential,
+        Case.hidden_at,
+    )
+)
 # the largest id a row can have (ids are 32-bit integers)
 ROW_ID_MAX = 2**31 - 1
 
@@ -210,14 +226,14 @@ def public_markers(
     """The page `public_cases` gives, located cases only, as the map's markers: no words, so
     none to redact (most of a page's time)."""
     located = replace(filters, located=True)
-    rows, next_cursor = _page(session, settings, located, limit, cursor, 0)
+    rows, next_cursor = _page(session, settings, located, limit, cursor, 0, MARKER_COLUMNS)
     categories = {c.id: c for c in session.exec(select(Category))}
     name = Agency.name_en if language == "en" else Agency.name
     agencies = dict(session.exec(select(Agency.id, name)).all())
     items = []
     for case in rows:
-        shown = publication(case, language)
-        if shown.latitude is None or shown.longitude is None:
+        place = published_place(case)
+        if place is None:
             continue
         items.append(
             PublicMarker(
@@ -225,8 +241,8 @@ def public_markers(
                 status=case.status,
                 status_label=status_label(language, case.status, agencies.get(case.agency_id)),
                 category=category_ref(categories.get(case.category_id), language),
-                latitude=shown.latitude,
-                longitude=shown.longitude,
+                latitude=place[0],
+                longitude=place[1],
                 url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
                 report_count=case.report_count,
             )
@@ -241,8 +257,10 @@ def _page(
     limit: int,
     cursor: str | None,
     offset: int,
+    only: tuple[sa.ColumnElement, ...] = (),
 ) -> tuple[list[Case], str | None]:
-    """One page of the public cases matching `filters`, newest first, and the next's cursor."""
+    """One page of the public cases matching `filters`, newest first, and the next's cursor;
+    with `only`, the cases hold just those columns."""
     query = filtered_public_cases(session, settings, filters)
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
@@ -252,6 +270,8 @@ def _page(
         # those rows: a busy street's box holds thousands of cases, a page only `limit`
         ids = query.with_only_columns(col(Case.id)).scalar_subquery()
         query = select(Case).where(col(Case.id).in_(ids)).order_by(col(Case.id).desc())
+    if only:
+        query = query.options(load_only(*only))
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
