@@ -33,6 +33,9 @@ PUBLIC_CANDIDATE_SQL = (
     f"AND status <> '{CaseStatus.rejected}'"
 )
 
+# the public cases' places (the map): the located ones of PUBLIC_CANDIDATE_SQL
+PUBLIC_PLACE_SQL = f"{PUBLIC_CANDIDATE_SQL} AND latitude IS NOT NULL"
+
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
@@ -94,6 +97,16 @@ class Case(SQLModel, table=True):
         # the public map, list and feeds (cases/public_listing.py): newest first below a
         # cursor, reading only cases that may be public
         partial_index("ix_cases_public", "id", where=PUBLIC_CANDIDATE_SQL),
+        # the public map inside a box: a street reads the cases of its box, not every public
+        # case newest first until a page is found; on PostgreSQL a page's ids and the city's
+        # clusters come from the index alone
+        partial_index(
+            "ix_cases_public_place",
+            "latitude",
+            "longitude",
+            where=PUBLIC_PLACE_SQL,
+            postgresql_include=["status", "reviewed_at", "id"],
+        ),
         # the cases of one announcement, for the console's queue
         partial_index(
             "ix_cases_announcement_id", "announcement_id", where="announcement_id IS NOT NULL"
@@ -306,3 +319,22 @@ class AgencyDay(SQLModel, table=True):
     referred: int = 0
     rating_count: int = 0
     rating_sum: int = 0
+
+
+class PublicMapCell(SQLModel, table=True):
+    """The public cases of one cell of the public map's finest summarised grid
+    (cases.public_map.SUMMARY_ZOOM), one row per status and whether staff reviewed them.
+
+    Kept by the database: triggers on `cases` (migration 35a2af86e332) add a case to its cell
+    when it becomes public with a place and take it out when it stops being one or moves, in the
+    transaction that changes it. A row whose cases left stays, with nothing in it."""
+
+    __tablename__ = "public_map_cells"
+
+    cell_row: int = Field(primary_key=True)  # floor((latitude + 90) / cell side)
+    cell_col: int = Field(primary_key=True)  # floor((longitude + 180) / cell side)
+    status: str = Field(sa_type=sa.String(16), primary_key=True)
+    reviewed: bool = Field(primary_key=True)
+    cases: int
+    sum_lat: float
+    sum_lon: float

@@ -3,8 +3,9 @@
 Only cases cases.publishing says are public, each with only what it allows, newest first,
 keyset-paged on the case id: a page below a cursor reads the partial index `ix_cases_public`
 (the id of every case that may be public, whatever the policy) backwards from the cursor, so a
-deep page costs what the first does. Filters narrow the rows the index walk returns; the scale
-work (#25) may add clustering in the database here, behind the same function.
+deep page costs what the first does. Filters narrow the rows the index walk returns. The map,
+when too far out for markers, counts the same filtered cases per cell of a grid
+(cases/public_map.py).
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.models import Case
-from cases.publishing import public_condition, publication
-from cases.schemas import PublicCaseItem, PublicCasePage
+from cases.publishing import public_condition, publication, published_place
+from cases.schemas import PublicCaseItem, PublicCasePage, PublicMarker, PublicMarkerPage
 from cases.service import agency_ref, category_ref, holds_every_word
 from core.settings import Settings
 from notifications.templates import status_label
@@ -35,6 +38,21 @@ STATUS_GROUPS: dict[str, frozenset[CaseStatus]] = {
     "resolved": frozenset({CaseStatus.resolved, CaseStatus.closed}),
 }
 LIMIT_MAX = 500
+# what a marker is made of (and what cases.publishing.published_place reads)
+MARKER_COLUMNS = tuple(
+    col(column)
+    for column in (
+        Case.tracking_code,
+        Case.status,
+        Case.agency_id,
+        Case.category_id,
+        Case.latitude,
+        Case.longitude,
+        Case.report_count,
+        Case.confidential,
+        Case.hidden_at,
+    )
+)
 # the largest id a row can have (ids are 32-bit integers)
 ROW_ID_MAX = 2**31 - 1
 
@@ -93,6 +111,8 @@ class PublicFilters:
     filed_until: datetime | None = None
     # every one of these words in the words the public reads (see `published_words`)
     words: str | None = None
+    # only cases with a place (the map's markers)
+    located: bool = False
 
 
 def encode_cursor(case_id: int) -> str:
@@ -128,20 +148,11 @@ def _code_id(session: Session, model: type, code: str, what: str) -> list[int]:
     return ids
 
 
-def public_cases(
-    session: Session,
-    settings: Settings,
-    filters: PublicFilters,
-    *,
-    language: str,
-    limit: int,
-    cursor: str | None = None,
-    offset: int = 0,
-) -> PublicCasePage:
-    """One page of the public cases matching `filters`, newest first, worded in `language`,
-    below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
-    to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
-    impossible box or words that could only find hidden data."""
+def filtered_public_cases(
+    session: Session, settings: Settings, filters: PublicFilters
+) -> SelectOfScalar[Case]:
+    """The public cases matching `filters`, unordered: what the listing pages and the map
+    counts; PublicFilterError for an unknown code or words that could only find hidden data."""
     query = select(Case).where(public_condition(settings))
     if filters.agency is not None:
         query = query.where(
@@ -172,21 +183,99 @@ def public_cases(
     if filters.since is not None:
         since = filters.since if filters.since.tzinfo else filters.since.replace(tzinfo=UTC)
         query = query.where(Case.updated_at >= since)
+    if filters.located:
+        query = query.where(col(Case.latitude).is_not(None), col(Case.longitude).is_not(None))
     if (box := filters.bbox) is not None:
         query = query.where(
+            col(Case.latitude).is_not(None),
             col(Case.latitude).between(box.min_lat, box.max_lat),
             col(Case.longitude).between(box.min_lon, box.max_lon),
         )
+    return query
+
+
+def public_cases(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    *,
+    language: str,
+    limit: int,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> PublicCasePage:
+    """One page of the public cases matching `filters`, newest first, worded in `language`,
+    below `cursor` or after the first `offset` (numbered pages cost what they skip: keep them
+    to a bounded window of time); PublicFilterError for an unknown code, a bad cursor, an
+    impossible box or words that could only find hidden data."""
+    rows, next_cursor = _page(session, settings, filters, limit, cursor, offset)
+    return PublicCasePage(
+        items=public_items(session, settings, rows, language), next_cursor=next_cursor
+    )
+
+
+def public_markers(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    *,
+    language: str,
+    limit: int,
+    cursor: str | None = None,
+) -> PublicMarkerPage:
+    """The page `public_cases` gives, located cases only, as the map's markers: no words, so
+    none to redact (most of a page's time)."""
+    located = replace(filters, located=True)
+    rows, next_cursor = _page(session, settings, located, limit, cursor, 0, MARKER_COLUMNS)
+    categories = {c.id: c for c in session.exec(select(Category))}
+    name = Agency.name_en if language == "en" else Agency.name
+    agencies = dict(session.exec(select(Agency.id, name)).all())
+    items = []
+    for case in rows:
+        place = published_place(case)
+        if place is None:
+            continue
+        items.append(
+            PublicMarker(
+                tracking_code=case.tracking_code,
+                status=case.status,
+                status_label=status_label(language, case.status, agencies.get(case.agency_id)),
+                category=category_ref(categories.get(case.category_id), language),
+                latitude=place[0],
+                longitude=place[1],
+                url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+                report_count=case.report_count,
+            )
+        )
+    return PublicMarkerPage(items=items, next_cursor=next_cursor)
+
+
+def _page(
+    session: Session,
+    settings: Settings,
+    filters: PublicFilters,
+    limit: int,
+    cursor: str | None,
+    offset: int,
+    only: tuple[sa.ColumnElement, ...] = (),
+) -> tuple[list[Case], str | None]:
+    """One page of the public cases matching `filters`, newest first, and the next's cursor;
+    with `only`, the cases hold just those columns."""
+    query = filtered_public_cases(session, settings, filters)
     if cursor is not None:
         query = query.where(Case.id < decode_cursor(cursor))
     query = query.order_by(col(Case.id).desc()).offset(offset).limit(limit + 1)
+    if filters.bbox is not None:
+        # the page's ids first, from ix_cases_public_place alone (it holds them), then only
+        # those rows: a busy street's box holds thousands of cases, a page only `limit`
+        ids = query.with_only_columns(col(Case.id)).scalar_subquery()
+        query = select(Case).where(col(Case.id).in_(ids)).order_by(col(Case.id).desc())
+    if only:
+        query = query.options(load_only(*only))
     rows = list(session.exec(query))
     more = len(rows) > limit
     rows = rows[:limit]
-    return PublicCasePage(
-        items=public_items(session, settings, rows, language),
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    return rows, encode_cursor(rows[-1].id) if more else None
 
 
 def published_words(words: str) -> sa.ColumnElement[bool]:

@@ -125,6 +125,16 @@ def first_public_photos(session: Session, settings: Settings, codes: list[str]) 
     return dict(session.exec(query).all())
 
 
+def published_place(case: Case) -> tuple[float, float] | None:
+    """Where a public view may place `case` (latitude, longitude): nowhere for a Rahasia or
+    hidden case, or one given without a place. What `publication` says, without its words."""
+    if case.confidential or case.hidden_at is not None:
+        return None
+    if case.latitude is None or case.longitude is None:
+        return None
+    return case.latitude, case.longitude
+
+
 def publication(case: Case, language: str) -> Publication:
     """What of `case` may be published, its words worded for readers of `language` (the
     bracketed words that stand in for hidden data). A hidden case publishes no more than a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -128,11 +129,59 @@ class PublicCaseItem(BaseModel):
 
 
 class PublicCasePage(BaseModel):
+    kind: Literal["cases"] = Field(default="cases", description="a page of cases")
     items: list[PublicCaseItem]
     next_cursor: str | None = Field(
         default=None, description="pass as `cursor` for the next page; none on the last"
     )
     next: str | None = Field(default=None, description="the next page's address")
+
+
+class PublicMarker(BaseModel):
+    """One public case as the map's marker shows it: where, what and how far along; no words
+    (they are on its page)."""
+
+    tracking_code: str
+    status: CaseStatus
+    status_label: str = Field(description="the status in the language asked for")
+    category: CategoryRef | None
+    latitude: float
+    longitude: float
+    url: str = Field(description="the case's public page")
+    report_count: int = Field(description="residents who reported or follow it")
+
+
+class PublicMarkerPage(BaseModel):
+    """The public cases of a street-level map, newest first, as markers."""
+
+    kind: Literal["markers"] = Field(default="markers", description="a page of markers")
+    items: list[PublicMarker]
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` for the next page; none on the last"
+    )
+    next: str | None = Field(default=None, description="the next page's address")
+
+
+class PublicCluster(BaseModel):
+    """The public cases of one cell of the map's grid."""
+
+    latitude: float = Field(description="the mean position of its cases")
+    longitude: float
+    count: int = Field(description="public cases in the cell")
+    open: int = Field(description="of which not yet resolved")
+    bounds: tuple[float, float, float, float] = Field(
+        description="minlon,minlat,maxlon,maxlat of its cases: where a click zooms to"
+    )
+
+
+class PublicClusterMap(BaseModel):
+    """The public cases counted per cell, for a map zoomed out too far for markers."""
+
+    kind: Literal["clusters"] = Field(default="clusters", description="cases counted per cell")
+    zoom: int
+    cell_degrees: float = Field(description="the side of a cell, in degrees")
+    total: int = Field(description="public cases with a place in the box")
+    clusters: list[PublicCluster] = Field(description="the fullest cell first")
 
 
 class Suggestion(BaseModel):

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 from sqlmodel import select
 
 from cases.announcement_views import public_announcements
@@ -27,8 +28,15 @@ from cases.public_listing import (
     PublicFilters,
     StatusGroup,
     public_cases,
+    public_markers,
 )
-from cases.schemas import PublicAnnouncement, PublicCasePage
+from cases.public_map import MARKER_ZOOM, ZOOM_MAX, public_clusters
+from cases.schemas import (
+    PublicAnnouncement,
+    PublicCasePage,
+    PublicClusterMap,
+    PublicMarkerPage,
+)
 from core.deps import SessionDep, SettingsDep
 from core.i18n import N_
 from core.maps import tile_layer
@@ -46,7 +54,7 @@ api = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PUBLIC_ERROR
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
-# the map draws up to this many cases a request, and asks for a few such pages at most
+# at street level the map draws up to this many cases of its view (one request)
 MAP_BATCH = LIMIT_MAX
 PATHS = {"id": "/laporan", "en": "/reports"}
 # what the page's filter form sends; anything else in the address is ignored
@@ -152,6 +160,7 @@ def _reports_page(
         map_url="/api/v1/public/cases?"
         + urlencode({**api_filters, **_created(active), "lang": language, "limit": MAP_BATCH}),
         map=tile_layer(settings),
+        marker_zoom=MARKER_ZOOM,
     )
 
 
@@ -224,7 +233,12 @@ def feed_en(request: Request, session: SessionDep, settings: SettingsDep) -> Res
     return _feed(request, session, settings, "en")
 
 
-@api.get("/cases", response_model=PublicCasePage)
+PublicMapAnswer = Annotated[
+    PublicCasePage | PublicMarkerPage | PublicClusterMap, Field(discriminator="kind")
+]
+
+
+@api.get("/cases", response_model=PublicMapAnswer)
 def list_public_cases(
     request: Request,
     session: SessionDep,
@@ -242,9 +256,23 @@ def list_public_cases(
     cursor: Annotated[str | None, Query(max_length=64, description="next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 100,
     lang: Annotated[Language, Query()] = "id",
-) -> PublicCasePage:
+    zoom: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=ZOOM_MAX,
+            description=f"the map's zoom: below {MARKER_ZOOM} the answer counts the cases per "
+            "cell of a grid (clusters); from it on, the located cases as markers (no words)",
+        ),
+    ] = None,
+) -> PublicCasePage | PublicMarkerPage | PublicClusterMap:
     """Public cases newest first, with only what may be published: never a contact, never a
-    Rahasia or hidden case. Keyset paging: follow `next` until it is null."""
+    Rahasia or hidden case. Keyset paging: follow `next` until it is null. With a `zoom`
+    below the street level, the same cases counted per cell; from it on, as markers (`kind`
+    says which answer)."""
+    clustered = zoom is not None and zoom < MARKER_ZOOM
+    if clustered and cursor is not None:
+        raise HTTPException(422, detail="clusters come in one answer: drop the cursor")
     try:
         filters = PublicFilters(
             agency=agency,
@@ -256,7 +284,15 @@ def list_public_cases(
             since=since,
             bbox=BoundingBox.parse(bbox) if bbox else None,
         )
-        page = public_cases(session, settings, filters, language=lang, limit=limit, cursor=cursor)
+        if clustered:
+            return public_clusters(session, settings, filters, zoom=zoom)
+        page = (
+            public_cases(session, settings, filters, language=lang, limit=limit, cursor=cursor)
+            if zoom is None
+            else public_markers(
+                session, settings, filters, language=lang, limit=limit, cursor=cursor
+            )
+        )
     except PublicFilterError as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     if page.next_cursor:

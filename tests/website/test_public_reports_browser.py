@@ -1,12 +1,13 @@
-"""The public reports map and list in a real Chromium: markers and rows for the public cases
-(never a Rahasia one), a link through to a case's public page, and a case an officer hides
-gone from the map, the list and the feed; nothing refused by the CSP (SQLite only, skipped
-without Chromium)."""
+"""The public reports map and list in a real Chromium: zoomed out, the public cases counted per
+cell as circles (never a Rahasia one), a click on one zooming to street level where the case
+is a marker; rows for the public cases, a link through to a case's public page, and a case an
+officer hides gone from the map, the list and the feed; nothing refused by the CSP, nothing
+leaking into the page (SQLite only, skipped without Chromium)."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from aduan.app import create_app
 from core.settings import Settings
@@ -47,6 +48,22 @@ def _public_cases(settings: Settings) -> list[str]:
     return codes
 
 
+LEAKS = ("<bound method", "None", "undefined", "NaN", "in_progress", "__COUNT__")
+
+
+def _no_leaks(page: Page) -> None:
+    shown = page.locator("body").inner_text() + page.locator("#reports-map").inner_html()
+    for leak in LEAKS:
+        assert leak not in shown, leak
+
+
+def _clusters(page: Page, count: int) -> list:
+    """The map's circles once it shows `count` cases counted per cell, north first."""
+    page.wait_for_selector(f"#reports-map[data-shown='clusters'][data-count='{count}']")
+    circles = page.locator(".map-cluster").all()
+    return sorted(circles, key=lambda circle: circle.bounding_box()["y"])
+
+
 def test_reports_map_list_case_page_and_a_hidden_case(
     browser: Browser, live_server: str, settings: Settings
 ) -> None:
@@ -56,13 +73,24 @@ def test_reports_map_list_case_page_and_a_hidden_case(
     page = browser.new_page(viewport=DESKTOP)
     refused = csp_refusals(page)
     page.goto(f"{live_server}/laporan")
-    page.wait_for_selector("#reports-map[data-markers='2']")
+    # the city at zoom 12: the two places, 3 km apart, are a circle each; the Rahasia case
+    # beside the first place counts in neither
+    north, south = _clusters(page, 2)
+    assert north.inner_text() == south.inner_text() == "1"
+    assert north.get_attribute("title") == "1 laporan di sini; klik untuk memperbesar"
+    assert page.locator(".leaflet-marker-icon[title]").count() == 2  # the circles only
     assert secret not in page.content()
     for code in (kept, hidden):
-        assert page.locator(f'.leaflet-marker-icon[title="{code}"]').count() == 1
         assert page.locator("#report-list").get_by_role("link", name=code).is_visible()
     assert "0812" not in page.content()
+    _no_leaks(page)
     shot(page, "public-reports")
+    north.click()  # the second place lies north of the first: street level there
+    page.wait_for_selector("#reports-map[data-shown='markers'][data-count='1'][data-zoom='16']")
+    assert page.locator(".map-cluster").count() == 0
+    assert page.locator(f'.leaflet-marker-icon[title="{kept}"]').count() == 0
+    _no_leaks(page)
+    shot(page, "public-reports-street")
     page.locator(f'.leaflet-marker-icon[title="{hidden}"]').click()
     assert page.locator(".leaflet-popup").get_by_role("link", name=hidden).is_visible()
     page.locator("#report-list").get_by_role("link", name=hidden).click()
@@ -82,8 +110,9 @@ def test_reports_map_list_case_page_and_a_hidden_case(
     console.close()
 
     page.goto(f"{live_server}/laporan")
-    page.wait_for_selector("#reports-map[data-markers='1']")
-    assert page.locator(f'.leaflet-marker-icon[title="{kept}"]').count() == 1
+    [alone] = _clusters(page, 1)
+    alone.click()
+    page.wait_for_selector(f".leaflet-marker-icon[title='{kept}']")
     assert page.locator(f'.leaflet-marker-icon[title="{hidden}"]').count() == 0
     assert page.locator("#report-list").get_by_role("link", name=hidden).count() == 0
     feed = page.request.get(f"{live_server}/laporan/feed.atom").text()
@@ -101,7 +130,14 @@ def test_reports_page_on_a_phone_in_english(
     first, _, _ = _public_cases(settings)
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{live_server}/reports")
-    page.wait_for_selector("#reports-map[data-markers='2']")
+    north, _ = _clusters(page, 2)
+    assert north.get_attribute("title") == "1 report here; click to zoom in"
+    _no_leaks(page)
+    north.click()
+    page.wait_for_selector("#reports-map[data-shown='markers'][data-count='1']")
+    page.locator(".leaflet-marker-icon[alt]").click()
+    assert page.locator(".leaflet-popup").get_by_role("link", name="Open the report").is_visible()
+    _no_leaks(page)
     assert page.get_by_role("heading", name="Public reports").is_visible()
     assert page.get_by_label("Agency").is_visible()
     row = page.locator("#report-list").get_by_role("link", name=first)

@@ -293,6 +293,7 @@ def test_the_json_feed_pages_by_keyset_and_filters(settings: Settings) -> None:
         box = client.get("/api/v1/public/cases", params={"bbox": "110.4,-6.985,110.42,-6.965"})
         assert [i["tracking_code"] for i in box.json()["items"]] == codes[1::-1]
         assert client.get("/api/v1/public/cases", params={"status": "resolved"}).json() == {
+            "kind": "cases",
             "items": [],
             "next_cursor": None,
             "next": None,

@@ -1,6 +1,8 @@
-/* The public reports map: every case of the JSON feed (the page's filters) as a marker,
- * clustered where they crowd, each opening the case's public page; and the agencies' active
- * announcements (when the page lists any) as their areas, a polygon or a circle, with the text.
+/* The public reports map: the public cases of the JSON feed (the page's filters) in the view
+ * the reader sees. Zoomed out, the feed counts them per cell in the database and the map draws
+ * each count as a circle that zooms in when clicked; at street level (data-marker-zoom) each
+ * case is a marker opening the case's public page. Also the agencies' active announcements
+ * (when the page lists any) as their areas, a polygon or a circle, with the text.
  *
  * An enhancement only: the list beside it works without this script. Markers are built from
  * the feed's JSON with DOM text nodes, never as HTML, so a resident's words cannot run here.
@@ -11,8 +13,9 @@
   if (!box || !window.L || !L.markerClusterGroup || !window.fetch) {
     return;
   }
-  // the feed is paged: a few pages at most, the rest stays in the list
-  var MAX_PAGES = 4;
+  // the city at first; from MARKER_ZOOM on the feed answers cases, below it clusters
+  var CITY_ZOOM = 12;
+  var MARKER_ZOOM = Number(box.dataset.markerZoom);
   var lang = document.documentElement.lang || "id";
 
   function popup(item) {
@@ -37,31 +40,101 @@
     return content;
   }
 
-  function load(url, pagesLeft, markers) {
-    return fetch(url, { headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("feed answered " + response.status);
-        }
-        return response.json();
+  function cluster(item) {
+    // the count as text in an element, never as HTML
+    var inner = document.createElement("div");
+    var count = document.createElement("span");
+    count.textContent = String(item.count);
+    inner.appendChild(count);
+    var size = item.count < 10 ? "small" : item.count < 100 ? "medium" : "large";
+    var marker = L.marker([item.latitude, item.longitude], {
+      icon: L.divIcon({
+        html: inner,
+        className: "marker-cluster marker-cluster-" + size + " map-cluster",
+        iconSize: L.point(40, 40),
+      }),
+      title: (item.count === 1 ? box.dataset.clusterOne : box.dataset.clusterMany).replace(
+        "__COUNT__",
+        String(item.count)
+      ),
+      keyboard: true,
+    });
+    marker.on("click", function () {
+      var b = item.bounds; // minlon,minlat,maxlon,maxlat of its cases
+      map.fitBounds(
+        [
+          [b[1], b[0]],
+          [b[3], b[2]],
+        ],
+        { padding: [40, 40], maxZoom: MARKER_ZOOM }
+      );
+    });
+    return marker;
+  }
+
+  function caseMarker(item) {
+    var marker = L.marker([item.latitude, item.longitude], {
+      title: item.tracking_code,
+      alt: item.tracking_code,
+    });
+    marker.bindPopup(popup(item));
+    return marker;
+  }
+
+  function viewUrl() {
+    var b = map.getBounds();
+    var bbox = [
+      Math.max(-180, b.getWest()),
+      Math.max(-90, b.getSouth()),
+      Math.min(180, b.getEast()),
+      Math.min(90, b.getNorth()),
+    ]
+      .map(function (value) {
+        return value.toFixed(5);
       })
-      .then(function (page) {
-        page.items.forEach(function (item) {
-          if (item.latitude === null || item.longitude === null) {
-            return;
-          }
-          var marker = L.marker([item.latitude, item.longitude], {
-            title: item.tracking_code,
-            alt: item.tracking_code,
-          });
-          marker.bindPopup(popup(item));
-          markers.push(marker);
-        });
-        if (page.next_cursor && pagesLeft > 1) {
-          var next = box.dataset.feed + "&cursor=" + encodeURIComponent(page.next_cursor);
-          return load(next, pagesLeft - 1, markers);
+      .join(",");
+    return box.dataset.feed + "&bbox=" + bbox + "&zoom=" + map.getZoom();
+  }
+
+  function fetchJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("feed answered " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  // the answer for the view the reader sees: clusters when far out, the cases near in; an
+  // answer that arrives after the reader moved on is dropped
+  var asked = 0;
+  function showView() {
+    var mine = ++asked;
+    fetchJson(viewUrl())
+      .then(function (answer) {
+        if (mine !== asked) {
+          return;
         }
-        return markers;
+        layer.clearLayers();
+        var shown;
+        if (answer.kind === "clusters") {
+          shown = answer.clusters.map(cluster);
+          box.dataset.count = String(answer.total);
+        } else {
+          shown = answer.items.map(caseMarker); // markers: every one has its place
+          box.dataset.count = String(shown.length);
+        }
+        shown.forEach(function (marker) {
+          layer.addLayer(marker);
+        });
+        box.dataset.shown = answer.kind;
+        box.dataset.zoom = String(map.getZoom());
+      })
+      .catch(function () {
+        if (mine === asked) {
+          layer.clearLayers();
+          box.dataset.shown = "error";
+        }
       });
   }
 
@@ -112,46 +185,33 @@
       });
   }
 
-  Promise.all([load(box.dataset.feed, MAX_PAGES, []), loadAnnouncements()])
-    .then(function (loaded) {
-      var markers = loaded[0];
-      var shapes = loaded[1];
-      if (!markers.length && !shapes.length) {
-        return; // nothing to place: the list says so
-      }
-      box.hidden = false;
-      var map = L.map(box, { scrollWheelZoom: false, zoomControl: false });
-      L.control
-        .zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut })
-        .addTo(map);
-      L.tileLayer(box.dataset.tiles, {
-        maxZoom: 19,
-        // the server sent it as escaped text: Leaflet inserts it as HTML, so it shows as written
-        attribution: box.dataset.attribution,
-      }).addTo(map);
-      var cluster = L.markerClusterGroup();
-      markers.forEach(function (marker) {
-        cluster.addLayer(marker);
-      });
-      map.addLayer(cluster);
-      var bounds = L.latLngBounds([]);
-      if (markers.length) {
-        bounds.extend(cluster.getBounds());
-      }
-      shapes.forEach(function (shape) {
-        shape.addTo(map);
-        // a circle knows its bounds only once drawn: from its centre and radius instead
-        bounds.extend(
-          shape instanceof L.Circle
-            ? shape.getLatLng().toBounds(2 * shape.getRadius())
-            : shape.getBounds()
-        );
-      });
-      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
-      box.dataset.markers = String(markers.length);
-      box.dataset.areas = String(shapes.length);
-    })
-    .catch(function () {
-      box.hidden = true; // the list is still there
+  box.hidden = false;
+  var map = L.map(box, { scrollWheelZoom: false, zoomControl: false, maxZoom: 19 });
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
+  L.tileLayer(box.dataset.tiles, {
+    maxZoom: 19,
+    // the server sent it as escaped text: Leaflet inserts it as HTML, so it shows as written
+    attribution: box.dataset.attribution,
+  }).addTo(map);
+  // at street level, markers of one place still crowd: markercluster spreads them
+  var layer = L.markerClusterGroup({ maxClusterRadius: 30 }).addTo(map);
+  map.on("moveend", showView);
+  map.setView([Number(box.dataset.centerLat), Number(box.dataset.centerLon)], CITY_ZOOM);
+  loadAnnouncements().then(function (shapes) {
+    var bounds = L.latLngBounds([]);
+    shapes.forEach(function (shape) {
+      shape.addTo(map);
+      // a circle knows its bounds only once drawn: from its centre and radius instead
+      bounds.extend(
+        shape instanceof L.Circle
+          ? shape.getLatLng().toBounds(2 * shape.getRadius())
+          : shape.getBounds()
+      );
     });
+    if (shapes.length) {
+      // the page lists a known problem above the map: show where it holds
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: CITY_ZOOM + 2 });
+    }
+    box.dataset.areas = String(shapes.length);
+  });
 })();
