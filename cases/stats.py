@@ -264,6 +264,23 @@ def _backlog(session: Session, now: datetime) -> Iterable[tuple[int | None, int,
     ).all()
 
 
+def open_breaches(session: Session, now: datetime) -> dict[int | None, int]:
+    """Open cases past their due time with the SLA clock running, per agency id (None: the
+    cases in triage); read from the backlog index (`ix_cases_open_agency`) alone."""
+    status = col(Case.status)
+    return dict(
+        session.execute(
+            sa.select(Case.agency_id, sa.func.count())
+            .where(
+                status.in_(list(OPEN_STATUSES)),
+                status.in_(list(CLOCK_STATUSES)),
+                col(Case.due_at) < now,
+            )
+            .group_by(Case.agency_id)
+        ).all()
+    )
+
+
 def _sla(session: Session, period: Period, now: datetime) -> Iterable[tuple[int | None, int, int]]:
     """On time and late per agency, for the cases due in the range (see the module docstring)."""
     status, due, resolved_at = col(Case.status), col(Case.due_at), col(Case.resolved_at)
