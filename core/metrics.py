@@ -101,12 +101,13 @@ def route_template(scope: Scope) -> str:
     """The template of the route that answered (`/api/v1/complaints/{code}`), under the mount
     it sits in; a mount that routes no further (static files) as `/static/{path}`."""
     route = scope.get("route")
-    if route is None:
-        return UNMATCHED
-    root = scope.get("root_path", "")[len(scope.get("app_root_path", "")) :]
-    if isinstance(route, Mount):
+    root = scope.get("root_path", "")[len(scope.get("app_root_path") or "") :]
+    if route is not None and not isinstance(route, Mount):
+        return root + getattr(route, "path", "")
+    # FastAPI's router leaves no route in the scope for a mount, only the mount's app and path
+    if route is not None or (root and "endpoint" in scope):
         return f"{root}/{{path}}"
-    return root + getattr(route, "path", "")
+    return UNMATCHED
 
 
 class RequestMetricsMiddleware:
