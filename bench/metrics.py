@@ -43,8 +43,7 @@ QUERIES = {
     ),
     "open SLA breaches": (
         "SELECT agency_id, count(*) FROM cases "
-        "WHERE status IN ('assigned', 'in_progress', 'triage', 'waiting') "
-        "AND status IN ('assigned', 'in_progress', 'triage') AND due_at < now() "
+        "WHERE status IN ('assigned', 'in_progress', 'triage') AND due_at < now() "
         "GROUP BY agency_id"
     ),
 }
