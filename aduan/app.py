@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aduan.channels import build_channels
 from aduan.docs import install_docs
+from aduan.metrics import router as metrics_router
 from aduan.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
@@ -37,8 +38,10 @@ from console import moderation as console_moderation
 from console import open311_keys as console_open311_keys
 from console import routes as console
 from console import webhooks as console_webhooks
+from console.queues import QUEUES, queues_app
 from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
+from core.metrics import RequestMetricsMiddleware
 from core.periodic import Every
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
@@ -125,11 +128,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
-    # the last added runs first: the id and headers are on every answer, 413s included
+    # the last added runs first: the id and headers are on every answer, 413s included, and
+    # the timing covers all of it
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, page=too_large_page)
-    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings, inline_allowed=(QUEUES,))
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMetricsMiddleware)
     app.state.engine = engine
+    app.state.channels = tuple(channels)
     app.state.dispatcher = None
     app.state.telegram = None
 
@@ -205,7 +211,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
     app.include_router(console_announcements.router)
+    app.include_router(metrics_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
+    app.mount(QUEUES, queues_app(settings), name="console-queues")
     install_docs(app, settings)
     return app

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from core.db import get_engine, session_scope
 from core.logs import configure_logging, log_config
+from core.metrics import MULTIPROC_ENV
 from core.settings import get_settings, settings_problems
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ def _every_command() -> None:
         raise _fail(settings_problems(exc)) from None
     # every command logs as the web process does: the same format, personal data masked
     configure_logging(settings.log_format)
+    # prometheus_client keeps a process's metrics in files there from its first import on
+    if directory := os.environ.get(MULTIPROC_ENV):
+        Path(directory).mkdir(parents=True, exist_ok=True)
 
 
 @app.command()

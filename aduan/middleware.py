@@ -128,15 +128,17 @@ def _tile_origin(tile_url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, *, inline: bool = False) -> str:
     """Only our own scripts and styles (no inline code, so an injected one cannot run), images
-    from us and the map tile server, never framed, forms posting only to us."""
+    from us and the map tile server, never framed, forms posting only to us. `inline` allows
+    inline scripts and styles, for a page of someone else's that needs them (the RQ dashboard's)."""
     images = " ".join(filter(None, ("'self'", "data:", _tile_origin(settings.map_tile_url))))
+    code = "'self' 'unsafe-inline'" if inline else "'self'"
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
+            f"script-src {code}",
+            f"style-src {code}",
             f"img-src {images}",
             "object-src 'none'",
             "frame-ancestors 'none'",
@@ -163,23 +165,37 @@ def security_headers(settings: Settings) -> tuple[dict[str, str], dict[str, str]
 
 
 class SecurityHeadersMiddleware:
-    """Sets the site's security headers; they replace any a page set, so one policy holds."""
+    """Sets the site's security headers; they replace any a page set, so one policy holds.
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    Under the paths of `inline_allowed` (and only there) the policy allows inline scripts and
+    styles.
+    """
+
+    def __init__(
+        self, app: ASGIApp, settings: Settings, inline_allowed: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.every, self.pages = security_headers(settings)
+        self.inline_allowed = inline_allowed
+        self.inline_pages = self.pages | {
+            "Content-Security-Policy": content_security_policy(settings, inline=True)
+        }
+
+    def _under_inline(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in self.inline_allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        pages = self.inline_pages if self._under_inline(scope["path"]) else self.pages
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.update(self.every)
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.update(self.pages)
+                    headers.update(pages)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -13,14 +13,23 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+from prometheus_client.multiprocess import mark_process_dead
 from uvicorn.config import STARTUP_FAILURE
+
+from core.metrics import MULTIPROC_ENV
 
 APP = "aduan.app:create_app"
 # a process that exits sooner than this after its start failed to start, and would again
@@ -38,7 +47,46 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
         return
     if port == 0:
         raise ValueError("several workers need a fixed port: each binds it for itself")
-    Supervisor(host, port, workers, options).run()
+    with metrics_directory():
+        Supervisor(host, port, workers, options).run()
+
+
+@contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """The directory the web processes keep their metrics in (core/metrics.py), named in
+    PROMETHEUS_MULTIPROC_DIR for the processes started from here.
+
+    The operator's, when set (shared with `aduan worker` on this machine): made if missing, and
+    cleared of the files of processes no longer running, which an earlier run left. Else a fresh
+    one of our own, removed at the end.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            pid = stale.stem.rpartition("_")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                stale.unlink(missing_ok=True)
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="aduan-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -106,6 +154,8 @@ class Supervisor:
                     self.stopping.set()
                     break
                 log.warning("worker %s died (%s); starting another", process.pid, process.exitcode)
+                # its counts stay in the metrics; only its share of live gauges goes
+                mark_process_dead(process.pid)
                 self.processes[index] = self._start()
         self._terminate()
         if failed:

@@ -265,6 +265,24 @@ def _backlog(session: Session, now: datetime) -> Iterable[tuple[int | None, int,
     ).all()
 
 
+def open_breaches(session: Session, now: datetime) -> dict[int | None, int]:
+    """Open cases past their due time with the SLA clock running, per agency id (None: the
+    cases in triage); read from the backlog index (`ix_cases_open_agency`) alone.
+
+    One condition on the status: PostgreSQL sees that the clock's statuses are open ones (so
+    the backlog's partial index serves), while a second one, the open statuses spelled out,
+    made it multiply the two shares and take the status index for a fiftieth of the rows it
+    then read (bench.metrics: 512 ms instead of 32 ms at a million cases).
+    """
+    return dict(
+        session.execute(
+            sa.select(Case.agency_id, sa.func.count())
+            .where(col(Case.status).in_(list(CLOCK_STATUSES)), col(Case.due_at) < now)
+            .group_by(Case.agency_id)
+        ).all()
+    )
+
+
 def _late_today(
     session: Session, period: Period, now: datetime
 ) -> Iterable[tuple[int | None, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -204,6 +205,13 @@ class Settings(BaseSettings):
     # worker death (notifications/lease.py): how often a process that sends renews the lease on
     # the messages it claimed, each time for NOTIFY_LEASE_SECONDS
     notify_heartbeat_seconds: float = Field(default=5.0, gt=0, le=60)
+    # the Prometheus metrics at /metrics (aduan/metrics.py): who may read them, by a bearer token
+    # and/or by the client's address (networks, e.g. 10.0.0.0/8,::1/128); with both set a scrape
+    # needs both, with neither /metrics is off (404)
+    metrics_token: str | None = Field(default=None, min_length=16, max_length=256)
+    metrics_allow: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -221,6 +229,24 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _no_token(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for part in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                networks.append(ip_network(part))
+            except ValueError as exc:
+                raise ValueError(f"'{part}' is not a network such as 10.0.0.0/8 ({exc})") from None
+        return networks
 
     @field_validator("notify_retry_delays", "escalation_hours", mode="before")
     @classmethod

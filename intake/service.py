@@ -22,6 +22,7 @@ from cases.lifecycle import record_event
 from cases.models import Attachment, Case
 from cases.transitions import opening
 from cases.webhooks import raise_case_event
+from core import metrics
 from core.db import as_persistent, insert_on_conflict
 from core.media import StoredMedia
 from core.settings import Settings
@@ -152,10 +153,16 @@ def receive(
         return IntakeResult(_existing(session, intake_key), created=False)
     case, decision = stored
     session.commit()
+    metrics.complaint_filed(message.channel, decision.outcome, _classified(message, decision))
     # an anonymous reporter is not linked to their case even in the (masked) log
     shown_sender = "an anonymous reporter" if case.anonymous else sender or client
     log.info("complaint %s filed via %s from %s", case.tracking_code, message.channel, shown_sender)
     return IntakeResult(case, True, decision.agency, decision.category)
+
+
+def _classified(message: InboundMessage, decision: RoutingDecision) -> float | None:
+    """The classifier's confidence; None when the sender chose the category."""
+    return decision.prediction.confidence if message.category_code is None else None
 
 
 def _store(

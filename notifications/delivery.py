@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
+from core import metrics
 from core.db import Dispatcher, UTCDateTime, open_session, utcnow
 from core.settings import Settings
 from notifications import webhooks
@@ -446,6 +447,7 @@ def _record(
     if recipient.endpoint is not None:
         webhooks.record_success(recipient.endpoint, answer)
         session.add(recipient.endpoint)
+    metrics.delivery_recorded(notification.channel, Outcome.sent)
     notification.status = NotificationStatus.sent
     notification.provider_message_id = answer.provider_id[:64] or None
     notification.path = answer.path[:32]
@@ -465,7 +467,9 @@ def _record_failure(
         return AttemptResult(Outcome.retry, retry_at=notification.next_attempt_at)
     notification.lease_until = None
     delays = settings.notify_retry_delays
-    if error.permanent or notification.attempts > len(delays):
+    final = error.permanent or notification.attempts > len(delays)
+    metrics.delivery_recorded(notification.channel, Outcome.failed if final else Outcome.retry)
+    if final:
         notification.status = NotificationStatus.failed
         notification.failed_at = utcnow()
         log.warning(

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core.db import after_commit, as_persistent, insert_on_conflict, utcnow
 from notifications.channels import max_chars
-from notifications.enums import Channel
+from notifications.enums import Channel, NotificationStatus
 from notifications.messages import Message
 from notifications.models import Contact, Notification
 from staff.models import User
@@ -208,3 +208,21 @@ _NO_RECIPIENT = {"contact_id": None, "user_id": None}
 _OUTBOX_INSERT = sa.insert(Notification.__table__).returning(
     Notification.__table__.c.id, sort_by_parameter_order=True
 )
+
+
+# not yet out: waiting for an attempt (or a retry), or with a sender now; a held webhook event
+# waits for an admin, not for a sender, and is not counted
+_UNSENT = (NotificationStatus.pending, NotificationStatus.sending)
+
+
+def unsent_by_channel(session: Session) -> dict[str, tuple[int, datetime]]:
+    """Messages not yet out per channel: how many, and when the oldest of them was written.
+
+    Read through the due index (`ix_notifications_due`, status first): only the unsent rows.
+    """
+    rows = session.execute(
+        sa.select(Notification.channel, sa.func.count(), sa.func.min(Notification.created_at))
+        .where(Notification.status.in_(_UNSENT))
+        .group_by(Notification.channel)
+    )
+    return {channel: (count, oldest) for channel, count, oldest in rows}
