@@ -40,6 +40,7 @@ from console import webhooks as console_webhooks
 from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
 from core.periodic import Every
+from core.replica import read_routing
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
+    app.state.reads = read_routing(engine, settings)
     app.state.dispatcher = None
     app.state.telegram = None
 
