@@ -33,7 +33,7 @@ from cases.schemas import ForwardIn, Location, NoteIn, ReferIn, TransitionIn
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text
 from console.session import Visit, VisitDep, csrf_failed
-from core.deps import client_address
+from core.deps import ReadSessionDep, client_address
 from core.i18n import N_
 from core.maps import tile_layer
 from core.media import MediaRejected
@@ -302,6 +302,7 @@ def _case_filters(visit: Visit, filters: dict[str, str]) -> dict[str, object]:
 @router.get("/export.csv")
 def export_csv(
     visit: VisitDep,
+    reads: ReadSessionDep,
     status: str = "",
     category: str = "",
     agency: str = "",
@@ -319,7 +320,7 @@ def export_csv(
         visit, agencies, categories, status, category, agency, q, "newest", mine, announced
     )
     download = staff_api.csv_download(
-        visit.db,
+        reads,
         user,
         timezone=visit.settings.city_timezone,
         language=visit.lang,
