@@ -557,3 +557,13 @@ def too_large_page(request: Request) -> Response:
     language = _language(request.query_params.get("lang"), settings)
     limit_mb = f"{round(settings.max_request_bytes / (1024 * 1024), 1):g}"
     return render_page(request, "too_large.html", language, 413, limit_mb=limit_mb)
+
+
+def busy_page(request: Request, retry_after: str) -> Response:
+    """A public page that waited too long for its turn (PUBLIC_READ_CONCURRENCY): come back
+    in a moment."""
+    settings = request.app.state.settings
+    language = _language(request.query_params.get("lang"), settings)
+    response = render_page(request, "busy.html", language, 503)
+    response.headers["Retry-After"] = retry_after
+    return response
