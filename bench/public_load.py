@@ -78,7 +78,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--public-concurrency",
-        default="100,4",
+        default="100,1",
         help="PUBLIC_READ_CONCURRENCY of each run, comma-separated (100 with 200 readers: no "
         "turns, as before)",
     )

@@ -205,7 +205,8 @@ class Settings(BaseSettings):
     read_replica_max_lag_s: float = Field(default=5.0, gt=0, le=3600)
     # anonymous public reads one web process serves at once; more wait up to
     # PUBLIC_READ_WAIT_S for a turn, then get 503 with Retry-After, so officers keep their share
-    public_read_concurrency: int = Field(default=4, ge=1, le=200)
+    # of the threads, connections and CPU (one: bench.public_load, docs/performance.md)
+    public_read_concurrency: int = Field(default=1, ge=1, le=200)
     public_read_wait_s: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("database_url")
