@@ -182,7 +182,8 @@ def _client(settings: Settings) -> TestClient:
 
 def _caught_up(primary: Cluster, replica: Cluster, timeout: float = 20.0) -> None:
     """Wait until the replica has replayed everything the primary wrote so far."""
-    target = primary.sql("SELECT pg_current_wal_lsn()")
+    # the insert position: with synchronous_commit off the last commit may not be written yet
+    target = primary.sql("SELECT pg_current_wal_insert_lsn()")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
