@@ -43,6 +43,7 @@ from core.db import get_engine, session_scope, utcnow
 from core.i18n import require_catalogues
 from core.metrics import RequestMetricsMiddleware
 from core.periodic import Every
+from core.replica import read_routing
 from core.settings import Settings, get_settings
 from intake.routes import api as intake_api
 from notifications.channels import install
@@ -56,7 +57,7 @@ from staff.routes import router as staff_router
 from website.nearby import api as nearby_api
 from website.reports import api as public_cases_api
 from website.reports import pages as reports_pages
-from website.routes import STATIC_DIR, not_found_page, too_large_page
+from website.routes import STATIC_DIR, busy_page, not_found_page, too_large_page
 from website.routes import pages as public_pages
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetricsMiddleware)
     app.state.engine = engine
     app.state.channels = tuple(channels)
+    app.state.reads = read_routing(engine, settings)
     app.state.dispatcher = None
     app.state.telegram = None
 
@@ -160,6 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return not_found_page(request)
         if exc.status_code == 413 and wants_page(request):
             return too_large_page(request)
+        if exc.status_code == 503 and wants_page(request):
+            return busy_page(request, (exc.headers or {}).get("Retry-After", "1"))
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(sa.exc.DataError)

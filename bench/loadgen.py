@@ -62,6 +62,15 @@ class Connection:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n{head}\r\n"
         ).encode("latin-1") + payload
+        return await self._send(request)
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        """GET `path`; fails as post_json does."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}\r\n"
+        return await self._send(request.encode("latin-1"))
+
+    async def _send(self, request: bytes) -> Response:
         try:
             async with asyncio.timeout(TIMEOUT_SECONDS):
                 return await self._exchange(request)

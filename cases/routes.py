@@ -38,7 +38,7 @@ from cases.schemas import (
 from cases.search import MAX_CHARS as SEARCH_MAX_CHARS
 from cases.service import QueueOrder
 from cases.stats import PeriodError, agency_stats, period
-from core.deps import SessionDep, SettingsDep
+from core.deps import ReadSessionDep, SessionDep, SettingsDep
 from core.media import MediaRejected
 from core.responses import FILE_GONE, STAFF_ERRORS, error_response
 from core.storage import MediaNotFound, get_storage
@@ -55,7 +55,7 @@ _NOT_PLAIN_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 
 @router.get("/cases", response_model=CasePage)
 def list_cases(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: CaseWorker,
     status_filter: Annotated[CaseStatus | None, Query(alias="status")] = None,
     agency: Annotated[str | None, Query(max_length=32)] = None,
@@ -126,7 +126,7 @@ def csv_download(
 
 @router.get("/cases/export.csv", response_class=StreamingResponse)
 def export_cases(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     user: CaseWorker,
     status_filter: Annotated[CaseStatus | None, Query(alias="status")] = None,
@@ -438,7 +438,7 @@ def withdraw_photo(
 
 @router.get("/stats/agencies", response_model=list[AgencyStats])
 def stats_by_agency(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     user: Supervisor,
     first: Annotated[

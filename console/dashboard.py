@@ -14,12 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlmodel import Session
 
 from cases import stats
 from cases.schemas import AgencyStats
 from console.session import Visit, VisitDep
 from console.words import Words
 from core.charts import Series, bar_chart, weekly_chart
+from core.deps import ReadSessionDep
 from core.i18n import N_, Numbers
 from routing import stored_catalogue
 from routing.catalogue import CITY
@@ -135,12 +137,14 @@ def _hours_chart(t: Words, timed: list[AgencyStats], unit: TimeUnit) -> Markup:
 
 def _page(
     visit: Visit,
+    reads: Session,
     agencies: list[Agency],
     form: dict[str, str],
     days: stats.Period | None,
     error: str | None = None,
 ) -> Response:
-    """The page with the numbers of `days`, or with only the form and `error` when None."""
+    """The page with the numbers of `days` (read from `reads`), or with only the form and
+    `error` when None."""
     en = visit.lang == "en"
     names = {a.code: a.name_en if en else a.name for a in agencies}
     context: dict[str, object] = {
@@ -152,7 +156,7 @@ def _page(
     }
     if days is None:
         return visit.render("dashboard.html", 400, overview=None, **context)
-    overview = stats.overview(visit.db, days)
+    overview = stats.overview(reads, days)
     weeks = overview.weeks(form["agency"] or None)
     agency_name = names.get(form["agency"])
     weekly_title = (
@@ -181,6 +185,7 @@ def _page(
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(
     visit: VisitDep,
+    reads: ReadSessionDep,
     first: Annotated[str, Query(alias="from")] = "",
     last: Annotated[str, Query(alias="to")] = "",
     agency: str = "",
@@ -198,6 +203,6 @@ def dashboard(
     try:
         days = stats.period(_day(first), _day(last), visit.settings.city_timezone)
     except stats.PeriodError as exc:
-        return _page(visit, agencies, form, None, _refusal(visit.t, exc))
+        return _page(visit, reads, agencies, form, None, _refusal(visit.t, exc))
     form.update({"from": days.first.isoformat(), "to": days.last.isoformat()})
-    return _page(visit, agencies, form, days)
+    return _page(visit, reads, agencies, form, days)

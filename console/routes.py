@@ -34,7 +34,7 @@ from cases.search import MAX_CHARS as SEARCH_MAX_CHARS
 from cases.transitions import MOVES, MoveName, status_targets
 from console.refusals import form_errors, refusal_text, search_refusal_text
 from console.session import Visit, VisitDep, csrf_failed
-from core.deps import client_address
+from core.deps import ReadSessionDep, client_address
 from core.i18n import N_
 from core.maps import tile_layer
 from core.media import MediaRejected
@@ -311,6 +311,7 @@ def _case_filters(visit: Visit, filters: dict[str, str]) -> dict[str, object]:
 @router.get("/export.csv")
 def export_csv(
     visit: VisitDep,
+    reads: ReadSessionDep,
     status: str = "",
     category: str = "",
     agency: str = "",
@@ -329,7 +330,7 @@ def export_csv(
     )
     try:
         download = staff_api.csv_download(
-            visit.db,
+            reads,
             user,
             timezone=visit.settings.city_timezone,
             language=visit.lang,

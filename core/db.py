@@ -122,20 +122,35 @@ def _forget_pools_in_child() -> None:
         engine.dispose(close=False)
 
 
-_engines: dict[str, Engine] = {}
+# seconds a connection to a read replica may take to open: a replica that is down or cut off
+# sends reads to the primary after this long, not after the operating system's minutes
+REPLICA_CONNECT_TIMEOUT_S = 2
+
+_engines: dict[tuple[str, bool], Engine] = {}
 _engines_lock = threading.Lock()
 os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def get_engine(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL per process."""
+    return _engine(database_url, replica=False)
+
+
+def get_replica_engine(database_url: str) -> Engine:
+    """The engine of a PostgreSQL read replica, one per URL per process: its connections give
+    up opening after REPLICA_CONNECT_TIMEOUT_S, so a replica that is gone costs a read little."""
+    return _engine(database_url, replica=True)
+
+
+def _engine(database_url: str, *, replica: bool) -> Engine:
     with _engines_lock:
-        if database_url not in _engines:
-            _engines[database_url] = _create_engine(database_url)
-        return _engines[database_url]
+        key = (database_url, replica)
+        if key not in _engines:
+            _engines[key] = _create_engine(database_url, replica=replica)
+        return _engines[key]
 
 
-def _create_engine(database_url: str) -> Engine:
+def _create_engine(database_url: str, *, replica: bool) -> Engine:
     import_models()
     if database_url.startswith("sqlite"):
         engine = sa.create_engine(
@@ -143,7 +158,13 @@ def _create_engine(database_url: str) -> Engine:
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sa.create_engine(
+        database_url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": REPLICA_CONNECT_TIMEOUT_S} if replica else {},
+    )
 
 
 class Dispatcher(Protocol):

@@ -212,11 +212,34 @@ class Settings(BaseSettings):
     metrics_allow: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
         default_factory=list
     )
+    # read replica and public reads (issue #25): reads that may be a moment behind (public
+    # pages and feeds, Open311's reading side, statistics, exports, case search) go to
+    # DATABASE_READ_URL, a PostgreSQL streaming replica, while it answers and is at most
+    # READ_REPLICA_MAX_LAG_S behind; else to DATABASE_URL. Unset: every read is the primary's
+    database_read_url: str | None = None
+    read_replica_max_lag_s: float = Field(default=5.0, gt=0, le=3600)
+    # anonymous public reads one web process serves at once; more wait up to
+    # PUBLIC_READ_WAIT_S for a turn, then get 503 with Retry-After, so officers keep their share
+    # of the threads, connections and CPU (one: bench.public_load, docs/performance.md)
+    public_read_concurrency: int = Field(default=1, ge=1, le=200)
+    public_read_wait_s: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, url: str) -> str:
         return normalise_database_url(url)
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _read_url(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        url = normalise_database_url(url)
+        if not url.startswith("postgresql"):
+            raise ValueError(
+                "a read replica is a PostgreSQL streaming one: give a postgresql:// URL"
+            )
+        return url
 
     @field_validator(
         "redis_url",
@@ -360,6 +383,12 @@ class Settings(BaseSettings):
                 "PASSWORD_HASH_MEMORY_KIB must be at least 19456 and PASSWORD_HASH_TIME_COST at "
                 "least 2 in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _replica_of_postgresql(self) -> Settings:
+        if self.database_read_url and self.is_sqlite:
+            raise ValueError("DATABASE_READ_URL needs a PostgreSQL DATABASE_URL to be a replica of")
         return self
 
     @property

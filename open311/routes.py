@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from core.deps import SessionDep, SettingsDep
+from core.deps import PublicReadSessionDep, PublicTurn, SessionDep, SettingsDep
 from open311 import requests, services
 from open311.formats import RESPONSES, Open311Route, answer, response_format
 
@@ -35,7 +35,11 @@ Text = Annotated[str | None, Query()]
 
 @router.get("/discovery.{suffix}")
 def discovery(
-    request: Request, suffix: str, session: SessionDep, settings: SettingsDep, lang: Language = None
+    request: Request,
+    suffix: str,
+    session: PublicReadSessionDep,
+    settings: SettingsDep,
+    lang: Language = None,
 ) -> Response:
     """The Service Discovery document: where this GeoReport v2 endpoint is, in which formats."""
     fmt = response_format(suffix)
@@ -45,7 +49,11 @@ def discovery(
 
 @router.get("/services.{suffix}")
 def service_list(
-    request: Request, suffix: str, session: SessionDep, settings: SettingsDep, lang: Language = None
+    request: Request,
+    suffix: str,
+    session: PublicReadSessionDep,
+    settings: SettingsDep,
+    lang: Language = None,
 ) -> Response:
     """Every kind of complaint the city takes, as Open311 services grouped by agency."""
     fmt = response_format(suffix)
@@ -58,7 +66,7 @@ def service_definition(
     request: Request,
     code: str,
     suffix: str,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     lang: Language = None,
 ) -> Response:
@@ -72,7 +80,7 @@ def service_definition(
 def service_requests(
     request: Request,
     suffix: str,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     service_request_id: Text = None,
     service_code: Text = None,
@@ -106,7 +114,8 @@ def service_requests(
     return answer(request, fmt, "service_requests", body)
 
 
-@router.get("/requests/{code}.{suffix}")
+# a partner reads the request it just posted: from the primary
+@router.get("/requests/{code}.{suffix}", dependencies=[PublicTurn])
 def service_request(
     request: Request,
     code: str,
@@ -126,7 +135,7 @@ def service_request(
 def service_request_updates(
     request: Request,
     suffix: str,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     start_date: Text = None,
     end_date: Text = None,

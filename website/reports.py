@@ -37,7 +37,7 @@ from cases.schemas import (
     PublicClusterMap,
     PublicMarkerPage,
 )
-from core.deps import SessionDep, SettingsDep
+from core.deps import PublicReadSessionDep, SessionDep, SettingsDep
 from core.i18n import N_
 from core.maps import tile_layer
 from core.responses import PUBLIC_ERRORS
@@ -170,13 +170,13 @@ def _created(active: dict[str, str]) -> dict[str, str]:
 
 
 @pages.get("/laporan", response_class=HTMLResponse)
-def reports_id(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def reports_id(request: Request, session: PublicReadSessionDep, settings: SettingsDep) -> Response:
     """The public reports: filters, the list (works without JavaScript) and the map."""
     return _reports_page(request, session, settings, "id")
 
 
 @pages.get("/reports", response_class=HTMLResponse)
-def reports_en(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def reports_en(request: Request, session: PublicReadSessionDep, settings: SettingsDep) -> Response:
     """The public reports, in English unless `lang` says otherwise."""
     return _reports_page(request, session, settings, "en")
 
@@ -222,13 +222,13 @@ def _feed(
 
 
 @pages.get("/laporan/feed.atom")
-def feed_id(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def feed_id(request: Request, session: PublicReadSessionDep, settings: SettingsDep) -> Response:
     """The newest public cases of an area, agency or category (or all) as an Atom feed."""
     return _feed(request, session, settings, "id")
 
 
 @pages.get("/reports/feed.atom")
-def feed_en(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def feed_en(request: Request, session: PublicReadSessionDep, settings: SettingsDep) -> Response:
     """The Atom feed, in English."""
     return _feed(request, session, settings, "en")
 
@@ -241,7 +241,7 @@ PublicMapAnswer = Annotated[
 @api.get("/cases", response_model=PublicMapAnswer)
 def list_public_cases(
     request: Request,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     bbox: Annotated[
         str | None, Query(max_length=200, description="minlon,minlat,maxlon,maxlat")
@@ -304,7 +304,7 @@ def list_public_cases(
 
 @api.get("/announcements", response_model=list[PublicAnnouncement])
 def list_public_announcements(
-    session: SessionDep, settings: SettingsDep, lang: Annotated[Language, Query()] = "id"
+    session: PublicReadSessionDep, settings: SettingsDep, lang: Annotated[Language, Query()] = "id"
 ) -> list[PublicAnnouncement]:
     """The agencies' announcements active now (started, not ended, not cancelled), newest
     first, each with its area as GeoJSON and its text with personal data hidden."""

@@ -34,7 +34,7 @@ from cases.publishing import public_photos
 from cases.service import find_by_code, public_view
 from core.charts import weekly_chart
 from core.db import utcnow
-from core.deps import SessionDep, SettingsDep
+from core.deps import PublicReadSessionDep, PublicTurn, SessionDep, SettingsDep
 from core.i18n import N_, Numbers, day_in_words, jinja_environment
 from core.maps import tile_layer
 from core.settings import get_settings
@@ -303,7 +303,7 @@ def track_lookup(settings: SettingsDep, code: str = "", lang: str | None = None)
     return RedirectResponse(f"/track/{target}?lang={language}", status.HTTP_303_SEE_OTHER)
 
 
-@pages.get("/track/{code}", response_class=HTMLResponse)
+@pages.get("/track/{code}", response_class=HTMLResponse, dependencies=[PublicTurn])
 def track_page(
     request: Request,
     code: str,
@@ -505,7 +505,7 @@ def _statistics(
 @pages.get("/statistik", response_class=HTMLResponse)
 def statistics_page(
     request: Request,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     lang: str | None = None,
     agency: str = "",
@@ -518,7 +518,7 @@ def statistics_page(
 @pages.get("/statistics", response_class=HTMLResponse)
 def statistics_page_en(
     request: Request,
-    session: SessionDep,
+    session: PublicReadSessionDep,
     settings: SettingsDep,
     lang: str | None = None,
     agency: str = "",
@@ -557,3 +557,13 @@ def too_large_page(request: Request) -> Response:
     language = _language(request.query_params.get("lang"), settings)
     limit_mb = f"{round(settings.max_request_bytes / (1024 * 1024), 1):g}"
     return render_page(request, "too_large.html", language, 413, limit_mb=limit_mb)
+
+
+def busy_page(request: Request, retry_after: str) -> Response:
+    """A public page that waited too long for its turn (PUBLIC_READ_CONCURRENCY): come back
+    in a moment."""
+    settings = request.app.state.settings
+    language = _language(request.query_params.get("lang"), settings)
+    response = render_page(request, "busy.html", language, 503)
+    response.headers["Retry-After"] = retry_after
+    return response

@@ -1,0 +1,253 @@
+"""Public readers against an officer: does a crowd on the public pages starve the console? (#25)
+
+Run from the repository root: `.venv/bin/python -m bench.public_load` (`--help` for the options).
+
+It loads a city's cases as bench/public_map.py does (database `aduan_bench_public_load` unless
+--database-url says otherwise; `--reuse` keeps a loaded one), creates an officer of the agency
+with the most cases, and for each PUBLIC_READ_CONCURRENCY of `--public-concurrency` starts
+`aduan serve --workers 2` as the Procfile does and runs, for `--seconds`, `--readers` anonymous
+readers at once (each asks one request after another, pausing only as long as an answer's
+Retry-After says: the public map's JSON for the city and a street, `/laporan`, a public case
+page, the Atom feed and Open311's reading side, the endpoints of bench/public_map.py) while
+one officer, in a process of its own, reads the console queue and a case page of it in turn
+with `--officer-pause` between requests. It prints the officer's p50/p99, the public side's
+answers a second, its 503s and its other failures, the errors the service logged, and the
+load average before and after (the machine may be shared).
+
+A concurrency of at least `--readers` / 2 never makes a public read wait for its turn (two web
+processes): the service as it was before public reads had turns. `--read-url` sends the reads
+that may lag to a replica (DATABASE_READ_URL) the operator set up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import re
+import statistics
+import time
+from collections import Counter
+from contextlib import ExitStack
+from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from bench.casegen import prepare_database
+from bench.common import (
+    ADUAN,
+    DEFAULT_REDIS_URL,
+    Processes,
+    default_database_url,
+    free_port,
+    run_aduan,
+    run_benchmark,
+    scratch_directory,
+    service_environment,
+)
+from bench.loadgen import Connection
+from bench.public_map import endpoints
+from core.db import get_engine
+from core.settings import normalise_database_url
+
+QUEUE = "aduan-bench-public-load"
+OFFICER, PASSWORD = "petugas-bench", "bench-officer-password-1"
+COOKIE = "aduan_staff"  # console.session.COOKIE_NAME
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to load")
+    parser.add_argument(
+        "--database-url",
+        default=default_database_url("public_load"),
+        help="bench database, dropped and recreated (name must start with aduan_bench)",
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
+    )
+    parser.add_argument("--read-url", help="DATABASE_READ_URL for the service (a replica)")
+    parser.add_argument("--readers", type=int, default=200, help="anonymous readers at once")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
+    parser.add_argument(
+        "--officer-pause", type=float, default=0.1, help="seconds the officer waits between reads"
+    )
+    parser.add_argument(
+        "--public-concurrency",
+        default="100,1",
+        help="PUBLIC_READ_CONCURRENCY of each run, comma-separated (100 with 200 readers: no "
+        "turns, as before)",
+    )
+    return parser.parse_args()
+
+
+def officer_cases(url: str) -> tuple[str, list[str]]:
+    """The agency with the most cases, and codes of 200 of its cases."""
+    with get_engine(url).connect() as connection:
+        agency = connection.execute(
+            sa.text(
+                "SELECT a.code FROM cases c JOIN agencies a ON a.id = c.agency_id "
+                "GROUP BY a.code ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        codes = connection.execute(
+            sa.text(
+                "SELECT c.tracking_code FROM cases c JOIN agencies a ON a.id = c.agency_id "
+                "WHERE a.code = :agency ORDER BY c.id DESC LIMIT 200"
+            ),
+            {"agency": agency},
+        ).scalars()
+        return agency, list(codes)
+
+
+def _staff_cookie(response: httpx.Response, current: str | None) -> str | None:
+    # the console's cookie is Secure, which a client keeps off plain HTTP: carried by hand
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{COOKIE}="):
+            return header.split(";", 1)[0]
+    return current
+
+
+def officer(base_url: str, codes: list[str], seconds: float, pause: float, out: Pipe) -> None:
+    """Sign in to the console, then read the queue and a case page in turn for `seconds`;
+    send back the milliseconds of each read and the statuses that were not 200."""
+    spent: list[float] = []
+    failed: Counter[int] = Counter()
+    with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
+        login = client.get("/console/login")
+        cookie = _staff_cookie(login, None)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert csrf and cookie, "the console's sign-in page changed"
+        signed = client.post(
+            "/console/login",
+            data={"username": OFFICER, "password": PASSWORD, "csrf": csrf.group(1)},
+            headers={"Cookie": cookie},
+        )
+        assert signed.status_code == 303, f"sign-in failed: {signed.status_code}"
+        cookie = _staff_cookie(signed, cookie)
+        deadline = time.monotonic() + seconds
+        turn = 0
+        while time.monotonic() < deadline:
+            path = "/console" if turn % 2 == 0 else f"/console/cases/{random.choice(codes)}"
+            started = time.perf_counter()
+            response = client.get(path, headers={"Cookie": cookie or ""})
+            spent.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                failed[response.status_code] += 1
+            turn += 1
+            time.sleep(pause)
+    out.send((spent, dict(failed)))
+
+
+async def readers(port: int, paths: list[str], count: int, seconds: float) -> Counter[str]:
+    """`count` readers, each asking one of `paths` after another until `seconds` are up."""
+    answers: Counter[str] = Counter()
+    deadline = time.monotonic() + seconds
+
+    async def reader() -> None:
+        connection = Connection("127.0.0.1", port)
+        while time.monotonic() < deadline:
+            try:
+                response = await connection.get(random.choice(paths))
+            except (OSError, EOFError) as exc:
+                answers[type(exc).__name__] += 1
+                continue
+            answers[str(response.status)] += 1
+            if "retry-after" in response.headers:  # a reader told to come back does, later
+                await asyncio.sleep(float(response.headers["retry-after"]))
+        connection.close()
+
+    await asyncio.gather(*(reader() for _ in range(count)))
+    return answers
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def run_once(
+    args: argparse.Namespace,
+    processes: Processes,
+    env: dict[str, str],
+    port: int,
+    turns: int,
+    paths: list[str],
+    codes: list[str],
+) -> None:
+    base_url = f"http://127.0.0.1:{port}"
+    run_env = env | {"PUBLIC_READ_CONCURRENCY": str(turns)}
+    processes.start("aduan", [ADUAN, "serve", "--port", str(port), "--workers", "2"], run_env)
+    processes.wait_healthy("aduan", f"{base_url}/healthz")
+    for path in paths:  # warm each worker's caches and connections a little
+        httpx.get(base_url + path, timeout=60)
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+    clerk = multiprocessing.get_context("fork").Process(
+        target=officer, args=(base_url, codes, args.seconds, args.officer_pause, sending)
+    )
+    with open("/proc/loadavg") as load:
+        before = load.read().split()[:3]
+    clerk.start()
+    answers = asyncio.run(readers(port, paths, args.readers, args.seconds))
+    spent, failed = receiving.recv()
+    clerk.join()
+    with open("/proc/loadavg") as load:
+        after = load.read().split()[:3]
+    errors = [line for line in processes.log_tail("aduan", 5000).splitlines() if "Error" in line]
+    processes.stop("aduan")
+    ok = answers.pop("200", 0)
+    busy = answers.pop("503", 0)
+    print(
+        f"PUBLIC_READ_CONCURRENCY={turns:<4} officer {len(spent)} reads: p50 "
+        f"{statistics.median(spent):6.1f} ms, p99 {percentile(spent, 0.99):7.1f} ms, max "
+        f"{max(spent):7.1f} ms, not 200: {failed or 'none'} | public: {ok / args.seconds:6.1f} "
+        f"answers/s, 503 {busy / args.seconds:6.1f}/s, other {dict(answers) or 'none'} | "
+        f"load average before {' '.join(before)}, after {' '.join(after)}",
+        flush=True,
+    )
+    if errors:
+        print(f"  the service logged {len(errors)} errors, the last: {errors[-1][:300]}")
+
+
+def main() -> None:
+    args = parse_args()
+    url = normalise_database_url(args.database_url)
+    with ExitStack() as stack:
+        workdir: Path = stack.enter_context(scratch_directory())
+        processes = stack.enter_context(Processes(workdir))
+        port = free_port()
+        env = service_environment(
+            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
+        )
+        if args.read_url:
+            env["DATABASE_READ_URL"] = normalise_database_url(args.read_url)
+        prepare_database(url, args.cases, args.reuse, workdir, env)
+        run_aduan(["routing", "train"], env, workdir)
+        agency, codes = officer_cases(url)
+        with get_engine(url).connect() as connection:  # a --reuse'd database has one
+            known = connection.execute(
+                sa.text("SELECT count(*) FROM users WHERE username = :name"), {"name": OFFICER}
+            ).scalar_one()
+        if not known:
+            run_aduan(
+                ["users", "create", OFFICER, "--role", "officer", "--agency", agency],
+                env,
+                workdir,
+                stdin=f"{PASSWORD}\n{PASSWORD}\n",
+            )
+        paths = [endpoint.path for endpoint in endpoints(url)]
+        print(
+            f"public load: {args.cases} cases, {args.readers} readers over {len(paths)} public "
+            f"endpoints, one {agency} officer (queue and case pages, {args.officer_pause} s "
+            f"apart), {args.seconds:.0f} s a run, replica {'yes' if args.read_url else 'no'}",
+            flush=True,
+        )
+        for turns in (int(part) for part in args.public_concurrency.split(",")):
+            run_once(args, processes, env, port, turns, paths, codes)
+
+
+if __name__ == "__main__":
+    run_benchmark(main)
