@@ -13,8 +13,10 @@ REDIS_URL there are no queues: the mount answers 404 with that reason.
 
 from __future__ import annotations
 
+import warnings
 from urllib.parse import urlsplit
 
+from fastapi.exceptions import FastAPIDeprecationWarning
 from rq_dashboard_fast import RedisQueueDashboard
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -36,14 +38,18 @@ def queues_app(settings: Settings) -> ASGIApp:
     404 with the reason."""
     if not settings.redis_url:
         return _no_queues
-    dashboard = RedisQueueDashboard(
-        redis_url=settings.redis_url,
-        prefix=QUEUES,
-        # the dashboard's own API documentation is not ours to publish
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
+    # it hands its prefix to FastAPI as `root_path`, which FastAPI calls deprecated on stderr
+    # at every start: a line no log collector can parse (JSON logs), and nothing to act on here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FastAPIDeprecationWarning)
+        dashboard = RedisQueueDashboard(
+            redis_url=settings.redis_url,
+            prefix=QUEUES,
+            # the dashboard's own API documentation is not ours to publish
+            docs_url=None,
+            redoc_url=None,
+            openapi_url=None,
+        )
     return AdminsOnly(dashboard, settings)
 
 

@@ -21,6 +21,7 @@ import sklearn
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from redis import Redis
+from rq import Queue
 
 from aduan.app import create_app
 from aduan.channels import build_channels
@@ -280,6 +281,9 @@ def environment(
     get_settings.cache_clear()
     yield env
     get_settings.cache_clear()
+    # the test's queue goes with it: the shared Redis would otherwise collect thousands of
+    # them, and the admins' queue dashboard lists every one
+    Queue(env["RQ_QUEUE"], connection=redis_connection).delete(delete_jobs=True)
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_officer_and_supervisor_work_cases_in_a_browser(
     shot(page, "08-triage-assigned-desktop")
 
     page.get_by_role("link", name="Queue", exact=True).click()
-    page.get_by_label("Search code or words").fill(vague)
+    page.get_by_label("Search words, code or phone number").fill(vague)
     page.get_by_role("button", name="Apply").click()
     page.get_by_role("link", name=vague).click()
     assert page.get_by_text("assigned from triage").is_visible()
