@@ -306,3 +306,21 @@ class AgencyDay(SQLModel, table=True):
     referred: int = 0
     rating_count: int = 0
     rating_sum: int = 0
+
+
+# how many buckets of resolution time a day's row counts (cases/resolution_times.py bounds them)
+RESOLUTION_BUCKETS = 64
+RESOLUTION_BUCKET_COLUMNS = tuple(f"d{bucket:02}" for bucket in range(RESOLUTION_BUCKETS))
+
+# One agency's cases resolved on one day of the city's calendar, counted by how long each took,
+# in buckets: column d07 counts those whose time falls in bucket 7. Kept with AgencyDay in the
+# same transactions (cases/day_stats.py); a Table rather than a model because its columns are a
+# row of alike counts. Two expression indexes on `cases` go with it, made by migration
+# f059e33b6de3 only (one expression per database): cases/resolution_times.py says which.
+agency_day_durations = sa.Table(
+    "agency_day_durations",
+    SQLModel.metadata,
+    sa.Column("agency_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("day", sa.Date, primary_key=True),
+    *(sa.Column(name, sa.Integer, nullable=False, default=0) for name in RESOLUTION_BUCKET_COLUMNS),
+)
