@@ -202,7 +202,8 @@ def resolution_hours(
 ) -> dict[AgencyKey, Hours] | None:
     """Median and p90 hours to resolution per agency of the cases resolved in the city days
     `first`..`last` (the moments `start` up to `end`); key None: all agencies together. None
-    when the bucket counts disagree with the cases (changed behind the app's back)."""
+    when a bucket holds fewer of the range's cases than it counts (cases changed behind the
+    app's back: `aduan stats rebuild` counts them again)."""
     counts = _bucket_counts(session, first, last)
     plans = {agency_id: _plan(buckets) for agency_id, buckets in counts.items()}
     reads: list[_Read] = []

@@ -343,10 +343,10 @@ def _resolution_hours(
 ) -> dict[int | None, tuple[float | None, float | None]]:
     """Median and p90 hours to resolution per agency; key None is all agencies together."""
     hours = resolution_hours(session, period.first, period.last, period.start, period.end)
-    return hours if hours is not None else _resolution_hours_of_every_case(session, period)
+    return hours if hours is not None else resolution_hours_of_every_case(session, period)
 
 
-def _resolution_hours_of_every_case(
+def resolution_hours_of_every_case(
     session: Session, period: Period
 ) -> dict[int | None, tuple[float | None, float | None]]:
     """`_resolution_hours` from every resolved case of the range."""
