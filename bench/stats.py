@@ -171,6 +171,7 @@ def main() -> None:
             # planner's statistics of the resolution-time indexes' expressions (an upgrade of a
             # reused database made both just now)
             connection.execute("VACUUM ANALYZE agency_day_durations")
+            connection.execute("VACUUM ANALYZE agency_month_durations")
             connection.execute("VACUUM ANALYZE cases")
             # a reused database still holds the last run's supervisor and its sign-ins
             connection.execute(

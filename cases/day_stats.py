@@ -17,7 +17,8 @@ columns, each on the day of the timestamp named:
 - referred: cases referred that day (`referred_at`) to the referral body of the row.
 - rating_count, rating_sum: the citizens' ratings given that day (`rated_at`), and their sum.
 - d00 .. d63, in rows of their own (`agency_day_durations`, city agencies only): the cases
-  counted as resolved that day, by the bucket of their resolution time (cases/resolution_times.py).
+  counted as resolved that day, by the bucket of their resolution time (cases/resolution_times.py);
+  `agency_month_durations` adds them up per calendar month of the city's days.
 - forwarded, received: history entries that passed a case on that day (`created_at` of a
   `created` or `forwarded` entry): forwarded counts those out of the agency, received those into
   it (filings included). These follow the history, which is only ever appended to.
@@ -35,7 +36,7 @@ the same rows take their locks in the same order and cannot deadlock each other.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -51,6 +52,7 @@ from cases.models import (
     Case,
     CaseEvent,
     agency_day_durations,
+    agency_month_durations,
 )
 from cases.resolution_times import RESOLVED_STATUSES, bucket_column, seconds
 from core.db import insert_on_conflict
@@ -60,10 +62,22 @@ NO_AGENCY = 0
 COUNTS = tuple(
     column.name for column in AgencyDay.__table__.columns if column.name not in ("agency_id", "day")
 )
-# the tables of the summary rows and the columns each counts
-TABLES: tuple[tuple[sa.Table, tuple[str, ...]], ...] = (
-    (AgencyDay.__table__, COUNTS),
-    (agency_day_durations, RESOLUTION_BUCKET_COLUMNS),
+
+
+def _same_day(day: date) -> date:
+    return day
+
+
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+# the tables of the summary rows, the columns each counts, and the day of a row a day's counts
+# go to (its own, or its month's first)
+TABLES: tuple[tuple[sa.Table, tuple[str, ...], Callable[[date], date]], ...] = (
+    (AgencyDay.__table__, COUNTS, _same_day),
+    (agency_day_durations, RESOLUTION_BUCKET_COLUMNS, _same_day),
+    (agency_month_durations, RESOLUTION_BUCKET_COLUMNS, _month_of),
 )
 # an agency key, a city day and a column of COUNTS or RESOLUTION_BUCKET_COLUMNS
 Key = tuple[int, date, str]
@@ -168,23 +182,23 @@ def count_change(
 
 def add(connection: sa.Connection, counts: Mapping[Key, int]) -> None:
     """Add `counts` to their rows, creating those there are not yet; a statement per table."""
-    for table, columns in TABLES:
-        _write(connection, table, columns, _rows(counts, columns))
+    for table, columns, row_day in TABLES:
+        _write(connection, table, columns, _rows(counts, columns, row_day))
 
 
 def _rows(
-    counts: Mapping[Key, int], columns: tuple[str, ...]
+    counts: Mapping[Key, int], columns: tuple[str, ...], row_day: Callable[[date], date]
 ) -> dict[tuple[int, date], dict[str, int]]:
-    """The `counts` of `columns` as a row of all of them per agency and day, leaving out what
-    adds nothing."""
+    """The `counts` of `columns` as a row of all of them per agency and `row_day` of their
+    day, leaving out rows that add nothing."""
     rows: defaultdict[tuple[int, date], dict[str, int]] = defaultdict(
         dict.fromkeys(columns, 0).copy
     )
     wanted = set(columns)
     for (agency, day, name), count in counts.items():
         if count and name in wanted:
-            rows[agency, day][name] = count
-    return rows
+            rows[agency, row_day(day)][name] += count
+    return {key: row for key, row in rows.items() if any(row.values())}
 
 
 def _write(
@@ -213,7 +227,7 @@ REBUILD_BATCH = 500
 def rebuild(connection: sa.Connection, timezone: str, *, durations: bool = True) -> int:
     """Compute every summary row again from the cases and their history, in the caller's
     transaction; returns how many rows of agency_day_stats there are. Without `durations`
-    agency_day_durations is left alone (for the migration that came before that table)."""
+    the resolution-time tables are left alone (for the migration that came before them)."""
     zone, dialect = ZoneInfo(timezone), connection.dialect.name
     counts: Counter[Key] = Counter()
     cases = Case.__table__
@@ -229,9 +243,9 @@ def rebuild(connection: sa.Connection, timezone: str, *, durations: bool = True)
     ):
         counts.update(passing_on(kind, from_agency, to_agency, at, zone))
     written = {}
-    for table, columns in TABLES[: None if durations else 1]:
+    for table, columns, row_day in TABLES[: None if durations else 1]:
         connection.execute(sa.delete(table))
-        rows = _rows(counts, columns)
+        rows = _rows(counts, columns, row_day)
         keys = sorted(rows)
         for start in range(0, len(keys), REBUILD_BATCH):
             batch = {key: rows[key] for key in keys[start : start + REBUILD_BATCH]}

@@ -11,7 +11,8 @@ The statistics take the cases resolved (or resolved then closed) in a range that
 holds. The rows of `agency_day_durations` count them per agency, day of `resolved_at` and
 bucket: bucket 0 holds times under BOUNDS[0] seconds, bucket i those from BOUNDS[i-1] up to
 BOUNDS[i], the last those from BOUNDS[-1] on; each bound is about a quarter above the one
-before, from a minute to a year.
+before, from a minute to a year. `agency_month_durations` holds the same counts per calendar
+month, so that a range adds up its whole months' rows and the days' rows of the months it cuts.
 
 The percentiles are exact, the values percentile_cont gives over every case's time: with n
 cases, percentile p interpolates linearly between the values of ranks floor((n-1)p) and
@@ -41,6 +42,7 @@ from cases.models import (
     RESOLUTION_BUCKETS,
     Case,
     agency_day_durations,
+    agency_month_durations,
 )
 
 log = logging.getLogger(__name__)
@@ -129,13 +131,27 @@ class _Read:
 
 
 def _bucket_counts(session: Session, first: date, last: date) -> dict[AgencyKey, list[int]]:
-    """Each agency's cases resolved in the days `first`..`last`, per bucket; key None: all."""
-    row = agency_day_durations.c
-    query = (
-        sa.select(row.agency_id, *(sa.func.sum(row[name]) for name in RESOLUTION_BUCKET_COLUMNS))
-        .where(row.day >= first, row.day <= last)
-        .group_by(row.agency_id)
-    )
+    """Each agency's cases resolved in the days `first`..`last`, per bucket; key None: all.
+    The calendar months the range holds whole are read from their month's row, the rest from
+    the days' rows."""
+    # the first of the whole months, and the first day after them (none: months_from is later)
+    months_from = first if first.day == 1 else (first.replace(day=1) + timedelta(days=31))
+    months_from = months_from.replace(day=1)
+    months_until = (last + timedelta(days=1)).replace(day=1)
+    days, months = agency_day_durations.c, agency_month_durations.c
+    rows = sa.union_all(
+        sa.select(days.agency_id, *(days[name] for name in RESOLUTION_BUCKET_COLUMNS)).where(
+            days.day >= first,
+            days.day <= last,
+            sa.or_(days.day < months_from, days.day >= months_until),
+        ),
+        sa.select(months.agency_id, *(months[name] for name in RESOLUTION_BUCKET_COLUMNS)).where(
+            months.day >= months_from, months.day < months_until
+        ),
+    ).subquery()
+    query = sa.select(
+        rows.c.agency_id, *(sa.func.sum(rows.c[name]) for name in RESOLUTION_BUCKET_COLUMNS)
+    ).group_by(rows.c.agency_id)
     counts: dict[AgencyKey, list[int]] = {}
     everyone = [0] * RESOLUTION_BUCKETS
     for agency_id, *sums in session.execute(query):

@@ -1,6 +1,7 @@
-"""agency_day_durations: resolution times per agency and city day, in buckets
+"""agency_day_durations, agency_month_durations: resolution times in buckets
 
-With them, the indexes that read one bucket's cases.
+Per agency and city day, and per agency and calendar month; with them, the indexes that read
+one bucket's cases.
 
 Revision ID: f059e33b6de3
 Revises: b298edcb3ea1
@@ -39,14 +40,18 @@ INCLUDE = {"postgresql": " INCLUDE (resolved_at, created_at)", "sqlite": ""}
 INCLUDE_ALL = {"postgresql": " INCLUDE (agency_id, resolved_at, created_at)", "sqlite": ""}
 
 
+TABLES = ("agency_day_durations", "agency_month_durations")
+
+
 def upgrade() -> None:
-    op.create_table(
-        "agency_day_durations",
-        sa.Column("agency_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in BUCKETS),
-        sa.PrimaryKeyConstraint("agency_id", "day"),
-    )
+    for table in TABLES:
+        op.create_table(
+            table,
+            sa.Column("agency_id", sa.Integer(), autoincrement=False, nullable=False),
+            sa.Column("day", sa.Date(), nullable=False),
+            *(sa.Column(name, sa.Integer(), nullable=False) for name in BUCKETS),
+            sa.PrimaryKeyConstraint("agency_id", "day"),
+        )
     dialect = op.get_bind().dialect.name
     seconds = SECONDS[dialect]
     op.execute(
@@ -63,4 +68,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP INDEX ix_cases_resolution_time")
     op.execute("DROP INDEX ix_cases_resolution_time_agency")
-    op.drop_table("agency_day_durations")
+    for table in TABLES:
+        op.drop_table(table)
