@@ -60,6 +60,8 @@ PER_TEST_TABLES = (
     "chat_links",
     "cases",
     "agency_day_stats",
+    "agency_day_durations",
+    "agency_month_durations",
     "announcements",
     "staff_sessions",
     "users",
