@@ -16,13 +16,16 @@ columns, each on the day of the timestamp named:
   passed, which the statistics decide at reading time (cases/stats.py).
 - referred: cases referred that day (`referred_at`) to the referral body of the row.
 - rating_count, rating_sum: the citizens' ratings given that day (`rated_at`), and their sum.
+- d00 .. d63, in rows of their own (`agency_day_durations`, city agencies only): the cases
+  counted as resolved that day, by the bucket of their resolution time (cases/resolution_times.py);
+  `agency_month_durations` adds them up per calendar month of the city's days.
 - forwarded, received: history entries that passed a case on that day (`created_at` of a
   `created` or `forwarded` entry): forwarded counts those out of the agency, received those into
   it (filings included). These follow the history, which is only ever appended to.
 
-`rebuild` computes every row again from the cases and their history, with the same functions:
-for the migration that brings the table, after a change of CITY_TIMEZONE, and after cases were
-changed behind the app's back (`aduan stats rebuild`).
+`rebuild` computes every row of both tables again from the cases and their history, with the
+same functions: for the migrations that bring the tables, after a change of CITY_TIMEZONE, and
+after cases were changed behind the app's back (`aduan stats rebuild`).
 
 Concurrent transactions add to a row with one upsert each (`INSERT ... ON CONFLICT DO UPDATE
 SET n = n + excluded.n`), so neither increment is lost: the second waits for the first's row
@@ -33,7 +36,7 @@ the same rows take their locks in the same order and cannot deadlock each other.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -42,16 +45,41 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from cases.enums import CLOCK_STATUSES, CaseStatus, EventKind
-from cases.models import PASSING_ON_SQL, AgencyDay, Case, CaseEvent
+from cases.models import (
+    PASSING_ON_SQL,
+    RESOLUTION_BUCKET_COLUMNS,
+    AgencyDay,
+    Case,
+    CaseEvent,
+    agency_day_durations,
+    agency_month_durations,
+)
+from cases.resolution_times import RESOLVED_STATUSES, bucket_column, seconds
 from core.db import insert_on_conflict
 
 # the agency_id of the rows of cases no agency holds (the triage desk)
 NO_AGENCY = 0
-RESOLVED_STATUSES = frozenset({CaseStatus.resolved, CaseStatus.closed})
 COUNTS = tuple(
     column.name for column in AgencyDay.__table__.columns if column.name not in ("agency_id", "day")
 )
-# an agency key, a city day and a column of COUNTS
+
+
+def _same_day(day: date) -> date:
+    return day
+
+
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+# the tables of the summary rows, the columns each counts, and the day of a row a day's counts
+# go to (its own, or its month's first)
+TABLES: tuple[tuple[sa.Table, tuple[str, ...], Callable[[date], date]], ...] = (
+    (AgencyDay.__table__, COUNTS, _same_day),
+    (agency_day_durations, RESOLUTION_BUCKET_COLUMNS, _same_day),
+    (agency_month_durations, RESOLUTION_BUCKET_COLUMNS, _month_of),
+)
+# an agency key, a city day and a column of COUNTS or RESOLUTION_BUCKET_COLUMNS
 Key = tuple[int, date, str]
 
 
@@ -79,8 +107,9 @@ def standing(case: Case) -> Standing:
     return Standing(*(getattr(case, name) for name in STANDING_COLUMNS))
 
 
-def tallies(case: Standing, zone: ZoneInfo) -> Counter[Key]:
-    """What `case` counts for, by agency, day and column (see the module docstring)."""
+def tallies(case: Standing, zone: ZoneInfo, dialect: str) -> Counter[Key]:
+    """What `case` counts for, by agency, day and column (see the module docstring); its
+    resolution time as the database `dialect` computes it."""
     agency = NO_AGENCY if case.agency_id is None else case.agency_id
     counts: Counter[Key] = Counter()
 
@@ -93,6 +122,9 @@ def tallies(case: Standing, zone: ZoneInfo) -> Counter[Key]:
     finished = case.status in RESOLVED_STATUSES and case.resolved_at is not None
     if finished:
         add(case.resolved_at, "resolved", *(() if case.confidential else ("resolved_public",)))
+        if case.agency_id is not None:
+            taken = seconds(case.created_at, case.resolved_at, dialect)
+            add(case.resolved_at, bucket_column(taken))
     if case.due_at is not None:
         if finished:
             add(case.due_at, "sla_on_time" if case.resolved_at <= case.due_at else "sla_late")
@@ -138,39 +170,52 @@ def count_change(
     """Count a case's change from `before` (None: it is new) to `after`, and what its history
     entry `passed_on` (from `passing_on`), on the days of the city's time `zone`, in the
     caller's transaction."""
-    counts = tallies(after, zone)
+    connection = session.connection()
+    dialect = connection.dialect.name
+    counts = tallies(after, zone, dialect)
     if before is not None:
-        counts.subtract(tallies(before, zone))
+        counts.subtract(tallies(before, zone, dialect))
     if passed_on:
         counts.update(passed_on)
-    add(session.connection(), counts)
+    add(connection, counts)
 
 
 def add(connection: sa.Connection, counts: Mapping[Key, int]) -> None:
-    """Add `counts` to their rows, creating those there are not yet; one statement."""
-    _write(connection, _rows(counts))
+    """Add `counts` to their rows, creating those there are not yet; a statement per table."""
+    for table, columns, row_day in TABLES:
+        _write(connection, table, columns, _rows(counts, columns, row_day))
 
 
-def _rows(counts: Mapping[Key, int]) -> dict[tuple[int, date], dict[str, int]]:
-    """`counts` as a row of every column per agency and day, leaving out what adds nothing."""
-    rows: defaultdict[tuple[int, date], dict[str, int]] = defaultdict(dict.fromkeys(COUNTS, 0).copy)
-    for (agency, day, column), count in counts.items():
-        if count:
-            rows[agency, day][column] = count
-    return rows
+def _rows(
+    counts: Mapping[Key, int], columns: tuple[str, ...], row_day: Callable[[date], date]
+) -> dict[tuple[int, date], dict[str, int]]:
+    """The `counts` of `columns` as a row of all of them per agency and `row_day` of their
+    day, leaving out rows that add nothing."""
+    rows: defaultdict[tuple[int, date], dict[str, int]] = defaultdict(
+        dict.fromkeys(columns, 0).copy
+    )
+    wanted = set(columns)
+    for (agency, day, name), count in counts.items():
+        if count and name in wanted:
+            rows[agency, row_day(day)][name] += count
+    return {key: row for key, row in rows.items() if any(row.values())}
 
 
-def _write(connection: sa.Connection, rows: Mapping[tuple[int, date], dict[str, int]]) -> None:
+def _write(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: tuple[str, ...],
+    rows: Mapping[tuple[int, date], dict[str, int]],
+) -> None:
     if not rows:
         return
-    table = AgencyDay.__table__
     insert = insert_on_conflict(connection.dialect.name, table)
     connection.execute(
         insert.values(
             [{"agency_id": agency, "day": day, **rows[agency, day]} for agency, day in sorted(rows)]
         ).on_conflict_do_update(
             index_elements=[table.c.agency_id, table.c.day],
-            set_={name: table.c[name] + insert.excluded[name] for name in COUNTS},
+            set_={name: table.c[name] + insert.excluded[name] for name in columns},
         )
     )
 
@@ -179,15 +224,16 @@ def _write(connection: sa.Connection, rows: Mapping[tuple[int, date], dict[str, 
 REBUILD_BATCH = 500
 
 
-def rebuild(connection: sa.Connection, timezone: str) -> int:
+def rebuild(connection: sa.Connection, timezone: str, *, durations: bool = True) -> int:
     """Compute every summary row again from the cases and their history, in the caller's
-    transaction; returns how many rows there are."""
-    zone = ZoneInfo(timezone)
+    transaction; returns how many rows of agency_day_stats there are. Without `durations`
+    the resolution-time tables are left alone (for the migration that came before them)."""
+    zone, dialect = ZoneInfo(timezone), connection.dialect.name
     counts: Counter[Key] = Counter()
     cases = Case.__table__
     query = sa.select(*(cases.c[name] for name in STANDING_COLUMNS))
     for row in connection.execute(query.execution_options(yield_per=10_000)):
-        counts.update(tallies(Standing(*row), zone))
+        counts.update(tallies(Standing(*row), zone, dialect))
     events = CaseEvent.__table__
     history = sa.select(
         events.c.kind, events.c.from_agency_id, events.c.to_agency_id, events.c.created_at
@@ -196,9 +242,13 @@ def rebuild(connection: sa.Connection, timezone: str) -> int:
         history.execution_options(yield_per=10_000)
     ):
         counts.update(passing_on(kind, from_agency, to_agency, at, zone))
-    connection.execute(sa.delete(AgencyDay.__table__))
-    rows = _rows(counts)
-    keys = sorted(rows)
-    for start in range(0, len(keys), REBUILD_BATCH):
-        _write(connection, {key: rows[key] for key in keys[start : start + REBUILD_BATCH]})
-    return len(rows)
+    written = {}
+    for table, columns, row_day in TABLES[: None if durations else 1]:
+        connection.execute(sa.delete(table))
+        rows = _rows(counts, columns, row_day)
+        keys = sorted(rows)
+        for start in range(0, len(keys), REBUILD_BATCH):
+            batch = {key: rows[key] for key in keys[start : start + REBUILD_BATCH]}
+            _write(connection, table, columns, batch)
+        written[table.name] = len(rows)
+    return written[AgencyDay.__tablename__]

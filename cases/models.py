@@ -338,3 +338,32 @@ class PublicMapCell(SQLModel, table=True):
     cases: int
     sum_lat: float
     sum_lon: float
+
+
+# how many buckets of resolution time a day's row counts (cases/resolution_times.py bounds them)
+RESOLUTION_BUCKETS = 64
+RESOLUTION_BUCKET_COLUMNS = tuple(f"d{bucket:02}" for bucket in range(RESOLUTION_BUCKETS))
+
+
+def _duration_counts(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        SQLModel.metadata,
+        sa.Column("agency_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("day", sa.Date, primary_key=True),
+        *(
+            sa.Column(column, sa.Integer, nullable=False, default=0)
+            for column in RESOLUTION_BUCKET_COLUMNS
+        ),
+    )
+
+
+# One agency's cases resolved on one day of the city's calendar, counted by how long each took,
+# in buckets: column d07 counts those whose time falls in bucket 7. Kept with AgencyDay in the
+# same transactions (cases/day_stats.py); a Table rather than a model because its columns are a
+# row of alike counts. Two expression indexes on `cases` go with it, made by migration
+# f059e33b6de3 only (one expression per database): cases/resolution_times.py says which.
+agency_day_durations = _duration_counts("agency_day_durations")
+# the same counts per agency and calendar month (`day`: its first day), kept alongside: a range
+# of two years adds up some 24 of these and the days of the months it cuts, not 730 days
+agency_month_durations = _duration_counts("agency_month_durations")

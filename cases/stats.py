@@ -4,10 +4,12 @@ The dashboard page and the stats API both read them from here, so a number means
 both. The counts of the range come from the daily summary rows (cases/day_stats.py keeps them
 with the cases): one GROUP BY over at most an agency's row per day, whatever the number of
 cases. What the rows cannot hold is read from the cases through an index that covers it: the
-backlog now (the open cases), cases due today whose due time has passed, and the resolution-
-time percentiles of the range, which are exact: PostgreSQL computes them with
-percentile_cont over the resolved cases' index, SQLite (which has no percentile function) hands
-back just the durations of the range and `percentile` interpolates them the same way.
+backlog now (the open cases) and cases due today whose due time has passed. The resolution-
+time percentiles of the range are exact: the daily rows count the resolution times in buckets,
+which say where the median and p90 ranks lie, and only the cases of those buckets are read
+(cases/resolution_times.py). Should the buckets disagree with the cases, the percentiles are
+computed from every resolved case of the range instead: percentile_cont on PostgreSQL; on SQLite
+(which has no percentile function) `percentile` interpolates the durations the same way.
 
 What the numbers mean (the range is whole days `first`..`last` of the city's calendar):
 
@@ -32,7 +34,6 @@ What the numbers mean (the range is whole days `first`..`last` of the city's cal
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -48,9 +49,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
-from cases.day_stats import NO_AGENCY, RESOLVED_STATUSES
+from cases.day_stats import NO_AGENCY
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES
 from cases.models import AgencyDay, Case
+from cases.resolution_times import (
+    FRACTIONS,
+    RESOLVED_STATUSES,
+    interpolated,
+    resolution_hours,
+    seconds_column,
+)
 from cases.schemas import AgencyStats
 from core.db import open_session, utcnow
 from routing.catalogue import REFERRAL
@@ -69,9 +77,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     """Linear interpolation between ranks, as PostgreSQL's percentile_cont does."""
     if not sorted_values:
         return None
-    position = (len(sorted_values) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+    return interpolated(sorted_values.__getitem__, len(sorted_values), fraction)
 
 
 class PeriodError(ValueError):
@@ -350,28 +356,27 @@ def _per_day(
     return counts
 
 
-def _seconds(
-    later: sa.ColumnElement[datetime], earlier: sa.ColumnElement[datetime], dialect: str
-) -> sa.ColumnElement[float]:
-    if dialect == "postgresql":
-        # date_part gives a double; EXTRACT gives a numeric, several times slower to sort
-        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
-    return sa.func.strftime("%s", later) - sa.func.strftime("%s", earlier, type_=sa.Integer)
-
-
 def _resolution_hours(
     session: Session, period: Period
 ) -> dict[int | None, tuple[float | None, float | None]]:
     """Median and p90 hours to resolution per agency; key None is all agencies together."""
+    hours = resolution_hours(session, period.first, period.last, period.start, period.end)
+    return hours if hours is not None else resolution_hours_of_every_case(session, period)
+
+
+def resolution_hours_of_every_case(
+    session: Session, period: Period
+) -> dict[int | None, tuple[float | None, float | None]]:
+    """`_resolution_hours` from every resolved case of the range."""
     dialect = session.get_bind().dialect.name
-    hours = _seconds(col(Case.resolved_at), col(Case.created_at), dialect) / 3600.0
+    hours = seconds_column(dialect) / 3600.0
     where = (
         col(Case.status).in_(list(RESOLVED_STATUSES)),
         period.holds(col(Case.resolved_at)),
         col(Case.agency_id).is_not(None),
     )
     if dialect == "postgresql":
-        both = sa.func.percentile_cont(postgresql.array([0.5, 0.9])).within_group(hours)
+        both = sa.func.percentile_cont(postgresql.array(list(FRACTIONS))).within_group(hours)
         query = (
             sa.select(Case.agency_id, sa.type_coerce(both, postgresql.ARRAY(sa.Float)))
             .where(*where)
@@ -389,7 +394,7 @@ def _resolution_hours(
     }
     everyone = sorted(value for values in by_agency.values() for value in values)
     return {
-        key: (percentile(values, 0.5), percentile(values, 0.9))
+        key: tuple(percentile(values, fraction) for fraction in FRACTIONS)
         for key, values in [*by_agency.items(), (None, everyone)]
     }
 

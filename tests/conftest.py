@@ -62,6 +62,8 @@ PER_TEST_TABLES = (
     "cases",
     "agency_day_stats",
     "public_map_cells",  # after cases: the triggers of its rows write here
+    "agency_day_durations",
+    "agency_month_durations",
     "announcements",
     "staff_sessions",
     "users",

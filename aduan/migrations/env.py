@@ -14,12 +14,18 @@ target_metadata = SQLModel.metadata
 def modelled(name: str | None, type_: str, parent_names: dict) -> bool:
     """Whether autogenerate compares this object with the models: not the search index, which
     only migration b298edcb3ea1 and its triggers keep (the FTS5 table `case_search` and its
-    shadow tables on SQLite; `cases.search_words` and its index on PostgreSQL)."""
+    shadow tables on SQLite; `cases.search_words` and its index on PostgreSQL), nor the
+    resolution-time indexes of migration f059e33b6de3 (an expression per database)."""
     if name is None:
         return True
     if type_ == "table":
         return not name.startswith("case_search")
-    return name not in ("search_words", "ix_cases_search_words")
+    return name not in (
+        "search_words",
+        "ix_cases_search_words",
+        "ix_cases_resolution_time",
+        "ix_cases_resolution_time_agency",
+    )
 
 
 def database_url() -> str:

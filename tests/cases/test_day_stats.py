@@ -3,6 +3,8 @@ they answer as the cases themselves do, on both databases, at the city's day bou
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections import Counter, defaultdict
@@ -22,7 +24,15 @@ from cases import stats
 from cases.day_stats import rebuild
 from cases.enums import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, EventKind
 from cases.lifecycle import move_to
-from cases.models import AgencyDay, Case, CaseEvent
+from cases.models import (
+    AgencyDay,
+    Case,
+    CaseEvent,
+    agency_day_durations,
+    agency_month_durations,
+)
+from cases.resolution_times import BOUNDS
+from cases.schemas import AgencyStats
 from core.db import get_engine, utcnow
 from core.settings import Settings, get_settings
 from intake.demo import seed_demo_cases
@@ -31,6 +41,7 @@ from intake.service import receive
 from routing.catalogue import REFERRAL
 from routing.models import Agency
 from staff.models import User
+from tests.helpers import RUBBISH
 
 # not the default zone: nothing may lean on Jakarta's offset
 ZONE = "Asia/Jayapura"
@@ -38,6 +49,12 @@ DEMO_CASES = 160
 # the city day whose midnights the boundary cases straddle, counted back from today
 EDGE_DAYS_AGO = 9
 PAVEMENT = "Jalan berlubang besar di depan pasar, mohon segera diperbaiki sebelum ada korban"
+# hours to resolution as the statistics have always defined them, each database its own way:
+# PostgreSQL to the microsecond, SQLite in whole seconds
+SECONDS_SQL = {
+    "postgresql": "date_part('epoch', resolved_at - created_at)",
+    "sqlite": "strftime('%s', resolved_at) - strftime('%s', created_at)",
+}
 
 
 @pytest.fixture
@@ -48,16 +65,28 @@ def city(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settin
 
 
 def summary_rows(settings: Settings) -> set[tuple]:
-    """The rows that count anything (a move can leave a row of zeros behind)."""
+    """The rows of both summary tables that count anything (a move can leave a row of zeros
+    behind)."""
     with get_engine(settings.database_url).connect() as connection:
-        rows = connection.execute(sa.select(AgencyDay.__table__))
-        return {tuple(row) for row in rows if any(row[2:])}
+        return {
+            (table.name, *row)
+            for table in (AgencyDay.__table__, agency_day_durations, agency_month_durations)
+            for row in connection.execute(sa.select(table))
+            if any(row[2:])
+        }
 
 
-def file_at(session: Session, settings: Settings, moment: datetime) -> Case:
+def hours_taken(session: Session) -> dict[int, float]:
+    """Each resolved case's hours to resolution, as the database computes them."""
+    dialect = session.get_bind().dialect.name
+    query = f"SELECT id, {SECONDS_SQL[dialect]} FROM cases WHERE resolved_at IS NOT NULL"
+    return {case_id: float(taken) / 3600.0 for case_id, taken in session.execute(sa.text(query))}
+
+
+def file_at(session: Session, settings: Settings, moment: datetime, text: str = PAVEMENT) -> Case:
     with time_machine.travel(moment, tick=False):
         case = receive(
-            session, settings, InboundMessage(channel="web", text=PAVEMENT, received_at=moment)
+            session, settings, InboundMessage(channel="web", text=text, received_at=moment)
         ).case
         session.commit()
     return case
@@ -95,7 +124,11 @@ class Expected:
 
 
 def expected(
-    cases: list[Case], events: list[CaseEvent], period: stats.Period, now: datetime
+    cases: list[Case],
+    events: list[CaseEvent],
+    taken: dict[int, float],
+    period: stats.Period,
+    now: datetime,
 ) -> Expected:
     start, end, zone = period.start, period.end, ZoneInfo(period.timezone)
 
@@ -116,9 +149,9 @@ def expected(
         if finished and within(case.resolved_at):
             row["resolved"] += 1
             resolved[case.agency_id, case.resolved_at.astimezone(zone).date()] += 1
-            taken = (case.resolved_at - case.created_at).total_seconds() / 3600
-            hours[case.agency_id].append(taken)
-            hours[None].append(taken)
+            if case.agency_id is not None:
+                hours[case.agency_id].append(taken[case.id])
+                hours[None].append(taken[case.id])
         if within(case.due_at):
             row["sla_on_time"] += finished and case.resolved_at <= case.due_at
             row["sla_late"] += (
@@ -161,7 +194,7 @@ def compare(session: Session, period: stats.Period, now: datetime) -> None:
     cases = list(session.exec(select(Case)))
     events = list(session.exec(select(CaseEvent)))
     agencies = list(session.exec(select(Agency)))
-    want = expected(cases, events, period, now)
+    want = expected(cases, events, hours_taken(session), period, now)
     got = stats.overview(session, period)
     city = [a for a in agencies if a.active and a.kind != REFERRAL]
     by_code = {row.agency: row for row in got.agencies}
@@ -172,14 +205,8 @@ def compare(session: Session, period: stats.Period, now: datetime) -> None:
         }, (period, agency.code)
         ratings = counts["rating_count"]
         assert row.rating_mean == (round(counts["rating_sum"] / ratings, 2) if ratings else None)
-        sorted_hours = sorted(want.hours[agency.id])
-        for value, fraction in (
-            (row.median_resolution_hours, 0.5),
-            (row.p90_resolution_hours, 0.9),
-        ):
-            reference = stats.percentile(sorted_hours, fraction)
-            # SQLite's durations are whole seconds: a hundredth of an hour is 36 of them
-            assert value == pytest.approx(reference, abs=0.011) if sorted_hours else value is None
+        assert hours_of(row) == percentiles(want.hours[agency.id]), (period, agency.code)
+    assert hours_of(got.totals) == percentiles(want.hours[None]), period
     assert got.totals.total == sum(want.rows[a.id]["total"] for a in city)
     assert got.triage_open == want.rows[None]["open"]
     codes = {agency.id: agency.code for agency in agencies}
@@ -193,6 +220,24 @@ def compare(session: Session, period: stats.Period, now: datetime) -> None:
     }
 
 
+def hours_of(row: AgencyStats) -> tuple[float | None, float | None]:
+    return row.median_resolution_hours, row.p90_resolution_hours
+
+
+def percentiles(hours: list[float]) -> tuple[float | None, float | None]:
+    """Median and p90 of `hours` interpolated as percentile_cont does, to the hundredth."""
+    if not hours:
+        return None, None
+    ordered = sorted(hours)
+
+    def at(fraction: float) -> float:
+        position = (len(ordered) - 1) * fraction
+        low, high = math.floor(position), math.ceil(position)
+        return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
+
+    return at(0.5), at(0.9)
+
+
 @pytest.fixture
 def worked(city: Settings) -> Iterator[Session]:
     """A hundred days of a city's cases filed and worked through the real service functions,
@@ -203,10 +248,13 @@ def worked(city: Settings) -> Iterator[Session]:
         yield session
 
 
-def test_the_summaries_answer_as_the_cases_do(worked: Session, city: Settings) -> None:
+def test_the_summaries_answer_as_the_cases_do(
+    worked: Session, city: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     """Every day of the past hundred alone (each city midnight a boundary), the days around the
     boundary cases, the default range, and two years: each number of the overview is what the
-    cases and their history say. The rows kept move by move are the rows a rebuild computes."""
+    cases and their history say, the percentiles read from the buckets. The rows kept move by
+    move are the rows a rebuild computes."""
     now = utcnow()
     today = datetime.now(ZoneInfo(ZONE)).date()
     edge = today - timedelta(days=EDGE_DAYS_AGO)
@@ -217,13 +265,92 @@ def test_the_summaries_answer_as_the_cases_do(worked: Session, city: Settings) -
     periods += [stats.period(edge - timedelta(days=1), edge, ZONE)]
     periods += [stats.period(edge, edge + timedelta(days=1), ZONE)]
     periods += [stats.period(day, day, ZONE) for day in days_back(today, 101)]
-    with time_machine.travel(now, tick=False):
+    with (
+        time_machine.travel(now, tick=False),
+        caplog.at_level(logging.WARNING, logger="cases.resolution_times"),
+    ):
         for period in periods:
             compare(worked, period, now)
+    assert not caplog.records
     kept = summary_rows(city)
     with get_engine(city.database_url).begin() as connection:
         rebuild(connection, ZONE)
     assert summary_rows(city) == kept
+
+
+# the bucket bound the boundary cases sit on: about a day
+BOUNDARY = next(bound for bound in BOUNDS if bound > 80_000)
+# seconds to resolution of one agency's cases, ascending: with ten cases the median lies
+# between the 5th and 6th, on both sides of a bucket bound (a microsecond below it, which
+# SQLite rounds up to the bound itself, and on it); the p90 between two tied cases, and two
+# more ties lower down
+BOUNDARY_TIMES = (
+    300.0,
+    3600.0,
+    3600.0,
+    BOUNDARY - 0.5,
+    BOUNDARY - 0.000001,
+    float(BOUNDARY),
+    BOUNDARY + 1.0,
+    500_000.0,
+    2_000_000.25,
+    2_000_000.25,
+)
+
+
+def test_percentiles_are_exact_across_bucket_bounds_ties_and_lone_cases(
+    city: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ranks on both sides of a bucket bound, tied cases, an agency with one resolved case and
+    agencies with none: the median and p90 of every agency and of all together are what
+    percentile_cont gives over each case's time, read from the buckets (no fallback)."""
+    zone = ZoneInfo(ZONE)
+    start = datetime.combine(
+        datetime.now(zone).date() - timedelta(days=40), datetime.min.time(), zone
+    )
+    with Session(get_engine(city.database_url), expire_on_commit=False) as session:
+        seed_demo_cases(session, city, 0)  # the accounts only
+        for n, taken in enumerate(BOUNDARY_TIMES):
+            filed = start + timedelta(hours=n)
+            case = file_at(session, city, filed)
+            move_at(session, city, case, "resolved", filed + timedelta(seconds=taken))
+        lone = file_at(session, city, start, RUBBISH)
+        move_at(session, city, lone, "resolved", start + timedelta(hours=5))
+        # an open case counts for nothing
+        file_at(session, city, start, RUBBISH)
+        assert lone.agency_id not in (None, case.agency_id)
+        codes = {agency.id: agency.code for agency in session.exec(select(Agency))}
+        today = datetime.now(zone).date()
+        everything = stats.period(today - timedelta(days=729), today, ZONE)
+        with caplog.at_level(logging.WARNING, logger="cases.resolution_times"):
+            # the default range, all of it, and all but the day of the earliest resolutions
+            for period in (
+                stats.period(None, None, ZONE),
+                everything,
+                stats.period(start.date() + timedelta(days=1), today, ZONE),
+            ):
+                compare(session, period, utcnow())
+            got = {row.agency: row for row in stats.agency_stats(session, everything)}
+        assert not caplog.records
+        assert hours_of(got[codes[lone.agency_id]]) == (5.0, 5.0)
+        assert [code for code, row in got.items() if row.median_resolution_hours] == sorted(
+            {codes[lone.agency_id], codes[case.agency_id]}
+        )
+
+
+def test_buckets_that_disagree_with_the_cases_fall_back_to_every_case(
+    worked: Session, city: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Counts changed behind the app's back cannot make a percentile wrong: the statistics
+    notice the bucket is short, say so in the log, and compute from every resolved case."""
+    with get_engine(city.database_url).begin() as connection:
+        for table in (agency_day_durations, agency_month_durations):
+            columns = [column.name for column in table.columns][2:]
+            moved = {columns[0]: sum((table.c[name] for name in columns), 0)}
+            connection.execute(sa.update(table).values(**moved, **dict.fromkeys(columns[1:], 0)))
+    with caplog.at_level(logging.WARNING, logger="cases.resolution_times"):
+        compare(worked, stats.period(None, None, ZONE), utcnow())
+    assert "aduan stats rebuild" in caplog.text
 
 
 def days_back(today: date, count: int) -> list[date]:
