@@ -8,7 +8,9 @@ one (normalised as intake stores contacts). A case matches the code, the number 
 The words are looked up in an index the migration `b298edcb3ea1` keeps with triggers: on
 PostgreSQL a tsvector column (`cases.search_words`, GIN) in the `indonesian` text-search
 configuration, so a word also finds its inflections ("tambal" finds "ditambal"); on SQLite an
-FTS5 table (`case_search`), whole words only. One function, `matching`, chooses by the
+FTS5 table (`case_search`), whole words only. On PostgreSQL the index also holds a lexeme
+naming the case's agency (migration `bf21af37fde6`), so that a search kept to one agency has
+the index leave the other agencies' cases out. One function, `matching`, chooses by the
 session's database. A phone number finds the cases its resident reported, only those whose
 reporter staff may see at all (never an Anonim case), and only among the cases the user may
 list, which is what keeps an officer from learning that a number filed a case elsewhere.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -38,6 +41,7 @@ PREFIX_MIN_CHARS = 3
 _WORD = re.compile(r"[^\W_]+")
 # the channels a phone number is a contact on (intake stores both in E.164)
 PHONE_CHANNELS = (Channel.sms, Channel.whatsapp)
+Inlined = TypeVar("Inlined", str, int)
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,22 @@ class SearchTerms:
 
 
 def matching(
-    session: Session, query: SelectOfScalar[Case], terms: SearchTerms
+    session: Session,
+    query: SelectOfScalar[Case],
+    terms: SearchTerms,
+    *,
+    agency_id: int | None = None,
 ) -> SelectOfScalar[Case]:
-    """`query` narrowed to the cases that match `terms`, in the session's database."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    found = _postgresql_words(terms.words) if postgresql else _sqlite_words(terms.words)
+    """`query` narrowed to the cases that match `terms`, in the session's database.
+
+    `agency_id` names the one agency `query` already keeps to (an officer's, or an agency
+    filter), if any: PostgreSQL's word index then leaves the other agencies' cases out itself.
+    It narrows the words' matches only; `query` must still hold the agency condition.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        found = _postgresql_words(terms.words, agency_id)
+    else:
+        found = _sqlite_words(terms.words)
     if terms.code is not None:
         found = sa.or_(Case.tracking_code == terms.code, found)
     contacts = _phone_contacts(session, terms.phone) if terms.phone is not None else []
@@ -98,19 +113,24 @@ def _phone_contacts(session: Session, phone: str) -> list[int]:
     return list(session.exec(found))
 
 
-def _inline(value: str) -> sa.BindParameter[str]:
+def _inline(value: Inlined) -> sa.BindParameter[Inlined]:
     """`value` written into the statement, not sent beside it: a prepared statement's generic
-    plan cannot tell a word in every other case from one in a handful, and the best plans of
-    the two differ (walk the newest cases, or read the index)."""
-    return sa.bindparam(None, value, type_=sa.String, literal_execute=True)
+    plan cannot tell a word in every other case from one in a handful (nor a big agency from a
+    small one), and the best plans of the two differ (walk the newest cases, or read the
+    index)."""
+    kind = sa.String if isinstance(value, str) else sa.Integer
+    return sa.bindparam(None, value, type_=kind, literal_execute=True)
 
 
-def _postgresql_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """Every word in `cases.search_words`, as to_tsquery reads `'a' & 'b' & 'c':*`."""
+def _postgresql_words(words: tuple[str, ...], agency_id: int | None) -> sa.ColumnElement[bool]:
+    """Every word in `cases.search_words`, as to_tsquery reads `'a' & 'b' & 'c':*`, and with
+    `agency_id` the agency's lexeme too (migration bf21af37fde6)."""
     lexemes = [f"'{word}'" for word in words]
     if len(words[-1]) >= PREFIX_MIN_CHARS:
         lexemes[-1] += ":*"
     query = sa.func.case_search_query(_inline(" & ".join(lexemes)))
+    if agency_id is not None:
+        query = query.op("&&")(sa.func.case_search_agency_query(_inline(agency_id)))
     return sa.literal_column("cases.search_words").op("@@")(query)
 
 
