@@ -13,6 +13,10 @@ from core.settings import Settings
 from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login, sql
 
 FLOOD = "Gorong-gorong mampet di Jl. Majapahit, air meluber ke jalan tiap hujan deras"
+ENGLISH = "The street light in front of the mosque on Jl. Pandanaran has been dark for a week"
+# Indonesian with English in it, as residents write
+MIXED = "Lampu PJU di street Jl. Pemuda mati, the whole gang gelap gulita"
+MIXED_LATER = "Banjir di Jl. Majapahit, the drain is blocked again"
 UNCLEAR = "Mohon bantuannya pak, ini sudah lama sekali"
 NUMBER = "081234567890"
 
@@ -207,6 +211,28 @@ def test_an_officer_finds_the_cases_of_their_agency_as_they_move_between_agencie
     assert found(client, dpu, "bantuannya") == []
     assert found(client, supervisor, "bantuannya", agency="BBPJN") == [triage]
     assert found(client, supervisor, "bantuannya") == [triage]
+
+
+def test_common_words_that_never_come_together_find_the_few_cases_holding_both(
+    client: TestClient, supervisor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two words each in most cases but both in only a few ("di", "the"): the search lists
+    exactly those, in pages, whether they lie among the newest cases or far below them."""
+    both = [file_complaint(client, text=MIXED)["tracking_code"]]
+    for text in (POTHOLE, RUBBISH, ENGLISH, POTHOLE, ENGLISH, RUBBISH):
+        file_complaint(client, text=text)
+    both.append(file_complaint(client, text=MIXED_LATER)["tracking_code"])
+    for text in (ENGLISH, POTHOLE, ENGLISH):
+        file_complaint(client, text=text)
+    newest_first = both[::-1]
+
+    assert found(client, supervisor, "di the") == newest_first
+    assert paged(client, supervisor, "di the") == newest_first
+    for window in (1, 2, 4):  # a page partly among the newest cases, or none of it
+        monkeypatch.setattr(search, "NEWEST_WINDOW", window)
+        assert found(client, supervisor, "di the") == newest_first
+        assert paged(client, supervisor, "di the") == newest_first
+        assert found(client, supervisor, "the di street") == [both[0]]
 
 
 @pytest.mark.parametrize(
