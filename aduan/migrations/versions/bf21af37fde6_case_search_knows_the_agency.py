@@ -15,7 +15,9 @@ one by one. The `agency_id` condition stays in the query: the lexeme narrows, it
 agency), `case_search_agency_query(agency_id)` the same as a tsquery. The case trigger now also
 fires when `agency_id` changes (forward, triage, referral, split): it swaps the old agency's
 lexeme for the new one. The upgrade adds the lexeme to the rows already there, with the GIN
-index dropped meanwhile and built again after (one pass instead of an index update a row).
+index dropped meanwhile and built again after (one pass instead of an index update a row),
+then analyses `cases`. It rewrites every row of `cases` with an agency: a VACUUM afterwards
+gives the old row versions' space back.
 
 SQLite's FTS5 table is left as it was: its search reads the matches first and checks the
 agency on each, within the goal at the sizes SQLite serves. Nothing here rebuilds `cases` in
@@ -49,6 +51,8 @@ UP = [
     "UPDATE cases SET search_words = search_words || case_search_agency(agency_id)"
     " WHERE agency_id IS NOT NULL",
     "CREATE INDEX ix_cases_search_words ON cases USING gin (search_words)",
+    # the planner learns the new lexemes now, not at autovacuum's next pass
+    "ANALYZE cases",
     """
     CREATE OR REPLACE FUNCTION case_search_on_case() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
