@@ -206,11 +206,14 @@ READING_THE_INDEX = {
 
 @contextmanager
 def _planner(session: Session, settings: dict[str, str]) -> Iterator[None]:
-    """The statements run inside planned and run with `settings` (PostgreSQL's)."""
-    for name, value in settings.items():
-        session.exec(sa.text(f"SET LOCAL {name} = '{value}'"))
+    """The statements run inside planned and run with `settings` (PostgreSQL's), set for the
+    transaction and put back after, each in one round trip."""
+    names = sa.bindparam("names", list(settings), expanding=True)
+    given = [sa.func.set_config(name, value, True) for name, value in settings.items()]
+    session.exec(sa.select(*given))
     try:
         yield
     finally:
-        for name in settings:
-            session.exec(sa.text(f"RESET {name}"))
+        settings_table = sa.table("pg_settings", sa.column("name"), sa.column("reset_val"))
+        put_back = sa.func.set_config(settings_table.c.name, settings_table.c.reset_val, True)
+        session.exec(sa.select(put_back).where(settings_table.c.name.in_(names)))
