@@ -152,6 +152,9 @@ def _sqlite_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
 
 # the newest cases a page of search results is first looked for among (in ids, below the cursor)
 NEWEST_WINDOW = 10_000
+# how many such windows farther the walk goes on, at most, when the words' share among the
+# newest cases promises the rest of the page there
+WALK_ON_WINDOWS = 4
 
 
 def newest_matches(
@@ -166,10 +169,11 @@ def newest_matches(
     through the word index, every match of them, to sort them; common words that never come
     together ("di the": guessed one case in twenty) are looked for by walking the cases newest
     first, every case of the table. So the newest NEWEST_WINDOW cases are walked first, newest
-    first, the word index left aside: a bounded cost, whatever the words. Only when they hold
-    less than a page are the older cases read, and then always through the word index: the
-    words were found in fewer than `limit` of the NEWEST_WINDOW newest cases, so they are rare
-    enough that reading every older match costs less than walking the cases.
+    first, the word index left aside: a bounded cost, whatever the words. When they hold less
+    than a page, their share of matches tells how far the rest lies: if twice that distance is
+    within WALK_ON_WINDOWS windows, the walk goes on that far (a bounded cost again). Whatever
+    is still missing is read through the word index, never walked: the words are rare among
+    the newest cases, so reading every older match costs less than walking the cases.
     """
     newest = query.order_by(col(Case.id).desc())
     if session.get_bind().dialect.name != "postgresql":
@@ -178,10 +182,19 @@ def newest_matches(
         return list(session.exec(below.limit(limit)))
     if cursor is None:
         cursor = (session.exec(select(sa.func.max(Case.id))).one() or 0) + 1
+
+    def walk(top: int, floor: int, wanted: int) -> list[Case]:
+        between = newest.where(col(Case.id) < top, col(Case.id) >= floor)
+        with _planner(session, WALKING):
+            return list(session.exec(between.limit(wanted)))
+
     floor = max(cursor - NEWEST_WINDOW, 0)
-    window = newest.where(col(Case.id) < cursor, col(Case.id) >= floor)
-    with _planner(session, WALKING):
-        rows = list(session.exec(window.limit(limit)))
+    rows = walk(cursor, floor, limit)
+    if rows and len(rows) < limit and floor > 0:
+        reach = 2 * NEWEST_WINDOW * (limit - len(rows)) // len(rows)
+        if reach <= WALK_ON_WINDOWS * NEWEST_WINDOW:
+            top, floor = floor, max(floor - reach, 0)
+            rows += walk(top, floor, limit - len(rows))
     if len(rows) < limit and floor > 0:
         older = newest.where(col(Case.id) < floor).limit(limit - len(rows))
         with _planner(session, READING_THE_INDEX):
