@@ -8,7 +8,9 @@ one (normalised as intake stores contacts). A case matches the code, the number 
 The words are looked up in an index the migration `b298edcb3ea1` keeps with triggers: on
 PostgreSQL a tsvector column (`cases.search_words`, GIN) in the `indonesian` text-search
 configuration, so a word also finds its inflections ("tambal" finds "ditambal"); on SQLite an
-FTS5 table (`case_search`), whole words only. One function, `matching`, chooses by the
+FTS5 table (`case_search`), whole words only. On PostgreSQL the index also holds a lexeme
+naming the case's agency (migration `bf21af37fde6`), so that a search kept to one agency has
+the index leave the other agencies' cases out. One function, `matching`, chooses by the
 session's database. A phone number finds the cases its resident reported, only those whose
 reporter staff may see at all (never an Anonim case), and only among the cases the user may
 list, which is what keeps an officer from learning that a number filed a case elsewhere.
@@ -17,7 +19,10 @@ list, which is what keeps an officer from learning that a number filed a case el
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -38,6 +43,7 @@ PREFIX_MIN_CHARS = 3
 _WORD = re.compile(r"[^\W_]+")
 # the channels a phone number is a contact on (intake stores both in E.164)
 PHONE_CHANNELS = (Channel.sms, Channel.whatsapp)
+Inlined = TypeVar("Inlined", str, int)
 
 
 @dataclass(frozen=True)
@@ -73,11 +79,22 @@ class SearchTerms:
 
 
 def matching(
-    session: Session, query: SelectOfScalar[Case], terms: SearchTerms
+    session: Session,
+    query: SelectOfScalar[Case],
+    terms: SearchTerms,
+    *,
+    agency_id: int | None = None,
 ) -> SelectOfScalar[Case]:
-    """`query` narrowed to the cases that match `terms`, in the session's database."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    found = _postgresql_words(terms.words) if postgresql else _sqlite_words(terms.words)
+    """`query` narrowed to the cases that match `terms`, in the session's database.
+
+    `agency_id` names the one agency `query` already keeps to (an officer's, or an agency
+    filter), if any: PostgreSQL's word index then leaves the other agencies' cases out itself.
+    It narrows the words' matches only; `query` must still hold the agency condition.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        found = _postgresql_words(terms.words, agency_id)
+    else:
+        found = _sqlite_words(terms.words)
     if terms.code is not None:
         found = sa.or_(Case.tracking_code == terms.code, found)
     contacts = _phone_contacts(session, terms.phone) if terms.phone is not None else []
@@ -98,19 +115,24 @@ def _phone_contacts(session: Session, phone: str) -> list[int]:
     return list(session.exec(found))
 
 
-def _inline(value: str) -> sa.BindParameter[str]:
+def _inline(value: Inlined) -> sa.BindParameter[Inlined]:
     """`value` written into the statement, not sent beside it: a prepared statement's generic
-    plan cannot tell a word in every other case from one in a handful, and the best plans of
-    the two differ (walk the newest cases, or read the index)."""
-    return sa.bindparam(None, value, type_=sa.String, literal_execute=True)
+    plan cannot tell a word in every other case from one in a handful (nor a big agency from a
+    small one), and the best plans of the two differ (walk the newest cases, or read the
+    index)."""
+    kind = sa.String if isinstance(value, str) else sa.Integer
+    return sa.bindparam(None, value, type_=kind, literal_execute=True)
 
 
-def _postgresql_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """Every word in `cases.search_words`, as to_tsquery reads `'a' & 'b' & 'c':*`."""
+def _postgresql_words(words: tuple[str, ...], agency_id: int | None) -> sa.ColumnElement[bool]:
+    """Every word in `cases.search_words`, as to_tsquery reads `'a' & 'b' & 'c':*`, and with
+    `agency_id` the agency's lexeme too (migration bf21af37fde6)."""
     lexemes = [f"'{word}'" for word in words]
     if len(words[-1]) >= PREFIX_MIN_CHARS:
         lexemes[-1] += ":*"
     query = sa.func.case_search_query(_inline(" & ".join(lexemes)))
+    if agency_id is not None:
+        query = query.op("&&")(sa.func.case_search_agency_query(_inline(agency_id)))
     return sa.literal_column("cases.search_words").op("@@")(query)
 
 
@@ -130,6 +152,9 @@ def _sqlite_words(words: tuple[str, ...]) -> sa.ColumnElement[bool]:
 
 # the newest cases a page of search results is first looked for among (in ids, below the cursor)
 NEWEST_WINDOW = 10_000
+# how many such windows farther the walk goes on, at most, when the words' share among the
+# newest cases promises the rest of the page there
+WALK_ON_WINDOWS = 4
 
 
 def newest_matches(
@@ -139,12 +164,16 @@ def newest_matches(
     the id `cursor`.
 
     PostgreSQL's planner guesses how many cases hold all the words as if words were
-    independent. Words that come together ("lampu mati": one case in a hundred, guessed one
-    in a thousand) are then read through the word index, every match of them, to sort them:
-    a second at a million cases. So the newest NEWEST_WINDOW cases are walked first, newest
-    first, the word index left aside (a bounded cost, whatever the words); only when they
-    hold less than a page, the words are rare there, and the older cases are read as the
-    planner chooses.
+    independent, and both ways it can be wrong cost seconds at a million cases. Words that
+    come together ("lampu mati": one case in a hundred, guessed one in a thousand) are read
+    through the word index, every match of them, to sort them; common words that never come
+    together ("di the": guessed one case in twenty) are looked for by walking the cases newest
+    first, every case of the table. So the newest NEWEST_WINDOW cases are walked first, newest
+    first, the word index left aside: a bounded cost, whatever the words. When they hold less
+    than a page, their share of matches tells how far the rest lies: if twice that distance is
+    within WALK_ON_WINDOWS windows, the walk goes on that far (a bounded cost again). Whatever
+    is still missing is read through the word index, never walked: the words are rare among
+    the newest cases, so reading every older match costs less than walking the cases.
     """
     newest = query.order_by(col(Case.id).desc())
     if session.get_bind().dialect.name != "postgresql":
@@ -153,13 +182,51 @@ def newest_matches(
         return list(session.exec(below.limit(limit)))
     if cursor is None:
         cursor = (session.exec(select(sa.func.max(Case.id))).one() or 0) + 1
+
+    def walk(top: int, floor: int, wanted: int) -> list[Case]:
+        between = newest.where(col(Case.id) < top, col(Case.id) >= floor)
+        with _planner(session, WALKING):
+            return list(session.exec(between.limit(wanted)))
+
     floor = max(cursor - NEWEST_WINDOW, 0)
-    session.exec(sa.text("SET LOCAL enable_bitmapscan = off"))
-    try:
-        window = newest.where(col(Case.id) < cursor, col(Case.id) >= floor)
-        rows = list(session.exec(window.limit(limit)))
-    finally:
-        session.exec(sa.text("RESET enable_bitmapscan"))
+    rows = walk(cursor, floor, limit)
+    if rows and len(rows) < limit and floor > 0:
+        reach = 2 * NEWEST_WINDOW * (limit - len(rows)) // len(rows)
+        if reach <= WALK_ON_WINDOWS * NEWEST_WINDOW:
+            top, floor = floor, max(floor - reach, 0)
+            rows += walk(top, floor, limit - len(rows))
     if len(rows) < limit and floor > 0:
-        rows += session.exec(newest.where(col(Case.id) < floor).limit(limit - len(rows)))
+        older = newest.where(col(Case.id) < floor).limit(limit - len(rows))
+        with _planner(session, READING_THE_INDEX):
+            rows += session.exec(older)
     return rows
+
+
+# the planner's settings for walking the newest cases, newest first
+WALKING = {"enable_bitmapscan": "off"}
+# and for reading the older ones through the word index: only through it; with the memory to
+# keep the matches of a word's start ('the' of "di the": the, there, they...) case by case up
+# to several million cases (past work_mem they are kept page by page, and every case of those
+# pages is read and checked again: 0.6 s instead of 0.1 at a million cases); and without JIT,
+# whose compiling costs more than the statement it would speed up
+READING_THE_INDEX = {
+    "enable_seqscan": "off",
+    "enable_indexscan": "off",
+    "work_mem": "32MB",
+    "jit": "off",
+}
+
+
+@contextmanager
+def _planner(session: Session, settings: dict[str, str]) -> Iterator[None]:
+    """The statements run inside planned and run with `settings` (PostgreSQL's), set for the
+    transaction and put back after, each in one round trip."""
+    names = sa.bindparam("names", list(settings), expanding=True)
+    given = [sa.func.set_config(name, value, True) for name, value in settings.items()]
+    session.exec(sa.select(*given))
+    try:
+        yield
+    finally:
+        settings_table = sa.table("pg_settings", sa.column("name"), sa.column("reset_val"))
+        put_back = sa.func.set_config(settings_table.c.name, settings_table.c.reset_val, True)
+        session.exec(sa.select(put_back).where(settings_table.c.name.in_(names)))

@@ -99,8 +99,11 @@ def visible_cases(
     SearchRefused when it cannot be searched). `without_announced` leaves out the cases linked
     to an agency's announcement (cases/announcements.py)."""
     query = select(Case)
+    # the one agency the cases are kept to, if any (the search's index can narrow to it too)
+    agency_id: int | None = None
     if user.role == Role.officer:
         query = query.where(Case.agency_id == user.agency_id)
+        agency_id = user.agency_id
     if agency_code is not None:
         agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
         if agency is None:
@@ -108,6 +111,7 @@ def visible_cases(
                 f"unknown agency '{agency_code}'", Refusal.unknown_agency, agency=agency_code
             )
         query = query.where(Case.agency_id == agency.id)
+        agency_id = agency.id
     if status is not None:
         query = query.where(Case.status == status)
     if category_code is not None:
@@ -115,7 +119,7 @@ def visible_cases(
             col(Case.category_id).in_(select(Category.id).where(Category.code == category_code))
         )
     if search and search.strip():  # a blank search box narrows nothing
-        query = matching(session, query, SearchTerms.read(search))
+        query = matching(session, query, SearchTerms.read(search), agency_id=agency_id)
     if assignee_id is not None:
         query = query.where(Case.assignee_id == assignee_id)
     if without_announced:

@@ -568,3 +568,77 @@ def test_the_search_index_takes_in_the_cases_and_notes_already_there(
             ),
             {"now": now},
         )
+
+
+def test_the_search_index_learns_the_agency_of_the_cases_already_there(
+    empty_database_url: str,
+) -> None:
+    """Upgrading gives every stored case its agency's lexeme in the word index (PostgreSQL), a
+    later change of agency moves it, and the downgrade takes the lexemes away; on SQLite the
+    FTS5 table and its triggers are left as they were, both ways."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "b298edcb3ea1")
+    engine = get_engine(empty_database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        for number, code in enumerate(("DPU", "DLH"), 1):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO agencies (id, code, name, name_en, kind, active, updated_at) "
+                    "VALUES (:id, :code, :code, :code, 'city', true, :now)"
+                ),
+                {"id": number, "code": code, "now": now},
+            )
+        for number, agency in enumerate((1, 2, None), 1):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO cases (tracking_code, status, text, language, source_channel, "
+                    "notify, created_at, updated_at, agency_id) "
+                    "VALUES (:code, 'assigned', 'Jalan gelap', 'id', 'web', true, :now, :now, "
+                    ":agency)"
+                ),
+                {"code": f"AAAA-000{number}", "agency": agency, "now": now},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_events (case_id, kind, internal_note, actor, created_at) "
+                "VALUES (1, 'note', 'tiang miring', 'officer', :now)"
+            ),
+            {"now": now},
+        )
+    sqlite_triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            before = connection.execute(sa.text(sqlite_triggers)).scalars().all()
+    command.upgrade(config, "head")
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.execute(sa.text(sqlite_triggers)).scalars().all() == before
+        command.downgrade(config, "b298edcb3ea1")
+        with engine.connect() as connection:
+            assert connection.execute(sa.text(sqlite_triggers)).scalars().all() == before
+        return
+
+    def within(connection: sa.Connection, agency: int, q: str = "'jalan' & 'tiang'") -> list:
+        search = (
+            "SELECT tracking_code FROM cases WHERE search_words @@ "
+            "(case_search_query(:q) && case_search_agency_query(:agency)) ORDER BY id"
+        )
+        return connection.execute(sa.text(search), {"q": q, "agency": agency}).scalars().all()
+
+    with engine.begin() as connection:
+        assert within(connection, 1) == ["AAAA-0001"]
+        assert within(connection, 2) == []
+        assert within(connection, 2, "'jalan'") == ["AAAA-0002"]
+        connection.execute(sa.text("UPDATE cases SET agency_id = 2 WHERE id IN (1, 3)"))
+        assert within(connection, 1, "'jalan'") == []
+        assert within(connection, 2) == ["AAAA-0001"]
+        assert within(connection, 2, "'jalan'") == ["AAAA-0001", "AAAA-0002", "AAAA-0003"]
+    command.downgrade(config, "b298edcb3ea1")
+    engine.dispose()
+    with engine.connect() as connection:
+        lexemes = connection.execute(
+            sa.text("SELECT DISTINCT unnest(tsvector_to_array(search_words)) FROM cases")
+        ).scalars()
+        assert sorted(lexemes) == ["gelap", "jalan", "miring", "tiang"]

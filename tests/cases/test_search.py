@@ -4,6 +4,7 @@ reported; paged and filtered as the list is; bad input refused with a reason, ne
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -12,6 +13,11 @@ from core.settings import Settings
 from tests.helpers import POTHOLE, RUBBISH, create_staff, file_complaint, login, sql
 
 FLOOD = "Gorong-gorong mampet di Jl. Majapahit, air meluber ke jalan tiap hujan deras"
+ENGLISH = "The street light in front of the mosque on Jl. Pandanaran has been dark for a week"
+# Indonesian with English in it, as residents write
+MIXED = "Lampu PJU di street Jl. Pemuda mati, the whole gang gelap gulita"
+MIXED_LATER = "Banjir di Jl. Majapahit, the drain is blocked again"
+UNCLEAR = "Mohon bantuannya pak, ini sudah lama sekali"
 NUMBER = "081234567890"
 
 
@@ -152,6 +158,81 @@ def test_a_search_pages_newest_first_and_keeps_the_filters(
     assert moved.status_code == 200, moved.text
     assert found(client, supervisor, "jalan", status="in_progress") == [filed[2]]
     assert found(client, supervisor, "sampah", sort="urgent")[-1] in filed
+
+
+def moved(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+
+
+def test_an_officer_finds_the_cases_of_their_agency_as_they_move_between_agencies(
+    client: TestClient,
+    settings: Settings,
+    supervisor: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An officer's search finds their agency's cases and never another's, by the words of the
+    text and of the notes, as a case comes out of triage, is forwarded or referred; a
+    supervisor's agency filter likewise. With a window of one case, the older cases are read
+    through the word index, which then narrows to the agency itself."""
+    monkeypatch.setattr(search, "NEWEST_WINDOW", 1)
+    pothole = file_complaint(client)["tracking_code"]
+    rubbish = file_complaint(client, text=RUBBISH)["tracking_code"]
+    triage = file_complaint(client, text=UNCLEAR)["tracking_code"]
+    create_staff(settings, "dpu", "officer", agency="DPU")
+    create_staff(settings, "dlh", "officer", agency="DLH")
+    dpu, dlh = login(client, "dpu"), login(client, "dlh")
+    note(client, supervisor, pothole, "Petugas sudah ukur dengan meteran")
+
+    assert found(client, dpu, "berlubang meteran") == [pothole]
+    assert found(client, dlh, "berlubang meteran") == []
+    assert found(client, dpu, "jalan") == [pothole]
+    assert found(client, dlh, "jalan") == [rubbish]
+    assert found(client, dpu, "bantuannya") == []
+    assert found(client, supervisor, "bantuannya") == [triage]
+
+    forward = {"agency": "DLH", "note": "Bukan jalan rusak, saluran tersumbat"}
+    moved(client.post(f"/api/v1/cases/{pothole}/forward", json=forward, headers=dpu))
+    assert found(client, dpu, "berlubang meteran") == []
+    assert found(client, dlh, "berlubang meteran") == [pothole]
+    assert found(client, dlh, "jalan") == [rubbish, pothole]
+    assert found(client, dlh, "tersumbat") == [pothole]  # the forward's note
+    assert found(client, dpu, "jalan") == []
+    assert found(client, supervisor, "meteran", agency="DLH") == [pothole]
+    assert found(client, supervisor, "meteran", agency="DPU") == []
+
+    forward = {"agency": "DPU", "note": "Jalan rusak menurut telepon warga"}
+    moved(client.post(f"/api/v1/cases/{triage}/forward", json=forward, headers=supervisor))
+    assert found(client, dpu, "bantuannya") == [triage]
+    assert found(client, dpu, "jalan") == [triage]
+    assert found(client, dlh, "bantuannya") == []
+
+    refer = {"agency": "BBPJN", "note": "jalan nasional, bukan jalan kota"}
+    moved(client.post(f"/api/v1/cases/{triage}/refer", json=refer, headers=dpu))
+    assert found(client, dpu, "bantuannya") == []
+    assert found(client, supervisor, "bantuannya", agency="BBPJN") == [triage]
+    assert found(client, supervisor, "bantuannya") == [triage]
+
+
+def test_common_words_that_never_come_together_find_the_few_cases_holding_both(
+    client: TestClient, supervisor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two words each in most cases but both in only a few ("di", "the"): the search lists
+    exactly those, in pages, whether they lie among the newest cases or far below them."""
+    both = [file_complaint(client, text=MIXED)["tracking_code"]]
+    for text in (POTHOLE, RUBBISH, ENGLISH, POTHOLE, ENGLISH, RUBBISH):
+        file_complaint(client, text=text)
+    both.append(file_complaint(client, text=MIXED_LATER)["tracking_code"])
+    for text in (ENGLISH, POTHOLE, ENGLISH):
+        file_complaint(client, text=text)
+    newest_first = both[::-1]
+
+    assert found(client, supervisor, "di the") == newest_first
+    assert paged(client, supervisor, "di the") == newest_first
+    for window in (1, 2, 4):  # a page partly among the newest cases, or none of it
+        monkeypatch.setattr(search, "NEWEST_WINDOW", window)
+        assert found(client, supervisor, "di the") == newest_first
+        assert paged(client, supervisor, "di the") == newest_first
+        assert found(client, supervisor, "the di street") == [both[0]]
 
 
 @pytest.mark.parametrize(
