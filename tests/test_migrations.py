@@ -577,7 +577,7 @@ def test_the_search_index_learns_the_agency_of_the_cases_already_there(
     later change of agency moves it, and the downgrade takes the lexemes away; on SQLite the
     FTS5 table and its triggers are left as they were, both ways."""
     config = alembic_config(empty_database_url)
-    command.upgrade(config, "b298edcb3ea1")
+    command.upgrade(config, "f059e33b6de3")
     engine = get_engine(empty_database_url)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with engine.begin() as connection:
@@ -615,7 +615,7 @@ def test_the_search_index_learns_the_agency_of_the_cases_already_there(
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             assert connection.execute(sa.text(sqlite_triggers)).scalars().all() == before
-        command.downgrade(config, "b298edcb3ea1")
+        command.downgrade(config, "f059e33b6de3")
         with engine.connect() as connection:
             assert connection.execute(sa.text(sqlite_triggers)).scalars().all() == before
         return
@@ -635,7 +635,7 @@ def test_the_search_index_learns_the_agency_of_the_cases_already_there(
         assert within(connection, 1, "'jalan'") == []
         assert within(connection, 2) == ["AAAA-0001"]
         assert within(connection, 2, "'jalan'") == ["AAAA-0001", "AAAA-0002", "AAAA-0003"]
-    command.downgrade(config, "b298edcb3ea1")
+    command.downgrade(config, "f059e33b6de3")
     engine.dispose()
     with engine.connect() as connection:
         lexemes = connection.execute(

@@ -1,7 +1,7 @@
 """case search: a case's words also name its agency, so the word index narrows an officer's search
 
 Revision ID: bf21af37fde6
-Revises: b298edcb3ea1
+Revises: f059e33b6de3
 Create Date: 2026-12-05 16:00:00
 
 PostgreSQL only. `cases.search_words` (migration b298edcb3ea1) gains one lexeme naming the
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "bf21af37fde6"
-down_revision: str | None = "b298edcb3ea1"
+down_revision: str | None = "f059e33b6de3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
