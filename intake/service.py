@@ -134,17 +134,14 @@ def receive(
     address brake (see `intake.limits`); over either, IntakeLimited is raised and no case is
     stored.
 
-    The key is not looked up first: nearly every complaint is new, and the INSERT finds a
-    repeat anyway (ON CONFLICT), which is then not counted. Only a refused complaint is looked
-    up, as a repeat of one filed before the limit is still answered.
+    The key is not looked up first, nor the limits asked before: nearly every complaint is
+    new and within its limits. The INSERT finds a repeat anyway (ON CONFLICT), which is then
+    not counted (and answered even past the limit); a new one is counted in one round trip to
+    Redis right after its INSERT, and taken back when that finds a window full.
     """
     text = validate(message)
     intake_key = _intake_key(message)
     limit = limits.SenderLimit(settings, sender, client)
-    if (refusal := limit.refusal()) is not None:
-        if (case := _existing(session, intake_key)) is not None:
-            return IntakeResult(case, created=False)
-        raise IntakeLimited(refusal)
     stored = _store(session, settings, message, text, intake_key, limit)
     if stored is None:
         # a repeat: the case its key filed first (PostgreSQL waited for a racing one's commit)
@@ -241,9 +238,8 @@ def _store(
     case = _insert(session, values)
     if case is None:
         return None
-    if (refusal := limit.count()) is not None:
-        # another complaint of the sender's took the last place since the check; no row
-        # refers to the new one yet, so deleting it takes the complaint back
+    if (refusal := limit.take()) is not None:
+        # no row refers to the new case yet, so deleting it takes the complaint back
         session.connection().execute(sa.delete(Case).where(col(Case.id) == case.id))
         session.expunge(case)
         raise IntakeLimited(refusal)

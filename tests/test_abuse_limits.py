@@ -264,8 +264,8 @@ def test_repeats_do_not_use_up_the_limit(app_with, settings: Settings, counted_i
 def test_a_complaint_that_loses_the_race_for_the_last_place_is_refused(
     app_with, settings: Settings, counted_in: str
 ) -> None:
-    """Two complaints from one sender may both pass the check for the last place; the one
-    counted second, once its INSERT is done, is refused (429) and leaves no case or contact."""
+    """Two complaints from one sender race for the last place: the one counted second, once
+    its INSERT is done, is refused (429) and leaves no case or contact."""
     redis_url = settings.redis_url if counted_in == "redis" else None
     client = app_with(redis_url=redis_url, intake_limit_per_hour=1)
     engine = get_engine(settings.database_url)
