@@ -13,7 +13,7 @@ from cases.models import Announcement, Case, CaseSubscriber
 from cases.modes import mode_of, mode_sentence
 from core.settings import Settings
 from notifications.enums import Channel, MessageKind
-from notifications.messages import render_message
+from notifications.messages import Message, render_message
 from notifications.models import Contact
 from notifications.service import queue_messages
 from notifications.templates import where_to_go
@@ -96,28 +96,42 @@ def acknowledge(
     agency: Agency | RoutedAgency | None,
     announcement: Announcement | None = None,
 ) -> None:
-    """Queue the acknowledgement of a case just filed. Its reporter is the only one who can
-    follow it yet and routing has just named the agency, so nothing is read back. With the
-    `announcement` the case was linked to, it adds a sentence naming it. A case filed with a
-    referral body is answered with where to go instead (MessageKind.referred)."""
+    """Queue the acknowledgement of a case just filed (see `acknowledgement`)."""
     if case.notify and contact is not None:
-        referred = agency is not None and agency.is_referral
-        notice = (
-            known_problem_sentence(settings, announcement, case.language, case.created_at)
-            if announcement is not None
-            else None
-        )
-        _queue(
-            session,
-            settings,
-            case,
-            MessageKind.referred if referred else MessageKind.acknowledgement,
-            contact,
-            case.language,
-            agency,
-            notice=notice,
-            filing=True,
-        )
+        message = acknowledgement(settings, case, contact.channel, agency, announcement)
+        queue_messages(session, contact=contact, case_id=case.id, message=message)
+
+
+def acknowledgement(
+    settings: Settings,
+    case: Case,
+    channel: Channel,
+    agency: Agency | RoutedAgency | None,
+    announcement: Announcement | None = None,
+) -> Message:
+    """The acknowledgement of a case just filed, to its reporter on `channel`, in the case's
+    language. Its reporter is the only one who can follow it yet and routing has just named the
+    agency, so nothing is read back. With the `announcement` the case was linked to, it adds a
+    sentence naming it. A case filed with a referral body is answered with where to go instead
+    (MessageKind.referred).
+
+    `case` need not be stored yet: only its columns are read."""
+    referred = agency is not None and agency.is_referral
+    notice = (
+        known_problem_sentence(settings, announcement, case.language, case.created_at)
+        if announcement is not None
+        else None
+    )
+    return _message(
+        settings,
+        case,
+        MessageKind.referred if referred else MessageKind.acknowledgement,
+        channel,
+        case.language,
+        agency,
+        notice=notice,
+        filing=True,
+    )
 
 
 def _queue(
@@ -130,13 +144,29 @@ def _queue(
     agency: Agency | RoutedAgency | None,
     note: str | None = None,
     photo_id: int | None = None,
+) -> None:
+    message = _message(
+        settings, case, kind, contact.channel, language, agency, note=note, photo_id=photo_id
+    )
+    queue_messages(session, contact=contact, case_id=case.id, message=message)
+
+
+def _message(
+    settings: Settings,
+    case: Case,
+    kind: MessageKind,
+    channel: Channel,
+    language: str,
+    agency: Agency | RoutedAgency | None,
+    note: str | None = None,
+    photo_id: int | None = None,
     notice: str | None = None,
     filing: bool = False,
-) -> None:
+) -> Message:
     """`filing`: the message answers the complaint just filed (its acknowledgement)."""
     english = language == "en"
     where = referral_where(agency, language) if kind is MessageKind.referred else None
-    message = render_message(
+    return render_message(
         kind,
         language,
         code=case.tracking_code,
@@ -149,12 +179,9 @@ def _queue(
         invite_details=filing
         and kind is MessageKind.acknowledgement
         and case.source_channel in CHAT_APPS,
-        rate_url=rate_url(settings, case.tracking_code)
-        if contact.channel == Channel.email
-        else None,
+        rate_url=rate_url(settings, case.tracking_code) if channel == Channel.email else None,
         # the reporter hears which mode they filed in once, when the complaint is received
         mode=mode_sentence(language, mode_of(case)) if filing else None,
         notice=notice,
         photo_id=photo_id,
     )
-    queue_messages(session, contact=contact, case_id=case.id, message=message)

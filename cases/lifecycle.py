@@ -73,27 +73,53 @@ def record_event(
     never read back by the session that writes it, and a unit-of-work flush per event cost
     every complaint more than the INSERT itself.
     """
-    system = internal_note if isinstance(internal_note, SystemNote) else None
-    stamp = utcnow()
-    session.connection().execute(
-        _EVENT_INSERT,
-        {
-            "case_id": case.id,
-            "kind": kind,
-            "from_status": from_status,
-            "to_status": to_status,
-            "from_agency_id": from_agency_id,
-            "to_agency_id": to_agency_id,
-            "public_note": public_note or None,
-            "internal_note": None if system else internal_note or None,
-            "note_code": system.code if system else None,
-            "note_params": dict(system.params) if system else None,
-            "actor_user_id": actor.id if actor else None,
-            "actor": actor_label or actor_name(actor),
-            "created_at": stamp,
-        },
+    row = event_row(
+        case.id,
+        kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        from_agency_id=from_agency_id,
+        to_agency_id=to_agency_id,
+        public_note=public_note,
+        internal_note=internal_note,
+        actor_label=actor_label,
     )
-    return stamp
+    session.connection().execute(_EVENT_INSERT, row)
+    return row["created_at"]
+
+
+def event_row(
+    case_id: int | None,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    from_agency_id: int | None = None,
+    to_agency_id: int | None = None,
+    public_note: str | None = None,
+    internal_note: str | SystemNote | None = None,
+    actor_label: str | None = None,
+) -> dict[str, Any]:
+    """The values of the history row `record_event` writes (`case_id` None: a statement that
+    inserts the case too fills it in)."""
+    system = internal_note if isinstance(internal_note, SystemNote) else None
+    return {
+        "case_id": case_id,
+        "kind": kind,
+        "from_status": from_status,
+        "to_status": to_status,
+        "from_agency_id": from_agency_id,
+        "to_agency_id": to_agency_id,
+        "public_note": public_note or None,
+        "internal_note": None if system else internal_note or None,
+        "note_code": system.code if system else None,
+        "note_params": dict(system.params) if system else None,
+        "actor_user_id": actor.id if actor else None,
+        "actor": actor_label or actor_name(actor),
+        "created_at": utcnow(),
+    }
 
 
 _EVENT_INSERT = sa.insert(CaseEvent.__table__)

@@ -16,13 +16,18 @@ then goes through.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 
 from core.queue import redis_connection
 from core.settings import Settings
@@ -52,6 +57,67 @@ class RateLimit:
     def clear(self, *identity: str) -> None:
         """Forget every hit of `identity`."""
         self.limiter.clear(self.item, *identity)
+
+
+# Each window is the list `limits` keeps (hit times, newest first, at most `amount` long), so
+# RateLimit's methods read what this writes. One script: all the windows are checked, then all
+# counted, atomically and in one round trip.
+_TAKE_TOGETHER = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+    local oldest = redis.call('lindex', key, tonumber(ARGV[2 * i]) - 1)
+    if oldest and tonumber(oldest) >= now - tonumber(ARGV[2 * i + 1]) then
+        return {i, oldest}
+    end
+end
+for i, key in ipairs(KEYS) do
+    redis.call('lpush', key, ARGV[1])
+    redis.call('ltrim', key, 0, tonumber(ARGV[2 * i]) - 1)
+    redis.call('expire', key, tonumber(ARGV[2 * i + 1]))
+end
+return false
+"""
+_memory_lock = threading.Lock()
+
+
+def take_together(hits: Sequence[tuple[RateLimit, str]]) -> tuple[int, int] | None:
+    """Count one hit of each (limit, identity) if none of their windows is full, else none.
+
+    None when all were counted; else the index in `hits` of the first full window and the
+    seconds until it frees a place. In Redis it is one script (one round trip, atomic across
+    every web process); in memory the process's lock makes it atomic. StorageError when Redis
+    does not answer.
+    """
+    if not hits:
+        return None
+    storage = hits[0][0].limiter.storage
+    if not isinstance(storage, RedisStorage):
+        with _memory_lock:
+            for index, (limit, identity) in enumerate(hits):
+                if not limit.limiter.test(limit.item, identity):
+                    return index, max(1, limit.wait(identity))
+            for limit, identity in hits:
+                limit.hit(identity)
+        return None
+    now = time.time()
+    keys, args = [], [repr(now)]
+    for limit, identity in hits:
+        keys.append(storage.prefixed_key(limit.item.key_for(identity)))
+        args += [limit.item.amount, limit.item.get_expiry()]
+    try:
+        full = _take_script(storage)(keys, args)
+    except RedisError as exc:
+        raise StorageError(exc) from exc
+    if not full:
+        return None
+    index = int(full[0]) - 1
+    expiry = hits[index][0].item.get_expiry()
+    return index, max(1, math.ceil(float(full[1]) + expiry - now))
+
+
+@lru_cache(maxsize=8)
+def _take_script(storage: RedisStorage) -> Script:
+    return storage.get_connection().register_script(_TAKE_TOGETHER)
 
 
 def rate_limit(settings: Settings, name: str, amount: int, seconds: int) -> RateLimit:

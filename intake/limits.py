@@ -8,8 +8,10 @@ carriers put many residents behind one address. A web complaint that gives no co
 meets only that address brake. `intake.service.receive` asks here about every complaint of every
 channel; commands, photos and locations never get that far.
 
-A complaint is checked before it is stored and counted only once its INSERT has shown it is no
-repeat of an idempotent request, so a flaky connection's retries cost the sender nothing.
+A complaint is counted only once its INSERT has shown it is no repeat of an idempotent request,
+so a flaky connection's retries cost the sender nothing; the contact's and the address's windows
+are checked and counted together (`take`), in one round trip to Redis, before the transaction
+that stored it commits.
 
 Counting is `core.ratelimit`'s: in Redis when REDIS_URL is set, so every web process counts
 together, else in each process's memory. Keys are keyed hashes (HMAC with SECRET_KEY), so no
@@ -28,7 +30,7 @@ from typing import Literal
 
 from limits.errors import StorageError
 
-from core.ratelimit import RateLimit, rate_limit
+from core.ratelimit import RateLimit, rate_limit, take_together
 from core.settings import Settings
 from intake.messages import ReplyAddress
 from notifications.enums import Channel
@@ -91,8 +93,8 @@ class _Check:
 
 class SenderLimit:
     """The limits as they stand for one complaint of `sender` (a contact) and, for the web,
-    `client` (its address): `refusal()` before storing it, `count()` once it is stored. No
-    limit, no sender or no Redis: neither refuses."""
+    `client` (its address): `take()` once it is stored (intake), or `refusal()` before and
+    `count()` after (following a case). No limit, no sender or no Redis: none refuses."""
 
     def __init__(self, settings: Settings, sender: str | None, client: str | None = None) -> None:
         self.sender = sender
@@ -132,6 +134,19 @@ class SenderLimit:
                 "complaint not counted against the intake limit, Redis unavailable: %s", exc
             )
         return None
+
+    def take(self) -> Refusal | None:
+        """Count the complaint just stored in each of its windows, or, when one is full, in
+        none and return the Refusal."""
+        try:
+            full = take_together([(check.limit, check.key) for check in self._checks])
+        except StorageError as exc:
+            log.warning("intake limit not checked, Redis unavailable: %s", exc)
+            return None
+        if full is None:
+            return None
+        index, wait = full
+        return self._refused(self._checks[index], wait)
 
     def _refused(self, check: _Check, wait: int) -> Refusal:
         who = self.sender if check.by == "contact" else "a client address"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -15,19 +16,22 @@ from sqlmodel import Session, col
 
 from cases import announcements, day_stats
 from cases.calendar import due_at
-from cases.citizen import acknowledge
+from cases.citizen import acknowledge, acknowledgement
 from cases.codes import new_tracking_code
-from cases.duplicates import duplicate_marks, find_duplicate, note_duplicate
-from cases.lifecycle import record_event
-from cases.models import Attachment, Case
-from cases.transitions import opening
+from cases.duplicates import Resemblance, duplicate_marks, find_duplicate, note_duplicate
+from cases.lifecycle import event_row, record_event
+from cases.models import Announcement, Attachment, Case, CaseEvent
+from cases.transitions import Move, opening
 from cases.webhooks import raise_case_event
 from core import metrics
-from core.db import as_persistent, insert_on_conflict
+from core.db import after_commit, as_persistent, insert_on_conflict
+from core.i18n import LANGUAGES
 from core.media import StoredMedia
 from core.settings import Settings
 from intake import limits
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
+from intake.statement import defaulted_columns, file_in_one_statement
+from notifications.models import Contact, Notification
 from notifications.service import get_or_create_contact
 from routing.service import (
     RoutedAgency,
@@ -136,17 +140,14 @@ def receive(
     address brake (see `intake.limits`); over either, IntakeLimited is raised and no case is
     stored.
 
-    The key is not looked up first: nearly every complaint is new, and the INSERT finds a
-    repeat anyway (ON CONFLICT), which is then not counted. Only a refused complaint is looked
-    up, as a repeat of one filed before the limit is still answered.
+    The key is not looked up first, nor the limits asked before: nearly every complaint is
+    new and within its limits. The INSERT finds a repeat anyway (ON CONFLICT), which is then
+    not counted (and answered even past the limit); a new one is counted in one round trip to
+    Redis right after its INSERT, and taken back when that finds a window full.
     """
     text = validate(message)
     intake_key = _intake_key(message)
     limit = limits.SenderLimit(settings, sender, client)
-    if (refusal := limit.refusal()) is not None:
-        if (case := _existing(session, intake_key)) is not None:
-            return IntakeResult(case, created=False)
-        raise IntakeLimited(refusal)
     stored = _store(session, settings, message, text, intake_key, limit)
     if stored is None:
         # a repeat: the case its key filed first (PostgreSQL waited for a racing one's commit)
@@ -165,6 +166,18 @@ def _classified(message: InboundMessage, decision: RoutingDecision) -> float | N
     return decision.prediction.confidence if message.category_code is None else None
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a new complaint will be, decided before anything is written: its row's columns
+    (`values`), where routing sent it, and what it is linked to."""
+
+    values: dict[str, Any]
+    decision: RoutingDecision
+    filing: Move
+    announcement: Announcement | None
+    duplicate: Resemblance | None
+
+
 def _store(
     session: Session,
     settings: Settings,
@@ -173,21 +186,119 @@ def _store(
     intake_key: str | None,
     limit: limits.SenderLimit,
 ) -> tuple[Case, RoutingDecision] | None:
-    """Everything a new complaint writes; None when its idempotency key turned out taken."""
+    """Everything a new complaint writes; None when its idempotency key turned out taken.
+
+    On PostgreSQL the contact, the case, its history row and its acknowledgement are written
+    by one statement (intake/statement.py); elsewhere one statement each.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _store_in_one_statement(session, settings, message, text, intake_key, limit)
     contact = None
     if message.reply_to is not None:
-        contact = get_or_create_contact(
-            session,
-            channel=message.reply_to.channel,
-            address=message.reply_to.address,
-            name=message.name,
-            language=message.language,
-            # WhatsApp's 24-hour window opens only with a message on that very channel,
-            # not with a web form that asked for WhatsApp updates
-            inbound_at=message.received_at if message.channel == message.reply_to.channel else None,
-            new_contact_language=settings.default_language,
-        )
+        contact = get_or_create_contact(session, **_contact_details(settings, message))
     language = message.language or (contact.language if contact else settings.default_language)
+    plan = _plan(session, settings, message, text, intake_key, language)
+    values = plan.values | {"contact_id": contact.id if contact else None}
+    case = _insert(session, values)
+    if case is None:
+        return None
+    _count(session, case, limit)
+    filed_at = record_event(
+        session,
+        case,
+        plan.filing.event,
+        actor=None,
+        actor_label=plan.filing.by,
+        to_status=case.status,
+        to_agency_id=case.agency_id,
+    )
+    _after_writes(session, settings, case, plan, message)
+    acknowledge(session, settings, case, contact, plan.decision.agency, plan.announcement)
+    _count_day(session, settings, case, plan, filed_at)
+    return case, plan.decision
+
+
+def _store_in_one_statement(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    text: str,
+    intake_key: str | None,
+    limit: limits.SenderLimit,
+) -> tuple[Case, RoutingDecision] | None:
+    """`_store` on PostgreSQL. When the complaint names no language, the contact's stored one
+    decides, which only the statement learns: the acknowledgement is rendered in each
+    language and the statement keeps the one that applies."""
+    session.flush()  # the statement does not autoflush what the caller changed before
+    contact = _contact_details(settings, message) if message.reply_to is not None else None
+    language = message.language or (None if contact else settings.default_language)
+    plan = _plan(session, settings, message, text, intake_key, language)
+    languages = (language,) if language else LANGUAGES
+    for _ in range(CODE_ATTEMPTS):
+        code = new_tracking_code()
+        values = plan.values | {"tracking_code": code}
+        acknowledgements = []
+        if contact is not None and values["notify"]:
+            for candidate in languages:
+                unsaved = SimpleNamespace(**(values | {"language": candidate}))
+                acknowledgements.append(
+                    acknowledgement(
+                        settings,
+                        unsaved,
+                        contact["channel"],
+                        plan.decision.agency,
+                        plan.announcement,
+                    )
+                )
+        event = event_row(
+            None,
+            plan.filing.event,
+            actor=None,
+            actor_label=plan.filing.by,
+            to_status=values["status"],
+            to_agency_id=values["agency_id"],
+        )
+        written = file_in_one_statement(session, values, contact, event, acknowledgements)
+        if written is not None:
+            break
+        if _existing(session, intake_key) is not None:
+            return None
+        log.warning("tracking code collision; drawing another")
+    else:
+        raise RuntimeError("could not store the complaint after several attempts")
+    case = as_persistent(session, Case, _UNSET | values | written.case)
+    after_commit(session, written.outbox_ids)
+    _count(session, case, limit)
+    if written.contact is not None:
+        as_persistent(session, Contact, written.contact)
+    _after_writes(session, settings, case, plan, message, endpoints=written.endpoints)
+    _count_day(session, settings, case, plan, event["created_at"])
+    return case, plan.decision
+
+
+def _contact_details(settings: Settings, message: InboundMessage) -> dict[str, Any]:
+    """The reporter's contact as the complaint gives it (get_or_create_contact's arguments)."""
+    return dict(
+        channel=message.reply_to.channel,
+        address=message.reply_to.address,
+        name=message.name,
+        language=message.language,
+        # WhatsApp's 24-hour window opens only with a message on that very channel,
+        # not with a web form that asked for WhatsApp updates
+        inbound_at=message.received_at if message.channel == message.reply_to.channel else None,
+        new_contact_language=settings.default_language,
+    )
+
+
+def _plan(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    text: str,
+    intake_key: str | None,
+    language: str | None,
+) -> Plan:
+    """Route the complaint and find what it is linked to; `language` None: the contact's."""
     location = message.location
     point = (location.latitude, location.longitude) if location else None
     decision = (
@@ -207,8 +318,7 @@ def _store(
         text=text,
         language=language,
         source_channel=message.channel,
-        contact_id=contact.id if contact else None,
-        notify=message.notify and contact is not None,
+        notify=message.notify and message.reply_to is not None,
         anonymous=message.mode.anonymous,
         confidential=message.mode.confidential,
         agency_id=decision.agency.id if routed else None,
@@ -246,40 +356,55 @@ def _store(
     duplicate = find_duplicate(session, settings, SimpleNamespace(id=None, **values))
     if duplicate is not None:
         values |= duplicate_marks(duplicate)
-    case = _insert(session, values)
-    if case is None:
-        return None
-    if (refusal := limit.count()) is not None:
-        # another complaint of the sender's took the last place since the check; no row
-        # refers to the new one yet, so deleting it takes the complaint back
-        session.connection().execute(sa.delete(Case).where(col(Case.id) == case.id))
-        session.expunge(case)
-        raise IntakeLimited(refusal)
-    filed_at = record_event(
-        session,
-        case,
-        filing.event,
-        actor=None,
-        actor_label=filing.by,
-        to_status=case.status,
-        to_agency_id=case.agency_id,
-    )
-    raise_case_event(session, settings, case, filing.event)
-    if duplicate is not None:
-        note_duplicate(session, case, duplicate)
+    return Plan(values, decision, filing, announcement, duplicate)
+
+
+def _count(session: Session, case: Case, limit: limits.SenderLimit) -> None:
+    """Count the case just written against its sender's limits; over one, take it back (what
+    was written of it, uncommitted, is deleted) and raise IntakeLimited."""
+    if (refusal := limit.take()) is None:
+        return
+    connection = session.connection()
+    for table in (Notification, CaseEvent):
+        connection.execute(sa.delete(table).where(col(table.case_id) == case.id))
+    connection.execute(sa.delete(Case).where(col(Case.id) == case.id))
+    session.expunge(case)
+    raise IntakeLimited(refusal)
+
+
+def _after_writes(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    plan: Plan,
+    message: InboundMessage,
+    *,
+    endpoints: bool = True,
+) -> None:
+    """What a case just written needs beside its row, history and acknowledgement: the
+    partners' event (only looked for when `endpoints` may exist), the duplicate's note, the
+    files it came with."""
+    if endpoints:
+        raise_case_event(session, settings, case, plan.filing.event)
+    if plan.duplicate is not None:
+        note_duplicate(session, case, plan.duplicate)
     attach_media(session, case, message.media)
-    acknowledge(session, settings, case, contact, decision.agency, announcement)
-    # last: concurrent complaints to one agency add to the same day's row, which stays locked
-    # from here to the commit
+
+
+def _count_day(
+    session: Session, settings: Settings, case: Case, plan: Plan, filed_at: datetime
+) -> None:
+    """Add the case just filed to its agency's summary of the day (cases/day_stats.py). Last
+    of a complaint's writes: concurrent complaints to one agency add to the same day's row,
+    which stays locked from here to the commit."""
     zone = ZoneInfo(settings.city_timezone)
     day_stats.count_change(
         session,
         zone,
         None,
         day_stats.standing(case),
-        day_stats.passing_on(filing.event, None, case.agency_id, filed_at, zone),
+        day_stats.passing_on(plan.filing.event, None, case.agency_id, filed_at, zone),
     )
-    return case, decision
 
 
 def chosen_category(
@@ -323,14 +448,8 @@ def _case_insert(dialect: str, given: frozenset[str]) -> sa.Insert:
     rest of the row is what was sent, or NULL. Returning every column would make the driver and
     SQLAlchemy describe and convert each of them for every complaint.
     """
-    defaulted = [
-        column
-        for column in Case.__table__.columns
-        if column.name not in given
-        and (column.default is not None or column.server_default is not None)
-    ]
     insert = insert_on_conflict(dialect, Case.__table__).on_conflict_do_nothing()
-    return insert.returning(Case.__table__.c.id, *defaulted)
+    return insert.returning(Case.__table__.c.id, *defaulted_columns(given))
 
 
 # every column of a new case holds what was sent, what the INSERT chose, or nothing

@@ -43,42 +43,80 @@ def get_or_create_contact(
     # a Core statement does not autoflush: without this, unsaved changes to this contact in
     # the session would be overwritten by the row the upsert returns
     session.flush()
-    given = {"name": name, "language": language, "last_inbound_at": inbound_at}
-    refresh = tuple(column for column, value in given.items() if value)
-    upsert = _contact_upsert(session.get_bind().dialect.name, refresh)
-    row = (
-        session.connection()
-        .execute(
-            upsert,
-            {
-                "channel": channel,
-                "address": address,
-                "name": name,
-                "language": language or new_contact_language,
-                "created_at": utcnow(),
-                "last_inbound_at": inbound_at,
-            },
-        )
-        .one()
+    values = contact_values(
+        channel=channel,
+        address=address,
+        name=name,
+        language=language,
+        inbound_at=inbound_at,
+        new_contact_language=new_contact_language,
     )
+    upsert = contact_upsert(session.get_bind().dialect.name, contact_refresh(values))
+    row = session.connection().execute(upsert, values).one()
     return as_persistent(session, Contact, row._asdict())
 
 
+def contact_values(
+    *,
+    channel: Channel,
+    address: str,
+    name: str | None,
+    language: str | None,
+    inbound_at: datetime | None,
+    new_contact_language: str,
+) -> dict[str, object]:
+    """The parameters of `contact_upsert` for one contact; see `get_or_create_contact`."""
+    return {
+        "channel": channel,
+        "address": address,
+        "name": name,
+        # a given language is refreshed; none given keeps the stored one (a new contact's is
+        # new_contact_language), see contact_refresh
+        "language": language or new_contact_language,
+        "language_given": bool(language),
+        "created_at": utcnow(),
+        "last_inbound_at": inbound_at,
+    }
+
+
+def contact_refresh(values: dict[str, object]) -> tuple[str, ...]:
+    """The columns an upsert of `values` (contact_values) refreshes on a known contact."""
+    given = {
+        "name": values["name"],
+        "language": values["language_given"],
+        "last_inbound_at": values["last_inbound_at"],
+    }
+    return tuple(column for column, value in given.items() if value)
+
+
 @lru_cache(maxsize=32)
-def _contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
-    """The upsert refreshing the `refresh` columns, built once per combination."""
+def contact_upsert(dialect: str, refresh: tuple[str, ...], prefix: str = "") -> sa.Insert:
+    """The upsert refreshing the `refresh` columns, returning the contact's row, built once per
+    combination. Its parameters are contact_values' names with `prefix` before them (for a
+    statement that takes other parameters of the same names)."""
     insert = insert_on_conflict(dialect, Contact.__table__)
     insert = insert.values(
-        {column: sa.bindparam(column) for column in _CONTACT_VALUES} | {"unreachable_at": None}
+        {column: sa.bindparam(prefix + column) for column in _CONTACT_VALUES}
+        | {"unreachable_at": None, "language_pinned": False}
     )
-    changes = {column: insert.excluded[column] for column in refresh}
-    if "last_inbound_at" in refresh:
-        changes["unreachable_at"] = None
+    changes = {
+        column: insert.excluded[column] if given else None
+        for column, given in contact_updates(refresh).items()
+    }
     # with nothing to refresh, a no-op update still makes RETURNING hand back the row
     upsert = insert.on_conflict_do_update(
         index_elements=["channel", "address"], set_=changes or {"channel": insert.excluded.channel}
     )
     return upsert.returning(*Contact.__table__.columns)
+
+
+def contact_updates(refresh: tuple[str, ...]) -> dict[str, bool]:
+    """What the upsert sets on a known contact: each refreshed column to the value given
+    (True), and, once the citizen wrote to us, their being unreachable to NULL (False)."""
+    updates = dict.fromkeys(refresh, True)
+    if "last_inbound_at" in refresh:
+        updates["unreachable_at"] = False
+    return updates
 
 
 _CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
@@ -170,6 +208,19 @@ def _queue(
 ) -> list[int]:
     """The outbox rows of `message` on `channel`, split for it, to `recipient`: the row's
     contact_id or its user_id."""
+    rows = outbox_rows(channel, recipient, case_id, message)
+    # the recipient and the case must be in the database before rows that refer to them
+    session.flush()
+    ids = list(session.connection().execute(_OUTBOX_INSERT, rows).scalars())
+    after_commit(session, ids)
+    return ids
+
+
+def outbox_rows(
+    channel: str, recipient: dict[str, int | None], case_id: int | None, message: Message
+) -> list[dict]:
+    """The values of the outbox rows `message` makes on `channel` (one per part, in sending
+    order) to `recipient`: the contact_id or the user_id."""
     parts = split_body(message.body, max_chars(channel))
     now = utcnow()
     rows = []
@@ -196,11 +247,7 @@ def _queue(
                 "next_attempt_at": now,
             }
         )
-    # the recipient and the case must be in the database before rows that refer to them
-    session.flush()
-    ids = list(session.connection().execute(_OUTBOX_INSERT, rows).scalars())
-    after_commit(session, ids)
-    return ids
+    return rows
 
 
 # every row names both columns, the one of its recipient set: one INSERT statement for all rows

@@ -10,7 +10,7 @@ import time_machine
 from limits.errors import StorageError
 from redis import Redis
 
-from core.ratelimit import rate_limit
+from core.ratelimit import rate_limit, take_together
 from core.settings import Settings
 
 
@@ -67,3 +67,20 @@ def test_a_redis_outage_is_a_storage_error() -> None:
     for call in (limit.wait, limit.hit, limit.clear):
         with pytest.raises(StorageError):
             call("a")
+
+
+def test_take_together_counts_in_every_window_or_in_none(settings: Settings) -> None:
+    """Hits taken together count in each window only when none is full; a full one is named
+    with its wait, and the other windows keep their places (what `wait` and `hit` read)."""
+    wide, narrow = rate_limit(settings, "wide", 5, 3600), rate_limit(settings, "narrow", 1, 60)
+    with time_machine.travel(datetime(2026, 11, 27, 9, 0, tzinfo=UTC), tick=False) as clock:
+        assert take_together([(wide, "a"), (narrow, "a")]) is None
+        clock.shift(timedelta(seconds=20))
+        assert take_together([(wide, "a"), (narrow, "a")]) == (1, 40)
+        assert take_together([(wide, "b"), (narrow, "a")]) == (1, 40)
+        assert (wide.wait("b"), narrow.wait("a")) == (0, 40)
+        for _ in range(4):
+            assert wide.hit("a")
+        assert not wide.hit("a")
+        assert take_together([(narrow, "c"), (wide, "a")]) == (1, 3600 - 20)
+        assert narrow.hit("c")

@@ -23,17 +23,18 @@ def count(settings: Settings, table: str) -> int:
 
 
 def fail_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The acknowledgement, the last step of filing (after the case's INSERT), fails the next
-    time as it does when the database connection drops mid-transaction; the list records it."""
-    real, failed = intake.service.acknowledge, []
+    """Recording the complaint's files, a last step of filing (after the case and its history
+    are written; on PostgreSQL its acknowledgement too), fails the next time as it does when
+    the database connection drops mid-transaction; the list records it."""
+    real, failed = intake.service.attach_media, []
 
-    def acknowledge(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def attach_media(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not failed:
-            failed.append("acknowledge")
+            failed.append("attach_media")
             raise sa.exc.OperationalError("INSERT", {}, ConnectionError("connection lost"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(intake.service, "acknowledge", acknowledge)
+    monkeypatch.setattr(intake.service, "attach_media", attach_media)
     return failed
 
 
@@ -47,7 +48,7 @@ def test_a_telegram_update_that_failed_is_filed_once_when_telegram_retries(
     failed = fail_once(monkeypatch)
     update = tg.text(POTHOLE)
     assert telegram_post(client, update).status_code == 503
-    assert failed == ["acknowledge"]
+    assert failed == ["attach_media"]
     assert count(settings, "inbound_receipts") == 0
     assert count(settings, "cases") == 0
     assert telegram_post(client, update).status_code == 200
@@ -67,7 +68,7 @@ def test_a_twilio_message_that_failed_is_filed_once_when_twilio_retries(
     failed = fail_once(monkeypatch)
     fields = inbound(POTHOLE)
     assert signed_post(client, settings, fields).status_code == 503
-    assert failed == ["acknowledge"]
+    assert failed == ["attach_media"]
     assert count(settings, "inbound_receipts") == 0
     assert count(settings, "cases") == 0
     assert signed_post(client, settings, fields).status_code == 200
