@@ -70,13 +70,14 @@ def test_a_web_complaint_is_one_statement_and_one_commit(
 ) -> None:
     """A web complaint from a known contact, without a location (no duplicate or
     announcement to look for, no webhook endpoint): on PostgreSQL one statement writes the
-    contact, the case, its history and its acknowledgement, and one COMMIT ends it; on SQLite
-    one statement each."""
+    contact, the case, its history and its acknowledgement, one more adds it to its agency's
+    day summary, and one COMMIT ends it; on SQLite one statement each."""
     post(client, RUBBISH, "+6281234500001")
     with statements(settings) as seen:
         code = post(client, POTHOLE, "+6281234500001")["tracking_code"]
     if settings.database_url.startswith("postgresql"):
-        assert len(seen) == 2 and seen[1] == "COMMIT"
+        assert len(seen) == 3 and seen[2] == "COMMIT"
+        assert seen[1].startswith("INSERT INTO agency_day_stats")
         written = seen[0]
         assert written.startswith("WITH contact AS (INSERT INTO contacts")
         for table in ("cases", "case_events", "notifications"):
@@ -88,6 +89,7 @@ def test_a_web_complaint_is_one_statement_and_one_commit(
             "INSERT INTO case_events",
             "SELECT FROM webhook_endpoints",
             "INSERT INTO notifications",
+            "INSERT INTO agency_day_stats",
             "COMMIT",
         ]
     rows = sql(
