@@ -10,6 +10,7 @@ file nor exported variables can leak into a run, and nothing is written into the
 
 from __future__ import annotations
 
+import argparse
 import csv
 import multiprocessing
 import os
@@ -50,6 +51,43 @@ PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH"
 
 def default_database_url(name: str) -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{DATABASE_PREFIX}_{name}"
+
+
+def add_loaded_database_options(
+    parser: argparse.ArgumentParser, name: str, *, sqlite: bool = False
+) -> None:
+    """The options of a benchmark over a loaded database of cases: --cases, --database-url,
+    --redis-url, --reuse and, with `sqlite`, --sqlite; `loaded_database` fills the defaults."""
+    cases = "1,000,000; with --sqlite 100,000" if sqlite else "1,000,000"
+    parser.add_argument("--cases", type=int, help=f"cases to load ({cases})")
+    if sqlite:
+        parser.add_argument(
+            "--sqlite", action="store_true", help="on a SQLite file instead of PostgreSQL"
+        )
+    parser.add_argument(
+        "--database-url",
+        help="bench database, dropped and recreated (name must start with aduan_bench); "
+        f"default {default_database_url(name)}"
+        + (", with --sqlite a file in the temp dir" if sqlite else ""),
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
+    )
+
+
+def loaded_database(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    """`args` of `add_loaded_database_options` with their defaults filled in."""
+    on_sqlite = getattr(args, "sqlite", False)
+    if args.cases is None:
+        args.cases = 100_000 if on_sqlite else 1_000_000
+    if args.database_url is None:
+        args.database_url = (
+            f"sqlite:///{Path(tempfile.gettempdir()) / f'{DATABASE_PREFIX}_{name}.db'}"
+            if on_sqlite
+            else default_database_url(name)
+        )
+    return args
 
 
 def complaint_texts() -> list[dict[str, str]]:

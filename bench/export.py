@@ -26,7 +26,6 @@ import argparse
 import codecs
 import csv
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -39,12 +38,11 @@ import sqlalchemy as sa
 from bench.casegen import prepare_database
 from bench.common import (
     ADUAN,
-    DATABASE_PREFIX,
-    DEFAULT_REDIS_URL,
     Processes,
+    add_loaded_database_options,
     cpu_seconds,
-    default_database_url,
     free_port,
+    loaded_database,
     run_aduan,
     run_benchmark,
     scratch_directory,
@@ -149,32 +147,9 @@ def download(client: httpx.Client, pids: list[int], expected_bytes: int) -> Down
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--cases", type=int, help="cases to load (1,000,000; with --sqlite 100,000)"
-    )
+    add_loaded_database_options(parser, "export", sqlite=True)
     parser.add_argument("--runs", type=int, default=3, help="timed downloads")
-    parser.add_argument(
-        "--sqlite", action="store_true", help="on a SQLite file instead of PostgreSQL"
-    )
-    parser.add_argument(
-        "--database-url",
-        help="bench database, dropped and recreated (name must start with aduan_bench); "
-        f"default {default_database_url('export')}, with --sqlite a file in the temp dir",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
-    )
-    args = parser.parse_args()
-    if args.cases is None:
-        args.cases = 100_000 if args.sqlite else 1_000_000
-    if args.database_url is None:
-        args.database_url = (
-            f"sqlite:///{Path(tempfile.gettempdir()) / f'{DATABASE_PREFIX}_export.db'}"
-            if args.sqlite
-            else default_database_url("export")
-        )
-    return args
+    return loaded_database(parser.parse_args(), "export")
 
 
 def main() -> None:

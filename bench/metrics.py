@@ -21,11 +21,11 @@ import psycopg
 from bench.casegen import prepare_database
 from bench.common import (
     ADUAN,
-    DEFAULT_REDIS_URL,
     Processes,
-    default_database_url,
+    add_loaded_database_options,
     free_port,
     libpq_dsn,
+    loaded_database,
     run_benchmark,
     scratch_directory,
     service_environment,
@@ -51,20 +51,11 @@ QUERIES = {
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    add_loaded_database_options(parser, "metrics")
     parser.add_argument("--messages", type=int, default=4_000_000, help="outbox rows in all")
     parser.add_argument("--unsent", type=int, default=1_000, help="of them not yet out")
     parser.add_argument("--runs", type=int, default=20, help="timed scrapes")
-    parser.add_argument(
-        "--database-url",
-        default=default_database_url("metrics"),
-        help="bench database, dropped and recreated (name must start with aduan_bench)",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the cases if the database holds --cases"
-    )
-    return parser.parse_args()
+    return loaded_database(parser.parse_args(), "metrics")
 
 
 def load_outbox(dsn: str, messages: int, unsent: int) -> None:

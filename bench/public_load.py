@@ -39,10 +39,10 @@ import sqlalchemy as sa
 from bench.casegen import prepare_database
 from bench.common import (
     ADUAN,
-    DEFAULT_REDIS_URL,
     Processes,
-    default_database_url,
+    add_loaded_database_options,
     free_port,
+    loaded_database,
     run_aduan,
     run_benchmark,
     scratch_directory,
@@ -60,16 +60,7 @@ COOKIE = "aduan_staff"  # console.session.COOKIE_NAME
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to load")
-    parser.add_argument(
-        "--database-url",
-        default=default_database_url("public_load"),
-        help="bench database, dropped and recreated (name must start with aduan_bench)",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
-    )
+    add_loaded_database_options(parser, "public_load")
     parser.add_argument("--read-url", help="DATABASE_READ_URL for the service (a replica)")
     parser.add_argument("--readers", type=int, default=200, help="anonymous readers at once")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
@@ -82,7 +73,7 @@ def parse_args() -> argparse.Namespace:
         help="PUBLIC_READ_CONCURRENCY of each run, comma-separated (100 with 200 readers: no "
         "turns, as before)",
     )
-    return parser.parse_args()
+    return loaded_database(parser.parse_args(), "public_load")
 
 
 def officer_cases(url: str) -> tuple[str, list[str]]:

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
@@ -40,12 +38,10 @@ from sqlmodel import Session
 from bench.casegen import HOTSPOTS, CityMap, prepare_database
 from bench.common import (
     ADUAN,
-    DATABASE_PREFIX,
-    DEFAULT_REDIS_URL,
     Processes,
-    default_database_url,
+    add_loaded_database_options,
     free_port,
-    run_aduan,
+    loaded_database,
     run_benchmark,
     scratch_directory,
     service_environment,
@@ -199,35 +195,12 @@ def endpoints(url: str) -> list[Endpoint]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--cases", type=int, help="cases to load (1,000,000; with --sqlite 100,000)"
-    )
+    add_loaded_database_options(parser, "public_map", sqlite=True)
     parser.add_argument("--runs", type=int, default=11, help="timed requests per endpoint")
-    parser.add_argument(
-        "--sqlite", action="store_true", help="on a SQLite file instead of PostgreSQL"
-    )
-    parser.add_argument(
-        "--database-url",
-        help="bench database, dropped and recreated (name must start with aduan_bench); "
-        f"default {default_database_url('public_map')}, with --sqlite a file in the temp dir",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
-    )
     parser.add_argument(
         "--explain", action="store_true", help="take every endpoint apart, with query plans"
     )
-    args = parser.parse_args()
-    if args.cases is None:
-        args.cases = 100_000 if args.sqlite else 1_000_000
-    if args.database_url is None:
-        args.database_url = (
-            f"sqlite:///{Path(tempfile.gettempdir()) / f'{DATABASE_PREFIX}_public_map.db'}"
-            if args.sqlite
-            else default_database_url("public_map")
-        )
-    return args
+    return loaded_database(parser.parse_args(), "public_map")
 
 
 def main() -> None:
@@ -241,8 +214,6 @@ def main() -> None:
             database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
         )
         prepare_database(url, args.cases, args.reuse, workdir, env)
-        if args.reuse:  # a kept database gets the migrations (indexes) added since its load
-            run_aduan(["db", "upgrade"], env, workdir)
         targets = endpoints(url)
         base_url = f"http://127.0.0.1:{port}"
         processes.start("aduan", [ADUAN, "serve", "--port", str(port), "--workers", "2"], env)

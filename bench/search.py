@@ -26,10 +26,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import tempfile
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -39,11 +37,10 @@ from sqlmodel import Session, func, select
 from bench.casegen import prepare_database
 from bench.common import (
     ADUAN,
-    DATABASE_PREFIX,
-    DEFAULT_REDIS_URL,
     Processes,
-    default_database_url,
+    add_loaded_database_options,
     free_port,
+    loaded_database,
     run_aduan,
     run_benchmark,
     scratch_directory,
@@ -197,35 +194,12 @@ def matches(url: str, q: str) -> int:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--cases", type=int, help="cases to load (1,000,000; with --sqlite 100,000)"
-    )
+    add_loaded_database_options(parser, "search", sqlite=True)
     parser.add_argument("--runs", type=int, default=11, help="timed requests per search")
-    parser.add_argument(
-        "--sqlite", action="store_true", help="on a SQLite file instead of PostgreSQL"
-    )
-    parser.add_argument(
-        "--database-url",
-        help="bench database, dropped and recreated (name must start with aduan_bench); "
-        f"default {default_database_url('search')}, with --sqlite a file in the temp dir",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
-    )
     parser.add_argument(
         "--explain", action="store_true", help="take every search apart, with query plans"
     )
-    args = parser.parse_args()
-    if args.cases is None:
-        args.cases = 100_000 if args.sqlite else 1_000_000
-    if args.database_url is None:
-        args.database_url = (
-            f"sqlite:///{Path(tempfile.gettempdir()) / f'{DATABASE_PREFIX}_search.db'}"
-            if args.sqlite
-            else default_database_url("search")
-        )
-    return args
+    return loaded_database(parser.parse_args(), "search")
 
 
 def main() -> None:

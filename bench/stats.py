@@ -35,11 +35,11 @@ from sqlmodel import Session
 from bench.casegen import prepare_database
 from bench.common import (
     ADUAN,
-    DEFAULT_REDIS_URL,
     Processes,
-    default_database_url,
+    add_loaded_database_options,
     free_port,
     libpq_dsn,
+    loaded_database,
     run_aduan,
     run_benchmark,
     scratch_directory,
@@ -132,17 +132,8 @@ def compare_percentiles(url: str, runs: int) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    add_loaded_database_options(parser, "stats")
     parser.add_argument("--runs", type=int, default=7, help="timed requests per endpoint")
-    parser.add_argument(
-        "--database-url",
-        default=default_database_url("stats"),
-        help="bench database, dropped and recreated (name must start with aduan_bench)",
-    )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
-    )
     parser.add_argument(
         "--explain", action="store_true", help="take every endpoint apart, with query plans"
     )
@@ -151,7 +142,7 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also time the percentiles over every resolved case, and compare the numbers",
     )
-    return parser.parse_args()
+    return loaded_database(parser.parse_args(), "stats")
 
 
 def main() -> None:
