@@ -21,6 +21,7 @@ in memory; on SQLite both are inserted in batches.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import itertools
 import math
@@ -29,6 +30,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +41,16 @@ from shapely.geometry import shape
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from bench.common import complaint_texts, libpq_dsn, recreate_database, run_aduan
+from bench.common import (
+    Processes,
+    complaint_texts,
+    free_port,
+    libpq_dsn,
+    recreate_database,
+    run_aduan,
+    scratch_directory,
+    service_environment,
+)
 from cases.enums import HideReason
 from core.db import get_engine
 from core.settings import normalise_database_url
@@ -410,6 +421,24 @@ def _insert_sqlite(path: str, stories: Iterable[tuple[tuple, list[tuple]]]) -> i
     finally:
         connection.close()
     return events
+
+
+def loaded_service(
+    stack: ExitStack, args: argparse.Namespace, queue: str, **extra_env: str
+) -> tuple[str, Path, Processes, int, dict[str, str]]:
+    """What a benchmark over a loaded database starts with, on `stack`: the database of
+    `args` (from bench.common.add_loaded_database_options) prepared, a scratch directory, the
+    processes' keeper, a free port and the service's environment (with `extra_env`)."""
+    url = normalise_database_url(args.database_url)
+    workdir = stack.enter_context(scratch_directory())
+    processes = stack.enter_context(Processes(workdir))
+    port = free_port()
+    env = service_environment(
+        database_url=url, redis_url=args.redis_url, queue=queue, workdir=workdir, port=port
+    )
+    env |= extra_env
+    prepare_database(url, args.cases, args.reuse, workdir, env)
+    return url, workdir, processes, port, env
 
 
 def prepare_database(url: str, cases: int, reuse: bool, workdir: Path, env: dict[str, str]) -> None:

@@ -35,21 +35,16 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from bench.casegen import prepare_database
+from bench.casegen import loaded_service
 from bench.common import (
     ADUAN,
-    Processes,
     add_loaded_database_options,
     cpu_seconds,
-    free_port,
     loaded_database,
     run_aduan,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
 from core.db import get_engine
-from core.settings import normalise_database_url
 
 GOAL_ROWS_PER_SECOND = 50_000
 SUPERVISOR, PASSWORD = "bench.supervisor", "bench-supervisor-password"
@@ -154,15 +149,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
     with ExitStack() as stack:
-        workdir = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, workdir, processes, port, env = loaded_service(stack, args, QUEUE)
         engine = get_engine(url)
         with engine.connect() as connection:
             known = connection.execute(

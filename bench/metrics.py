@@ -18,19 +18,14 @@ from contextlib import ExitStack
 import httpx
 import psycopg
 
-from bench.casegen import prepare_database
+from bench.casegen import loaded_service
 from bench.common import (
     ADUAN,
-    Processes,
     add_loaded_database_options,
-    free_port,
     libpq_dsn,
     loaded_database,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
-from core.settings import normalise_database_url
 
 QUEUE = "aduan-bench-metrics"
 TOKEN = "bench-scrape-token-0123456789"
@@ -93,16 +88,8 @@ def explain(dsn: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
     with ExitStack() as stack:
-        workdir = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        env["METRICS_TOKEN"] = TOKEN
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, _, processes, port, env = loaded_service(stack, args, QUEUE, METRICS_TOKEN=TOKEN)
         dsn = libpq_dsn(url)
         load_outbox(dsn, args.messages, args.unsent)
         base_url = f"http://127.0.0.1:{port}"

@@ -31,22 +31,18 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from multiprocessing.connection import Connection as Pipe
-from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 
-from bench.casegen import prepare_database
+from bench.casegen import loaded_service
 from bench.common import (
     ADUAN,
     Processes,
     add_loaded_database_options,
-    free_port,
     loaded_database,
     run_aduan,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
 from bench.loadgen import Connection
 from bench.public_map import endpoints
@@ -205,17 +201,9 @@ def run_once(
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
+    read_env = {"DATABASE_READ_URL": normalise_database_url(args.read_url)} if args.read_url else {}
     with ExitStack() as stack:
-        workdir: Path = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        if args.read_url:
-            env["DATABASE_READ_URL"] = normalise_database_url(args.read_url)
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, workdir, processes, port, env = loaded_service(stack, args, QUEUE, **read_env)
         run_aduan(["routing", "train"], env, workdir)
         agency, codes = officer_cases(url)
         with get_engine(url).connect() as connection:  # a --reuse'd database has one

@@ -35,22 +35,17 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bench.casegen import HOTSPOTS, CityMap, prepare_database
+from bench.casegen import HOTSPOTS, CityMap, loaded_service
 from bench.common import (
     ADUAN,
-    Processes,
     add_loaded_database_options,
-    free_port,
     loaded_database,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
 from bench.http_timing import Endpoint, print_table, take_apart, time_endpoints
 from cases.models import PUBLIC_CANDIDATE_SQL
 from cases.public_listing import LIMIT_MAX, encode_cursor
 from core.db import get_engine
-from core.settings import normalise_database_url
 
 CITY_MS, STREET_MS, CASE_PAGE_MS, STATISTICS_MS = 100.0, 50.0, 20.0, 50.0
 # the zooms the map asks at: the city on a screen, a street of about 300 m
@@ -205,15 +200,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
     with ExitStack() as stack:
-        workdir = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, _, processes, port, env = loaded_service(stack, args, QUEUE)
         targets = endpoints(url)
         base_url = f"http://127.0.0.1:{port}"
         processes.start("aduan", [ADUAN, "serve", "--port", str(port), "--workers", "2"], env)

@@ -34,23 +34,18 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from bench.casegen import prepare_database
+from bench.casegen import loaded_service
 from bench.common import (
     ADUAN,
-    Processes,
     add_loaded_database_options,
-    free_port,
     loaded_database,
     run_aduan,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
 from bench.http_timing import Endpoint, print_table, take_apart, time_endpoints
 from cases.models import Case
 from cases.search import SearchTerms, matching
 from core.db import get_engine
-from core.settings import normalise_database_url
 
 POSTGRESQL_MS, SQLITE_MS = 100.0, 200.0
 SUPERVISOR, OFFICER, PASSWORD = "bench.supervisor", "bench.officer", "bench-search-password"
@@ -204,16 +199,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
-    goal = SQLITE_MS if url.startswith("sqlite") else POSTGRESQL_MS
     with ExitStack() as stack:
-        workdir = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, workdir, processes, port, env = loaded_service(stack, args, QUEUE)
+        goal = SQLITE_MS if url.startswith("sqlite") else POSTGRESQL_MS
         add_reporters_and_notes(url)
         agency, terms = searches(url)
         with get_engine(url).begin() as connection:  # an earlier run's (--reuse)

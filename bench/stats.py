@@ -32,24 +32,20 @@ import httpx
 import psycopg
 from sqlmodel import Session
 
-from bench.casegen import prepare_database
+from bench.casegen import loaded_service
 from bench.common import (
     ADUAN,
-    Processes,
     add_loaded_database_options,
-    free_port,
     libpq_dsn,
     loaded_database,
     run_aduan,
     run_benchmark,
-    scratch_directory,
-    service_environment,
 )
 from bench.http_timing import Endpoint, print_table, take_apart, time_endpoints
 from cases import stats
 from cases.resolution_times import resolution_hours
 from core.db import get_engine
-from core.settings import get_settings, normalise_database_url
+from core.settings import get_settings
 
 GOAL_MS = 300.0
 SUPERVISOR, PASSWORD = "bench.supervisor", "bench-supervisor-password"
@@ -147,15 +143,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    url = normalise_database_url(args.database_url)
     with ExitStack() as stack:
-        workdir = stack.enter_context(scratch_directory())
-        processes = stack.enter_context(Processes(workdir))
-        port = free_port()
-        env = service_environment(
-            database_url=url, redis_url=args.redis_url, queue=QUEUE, workdir=workdir, port=port
-        )
-        prepare_database(url, args.cases, args.reuse, workdir, env)
+        url, workdir, processes, port, env = loaded_service(stack, args, QUEUE)
         dsn = libpq_dsn(url)
         with psycopg.connect(dsn, autocommit=True) as connection:
             # as after a load: the buckets' visibility map for index-only scans, and the
