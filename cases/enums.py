@@ -50,6 +50,8 @@ class EventKind(StrEnum):
     public_text_edited = "public_text_edited"
     photo_published = "photo_published"
     photo_withdrawn = "photo_withdrawn"
+    # staff recorded the case as a complaint or a question (cases/kinds.py); staff-only
+    kind_changed = "kind_changed"
 
 
 class HideReason(StrEnum):
