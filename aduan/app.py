@@ -34,6 +34,7 @@ from console import account as console_account
 from console import admin as console_admin
 from console import announcements as console_announcements
 from console import dashboard as console_dashboard
+from console import kinds as console_kinds
 from console import moderation as console_moderation
 from console import open311_keys as console_open311_keys
 from console import routes as console
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_open311_keys.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_moderation.router)
+    app.include_router(console_kinds.router)
     app.include_router(console_announcements.router)
     app.include_router(metrics_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

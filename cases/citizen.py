@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from cases.announcements import known_problem_sentence
 from cases.codes import track_url
 from cases.due import due_sentence
-from cases.enums import SourceChannel
+from cases.enums import CaseKind, SourceChannel
 from cases.models import Announcement, Case, CaseSubscriber
 from cases.modes import mode_of, mode_sentence
 from core.settings import Settings
@@ -112,8 +112,9 @@ def acknowledgement(
     """The acknowledgement of a case just filed, to its reporter on `channel`, in the case's
     language. Its reporter is the only one who can follow it yet and routing has just named the
     agency, so nothing is read back. With the `announcement` the case was linked to, it adds a
-    sentence naming it. A case filed with a referral body is answered with where to go instead
-    (MessageKind.referred).
+    sentence naming it. A question (CaseKind.question) is told it went to the agency as a
+    question, without the invitation to send a location and photo. A case filed with a
+    referral body is answered with where to go instead (MessageKind.referred).
 
     `case` need not be stored yet: only its columns are read."""
     referred = agency is not None and agency.is_referral
@@ -165,6 +166,7 @@ def _message(
 ) -> Message:
     """`filing`: the message answers the complaint just filed (its acknowledgement)."""
     english = language == "en"
+    question = filing and case.case_kind == CaseKind.question
     where = referral_where(agency, language) if kind is MessageKind.referred else None
     return render_message(
         kind,
@@ -177,6 +179,7 @@ def _message(
         due=due_sentence(settings, case, language),
         where=where,
         invite_details=filing
+        and not question
         and kind is MessageKind.acknowledgement
         and case.source_channel in CHAT_APPS,
         rate_url=rate_url(settings, case.tracking_code) if channel == Channel.email else None,
@@ -184,4 +187,5 @@ def _message(
         mode=mode_sentence(language, mode_of(case)) if filing else None,
         notice=notice,
         photo_id=photo_id,
+        question=question,
     )

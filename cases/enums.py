@@ -20,6 +20,15 @@ CLOCK_STATUSES = frozenset({CaseStatus.triage, CaseStatus.assigned, CaseStatus.i
 OPEN_STATUSES = CLOCK_STATUSES | {CaseStatus.waiting}
 
 
+class CaseKind(StrEnum):
+    """What the resident asked of the city: a problem to fix, or something to answer (a question
+    routing placed with an agency, such as where to renew an ID card); SP4N-LAPOR! keeps the
+    two apart as Pengaduan and Pertanyaan."""
+
+    complaint = "complaint"
+    question = "question"
+
+
 class EventKind(StrEnum):
     created = "created"
     status_changed = "status_changed"
@@ -41,6 +50,8 @@ class EventKind(StrEnum):
     public_text_edited = "public_text_edited"
     photo_published = "photo_published"
     photo_withdrawn = "photo_withdrawn"
+    # staff recorded the case as a complaint or a question (cases/kinds.py); staff-only
+    kind_changed = "kind_changed"
 
 
 class HideReason(StrEnum):

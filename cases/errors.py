@@ -37,6 +37,8 @@ class Refusal(StrEnum):
     # and only a referral body is referred to
     forward_to_referral = "forward_to_referral"
     not_a_referral = "not_a_referral"
+    # a case is a complaint or a question (cases/kinds.py), nothing else
+    unknown_kind = "unknown_kind"
 
 
 class CaseError(Exception):
@@ -64,6 +66,12 @@ class UnknownAgency(CaseError):
 
 class NotMergeable(CaseError):
     status_code = 409
+
+
+class UnknownKind(CaseError):
+    """A kind of case that is not one of cases.enums.CaseKind."""
+
+    status_code = 422
 
 
 class NotAssignable(CaseError):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cases.enums import OPEN_STATUSES, CaseStatus, EventKind
+from cases.enums import OPEN_STATUSES, CaseKind, CaseStatus, EventKind
 from core.db import UTCDateTime, partial_index, utcnow
 
 # the condition of the backlog index: a case counts while its status is one of OPEN_STATUSES
@@ -116,6 +116,14 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(sa_type=sa.String(9), unique=True, index=True)
     status: str = Field(sa_type=sa.String(16), index=True)
+    # a complaint, or a question routing placed with an agency (a CaseKind value); staff may
+    # change it (cases/kinds.py). Not `kind`: case_events and notifications have one, and
+    # queries joining them to cases name theirs unqualified (PUBLIC_UPDATE_SQL)
+    case_kind: str = Field(
+        default=CaseKind.complaint,
+        sa_type=sa.String(16),
+        sa_column_kwargs={"server_default": CaseKind.complaint.value},
+    )
     text: str = Field(sa_type=sa.Text)
     language: str = Field(default="id", sa_type=sa.String(2))
     source_channel: str = Field(sa_type=sa.String(16))

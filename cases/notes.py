@@ -34,6 +34,9 @@ class NoteCode(StrEnum):
     hidden_not_public = "hidden_not_public"
     hidden_other = "hidden_other"
     followed = "followed"
+    # staff recorded the case as a question or as a complaint (cases/kinds.py)
+    recorded_as_question = "recorded_as_question"
+    recorded_as_complaint = "recorded_as_complaint"
 
 
 # the placeholders are the note's params
@@ -67,6 +70,8 @@ WORDING = {
         "seorang warga melaporkan masalah yang sama dan kini ikut mendapat kabar "
         "(%(count)s warga melapor atau mengikuti)"
     ),
+    NoteCode.recorded_as_question: N_("dicatat sebagai pertanyaan, bukan aduan"),
+    NoteCode.recorded_as_complaint: N_("dicatat sebagai aduan, bukan pertanyaan"),
 }
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from cases.enums import OPEN_STATUSES, CaseStatus
+from cases.labels import case_kind_name
 from cases.models import Case
 from cases.publishing import public_condition, publication, published_place
 from cases.schemas import PublicCaseItem, PublicCasePage, PublicMarker, PublicMarkerPage
@@ -322,6 +323,8 @@ def public_items(
                 tracking_code=case.tracking_code,
                 status=case.status,
                 status_label=status_label(language, case.status, named.name if named else None),
+                kind=case.case_kind,
+                kind_label=case_kind_name(case.case_kind, language),
                 agency=named,
                 category=category_ref(category, language),
                 area=areas.get(shown.service_area_id),

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from cases import assignees, lifecycle, moderation, service
+from cases import assignees, kinds, lifecycle, moderation, service
 from cases.duplicates import merge
 from cases.enums import CaseStatus
 from cases.errors import CaseError, SearchRefused
@@ -28,6 +28,7 @@ from cases.schemas import (
     CasePage,
     ForwardIn,
     HideIn,
+    KindIn,
     MergeIn,
     NoteIn,
     PublicTextIn,
@@ -373,6 +374,14 @@ def set_assignee(code: str, body: AssigneeIn, session: SessionDep, user: CaseWor
     """Put the case on the desk of a named officer of its agency, or (null) on nobody's."""
     case = _case_or_404(session, user, code)
     _apply(session, lambda: assignees.assign(session, case, body.username, actor=user))
+    return service.detail_view(session, case)
+
+
+@router.put("/cases/{code}/kind", response_model=CaseDetail)
+def set_kind(code: str, body: KindIn, session: SessionDep, user: CaseWorker) -> CaseDetail:
+    """Record the case as a complaint (a problem to fix) or a question (to be answered)."""
+    case = _case_or_404(session, user, code)
+    _apply(session, lambda: kinds.set_kind(session, case, body.kind, actor=user))
     return service.detail_view(session, case)
 
 

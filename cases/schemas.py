@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from cases.enums import CaseStatus, HideReason
+from cases.enums import CaseKind, CaseStatus, HideReason
 from core.logs import mask_personal
 
 NOTE_MAX = 2000
@@ -67,6 +67,7 @@ class PublicCase(BaseModel):
 
     tracking_code: str
     status: CaseStatus
+    kind: CaseKind = Field(description="complaint (a problem to fix) or question (to be answered)")
     agency: AgencyRef | None
     category: CategoryRef | None
     service_area_name: str | None = Field(
@@ -113,6 +114,8 @@ class PublicCaseItem(BaseModel):
     tracking_code: str
     status: CaseStatus
     status_label: str = Field(description="the status in the language asked for")
+    kind: CaseKind = Field(description="complaint (a problem to fix) or question (to be answered)")
+    kind_label: str = Field(description="the kind in the language asked for")
     agency: AgencyRef | None
     category: CategoryRef | None
     area: str | None = Field(description="name of the agency's service area for the place")
@@ -195,6 +198,7 @@ class Suggestion(BaseModel):
 class CaseSummary(BaseModel):
     tracking_code: str
     status: CaseStatus
+    kind: CaseKind = Field(description="complaint (a problem to fix) or question (to be answered)")
     agency: str | None
     category: str | None
     source_channel: str
@@ -316,6 +320,7 @@ class CaseDetail(BaseModel):
 
     tracking_code: str
     status: CaseStatus
+    kind: CaseKind = Field(description="complaint (a problem to fix) or question (to be answered)")
     text: str
     language: str
     source_channel: str
@@ -404,6 +409,12 @@ class ReferIn(BaseModel):
 
 class ForwardIn(ReferIn):
     category: str | None = Field(default=None, max_length=64)
+
+
+class KindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: CaseKind = Field(description="complaint or question")
 
 
 class NoteIn(BaseModel):

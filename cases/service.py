@@ -185,6 +185,7 @@ def list_cases(
         CaseSummary(
             tracking_code=c.tracking_code,
             status=c.status,
+            kind=c.case_kind,
             agency=agencies[c.agency_id].code if c.agency_id else None,
             category=categories[c.category_id].code if c.category_id else None,
             source_channel=c.source_channel,
@@ -344,6 +345,7 @@ def public_view(session: Session, case: Case, language: str, settings: Settings)
     return PublicCase(
         tracking_code=case.tracking_code,
         status=case.status,
+        kind=case.case_kind,
         agency=agency_ref(agencies.get(case.agency_id), language),
         category=category_ref(
             session.get(Category, case.category_id) if case.category_id else None, language
@@ -422,6 +424,7 @@ def detail_view(session: Session, case: Case, language: str = "en") -> CaseDetai
     return CaseDetail(
         tracking_code=case.tracking_code,
         status=case.status,
+        kind=case.case_kind,
         text=case.text,
         language=case.language,
         source_channel=case.source_channel,

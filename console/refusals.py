@@ -65,6 +65,7 @@ REFUSALS = {
     Refusal.not_a_referral: N_(
         "%(agency)s adalah dinas pemkot: alihkan aduan ke sana lewat formulir Alihkan."
     ),
+    Refusal.unknown_kind: N_("Pilih aduan atau pertanyaan."),
 }
 # why a search of the queue cannot be run (cases.search)
 SEARCH_REFUSALS = {

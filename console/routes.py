@@ -467,6 +467,36 @@ def _apply(
     return visit.redirect(target, flash, **params)
 
 
+def change_case(
+    visit: Visit,
+    code: str,
+    csrf: str,
+    change: Callable[[Case], object],
+    flash: str,
+    *,
+    forbidden: str,
+    **params: str,
+) -> Response:
+    """Check the session, the token and the case, make the change and commit it; or show why
+    it was refused with nothing changed. A user who may not work on the case gets 403 with the
+    sentence `forbidden` (its tracking code is public, so its existence is no secret)."""
+    if refusal := visit.refuse_post(csrf, *CASE_ROLES):
+        return refusal
+    case = service.find_by_code(visit.db, code)
+    if case is None:
+        return not_found_page(visit, code)
+    if not service.can_work_on(visit.user, case):
+        message = visit.t.gettext(forbidden)
+        return visit.render("forbidden.html", 403, page_path="/console", message=message)
+    try:
+        change(case)
+    except CaseError as exc:
+        visit.db.rollback()
+        return render_case_page(visit, case, exc.status_code, case_refused(visit, exc))
+    visit.db.commit()
+    return visit.redirect(f"/console/cases/{case.tracking_code}", flash, **params)
+
+
 def _posted_case(visit: Visit, code: str, csrf: str) -> tuple[Case | None, Response | None]:
     if refusal := visit.refuse_post(csrf, *CASE_ROLES):
         return None, refusal

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.enums import CaseStatus, EventKind, SourceChannel
-from cases.labels import STAFF_STATUS_NAMES
+from cases.enums import CaseKind, CaseStatus, EventKind, SourceChannel
+from cases.labels import CASE_KIND_NAMES, STAFF_STATUS_NAMES
 from cases.transitions import MoveName
 from core.i18n import N_, Translator
 from notifications.enums import Channel, MessageKind, NotificationStatus
@@ -60,6 +60,7 @@ EVENTS = {
     EventKind.public_text_edited: N_("Teks untuk publik diubah"),
     EventKind.photo_published: N_("Foto disetujui untuk publik"),
     EventKind.photo_withdrawn: N_("Foto ditarik dari publik"),
+    EventKind.kind_changed: N_("Jenis diubah"),
 }
 MESSAGE_KINDS = {
     MessageKind.acknowledgement: N_("tanda terima"),
@@ -121,6 +122,10 @@ class Words(Translator):
 
     def move(self, value: str) -> str:
         return self.gettext(STEPS[MoveName(value)])
+
+    def case_kind(self, value: str) -> str:
+        """What a case is: "Aduan" or "Pertanyaan"."""
+        return self.gettext(CASE_KIND_NAMES[CaseKind(value)])
 
     def role(self, value: str) -> str:
         return self.gettext(ROLES[Role(value)])

@@ -243,7 +243,8 @@ def _read(
             held = Held("follow_up", text=text)
             return questions.new_or_add(session, contact, at, same[0], held)
         return _follow_up(session, settings, contact, at, text, decision, cases)
-    # a question routing places with an agency is a request to that agency, not about us
+    # a question routing places with an agency is a request to that agency, not about us: it
+    # is filed there as a question (intake/service.py `filed_kind`)
     if reading.intent is Intent.question and decision.agency is None:
         return reply(say(language, FAQ[reading.topic]))
     waiting = [case for case in cases if case.status == CaseStatus.waiting]

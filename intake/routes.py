@@ -119,6 +119,7 @@ def _file_complaint(
         return result.created, ComplaintCreated(
             tracking_code=case.tracking_code,
             status=case.status,
+            kind=case.case_kind,
             agency=agency_ref(agency, case.language),
             category=category.code if category else None,
             due_at=case.due_at,

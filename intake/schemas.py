@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from cases.enums import CaseStatus, SourceChannel
+from cases.enums import CaseKind, CaseStatus, SourceChannel
 from cases.modes import ReportingMode
 from cases.schemas import AgencyRef
 from core.text import UNSTORABLE_REASON, storable
@@ -151,6 +151,10 @@ class ComplaintIn(BaseModel):
 class ComplaintCreated(BaseModel):
     tracking_code: str
     status: CaseStatus
+    kind: CaseKind = Field(
+        description="question when the words ask something routing placed with an agency, "
+        "which answers it; complaint otherwise"
+    )
     agency: AgencyRef | None
     category: str | None
     due_at: datetime | None

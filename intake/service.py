@@ -19,6 +19,7 @@ from cases.calendar import due_at
 from cases.citizen import acknowledge, acknowledgement
 from cases.codes import new_tracking_code
 from cases.duplicates import Resemblance, duplicate_marks, find_duplicate, note_duplicate
+from cases.enums import CaseKind
 from cases.lifecycle import event_row, record_event
 from cases.models import Announcement, Attachment, Case, CaseEvent
 from cases.transitions import Move, opening
@@ -29,6 +30,7 @@ from core.i18n import LANGUAGES
 from core.media import StoredMedia
 from core.settings import Settings
 from intake import limits
+from intake.intent import Intent, read
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
 from intake.statement import defaulted_columns, file_in_one_statement
 from notifications.models import Contact, Notification
@@ -315,6 +317,7 @@ def _plan(
     # take them apart again cost more than the duplicate search
     values = dict(
         status=filing.target,
+        case_kind=filed_kind(text, decision, chosen=message.category_code is not None),
         text=text,
         language=language,
         source_channel=message.channel,
@@ -357,6 +360,16 @@ def _plan(
     if duplicate is not None:
         values |= duplicate_marks(duplicate)
     return Plan(values, decision, filing, announcement, duplicate)
+
+
+def filed_kind(text: str, decision: RoutingDecision, *, chosen: bool) -> CaseKind:
+    """What a new case is: a question when its words read as one (intake/intent.py, as the
+    chat reads them) and routing placed it with an agency or a referral body; else, and
+    always when the sender chose the category (`chosen`), a complaint. A question routing
+    places nowhere is not filed this way: the chat answers it (intake/conversation.py)."""
+    if chosen or decision.agency is None or read(text).intent is not Intent.question:
+        return CaseKind.complaint
+    return CaseKind.question
 
 
 def _count(session: Session, case: Case, limit: limits.SenderLimit) -> None:

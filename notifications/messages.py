@@ -53,6 +53,7 @@ def render_message(
     notice: str | None = None,
     photo_id: int | None = None,
     where: str | None = None,
+    question: bool = False,
 ) -> Message:
     """The message of `kind` about case `code` to a citizen (see `templates.render`), with the
     attachment `photo_id` when a photo goes with it."""
@@ -72,6 +73,7 @@ def render_message(
         rate_url=rate_url,
         mode=mode,
         notice=notice,
+        question=question,
         **values,
     )
     return Message(

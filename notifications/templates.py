@@ -53,6 +53,13 @@ TEMPLATES = {
     ),
 }
 
+# the acknowledgement of a question routing placed with an agency (cases.enums.CaseKind): it
+# goes there as a question, to be answered, not as a problem to fix
+# TRANSLATORS: %(due)s is empty or when the case will be handled, with its own leading space
+QUESTION_ACKNOWLEDGEMENT = N_(
+    "Pertanyaan %(code)s diteruskan ke %(agency)s.%(due)s Cek: %(track_url)s"
+)
+
 # after "resolved": how the citizen rates the handling or says it is not fixed. A chat or SMS
 # contact replies in words; an e-mail contact (the web form) follows a link.
 RATING_ASK_REPLY = N_(
@@ -140,6 +147,7 @@ def render(
     mode: str | None = None,
     notice: str | None = None,
     where: str | None = None,
+    question: bool = False,
 ) -> str:
     """The text of one message; missing optional parts simply drop out.
 
@@ -147,7 +155,8 @@ def render(
     one that says it was filed Anonim or Rahasia (cases/modes.py), and `notice` the one naming
     the announcement a new complaint was linked to (cases/announcements.py), each already in
     `language`. A rating request asks for a reply, or with `rate_url` (contacts who cannot
-    reply) a click. `where` says how to reach a referral body (`where_to_go`).
+    reply) a click. `where` says how to reach a referral body (`where_to_go`). With
+    `question`, an acknowledgement says the resident's question went to the agency.
     """
     language = language_of(language)
     t = translator(language)
@@ -164,7 +173,12 @@ def render(
     values["note"] = _note(language, note)
     values["due"] = _sentence(due)
     values["where"] = (where or "").strip()
-    text = t.gettext(TEMPLATES[kind], **values)
+    wording = (
+        QUESTION_ACKNOWLEDGEMENT
+        if question and kind is MessageKind.acknowledgement
+        else TEMPLATES[kind]
+    )
+    text = t.gettext(wording, **values)
     if kind is MessageKind.rating_request:
         ask = (
             t.gettext(RATING_ASK_LINK, rate_url=rate_url)

@@ -642,3 +642,47 @@ def test_the_search_index_learns_the_agency_of_the_cases_already_there(
             sa.text("SELECT DISTINCT unnest(tsvector_to_array(search_words)) FROM cases")
         ).scalars()
         assert sorted(lexemes) == ["gelap", "jalan", "miring", "tiang"]
+
+
+def test_cases_already_there_are_complaints_and_the_kind_goes_on_downgrade(
+    empty_database_url: str,
+) -> None:
+    """Upgrading makes every stored case a complaint, with no trigger of `cases` lost (SQLite's
+    search and map triggers go when a batch copies the table); a question is stored as one; the
+    downgrade drops the column and keeps the cases."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "bf21af37fde6")
+    engine = get_engine(empty_database_url)
+    insert = sa.text(
+        "INSERT INTO cases (tracking_code, status, text, language, source_channel, notify, "
+        "created_at, updated_at) VALUES (:code, 'triage', 'Jalan gelap', 'id', 'web', true, "
+        ":now, :now)"
+    )
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(insert, {"code": "AAAA-0001", "now": now})
+    triggers = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
+    )
+    with engine.connect() as connection:
+        before = connection.execute(sa.text(triggers)).scalars().all()
+    assert before
+    command.upgrade(config, "c4e8a2f6d1b3")
+    engine.dispose()
+    with engine.begin() as connection:
+        assert connection.execute(sa.text(triggers)).scalars().all() == before
+        connection.execute(insert, {"code": "AAAA-0002", "now": now})
+        connection.execute(
+            sa.text("UPDATE cases SET case_kind = 'question' WHERE tracking_code = 'AAAA-0002'")
+        )
+        kinds = connection.execute(sa.text("SELECT case_kind FROM cases ORDER BY id")).scalars()
+        assert kinds.all() == ["complaint", "question"]
+    command.downgrade(config, "bf21af37fde6")
+    engine.dispose()
+    with engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("cases")}
+        assert "case_kind" not in columns
+        assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 2
+        assert connection.execute(sa.text(triggers)).scalars().all() == before

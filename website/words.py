@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cases.labels import case_kind_name
 from cases.modes import ReportingMode, mode_sentence
 from cases.schemas import PublicCase
 from core.i18n import N_, Translator
@@ -75,6 +76,10 @@ class PageText(Translator):
     def status(self, value: str) -> str:
         """A case's status as the resident is told it."""
         return status_label(self.language, value)
+
+    def case_kind(self, value: str) -> str:
+        """What a case is: "Aduan" or "Pertanyaan"."""
+        return case_kind_name(value, self.language)
 
     def mode(self, case: PublicCase) -> str:
         """The sentence that says which reporting mode the case was filed in; "" for none."""

@@ -327,6 +327,17 @@ def _no_such_photo(desk: Desk) -> Refused:
     )
 
 
+def _unknown_kind(desk: Desk) -> Refused:
+    code = desk.file()
+    return Refused(
+        f"/console/cases/{code}/kind",
+        {"kind": "aspirasi"},
+        422,
+        "Pilih aduan atau pertanyaan.",
+        "Choose complaint or question.",
+    )
+
+
 SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.status_not_allowed: _status_not_allowed,
     Refusal.status_final: _status_final,
@@ -348,6 +359,7 @@ SCENARIOS: dict[Refusal, Callable[[Desk], Refused]] = {
     Refusal.no_such_photo: _no_such_photo,
     Refusal.forward_to_referral: _forward_to_referral,
     Refusal.not_a_referral: _not_a_referral,
+    Refusal.unknown_kind: _unknown_kind,
 }
 
 

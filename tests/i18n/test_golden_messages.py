@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from cases.announcements import tell_residents
 from cases.citizen import acknowledge, tell_citizen
-from cases.enums import CaseStatus, SourceChannel
+from cases.enums import CaseKind, CaseStatus, SourceChannel
 from cases.models import Announcement, Case
 from core.db import get_engine, open_session, session_scope
 from core.i18n import LANGUAGES
@@ -64,6 +64,8 @@ KINDS = {
         DUE,
         None,
     ),
+    # a question routing placed with an agency: told it went there as a question
+    "acknowledgement_question": (MessageKind.acknowledgement, CaseStatus.assigned, DUE, None),
     "status_changed": (MessageKind.status_changed, CaseStatus.in_progress, DUE, NOTES),
     "status_changed_late": (MessageKind.status_changed, CaseStatus.in_progress, LATE, None),
     "status_changed_without_note": (MessageKind.status_changed, CaseStatus.waiting, DUE, None),
@@ -89,6 +91,8 @@ PLACE = (-6.99, 110.416)
 ANNOUNCED_UNTIL = datetime(2026, 12, 14, 18, 0, tzinfo=WIB)
 # the kinds of case filed Anonim and Rahasia (cases/modes.py): its acknowledgement says so
 IN_BOTH_MODES = {"acknowledgement_anonymous_confidential"}
+# the kinds of case filed as a question (cases.enums.CaseKind)
+QUESTIONS = {"acknowledgement_question"}
 # where the complaint came in: a chat app invites a location and a photo in the acknowledgement
 SOURCES = {
     Channel.telegram: SourceChannel.telegram,
@@ -117,6 +121,7 @@ def _queue(session: Session, settings: Settings, name: str, language: str, chann
         due_at=due,
         anonymous=name in IN_BOTH_MODES,
         confidential=name in IN_BOTH_MODES,
+        case_kind=CaseKind.question if name in QUESTIONS else CaseKind.complaint,
         latitude=PLACE[0],
         longitude=PLACE[1],
     )

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cases.citizen import acknowledge, tell_citizen
-from cases.enums import CaseStatus, SourceChannel
+from cases.enums import CaseKind, CaseStatus, SourceChannel
 from cases.models import Case
 from cases.modes import ORDINARY, ReportingMode
 from core.db import get_engine, open_session
@@ -125,6 +125,8 @@ class Scenario(NamedTuple):
     agency: str | None = LONGEST_AGENCY.code
     # the reporting mode it was filed in: the acknowledgement names it
     mode: ReportingMode = ORDINARY
+    # a question's acknowledgement says it went to the agency as a question
+    case_kind: CaseKind = CaseKind.complaint
 
 
 # each outbox message a resident gets, with the longest values it can carry, and the most
@@ -149,6 +151,16 @@ OUTBOX = {
         DUE_AHEAD,
         agency="DPU",
         mode=ReportingMode(anonymous=True),
+    ),
+    "acknowledgement, question": Scenario(
+        MessageKind.acknowledgement, CaseStatus.assigned, DUE_AHEAD, case_kind=CaseKind.question
+    ),
+    "acknowledgement, DPU, question": Scenario(
+        MessageKind.acknowledgement,
+        CaseStatus.assigned,
+        DUE_AHEAD,
+        agency="DPU",
+        case_kind=CaseKind.question,
     ),
     "status_changed, late": Scenario(MessageKind.status_changed, CaseStatus.in_progress, DUE_PAST),
     "status_changed, late, note": Scenario(
@@ -179,6 +191,7 @@ OUTBOX = {
 # what fits one segment, in both languages
 OUTBOX_ONE_SEGMENT = {
     "acknowledgement, DPU",
+    "acknowledgement, DPU, question",
     "acknowledgement, triage",
     "status_changed, late",
     "status_changed, waiting",
@@ -206,6 +219,7 @@ def _sms_body(session: Session, settings: Settings, name: str, language: str) ->
         due_at=scenario.due,
         anonymous=scenario.mode.anonymous,
         confidential=scenario.mode.confidential,
+        case_kind=scenario.case_kind,
     )
     session.add(case)
     session.flush()
