@@ -686,3 +686,52 @@ def test_cases_already_there_are_complaints_and_the_kind_goes_on_downgrade(
         assert "case_kind" not in columns
         assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 2
         assert connection.execute(sa.text(triggers)).scalars().all() == before
+def test_the_search_index_learns_the_starts_of_the_words_already_there(
+    empty_database_url: str,
+) -> None:
+    """Upgrading gives every stored case the starts of its words (PostgreSQL), so that the
+    prefix query finds a case by the start of a word of its text or of a note written before;
+    the downgrade takes them away again. SQLite is left as it was."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "c4e8a2f6d1b3")
+    engine = get_engine(empty_database_url)
+    if engine.dialect.name == "sqlite":
+        command.upgrade(config, "head")
+        command.downgrade(config, "c4e8a2f6d1b3")
+        return
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO cases (tracking_code, status, text, language, source_channel, "
+                "notify, created_at, updated_at) "
+                "VALUES ('AAAA-0001', 'assigned', 'Jalan gelap', 'id', 'web', true, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_events (case_id, kind, internal_note, actor, created_at) "
+                "VALUES (1, 'note', 'thermostat trafo', 'officer', :now)"
+            ),
+            {"now": now},
+        )
+    command.upgrade(config, "head")
+    engine.dispose()
+    search = "SELECT count(*) FROM cases WHERE search_words @@ case_search_prefix(:word)"
+    with engine.connect() as connection:
+        for word, matches in (("gel", 1), ("therm", 1), ("thermost", 1), ("gelas", 0)):
+            assert connection.execute(sa.text(search), {"word": word}).scalar() == matches
+        read_as = "SELECT case_search_prefix(:word)::text"
+        assert connection.execute(sa.text(read_as), {"word": "therm"}).scalar() == "'^therm'"
+        thermost = connection.execute(sa.text(read_as), {"word": "thermost"}).scalar()
+        assert thermost == "'thermost':*"
+    command.downgrade(config, "c4e8a2f6d1b3")
+    engine.dispose()
+    with engine.connect() as connection:
+        lexemes = connection.execute(
+            sa.text("SELECT unnest(tsvector_to_array(search_words)) FROM cases")
+        ).scalars()
+        assert sorted(lexemes) == ["gelap", "jalan", "thermostat", "trafo"]
+        words = connection.execute(sa.text("SELECT case_search_words('jalan gelap')::text"))
+        assert words.scalar() == "'gelap':2 'jalan':1"

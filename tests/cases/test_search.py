@@ -235,6 +235,30 @@ def test_common_words_that_never_come_together_find_the_few_cases_holding_both(
         assert found(client, supervisor, "the di street") == [both[0]]
 
 
+def test_the_last_word_finds_every_word_it_starts_however_long_it_is(
+    client: TestClient, supervisor: dict[str, str]
+) -> None:
+    """The last word finds the words it starts, in the complaint or a later note, the same
+    whether it is as short as the starts the PostgreSQL index keeps of every word (three to six
+    letters) or longer; a word before it only finds itself."""
+    street = file_complaint(client, text="Lampu jalan mati, the street is dark")["tracking_code"]
+    there = file_complaint(client, text="Nobody came there after my report")["tracking_code"]
+    theatre = file_complaint(client, text="Rubbish behind the old theatre")["tracking_code"]
+    shop = file_complaint(client, text="The thermometer shop floods every rain")["tracking_code"]
+
+    assert found(client, supervisor, "the") == [shop, theatre, there, street]
+    assert found(client, supervisor, "ther") == [shop, there]
+    assert found(client, supervisor, "thea") == [theatre]
+    assert found(client, supervisor, "thermomet") == [shop]
+    assert found(client, supervisor, "theatre") == [theatre]
+    assert found(client, supervisor, "street the") == [street]
+    assert found(client, supervisor, "ther street") == []
+
+    note(client, supervisor, street, "Thermostat panel diganti")
+    assert found(client, supervisor, "therm") == [shop, street]
+    assert found(client, supervisor, "thermos") == [street]
+
+
 @pytest.mark.parametrize(
     "typed",
     [
