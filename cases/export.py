@@ -10,13 +10,14 @@ A million cases stream in constant memory: one query reads only the exported col
 tuples, through a server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched),
 `ROWS_PER_CHUNK` at a time; names come from dictionaries built once; times are read as plain
 UTC and moved to the city's zone by an offset known per day (`city_time`); each chunk of rows is
-written by one csv writer into one reused buffer and handed on as one string.
+joined into one string handed on at once. The cells are joined by hand as the csv module's writer
+(excel dialect) writes them: only cells that can hold a comma, a quote or a line break (the
+resident's words, codes, names) are looked at (`text_cell`), once for each name, once a cell.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -91,7 +92,7 @@ READ = (
     Case.confidential,
     Case.referred_at,
 )
-# rows fetched from the cursor at a time, and written into one string handed to the server: a
+# rows fetched from the cursor at a time, and joined into one string handed to the server: a
 # few hundred kilobytes, so neither a fetch nor a send is paid per row
 ROWS_PER_CHUNK = 1000
 # what makes Excel read the file as UTF-8 rather than the machine's code page (é, ñ, emoji)
@@ -99,15 +100,22 @@ BYTE_ORDER_MARK = "\ufeff"
 # what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NOTHING = ("", "")
+# what csv.writer (excel dialect, QUOTE_MINIMAL) puts a cell in double quotes for, and what it
+# ends a line with
+QUOTED_FOR = re.compile(r'[",\r\n]')
+LINE_END = "\r\n"
 
 
-def shown_as_text(value: object) -> object:
-    """`value` as a cell a spreadsheet shows and never runs: text starting like a formula gets
-    a leading single quote (a resident's `=HYPERLINK(...)` stays words). Numbers stay numbers.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def text_cell(value: str) -> str:
+    """`value` as one cell of a line, as csv.writer writes it, and as a cell a spreadsheet
+    shows and never runs: text starting like a formula gets a leading single quote (a
+    resident's `=HYPERLINK(...)` stays words); text with a comma, a double quote or a line
+    break is put in double quotes, its double quotes doubled."""
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    if QUOTED_FOR.search(value) is None:
+        return value
+    return '"' + value.replace('"', '""') + '"'
 
 
 def _plain_utc(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[datetime]:
@@ -151,8 +159,8 @@ def city_time(zone: ZoneInfo) -> Callable[[datetime | None], str]:
     return written
 
 
-def _named(code: str, name: str) -> tuple[object, object]:
-    return shown_as_text(code), shown_as_text(name)
+def _named(code: str, name: str) -> tuple[str, str]:
+    return text_cell(code), text_cell(name)
 
 
 def csv_chunks(
@@ -179,28 +187,20 @@ def csv_chunks(
         .order_by(col(Case.id).desc())
         .execution_options(yield_per=rows_per_chunk)
     )
-    cells = _cells(session, ZoneInfo(timezone), language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def written(rows: Iterator[Sequence[object]]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(rows)
-        return buffer.getvalue()
-
-    yield written(iter([COLUMNS]))
+    lines = _lines(session, ZoneInfo(timezone), language)
+    yield ",".join(COLUMNS) + LINE_END
     for rows in session.connection().execute(query).partitions():
         linked = {row.duplicate_of_id for row in rows} | {row.merged_into_id for row in rows}
-        codes = {id_: shown_as_text(code) for id_, code in tracking_codes(session, linked).items()}
-        yield written(cells(rows, codes))
+        codes = {id_: text_cell(code) for id_, code in tracking_codes(session, linked).items()}
+        yield lines(rows, codes)
 
 
-def _cells(
+def _lines(
     session: Session, zone: ZoneInfo, language: str
-) -> Callable[[Sequence[Row], dict[int, object]], Iterator[tuple[object, ...]]]:
-    """What turns rows of `READ` into the export's cells, given the tracking codes of the cases
-    they name as duplicates or merged into; the catalogue's names looked up once."""
+) -> Callable[[Sequence[Row], dict[int, str]], str]:
+    """What turns rows of `READ` into the export's lines, each ended by `LINE_END`, given the
+    cells of the tracking codes of the cases they name as duplicates or merged into; the
+    catalogue's names looked up and made cells once."""
     en = language == "en"
     agencies = {
         a.id: _named(a.code, a.name_en if en else a.name) for a in session.exec(select(Agency))
@@ -215,7 +215,9 @@ def _cells(
     now = utcnow().replace(tzinfo=None)
     when = city_time(zone)
 
-    def cells(rows: Sequence[Row], codes: dict[int, object]) -> Iterator[tuple[object, ...]]:
+    def lines(rows: Sequence[Row], codes: dict[int, str]) -> str:
+        written: list[str] = []
+        append = written.append
         for (
             code,
             status,
@@ -245,35 +247,41 @@ def _cells(
             agency_code, agency_name = agencies.get(agency_id, NOTHING)
             category_code, category_name = categories.get(category_id, NOTHING)
             area_code, area_name = areas.get(area_id, NOTHING)
-            yield (
-                shown_as_text(code),
-                status_code,
-                agency_code,
-                category_code,
-                area_code,
-                shown_as_text(channel),
-                shown_as_text(case_language),
-                when(created),
-                when(due),
-                "yes" if status in running and due is not None and due < now else "no",
-                when(assigned),
-                when(in_progress),
-                when(resolved),
-                when(closed),
-                when(rejected),
-                "" if latitude is None else latitude,
-                "" if longitude is None else longitude,
-                shown_as_text(address) if address else "",
-                codes.get(duplicate_of, ""),
-                codes.get(merged_into, ""),
-                shown_as_text(text),
-                "yes" if anonymous else "no",
-                "yes" if confidential else "no",
-                status_name,
-                agency_name,
-                category_name,
-                area_name,
-                when(referred),
+            append(
+                ",".join(
+                    (
+                        text_cell(code),
+                        status_code,
+                        agency_code,
+                        category_code,
+                        area_code,
+                        text_cell(channel),
+                        text_cell(case_language),
+                        when(created),
+                        when(due),
+                        "yes" if status in running and due is not None and due < now else "no",
+                        when(assigned),
+                        when(in_progress),
+                        when(resolved),
+                        when(closed),
+                        when(rejected),
+                        "" if latitude is None else str(latitude),
+                        "" if longitude is None else str(longitude),
+                        text_cell(address) if address else "",
+                        codes.get(duplicate_of, ""),
+                        codes.get(merged_into, ""),
+                        text_cell(text),
+                        "yes" if anonymous else "no",
+                        "yes" if confidential else "no",
+                        status_name,
+                        agency_name,
+                        category_name,
+                        area_name,
+                        when(referred),
+                    )
+                )
             )
+        append("")
+        return LINE_END.join(written)
 
-    return cells
+    return lines
