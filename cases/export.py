@@ -24,12 +24,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import Row
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cases.enums import CLOCK_STATUSES, CaseStatus
 from cases.labels import staff_status_name
 from cases.models import Case
-from cases.service import tracking_codes, visible_cases
+from cases.service import visible_cases
 from core.db import UTCDateTime, utcnow
 from routing.models import Agency, Category, ServiceArea
 from staff.models import User
@@ -66,7 +67,10 @@ COLUMNS = (
     # last, so that the columns before it keep their places for existing spreadsheets
     "referred_at",
 )
-# what the export reads of a case, in the order `_cells` unpacks it
+# the cases a case is a duplicate of and merged into, for their tracking codes
+DUPLICATE_OF = aliased(Case, name="duplicate_of")
+MERGED_INTO = aliased(Case, name="merged_into")
+# what the export reads of a case, in the order `_lines` unpacks it
 READ = (
     Case.tracking_code,
     Case.status,
@@ -85,8 +89,8 @@ READ = (
     Case.latitude,
     Case.longitude,
     Case.address,
-    Case.duplicate_of_id,
-    Case.merged_into_id,
+    DUPLICATE_OF.tracking_code,
+    MERGED_INTO.tracking_code,
     Case.text,
     Case.anonymous,
     Case.confidential,
@@ -174,7 +178,7 @@ def csv_chunks(
 ) -> Iterator[str]:
     """The header, then the cases `user` may see that match `filters` (`visible_cases`'),
     newest first, `rows_per_chunk` rows to a string; times in `timezone`, names in `language`,
-    overdue as of when the export began; no text cell starts like a formula (`shown_as_text`).
+    overdue as of when the export began; no text cell starts like a formula (`text_cell`).
     A bad filter raises before the header is made."""
     dialect = session.get_bind().dialect.name
     read = [
@@ -184,22 +188,19 @@ def csv_chunks(
     query = (
         visible_cases(session, user, **filters)
         .with_only_columns(*read, maintain_column_froms=True)
+        .outerjoin(DUPLICATE_OF, DUPLICATE_OF.id == Case.duplicate_of_id)
+        .outerjoin(MERGED_INTO, MERGED_INTO.id == Case.merged_into_id)
         .order_by(col(Case.id).desc())
         .execution_options(yield_per=rows_per_chunk)
     )
     lines = _lines(session, ZoneInfo(timezone), language)
     yield ",".join(COLUMNS) + LINE_END
     for rows in session.connection().execute(query).partitions():
-        linked = {row.duplicate_of_id for row in rows} | {row.merged_into_id for row in rows}
-        codes = {id_: text_cell(code) for id_, code in tracking_codes(session, linked).items()}
-        yield lines(rows, codes)
+        yield lines(rows)
 
 
-def _lines(
-    session: Session, zone: ZoneInfo, language: str
-) -> Callable[[Sequence[Row], dict[int, str]], str]:
-    """What turns rows of `READ` into the export's lines, each ended by `LINE_END`, given the
-    cells of the tracking codes of the cases they name as duplicates or merged into; the
+def _lines(session: Session, zone: ZoneInfo, language: str) -> Callable[[Sequence[Row]], str]:
+    """What turns rows of `READ` into the export's lines, each ended by `LINE_END`; the
     catalogue's names looked up and made cells once."""
     en = language == "en"
     agencies = {
@@ -215,7 +216,7 @@ def _lines(
     now = utcnow().replace(tzinfo=None)
     when = city_time(zone)
 
-    def lines(rows: Sequence[Row], codes: dict[int, str]) -> str:
+    def lines(rows: Sequence[Row]) -> str:
         written: list[str] = []
         append = written.append
         for (
@@ -268,8 +269,8 @@ def _lines(
                         "" if latitude is None else str(latitude),
                         "" if longitude is None else str(longitude),
                         text_cell(address) if address else "",
-                        codes.get(duplicate_of, ""),
-                        codes.get(merged_into, ""),
+                        "" if duplicate_of is None else text_cell(duplicate_of),
+                        "" if merged_into is None else text_cell(merged_into),
                         text_cell(text),
                         "yes" if anonymous else "no",
                         "yes" if confidential else "no",
