@@ -6,13 +6,14 @@ referred to a body outside the city government.
 Times are the city's (CITY_TIMEZONE) with their offset, as staff read them everywhere else:
 "2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601.
 
-A million cases stream in constant memory: one query reads only the exported columns, as
-tuples, through a server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched),
-`ROWS_PER_CHUNK` at a time; names come from dictionaries built once; times are read as plain
-UTC and moved to the city's zone by an offset known per day (`city_time`); each chunk of rows is
-joined into one string handed on at once. The cells are joined by hand as the csv module's writer
-(excel dialect) writes them: only cells that can hold a comma, a quote or a line break (the
-resident's words, codes, names) are looked at (`text_cell`), once for each name, once a cell.
+A million cases stream in constant memory: one query reads only the exported columns (with the
+tracking codes of the cases a row names as duplicate and merged into), as tuples, through a
+server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched), `ROWS_PER_CHUNK`
+at a time; names come from dictionaries built once; times are read as plain UTC and moved to the
+city's zone by an offset known per day (`city_time`); each chunk of rows is joined into one
+string handed on at once. Lines are joined by hand as the csv module's writer (excel dialect)
+writes them: only cells that can hold a comma, a double quote or a line break (the resident's
+words, codes, names) go through `text_cell`, each name once.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ COLUMNS = (
 def _code_of(case_id: int | None) -> sa.ColumnElement[str | None]:
     """The tracking code of the case that `case_id` (a column of cases) names, None for none:
     looked up by its primary key only in a row that names one (a join would probe the index
-    for every row, two million probes for a million cases)."""
+    for every row)."""
     named, column = aliased(Case), col(case_id)
     code = select(named.tracking_code).where(named.id == column).scalar_subquery()
     return sa.case((column.is_not(None), code))
