@@ -6,29 +6,31 @@ referred to a body outside the city government.
 Times are the city's (CITY_TIMEZONE) with their offset, as staff read them everywhere else:
 "2026-12-07T09:30:00+07:00" is the same instant in every tool that reads ISO 8601.
 
-A million cases stream in constant memory: one query reads only the exported columns, as
-tuples, through a server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched),
-`ROWS_PER_CHUNK` at a time; names come from dictionaries built once; times are read as plain
-UTC and moved to the city's zone by an offset known per day (`city_time`); each chunk of rows is
-written by one csv writer into one reused buffer and handed on as one string.
+A million cases stream in constant memory: one query reads only the exported columns (with the
+tracking codes of the cases a row names as duplicate and merged into), as tuples, through a
+server-side cursor (PostgreSQL; SQLite steps its cursor as rows are fetched), `ROWS_PER_CHUNK`
+at a time; names come from dictionaries built once; times are read as plain UTC and moved to the
+city's zone by an offset known per day (`city_time`); each chunk of rows is joined into one
+string handed on at once. Lines are joined by hand as the csv module's writer (excel dialect)
+writes them: only cells that can hold a comma, a double quote or a line break (the resident's
+words, codes, names) go through `text_cell`, each name once.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import Row
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cases.enums import CLOCK_STATUSES, CaseStatus
 from cases.labels import staff_status_name
 from cases.models import Case
-from cases.service import tracking_codes, visible_cases
+from cases.service import visible_cases
 from core.db import UTCDateTime, utcnow
 from routing.models import Agency, Category, ServiceArea
 from staff.models import User
@@ -65,7 +67,18 @@ COLUMNS = (
     # last, so that the columns before it keep their places for existing spreadsheets
     "referred_at",
 )
-# what the export reads of a case, in the order `_cells` unpacks it
+
+
+def _code_of(case_id: int | None) -> sa.ColumnElement[str | None]:
+    """The tracking code of the case that `case_id` (a column of cases) names, None for none:
+    looked up by its primary key only in a row that names one (a join would probe the index
+    for every row)."""
+    named, column = aliased(Case), col(case_id)
+    code = select(named.tracking_code).where(named.id == column).scalar_subquery()
+    return sa.case((column.is_not(None), code))
+
+
+# what the export reads of a case, in the order `_lines` unpacks it
 READ = (
     Case.tracking_code,
     Case.status,
@@ -84,14 +97,14 @@ READ = (
     Case.latitude,
     Case.longitude,
     Case.address,
-    Case.duplicate_of_id,
-    Case.merged_into_id,
+    _code_of(Case.duplicate_of_id),
+    _code_of(Case.merged_into_id),
     Case.text,
     Case.anonymous,
     Case.confidential,
     Case.referred_at,
 )
-# rows fetched from the cursor at a time, and written into one string handed to the server: a
+# rows fetched from the cursor at a time, and joined into one string handed to the server: a
 # few hundred kilobytes, so neither a fetch nor a send is paid per row
 ROWS_PER_CHUNK = 1000
 # what makes Excel read the file as UTF-8 rather than the machine's code page (é, ñ, emoji)
@@ -99,14 +112,21 @@ BYTE_ORDER_MARK = "\ufeff"
 # what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NOTHING = ("", "")
+# what csv.writer (excel dialect, QUOTE_MINIMAL) ends a line with
+LINE_END = "\r\n"
 
 
-def shown_as_text(value: object) -> object:
-    """`value` as a cell a spreadsheet shows and never runs: text starting like a formula gets
-    a leading single quote (a resident's `=HYPERLINK(...)` stays words). Numbers stay numbers.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+def text_cell(value: str) -> str:
+    """`value` as one cell of a line, as csv.writer writes it, and as a cell a spreadsheet
+    shows and never runs: text starting like a formula gets a leading single quote (a
+    resident's `=HYPERLINK(...)` stays words); text with a comma, a double quote or a line
+    break is put in double quotes, its double quotes doubled."""
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    # what csv.writer (excel dialect, QUOTE_MINIMAL) quotes; four scans for a character cost
+    # less than a regular expression's one
+    if '"' in value or "," in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
     return value
 
 
@@ -151,8 +171,8 @@ def city_time(zone: ZoneInfo) -> Callable[[datetime | None], str]:
     return written
 
 
-def _named(code: str, name: str) -> tuple[object, object]:
-    return shown_as_text(code), shown_as_text(name)
+def _named(code: str, name: str) -> tuple[str, str]:
+    return text_cell(code), text_cell(name)
 
 
 def csv_chunks(
@@ -166,7 +186,7 @@ def csv_chunks(
 ) -> Iterator[str]:
     """The header, then the cases `user` may see that match `filters` (`visible_cases`'),
     newest first, `rows_per_chunk` rows to a string; times in `timezone`, names in `language`,
-    overdue as of when the export began; no text cell starts like a formula (`shown_as_text`).
+    overdue as of when the export began; no text cell starts like a formula (`text_cell`).
     A bad filter raises before the header is made."""
     dialect = session.get_bind().dialect.name
     read = [
@@ -179,28 +199,15 @@ def csv_chunks(
         .order_by(col(Case.id).desc())
         .execution_options(yield_per=rows_per_chunk)
     )
-    cells = _cells(session, ZoneInfo(timezone), language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def written(rows: Iterator[Sequence[object]]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(rows)
-        return buffer.getvalue()
-
-    yield written(iter([COLUMNS]))
+    lines = _lines(session, ZoneInfo(timezone), language)
+    yield ",".join(COLUMNS) + LINE_END
     for rows in session.connection().execute(query).partitions():
-        linked = {row.duplicate_of_id for row in rows} | {row.merged_into_id for row in rows}
-        codes = {id_: shown_as_text(code) for id_, code in tracking_codes(session, linked).items()}
-        yield written(cells(rows, codes))
+        yield lines(rows)
 
 
-def _cells(
-    session: Session, zone: ZoneInfo, language: str
-) -> Callable[[Sequence[Row], dict[int, object]], Iterator[tuple[object, ...]]]:
-    """What turns rows of `READ` into the export's cells, given the tracking codes of the cases
-    they name as duplicates or merged into; the catalogue's names looked up once."""
+def _lines(session: Session, zone: ZoneInfo, language: str) -> Callable[[Sequence[Row]], str]:
+    """What turns rows of `READ` into the export's lines, each ended by `LINE_END`; the
+    catalogue's names looked up and made cells once."""
     en = language == "en"
     agencies = {
         a.id: _named(a.code, a.name_en if en else a.name) for a in session.exec(select(Agency))
@@ -215,7 +222,9 @@ def _cells(
     now = utcnow().replace(tzinfo=None)
     when = city_time(zone)
 
-    def cells(rows: Sequence[Row], codes: dict[int, object]) -> Iterator[tuple[object, ...]]:
+    def lines(rows: Sequence[Row]) -> str:
+        written: list[str] = []
+        append = written.append
         for (
             code,
             status,
@@ -245,35 +254,41 @@ def _cells(
             agency_code, agency_name = agencies.get(agency_id, NOTHING)
             category_code, category_name = categories.get(category_id, NOTHING)
             area_code, area_name = areas.get(area_id, NOTHING)
-            yield (
-                shown_as_text(code),
-                status_code,
-                agency_code,
-                category_code,
-                area_code,
-                shown_as_text(channel),
-                shown_as_text(case_language),
-                when(created),
-                when(due),
-                "yes" if status in running and due is not None and due < now else "no",
-                when(assigned),
-                when(in_progress),
-                when(resolved),
-                when(closed),
-                when(rejected),
-                "" if latitude is None else latitude,
-                "" if longitude is None else longitude,
-                shown_as_text(address) if address else "",
-                codes.get(duplicate_of, ""),
-                codes.get(merged_into, ""),
-                shown_as_text(text),
-                "yes" if anonymous else "no",
-                "yes" if confidential else "no",
-                status_name,
-                agency_name,
-                category_name,
-                area_name,
-                when(referred),
+            append(
+                ",".join(
+                    (
+                        text_cell(code),
+                        status_code,
+                        agency_code,
+                        category_code,
+                        area_code,
+                        text_cell(channel),
+                        text_cell(case_language),
+                        when(created),
+                        when(due),
+                        "yes" if status in running and due is not None and due < now else "no",
+                        when(assigned),
+                        when(in_progress),
+                        when(resolved),
+                        when(closed),
+                        when(rejected),
+                        "" if latitude is None else str(latitude),
+                        "" if longitude is None else str(longitude),
+                        text_cell(address) if address else "",
+                        "" if duplicate_of is None else text_cell(duplicate_of),
+                        "" if merged_into is None else text_cell(merged_into),
+                        text_cell(text),
+                        "yes" if anonymous else "no",
+                        "yes" if confidential else "no",
+                        status_name,
+                        agency_name,
+                        category_name,
+                        area_name,
+                        when(referred),
+                    )
+                )
             )
+        append("")
+        return LINE_END.join(written)
 
-    return cells
+    return lines

@@ -70,7 +70,8 @@ def test_the_download_keeps_the_queue_filters_and_the_agency_rules(
     web: TestClient, settings: Settings
 ) -> None:
     """An officer's download holds their agency's cases only, whatever agency the link names;
-    the status filter applies; an admin is refused and a signed-out visitor sent to sign in."""
+    the status filter and the search apply; an admin is refused and a signed-out visitor sent
+    to sign in."""
     mine = file_complaint(web, text=RUBBISH)["tracking_code"]
     file_complaint(web)  # DPU's
     create_staff(settings, "dlh", "officer", "DLH")
@@ -82,6 +83,10 @@ def test_the_download_keeps_the_queue_filters_and_the_agency_rules(
     assert [r["tracking_code"] for r in table(other.content.decode("utf-8-sig"))] == [mine]
     resolved = web.get("/console/export.csv", params={"status": "resolved"})
     assert table(resolved.content.decode("utf-8-sig")) == []
+    found = web.get("/console/export.csv", params={"q": "pasar Johar"})
+    assert [r["tracking_code"] for r in table(found.content.decode("utf-8-sig"))] == [mine]
+    elsewhere = web.get("/console/export.csv", params={"q": "berlubang"})  # DPU's words
+    assert table(elsewhere.content.decode("utf-8-sig")) == []
 
     create_staff(settings, "admin", "admin")
     web.cookies.clear()
