@@ -86,6 +86,7 @@ from bench.common import (
     wait_until,
 )
 from bench.loadgen import Connection
+from notifications.enums import MessageKind
 
 QUEUE = "aduan-bench"
 WARMUP = 32  # per target, at concurrency 4: loads the routing model in both web workers
@@ -170,6 +171,20 @@ def load(base_url: str, complaints: list[Complaint], concurrency: int) -> LevelR
         gc.unfreeze()
 
 
+# what a filed complaint is answered with: its acknowledgement, or, when routing finds it is a
+# matter for a body outside the city, where to take it instead (one message either way)
+FIRST_ANSWERS = [MessageKind.acknowledgement.value, MessageKind.referred.value]
+
+
+def first_answers(connection: psycopg.Connection) -> dict[str, int]:
+    """The outbox rows that answer a filing, counted by status."""
+    rows = connection.execute(
+        "SELECT status, count(*) FROM notifications WHERE kind = ANY(%s) GROUP BY status",
+        (FIRST_ANSWERS,),
+    ).fetchall()
+    return dict(rows)
+
+
 class Acknowledgements:
     """Follows the acknowledgements of what Aduan accepted: after each level, waits until they
     are all sent and at the fake Twilio, so one level's backlog does not slow the next."""
@@ -183,11 +198,7 @@ class Acknowledgements:
 
     def outbox(self) -> dict[str, int]:
         with psycopg.connect(self.dsn) as connection:
-            rows = connection.execute(
-                "SELECT status, count(*) FROM notifications "
-                "WHERE kind = 'acknowledgement' GROUP BY status"
-            ).fetchall()
-        return dict(rows)
+            return first_answers(connection)
 
     def delivered(self) -> bool:
         outbox = self.outbox()
@@ -370,12 +381,7 @@ def verify_service(
                 "SELECT tracking_code FROM cases WHERE intake_key IS NOT NULL"
             )
         }
-        by_status = dict(
-            connection.execute(
-                "SELECT status, count(*) FROM notifications "
-                "WHERE kind = 'acknowledgement' GROUP BY status"
-            ).fetchall()
-        )
+        by_status = first_answers(connection)
     print(
         f"stored: {cases} cases for {len(sent)} complaints sent, {keys} distinct idempotency "
         f"keys, {len(set(codes))} tracking codes answered, all of them stored: "

@@ -12,7 +12,9 @@ every row is sent. The rate is taken from the `sent_at` the workers recorded, fr
 send to the one that made 99% of the rows sent, so neither process start-up nor a straggler
 (a row whose attempt failed waits for its lease to run out) is in it; the wall time from start
 until the last row is printed as well, with the jobs queued for the M rows before the workers
-started, and the messages the fake got more than once (none, if claims work).
+started, and the messages the fake got more than once (none, if claims work). The workers' CPU
+per message (user plus system, read from /proc from the first row sent on, so start-up is left
+out) moves far less with the machine's other load than the rate does.
 
 The fake answers at once unless `--latency-ms` makes it wait as the provider's API, across an
 ocean, does (150 ms and more from Indonesia to Twilio): the rate then shows how many sends a worker
@@ -44,6 +46,7 @@ from bench.common import (
     Complaint,
     FakeProviderProcess,
     Processes,
+    cpu_seconds,
     default_database_url,
     fake_provider,
     libpq_dsn,
@@ -119,6 +122,8 @@ class Batch:
     received: int  # messages the fake provider accepted for these rows
     retried: int  # rows sent at a later attempt than their first
     remarks: tuple[str, ...]  # what the workers logged of failed sends and the sweep
+    # the workers' CPU (user plus system) per message, from the first row sent to the last
+    cpu_ms: float
 
     @property
     def rate(self) -> float:
@@ -196,18 +201,32 @@ def run_batch(
     names = [f"worker-{workers}-{n}" for n in range(workers)]
     for name in names:
         processes.start(name, [ADUAN, "worker"], env)
+    # the workers' start-up (imports, connections) is not a message's cost: their CPU counts
+    # from the first row sent on, for the rows sent after that reading
+    wait_until(lambda: sent_since(dsn, first_id)[0] > 0, timeout, interval=0.01)
+    pids = [pid for name in names for pid in processes.pids(name)]
+    cpu_before, sent_before = cpu_seconds(pids), sent_since(dsn, first_id)[0]
     if not wait_until(lambda: sent_since(dsn, first_id)[0] >= count, timeout):
         raise SystemExit(
             f"only {sent_since(dsn, first_id)[0]} of {count} sent after {timeout:.0f} s; "
             f"the first worker's log:\n{processes.log_tail(names[0])}"
         )
     wall = time.monotonic() - started
+    cpu_ms = (cpu_seconds(pids) - cpu_before) / max(1, count - sent_before) * 1000
     for name in names:
         processes.stop(name)
     sent, seconds, retried = sent_since(dsn, first_id)
     received = provider.count() - received_before
     return Batch(
-        workers, sent, seconds, wall, jobs, received, retried, worker_remarks(processes, names)
+        workers,
+        sent,
+        seconds,
+        wall,
+        jobs,
+        received,
+        retried,
+        worker_remarks(processes, names),
+        cpu_ms,
     )
 
 
@@ -296,7 +315,7 @@ def main() -> None:
                 f"  {workers} worker(s): {batch.rate:.1f} messages/s, all sent "
                 f"{batch.wall_seconds:.1f} s after start, {batch.jobs} jobs queued for them, "
                 f"{batch.received} messages at the fake {kind}, {batch.retried} sent at a "
-                "later attempt",
+                f"later attempt, workers' CPU {batch.cpu_ms:.2f} ms a message",
                 flush=True,
             )
             for remark in batch.remarks:
@@ -307,13 +326,13 @@ def main() -> None:
 def report(batches: list[Batch]) -> None:
     print(
         f"\n{'workers':>7}{'messages':>10}{'messages/s':>12}{'per worker':>12}"
-        f"{'wall s':>8}{'jobs':>7}{'sent twice':>12}"
+        f"{'wall s':>8}{'jobs':>7}{'sent twice':>12}{'CPU ms/msg':>12}"
     )
     for batch in batches:
         print(
             f"{batch.workers:>7}{batch.messages:>10}{batch.rate:>12.1f}"
             f"{batch.rate / batch.workers:>12.1f}{batch.wall_seconds:>8.1f}{batch.jobs:>7}"
-            f"{batch.duplicates:>12}"
+            f"{batch.duplicates:>12}{batch.cpu_ms:>12.2f}"
         )
     if duplicates := sum(batch.duplicates for batch in batches):
         raise SystemExit(f"FAILED: {duplicates} messages reached the fake provider twice")

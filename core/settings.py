@@ -112,10 +112,11 @@ class Settings(BaseSettings):
     # how often `aduan worker` hands over again what should have gone out and did not (a lost
     # enqueue, a dead worker's messages once their lease ran out)
     notify_sweep_seconds: float = Field(default=5.0, gt=0)
-    # how long a web process gathers committed messages before it hands them to RQ as one job:
-    # fewer, larger jobs cost every process less CPU per complaint, and a resident does not
-    # notice the wait (docs/performance.md)
-    notify_gather_ms: int = Field(default=100, ge=0, le=1000)
+    # how long a web process gathers committed messages before it hands them to RQ as one job
+    # (of up to 20): fewer, larger jobs cost every process less CPU per complaint (a job's own
+    # cost to the worker is several messages' sends), and a resident does not notice the wait
+    # (docs/performance.md)
+    notify_gather_ms: int = Field(default=250, ge=0, le=1000)
     # messages one delivery job has at the providers at once (to different citizens; one
     # citizen's go one after another): a send mostly waits for the provider's answer
     notify_send_concurrency: int = Field(default=10, ge=1, le=32)

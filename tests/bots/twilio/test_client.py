@@ -5,15 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from sqlmodel import Session
 
 from bots.twilio.client import twilio_client
 from core.db import get_engine
 from core.settings import Settings
 from notifications.channels import Channels
 from notifications.delivery import Outcome, attempt_delivery
-from notifications.enums import Channel
+from notifications.enums import Channel, NotificationStatus
+from notifications.models import Notification
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import owe_message
+from tests.processes import free_port
 
 
 def test_twilio_is_reached_through_the_proxy_the_environment_names(
@@ -34,6 +37,22 @@ def test_twilio_is_reached_through_the_proxy_the_environment_names(
     )
     assert result.outcome is Outcome.sent
     assert [m.to for m in twilio.messages] == ["+6281355502100"]
+
+
+def test_twilio_unreachable_leaves_the_message_for_a_later_attempt(
+    settings: Settings, channels: Channels
+) -> None:
+    """Nothing listens where Twilio should be: the row goes back to pending for its retry, with
+    the reason, instead of failing for good or staying claimed."""
+    nowhere = settings.model_copy(update={"twilio_api_url": f"http://127.0.0.1:{free_port()}"})
+    row_id = owe_message(settings, Channel.sms, "+6281355502101")
+    engine = get_engine(settings.database_url)
+    result = attempt_delivery(engine, nowhere, row_id, channels=channels)
+    assert result.outcome is Outcome.retry
+    with Session(engine) as session:
+        row = session.get(Notification, row_id)
+    assert (row.status, row.attempts, row.lease_until) == (NotificationStatus.pending, 1, None)
+    assert row.last_error.startswith("Twilio unreachable: ")
 
 
 @pytest.mark.parametrize(
