@@ -559,14 +559,23 @@ def report_officers(agencies: list[str], results: list[tuple[list[float], dict, 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_loaded_database_options(parser, "burst")
-    parser.add_argument("--complaints", type=int, default=3000, help="residents writing in")
-    parser.add_argument("--seconds", type=float, default=300.0, help="the flood's length")
+    parser.add_argument(
+        "--complaints", type=int, default=3000, help="residents writing in (default 3000)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=300.0, help="the flood's length in seconds (default 300)"
+    )
     parser.add_argument(
         "--steady", action="store_true", help="a constant arrival rate instead of a rise and fall"
     )
-    parser.add_argument("--officers", type=int, default=3, help="officers working meanwhile")
     parser.add_argument(
-        "--officer-pause", type=float, default=2.0, help="seconds an officer waits between steps"
+        "--officers", type=int, default=3, help="officers working meanwhile (default 3)"
+    )
+    parser.add_argument(
+        "--officer-pause",
+        type=float,
+        default=2.0,
+        help="seconds an officer waits between steps (default 2)",
     )
     parser.add_argument(
         "--latency-ms",
