@@ -6,7 +6,8 @@ over the years, most old cases resolved and closed, some late, a backlog of stuc
 waiting on the citizen, recent cases still open, some filed to triage and assigned from there, a
 few percent forwarded by an agency that was not theirs, ratings on about a third of the resolved
 ones. Each case gets the history the app would have written: its `created` event, its forwards,
-and a `status_changed` event per step it went through.
+a `status_changed` event per step it went through, and for an overdue case still on the clock
+the escalations the scheduler made as it went past each margin.
 
 What the public side reads is shaped too: located cases lie inside the city's service areas (the
 routing catalogue's), most of them around a few busy places, with the service area routing
@@ -51,9 +52,9 @@ from bench.common import (
     scratch_directory,
     service_environment,
 )
-from cases.enums import HideReason
+from cases.enums import CLOCK_STATUSES, HideReason
 from core.db import get_engine
-from core.settings import normalise_database_url
+from core.settings import Settings, normalise_database_url
 from routing.areas import area_id_for
 from routing.models import Agency, ServiceArea
 from routing.models import Category as CatalogueCategory
@@ -91,6 +92,7 @@ STREETS = (
 )  # fmt: skip
 WAITING_SHARE = 0.2  # of the open cases: waiting on the citizen
 AUTO_CLOSE = timedelta(days=7)
+ESCALATION_HOURS = Settings.model_fields["escalation_hours"].default  # the app's default
 # alphabet of tracking codes; an odd multiplier is a bijection modulo 2**40, so codes are unique
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_MULTIPLIER = 0x9E3779B97F & ((1 << 40) - 1) | 1
@@ -100,7 +102,8 @@ CASE_COLUMNS = (
     "agency_id", "category_id", "routing_confidence", "due_at", "paused_at", "rating",
     "rated_at", "created_at", "updated_at", "assigned_at", "in_progress_at", "resolved_at",
     "closed_at", "rejected_at", "latitude", "longitude", "address", "service_area_id",
-    "confidential", "reviewed_at", "hidden_at", "hidden_reason",
+    "confidential", "reviewed_at", "hidden_at", "hidden_reason", "escalation_level",
+    "escalated_at",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "case_id", "kind", "from_status", "to_status", "from_agency_id", "to_agency_id", "actor",
@@ -203,7 +206,7 @@ class CityHistory:
         if agency is None:  # still waiting in triage for a supervisor
             due = created + timedelta(hours=24)
             row = self._row(number, created, text, None, None, "triage", due=due, confidence=0.3)
-            return row + self._public_side(number, created, None, events), events
+            return row + self._public_side(number, created, None, events) + (0, None), events
         category = rng.choice(self.categories[agency])
         times = self._outcome(assigned, category.sla_hours)
         for step in ("in_progress", "waiting", "resolved", "closed", "rejected"):
@@ -211,19 +214,37 @@ class CityHistory:
                 events.append(
                     (number, "status_changed", None, step, None, None, "officer", times[step])
                 )
+        status, due = self._status(times), created + working_hours(category.sla_hours)
         row = self._row(
             number,
             created,
             text,
             agency,
             category.id,
-            self._status(times),
-            due=created + working_hours(category.sla_hours),
+            status,
+            due=due,
             confidence=rng.uniform(0.4, 1.0),
             assigned=assigned,
             times=times,
         )
-        return row + self._public_side(number, created, agency, events), events
+        public = self._public_side(number, created, agency, events)
+        return row + public + self._escalation(number, status, due, events), events
+
+    def _escalation(self, number: int, status: str, due: datetime, events: list[tuple]) -> tuple:
+        """(escalation_level, escalated_at) of a case the scheduler has been escalating as it
+        went overdue (cases.followups.escalate: a rung per ESCALATION_HOURS margin past due,
+        for a case on the clock); appends an event per rung taken. Without them, the first
+        pass of a freshly started scheduler escalates the whole backlog at once, holding the
+        only worker for minutes."""
+        if status not in CLOCK_STATUSES:
+            return 0, None
+        level, escalated = 0, None
+        for rung, margin in enumerate(ESCALATION_HOURS, start=1):
+            moment = due + timedelta(hours=margin)
+            if moment < self.now:
+                level, escalated = rung, moment
+                events.append((number, "escalated", None, None, None, None, "system", moment))
+        return level, escalated
 
     def _public_side(
         self, number: int, created: datetime, agency: int | None, events: list[tuple]
@@ -443,12 +464,15 @@ def loaded_service(
 
 def prepare_database(url: str, cases: int, reuse: bool, workdir: Path, env: dict[str, str]) -> None:
     """A schema at `url` with `cases` cases and their history, analysed for the planner; unless
-    `reuse` and the database already holds exactly that many."""
+    `reuse` and the database already holds exactly that many loaded (cases a benchmark filed
+    through the app since, which have an idempotency key, are not counted)."""
     if reuse:
         engine = get_engine(url)
         try:
             with engine.connect() as connection:
-                found = connection.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+                found = connection.exec_driver_sql(
+                    "SELECT count(*) FROM cases WHERE intake_key IS NULL"
+                ).scalar()
         except Exception:  # no database, no schema: load it
             found = None
         engine.dispose()  # a pooled connection must not outlive the database it opened

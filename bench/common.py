@@ -19,6 +19,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ ADUAN = str(Path(sys.executable).with_name("aduan"))
 DATABASE_PREFIX = "aduan_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # the tests use 15
 SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "whatsapp:+14155238886"  # Twilio's WhatsApp sandbox
 # what the child processes may inherit from ours (PYTHONPATH: to try a change without editing
 # the code, e.g. a sitecustomize); everything else they get is set explicitly
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH")
@@ -72,7 +74,7 @@ def add_loaded_database_options(
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the database if it holds --cases cases"
+        "--reuse", action="store_true", help="keep the database if it holds --cases loaded cases"
     )
 
 
@@ -208,8 +210,29 @@ class TelegramEndpoint:
     token: str
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A message a fake provider accepted: to whom (Twilio's `To`, `whatsapp:` and all, or the
+    Telegram chat id), the text the recipient reads (a WhatsApp quick reply's body) and when
+    (time.time() in the fake's process)."""
+
+    recipient: str
+    text: str
+    at: float
+
+
+def _delivered(message: object) -> Delivered:
+    from tests.fakes.twilio_api import TwilioMessage
+
+    if isinstance(message, TwilioMessage):
+        text = message.body or (message.content or {}).get("body", "")
+        return Delivered(message.to, text, message.accepted_at)
+    return Delivered(str(message.chat_id), message.text, message.accepted_at)
+
+
 def _serve_fake(connection: Connection, provider: Provider, latency: float) -> None:
-    """The fake's own process: answers "count" and "recipients" until told "stop"."""
+    """The fake's own process: answers "count", "recipients" and ("since", n) until told
+    "stop"."""
     from tests.fakes.telegram_api import FakeTelegram
     from tests.fakes.twilio_api import FakeTwilio
 
@@ -219,15 +242,15 @@ def _serve_fake(connection: Connection, provider: Provider, latency: float) -> N
     with fake:
         if isinstance(fake, FakeTwilio):
             connection.send(TwilioEndpoint(fake.url, fake.account_sid, fake.auth_token))
-            recipient = "to"  # the number a message went to
         else:
             connection.send(TelegramEndpoint(fake.api_url, fake.file_url, fake.token))
-            recipient = "chat_id"
         while (command := connection.recv()) != "stop":
             if command == "count":
                 connection.send(len(fake.messages))
             elif command == "recipients":
-                connection.send({str(getattr(m, recipient)) for m in fake.messages})
+                connection.send({_delivered(m).recipient for m in fake.messages})
+            elif command[0] == "since":
+                connection.send([_delivered(m) for m in fake.messages[command[1] :]])
 
 
 class FakeProviderProcess:
@@ -264,6 +287,11 @@ class FakeProviderProcess:
 
     def recipients(self) -> set[str]:
         self._connection.send("recipients")
+        return self._connection.recv()
+
+    def messages(self, since: int = 0) -> list[Delivered]:
+        """The messages the fake accepted, from the `since`-th (0: the first) on, in order."""
+        self._connection.send(("since", since))
         return self._connection.recv()
 
     def stop(self) -> None:
@@ -307,20 +335,26 @@ def service_environment(
         "ROUTING_MODEL_FILE": str(workdir / "routing-model.joblib"),
         "MEDIA_DIR": str(workdir / "media"),
     }
+    if provider is not None:
+        env |= provider_environment(provider)
+    return env
+
+
+def provider_environment(provider: TwilioEndpoint | TelegramEndpoint) -> dict[str, str]:
+    """The settings that point the service at a fake provider (both may be set together)."""
     if isinstance(provider, TwilioEndpoint):
-        env |= {
+        return {
             "TWILIO_ACCOUNT_SID": provider.account_sid,
             "TWILIO_AUTH_TOKEN": provider.auth_token,
             "TWILIO_SMS_FROM": SMS_FROM,
+            "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
             "TWILIO_API_URL": provider.url,
         }
-    elif isinstance(provider, TelegramEndpoint):
-        env |= {
-            "TELEGRAM_BOT_TOKEN": provider.token,
-            "TELEGRAM_API_URL": provider.api_url,
-            "TELEGRAM_FILE_URL": provider.file_url,
-        }
-    return env
+    return {
+        "TELEGRAM_BOT_TOKEN": provider.token,
+        "TELEGRAM_API_URL": provider.api_url,
+        "TELEGRAM_FILE_URL": provider.file_url,
+    }
 
 
 def prepare_service(env: dict[str, str], workdir: Path) -> None:
@@ -540,3 +574,8 @@ def parse_levels(value: str) -> list[int]:
     if not levels or min(levels) < 1:
         raise ValueError("give positive integers, e.g. 16,64")
     return levels
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The `share` (0.5, 0.99) percentile of `values` (at least two of them)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]

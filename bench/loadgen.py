@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import httptools
 
@@ -32,6 +33,10 @@ class Response:
 
     def json(self) -> dict:
         return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
 
     # httptools' parser callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -56,11 +61,22 @@ class Connection:
         """POST `body` as JSON; raises OSError (TimeoutError after TIMEOUT_SECONDS among them)
         or EOFError when the connection fails, and closes it so the next request opens
         another."""
-        payload = json.dumps(body).encode()
+        return await self._post(path, json.dumps(body).encode(), "application/json", headers)
+
+    async def post_form(
+        self, path: str, fields: dict[str, str], headers: dict[str, str]
+    ) -> Response:
+        """POST `fields` form-encoded, as Twilio posts a webhook; fails as post_json does."""
+        payload = urlencode(fields).encode()
+        return await self._post(path, payload, "application/x-www-form-urlencoded", headers)
+
+    async def _post(
+        self, path: str, payload: bytes, content_type: str, headers: dict[str, str]
+    ) -> Response:
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n{head}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n{head}\r\n"
         ).encode("latin-1") + payload
         return await self._send(request)
 

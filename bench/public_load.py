@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import multiprocessing
 import random
-import re
 import statistics
 import time
 from collections import Counter
@@ -41,17 +40,18 @@ from bench.common import (
     Processes,
     add_loaded_database_options,
     loaded_database,
+    percentile,
     run_aduan,
     run_benchmark,
 )
 from bench.loadgen import Connection
+from bench.officers import busiest_agencies, console_sign_in, ensure_officer
 from bench.public_map import endpoints
 from core.db import get_engine
 from core.settings import normalise_database_url
 
 QUEUE = "aduan-bench-public-load"
-OFFICER, PASSWORD = "petugas-bench", "bench-officer-password-1"
-COOKIE = "aduan_staff"  # console.session.COOKIE_NAME
+OFFICER = "petugas-bench"
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,13 +74,8 @@ def parse_args() -> argparse.Namespace:
 
 def officer_cases(url: str) -> tuple[str, list[str]]:
     """The agency with the most cases, and codes of 200 of its cases."""
+    [agency] = busiest_agencies(url, 1)
     with get_engine(url).connect() as connection:
-        agency = connection.execute(
-            sa.text(
-                "SELECT a.code FROM cases c JOIN agencies a ON a.id = c.agency_id "
-                "GROUP BY a.code ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar_one()
         codes = connection.execute(
             sa.text(
                 "SELECT c.tracking_code FROM cases c JOIN agencies a ON a.id = c.agency_id "
@@ -91,37 +86,19 @@ def officer_cases(url: str) -> tuple[str, list[str]]:
         return agency, list(codes)
 
 
-def _staff_cookie(response: httpx.Response, current: str | None) -> str | None:
-    # the console's cookie is Secure, which a client keeps off plain HTTP: carried by hand
-    for header in response.headers.get_list("set-cookie"):
-        if header.startswith(f"{COOKIE}="):
-            return header.split(";", 1)[0]
-    return current
-
-
 def officer(base_url: str, codes: list[str], seconds: float, pause: float, out: Pipe) -> None:
     """Sign in to the console, then read the queue and a case page in turn for `seconds`;
     send back the milliseconds of each read and the statuses that were not 200."""
     spent: list[float] = []
     failed: Counter[int] = Counter()
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
-        login = client.get("/console/login")
-        cookie = _staff_cookie(login, None)
-        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
-        assert csrf and cookie, "the console's sign-in page changed"
-        signed = client.post(
-            "/console/login",
-            data={"username": OFFICER, "password": PASSWORD, "csrf": csrf.group(1)},
-            headers={"Cookie": cookie},
-        )
-        assert signed.status_code == 303, f"sign-in failed: {signed.status_code}"
-        cookie = _staff_cookie(signed, cookie)
+        cookie = console_sign_in(client, OFFICER)
         deadline = time.monotonic() + seconds
         turn = 0
         while time.monotonic() < deadline:
             path = "/console" if turn % 2 == 0 else f"/console/cases/{random.choice(codes)}"
             started = time.perf_counter()
-            response = client.get(path, headers={"Cookie": cookie or ""})
+            response = client.get(path, headers={"Cookie": cookie})
             spent.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 failed[response.status_code] += 1
@@ -150,10 +127,6 @@ async def readers(port: int, paths: list[str], count: int, seconds: float) -> Co
 
     await asyncio.gather(*(reader() for _ in range(count)))
     return answers
-
-
-def percentile(values: list[float], share: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
 def run_once(
@@ -206,17 +179,7 @@ def main() -> None:
         url, workdir, processes, port, env = loaded_service(stack, args, QUEUE, **read_env)
         run_aduan(["routing", "train"], env, workdir)
         agency, codes = officer_cases(url)
-        with get_engine(url).connect() as connection:  # a --reuse'd database has one
-            known = connection.execute(
-                sa.text("SELECT count(*) FROM users WHERE username = :name"), {"name": OFFICER}
-            ).scalar_one()
-        if not known:
-            run_aduan(
-                ["users", "create", OFFICER, "--role", "officer", "--agency", agency],
-                env,
-                workdir,
-                stdin=f"{PASSWORD}\n{PASSWORD}\n",
-            )
+        ensure_officer(url, env, workdir, OFFICER, agency)
         paths = [endpoint.path for endpoint in endpoints(url)]
         print(
             f"public load: {args.cases} cases, {args.readers} readers over {len(paths)} public "

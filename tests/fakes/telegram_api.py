@@ -32,7 +32,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
@@ -122,6 +122,8 @@ class SentMessage:
     parse_mode: str | None
     reply_markup: dict[str, Any] | None
     params: dict[str, Any]  # every parameter, decoded
+    # when the fake accepted it: time.time(), so a benchmark in another process can compare
+    accepted_at: float = field(default_factory=time.time, compare=False)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -109,6 +109,8 @@ class TwilioMessage:
     # a quick reply or list picker sent by ContentSid, as shown: {"body": ..., "actions":
     # [{"id", "title"}]}, or {"body": ..., "button": ..., "items": [{"id", "item", "description"}]}
     content: dict[str, Any] | None = None
+    # when the fake accepted it: time.time(), so a benchmark in another process can compare
+    accepted_at: float = field(default_factory=time.time, compare=False)
 
     @property
     def channel(self) -> str:

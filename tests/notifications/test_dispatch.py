@@ -12,7 +12,7 @@ from core.db import get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.dispatch import JOB_SIZE, RQDispatcher
-from notifications.jobs import deliver_later
+from notifications.jobs import deliver_later, deliver_notifications
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import run_jobs
 
@@ -54,6 +54,26 @@ def test_a_web_process_gathers_its_commits_into_few_jobs(
     assert len(jobs) < len(PHONES)
     run_jobs(settings)
     assert sorted(m.to for m in twilio.messages) == sorted(PHONES)
+    assert all(sum(code in m.body for m in twilio.messages) == 1 for code in codes)
+
+
+def test_a_job_sends_the_rows_already_due_with_its_own(
+    settings: Settings, client: TestClient, twilio: FakeTwilio
+) -> None:
+    """Jobs of one row queued behind each other (a flood of complaints): the first sends every
+    row due with its own, and the jobs queued for those find them sent; each message once."""
+    codes = []
+    for phone in PHONES:
+        body = {"text": "Lampu jalan mati di gang mawar sejak kemarin", "phone": phone}
+        response = client.post("/api/v1/complaints", json=body)
+        assert response.status_code == 201
+        codes.append(response.json()["tracking_code"])
+    jobs = queued_ids(settings)
+    assert len(jobs) == len(PHONES)
+    deliver_notifications(jobs[0])
+    assert sorted(m.to for m in twilio.messages) == sorted(PHONES)
+    run_jobs(settings)
+    assert len(twilio.messages) == len(PHONES)
     assert all(sum(code in m.body for m in twilio.messages) == 1 for code in codes)
 
 
