@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from routing.catalogue import Catalogue
@@ -275,6 +276,9 @@ class KeywordClassifier:
         )
         agency, category, confidence = alternatives[0]
         return Prediction(agency, category, confidence, alternatives)
+
+    def predict_each(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
 
     def _tokens(self, text: str) -> tuple[list[frozenset[str]], list[bool]]:
         """For each meaningful token, the catalogue words it matches, and if it is a landmark."""
