@@ -219,9 +219,13 @@ def _statement(
     statement = sa.text(
         f"WITH {', '.join(ctes)} SELECT {', '.join(selected)} FROM new_case{joined}"
     ).bindparams(*binds)
-    types = {name: CASES.c[name].type for name in returned}
-    types |= {REPORTER + name: CONTACTS.c[name].type for name in CONTACT_RETURNED}
-    return statement.columns(**types)
+    # every column in the order selected: SQLAlchemy then matches the result's columns by
+    # place and keeps that match with the compiled statement, where by name it matched them
+    # again on every execution
+    columns = [sa.column(name, CASES.c[name].type) for name in returned]
+    if answer:
+        columns += [sa.column(REPORTER + name, CONTACTS.c[name].type) for name in CONTACT_RETURNED]
+    return statement.columns(*columns, sa.column("outbox_ids"), sa.column("endpoints"))
 
 
 def _json_param(name: str) -> sa.BindParameter:
