@@ -62,6 +62,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--baseline", action="store_true", help="count the bare baseline app instead of Aduan"
     )
+    parser.add_argument(
+        "--counts",
+        type=Path,
+        help="also keep callgrind's output here, to read with callgrind_annotate",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -197,6 +202,8 @@ def main() -> None:
             raise SystemExit(
                 f"the app under valgrind failed:\n{(workdir / 'child.log').read_text()}"
             )
+        if args.counts:
+            shutil.copyfile(counts, args.counts)
         total = next(
             int(line.split()[1])
             for line in counts.read_text().splitlines()

@@ -22,6 +22,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import shapely
+import sqlalchemy as sa
 from shapely.geometry import mapping, shape
 from sqlmodel import Session, col, select
 
@@ -31,6 +32,7 @@ from cases.webhooks import raise_announcement
 from core.db import utcnow
 from core.i18n import N_, day_in_words, translator
 from core.settings import Settings
+from core.versions import CachedVersion
 from notifications.messages import announcement_message
 from notifications.models import Contact
 from notifications.service import queue_messages
@@ -384,6 +386,52 @@ def active(session: Session, now: datetime, *, agency_id: int | None = None) -> 
     return list(session.exec(query.order_by(col(Announcement.id).desc())))
 
 
+# moved by every announcement posted or cancelled; asked at most once a second per process
+_version = CachedVersion(
+    sa.select(
+        sa.func.count(Announcement.id),
+        sa.func.max(Announcement.id),
+        sa.func.count(Announcement.cancelled_at),
+    ),
+    Announcement,
+)
+# how long before the moment it was read an announcement kept in memory may have ended: a
+# complaint received a little before another one was read still finds what held for it
+_KEPT_ENDED = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _Unfinished:
+    version: tuple
+    since: datetime
+    announcements: tuple[Announcement, ...]
+
+
+# per database: the announcements not cancelled that end after `since`, newest first
+_unfinished: dict[sa.Engine, _Unfinished] = {}
+
+
+def _unfinished_at(session: Session, now: datetime) -> tuple[Announcement, ...]:
+    """The announcements that may hold at `now`, newest first: read once per version of the
+    announcements (a post or cancel by this process is seen at once, by another within a
+    second: core/versions.py), as copies no session holds, shared by every request.
+
+    A query per located complaint, for a table that nearly always holds none that apply, was
+    one of the costliest steps of intake."""
+    engine = session.get_bind().engine
+    version = (_version(session), _version.generation)
+    kept = _unfinished.get(engine)
+    if kept is None or kept.version != version or now < kept.since:
+        since = now - _KEPT_ENDED
+        query = select(Announcement).where(
+            Announcement.ends_at > since, col(Announcement.cancelled_at).is_(None)
+        )
+        found = session.exec(query.order_by(col(Announcement.id).desc()))
+        copies = tuple(Announcement(**announcement.model_dump()) for announcement in found)
+        kept = _unfinished[engine] = _Unfinished(version, since, copies)
+    return kept.announcements
+
+
 def for_new_case(
     session: Session,
     *,
@@ -394,13 +442,18 @@ def for_new_case(
     now: datetime,
 ) -> Announcement | None:
     """The active announcement a new complaint of `agency_id` and `category_id` at the point
-    is about (its category, or any when it names none, and its area); the newest if several."""
+    is about (its category, or any when it names none, and its area); the newest if several.
+    A copy shared between requests: read it, never change it."""
     if agency_id is None or latitude is None or longitude is None:
         return None
-    for announcement in active(session, now, agency_id=agency_id):
-        if announcement.category_id not in (None, category_id):
+    for announcement in _unfinished_at(session, now):
+        if announcement.agency_id != agency_id or announcement.category_id not in (
+            None,
+            category_id,
+        ):
             continue
-        if covers(announcement, latitude, longitude):
+        holds = announcement.starts_at <= now < announcement.ends_at
+        if holds and covers(announcement, latitude, longitude):
             return announcement
     return None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date, format_skeleton
@@ -86,6 +86,9 @@ def translator(language: str) -> Translator:
     return Translator(language)
 
 
+# Babel's date formatting was half of rendering an acknowledgement, which names its due day
+# (rendered in each language for a web complaint that names none); few days are ever named
+@lru_cache(maxsize=4096)
 def day_in_words(day: date, language: str, *, today: date, weekday: bool = True) -> str:
     """`day` as a resident says it in `language` (one of LANGUAGES): "Selasa, 15 Desember",
     "Tuesday, 15 December" (without `weekday`: "15 Desember"); the year is added only when

@@ -26,7 +26,6 @@ from cases.transitions import Move, opening
 from cases.webhooks import raise_case_event
 from core import metrics
 from core.db import after_commit, as_persistent, insert_on_conflict
-from core.i18n import LANGUAGES
 from core.media import StoredMedia
 from core.settings import Settings
 from intake import limits
@@ -229,29 +228,27 @@ def _store_in_one_statement(
     limit: limits.SenderLimit,
 ) -> tuple[Case, RoutingDecision] | None:
     """`_store` on PostgreSQL. When the complaint names no language, the contact's stored one
-    decides, which only the statement learns: the acknowledgement is rendered in each
-    language and the statement keeps the one that applies."""
+    decides, which only the statement learns: the acknowledgement is rendered in the language
+    a new contact gets, the statement keeps it only if that is the case's, and a returning
+    contact of another language is acknowledged in theirs after it (one statement more, for
+    them alone, where rendering in every language cost every complaint)."""
     session.flush()  # the statement does not autoflush what the caller changed before
     contact = _contact_details(settings, message) if message.reply_to is not None else None
     language = message.language or (None if contact else settings.default_language)
     plan = _plan(session, settings, message, text, intake_key, language)
-    languages = (language,) if language else LANGUAGES
+    acknowledged = contact is not None and plan.values["notify"]
     for _ in range(CODE_ATTEMPTS):
         code = new_tracking_code()
         values = plan.values | {"tracking_code": code}
         acknowledgements = []
-        if contact is not None and values["notify"]:
-            for candidate in languages:
-                unsaved = SimpleNamespace(**(values | {"language": candidate}))
-                acknowledgements.append(
-                    acknowledgement(
-                        settings,
-                        unsaved,
-                        contact["channel"],
-                        plan.decision.agency,
-                        plan.announcement,
-                    )
+        if acknowledged:
+            likely = language or contact["new_contact_language"]
+            unsaved = SimpleNamespace(**(values | {"language": likely}))
+            acknowledgements.append(
+                acknowledgement(
+                    settings, unsaved, contact["channel"], plan.decision.agency, plan.announcement
                 )
+            )
         event = event_row(
             None,
             plan.filing.event,
@@ -272,7 +269,9 @@ def _store_in_one_statement(
     after_commit(session, written.outbox_ids)
     _count(session, case, limit)
     if written.contact is not None:
-        as_persistent(session, Contact, written.contact)
+        reporter = as_persistent(session, Contact, written.contact)
+        if acknowledged and not written.outbox_ids:  # told in another language than rendered
+            acknowledge(session, settings, case, reporter, plan.decision.agency, plan.announcement)
     _after_writes(session, settings, case, plan, message, endpoints=written.endpoints)
     _count_day(session, settings, case, plan, event["created_at"])
     return case, plan.decision

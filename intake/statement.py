@@ -73,8 +73,9 @@ def file_in_one_statement(
 ) -> Written | None:
     """Write the case of columns `case` (its `language` None: the contact's), the contact of
     `contact` (get_or_create_contact's arguments; None: no contact), the history row `event`
-    and, to the contact, the `acknowledgements` (one per language the case may turn out to be
-    in). None when the case was not written (its idempotency key or tracking code is taken).
+    and, to the contact, the `acknowledgements` (when the case's language is the contact's,
+    only those in the language it turns out to be told in). None when the case was not written
+    (its idempotency key or tracking code is taken).
     """
     params: dict[str, Any] = {"case": _json(case), "event": _json(event)}
     refresh = None
@@ -94,7 +95,6 @@ def file_in_one_statement(
         tuple(name for name in outbox[0] if name not in FROM_STATEMENT) if outbox else (),
         refresh,
         case["language"] is None,
-        len(acknowledgements) > 1,
     )
     row = session.connection().execute(statement, params).one_or_none()
     if row is None:
@@ -129,12 +129,11 @@ def _statement(
     outbox_names: tuple[str, ...],
     refresh: tuple[str, ...] | None,
     contact_language: bool,
-    by_language: bool,
 ) -> sa.TextClause:
     """Built once per shape: the columns given of the case, its history row and its outbox
-    rows (none: no outbox row), the contact's refreshed columns (None: no contact), whether
-    the case's language is the contact's, and whether each outbox row is kept only for the
-    case's language.
+    rows (none: no outbox row), the contact's refreshed columns (None: no contact), and
+    whether the case's language is the contact's (then an outbox row is kept only when its
+    language is the case's).
 
     Written as text, its rows passed as JSON (three parameters, not one per column): psycopg
     parses a statement of more than 50 parameters or 4,096 characters again at every
@@ -197,7 +196,7 @@ def _statement(
         kept = (
             f" WHERE r.language = CASE WHEN new_case.language IN ({languages})"
             f" THEN new_case.language ELSE '{SOURCE_LANGUAGE}' END"
-            if by_language
+            if contact_language
             else ""
         )
         ctes.append(
@@ -219,9 +218,13 @@ def _statement(
     statement = sa.text(
         f"WITH {', '.join(ctes)} SELECT {', '.join(selected)} FROM new_case{joined}"
     ).bindparams(*binds)
-    types = {name: CASES.c[name].type for name in returned}
-    types |= {REPORTER + name: CONTACTS.c[name].type for name in CONTACT_RETURNED}
-    return statement.columns(**types)
+    # every column in the order selected: SQLAlchemy then matches the result's columns by
+    # place and keeps that match with the compiled statement, where by name it matched them
+    # again on every execution
+    columns = [sa.column(name, CASES.c[name].type) for name in returned]
+    if answer:
+        columns += [sa.column(REPORTER + name, CONTACTS.c[name].type) for name in CONTACT_RETURNED]
+    return statement.columns(*columns, sa.column("outbox_ids"), sa.column("endpoints"))
 
 
 def _json_param(name: str) -> sa.BindParameter:

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib.metadata import version
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -57,7 +57,7 @@ __all__ = [
 
 # Bump whenever features, normalisation or the saved layout change: a model file trained by older
 # code would otherwise be read with different features and silently predict nonsense.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CHATTER = "_chatter"
 
 # Chosen by 5-fold cross-validation on examples.csv (held-out data never tuned anything): C=20
@@ -94,6 +94,10 @@ class Classifier(Protocol):
 
     def predict(self, text: str) -> Prediction: ...
 
+    def predict_each(self, texts: Sequence[str]) -> list[Prediction]:
+        """`predict` of each text, in order."""
+        ...
+
 
 class StaleModel(Exception):
     """A saved model that must not be used; the message says why (for the operator's log)."""
@@ -129,23 +133,18 @@ def _features() -> FeatureUnion:
 
 
 class _Block:
-    """One vectoriser's share of the class scores: its TF-IDF vector times its coefficients.
+    """One vectoriser's n-grams of a text, numbered in the model's feature space: its own
+    vocabulary indices shifted by `offset`, the features of the blocks before it."""
 
-    Computes exactly what TfidfVectorizer.transform (sublinear tf, idf, l2 norm) and a dot product
-    give, without building sparse matrices or validating inputs on every call: for one complaint
-    that overhead was two thirds of the time.
-    """
-
-    def __init__(self, vectoriser: TfidfVectorizer, weights: np.ndarray) -> None:
+    def __init__(self, vectoriser: TfidfVectorizer, offset: int) -> None:
         self._vectoriser = vectoriser
-        self._vocabulary: dict[str, int] = vectoriser.vocabulary_
-        self._idf: np.ndarray = vectoriser.idf_
-        self._weights = np.ascontiguousarray(weights, dtype=np.float64)  # features x classes
+        self.vocabulary: dict[str, int] = vectoriser.vocabulary_
+        self.offset = offset
         self._bind_analyser()
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["_indices"]  # closures over the vectoriser: rebuilt, not pickled
+        del state["indices"]  # closures over the vectoriser: rebuilt, not pickled
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -153,75 +152,33 @@ class _Block:
         self._bind_analyser()
 
     def _bind_analyser(self) -> None:
-        """Set `_indices`: text -> the vocabulary index of each of its n-grams, in order.
+        """Set `indices`: text -> the feature index of each of its n-grams, in order.
 
         Character n-grams never cross a word (char_wb), so each word's indices are kept in a
         bounded cache: residents use the same few thousand words, and making a word's n-grams
         in Python cost more than the rest of a prediction. Chained in word order they are the
         very sequence the analyser gives, so the counts, their order and the sums are the same.
         """
-        analyse, vocabulary = self._vectoriser.build_analyzer(), self._vocabulary
+        analyse, vocabulary = self._vectoriser.build_analyzer(), self.vocabulary
+        offset = self.offset
 
         def indices(text: str) -> Iterable[int]:
             grams = analyse(text)
-            return filter(_UNKNOWN.__ne__, map(vocabulary.get, grams, repeat(_UNKNOWN)))
+            found = filter(_UNKNOWN.__ne__, map(vocabulary.get, grams, repeat(_UNKNOWN)))
+            return map(offset.__add__, found) if offset else found
 
         if self._vectoriser.analyzer != "char_wb":
-            self._indices = indices
+            self.indices = indices
             return
         word_indices = lru_cache(maxsize=_CACHED_WORDS)(lambda word: tuple(indices(word)))
-        self._indices = lambda text: chain.from_iterable(map(word_indices, text.split()))
-
-    def weights_for(self, vocabulary: dict[str, int]) -> np.ndarray:
-        """The coefficients (features x classes) laid out for another `vocabulary` of the same
-        analyser: zero for an n-gram this block lacks."""
-        pairs = [
-            (index, known)
-            for gram, index in vocabulary.items()
-            if (known := self._vocabulary.get(gram)) is not None
-        ]
-        weights = np.zeros((len(vocabulary), self._weights.shape[1]))
-        if pairs:
-            new, old = np.array(pairs).T
-            weights[new] = self._weights[old]
-        return weights
-
-    def scores(self, texts: Sequence[str], *, total: bool = False) -> np.ndarray:
-        """Each text's class scores, one row per text (zeros for a text with no known n-gram);
-        with `total`, one more row for the texts' n-grams counted together (the text they make
-        up, but for the word pairs across their boundaries).
-
-        The rows share one gather of the coefficients, which is most of the cost: a long message
-        and its sentences cost little more than the message alone.
-        """
-        counts = [Counter(self._indices(text)) for text in texts]
-        sizes = [len(found) for found in counts]
-        rows = len(texts) + total
-        if not sum(sizes):
-            return np.zeros((rows, self._weights.shape[1]))
-        found = np.fromiter(chain.from_iterable(counts), dtype=np.intp, count=sum(sizes))
-        tf = np.fromiter(
-            chain.from_iterable(c.values() for c in counts), dtype=np.float64, count=sum(sizes)
-        )
-        index, column = np.unique(found, return_inverse=True)
-        values = np.zeros((rows, len(index)))
-        values[np.repeat(np.arange(len(texts)), sizes), column] = tf
-        if total:
-            values[-1] = np.bincount(column, weights=tf, minlength=len(index))
-        present = values > 0
-        values[present] = 1.0 + np.log(values[present])
-        values *= self._idf[index]
-        norms = np.sqrt(np.einsum("ij,ij->i", values, values))
-        norms[norms == 0.0] = 1.0
-        values /= norms[:, np.newaxis]
-        return values @ self._weights[index]
+        self.indices = lambda text: chain.from_iterable(map(word_indices, text.split()))
 
 
 class TrainedClassifier:
     """Multinomial logistic regression over TF-IDF n-grams, predicting a catalogue category.
 
     Trained as a scikit-learn FeatureUnion + LogisticRegression, then kept as each vectoriser
-    with its slice of the coefficients (see `_Block`) for fast single-text prediction.
+    (see `_Block`) and every feature's idf and coefficients, for fast prediction (`_softmax`).
     """
 
     def __init__(
@@ -232,11 +189,14 @@ class TrainedClassifier:
         calibration: tuple[float, float] = (1.0, 0.0),
     ) -> None:
         self._blocks: list[_Block] = []
-        start = 0
+        offset = 0
         for _, vectoriser in features.transformer_list:
-            end = start + len(vectoriser.vocabulary_)
-            self._blocks.append(_Block(vectoriser, model.coef_[:, start:end].T))
-            start = end
+            self._blocks.append(_Block(vectoriser, offset))
+            offset += len(vectoriser.vocabulary_)
+        # where each block's features start, and every feature's idf and coefficients
+        self._block_starts = np.array([block.offset for block in self._blocks])
+        self._idf = np.concatenate([v.idf_ for _, v in features.transformer_list])
+        self._weights = np.ascontiguousarray(model.coef_.T, dtype=np.float64)  # features x classes
         self._intercept = model.intercept_.astype(np.float64)
         self._classes: list[str] = [str(c) for c in model.classes_]
         # per agency, the column indices of its categories; chatter belongs to none
@@ -326,7 +286,7 @@ class TrainedClassifier:
         fitted `features` and `classes`: zero for an n-gram or a class this model lacks."""
         weights = np.vstack(
             [
-                block.weights_for(vectoriser.vocabulary_)
+                self._weights_for(block, vectoriser.vocabulary_)
                 for block, (_, vectoriser) in zip(
                     self._blocks, features.transformer_list, strict=True
                 )
@@ -340,6 +300,20 @@ class TrainedClassifier:
                 coef[row], intercept[row] = weights[:, column], self._intercept[column]
         return coef, intercept
 
+    def _weights_for(self, block: _Block, vocabulary: dict[str, int]) -> np.ndarray:
+        """`block`'s coefficients (features x classes) laid out for another `vocabulary` of the
+        same analyser: zero for an n-gram the block lacks."""
+        pairs = [
+            (index, block.offset + known)
+            for gram, index in vocabulary.items()
+            if (known := block.vocabulary.get(gram)) is not None
+        ]
+        weights = np.zeros((len(vocabulary), self._weights.shape[1]))
+        if pairs:
+            new, old = np.array(pairs).T
+            weights[new] = self._weights[old]
+        return weights
+
     def _calibration(
         self, rows: Sequence[tuple[str, str]], agency_of: dict[str, str]
     ) -> tuple[float, float]:
@@ -352,11 +326,12 @@ class TrainedClassifier:
         """
         from sklearn.linear_model import LogisticRegression
 
-        shares, right = [], []
-        for text, category in rows:
-            prediction = self.predict(text)
-            shares.append(prediction.confidence)
-            right.append(prediction.agency == agency_of.get(category))
+        predictions = self.predict_each([text for text, _ in rows])
+        shares = [prediction.confidence for prediction in predictions]
+        right = [
+            prediction.agency == agency_of.get(category)
+            for prediction, (_, category) in zip(predictions, rows, strict=True)
+        ]
         if len(set(right)) < 2:
             return (1.0, 0.0)
         platt = LogisticRegression(C=1e6, max_iter=_MAX_ITER)
@@ -365,61 +340,121 @@ class TrainedClassifier:
 
     def probabilities(self, text: str) -> np.ndarray | None:
         """Softmax over every class (CHATTER included), as predict_proba gives; None: no words."""
-        return self._probabilities([normalise(text)])[0]
+        clean = normalise(text)
+        return self._softmax([Counter(self._grams(clean))])[0] if clean else None
 
-    def _probabilities(
-        self, clean: Sequence[str], *, total: bool = False
-    ) -> list[np.ndarray | None]:
-        """`probabilities` of each normalised text, computed together; with `total`, last, of
-        the texts taken together (see `_Block.scores`)."""
-        scores = self._intercept + sum(block.scores(clean, total=total) for block in self._blocks)
+    def _grams(self, clean: str) -> list[int]:
+        """The feature index of each n-gram of a normalised text, block after block."""
+        return list(chain.from_iterable(block.indices(clean) for block in self._blocks))
+
+    def _softmax(self, rows: Sequence[Counter[int]]) -> np.ndarray:
+        """The class probabilities of each row of n-gram counts, one row each.
+
+        What TfidfVectorizer.transform (sublinear tf, idf, each block l2-normed on its own), the
+        coefficients' product and predict_proba give, for all the rows in a handful of numpy
+        calls and without sparse matrices: for one complaint, building and validating those
+        cost more than the arithmetic. A row with no known n-gram scores the intercepts alone.
+        """
+        sizes = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+        scores = np.zeros((len(rows), len(self._intercept)))
+        scores += self._intercept
+        if total := int(sizes.sum()):
+            found = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=total)
+            tf = np.fromiter(
+                chain.from_iterable(row.values() for row in rows), dtype=np.float64, count=total
+            )
+            values = (1.0 + np.log(tf)) * self._idf[found]
+            # each (row, block) is one vector to norm
+            blocks = len(self._blocks)
+            vector = np.repeat(np.arange(len(rows)) * blocks, sizes)
+            vector += self._block_starts.searchsorted(found, side="right") - 1
+            values /= np.sqrt(np.bincount(vector, weights=values * values))[vector]
+            weights, start = self._weights[found], 0
+            for score, end in zip(scores, accumulate(sizes.tolist()), strict=True):
+                score += values[start:end] @ weights[start:end]
+                start = end
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         scores /= scores.sum(axis=1, keepdims=True)
-        said = [bool(words) for words in clean]
-        said += [any(said)] if total else []
-        return [row if words else None for row, words in zip(scores, said, strict=True)]
+        return scores
 
     def predict(self, text: str) -> Prediction:
-        """The agency shares of `text` as read: formalities stripped, and for several sentences
-        the mean of the whole text's probabilities and of its sentences' (each weighted by its
-        complaint share, so the sentence that states the problem counts and context does not);
-        every share then calibrated."""
+        """The agency shares of `text` as read (see `predict_each`)."""
+        return self.predict_each([text])[0]
+
+    def predict_each(self, texts: Sequence[str]) -> list[Prediction]:
+        """The agency shares of each text as read: formalities stripped, and for several
+        sentences the mean of the whole text's probabilities and of its sentences' (each
+        weighted by its complaint share, so the sentence that states the problem counts and
+        context does not); every share then calibrated. Each text's prediction is what it gets
+        alone; the texts are only computed together."""
+        read = [self._read(text) for text in texts]
+        rows: list[Counter[int]] = []
+        for parts in read:
+            grams = [self._grams(part) for part in parts]
+            rows += map(Counter, grams)
+            if len(grams) > 1:  # the whole text: its sentences' n-grams counted together
+                rows.append(Counter(chain.from_iterable(grams)))
+        probabilities = self._softmax(rows)
+        chosen, said, row = np.empty((len(read), probabilities.shape[1])), [], 0
+        for text, parts in enumerate(read):
+            if len(parts) == 1:
+                chosen[text] = probabilities[row]
+                said.append(bool(parts[0]))
+                row += 1
+            else:
+                each = probabilities[row : row + len(parts)][[bool(part) for part in parts]]
+                said.append(len(each) > 0)
+                chosen[text] = self._with_sentences(probabilities[row + len(parts)], each)
+                row += len(parts) + 1
+        nothing = Prediction(agency=None, category=None, confidence=0.0)
+        return [
+            prediction if words else nothing
+            for prediction, words in zip(self._predictions(chosen), said, strict=True)
+        ]
+
+    @staticmethod
+    def _read(text: str) -> list[str]:
+        """`text` as the model reads it, normalised: its sentences when it has several, else
+        the whole text (formalities stripped either way)."""
         read = strip_formalities(text)
-        parts = [normalise(part) for part in sentences(read)]
-        if len(parts) > 1:
-            *each, whole = self._probabilities(parts, total=True)
-        else:
-            [whole], each = self._probabilities([normalise(read)]), []
-        if whole is None:
-            return Prediction(agency=None, category=None, confidence=0.0)
-        probabilities = self._with_sentences(whole, each) if each else whole
-        shares = np.add.reduceat(probabilities[self._grouped], self._starts)
-        # another agency's classes become -1, which never wins the argmax
-        best = np.where(self._member, probabilities, -1.0).argmax(axis=1)
+        parts = sentences(read)
+        return [normalise(part) for part in parts] if len(parts) > 1 else [normalise(read)]
+
+    def _predictions(self, probabilities: np.ndarray) -> list[Prediction]:
+        """The calibrated agency shares of each row of class `probabilities`."""
+        shares = np.add.reduceat(probabilities[:, self._grouped], self._starts, axis=1)
         # highest share first; between equal shares, the agency first in code order
-        top = sorted(range(len(shares)), key=lambda row: (-shares[row], row))[:3]
-        alternatives = tuple(
-            (self._agencies[row], self._classes[best[row]], round(self._calibrated(shares[row]), 4))
-            for row in top
-        )
-        agency, category, confidence = alternatives[0]
-        chatter = max(0.0, 1.0 - float(shares.sum()))
-        return Prediction(agency, category, confidence, alternatives, round(chatter, 4))
+        top = np.argsort(-shares, axis=1, kind="stable")[:, :3]
+        confidences = self._calibrated(shares[np.arange(len(shares))[:, np.newaxis], top])
+        # another agency's classes become -1, which never wins the argmax
+        best = np.where(self._member[top], probabilities[:, np.newaxis], -1.0).argmax(axis=2)
+        chatter = np.maximum(0.0, 1.0 - shares.sum(axis=1))
+        predictions = []
+        for rows, columns, scores, rest in zip(
+            top.tolist(), best.tolist(), confidences.tolist(), chatter.tolist(), strict=True
+        ):
+            alternatives = tuple(
+                (self._agencies[row], self._classes[column], round(score, 4))
+                for row, column, score in zip(rows, columns, scores, strict=True)
+            )
+            agency, category, confidence = alternatives[0]
+            predictions.append(
+                Prediction(agency, category, confidence, alternatives, round(rest, 4))
+            )
+        return predictions
 
-    def _with_sentences(self, whole: np.ndarray, parts: Sequence[np.ndarray | None]) -> np.ndarray:
-        """The mean of `whole` and of the parts weighted by their complaint share."""
-        weighted = np.zeros_like(whole)
-        total = 0.0
-        for probabilities in parts:
-            if probabilities is not None:
-                weight = float(probabilities[self._grouped].sum())
-                weighted += weight * probabilities
-                total += weight
-        return (whole + weighted / total) / 2 if total > 0 else whole
+    def _with_sentences(self, whole: np.ndarray, parts: np.ndarray) -> np.ndarray:
+        """The mean of `whole` and of the `parts` (one row each) weighted by their complaint
+        share."""
+        weights = parts[:, self._grouped].sum(axis=1)
+        total = float(weights.sum())
+        if total <= 0:
+            return whole
+        return (whole + (weights[:, np.newaxis] * parts).sum(axis=0) / total) / 2
 
-    def _calibrated(self, share: float) -> float:
+    def _calibrated(self, shares: np.ndarray) -> np.ndarray:
         slope, intercept = self.calibration
-        return float(1.0 / (1.0 + np.exp(-(slope * _logit(share) + intercept))))
+        return 1.0 / (1.0 + np.exp(-(slope * _logit(shares) + intercept)))
 
     def save(self, path: Path) -> None:
         """Write the model with what `load` needs to refuse it later.

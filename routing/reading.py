@@ -151,7 +151,9 @@ _WORDS = re.compile(r"[^\W\d_]{2,}")
 MIN_LEFT_WORDS = 2
 
 # a sentence ends at . ! ? or a line break; "Jl. Pemuda" and "No. 5" do not end one
-_SENTENCE_END = re.compile(r"(?<!\b[Jj]l)(?<!\b[Nn]o)(?<!\b[Gg]g)[.!?]+\s+|\n+")
+# (the punctuation first and the places looked for behind it: the same matches, but a scan
+# that fails at once at every other character instead of trying three look-behinds there)
+_SENTENCE_END = re.compile(r"[.!?](?<!\b[Jj]l.)(?<!\b[Nn]o.)(?<!\b[Gg]g.)[.!?]*\s+|\n+")
 MIN_SENTENCE_WORDS = 3
 
 

@@ -174,10 +174,9 @@ def _parts(
 ) -> tuple[tuple[str, Prediction], ...]:
     if len(_candidates(prediction)) < 2:
         return ()
-    parts = (part.strip() for part in _JOINS.split(text))
-    return tuple(
-        (part, classifier.predict(part)) for part in parts if len(part.split()) >= MIN_PROBLEM_WORDS
-    )
+    parts = [part.strip() for part in _JOINS.split(text)]
+    parts = [part for part in parts if len(part.split()) >= MIN_PROBLEM_WORDS]
+    return tuple(zip(parts, classifier.predict_each(parts), strict=True))
 
 
 def _candidates(prediction: Prediction) -> set[str]:

@@ -128,8 +128,9 @@ def test_the_contacts_language_decides_when_the_complaint_names_none(
     client: TestClient, settings: Settings, stored: str
 ) -> None:
     """A complaint that names no language is filed and acknowledged in the language its
-    contact has (on PostgreSQL the statement chooses among the acknowledgements rendered in
-    each language); only that one is queued."""
+    contact has (on PostgreSQL the statement keeps the acknowledgement rendered in a new
+    contact's language when that is the case's; another is rendered after it); only that one
+    is queued."""
     post(client, RUBBISH, "+6281234500002", language=stored)
     code = post(client, POTHOLE, "+6281234500002")["tracking_code"]
     rows = sql(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from routing.evaluate import evaluate, read_labelled
 from routing.keywords import KeywordClassifier, Prediction
 from routing.model import _C, CHATTER, TrainedClassifier, _features, normalise
 from routing.models import RoutingExample
-from routing.service import classifier_for
+from routing.service import classifier_for, score
 from routing.stored_catalogue import catalogue_from_database
 from routing.training import (
     classifier_for_catalogue,
@@ -30,6 +31,7 @@ from tests.routing.test_keywords import CLEAR, COMPLAINTS, TWO_TOPICS
 pytestmark = pytest.mark.runs_long
 
 HELDOUT = default_examples_path().with_name("heldout.csv")
+GOLDEN_SCORES = Path(__file__).parent.parent / "golden" / "routing" / "scores.json"
 THRESHOLD = Settings.model_fields["routing_min_confidence"].default
 
 CHATTER_TEXTS = [
@@ -359,3 +361,43 @@ def test_service_uses_the_saved_model_and_reloads_it(
         assert second.predict(UNUSUAL).agency == "DISDUKCAPIL"
     finally:
         get_settings.cache_clear()
+
+
+def test_predictions_are_those_saved_from_one_text_at_a_time(model: TrainedClassifier) -> None:
+    """Every text's sentences and parts scored in one product (`predict_each`) give what scoring
+    each text alone, one sentence at a time, gave before: the golden file holds the shipped
+    model's scores of held-out complaints, real messages and long letters, saved from that code.
+    Same agencies and categories, confidences and chatter shares within 1e-9."""
+    golden = json.loads(GOLDEN_SCORES.read_text(encoding="utf-8"))
+    assert len(golden) > 50 and sum(bool(row["parts"]) for row in golden) > 20
+    for row in golden:
+        got = score(model, row["text"])
+        words, shares = _flat([_plain(got.prediction), [[t, _plain(p)] for t, p in got.parts]])
+        want_words, want_shares = _flat([row["prediction"], row["parts"]])
+        assert words == want_words, row["text"]
+        assert shares == pytest.approx(want_shares, rel=0, abs=1e-9), row["text"]
+
+
+def _plain(prediction: Prediction) -> list:
+    """A prediction as the golden file writes it."""
+    alternatives = [list(alternative) for alternative in prediction.alternatives]
+    return [
+        prediction.agency,
+        prediction.category,
+        prediction.confidence,
+        alternatives,
+        prediction.chatter,
+    ]
+
+
+def _flat(value: object) -> tuple[list, list[float]]:
+    """The values of nested lists in order: all but the floats, and the floats."""
+    if isinstance(value, list):
+        others: list = []
+        floats: list[float] = []
+        for item in value:
+            more, shares = _flat(item)
+            others += more
+            floats += shares
+        return others, floats
+    return ([], [value]) if isinstance(value, float) else ([value], [])

@@ -34,6 +34,9 @@ class Scripted:
         alternatives = ((agency, category, confidence),) if agency else ()
         return Prediction(agency, category, confidence, alternatives, *chatter)
 
+    def predict_each(self, texts: list[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
+
 
 # label, predicted agency, confidence
 CASES = [
