@@ -33,7 +33,7 @@ waits, for either target, until the acknowledgements are out (so one level's del
 not slow the next) and reports how long after the level's last answer the last one was marked
 sent (issue #25's goal: within 10 s at concurrency 16), and the CPU every process of the target's
 stack spent per complaint from the level's start to its last acknowledgement (`CpuAccount`; the
-web processes, the worker, PostgreSQL, Redis, the fake Twilio).
+web processes, the worker, PostgreSQL's backends on the bench database, Redis, the fake Twilio).
 For each target it checks that every complaint is stored exactly once and that one
 acknowledgement to each complainant reached the fake Twilio.
 
@@ -63,6 +63,7 @@ import httptools
 import psycopg
 import uvloop
 from redis import Redis
+from sqlalchemy.engine import make_url
 
 from bench import baseline_app
 from bench.casegen import load_cases
@@ -74,6 +75,7 @@ from bench.common import (
     Complaint,
     FakeProviderProcess,
     Processes,
+    admin_dsn,
     cpu_ticks,
     default_database_url,
     fake_provider,
@@ -271,23 +273,39 @@ class CpuAccount:
     spends per complaint moves much less, and shows where the cores go. Read from /proc before
     a level and after its last acknowledgement was sent, so the worker's share counts even
     when it gave way during the level and caught up afterwards.
+
+    PostgreSQL's part is the backends connected to the bench's database at each reading (other
+    sessions' databases on the same server are left out, and so are the server's shared
+    processes: WAL writer, checkpointer, background writer); a backend that connected and left
+    between two readings is missed, which the targets' connection pools make rare.
     """
 
     def __init__(
         self,
         processes: Processes,
         twilio: FakeProviderProcess,
+        database_url: str,
         web: str,
         worker: str,
     ) -> None:
         self.processes, self.twilio, self.web, self.worker = processes, twilio, web, worker
+        self.admin_dsn, self.database = admin_dsn(database_url), make_url(database_url).database
         self._before: Readings = {}
         self._level_end: Readings = {}
+
+    def _backends(self) -> list[int]:
+        """The server processes serving the bench's database now (asked from the maintenance
+        database, so the asking connection is not among them)."""
+        with psycopg.connect(self.admin_dsn) as connection:
+            rows = connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)
+            )
+            return [pid for (pid,) in rows]
 
     def _now(self) -> Readings:
         groups = {name: self.processes.pids(name) for name in (self.web, self.worker, "scheduler")}
         groups |= {
-            "PostgreSQL": pids_named("postgres"),
+            "PostgreSQL": self._backends(),
             "Redis": pids_named("redis-server"),
             "fake Twilio": [self.twilio.pid] if self.twilio.pid else [],
         }
@@ -626,7 +644,7 @@ def main() -> None:
             batches,
             args.concurrency,
             after_level=baseline_acknowledgements.after_level,
-            account=CpuAccount(processes, twilio, "baseline", "baseline-worker"),
+            account=CpuAccount(processes, twilio, database_url, "baseline", "baseline-worker"),
             hold="baseline-worker" if args.pause_worker else None,
         )
         processes.stop("baseline-worker")
@@ -646,7 +664,7 @@ def main() -> None:
             batches,
             args.concurrency,
             after_level=acknowledgements.after_level,
-            account=CpuAccount(processes, twilio, "aduan", "worker"),
+            account=CpuAccount(processes, twilio, database_url, "aduan", "worker"),
             hold="worker" if args.pause_worker else None,
         )
         print()
