@@ -254,7 +254,11 @@ class Acknowledgements:
         last = self.marked()[1]
         lag = last.timestamp() - result.finished_at if last else 0.0
         self.lags[result.concurrency] = lag
-        print(f"  last acknowledgement sent {lag:.1f} s after the last answer", flush=True)
+        print(
+            f"  acknowledgements at concurrency {result.concurrency}: the last sent {lag:.1f} s "
+            "after the level's last answer",
+            flush=True,
+        )
 
 
 Readings = dict[str, dict[int, int]]  # CPU ticks by pid, by part of the stack
