@@ -1,7 +1,8 @@
 """The floor the intake benchmark compares Aduan against: FastAPI, one INSERT, one Redis push.
 
 It takes the same JSON body on the same path and does the least any complaint service must do:
-store the complaint and hand a job to a queue. It uses the same stack as Aduan (a sync endpoint
+store the complaint and hand a job to a queue; `bench/baseline_worker.py` takes the job, sends
+the acknowledgement and sets the row's `sent_at`. It uses the same stack as Aduan (a sync endpoint
 in FastAPI's thread pool, SQLAlchemy with psycopg and the same pool size, redis-py), so the
 ratio between the two measures Aduan's own work (validation, routing, SLA calendar, duplicate
 check, outbox, rate limit, logging), not a choice of driver.
@@ -29,7 +30,8 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     notify_via varchar(16),
     latitude double precision,
     longitude double precision,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_at timestamptz
 )
 """
 INSERT = sa.text(

@@ -7,7 +7,8 @@ It creates the database `aduan_bench_intake` (dropped first) and uses Redis db 1
 `aduan-bench`, starts the fake Twilio, then:
 
 1. the baseline (`bench/baseline_app.py`: FastAPI, one INSERT, one LPUSH) under uvicorn with 2
-   workers, and sends it the complaints;
+   workers, beside its bare worker (`bench/baseline_worker.py`: BRPOP, one SMS to the fake Twilio,
+   `sent_at` set), and sends it the complaints;
 2. Aduan as the Procfile runs it (`aduan db upgrade`, `aduan routing train`, `aduan serve
    --workers 2`, one `aduan worker`, `aduan scheduler`), and sends it the same complaints.
 
@@ -28,15 +29,18 @@ part of Aduan's delivery work falls after its level, so the ratio read high (0.4
 Each complaint asks for SMS updates from its own phone number and comes from its own client address
 in X-Forwarded-For, as the city's proxy would set it (`make_complaints`), so the hourly per-sender
 limit stays on at its default and is paid for, not switched off. After each level the benchmark
-waits until the acknowledgements are out (so one level's delivery backlog does not slow the next)
-and reports how long that took, and the CPU every process spent per complaint from the level's
-start to its last acknowledgement (`CpuAccount`). At the end it checks that every complaint is
-stored exactly once and that every acknowledgement reached the fake Twilio once.
+waits, for either target, until the acknowledgements are out (so one level's delivery backlog does
+not slow the next) and reports how long after the level's last answer the last one was marked
+sent (issue #25's goal: within 10 s at concurrency 16), and the CPU every process of the target's
+stack spent per complaint from the level's start to its last acknowledgement (`CpuAccount`; the
+web processes, the worker, PostgreSQL's backends on the bench database, Redis, the fake Twilio).
+For each target it checks that every complaint is stored exactly once and that one
+acknowledgement to each complainant reached the fake Twilio.
 
-`--pause-worker` stops the worker (SIGSTOP) while each level is sent and lets it deliver after:
-the throughput of intake alone, an upper bound for any way of making delivery give way to intake
-on the same cores (as `WORKER_NICE` tries to), or for a worker on other machines. It is not the
-goal's measure, and the report says so.
+`--pause-worker` stops both targets' workers (SIGSTOP) while each level is sent and lets them
+deliver after: the throughput of intake alone, an upper bound for any way of making delivery give
+way to intake on the same cores (as `WORKER_NICE` tries to), or for a worker on other machines.
+It is not the goals' measure, and the report says so.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import time
@@ -51,12 +56,14 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import httptools
 import psycopg
 import uvloop
 from redis import Redis
+from sqlalchemy.engine import make_url
 
 from bench import baseline_app
 from bench.casegen import load_cases
@@ -68,6 +75,7 @@ from bench.common import (
     Complaint,
     FakeProviderProcess,
     Processes,
+    admin_dsn,
     cpu_ticks,
     default_database_url,
     fake_provider,
@@ -92,6 +100,8 @@ QUEUE = "aduan-bench"
 WARMUP = 32  # per target, at concurrency 4: loads the routing model in both web workers
 # the goal of issue #6 at concurrency 16
 GOAL_CONCURRENCY, GOAL_RATIO, GOAL_P99_MS = 16, 0.5, 250.0
+# issue #25's, against the baseline with its worker: every acknowledgement out this soon
+ACK_GOAL_RATIO, ACK_GOAL_SECONDS = 0.6, 10.0
 
 
 @dataclass
@@ -106,6 +116,8 @@ class LevelResult:
     errors: Counter[str] = field(default_factory=Counter)
     # what each accepted complaint was answered with: Aduan's tracking code, the baseline's id
     answers: list[str] = field(default_factory=list)
+    # wall-clock time (epoch seconds) the level's last answer came back
+    finished_at: float = 0.0
 
     @property
     def ok(self) -> int:
@@ -157,6 +169,7 @@ async def send_all(base_url: str, complaints: list[Complaint], concurrency: int)
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
     result.client_cpu_seconds = time.process_time() - cpu
+    result.finished_at = time.time()
     return result
 
 
@@ -185,39 +198,65 @@ def first_answers(connection: psycopg.Connection) -> dict[str, int]:
     return dict(rows)
 
 
+# how many acknowledgements a target has marked sent, and when it marked the last one
+ADUAN_SENT = (
+    "SELECT count(*) FILTER (WHERE status IN ('sent', 'delivered')), max(sent_at) "
+    "FROM notifications WHERE kind = ANY(%s)",
+    (FIRST_ANSWERS,),
+)
+BASELINE_SENT = (f"SELECT count(sent_at), max(sent_at) FROM {baseline_app.TABLE}", ())
+
+
 class Acknowledgements:
-    """Follows the acknowledgements of what Aduan accepted: after each level, waits until they
-    are all sent and at the fake Twilio, so one level's backlog does not slow the next."""
+    """Follows the acknowledgements of what one target accepted: after each level, waits until
+    they are all marked sent (`sent`: a query answering the count and the last `sent_at`) and
+    at the fake Twilio, so one level's backlog does not slow the next, and prints how long
+    after the level's last answer the last acknowledgement went out (the goal's 10 s).
+
+    The fake's messages from before it was made (another target's) are not counted."""
 
     def __init__(
-        self, dsn: str, twilio: FakeProviderProcess, processes: Processes, timeout: float
+        self,
+        dsn: str,
+        twilio: FakeProviderProcess,
+        processes: Processes,
+        worker: str,
+        sent: tuple[str, tuple[object, ...]],
+        timeout: float,
     ) -> None:
         self.dsn, self.twilio, self.processes, self.timeout = dsn, twilio, processes, timeout
+        self.worker, self.sent = worker, sent
+        self._before = twilio.count()
         self.expected = 0
         self.codes: list[str] = []
+        self.lags: dict[int, float] = {}  # by concurrency: the goal's figure
 
-    def outbox(self) -> dict[str, int]:
+    def at_twilio(self) -> int:
+        """Messages the fake Twilio accepted from this target."""
+        return self.twilio.count() - self._before
+
+    def marked(self) -> tuple[int, datetime | None]:
         with psycopg.connect(self.dsn) as connection:
-            return first_answers(connection)
+            return connection.execute(*self.sent).fetchone()
 
     def delivered(self) -> bool:
-        outbox = self.outbox()
-        sent = outbox.get("sent", 0) + outbox.get("delivered", 0)
-        return sent >= self.expected and self.twilio.count() >= self.expected
+        return self.marked()[0] >= self.expected and self.at_twilio() >= self.expected
 
     def after_level(self, result: LevelResult) -> None:
         self.codes.extend(result.answers)
         self.expected += result.ok
-        started = time.monotonic()
         if not wait_until(self.delivered, self.timeout):
             raise SystemExit(
-                f"after {self.timeout:.0f} s, {self.expected} acknowledgements expected, outbox "
-                f"{self.outbox()}, fake Twilio got {self.twilio.count()}; the worker's log:\n"
-                f"{self.processes.log_tail('worker')}"
+                f"after {self.timeout:.0f} s, {self.expected} acknowledgements expected, "
+                f"{self.marked()[0]} marked sent, fake Twilio got {self.at_twilio()}; the "
+                f"worker's log:\n{self.processes.log_tail(self.worker)}"
             )
+        last = self.marked()[1]
+        lag = last.timestamp() - result.finished_at if last else 0.0
+        self.lags[result.concurrency] = lag
         print(
-            f"  acknowledgements all sent {time.monotonic() - started:.1f} s after the last "
-            "request",
+            f"  acknowledgements at concurrency {result.concurrency}: the last sent {lag:.1f} s "
+            "after the level's last answer",
             flush=True,
         )
 
@@ -238,17 +277,39 @@ class CpuAccount:
     spends per complaint moves much less, and shows where the cores go. Read from /proc before
     a level and after its last acknowledgement was sent, so the worker's share counts even
     when it gave way during the level and caught up afterwards.
+
+    PostgreSQL's part is the backends connected to the bench's database at each reading (other
+    sessions' databases on the same server are left out, and so are the server's shared
+    processes: WAL writer, checkpointer, background writer); a backend that connected and left
+    between two readings is missed, which the targets' connection pools make rare.
     """
 
-    def __init__(self, processes: Processes, twilio: FakeProviderProcess, web: str) -> None:
-        self.processes, self.twilio, self.web = processes, twilio, web
+    def __init__(
+        self,
+        processes: Processes,
+        twilio: FakeProviderProcess,
+        database_url: str,
+        web: str,
+        worker: str,
+    ) -> None:
+        self.processes, self.twilio, self.web, self.worker = processes, twilio, web, worker
+        self.admin_dsn, self.database = admin_dsn(database_url), make_url(database_url).database
         self._before: Readings = {}
         self._level_end: Readings = {}
 
+    def _backends(self) -> list[int]:
+        """The server processes serving the bench's database now (asked from the maintenance
+        database, so the asking connection is not among them)."""
+        with psycopg.connect(self.admin_dsn) as connection:
+            rows = connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)
+            )
+            return [pid for (pid,) in rows]
+
     def _now(self) -> Readings:
-        groups = {name: self.processes.pids(name) for name in (self.web, "worker", "scheduler")}
+        groups = {name: self.processes.pids(name) for name in (self.web, self.worker, "scheduler")}
         groups |= {
-            "PostgreSQL": pids_named("postgres"),
+            "PostgreSQL": self._backends(),
             "Redis": pids_named("redis-server"),
             "fake Twilio": [self.twilio.pid] if self.twilio.pid else [],
         }
@@ -272,9 +333,9 @@ class CpuAccount:
         if self._level_end:
             within = self._per_part(result, self._before, self._level_end)
             print(f"  CPU ms per complaint, within the level: {within}", flush=True)
-        worker = _seconds_spent(self._before, now, "worker")
+        worker = _seconds_spent(self._before, now, self.worker)
         if worker and self._level_end:
-            during = _seconds_spent(self._before, self._level_end, "worker")
+            during = _seconds_spent(self._before, self._level_end, self.worker)
             print(
                 f"  the worker's CPU during the level ({result.seconds:.2f} s): {during:.2f} s of "
                 f"its {worker:.2f} s ({during / worker:.0%})",
@@ -283,8 +344,9 @@ class CpuAccount:
 
     def _per_part(self, result: LevelResult, since: Readings, until: Readings) -> str:
         spent = {"load generator": result.client_cpu_seconds}
+        shown = {self.web: "web", self.worker: "worker"}
         for name in until:
-            spent["web" if name == self.web else name] = _seconds_spent(since, until, name)
+            spent[shown.get(name, name)] = _seconds_spent(since, until, name)
         per = {name: seconds / result.ok * 1000 for name, seconds in spent.items() if seconds}
         parts = ", ".join(
             f"{name} {ms:.2f}" for name, ms in sorted(per.items(), key=lambda x: -x[1])
@@ -363,12 +425,10 @@ def load_history(dsn: str, count: int) -> int:
 
 
 def verify_service(
-    dsn: str,
-    twilio: FakeProviderProcess,
-    sent: list[Complaint],
-    codes: list[str],
+    dsn: str, acknowledgements: Acknowledgements, sent: list[Complaint]
 ) -> list[str]:
     """Problems found: complaints not stored exactly once, acknowledgements not delivered."""
+    codes = acknowledgements.codes
     problems = []
     with psycopg.connect(dsn) as connection:
         # the history's cases have no idempotency key: they came from no benchmark request
@@ -390,39 +450,71 @@ def verify_service(
     if not (cases == keys == len(sent) == len(set(codes)) and set(codes) == stored):
         problems.append("a complaint was lost or stored twice")
     delivered = by_status.get("sent", 0) + by_status.get("delivered", 0)
-    recipients = twilio.recipients()
-    expected = {complaint.phone for complaint in sent}
-    print(
-        f"acknowledgements: {by_status} in the outbox; fake Twilio received "
-        f"{twilio.count()} messages to {len(recipients)} numbers, every resident's number "
-        f"among them: {expected <= recipients}"
-    )
-    if delivered != len(sent) or twilio.count() != len(sent) or recipients != expected:
+    messages, problem = _messages_once(acknowledgements, sent)
+    print(f"aduan's acknowledgements: {by_status} in the outbox; {messages}")
+    if delivered != len(sent) or problem:
         problems.append("an acknowledgement was not delivered, or delivered twice")
     return problems
 
 
-def verify_baseline(dsn: str, redis_url: str, list_key: str, sent: int) -> list[str]:
+def verify_baseline(
+    dsn: str,
+    redis_url: str,
+    list_key: str,
+    acknowledgements: Acknowledgements,
+    sent: list[Complaint],
+) -> list[str]:
+    """Problems found: the baseline lost a complaint, or did not acknowledge each exactly once.
+    Run before the next target sends through the same fake Twilio."""
     with psycopg.connect(dsn) as connection:
-        rows = connection.execute(f"SELECT count(*) FROM {baseline_app.TABLE}").fetchone()[0]
+        rows, marked = connection.execute(
+            f"SELECT count(*), count(sent_at) FROM {baseline_app.TABLE}"
+        ).fetchone()
     redis = Redis.from_url(redis_url)
-    pushed = redis.llen(list_key)
+    left = redis.llen(list_key)
     redis.close()
-    print(f"baseline: {rows} rows and {pushed} queue entries for {sent} complaints sent")
-    return [] if rows == pushed == sent else ["the baseline lost complaints"]
+    messages, problem = _messages_once(acknowledgements, sent)
+    print(
+        f"baseline: {rows} rows for {len(sent)} complaints sent, {marked} marked sent, {left} "
+        f"left in the queue; {messages}"
+    )
+    problems = [] if rows == len(sent) and left == 0 else ["the baseline lost complaints"]
+    if marked != rows or problem:
+        problems.append("a baseline acknowledgement was not sent, or sent twice")
+    return problems
 
 
-def report(baseline: list[LevelResult], service: list[LevelResult], worker_paused: bool) -> None:
+def _messages_once(acknowledgements: Acknowledgements, sent: list[Complaint]) -> tuple[str, bool]:
+    """What the fake Twilio received from a target, and whether it was other than one message
+    to each complaint's number (each complaint comes from a number of its own)."""
+    count = acknowledgements.at_twilio()
+    # the fake keeps every number it was sent to; both targets get the same complaints
+    recipients = acknowledgements.twilio.recipients()
+    expected = {complaint.phone for complaint in sent}
+    text = (
+        f"fake Twilio received {count} messages, every complainant's number among them: "
+        f"{expected <= recipients}"
+    )
+    return text, not (count == len(sent) and recipients == expected)
+
+
+def report(
+    baseline: list[LevelResult],
+    service: list[LevelResult],
+    lags: dict[str, dict[int, float]],
+    worker_paused: bool,
+) -> None:
     print(
         f"\n{'target':<9}{'conc':>5}{'ok':>7}{'complaints/s':>14}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'vs baseline':>13}"
+        f"{'p99 ms':>9}{'last ack s':>12}{'vs baseline':>13}"
     )
     for base, ours in zip(baseline, service, strict=True):
         for name, result in (("baseline", base), ("aduan", ours)):
             ratio = f"{ours.rate / base.rate:.2f}x" if name == "aduan" else ""
             print(
                 f"{name:<9}{result.concurrency:>5}{result.ok:>7}{result.rate:>14.1f}"
-                f"{result.p50:>9.1f}{result.p99:>9.1f}{ratio:>13}"
+                f"{result.p50:>9.1f}{result.p99:>9.1f}"
+                f"{lags[name][result.concurrency]:>12.1f}{ratio:>13}"
             )
     for base, ours in zip(baseline, service, strict=True):
         if ours.concurrency == GOAL_CONCURRENCY:
@@ -433,10 +525,18 @@ def report(baseline: list[LevelResult], service: list[LevelResult], worker_pause
                 f"p99 {ours.p99:.0f} ms (<= {GOAL_P99_MS:.0f} ms: "
                 f"{'met' if ours.p99 <= GOAL_P99_MS else 'MISSED'})"
             )
+            lag = lags["aduan"][ours.concurrency]
+            print(
+                f"goal of #25 at concurrency {GOAL_CONCURRENCY}: throughput {ratio:.2f}x the "
+                f"acknowledging baseline (>= {ACK_GOAL_RATIO}x: "
+                f"{'met' if ratio >= ACK_GOAL_RATIO else 'MISSED'}), last acknowledgement "
+                f"{lag:.1f} s after the last answer (<= {ACK_GOAL_SECONDS:.0f} s: "
+                f"{'met' if lag <= ACK_GOAL_SECONDS else 'MISSED'})"
+            )
     if worker_paused:
         print(
-            "the worker was paused during each level (--pause-worker): these figures leave "
-            "delivery's share of the cores out and are not the goal's measure"
+            "both targets' workers were paused during each level (--pause-worker): these "
+            "figures leave delivery's share of the cores out and are not the goals' measure"
         )
 
 
@@ -462,7 +562,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--pause-worker",
         action="store_true",
-        help="pause the worker while each level is sent (intake alone; not the goal's measure)",
+        help="pause both targets' workers while each level is sent (intake alone; not the "
+        "goals' measure)",
     )
     parser.add_argument(
         "--delivery-timeout",
@@ -512,6 +613,16 @@ def main() -> None:
             "BASELINE_REDIS_URL": args.redis_url,
             "BASELINE_LIST": list_key,
         }
+        # run from the scratch directory as the others are: `bench` is found through the path
+        python_path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        processes.start(
+            "baseline-worker",
+            [sys.executable, "-m", "bench.baseline_worker"],
+            baseline_env | {"PYTHONPATH": python_path},
+        )
+        baseline_acknowledgements = Acknowledgements(
+            dsn, twilio, processes, "baseline-worker", BASELINE_SENT, args.delivery_timeout
+        )
         baseline = measure(
             Target(
                 "baseline",
@@ -536,12 +647,20 @@ def main() -> None:
             processes,
             batches,
             args.concurrency,
-            account=CpuAccount(processes, twilio, "baseline"),
+            after_level=baseline_acknowledgements.after_level,
+            account=CpuAccount(processes, twilio, database_url, "baseline", "baseline-worker"),
+            hold="baseline-worker" if args.pause_worker else None,
+        )
+        processes.stop("baseline-worker")
+        problems = verify_baseline(
+            dsn, args.redis_url, list_key, baseline_acknowledgements, complaints
         )
 
         processes.start("worker", [ADUAN, "worker"], env)
         processes.start("scheduler", [ADUAN, "scheduler"], env)
-        acknowledgements = Acknowledgements(dsn, twilio, processes, args.delivery_timeout)
+        acknowledgements = Acknowledgements(
+            dsn, twilio, processes, "worker", ADUAN_SENT, args.delivery_timeout
+        )
         serve = [ADUAN, "serve", "--host", "127.0.0.1", "--port", str(port)]
         service = measure(
             Target("aduan", [*serve, "--workers", str(args.web_workers)], env, port),
@@ -549,13 +668,13 @@ def main() -> None:
             batches,
             args.concurrency,
             after_level=acknowledgements.after_level,
-            account=CpuAccount(processes, twilio, "aduan"),
+            account=CpuAccount(processes, twilio, database_url, "aduan", "worker"),
             hold="worker" if args.pause_worker else None,
         )
         print()
-        problems = verify_baseline(dsn, args.redis_url, list_key, len(complaints))
-        problems += verify_service(dsn, twilio, complaints, acknowledgements.codes)
-        report(baseline, service, args.pause_worker)
+        problems += verify_service(dsn, acknowledgements, complaints)
+        lags = {"baseline": baseline_acknowledgements.lags, "aduan": acknowledgements.lags}
+        report(baseline, service, lags, args.pause_worker)
         if problems:
             raise SystemExit("FAILED: " + "; ".join(problems))
         print("every complaint stored exactly once, every acknowledgement delivered")
