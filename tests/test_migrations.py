@@ -686,6 +686,8 @@ def test_cases_already_there_are_complaints_and_the_kind_goes_on_downgrade(
         assert "case_kind" not in columns
         assert connection.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 2
         assert connection.execute(sa.text(triggers)).scalars().all() == before
+
+
 def test_the_search_index_learns_the_starts_of_the_words_already_there(
     empty_database_url: str,
 ) -> None:
