@@ -53,7 +53,7 @@ import secrets
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -679,7 +679,15 @@ def main() -> None:
         before = load_average()
         cpu_before = {part: cpu_seconds(processes.pids(part)) for part in SERVICE}
         clerks = start_officers(base_url, names, args)
-        drained = uvloop.run(drain(flood, dsn, first_row, args.drain_timeout))
+        drained = uvloop.run(
+            drain(
+                flood,
+                dsn,
+                first_row,
+                args.drain_timeout,
+                lambda: not all(pipe.poll() for _, pipe in clerks),  # each sends when done
+            )
+        )
         cpu = {part: cpu_seconds(processes.pids(part)) - cpu_before[part] for part in SERVICE}
         results = [pipe.recv() for _, pipe in clerks]
         for clerk, _ in clerks:
@@ -712,9 +720,16 @@ def main() -> None:
         verdict.report()
 
 
-async def drain(flood: Flood, dsn: str, first_row: int, timeout: float) -> bool:
-    """Run the flood, then wait until the outbox has nothing left to send; False if it still
-    has after `timeout` seconds."""
+async def drain(
+    flood: Flood,
+    dsn: str,
+    first_row: int,
+    timeout: float,
+    working: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run the flood, then wait until nobody is `working` any more (the officers, whose moves
+    owe residents messages too) and the outbox has nothing left to send; False if it still has
+    after `timeout` seconds."""
     stop = asyncio.Event()
     watching = asyncio.create_task(flood.watch(stop))
     gc.collect()
@@ -722,6 +737,8 @@ async def drain(flood: Flood, dsn: str, first_row: int, timeout: float) -> bool:
     try:
         await flood.run()
         deadline = time.monotonic() + timeout
+        while working() and time.monotonic() < deadline:
+            await asyncio.sleep(1.0)
         while (waiting := unsent(dsn, first_row)) and time.monotonic() < deadline:
             await asyncio.sleep(1.0)
         await asyncio.sleep(2 * POLL_SECONDS + 1.0)  # the last sends reach the fakes' lists
