@@ -22,9 +22,9 @@ start.
 
 Each concurrency level gets its own N complaints (the same ones for both targets, default 3,000),
 after a short warm-up. N is large enough for a steady state: at 1,000 the baseline's level lasts
-about a second and goes slower (990/s against 1,210-1,315/s at 3,000 in runs of the same hour), and
-part of Aduan's delivery work falls after its level, so the ratio read high (0.44x against
-0.30-0.36x).
+about a second and goes slower, and part of Aduan's delivery work falls after its level, so the
+ratio reads high (measured when the baseline did not yet acknowledge: 990/s against
+1,210-1,315/s at 3,000 in runs of the same hour, and 0.44x against 0.30-0.36x).
 
 Each complaint asks for SMS updates from its own phone number and comes from its own client address
 in X-Forwarded-For, as the city's proxy would set it (`make_complaints`), so the hourly per-sender
