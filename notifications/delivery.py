@@ -78,19 +78,15 @@ class AttemptResult:
 
 
 def claimable(
-    due: datetime | sa.BindParameter[datetime], lease_ended: datetime | sa.BindParameter[datetime]
+    due: datetime | sa.BindParameter[datetime],
+    lease_ended: datetime | sa.BindParameter[datetime],
+    table: type[Notification] = Notification,
 ) -> sa.ColumnElement[bool]:
-    """Rows due for an attempt: pending and due by `due`, or claimed by a sender whose lease
-    ended before `lease_ended`."""
+    """Rows of `table` (the outbox, or an alias of it) due for an attempt: pending and due by
+    `due`, or claimed by a sender whose lease ended before `lease_ended`."""
     return or_(
-        sa.and_(
-            Notification.status == NotificationStatus.pending,
-            Notification.next_attempt_at <= due,
-        ),
-        sa.and_(
-            Notification.status == NotificationStatus.sending,
-            Notification.lease_until < lease_ended,
-        ),
+        sa.and_(table.status == NotificationStatus.pending, table.next_attempt_at <= due),
+        sa.and_(table.status == NotificationStatus.sending, table.lease_until < lease_ended),
     )
 
 
@@ -134,14 +130,41 @@ def _earlier_unsent_exists() -> sa.ColumnElement[bool]:
     return sa.exists().where(*_earlier_unsent(earlier, Notification)).correlate(Notification)
 
 
+def _earlier_waiting_among(ids: sa.BindParameter, now: sa.BindParameter) -> sa.ColumnElement[bool]:
+    """Correlated: an earlier message to the same recipient, about any case, among `ids`, due
+    now and itself waiting for an earlier message about its case. A job also takes other rows
+    due (notifications.jobs), so it may hold a resident's messages about two cases; claimed
+    without this, the later one went out while the earlier waited a pass ("in progress" of the
+    case a complaint was merged into before "merged"). Messages that wait for nothing are
+    claimed together and sent in the order written, as before."""
+    earlier, before_it = aliased(Notification), aliased(Notification)
+    return (
+        sa.exists()
+        .where(
+            sa.or_(
+                earlier.contact_id == Notification.contact_id,
+                earlier.user_id == Notification.user_id,
+                earlier.endpoint_id == Notification.endpoint_id,
+            ),
+            earlier.id < Notification.id,
+            earlier.id.in_(ids),
+            claimable(now, now, earlier),
+            sa.exists().where(*_earlier_unsent(before_it, earlier)).correlate(earlier),
+        )
+        .correlate(Notification)
+    )
+
+
 # built once: the worker's most frequent statement
 _NOW = sa.bindparam("now", type_=UTCDateTime)
+_IDS = sa.bindparam("notification_ids", expanding=True)
 _CLAIM = (
     sa.update(Notification)
     .where(
-        Notification.id.in_(sa.bindparam("notification_ids", expanding=True)),
+        Notification.id.in_(_IDS),
         claimable(_NOW, _NOW),
         ~_earlier_unsent_exists(),
+        ~_earlier_waiting_among(_IDS, _NOW),
     )
     .values(
         status=NotificationStatus.sending,
