@@ -130,7 +130,7 @@ def test_a_killed_workers_messages_go_out_once_within_seconds(
         killed = time.monotonic()
     finally:
         if first.poll() is None:
-            first.kill()
+            _kill_alone(first, orphans)
     held = "SELECT count(*) FROM notifications WHERE status = 'sending'"
     assert scalar(settings, held) == 10  # the hanging ten; the second job's are not claimed yet
 
