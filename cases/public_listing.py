@@ -23,6 +23,7 @@ from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from cases.codes import track_url
 from cases.enums import OPEN_STATUSES, CaseStatus
 from cases.labels import case_kind_name
 from cases.models import Case
@@ -244,7 +245,7 @@ def public_markers(
                 category=category_ref(categories.get(case.category_id), language),
                 latitude=place[0],
                 longitude=place[1],
-                url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+                url=f"{track_url(settings, case.tracking_code)}?lang={language}",
                 report_count=case.report_count,
             )
         )
@@ -334,7 +335,7 @@ def public_items(
                 longitude=shown.longitude,
                 created_at=case.created_at,
                 updated_at=case.updated_at,
-                url=f"{settings.public_base_url}/track/{case.tracking_code}?lang={language}",
+                url=f"{track_url(settings, case.tracking_code)}?lang={language}",
                 report_count=case.report_count,
             )
         )

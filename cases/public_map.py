@@ -24,7 +24,7 @@ cases instead, with the same answer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -134,20 +134,16 @@ class _Cells:
         )
 
 
+# what a kept cell knows of its cases besides its place: a filter on anything else is counted
+# from the cases themselves
+_CELL_FILTERS = frozenset({"status", "bbox", "located"})
+
+
 def _summarised(filters: PublicFilters) -> bool:
     """Whether the kept cells can answer `filters`: they know a case's cell, status and
     whether staff reviewed it, nothing else."""
-    return not (
-        filters.agency
-        or filters.category
-        or filters.categories
-        or filters.area
-        or filters.created_from
-        or filters.created_to
-        or filters.filed_from
-        or filters.filed_until
-        or filters.words
-        or filters.since
+    return not any(
+        getattr(filters, field.name) for field in fields(filters) if field.name not in _CELL_FILTERS
     )
 
 

@@ -194,16 +194,16 @@ def newest_matches(
 
     def walk(top: int, floor: int, wanted: int) -> list[Case]:
         between = newest.where(col(Case.id) < top, col(Case.id) >= floor)
-        with _planner(session, WALKING):
-            return list(session.exec(between.limit(wanted)))
+        return list(session.exec(between.limit(wanted)))
 
     floor = max(cursor - NEWEST_WINDOW, 0)
-    rows = walk(cursor, floor, limit)
-    if rows and len(rows) < limit and floor > 0:
-        reach = 2 * NEWEST_WINDOW * (limit - len(rows)) // len(rows)
-        if reach <= WALK_ON_WINDOWS * NEWEST_WINDOW:
-            top, floor = floor, max(floor - reach, 0)
-            rows += walk(top, floor, limit - len(rows))
+    with _planner(session, WALKING):
+        rows = walk(cursor, floor, limit)
+        if rows and len(rows) < limit and floor > 0:
+            reach = 2 * NEWEST_WINDOW * (limit - len(rows)) // len(rows)
+            if reach <= WALK_ON_WINDOWS * NEWEST_WINDOW:
+                top, floor = floor, max(floor - reach, 0)
+                rows += walk(top, floor, limit - len(rows))
     if len(rows) < limit and floor > 0:
         older = newest.where(col(Case.id) < floor).limit(limit - len(rows))
         with _planner(session, READING_THE_INDEX):

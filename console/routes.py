@@ -488,13 +488,7 @@ def change_case(
     if not service.can_work_on(visit.user, case):
         message = visit.t.gettext(forbidden)
         return visit.render("forbidden.html", 403, page_path="/console", message=message)
-    try:
-        change(case)
-    except CaseError as exc:
-        visit.db.rollback()
-        return render_case_page(visit, case, exc.status_code, case_refused(visit, exc))
-    visit.db.commit()
-    return visit.redirect(f"/console/cases/{case.tracking_code}", flash, **params)
+    return _apply(visit, case, lambda: change(case), flash, **params)
 
 
 def _posted_case(visit: Visit, code: str, csrf: str) -> tuple[Case | None, Response | None]:
