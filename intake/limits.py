@@ -99,8 +99,9 @@ class SenderLimit:
     def __init__(self, settings: Settings, sender: str | None, client: str | None = None) -> None:
         self.sender = sender
         self._checks: list[_Check] = []
-        # the address first: a complaint the contact's own limit takes back after counting
-        # costs the address one place of a hundred, not the contact one of ten
+        # the address first: `take()` counts in no window when one is full, but a case
+        # followed (`count()` after `refusal()`) is counted in each, so a refusal by the
+        # contact's own limit then costs the address one place of a hundred
         wanted = (
             (ADDRESS_NAME, settings.web_complaints_per_address_per_hour, client, "address"),
             (NAME, settings.intake_limit_per_hour, sender, "contact"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from core.settings import Settings
 from intake import limits
 from intake.intent import Intent, read
 from intake.messages import MAX_TEXT_CHARS, MIN_TEXT_CHARS, InboundMessage
-from intake.statement import defaulted_columns, file_in_one_statement
+from intake.statement import Written, defaulted_columns, file_in_one_statement
 from notifications.models import Contact, Notification
 from notifications.service import get_or_create_contact
 from routing.service import (
@@ -43,6 +43,8 @@ from routing.service import (
 )
 
 log = logging.getLogger(__name__)
+# what a write under a fresh tracking code hands back
+Stored = TypeVar("Stored")
 CODE_ATTEMPTS = 5
 
 
@@ -237,37 +239,34 @@ def _store_in_one_statement(
     language = message.language or (None if contact else settings.default_language)
     plan = _plan(session, settings, message, text, intake_key, language)
     acknowledged = contact is not None and plan.values["notify"]
-    for _ in range(CODE_ATTEMPTS):
-        code = new_tracking_code()
+    event = event_row(
+        None,
+        plan.filing.event,
+        actor=None,
+        actor_label=plan.filing.by,
+        to_status=plan.values["status"],
+        to_agency_id=plan.values["agency_id"],
+    )
+
+    def write(code: str) -> tuple[dict[str, Any], Written] | None:
         values = plan.values | {"tracking_code": code}
-        acknowledgements = []
+        told = None
         if acknowledged:
             likely = language or contact["new_contact_language"]
             unsaved = SimpleNamespace(**(values | {"language": likely}))
-            acknowledgements.append(
-                acknowledgement(
-                    settings, unsaved, contact["channel"], plan.decision.agency, plan.announcement
-                )
+            told = acknowledgement(
+                settings, unsaved, contact["channel"], plan.decision.agency, plan.announcement
             )
-        event = event_row(
-            None,
-            plan.filing.event,
-            actor=None,
-            actor_label=plan.filing.by,
-            to_status=values["status"],
-            to_agency_id=values["agency_id"],
-        )
-        written = file_in_one_statement(session, values, contact, event, acknowledgements)
-        if written is not None:
-            break
-        if _existing(session, intake_key) is not None:
-            return None
-        log.warning("tracking code collision; drawing another")
-    else:
-        raise RuntimeError("could not store the complaint after several attempts")
+        written = file_in_one_statement(session, values, contact, event, told)
+        return None if written is None else (values, written)
+
+    stored = _under_a_fresh_code(session, intake_key, write)
+    if stored is None:
+        return None
+    values, written = stored
     case = as_persistent(session, Case, _UNSET | values | written.case)
-    after_commit(session, written.outbox_ids)
     _count(session, case, limit)
+    after_commit(session, written.outbox_ids)
     if written.contact is not None:
         reporter = as_persistent(session, Contact, written.contact)
         if acknowledged and not written.outbox_ids:  # told in another language than rendered
@@ -438,14 +437,27 @@ def _insert(session: Session, values: dict[str, Any]) -> Case | None:
     the same key, or a random code drawn twice) then needs no savepoint to recover from, and
     a complaint without one costs no SAVEPOINT and RELEASE round trips.
     """
-    values = dict(values, tracking_code=None)
-    insert = _case_insert(session.get_bind().dialect.name, frozenset(values))
+    insert = _case_insert(session.get_bind().dialect.name, frozenset(values) | {"tracking_code"})
+
+    def write(code: str) -> Case | None:
+        given = values | {"tracking_code": code}
+        row = session.connection().execute(insert, given).one_or_none()
+        return None if row is None else as_persistent(session, Case, _UNSET | given | row._asdict())
+
+    return _under_a_fresh_code(session, values["intake_key"], write)
+
+
+def _under_a_fresh_code(
+    session: Session, intake_key: str | None, write: Callable[[str], Stored | None]
+) -> Stored | None:
+    """What `write` wrote under a freshly drawn tracking code; it returns None when ON CONFLICT
+    DO NOTHING wrote nothing. None when the idempotency key `intake_key` is taken; otherwise
+    the clash was the code, and another is drawn."""
     for _ in range(CODE_ATTEMPTS):
-        values["tracking_code"] = new_tracking_code()
-        row = session.connection().execute(insert, values).one_or_none()
-        if row is not None:
-            return as_persistent(session, Case, _UNSET | values | row._asdict())
-        if _existing(session, values["intake_key"]) is not None:
+        written = write(new_tracking_code())
+        if written is not None:
+            return written
+        if _existing(session, intake_key) is not None:
             return None
         log.warning("tracking code collision; drawing another")
     raise RuntimeError("could not store the complaint after several attempts")

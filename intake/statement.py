@@ -25,6 +25,7 @@ from core.i18n import LANGUAGES, SOURCE_LANGUAGE
 from notifications.messages import Message
 from notifications.models import Contact, Notification
 from notifications.service import (
+    CONTACT_COLUMNS,
     contact_refresh,
     contact_updates,
     contact_values,
@@ -33,7 +34,6 @@ from notifications.service import (
 
 CASES, EVENTS, OUTBOX = Case.__table__, CaseEvent.__table__, Notification.__table__
 CONTACTS = Contact.__table__
-CONTACT_COLUMNS = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
 CONTACT_RETURNED = tuple(column.name for column in CONTACTS.columns)
 # columns the statement fills in from the rows it wrote first
 FROM_CONTACT = frozenset({"contact_id", "language"})
@@ -69,13 +69,13 @@ def file_in_one_statement(
     case: dict[str, Any],
     contact: dict[str, Any] | None,
     event: dict[str, Any],
-    acknowledgements: list[Message],
+    acknowledgement: Message | None,
 ) -> Written | None:
     """Write the case of columns `case` (its `language` None: the contact's), the contact of
     `contact` (get_or_create_contact's arguments; None: no contact), the history row `event`
-    and, to the contact, the `acknowledgements` (when the case's language is the contact's,
-    only those in the language it turns out to be told in). None when the case was not written
-    (its idempotency key or tracking code is taken).
+    and, to the contact, the `acknowledgement` (None: none; when the case's language is the
+    contact's, only if it is in the language the case turns out to be told in). None when the
+    case was not written (its idempotency key or tracking code is taken).
     """
     params: dict[str, Any] = {"case": _json(case), "event": _json(event)}
     refresh = None
@@ -83,11 +83,7 @@ def file_in_one_statement(
         values = contact_values(**contact)
         refresh = contact_refresh(values)
         params |= {f"contact_{name}": value for name, value in values.items()}
-    outbox = [
-        row
-        for message in acknowledgements
-        for row in outbox_rows(contact["channel"], {}, None, message)
-    ]
+    outbox = outbox_rows(contact["channel"], {}, None, acknowledgement) if acknowledgement else []
     params["outbox"] = _json(outbox)
     statement = _statement(
         tuple(name for name in case if name not in FROM_CONTACT),
@@ -117,7 +113,11 @@ def _json(values: object) -> str:
 
 
 def _iso(value: object) -> str:
+    """An aware datetime in ISO 8601; a naive one would be read in the session's time zone, so
+    it is refused as UTCDateTime refuses it on the statement-by-statement path."""
     if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not stored through JSON")
 

@@ -90,13 +90,12 @@ def contact_refresh(values: dict[str, object]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def contact_upsert(dialect: str, refresh: tuple[str, ...], prefix: str = "") -> sa.Insert:
+def contact_upsert(dialect: str, refresh: tuple[str, ...]) -> sa.Insert:
     """The upsert refreshing the `refresh` columns, returning the contact's row, built once per
-    combination. Its parameters are contact_values' names with `prefix` before them (for a
-    statement that takes other parameters of the same names)."""
+    combination. Its parameters are contact_values' names."""
     insert = insert_on_conflict(dialect, Contact.__table__)
     insert = insert.values(
-        {column: sa.bindparam(prefix + column) for column in _CONTACT_VALUES}
+        {column: sa.bindparam(column) for column in CONTACT_COLUMNS}
         | {"unreachable_at": None, "language_pinned": False}
     )
     changes = {
@@ -119,7 +118,8 @@ def contact_updates(refresh: tuple[str, ...]) -> dict[str, bool]:
     return updates
 
 
-_CONTACT_VALUES = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
+# the columns a contact's upsert writes from contact_values (intake/statement.py's too)
+CONTACT_COLUMNS = ("channel", "address", "name", "language", "created_at", "last_inbound_at")
 
 # keys added to the stored variables of each part when a body was split
 PART_KEY = "part"
