@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -367,9 +368,19 @@ def test_predictions_are_those_saved_from_one_text_at_a_time(model: TrainedClass
     """Every text's sentences and parts scored in one product (`predict_each`) give what scoring
     each text alone, one sentence at a time, gave before: the golden file holds the shipped
     model's scores of held-out complaints, real messages and long letters, saved from that code.
-    Same agencies and categories, confidences and chatter shares within 1e-9."""
+    Same agencies and categories, confidences and chatter shares within 1e-9. After a change
+    to training, regenerate it with UPDATE_GOLDEN=1 and review the diff."""
     golden = json.loads(GOLDEN_SCORES.read_text(encoding="utf-8"))
     assert len(golden) > 50 and sum(bool(row["parts"]) for row in golden) > 20
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        lines = []
+        for row in golden:
+            got = score(model, row["text"])
+            parts = [[text, _plain(prediction)] for text, prediction in got.parts]
+            saved = {"text": row["text"], "prediction": _plain(got.prediction), "parts": parts}
+            lines.append(json.dumps(saved, ensure_ascii=False))
+        GOLDEN_SCORES.write_text("[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8")
+        pytest.skip("golden scores written again")
     for row in golden:
         got = score(model, row["text"])
         words, shares = _flat([_plain(got.prediction), [[t, _plain(p)] for t, p in got.parts]])
