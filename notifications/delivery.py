@@ -9,6 +9,8 @@ One recipient's messages about one case (same contact or staff user, and same re
 in the order they were written: one is not claimed while an earlier one is still pending or being
 sent. That keeps the parts of a split message in order, and a status change from overtaking an
 earlier one that waits for its retry (the resident would read "resolved" before "in progress").
+Among the rows one delivery holds, a recipient's messages about different cases also keep their
+order within it: a later one waits for an earlier one that waits a pass for its own case's.
 
 A contact the channel marked unreachable (the citizen blocked the bot) is not tried: its rows fail
 at once, without a call to the provider, until the citizen writes again. A staff user is reached
@@ -93,8 +95,9 @@ def claimable(
 def _claim(
     session: Session, notification_ids: list[int], settings: Settings
 ) -> tuple[list[int], datetime]:
-    """Claims every row among `notification_ids` that is due and not waiting for an earlier one,
-    with one lease for all of them; returns their ids and the lease's end."""
+    """Claims every row among `notification_ids` that is due and not waiting for an earlier one
+    (about its case, or among these, see `_earlier_waiting_among`), with one lease for all of
+    them; returns their ids and the lease's end."""
     now = utcnow()
     lease_until = now + timedelta(seconds=settings.notify_lease_seconds)
     parameters = {"notification_ids": notification_ids, "now": now, "lease_until": lease_until}
@@ -131,12 +134,13 @@ def _earlier_unsent_exists() -> sa.ColumnElement[bool]:
 
 
 def _earlier_waiting_among(ids: sa.BindParameter, now: sa.BindParameter) -> sa.ColumnElement[bool]:
-    """Correlated: an earlier message to the same recipient, about any case, among `ids`, due
-    now and itself waiting for an earlier message about its case. A job also takes other rows
-    due (notifications.jobs), so it may hold a resident's messages about two cases; claimed
-    without this, the later one went out while the earlier waited a pass ("in progress" of the
-    case a complaint was merged into before "merged"). Messages that wait for nothing are
-    claimed together and sent in the order written, as before."""
+    """Correlated: an earlier message to the same recipient, about any case, among `ids` and due
+    now, that waits for an earlier message about its own case, itself among `ids` and due now
+    (so sent in this pass). A delivery may hold a resident's messages about two cases
+    (`deliver`'s `fill`); without this, the later one went out while the earlier waited a pass
+    ("in progress" of the case a complaint was merged into before "merged"). A wait for a row
+    outside the delivery, or not due (a retry's), holds nothing back: the next pass would find
+    the same, and the row would be handed back for at once, again and again."""
     earlier, before_it = aliased(Notification), aliased(Notification)
     return (
         sa.exists()
@@ -149,7 +153,13 @@ def _earlier_waiting_among(ids: sa.BindParameter, now: sa.BindParameter) -> sa.C
             earlier.id < Notification.id,
             earlier.id.in_(ids),
             claimable(now, now, earlier),
-            sa.exists().where(*_earlier_unsent(before_it, earlier)).correlate(earlier),
+            sa.exists()
+            .where(
+                *_earlier_unsent(before_it, earlier),
+                before_it.id.in_(ids),
+                claimable(now, now, before_it),
+            )
+            .correlate(earlier),
         )
         .correlate(Notification)
     )
@@ -210,9 +220,12 @@ def deliver(
     channels: Channels,
     should_stop: Callable[[], bool] = _never,
     dispatcher: Dispatcher | None = None,
+    fill: int = 0,
 ) -> dict[int, AttemptResult]:
     """Send each due row among `notification_ids` once, each through its channel in `channels`;
-    never raises for a delivery problem.
+    never raises for a delivery problem. With `fill`, rows already due beside them go too, up
+    to `fill` rows in all; those it could not claim are left to their own job or the sweep
+    (no result).
 
     The rows are claimed together, and their outcomes committed as the providers answer, those
     that came in together at once: a claim and a commit per message cost the worker and the
@@ -228,10 +241,14 @@ def deliver(
     `dispatcher` once committed; without one, the sweep finds them.
     """
     ids = list(dict.fromkeys(notification_ids))
+    own = set(ids)
     results: dict[int, AttemptResult] = {}
     pool = _send_pool(settings.notify_send_concurrency)
     leases = heartbeat(engine, settings)
     with open_session(engine, dispatcher=dispatcher) as session:
+        if len(ids) < fill:
+            due = due_notification_ids(session, older_than=timedelta(0), limit=fill)
+            ids += [i for i in due if i not in own][: fill - len(ids)]
         for start in range(0, len(ids), CLAIM_SIZE):
             waiting = ids[start : start + CLAIM_SIZE]
             while waiting and not should_stop():
@@ -248,7 +265,7 @@ def deliver(
                 waiting = [i for i in waiting if i not in results]
             if should_stop():
                 break
-            results |= {i: _unclaimed(session, i) for i in waiting}
+            results |= {i: _unclaimed(session, i) for i in waiting if i in own}
     return results
 
 

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
-from core.db import get_engine, open_session, utcnow
+from core.db import get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings, get_settings
 from notifications.channels import installed
-from notifications.delivery import CLAIM_SIZE, Outcome, deliver, due_notification_ids
+from notifications.delivery import CLAIM_SIZE, Outcome, deliver
 
 log = logging.getLogger(__name__)
 # a delivery job's return value is not kept: the outbox row records what became of the message
@@ -34,22 +34,17 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     one job at a time, each waiting for the provider's answers, so jobs of a row or two queued
     behind each other (a flood of complaints, a commit or two per job) went out a few a
     second; the rows due along with a job's own are claimed and sent with them, and the jobs
-    queued for those find them sent and end at once.
+    queued for those find them sent and end at once (those it could not claim wait for theirs).
     """
     settings = get_settings()
-    engine = get_engine(settings.database_url)
-    ids = list(dict.fromkeys(notification_ids))
-    if len(ids) < CLAIM_SIZE:
-        with open_session(engine, dispatcher=None) as session:
-            due = due_notification_ids(session, older_than=timedelta(0), limit=CLAIM_SIZE)
-        ids += [i for i in due if i not in ids][: CLAIM_SIZE - len(ids)]
     results = deliver(
-        engine,
+        get_engine(settings.database_url),
         settings,
-        ids,
+        notification_ids,
         channels=installed(),
         should_stop=stop_requested.is_set,
         dispatcher=_JobDispatcher(settings),
+        fill=CLAIM_SIZE,
     )
     for notification_id, result in results.items():
         if result.outcome is Outcome.retry and result.retry_at is not None:

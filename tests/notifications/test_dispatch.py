@@ -12,9 +12,10 @@ from core.db import get_engine, utcnow
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.dispatch import JOB_SIZE, RQDispatcher
+from notifications.enums import Channel
 from notifications.jobs import deliver_later, deliver_notifications
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import run_jobs
+from tests.helpers import owe_message, run_jobs
 
 PHONES = [f"+62811000{n:05d}" for n in range(6)]
 
@@ -75,6 +76,32 @@ def test_a_job_sends_the_rows_already_due_with_its_own(
     run_jobs(settings)
     assert len(twilio.messages) == len(PHONES)
     assert all(sum(code in m.body for m in twilio.messages) == 1 for code in codes)
+
+
+def test_a_neighbour_waiting_for_its_case_holds_back_nothing(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    """One resident: "a1" about case A waits for its retry, "a2" about A waits for a1, "b1"
+    about case B is due. A job for b1 takes a2 along (due) and cannot send it; b1 goes out at
+    once, and no job is queued again and again for it."""
+    phone = PHONES[0]
+    engine = get_engine(settings.database_url)
+    a1 = owe_message(settings, Channel.sms, phone, body="a1", reference="CASE-000A")
+    a2 = owe_message(settings, Channel.sms, phone, body="a2", reference="CASE-000A")
+    b1 = owe_message(settings, Channel.sms, phone, body="b1", reference="CASE-000B")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE notifications SET next_attempt_at = :later WHERE id = :id"),
+            {"later": utcnow() + timedelta(minutes=5), "id": a1},
+        )
+    assert deliver_notifications([b1]) == {"sent": 1}
+    assert [m.body for m in twilio.messages] == ["b1"]
+    assert queued_ids(settings) == []
+    with engine.connect() as connection:
+        statuses = connection.execute(
+            sa.text("SELECT id, status FROM notifications ORDER BY id")
+        ).all()
+    assert statuses == [(a1, "pending"), (a2, "pending"), (b1, "sent")]
 
 
 def test_a_retry_is_scheduled_no_earlier_than_asked(settings: Settings) -> None:
