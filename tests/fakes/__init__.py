@@ -32,6 +32,14 @@ __all__ = ["HttpFake", "HttpRequest", "HttpResponse", "RecordingFake"]
 T = TypeVar("T")
 
 
+class _Server(ThreadingHTTPServer):
+    """A fake's server: it takes as many connections at once as a real API does. The default
+    backlog of 5 dropped some of the ten a worker's sending threads open together, and the
+    client connected again a second later (a test counting sends in flight saw 7-9)."""
+
+    request_queue_size = 128
+
+
 class RecordingFake:
     """Thread-safe recording shared by all fakes.
 
@@ -148,7 +156,7 @@ class HttpFake(RecordingFake):
     def start(self) -> Self:
         if self._server is not None:
             return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
