@@ -3,8 +3,8 @@ and marks the complaint sent. The least any service that acknowledges must do af
 
 A few threads (`THREADS`), each a plain loop: BRPOP an id, read the complaint's phone number,
 send one SMS through the official `twilio` library's Client, `UPDATE ... SET sent_at = now()`.
-The Client sends through Aduan's own `PooledHttpClient` and is aimed at TWILIO_API_URL as
-Aduan's is (`bots.twilio.client`), so both stacks pay the same for a message's HTTP. Nothing
+The Client is the one Aduan's worker sends through (`bots.twilio.client.twilio_client`, from
+the same TWILIO_* settings), so both stacks pay the same for a message's HTTP. Nothing
 is retried and nothing survives the process: an id popped when it stops is lost, as it would
 be in a stack this bare.
 
@@ -22,24 +22,13 @@ from redis import Redis
 from twilio.rest import Client
 
 from bench.baseline_app import TABLE
-from bots.twilio.http import PooledHttpClient
+from bots.twilio.client import twilio_client
+from core.settings import get_settings
 
 THREADS = 4  # sends in flight; Aduan's worker keeps up to NOTIFY_SEND_CONCURRENCY
-TIMEOUT_SECONDS = 15.0  # Aduan's PROVIDER_TIMEOUT_SECONDS default
 
 PHONE = sa.text(f"SELECT phone FROM {TABLE} WHERE id = :id")
 MARK_SENT = sa.text(f"UPDATE {TABLE} SET sent_at = now() WHERE id = :id")
-
-
-def twilio_client() -> Client:
-    """A Client aimed at TWILIO_API_URL through Aduan's pooled HTTP client."""
-    base_url = os.environ["TWILIO_API_URL"].rstrip("/")
-    http_client = PooledHttpClient(base_url, TIMEOUT_SECONDS, THREADS)
-    client = Client(
-        os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"], http_client=http_client
-    )
-    client.api.base_url = base_url
-    return client
 
 
 def work(engine: sa.Engine, redis: Redis, list_key: str, client: Client, sender: str) -> None:
@@ -59,7 +48,7 @@ def work(engine: sa.Engine, redis: Redis, list_key: str, client: Client, sender:
 def main() -> None:
     engine = sa.create_engine(os.environ["BASELINE_DATABASE_URL"], pool_size=THREADS)
     redis = Redis.from_url(os.environ["BASELINE_REDIS_URL"])
-    client = twilio_client()
+    client = twilio_client(get_settings())  # Aduan's own, from the same TWILIO_* settings
     args = (engine, redis, os.environ["BASELINE_LIST"], client, os.environ["TWILIO_SMS_FROM"])
     threads = [threading.Thread(target=work, args=args) for _ in range(THREADS)]
     for thread in threads:

@@ -58,7 +58,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection as Pipe
-from pathlib import Path
 
 import httptools
 import httpx
@@ -82,6 +81,7 @@ from bench.common import (
     cpu_seconds,
     fake_provider,
     libpq_dsn,
+    load_average,
     loaded_database,
     make_complaints,
     parse_milliseconds,
@@ -283,10 +283,6 @@ class Flood:
         task.add_done_callback(self._answers.discard)
 
 
-def load_average() -> list[str]:
-    return Path("/proc/loadavg").read_text().split()[:3]
-
-
 def officer(base_url: str, username: str, seconds: float, pause: float, out: Pipe) -> None:
     """Sign in to the console and the staff API; until `seconds` are up, read the queue, open
     the newest case that came in since the start and move it to in_progress (or, with none,
@@ -341,7 +337,6 @@ class Row:
     body: str
     created_at: datetime
     sent_at: datetime | None
-    case_created_at: datetime | None
 
 
 def starting_ids(dsn: str) -> tuple[int, int]:
@@ -367,9 +362,9 @@ def outbox(dsn: str, after: int) -> list[Row]:
     with psycopg.connect(dsn) as connection:
         rows = connection.execute(
             "SELECT CASE WHEN t.channel = 'whatsapp' THEN 'whatsapp:' || t.address "
-            "ELSE t.address END, n.kind, n.status, n.body, n.created_at, n.sent_at, c.created_at "
+            "ELSE t.address END, n.kind, n.status, n.body, n.created_at, n.sent_at "
             "FROM notifications n JOIN contacts t ON t.id = n.contact_id "
-            "LEFT JOIN cases c ON c.id = n.case_id WHERE n.id > %s ORDER BY n.id",
+            "WHERE n.id > %s ORDER BY n.id",
             (after,),
         ).fetchall()
     return [Row(*row) for row in rows]
@@ -556,6 +551,14 @@ def report_officers(agencies: list[str], results: list[tuple[list[float], dict, 
     )
 
 
+def _setting(value: str) -> tuple[str, str]:
+    """NAME=VALUE as a pair; argparse reports anything else as a bad --env."""
+    name, equals, setting = value.partition("=")
+    if not equals or not name:
+        raise ValueError("give NAME=VALUE")
+    return name, setting
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_loaded_database_options(parser, "burst")
@@ -586,6 +589,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--env",
         action="append",
+        type=_setting,
         default=[],
         metavar="NAME=VALUE",
         help="a setting for the service other than its default, e.g. NOTIFY_GATHER_MS=500",
@@ -643,7 +647,7 @@ def main() -> None:
         assert isinstance(twilio.endpoint, TwilioEndpoint)
         assert isinstance(telegram.endpoint, TelegramEndpoint)
         extra = provider_environment(twilio.endpoint) | provider_environment(telegram.endpoint)
-        extra |= dict(setting.split("=", 1) for setting in args.env)
+        extra |= dict(args.env)
         url, workdir, processes, port, env = loaded_service(
             stack, args, QUEUE, TELEGRAM_WEBHOOK_SECRET=secret, **extra
         )

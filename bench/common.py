@@ -541,6 +541,12 @@ def run_benchmark(main: Callable[[], None]) -> None:
         sys.exit(130)
 
 
+def load_average() -> list[str]:
+    """The machine's load averages over 1, 5 and 15 minutes, as /proc/loadavg gives them: the
+    figures beside a wall-clock figure on a shared machine."""
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
     """Poll `check()` until it is true or `timeout` seconds passed; returns the last answer."""
     deadline = time.monotonic() + timeout

@@ -26,20 +26,29 @@ from bench.common import (
     loaded_database,
     run_benchmark,
 )
+from cases.enums import CLOCK_STATUSES
+from notifications.enums import Channel, NotificationStatus
 
 QUEUE = "aduan-bench-metrics"
 TOKEN = "bench-scrape-token-0123456789"
-CHANNELS = ("sms", "whatsapp", "telegram", "email")
-# the scrape's queries, as SQLAlchemy sends them (aduan/metrics.py)
+CHANNELS = tuple(channel.value for channel in Channel)
+
+
+def _listed(values: object) -> str:
+    return ", ".join(f"'{value}'" for value in sorted(str(value) for value in values))
+
+
+# the scrape's queries (notifications.service.unsent_by_channel, cases.stats.open_breaches),
+# written out for EXPLAIN with the same status lists; `now()` where the app binds the time
 QUERIES = {
     "unsent by channel": (
         "SELECT channel, count(*), min(created_at) FROM notifications "
-        "WHERE status IN ('pending', 'sending') GROUP BY channel"
+        f"WHERE status IN ({_listed((NotificationStatus.pending, NotificationStatus.sending))}) "
+        "GROUP BY channel"
     ),
     "open SLA breaches": (
         "SELECT agency_id, count(*) FROM cases "
-        "WHERE status IN ('assigned', 'in_progress', 'triage') AND due_at < now() "
-        "GROUP BY agency_id"
+        f"WHERE status IN ({_listed(CLOCK_STATUSES)}) AND due_at < now() GROUP BY agency_id"
     ),
 }
 

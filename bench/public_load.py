@@ -39,7 +39,9 @@ from bench.common import (
     ADUAN,
     Processes,
     add_loaded_database_options,
+    load_average,
     loaded_database,
+    parse_levels,
     percentile,
     run_aduan,
     run_benchmark,
@@ -65,7 +67,8 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--public-concurrency",
-        default="100,1",
+        type=parse_levels,
+        default=[100, 1],
         help="PUBLIC_READ_CONCURRENCY of each run, comma-separated (100 with 200 readers: no "
         "turns, as before)",
     )
@@ -148,14 +151,12 @@ def run_once(
     clerk = multiprocessing.get_context("fork").Process(
         target=officer, args=(base_url, codes, args.seconds, args.officer_pause, sending)
     )
-    with open("/proc/loadavg") as load:
-        before = load.read().split()[:3]
+    before = load_average()
     clerk.start()
     answers = asyncio.run(readers(port, paths, args.readers, args.seconds))
     spent, failed = receiving.recv()
     clerk.join()
-    with open("/proc/loadavg") as load:
-        after = load.read().split()[:3]
+    after = load_average()
     errors = [line for line in processes.log_tail("aduan", 5000).splitlines() if "Error" in line]
     processes.stop("aduan")
     ok = answers.pop("200", 0)
@@ -187,7 +188,7 @@ def main() -> None:
             f"apart), {args.seconds:.0f} s a run, replica {'yes' if args.read_url else 'no'}",
             flush=True,
         )
-        for turns in (int(part) for part in args.public_concurrency.split(",")):
+        for turns in args.public_concurrency:
             run_once(args, processes, env, port, turns, paths, codes)
 
 

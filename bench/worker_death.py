@@ -28,7 +28,6 @@ import signal
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
 import psycopg
 
@@ -40,6 +39,7 @@ from bench.common import (
     default_database_url,
     fake_provider,
     libpq_dsn,
+    load_average,
     parse_milliseconds,
     prepare_service,
     recreate_database,
@@ -180,7 +180,7 @@ def main() -> None:
         everyone = {f"+62812{index:08d}" for index in range(args.messages)}
         missing = len(everyone - fake.recipients())
         twice = fake.count() - args.messages + missing
-        load = Path("/proc/loadavg").read_text().split()[:3]
+        load = load_average()
         print(
             f"\n  every acknowledgement out {recorded:.1f} s after the kill (the last row's "
             f"sent_at; seen {out:.1f} s after it, polling every 0.1 s)"
