@@ -526,7 +526,13 @@ def _record_failure(
     return AttemptResult(Outcome.retry, retry_at=notification.next_attempt_at)
 
 
-def due_notification_ids(session: Session, *, older_than: timedelta, limit: int = 500) -> list[int]:
+# rows a sweep (or the embedded thread) takes up at once
+DUE_AT_ONCE = 500
+
+
+def due_notification_ids(
+    session: Session, *, older_than: timedelta, limit: int = DUE_AT_ONCE
+) -> list[int]:
     """Rows that should have gone out by now: the safety net under every enqueue. A pending row
     is left `older_than` for the enqueue on its way; a lease that ran out has no such enqueue,
     and its sender's heartbeat would have renewed it if it lived."""

@@ -22,7 +22,7 @@ from core.db import open_session
 from core.queue import get_queue
 from core.settings import Settings
 from notifications.channels import Channels
-from notifications.delivery import deliver, due_notification_ids, release_lapsed
+from notifications.delivery import DUE_AT_ONCE, deliver, due_notification_ids, release_lapsed
 from notifications.jobs import JOB_OPTIONS, deliver_notifications
 
 log = logging.getLogger(__name__)
@@ -185,8 +185,6 @@ class EmbeddedDispatcher:
             while not self._ready.empty():
                 batch.append(self._ready.get_nowait())
             try:
-                with open_session(self.engine, dispatcher=None) as session:
-                    batch.extend(due_notification_ids(session, older_than=timedelta(0)))
                 ids = [i for i in batch if i]
                 deliver(
                     self.engine,
@@ -195,6 +193,7 @@ class EmbeddedDispatcher:
                     channels=self.channels,
                     should_stop=self._stop.is_set,
                     dispatcher=self,
+                    fill=len(ids) + DUE_AT_ONCE,  # and whatever else is due: its retries
                 )
             except Exception:  # the thread must outlive a database hiccup
                 log.exception("embedded delivery loop failed; retrying")
